@@ -1,0 +1,3 @@
+from syncreport.cli import main
+
+main()

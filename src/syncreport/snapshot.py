@@ -1,0 +1,268 @@
+"""The typed model of one train at one moment, independent of the Jira dialect it came from.
+
+The Jira layer (``syncreport.jira``) builds a :class:`Snapshot`; the indicators read it and never see
+HTTP or Jira JSON. A snapshot can be saved to a versioned file (gzipped JSON) and loaded back, so a report
+can be re-rendered offline for audits and bug reports.
+
+Conventions:
+- Every datetime is timezone-aware and in UTC; dates (due dates) are plain :class:`datetime.date`.
+- Issue keys are the join key between issues, links and change events.
+- ``status_category`` is Jira's statusCategory key: ``"new"``, ``"indeterminate"`` or ``"done"``;
+  "done" is decided by category, never by status name.
+- A dependency link is already oriented: ``provider_key`` delivers what ``consumer_key`` needs. The
+  configured link types decide the orientation (see config ``[[train.dependency_link_types]]``).
+- Change events use the field names in :class:`ChangeField`. Their values follow Jira's changelog with
+  these normalizations: ``sprint`` from/to are sprint ids joined by ``", "``; ``pi`` from/to are PI names
+  (one event per PI added or removed); ``status`` from/to are status-category keys with the names in
+  from_string/to_string; ``duedate`` from/to are ISO dates; ``flagged`` to is ``"true"``/``"false"``;
+  ``team`` from_string/to_string are team names; ``link`` to_string names the other issue's key when a link
+  was added and from_string when it was removed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+from syncreport.errors import ConfigError
+
+SCHEMA_VERSION = 1
+FORMAT_NAME = "syncreport-snapshot"
+
+
+class ChangeField(StrEnum):
+    SPRINT = "sprint"
+    PI = "pi"
+    STATUS = "status"
+    DUEDATE = "duedate"
+    FLAGGED = "flagged"
+    TEAM = "team"
+    LINK = "link"
+    POINTS = "points"
+    PARENT = "parent"
+
+
+@dataclass(frozen=True, slots=True)
+class Sprint:
+    id: int
+    name: str
+    state: str  # "closed" | "active" | "future"
+    board_id: int | None = None  # the sprint's origin board
+    start: datetime | None = None
+    end: datetime | None = None
+    complete: datetime | None = None
+    goal: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    id: int
+    name: str
+    team: str | None = None
+    project_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    id: str
+    key: str
+    summary: str
+    issue_type: str
+    status: str
+    status_category: str  # "new" | "indeterminate" | "done"
+    project: str
+    created: datetime
+    updated: datetime
+    team: str | None = None
+    sprint_ids: tuple[int, ...] = ()  # every sprint the issue is in now, in Jira's order
+    pi: str | None = None
+    points: float | None = None
+    due_date: date | None = None
+    parent_key: str | None = None
+    flagged: bool = False
+    resolved: datetime | None = None
+    labels: tuple[str, ...] = ()
+    in_train: bool = True  # False for far ends of links fetched from outside the train's JQL
+    business_value_planned: float | None = None
+    business_value_actual: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status_category == "done"
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyLink:
+    id: str
+    link_type: str
+    provider_key: str
+    consumer_key: str
+    created: datetime | None = None  # from the changelog's Link item when known
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    issue_key: str
+    at: datetime
+    field: str  # a ChangeField value
+    from_value: str | None = None
+    to_value: str | None = None
+    from_string: str | None = None
+    to_string: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    train: str
+    site_url: str
+    taken_at: datetime
+    deployment: str = "cloud"  # "cloud" | "datacenter": provenance only, never used by the indicators
+    jql: str = ""
+    pis: tuple[str, ...] = ()  # in planning order, oldest first
+    current_pi: str | None = None
+    teams: tuple[str, ...] = ()  # every team of the train, including teams with no issue or sprint
+    issues: tuple[Issue, ...] = ()
+    sprints: tuple[Sprint, ...] = ()
+    boards: tuple[Board, ...] = ()
+    links: tuple[DependencyLink, ...] = ()
+    changes: tuple[ChangeEvent, ...] = ()
+    available_fields: tuple[str, ...] = ()  # e.g. "points", "business_value": what the site could tell
+    schema_version: int = SCHEMA_VERSION
+
+    def issue_url(self, key: str) -> str:
+        return f"{self.site_url.rstrip('/')}/browse/{key}"
+
+    def issues_by_key(self) -> dict[str, Issue]:
+        return {issue.key: issue for issue in self.issues}
+
+    def sprints_by_id(self) -> dict[int, Sprint]:
+        return {sprint.id: sprint for sprint in self.sprints}
+
+
+# --- persistence -------------------------------------------------------------------------------------
+
+_ROW_TYPES: dict[str, type] = {
+    "issues": Issue,
+    "sprints": Sprint,
+    "boards": Board,
+    "links": DependencyLink,
+    "changes": ChangeEvent,
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    data = _encode(asdict(snapshot))
+    return {"format": FORMAT_NAME, **data}
+
+
+def _kinds(hint: Any) -> set[Any]:
+    """The plain types a field annotation admits: ``date | None`` -> {date, NoneType}."""
+    args = get_args(hint)
+    return (
+        {get_origin(a) or a for a in args}
+        if args and get_origin(hint) is not tuple
+        else {get_origin(hint) or hint}
+    )
+
+
+def _decode_scalar(kinds: set[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if datetime in kinds:
+        parsed = datetime.fromisoformat(value)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    if date in kinds:
+        return date.fromisoformat(value)
+    if tuple in kinds:
+        return tuple(value)
+    return value
+
+
+def _decode_row(cls: type, row: dict[str, Any]) -> Any:
+    hints = get_type_hints(cls)
+    kinds = {f.name: _kinds(hints[f.name]) for f in fields(cls)}
+    return cls(**{name: _decode_scalar(kinds[name], value) for name, value in row.items() if name in kinds})
+
+
+def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
+    if data.get("format") != FORMAT_NAME:
+        raise ConfigError(
+            "this file is not a syncreport snapshot (no 'format' marker); pass a file from 'syncreport fetch --snapshot'"
+        )
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"snapshot schema version {version} is not supported (this syncreport reads version {SCHEMA_VERSION}); "
+            "fetch it again with this version"
+        )
+    scalars = {k: v for k, v in data.items() if k not in _ROW_TYPES and k != "format"}
+    decoded = _decode_row(Snapshot, scalars)
+    rows = {name: tuple(_decode_row(cls, r) for r in data.get(name, [])) for name, cls in _ROW_TYPES.items()}
+    return Snapshot(**{**{f.name: getattr(decoded, f.name) for f in fields(Snapshot)}, **rows})
+
+
+def save_snapshot(snapshot: Snapshot, path: Path) -> Path:
+    """Write the snapshot atomically (a temp file in the same folder, then rename): never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(snapshot_to_dict(snapshot), ensure_ascii=False, separators=(",", ":")).encode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"snapshot file {path} does not exist; create it with 'syncreport fetch --snapshot {path}'"
+        ) from None
+    try:
+        text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"snapshot file {path} is damaged or not JSON ({exc}); fetch it again") from None
+    return snapshot_from_dict(data)
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Board",
+    "ChangeEvent",
+    "ChangeField",
+    "DependencyLink",
+    "Issue",
+    "Snapshot",
+    "Sprint",
+    "load_snapshot",
+    "save_snapshot",
+    "snapshot_from_dict",
+    "snapshot_to_dict",
+]

@@ -1,0 +1,77 @@
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from syncreport.errors import ConfigError
+from syncreport.snapshot import (
+    ChangeEvent,
+    DependencyLink,
+    Issue,
+    Snapshot,
+    Sprint,
+    load_snapshot,
+    save_snapshot,
+)
+
+
+def _snapshot() -> Snapshot:
+    created = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
+    return Snapshot(
+        train="Phoenix",
+        site_url="https://example.atlassian.net/",
+        taken_at=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
+        pis=("PI 26.3", "PI 26.4"),
+        current_pi="PI 26.4",
+        teams=("Atlas", "Borealis"),
+        issues=(
+            Issue(
+                id="10001",
+                key="PHX-1",
+                summary="<script>alert(1)</script> ship it 🚀",
+                issue_type="Story",
+                status="Fertig",
+                status_category="done",
+                project="PHX",
+                created=created,
+                updated=created,
+                team="Atlas",
+                sprint_ids=(38, 40),
+                pi="PI 26.4",
+                points=3.0,
+                due_date=date(2026, 11, 30),
+                labels=("x",),
+            ),
+        ),
+        sprints=(Sprint(id=40, name="PHX 26.4.1", state="active", board_id=7, start=created),),
+        links=(DependencyLink(id="5", link_type="Blocks", provider_key="PHX-1", consumer_key="ORB-2"),),
+        changes=(
+            ChangeEvent(issue_key="PHX-1", at=created, field="sprint", from_value="38", to_value="38, 40"),
+        ),
+    )
+
+
+def test_snapshot_round_trips_through_a_file(tmp_path: Path) -> None:
+    original = _snapshot()
+    path = save_snapshot(original, tmp_path / "train.snapshot.json.gz")
+    loaded = load_snapshot(path)
+    assert loaded == original
+    assert loaded.issues[0].done
+    assert loaded.issue_url("PHX-1") == "https://example.atlassian.net/browse/PHX-1"
+
+
+def test_saving_leaves_no_temporary_file(tmp_path: Path) -> None:
+    save_snapshot(_snapshot(), tmp_path / "s.json.gz")
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json.gz"]
+
+
+def test_a_file_that_is_not_a_snapshot_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text('{"hello": 1}')
+    with pytest.raises(ConfigError, match="not a syncreport snapshot"):
+        load_snapshot(path)
+
+
+def test_a_missing_snapshot_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="syncreport fetch --snapshot"):
+        load_snapshot(tmp_path / "nope.json.gz")
