@@ -88,7 +88,8 @@ def demo(
     """Run the whole report path against the built-in Jira simulator and write HTML, PDF and JSON."""
     from syncreport.demo import run_demo
 
-    result = _run(lambda: run_demo(out, issues=issues, seed=seed, echo=typer.echo))
+    progress = sys.stderr.isatty()
+    result = _run(lambda: run_demo(out, issues=issues, seed=seed, progress=progress, echo=typer.echo))
     for path in result.paths:
         typer.echo(str(path))
 
