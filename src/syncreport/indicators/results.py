@@ -1,0 +1,476 @@
+"""What the indicators produce: frozen, fully computed values for the report and the JSON export.
+
+Templates never compute, so everything the report shows is here already: sorted lists (most severe
+first), counts, labels (iteration names, status labels), health with human-readable reasons, the program
+board placement (team x iteration) and chart series.
+
+Conventions:
+- Datetimes are timezone-aware UTC; dates are :class:`datetime.date`.
+- Sequences are tuples, already in display order (the order is documented on each field).
+- ``iteration_index`` is 1-based (the program board's column number); ``None`` means unscheduled.
+- Shares and ratios are floats in [0, 1] (``None`` when there is nothing to divide by).
+- Dependency statuses are the strings in :data:`DEPENDENCY_STATUSES` (precedence order of INDICATORS.md);
+  :data:`STATUS_SEVERITY` is the display order, most severe first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+Health = Literal["green", "amber", "red"]
+HEALTH_ORDER: tuple[Health, ...] = ("red", "amber", "green")  # worst first
+
+DependencyStatus = Literal[
+    "done", "external", "unscheduled", "late", "consumer_unscheduled", "at_risk", "on_track"
+]
+# Precedence: the first that applies wins (INDICATORS.md section 1).
+DEPENDENCY_STATUSES: tuple[DependencyStatus, ...] = (
+    "done",
+    "external",
+    "unscheduled",
+    "late",
+    "consumer_unscheduled",
+    "at_risk",
+    "on_track",
+)
+# Display order, most severe first (docs/indicators.md explains the ranking).
+STATUS_SEVERITY: tuple[DependencyStatus, ...] = (
+    "late",
+    "unscheduled",
+    "at_risk",
+    "external",
+    "consumer_unscheduled",
+    "on_track",
+    "done",
+)
+STATUS_LABELS: dict[str, str] = {
+    "late": "Late",
+    "unscheduled": "Provider unscheduled",
+    "at_risk": "At risk",
+    "external": "External provider",
+    "consumer_unscheduled": "Consumer unscheduled",
+    "on_track": "On track",
+    "done": "Done",
+}
+
+Severity = Literal["error", "warning", "info"]
+
+
+# --- the train's calendar ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Iteration:
+    """One column of the program board."""
+
+    index: int  # 1-based
+    name: str  # e.g. "I1" or the most common sprint name of the window
+    start: datetime
+    end: datetime
+    state: Literal["past", "current", "future"]  # relative to the snapshot's taken_at
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    source: Literal["configured", "derived", "none"]  # "none": no sprint had dates
+    iterations: tuple[Iteration, ...]
+    current_index: int | None  # the iteration containing taken_at, if any
+
+
+# --- train / team summary ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrainInfo:
+    name: str
+    pi: str | None  # the PI the report is about (snapshot.current_pi)
+    pis: tuple[str, ...]  # every PI in planning order
+    generated_at: datetime  # = snapshot.taken_at (the reference time of every figure)
+    jira_url: str
+    deployment: str
+    issue_count: int  # train issues (in_train), far ends excluded
+    team_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFigures:
+    """The figures health is judged on (per team, or the whole train)."""
+
+    issues: int
+    done: int
+    late_dependencies: int  # cross-team, the team is the provider (train: all)
+    unscheduled_dependencies: int  # cross-team, provider unscheduled; the team is the provider
+    at_risk_dependencies: int
+    consumer_late_dependencies: int  # the team is the consumer of a late dependency (impact, not blame)
+    carry_over_issues: int  # issues carried over at least once
+    carry_over_share: float | None  # carry_over_issues / sprinted issues
+    reliability: float | None  # committed-done share over the team's closed sprints of the PI
+    orphan_share: float | None
+    off_cadence_sprints: int
+    max_ageing_days: int  # longest flagged/blocked age among unfinished issues
+    aged_issues: int  # unfinished issues flagged/blocked for >= ageing_days_amber
+
+
+@dataclass(frozen=True, slots=True)
+class TeamHealth:
+    team: str
+    health: Health
+    reasons: tuple[str, ...]  # worst first; empty when green ("All figures within thresholds" is a label)
+    figures: HealthFigures
+    has_sprints: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrainHealth:
+    health: Health
+    reasons: tuple[str, ...]
+    figures: HealthFigures
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """One of the top items the RTE should raise at the sync (at most five, most severe first)."""
+
+    rank: int  # 1-based
+    severity: Severity
+    kind: str  # "late_dependency", "unscheduled_dependency", "cycle", "red_team", "ageing", "slip", ...
+    title: str
+    detail: str
+    keys: tuple[str, ...]
+    teams: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCount:
+    status: DependencyStatus
+    label: str
+    count: int
+
+
+# --- dependencies ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyEnd:
+    key: str
+    summary: str
+    url: str
+    team: str  # "unassigned" when missing
+    issue_type: str
+    status: str  # the status name as Jira shows it
+    done: bool
+    flagged: bool
+    in_train: bool
+    visible: bool  # False: the issue is not in the snapshot (the user cannot see it); fields are blanks
+    sprint: str | None  # latest sprint's name
+    sprint_id: int | None
+    iteration_index: int | None
+    iteration_name: str | None
+    pi: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyRow:
+    link_id: str
+    link_type: str
+    consumer: DependencyEnd
+    provider: DependencyEnd
+    status: DependencyStatus
+    status_label: str
+    severity_rank: int  # index in STATUS_SEVERITY (0 = most severe)
+    reason: str  # e.g. "provider planned in I4, needed by the consumer in I2"
+    cross_pi: bool  # both PIs known and different
+    iterations_late: int | None  # provider iteration - consumer iteration when both scheduled
+    provider_slipped: bool  # the provider's sprint moved later after the link was created
+    provider_slip_from: str | None  # the sprint it was in when the link was created
+    in_cycle: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    keys: tuple[str, ...]  # in dependency order: keys[0] needs keys[1] needs ... needs keys[0]
+    teams: tuple[str, ...]  # the teams of keys, same order
+
+
+# --- slippage ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PiSlip:
+    from_pi: str
+    to_pi: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRow:
+    """One train issue with its slippage figures."""
+
+    key: str
+    summary: str
+    url: str
+    team: str
+    issue_type: str
+    status: str
+    done: bool
+    sprint: str | None
+    iteration_index: int | None
+    iteration_name: str | None
+    pi: str | None
+    carry_over: int  # number of closed sprints it was carried out of while not done
+    sprints_passed: tuple[str, ...]  # names of every sprint it was in, in the order it entered them
+    due_date: date | None
+    first_due_date: date | None
+    due_date_slip_days: int | None  # current - first (later = positive); None when never set
+    pi_slip: PiSlip | None  # the latest move to a later PI
+    ageing_days: int  # days flagged or blocked (unfinished issues only), 0 when neither
+    team_changed: bool  # the issue moved between teams
+
+
+@dataclass(frozen=True, slots=True)
+class SprintReliability:
+    team: str
+    sprint_id: int
+    sprint: str
+    iteration_index: int | None
+    iteration_name: str | None
+    start: datetime | None
+    end: datetime | None
+    unit: Literal["points", "issues"]
+    committed: float  # in the sprint at its start
+    completed: float  # of the committed, done by the sprint's end
+    added: float  # added after the start (scope added; in neither part of the ratio)
+    added_completed: float
+    removed: float  # committed but taken out before the end
+    reliability: float | None  # completed / committed; None when nothing was committed
+
+
+@dataclass(frozen=True, slots=True)
+class AgeingRow:
+    key: str
+    summary: str
+    url: str
+    team: str
+    reason: Literal["flagged", "blocked", "flagged and blocked"]
+    since: datetime
+    days: int
+
+
+# --- misalignment ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceRow:
+    team: str
+    sprint_id: int
+    sprint: str
+    iteration_index: int
+    iteration_name: str
+    sprint_start: datetime
+    sprint_end: datetime
+    iteration_start: datetime
+    iteration_end: datetime
+    start_offset_days: float  # sprint start - iteration start (positive = later)
+    end_offset_days: float
+    off_cadence: bool  # either offset beyond the tolerance
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanRow:
+    team: str
+    pi_issues: int  # the team's issues in the report's PI (or all its issues when no PI is known)
+    orphans: int
+    share: float | None
+    keys: tuple[str, ...]  # the orphan issues, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    key: str
+    summary: str
+    url: str
+    team: str
+    issue_type: str
+    status: str
+    pi: str | None
+    sprint: str | None
+
+
+# --- predictability ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PredictabilityRow:
+    scope: str  # a team name, or the train's name for the train row
+    planned: float
+    actual: float
+    ratio: float | None
+    in_band: bool  # 0.8 <= ratio <= 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Predictability:
+    available: bool
+    reason: str | None  # why not available ("... because ..."), None when available
+    train: PredictabilityRow | None
+    teams: tuple[PredictabilityRow, ...]
+
+
+# --- data quality ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DataQualityFinding:
+    kind: str  # stable code, e.g. "missing_team", "missing_points", "pi_unset", "foreign_sprint"
+    severity: Severity
+    title: str  # e.g. "Issues with no team"
+    detail: str  # what it affects and how to fix it in Jira
+    count: int
+    keys: tuple[str, ...]  # issue keys (or sprint ids as strings for sprint findings), sorted
+
+
+# --- changes since the last run ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyChange:
+    consumer: str
+    provider: str
+    consumer_team: str
+    provider_team: str
+    previous_status: str | None  # None: new dependency
+    status: str | None  # None: dependency gone
+
+
+@dataclass(frozen=True, slots=True)
+class IssueChange:
+    key: str
+    team: str
+    summary: str
+    detail: str  # e.g. "carried over again (2 -> 3)", "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesSinceLast:
+    available: bool
+    reason: str | None  # why not (no previous run, other train...), None when available
+    previous_generated_at: datetime | None
+    previous_train_health: Health | None
+    turned_late: tuple[DependencyChange, ...]
+    recovered: tuple[DependencyChange, ...]  # were late, are not late any more (incl. done)
+    new_dependencies: tuple[DependencyChange, ...]
+    removed_dependencies: tuple[DependencyChange, ...]
+    newly_slipped: tuple[IssueChange, ...]
+    resolved: tuple[IssueChange, ...]  # done now, not done last time
+
+
+# --- the program board ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCard:
+    """A feature (a parent of train work) placed where its team's last scheduled child lands."""
+
+    key: str
+    summary: str
+    url: str
+    done: bool
+    children: int  # the team's scheduled children of the feature
+
+
+@dataclass(frozen=True, slots=True)
+class BoardDependencyEnd:
+    key: str
+    role: Literal["provider", "consumer"]
+    other_key: str
+    other_team: str
+    other_iteration_index: int | None
+    status: DependencyStatus
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCell:
+    team: str
+    iteration_index: int | None  # None: the "unscheduled" column
+    features: tuple[BoardCard, ...]
+    dependency_ends: tuple[BoardDependencyEnd, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardString:
+    """A line on the program board: from the provider's cell to the consumer's cell."""
+
+    provider_key: str
+    consumer_key: str
+    provider_team: str
+    consumer_team: str
+    provider_iteration_index: int | None
+    consumer_iteration_index: int | None
+    status: DependencyStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramBoard:
+    teams: tuple[str, ...]  # rows, in display order
+    iterations: tuple[Iteration, ...]  # columns (plus an "unscheduled" column when has_unscheduled)
+    has_unscheduled: bool
+    cells: tuple[BoardCell, ...]  # only non-empty cells, ordered by team then iteration
+    strings: tuple[BoardString, ...]  # cross-team dependencies, most severe first
+
+
+# --- charts -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    name: str  # the legend label
+    values: tuple[float | None, ...]  # aligned with the chart's labels; None = no data
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    title: str
+    labels: tuple[str, ...]  # x axis (iteration names, team names, statuses)
+    series: tuple[ChartSeries, ...]
+    unit: str  # "%", "issues", "days", "points"
+
+
+@dataclass(frozen=True, slots=True)
+class Charts:
+    dependency_status: Chart  # labels: status labels in severity order, one series of counts
+    reliability_by_iteration: Chart  # labels: iteration names; one series per team (0-100 %)
+    carry_over_by_team: Chart  # labels: teams; one series of carried-over issue counts
+    dependencies_by_iteration: Chart  # labels: iteration names; series: late / at risk / on track (by need)
+
+
+# --- everything -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResults:
+    train: TrainInfo
+    calendar: Calendar
+    train_health: TrainHealth
+    teams: tuple[TeamHealth, ...]  # worst health first, then by name
+    attention: tuple[AttentionItem, ...]  # at most five, most severe first
+    status_counts: tuple[StatusCount, ...]  # every status, in STATUS_SEVERITY order (zero counts kept)
+    dependencies: tuple[DependencyRow, ...]  # cross-team, most severe first, then consumer need, keys
+    same_team_links: tuple[DependencyRow, ...]  # listed apart, not scored (status still shown)
+    cycles: tuple[Cycle, ...]
+    cross_pi_dependencies: tuple[DependencyRow, ...]  # subset of dependencies, same order
+    issues: tuple[IssueRow, ...]  # every train issue, sorted by key (the JSON export's list)
+    slipped_issues: tuple[IssueRow, ...]  # carry-over, due-date or PI slip; most slipped first
+    sprint_reliability: tuple[SprintReliability, ...]  # closed sprints: team, then sprint start
+    ageing: tuple[AgeingRow, ...]  # unfinished flagged/blocked issues, oldest first
+    cadence: tuple[CadenceRow, ...]  # every dated sprint of the train's teams: team, then start
+    off_cadence: tuple[CadenceRow, ...]  # the rows beyond the tolerance
+    orphans: tuple[OrphanRow, ...]  # per team, highest share first
+    unowned: tuple[IssueRef, ...]  # train issues with no team, sorted by key
+    predictability: Predictability
+    data_quality: tuple[DataQualityFinding, ...]  # errors first, then warnings, then info; by count
+    changes: ChangesSinceLast
+    board: ProgramBoard
+    charts: Charts
+    thresholds: dict[str, float]  # the thresholds used (for the report's footnote)
