@@ -112,6 +112,11 @@ class ReportSettings(_Section):
     keep: int = Field(default=12, ge=1)  # how many dated reports to keep in out_dir
     pdf_list_limit: int = Field(default=25, ge=1)  # longer lists are capped in the PDF ("and N more")
     fail_on: Literal["red", "amber"] | None = None
+    # Where the previous run's JSON document (for "changes since last") and the run lock live.
+    # Default: the user's state directory (platformdirs, e.g. ~/.local/state/syncreport/<train>-<site>/).
+    state_dir: Path | None = None
+    # 0: compare with the previous run; 7: with the latest run at least 7 days older (daily cron, weekly sync)
+    changes_since_days: int = Field(default=0, ge=0)
 
 
 class EmailSettings(_Section):
@@ -125,6 +130,7 @@ class EmailSettings(_Section):
     to: list[str] = Field(default_factory=list)
     subject: str = "ART sync report: {train} {pi} ({date})"
     timeout_seconds: float = Field(default=30.0, gt=0)
+    ca_bundle: Path | None = None  # a PEM file of CAs to trust for the SMTP server's certificate (private CA)
 
 
 class CacheSettings(_Section):

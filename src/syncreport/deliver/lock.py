@@ -1,0 +1,45 @@
+"""One run at a time per train: a non-blocking file lock (filelock).
+
+Cron may start a run while the previous one is still pulling from a slow Jira. The second run must not
+wait, overlap or fail loudly: it notices the lock and stops at once, and the first run delivers. The lock
+is an OS-level lock (``fcntl``/``msvcrt`` via filelock), so a run that is killed releases it with its process;
+no stale lock file ever blocks the next cron run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from syncreport.errors import DeliveryError, ExitCode, SyncreportError
+
+
+class RunInProgress(SyncreportError):
+    """Another run of the same train holds the lock; this run did nothing (exit 0, see README)."""
+
+    exit_code = ExitCode.OK
+
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[Path]:
+    """Hold the run lock at ``path`` for the ``with`` block, or raise :class:`RunInProgress` at once."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DeliveryError(
+            f"cannot create the state folder {path.parent} for the run lock: {exc.strerror or exc}; "
+            "set report.state_dir to a writable folder"
+        ) from None
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RunInProgress(f"another syncreport run holds {path}; this run did nothing") from None
+    try:
+        yield path
+    finally:
+        lock.release()

@@ -1,0 +1,130 @@
+"""Logging for unattended runs: an optional log file, quiet consoles, and secrets redacted everywhere.
+
+Every handler syncreport installs carries a :class:`RedactingFilter`. It replaces the values of secret
+environment variables (the Jira token and SMTP password the config names, plus any variable whose name
+says it is a secret) with ``***`` in messages, arguments, tracebacks and stack traces, whichever logger
+they come from (syncreport's own, and under ``--debug`` also ``urllib3`` and ``jira``). The CLI's ``--debug`` traceback goes through
+:func:`redact` too.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from syncreport.errors import ConfigError
+
+REDACTED = "***"
+_MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
+_SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|(^|_)PAT($|_)", re.IGNORECASE)
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_HANDLER_MARK = "_syncreport_handler"
+
+
+def register_secret(value: str | None, *, user: str | None = None) -> None:
+    """Redact ``value`` from every log line from now on (and, with ``user``, its HTTP Basic form)."""
+    if not value or len(value) < _MIN_SECRET_LENGTH:
+        return
+    variants = {value}
+    if user:
+        variants.add(base64.b64encode(f"{user}:{value}".encode()).decode())
+    with _lock:
+        _secrets.update(variants)
+
+
+def register_secret_env(names: Iterable[str | None] = ()) -> None:
+    """Register the values of the named environment variables and of any that look like a secret."""
+    wanted = {name for name in names if name}
+    for name, value in os.environ.items():
+        if name in wanted or _SECRET_NAME.search(name):
+            register_secret(value)
+
+
+def read_secret_env(name: str, *, user: str | None = None) -> str | None:
+    """Read a secret from the environment and register it for redaction in the same step."""
+    value = os.environ.get(name) or None
+    register_secret(value, user=user)
+    return value
+
+
+def redact(text: str) -> str:
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record so that no registered secret reaches a handler's output."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def _remove_our_handlers(logger: logging.Logger) -> None:
+    for handler in list(logger.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            logger.removeHandler(handler)
+            handler.close()
+
+
+def _install(logger: logging.Logger, handler: logging.Handler, level: int, fmt: str) -> None:
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(fmt, datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+        handler.addFilter(RedactingFilter())
+    setattr(handler, _HANDLER_MARK, True)
+    logger.addHandler(handler)
+
+
+def configure_logging(
+    *, log_file: Path | None = None, level: str = "INFO", quiet: bool = False, debug: bool = False
+) -> None:
+    """Set up the ``syncreport`` logger: warnings to stderr (none with ``quiet``), ``level`` to ``log_file``.
+
+    Safe to call again (a run that learns the config's log file after the CLI set up the console).
+    """
+    console_level = logging.DEBUG if debug else logging.WARNING
+    file_level = logging.DEBUG if debug else logging.getLevelNamesMapping()[level]
+    file_handler: logging.Handler | None = None
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot open the log file {log_file}: {exc.strerror or exc}; fix logging.file or --log-file"
+            ) from None
+    # Under --debug the HTTP libraries' own records are shown too (and redacted like ours).
+    names = ("syncreport", "urllib3", "jira") if debug else ("syncreport",)
+    for name in names:
+        logger = logging.getLogger(name)
+        _remove_our_handlers(logger)
+        logger.propagate = False
+        logger.setLevel(min(console_level, file_level) if file_handler else console_level)
+        if not quiet:
+            _install(
+                logger,
+                logging.StreamHandler(sys.stderr),
+                console_level,
+                "syncreport: %(levelname)s: %(message)s",
+            )
+        if file_handler is not None:
+            _install(logger, file_handler, file_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,132 @@
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from syncreport.deliver import files
+from syncreport.deliver.files import (
+    apply_retention,
+    remove_stale_temp_files,
+    slugify,
+    write_all,
+    write_report_files,
+)
+from syncreport.errors import DeliveryError
+
+
+def test_slugify_makes_file_name_safe_lower_case_slugs():
+    assert slugify("Phoenix ART (Ops)") == "phoenix-art-ops"
+    assert slugify("Zürich / Nord") == "zurich-nord"
+    assert slugify("***") == "train"
+
+
+def test_report_files_get_dated_names_and_latest_copies(tmp_path: Path):
+    written = write_report_files(
+        tmp_path, "phoenix", date(2026, 11, 26), {"pdf": b"%PDF-1.7 x", "json": b"{}"}, keep=3
+    )
+    assert [p.name for p in written.dated] == ["phoenix-2026-11-26.pdf", "phoenix-2026-11-26.json"]
+    assert [p.name for p in written.latest] == ["phoenix-latest.pdf", "phoenix-latest.json"]
+    assert (tmp_path / "phoenix-latest.pdf").read_bytes() == b"%PDF-1.7 x"
+    assert not (tmp_path / "phoenix-latest.pdf").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "phoenix-2026-11-26.json",
+        "phoenix-2026-11-26.pdf",
+        "phoenix-latest.json",
+        "phoenix-latest.pdf",
+    ]
+
+
+def test_retention_keeps_the_most_recent_days_of_this_train_only(tmp_path: Path):
+    for day in ("2026-11-01", "2026-11-08", "2026-11-15", "2026-11-22"):
+        for ext in ("pdf", "html"):
+            (tmp_path / f"phoenix-{day}.{ext}").write_bytes(b"old")
+    (tmp_path / "phoenix-ops-2026-10-01.pdf").write_bytes(b"another train")
+    (tmp_path / "notes.txt").write_text("mine")
+
+    removed = apply_retention(tmp_path, "phoenix", keep=2)
+
+    # 4 days on disk, keep 2: the two oldest days go, both formats each.
+    assert sorted(p.name for p in removed) == [
+        "phoenix-2026-11-01.html",
+        "phoenix-2026-11-01.pdf",
+        "phoenix-2026-11-08.html",
+        "phoenix-2026-11-08.pdf",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "notes.txt",
+        "phoenix-2026-11-15.html",
+        "phoenix-2026-11-15.pdf",
+        "phoenix-2026-11-22.html",
+        "phoenix-2026-11-22.pdf",
+        "phoenix-ops-2026-10-01.pdf",
+    ]
+
+
+def test_write_report_applies_retention_after_writing(tmp_path: Path):
+    for day in (1, 2, 3):
+        write_report_files(tmp_path, "t", date(2026, 11, day), {"pdf": b"%PDF"}, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "t-2026-11-02.pdf",
+        "t-2026-11-03.pdf",
+        "t-latest.pdf",
+    ]
+
+
+def test_a_rename_failing_midway_reports_what_was_replaced_and_leaves_only_complete_files(
+    tmp_path: Path, monkeypatch
+):
+    (tmp_path / "a.html").write_bytes(b"old html")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF old")
+    real_replace = os.replace
+
+    def fail_second_rename(src, dst):
+        if Path(dst).name == "a.pdf":
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", fail_second_rename)
+    with pytest.raises(DeliveryError, match=r"No space left on device; only a.html were replaced"):
+        write_all(tmp_path, {"a.html": b"new html", "a.pdf": b"%PDF new"})
+    monkeypatch.setattr(files.os, "replace", real_replace)
+
+    # Every file is either its complete old or complete new version; no temp file is left.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.pdf"]
+    assert (tmp_path / "a.html").read_bytes() == b"new html"
+    assert (tmp_path / "a.pdf").read_bytes() == b"%PDF old"
+
+
+def test_a_failure_while_staging_leaves_the_old_files_untouched(tmp_path: Path, monkeypatch):
+    (tmp_path / "r.pdf").write_bytes(b"%PDF old")
+    real_write_temp = files._write_temp
+
+    def fail_on_second(folder, name, data):
+        if name == "r.pdf":
+            raise OSError(28, "No space left on device")
+        return real_write_temp(folder, name, data)
+
+    monkeypatch.setattr(files, "_write_temp", fail_on_second)
+    with pytest.raises(DeliveryError, match="nothing was replaced"):
+        write_all(tmp_path, {"r.html": b"<html>", "r.pdf": b"%PDF new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]
+    assert (tmp_path / "r.pdf").read_bytes() == b"%PDF old"
+
+
+def test_unwritable_output_folder_is_one_line_delivery_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DeliveryError, match=r"cannot create the output folder .*--out"):
+        write_all(blocker / "reports", {"x.pdf": b"%PDF"})
+
+
+def test_stale_temp_files_of_a_killed_run_are_removed_others_kept(tmp_path: Path):
+    stale = [
+        tmp_path / ".phoenix-2026-11-26.pdf.ab12_x9z.tmp",
+        tmp_path / ".phoenix-latest.html.q1w2e3r4.tmp",
+    ]
+    kept = [tmp_path / ".phoenix-ops-2026-11-26.pdf.ab12cd34.tmp", tmp_path / "phoenix-2026-11-25.pdf"]
+    for path in stale + kept:
+        path.write_bytes(b"half")
+    removed = remove_stale_temp_files(tmp_path, "phoenix")
+    assert sorted(removed) == sorted(stale)
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
