@@ -102,6 +102,9 @@ class ThresholdSettings(_Section):
     orphan_share_red: float = Field(default=0.40, ge=0, le=1)
     ageing_days_amber: int = Field(default=5, ge=0)
     ageing_days_red: int = Field(default=10, ge=0)
+    off_cadence_sprints_amber: int = Field(default=1, ge=0)  # 0 switches the rule off
+    off_cadence_sprints_red: int = Field(default=0, ge=0)  # 0: off cadence alone never makes a team red
+    blocked_statuses: list[str] = Field(default_factory=lambda: ["Blocked", "Impeded", "On Hold"])  # for ageing
 
 
 class ReportSettings(_Section):
@@ -136,6 +139,7 @@ class EmailSettings(_Section):
 class CacheSettings(_Section):
     enabled: bool = True
     path: Path | None = None  # default: the user's cache directory (platformdirs)
+    sprints_max_age_minutes: int = Field(default=60, ge=0)  # board and sprint lists older than this are re-fetched
 
 
 class LoggingSettings(_Section):

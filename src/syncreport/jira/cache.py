@@ -1,0 +1,249 @@
+"""The incremental cache: an SQLite file (stdlib ``sqlite3``) keyed by site and issue id with ``updated``.
+
+What it keeps, per site:
+- ``issues``: each issue's raw JSON and its *complete* changelog, written together in one transaction, so a
+  row is either whole or absent (a run killed mid-fetch leaves only whole rows; the next run resumes);
+- ``scopes``: the issue ids a train's JQL matched last time, to notice issues that left the scope;
+- ``board_sprints``: each board's sprint list with the time it was fetched (see ``fetch.py`` for when
+  it is fetched again);
+- ``meta``: the deployment type, the field list and the status list.
+
+Writes happen on the calling thread only, each batch in a transaction; the journal is WAL, so a killed
+process never corrupts the file. A file that is not a readable cache (or an older layout) is moved aside
+and rebuilt: it is only a cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from syncreport.config import CacheSettings
+
+log = logging.getLogger(__name__)
+
+LAYOUT_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    site TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, fetched_at REAL NOT NULL,
+    PRIMARY KEY (site, name));
+CREATE TABLE IF NOT EXISTS issues (
+    site TEXT NOT NULL, id TEXT NOT NULL, key TEXT NOT NULL, updated TEXT NOT NULL,
+    fields_sig TEXT NOT NULL, issue BLOB NOT NULL, histories BLOB,
+    PRIMARY KEY (site, id));
+CREATE INDEX IF NOT EXISTS issues_by_key ON issues (site, key);
+CREATE TABLE IF NOT EXISTS scopes (
+    site TEXT NOT NULL, jql TEXT NOT NULL, ids TEXT NOT NULL, taken_at REAL NOT NULL,
+    PRIMARY KEY (site, jql));
+CREATE TABLE IF NOT EXISTS board_sprints (
+    site TEXT NOT NULL, board_id INTEGER NOT NULL, sprints TEXT NOT NULL, fetched_at REAL NOT NULL,
+    PRIMARY KEY (site, board_id));
+"""
+
+
+def default_cache_path() -> Path:
+    return Path(platformdirs.user_cache_dir("syncreport", appauthor=False)) / "jira-cache.sqlite3"
+
+
+def _pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1)
+
+
+def _unpack(blob: bytes | None) -> Any:
+    return None if blob is None else json.loads(zlib.decompress(blob))
+
+
+@dataclass(frozen=True, slots=True)
+class CachedIssue:
+    id: str
+    key: str
+    updated: str
+    fields_sig: str
+    issue: dict[str, Any]
+    histories: list[dict[str, Any]] | None
+
+
+class Cache:
+    """One site's view of the cache file. ``Cache(None)`` is an in-memory cache (caching disabled)."""
+
+    def __init__(self, path: Path | None, site: str) -> None:
+        self.path = path
+        self.site = site.rstrip("/")
+        self._db = self._open()
+
+    @classmethod
+    def for_settings(cls, settings: CacheSettings, site: str) -> Cache:
+        if not settings.enabled:
+            return cls(None, site)
+        return cls(settings.path or default_cache_path(), site)
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is None:
+            return self._init(sqlite3.connect(":memory:", isolation_level=None))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._init(sqlite3.connect(self.path, timeout=30, isolation_level=None))
+        except sqlite3.DatabaseError as exc:
+            aside = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
+            log.warning(
+                "the cache %s is unreadable (%s); moved it to %s and starting afresh", self.path, exc, aside
+            )
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{self.path}{suffix}")
+                if part.exists():
+                    part.replace(f"{aside}{suffix}")
+            return self._init(sqlite3.connect(self.path, timeout=30, isolation_level=None))
+
+    @staticmethod
+    def _init(db: sqlite3.Connection) -> sqlite3.Connection:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, LAYOUT_VERSION):
+                db.executescript(
+                    "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS issues; DROP TABLE IF EXISTS scopes;"
+                    "DROP TABLE IF EXISTS board_sprints;"
+                )
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+            db.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def integrity_ok(self) -> bool:
+        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # --- meta -------------------------------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> tuple[Any, float] | None:
+        row = self._db.execute(
+            "SELECT value, fetched_at FROM meta WHERE site=? AND name=?", (self.site, name)
+        ).fetchone()
+        return (json.loads(row[0]), float(row[1])) if row else None
+
+    def put_meta(self, name: str, value: Any) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (site, name, value, fetched_at) VALUES (?, ?, ?, ?)",
+                (self.site, name, json.dumps(value), time.time()),
+            )
+
+    # --- issues -----------------------------------------------------------------------------------------
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """id -> (updated, fields signature) of every whole issue row of this site."""
+        rows = self._db.execute("SELECT id, updated, fields_sig FROM issues WHERE site=?", (self.site,))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def put_issues(self, rows: Iterable[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]]) -> int:
+        """Store (raw issue, complete histories or None, fields signature) rows in one transaction."""
+        count = 0
+        with self.transaction() as db:
+            for issue, histories, sig in rows:
+                updated = str((issue.get("fields") or {}).get("updated") or "")
+                db.execute(
+                    "INSERT OR REPLACE INTO issues (site, id, key, updated, fields_sig, issue, histories) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        self.site,
+                        str(issue["id"]),
+                        str(issue["key"]),
+                        updated,
+                        sig,
+                        _pack(issue),
+                        _pack(histories),
+                    ),
+                )
+                count += 1
+        return count
+
+    def get_issues(self, ids: Iterable[str]) -> dict[str, CachedIssue]:
+        wanted = list(ids)
+        out: dict[str, CachedIssue] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, key, updated, fields_sig, issue, histories FROM issues WHERE site=? AND id IN ({marks})",
+                (self.site, *chunk),
+            )
+            for r in rows:
+                out[r[0]] = CachedIssue(r[0], r[1], r[2], r[3], _unpack(r[4]), _unpack(r[5]))
+        return out
+
+    def ids_for_keys(self, keys: Iterable[str]) -> dict[str, str]:
+        wanted = list(keys)
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, id FROM issues WHERE site=? AND key IN ({marks})", (self.site, *chunk)
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    # --- scopes -----------------------------------------------------------------------------------------
+
+    def get_scope(self, jql: str) -> list[str] | None:
+        row = self._db.execute("SELECT ids FROM scopes WHERE site=? AND jql=?", (self.site, jql)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_scope(self, jql: str, ids: list[str]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO scopes (site, jql, ids, taken_at) VALUES (?, ?, ?, ?)",
+                (self.site, jql, json.dumps(ids), time.time()),
+            )
+
+    # --- sprints ----------------------------------------------------------------------------------------
+
+    def get_board_sprints(self) -> dict[int, tuple[list[dict[str, Any]], float]]:
+        rows = self._db.execute(
+            "SELECT board_id, sprints, fetched_at FROM board_sprints WHERE site=?", (self.site,)
+        )
+        return {int(r[0]): (json.loads(r[1]), float(r[2])) for r in rows}
+
+    def put_board_sprints(
+        self, sprints_by_board: Mapping[int, list[dict[str, Any]]], fetched_at: float
+    ) -> None:
+        with self.transaction() as db:
+            for board_id, sprints in sprints_by_board.items():
+                db.execute(
+                    "INSERT OR REPLACE INTO board_sprints (site, board_id, sprints, fetched_at) VALUES (?, ?, ?, ?)",
+                    (self.site, board_id, json.dumps(sprints), fetched_at),
+                )

@@ -1,0 +1,211 @@
+"""``syncreport check``: is this config good to pull a train? One result per check, each with its fix.
+
+The checks run in order (config, token, connectivity, authentication, field mapping, the JQL's count,
+boards); when one fails, those that depend on it are reported as not run rather than failing noisily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from syncreport.config import Config
+from syncreport.errors import SyncreportError
+from syncreport.jira.client import Deployment, JiraClient, deployment_of
+from syncreport.jira.fields import FieldMap, discover_fields
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _quick(config: Config) -> Config:
+    """The config with a short retry budget: a check should answer in seconds, not minutes."""
+    jira = config.jira.model_copy(update={"max_retry_seconds": min(config.jira.max_retry_seconds, 10.0)})
+    return config.model_copy(update={"jira": jira})
+
+
+class _Checker:
+    def __init__(self, config: Config) -> None:
+        self.config = _quick(config)
+        self.source = str(config.source or "the config")
+        self.results: list[CheckResult] = []
+        self.deployment: Deployment | None = None
+        self.client: JiraClient | None = None
+        self.fields: FieldMap | None = None
+        self.projects: list[str] = []
+
+    def step(self, name: str, action: Callable[[], str], fix: str) -> bool:
+        try:
+            detail = action()
+        except SyncreportError as exc:
+            self.results.append(CheckResult(name, False, exc.message, fix))
+            return False
+        self.results.append(CheckResult(name, True, detail))
+        return True
+
+    def skip(self, *names: str) -> None:
+        for name in names:
+            self.results.append(
+                CheckResult(name, False, "not checked: an earlier check failed", "fix the first failure")
+            )
+
+    # --- the checks -------------------------------------------------------------------------------------
+
+    def config_ok(self) -> str:
+        return f"{self.source} is valid (train '{self.config.train.name}', site {self.config.jira.url})"
+
+    def token(self) -> str:
+        settings = self.config.jira
+        if not settings.token():
+            raise SyncreportError(f"the environment variable {settings.token_env} is empty or not set")
+        return f"a token is set in ${settings.token_env}"
+
+    def connectivity(self) -> str:
+        with JiraClient(self.config.jira, None, config_name=self.source) as anonymous:
+            try:
+                info = anonymous.get("/rest/api/2/serverInfo")
+            except SyncreportError as exc:
+                if "HTTP 401" not in exc.message:
+                    raise
+                info = {}
+        found = deployment_of(info, self.config.jira)
+        configured = self.config.jira.deployment
+        self.deployment = found if configured == "auto" else configured
+        version = info.get("version") or "version not shown"
+        kind = "Jira Cloud" if found == "cloud" else "Jira Data Center / Server"
+        mismatch = (
+            f"; but [jira].deployment says {configured}" if configured not in ("auto", found) and info else ""
+        )
+        if mismatch:
+            raise SyncreportError(f"reached {self.config.jira.url}: {kind} ({version}){mismatch}")
+        return f"reached {self.config.jira.url}: {kind} ({version})"
+
+    def auth(self) -> str:
+        assert self.deployment is not None
+        self.client = JiraClient(self.config.jira, self.deployment, config_name=self.source)
+        api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
+        me = self.client.get(f"{api}/myself")
+        who = me.get("displayName") or me.get("name") or "?"
+        mail = me.get("emailAddress")
+        return f"authenticated as {who}" + (f" <{mail}>" if mail else "")
+
+    def field_mapping(self) -> str:
+        assert self.client is not None
+        api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
+        fm = discover_fields(self.client.get(f"{api}/field"), self.config.train, source=self.source)
+        self.fields = fm
+        parts = [f"sprint={fm.sprint}"]
+        parts.append(f"story points={fm.points or 'none found (points-based figures will be omitted)'}")
+        if fm.team:
+            parts.append(f"team={fm.team}")
+        parts.append(f"parent={fm.parent}" + (f" (+ Epic Link {fm.epic_link})" if fm.epic_link else ""))
+        if fm.pi:
+            parts.append(f"PI={fm.pi}")
+        if fm.business_value_planned:
+            parts.append(f"business value={fm.business_value_planned}/{fm.business_value_actual}")
+        return "fields: " + ", ".join(parts)
+
+    def jql_count(self) -> str:
+        assert self.client is not None
+        jql = self.config.train.jql
+        if self.deployment == "cloud":
+            count = int(
+                self.client.post("/rest/api/3/search/approximate-count", {"jql": jql}).get("count") or 0
+            )
+            page = self.client.post(
+                "/rest/api/3/search/jql", {"jql": jql, "fields": ["project"], "maxResults": 100}
+            )
+        else:
+            page = self.client.post(
+                "/rest/api/2/search", {"jql": jql, "fields": ["project"], "maxResults": 100}
+            )
+            count = int(page.get("total") or 0)
+        self.projects = sorted(
+            {str(((i.get("fields") or {}).get("project") or {}).get("key")) for i in page.get("issues") or ()}
+        )
+        if count == 0:
+            raise SyncreportError("the train's JQL matches no issue")
+        about = "about " if self.deployment == "cloud" else ""
+        return f"the JQL matches {about}{count} issues in {', '.join(self.projects) or 'no project'}"
+
+    def boards(self) -> str:
+        assert self.client is not None
+        configured = self.config.train.boards
+        if configured:
+            found = [self.client.get(f"/rest/agile/1.0/board/{b}", allow_404=True) for b in configured]
+            missing = [str(b) for b, f in zip(configured, found, strict=True) if f is None]
+            if missing:
+                raise SyncreportError(
+                    f"board(s) {', '.join(missing)} of [train].boards not found or not visible"
+                )
+            boards = [f for f in found if f]
+        else:
+            boards = []
+            for project in self.projects:
+                page = self.client.get(
+                    "/rest/agile/1.0/board", {"projectKeyOrId": project, "maxResults": 50}, allow_404=True
+                )
+                boards.extend((page or {}).get("values") or ())
+        if not boards:
+            raise SyncreportError("no board found for the train's projects")
+        names = ", ".join(f"{b.get('name')} ({b.get('id')})" for b in boards[:12])
+        more = f" and {len(boards) - 12} more" if len(boards) > 12 else ""
+        return f"{len(boards)} board(s): {names}{more}"
+
+    def run(self) -> list[CheckResult]:
+        try:
+            self._run()
+        finally:
+            if self.client is not None:
+                self.client.close()
+        return self.results
+
+    def _run(self) -> None:
+        self.step("config", self.config_ok, "")
+        if not self.step(
+            "token",
+            self.token,
+            f"export the token in ${self.config.jira.token_env}, or change [jira].token_env",
+        ):
+            self.skip("connectivity", "authentication", "fields", "jql", "boards")
+            return
+        if not self.step(
+            "connectivity",
+            self.connectivity,
+            "check [jira].url (the site's base URL), network, proxy or [jira].ca_bundle",
+        ):
+            self.skip("authentication", "fields", "jql", "boards")
+            return
+        auth_fix = (
+            "check [jira].email and create a new API token at https://id.atlassian.com/manage-profile/security/api-tokens"
+            if self.deployment == "cloud"
+            else "create a new personal access token under your Jira profile"
+        )
+        if not self.step("authentication", self.auth, auth_fix):
+            self.skip("fields", "jql", "boards")
+            return
+        self.step(
+            "fields",
+            self.field_mapping,
+            f"set the field's name or id in [train] of {self.source} (see the candidates)",
+        )
+        if self.step(
+            "jql", self.jql_count, f"fix [train].jql in {self.source} (try it in Jira's issue search first)"
+        ):
+            self.step(
+                "boards",
+                self.boards,
+                "set [train].boards to the ids of the teams' boards, or check board permissions",
+            )
+        else:
+            self.skip("boards")
+
+
+def run_checks(config: Config) -> list[CheckResult]:
+    """Check config, connectivity, auth, field mapping, the JQL's count and boards; one result each."""
+    return _Checker(config).run()

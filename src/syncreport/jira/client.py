@@ -1,0 +1,399 @@
+"""HTTP access to Jira: authentication, our retry policy, one-line errors, and the two dialects' endpoints.
+
+The transport is the ``jira`` library (pycontribs): a :class:`jira.JIRA` client per worker thread (its
+``requests.Session`` is not thread-safe), built with ``max_retries=0`` so that *our* policy decides every
+retry:
+
+- 429 and 503 wait what ``Retry-After`` says (seconds or an HTTP date; ``0`` means "now"), whatever the body
+  (Jira's 429 bodies are often HTML pages);
+- other 5xx answers, timeouts and dropped connections back off exponentially with full jitter;
+- all waits of one request together stay within ``[jira].max_retry_seconds`` and at most
+  :data:`MAX_ATTEMPTS` attempts; past that the request fails with one line.
+
+Every failure the user can act on becomes a :class:`~syncreport.errors.JiraError` (or ``ConfigError``) with
+one line naming the cause and the fix. Exceptions from ``requests`` / ``jira`` are never chained (``from
+None``): the library's ``JIRAError`` prints the request headers, which carry the token.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import requests
+from jira import JIRA
+from jira.exceptions import JIRAError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
+
+from syncreport.config import JiraSettings
+from syncreport.errors import ConfigError, JiraError
+
+log = logging.getLogger(__name__)
+
+Deployment = Literal["cloud", "datacenter"]
+
+MAX_ATTEMPTS = 10
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 30.0
+_RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
+
+
+class _Transient(Exception):
+    """One attempt failed in a way worth retrying; ``retry_after`` is Jira's own advice, if it gave one."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds (``0`` included) or an HTTP date."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def jira_error_messages(response: requests.Response) -> list[str]:
+    """Jira's own error texts from an error body (``errorMessages`` and ``errors``), if it is JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict):
+        return []
+    messages = [str(m) for m in body.get("errorMessages") or [] if m]
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        messages += [f"{k}: {v}" for k, v in errors.items()]
+    for key in ("message", "errorMessage"):
+        if isinstance(body.get(key), str) and body[key]:
+            messages.append(body[key])
+    return messages
+
+
+class JiraClient:
+    """Authenticated JSON requests to one Jira site, safe to call from several threads at once.
+
+    ``deployment=None`` makes an anonymous client (for the serverInfo probe only).
+    ``sleep`` is injectable so tests of the retry policy run instantly; ``before_request`` is called with
+    (method, path) before every attempt (tests use it to interrupt a run mid-way).
+    """
+
+    def __init__(
+        self,
+        settings: JiraSettings,
+        deployment: Deployment | None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        before_request: Callable[[str, str], None] | None = None,
+        config_name: str = "the config",
+    ) -> None:
+        self.settings = settings
+        self.deployment = deployment
+        self.base_url = settings.url.rstrip("/")
+        self._sleep = sleep
+        self._before_request = before_request
+        self._config_name = config_name
+        self._local = threading.local()
+        self._clients: list[JIRA] = []
+        self._lock = threading.Lock()
+        self.request_counts: Counter[str] = Counter()
+        self._auth = self._credentials() if deployment else None
+
+    # --- setup -------------------------------------------------------------------------------------------
+
+    def _credentials(self) -> tuple[str, str] | str:
+        settings = self.settings
+        token = settings.token()
+        if not token:
+            kind = "API token" if self.deployment == "cloud" else "personal access token"
+            raise ConfigError(
+                f"the environment variable {settings.token_env} is empty or not set: export your Jira {kind} "
+                f"in it (or name another variable in [jira].token_env of {self._config_name})"
+            )
+        if self.deployment == "cloud":
+            if not settings.email:
+                raise ConfigError(
+                    f"{self._config_name}: [jira].email is required for Jira Cloud: the e-mail of the Atlassian "
+                    "account that owns the API token"
+                )
+            return (settings.email, token)
+        return token
+
+    def _verify(self) -> bool | str:
+        if self.settings.ca_bundle is not None:
+            return str(self.settings.ca_bundle)
+        return self.settings.verify_tls
+
+    def _client(self) -> JIRA:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            auth = self._auth
+            client = JIRA(
+                server=self.base_url,
+                options={"verify": self._verify(), "check_update": False},
+                basic_auth=auth if isinstance(auth, tuple) else None,
+                token_auth=auth if isinstance(auth, str) else None,
+                get_server_info=False,
+                max_retries=0,
+                timeout=self.settings.timeout_seconds,
+                logging=False,
+            )
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
+
+    def __enter__(self) -> JiraClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def requests_made(self) -> int:
+        with self._lock:
+            return sum(self.request_counts.values())
+
+    # --- requests ----------------------------------------------------------------------------------------
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, allow_404: bool = False) -> Any:
+        return self.request("GET", path, params=params, allow_404=allow_404)
+
+    def post(self, path: str, body: dict[str, Any], *, allow_404: bool = False) -> Any:
+        return self.request("POST", path, body=body, allow_404=allow_404)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        allow_404: bool = False,
+    ) -> Any:
+        """One JSON request under our retry policy; returns the decoded body (``None`` for an allowed 404)."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            wait=self._wait,
+            stop=self._stop,
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=lambda state: self._log_retry(method, path, state),
+        )
+        try:
+            return retrying(self._attempt, method, path, params, body, allow_404)
+        except _Transient as exc:
+            raise JiraError(
+                f"Jira kept failing for {method} {path} ({exc.reason}) through {MAX_ATTEMPTS} attempts or "
+                f"{self.settings.max_retry_seconds:g} s of retries ([jira].max_retry_seconds): try again later, "
+                "or lower [jira].concurrency if Jira is rate-limiting you"
+            ) from None
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        allow_404: bool,
+    ) -> Any:
+        if self._before_request is not None:
+            self._before_request(method, path)
+        with self._lock:
+            self.request_counts[_endpoint_name(path)] += 1
+        url = self.base_url + path
+        kwargs: dict[str, Any] = {"params": params}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        try:
+            response = self._client()._session.request(method, url, **kwargs)
+        except JIRAError as exc:
+            if exc.response is None:
+                raise JiraError(f"Jira gave no answer for {method} {path}") from None
+            response = exc.response
+        except requests.exceptions.SSLError:
+            raise JiraError(
+                f"TLS verification failed for {self._host()}: if your company uses its own certificate "
+                "authority, set [jira].ca_bundle to its PEM file (verify_tls = false only for a test site)"
+            ) from None
+        except (requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError):
+            raise _Transient(f"no answer within {self.settings.timeout_seconds:g} s") from None
+        except requests.exceptions.ConnectionError as exc:
+            if _is_unreachable(exc):
+                raise JiraError(
+                    f"cannot connect to {self._host()} (connection refused or host not found): check "
+                    f"[jira].url in {self._config_name}, your network, VPN or proxy"
+                ) from None
+            raise _Transient("the connection dropped") from None
+        except requests.exceptions.RequestException as exc:
+            raise JiraError(f"request to {self._host()} failed: {type(exc).__name__}") from None
+        return self._decode(method, path, response, allow_404)
+
+    def _decode(self, method: str, path: str, response: requests.Response, allow_404: bool) -> Any:
+        status = response.status_code
+        if status in _RETRY_STATUSES:
+            retry_after = (
+                parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
+            )
+            raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after)
+        if status == 404 and allow_404:
+            return None
+        if status >= 400:
+            raise JiraError(self._explain(method, path, response)) from None
+        if status == 204 or not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "unknown content").split(";")[0]
+            raise JiraError(
+                f"{self._host()} answered {method} {path} with {kind}, not JSON (a login page, proxy or "
+                f"another web site?): check that [jira].url in {self._config_name} is the Jira site's base URL"
+            ) from None
+
+    def _explain(self, method: str, path: str, response: requests.Response) -> str:
+        status = response.status_code
+        jira_says = "; ".join(jira_error_messages(response))
+        said = f" (Jira says: {jira_says})" if jira_says else ""
+        if status == 401:
+            if self.deployment == "cloud":
+                return (
+                    f"Jira Cloud rejected the API token in ${self.settings.token_env} for {self.settings.email} "
+                    "(HTTP 401): check the e-mail in [jira].email and create a new token at "
+                    "https://id.atlassian.com/manage-profile/security/api-tokens"
+                )
+            if self.deployment == "datacenter":
+                return (
+                    f"Jira rejected the personal access token in ${self.settings.token_env} (HTTP 401): create "
+                    'a new one under your Jira profile > Personal Access Tokens (or set deployment = "cloud" '
+                    "and [jira].email if this is a Cloud site)"
+                )
+            return f"{self._host()} requires authentication for {path} (HTTP 401)"
+        if status == 403:
+            denied = response.headers.get("X-Authentication-Denied-Reason")
+            if denied:
+                return (
+                    f"Jira denied the login ({denied.split(';')[0]}): log in once in a browser to clear the "
+                    "CAPTCHA, then run again"
+                )
+            return (
+                f"Jira refused {method} {path} (HTTP 403){said}: the account needs the 'Browse projects' "
+                "permission on the train's projects (and board access for sprints)"
+            )
+        if status == 400 and "search" in path:
+            return f"Jira rejected the train's JQL{said or ' (HTTP 400)'}: fix [train].jql in {self._config_name}"
+        if status == 404:
+            return (
+                f"{self._host()} answered 404 for {path}{said}: is [jira].url in {self._config_name} the "
+                "site's base URL (https://yourcompany.atlassian.net, or the Data Center base URL with its "
+                "context path)?"
+            )
+        if status == 410:
+            return (
+                f'{self._host()} no longer offers {path} (HTTP 410): set [jira].deployment = "cloud" so the '
+                "current search API is used"
+            )
+        return f"Jira answered HTTP {status} for {method} {path}{said}"
+
+    # --- retry policy ------------------------------------------------------------------------------------
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return exc.retry_after
+        ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (state.attempt_number - 1))
+        return random.uniform(0, ceiling)
+
+    def _stop(self, state: RetryCallState) -> bool:
+        spent = max(state.idle_for, state.seconds_since_start or 0.0)
+        return (
+            state.attempt_number >= MAX_ATTEMPTS
+            or spent + state.upcoming_sleep > self.settings.max_retry_seconds
+        )
+
+    def _log_retry(self, method: str, path: str, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        reason = exc.reason if isinstance(exc, _Transient) else "error"
+        log.warning(
+            "%s %s: %s; retry %d in %.1f s", method, path, reason, state.attempt_number, state.upcoming_sleep
+        )
+
+    def _host(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _is_unreachable(exc: requests.exceptions.ConnectionError) -> bool:
+    text = repr(exc.args[0]) if exc.args else repr(exc)
+    return any(
+        marker in text
+        for marker in (
+            "NewConnectionError",
+            "Connection refused",
+            "Name or service not known",
+            "nodename nor servname",
+            "getaddrinfo failed",
+            "No route to host",
+            "Failed to resolve",
+        )
+    )
+
+
+def _endpoint_name(path: str) -> str:
+    """A stable label for request counting: ``/rest/api/2/issue/ABC-1`` -> ``/rest/api/2/issue/{}``."""
+    return _ID_SEGMENT.sub(r"/\1/{}", path)
+
+
+_ID_SEGMENT = re.compile(r"/(issue|board|sprint|project)/(?!bulkfetch)[^/]+")
+
+
+def probe_deployment(settings: JiraSettings, *, sleep: Callable[[float], None] = time.sleep) -> Deployment:
+    """Ask serverInfo (anonymously: it answers without credentials) whether the site is Cloud or DC."""
+    with JiraClient(settings, None, sleep=sleep) as anonymous:
+        try:
+            info = anonymous.get("/rest/api/2/serverInfo")
+        except JiraError as exc:
+            if "HTTP 401" not in exc.message and "HTTP 403" not in exc.message:
+                raise
+            info = {}
+    return deployment_of(info, settings)
+
+
+def deployment_of(server_info: dict[str, Any], settings: JiraSettings) -> Deployment:
+    kind = str(server_info.get("deploymentType") or "")
+    if kind.lower() == "cloud":
+        return "cloud"
+    if kind:
+        return "datacenter"
+    return "cloud" if settings.email and ".atlassian.net" in settings.url else "datacenter"

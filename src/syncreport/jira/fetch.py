@@ -1,0 +1,620 @@
+"""The pull: from a config to a complete :class:`Snapshot`, asking Jira only for what changed.
+
+The steps, for both dialects:
+
+1. **Deployment**: ``[jira].deployment``, else the one remembered in the cache for this site, else
+   serverInfo (anonymous).
+2. **Fields and statuses**: from the cache; fetched again only when a configured field or a status id is
+   not found in the cached lists.
+3. **Scope**: the ids and ``updated`` of every issue the train's JQL matches (Cloud: search/jql pages of
+   5,000 ids; Data Center: /search pages of up to 1,000). Issues gone since the last run are logged.
+4. **Changed issues only**: issues new to the cache, with another ``updated``, or fetched with fewer fields
+   are fetched with their *complete* changelog (Cloud: issue/bulkfetch 100 at a time + changelog/bulkfetch
+   up to 1,000 issues a request, paged; Data Center: /search with expand=changelog, then every changelog
+   whose total exceeds what came inline is completed). Each batch is written to the cache in one
+   transaction, issue and changelog together, so a killed run leaves only whole rows and the next run resumes.
+5. **Far ends**: the other end of every dependency link that lies outside the train's JQL is fetched
+   (every run: they are few, and their status and sprint matter), marked ``in_train=False``.
+6. **Boards and sprints**: the boards of the train's projects (or ``[train].boards``) and every board a
+   sprint of an issue comes from. A board's sprint list is fetched again when it is older than
+   ``[cache].sprints_max_age_minutes``, when one of its sprints was due to start or end since it was
+   fetched, or when an issue names a sprint of that board that the list lacks or shows in another state.
+   Otherwise the cached list is used: a warm re-run with nothing changed costs the scope pages and one
+   far-end request.
+
+Requests run in a bounded thread pool (``[jira].concurrency``), one ``jira`` client per thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from syncreport.config import Config
+from syncreport.errors import ConfigError
+from syncreport.jira.cache import Cache
+from syncreport.jira.client import Deployment, JiraClient, probe_deployment
+from syncreport.jira.fields import FieldMap, discover_fields
+from syncreport.jira.normalize import SnapshotBuilder, parse_datetime
+from syncreport.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+CLOUD_ID_PAGE = 5000
+BULK_ISSUES = 100
+CHANGELOG_BULK_ISSUES = 1000
+CHANGELOG_PAGE = 1000
+DC_PAGE = 1000
+DC_FETCH_BATCH = 200
+AGILE_PAGE = 50
+SCOPE_FIELDS = ["updated"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class PullStats:
+    """What a pull did, for logs and the benchmark."""
+
+    deployment: str = ""
+    requests: int = 0
+    requests_by_endpoint: dict[str, int] = field(default_factory=dict)
+    in_scope: int = 0
+    fetched: int = 0
+    from_cache: int = 0
+    far_ends: int = 0
+    left_scope: list[str] = field(default_factory=list)
+    boards_refreshed: int = 0
+    histories: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PullResult:
+    snapshot: Snapshot
+    stats: PullStats
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class _Progress:
+    """A rich progress bar on stderr when asked for and stderr is a terminal; otherwise nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def stage(self, description: str, total: int) -> None:
+        if self._bar is not None:
+            if self._task is not None:
+                self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, amount)
+
+
+class Puller:
+    """One pull of one train. Use :func:`pull` unless you need the hooks (tests, benchmark)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        progress: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        before_request: Callable[[str, str], None] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.settings = config.jira
+        self.source = str(config.source or "the config")
+        self._sleep = sleep
+        self._before_request = before_request
+        self._now = now
+        self._progress = _Progress(progress)
+        self.stats = PullStats()
+
+    # --- the whole pull ---------------------------------------------------------------------------------
+
+    def run(self) -> PullResult:
+        started = time.monotonic()
+        with Cache.for_settings(self.config.cache, self.settings.url) as cache:
+            deployment = self._deployment(cache)
+            self.stats.deployment = deployment
+            client = JiraClient(
+                self.settings,
+                deployment,
+                sleep=self._sleep,
+                before_request=self._before_request,
+                config_name=self.source,
+            )
+            pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="jira")
+            try:
+                with self._progress:
+                    snapshot = _Run(self, client, cache, pool, deployment).run()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+                client.close()
+                self.stats.requests = client.requests_made
+                self.stats.requests_by_endpoint = dict(client.request_counts)
+        self.stats.seconds = time.monotonic() - started
+        return PullResult(snapshot, self.stats)
+
+    def _deployment(self, cache: Cache) -> Deployment:
+        configured = self.settings.deployment
+        if configured != "auto":
+            return configured
+        remembered = cache.get_meta("deployment")
+        if remembered and remembered[0] in ("cloud", "datacenter"):
+            return remembered[0]
+        found = probe_deployment(self.settings, sleep=self._sleep)
+        self.stats.requests += 1
+        cache.put_meta("deployment", found)
+        return found
+
+
+class _Run:
+    """The state of one pull (client, cache, pool); the steps are its methods."""
+
+    def __init__(
+        self,
+        puller: Puller,
+        client: JiraClient,
+        cache: Cache,
+        pool: ThreadPoolExecutor,
+        deployment: Deployment,
+    ):
+        self.puller = puller
+        self.config = puller.config
+        self.client = client
+        self.cache = cache
+        self.pool = pool
+        self.deployment = deployment
+        self.cloud = deployment == "cloud"
+        self.api = "/rest/api/3" if self.cloud else "/rest/api/2"
+        self.stats = puller.stats
+        self.progress = puller._progress
+
+    def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """Run ``fn`` over items in the pool, yielding results as they complete; stop all on the first error."""
+        futures: list[Future[R]] = [self.pool.submit(fn, item) for item in items]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    # --- steps ------------------------------------------------------------------------------------------
+
+    def run(self) -> Snapshot:
+        taken_at = self.puller._now()
+        fields = self._fields()
+        statuses = self._statuses(force=False)
+        scope = self._scope()
+        self._fetch_changed(scope, fields)
+        statuses = self._statuses_covering(statuses)
+        builder = SnapshotBuilder(self.config, fields, statuses)
+        for cached in self._cached_rows(list(scope)):
+            builder.add(cached.issue, cached.histories, in_train=True)
+        far = self._far_ends(builder, fields)
+        for raw in far:
+            builder.add(raw, None, in_train=False)
+        boards = self._boards({i.project for i in builder.issues.values() if i.in_train})
+        board_ids = {int(b["id"]) for b in boards} | builder.sprint_board_ids()
+        board_sprints = self._board_sprints(board_ids, builder)
+        self._note_scope(scope)
+        return builder.snapshot(
+            site_url=self.config.jira.url,
+            deployment=self.deployment,
+            taken_at=taken_at,
+            boards=boards,
+            board_sprints=board_sprints,
+        )
+
+    def _fields(self) -> FieldMap:
+        cached = self.cache.get_meta("fields")
+        if cached:
+            try:
+                return discover_fields(cached[0], self.config.train, source=self.puller.source)
+            except ConfigError:
+                log.info("a configured field is not in the cached field list; asking Jira again")
+        fresh = self.client.get(f"{self.api}/field")
+        self.cache.put_meta("fields", fresh)
+        return discover_fields(fresh, self.config.train, source=self.puller.source)
+
+    def _statuses(self, *, force: bool) -> list[dict[str, Any]]:
+        cached = self.cache.get_meta("statuses")
+        if cached and not force:
+            return list(cached[0])
+        fresh = self.client.get(f"{self.api}/status")
+        self.cache.put_meta("statuses", fresh)
+        return list(fresh)
+
+    def _statuses_covering(self, statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fetch the status list again if a fetched changelog names a status id we do not know."""
+        known = {str(s.get("id")) for s in statuses}
+        if self._status_ids_seen - known:
+            return self._statuses(force=True)
+        return statuses
+
+    # --- scope ------------------------------------------------------------------------------------------
+
+    def _scope(self) -> dict[str, str]:
+        """id -> updated for every issue of the train's JQL."""
+        self.progress.stage("Listing the train's issues", 0)
+        scope: dict[str, str] = {}
+        jql = self.config.train.jql
+        if self.cloud:
+            token: str | None = None
+            while True:
+                body: dict[str, Any] = {"jql": jql, "fields": SCOPE_FIELDS, "maxResults": CLOUD_ID_PAGE}
+                if token:
+                    body["nextPageToken"] = token
+                page = self.client.post("/rest/api/3/search/jql", body)
+                for issue in page.get("issues") or ():
+                    scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast"):
+                    break
+        else:
+            for page in self._dc_search(jql, SCOPE_FIELDS, expand=None):
+                for issue in page.get("issues") or ():
+                    scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
+        self.stats.in_scope = len(scope)
+        return scope
+
+    def _dc_search(
+        self, jql: str, fields: list[str], *, expand: str | None, parallel: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """All pages of a Data Center search: the first page tells the total, the rest run in parallel
+        (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock)."""
+
+        def page(start: int, size: int) -> dict[str, Any]:
+            body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+            if expand:
+                body["expand"] = [expand]
+            return self.client.post("/rest/api/2/search", body)
+
+        first = page(0, DC_PAGE)
+        yield first
+        size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
+        total = int(first.get("total") or 0)
+        if size <= 0:
+            return
+        starts = range(size, total, size)
+        if parallel:
+            yield from self._map(lambda start: page(start, size), starts)
+        else:
+            yield from (page(start, size) for start in starts)
+
+    def _note_scope(self, scope: Mapping[str, str]) -> None:
+        jql = self.config.train.jql
+        before = self.cache.get_scope(jql)
+        if before is not None:
+            left = sorted(set(before) - set(scope))
+            if left:
+                keys = [c.key for c in self.cache.get_issues(left).values()]
+                self.stats.left_scope = sorted(keys) or left
+                log.info(
+                    "%d issue(s) left the train's scope since the last run: %s",
+                    len(left),
+                    ", ".join(self.stats.left_scope[:20]),
+                )
+        self.cache.put_scope(jql, sorted(scope))
+
+    # --- changed issues ---------------------------------------------------------------------------------
+
+    _status_ids_seen: set[str]
+
+    def _fetch_changed(self, scope: Mapping[str, str], fields: FieldMap) -> None:
+        sig = fields.signature()
+        versions = self.cache.versions()
+        changed = [i for i, updated in scope.items() if versions.get(i) != (updated, sig)]
+        self.stats.fetched = len(changed)
+        self.stats.from_cache = len(scope) - len(changed)
+        self._status_ids_seen = set()
+        if not changed:
+            return
+        self.progress.stage(f"Fetching {len(changed)} issues with complete changelogs", len(changed))
+        if self.cloud:
+            self._cloud_fetch(changed, fields)
+        else:
+            self._dc_fetch(changed, fields, cold=not versions)
+
+    def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
+        self.cache.put_issues((issue, histories, sig) for issue, histories in rows)
+        self.stats.histories += sum(len(h or ()) for _, h in rows)
+        for _, histories in rows:
+            for history in histories or ():
+                for item in history.get("items") or ():
+                    if item.get("fieldId") == "status" or item.get("field") == "status":
+                        self._status_ids_seen.update(str(v) for v in (item.get("from"), item.get("to")) if v)
+        self.progress.advance(len(rows))
+
+    def _cloud_fetch(self, ids: list[str], fields: FieldMap) -> None:
+        """Per unit of up to 1,000 issues: bulkfetch the issues (100 a request) and their complete changelogs.
+
+        Units run in parallel; each unit's rows are written in one transaction when all its parts are in.
+        """
+        wanted = fields.request_fields()
+        sig = fields.signature()
+
+        def issues_of(batch: Sequence[str]) -> list[dict[str, Any]]:
+            answer = self.client.post(
+                "/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": list(batch), "fields": wanted}
+            )
+            return list(answer.get("issues") or ())
+
+        def changelogs_of(unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+            histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}
+            token: str | None = None
+            while True:
+                body: dict[str, Any] = {"issueIdsOrKeys": list(unit), "maxResults": CHANGELOG_PAGE}
+                if token:
+                    body["nextPageToken"] = token
+                answer = self.client.post("/rest/api/3/changelog/bulkfetch", body)
+                for entry in answer.get("issueChangeLogs") or ():
+                    histories.setdefault(str(entry.get("issueId")), []).extend(
+                        entry.get("changeHistories") or ()
+                    )
+                token = answer.get("nextPageToken")
+                if not token:
+                    return histories
+
+        units = _chunks(
+            ids, max(BULK_ISSUES, min(CHANGELOG_BULK_ISSUES, -(-len(ids) // self.config.jira.concurrency)))
+        )
+        jobs: list[tuple[str, Sequence[str]]] = []
+        for unit in units:
+            jobs.append(("changelog", unit))
+            jobs.extend(("issues", batch) for batch in _chunks(unit, BULK_ISSUES))
+        unit_of = {i: n for n, unit in enumerate(units) for i in unit}
+        got_issues: dict[int, list[dict[str, Any]]] = {n: [] for n in range(len(units))}
+        got_logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        pending = {n: 1 + len(_chunks(unit, BULK_ISSUES)) for n, unit in enumerate(units)}
+
+        def run(job: tuple[str, Sequence[str]]) -> tuple[str, Sequence[str], Any]:
+            kind, items = job
+            return kind, items, (changelogs_of(items) if kind == "changelog" else issues_of(items))
+
+        for kind, items, result in self._map(run, jobs):
+            n = unit_of[items[0]]
+            if kind == "changelog":
+                got_logs[n] = result
+            else:
+                got_issues[n].extend(result)
+            pending[n] -= 1
+            if pending[n] == 0:
+                logs = got_logs[n]
+                self._store([(issue, logs.get(str(issue["id"]), [])) for issue in got_issues.pop(n)], sig)
+
+    def _dc_fetch(self, ids: list[str], fields: FieldMap, *, cold: bool) -> None:
+        """Data Center: search with expand=changelog (the whole JQL when the cache is empty, else by ids)."""
+        wanted = fields.request_fields()
+        sig = fields.signature()
+        wanted_ids = set(ids)
+        if cold:
+            pages: Iterable[dict[str, Any]] = self._dc_search(
+                self.config.train.jql, wanted, expand="changelog"
+            )
+        else:
+
+            def by_ids(batch: Sequence[str]) -> list[dict[str, Any]]:
+                jql = f"id in ({','.join(batch)})"
+                return list(self._dc_search(jql, wanted, expand="changelog", parallel=False))
+
+            pages = (page for result in self._map(by_ids, _chunks(ids, DC_FETCH_BATCH)) for page in result)
+        for page in pages:
+            issues = [i for i in page.get("issues") or () if str(i["id"]) in wanted_ids]
+            complete: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = []
+            truncated: list[dict[str, Any]] = []
+            for issue in issues:
+                changelog = issue.pop("changelog", None) or {}
+                histories = list(changelog.get("histories") or ())
+                if int(changelog.get("total") or 0) > len(histories):
+                    truncated.append(issue)
+                else:
+                    complete.append((issue, histories))
+            complete.extend(self._map(self._dc_complete_changelog, truncated))
+            self._store(complete, sig)
+
+    def _dc_complete_changelog(self, issue: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The whole changelog of an issue whose inline changelog was cut short."""
+        answer = self.client.get(
+            f"/rest/api/2/issue/{issue['id']}", {"expand": "changelog", "fields": "updated"}
+        )
+        changelog = (answer or {}).get("changelog") or {}
+        histories = list(changelog.get("histories") or ())
+        total = int(changelog.get("total") or 0)
+        while len(histories) < total:
+            page = self.client.get(
+                f"/rest/api/2/issue/{issue['id']}/changelog", {"startAt": len(histories), "maxResults": 100}
+            )
+            values = list(page.get("values") or page.get("histories") or ())
+            if not values:
+                break
+            histories.extend(values)
+        return issue, histories
+
+    def _cached_rows(self, ids: list[str]) -> Iterator[Any]:
+        for chunk in _chunks(ids, 1000):
+            rows = self.cache.get_issues(chunk)
+            yield from rows.values()
+
+    # --- far ends ---------------------------------------------------------------------------------------
+
+    def _far_ends(self, builder: SnapshotBuilder, fields: FieldMap) -> list[dict[str, Any]]:
+        keys = sorted(builder.far_end_keys())
+        if not keys:
+            return []
+        wanted = fields.request_fields()
+        self.progress.stage(f"Fetching {len(keys)} linked issues outside the train", len(keys))
+        if self.cloud:
+
+            def fetch(batch: Sequence[str]) -> list[dict[str, Any]]:
+                answer = self.client.post(
+                    "/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": list(batch), "fields": wanted}
+                )
+                return list(answer.get("issues") or ())
+
+        else:
+
+            def fetch(batch: Sequence[str]) -> list[dict[str, Any]]:
+                body = {
+                    "jql": f"key in ({','.join(batch)})",
+                    "fields": wanted,
+                    "maxResults": len(batch),
+                    "validateQuery": False,
+                }
+                answer = self.client.post("/rest/api/2/search", body)
+                return list(answer.get("issues") or ())
+
+        found = [issue for batch in self._map(fetch, _chunks(keys, BULK_ISSUES)) for issue in batch]
+        self.stats.far_ends = len(found)
+        return found
+
+    # --- boards and sprints -----------------------------------------------------------------------------
+
+    def _boards(self, projects: set[str]) -> list[dict[str, Any]]:
+        configured = self.config.train.boards
+        name = "boards:" + (",".join(map(str, configured)) if configured else ",".join(sorted(projects)))
+        cached = self.cache.get_meta(name)
+        max_age = self.config.cache.sprints_max_age_minutes * 60
+        if cached and time.time() - cached[1] < max_age:
+            return list(cached[0])
+        if configured:
+            boards = list(self._map(lambda b: self.client.get(f"/rest/agile/1.0/board/{b}"), configured))
+        else:
+            boards = [b for found in self._map(self._project_boards, sorted(projects)) for b in found]
+        unique = {int(b["id"]): b for b in boards}
+        result = [unique[k] for k in sorted(unique)]
+        self.cache.put_meta(name, result)
+        return result
+
+    def _project_boards(self, project: str) -> list[dict[str, Any]]:
+        return self._agile_pages("/rest/agile/1.0/board", {"projectKeyOrId": project})
+
+    def _agile_pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        values: list[dict[str, Any]] = []
+        while True:
+            page = self.client.get(
+                path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, allow_404=True
+            )
+            if page is None:
+                return values
+            batch = list(page.get("values") or ())
+            values.extend(batch)
+            if page.get("isLast", True) or not batch:
+                return values
+
+    def _board_sprints(self, board_ids: set[int], builder: SnapshotBuilder) -> list[dict[str, Any]]:
+        cached = self.cache.get_board_sprints()
+        seen = builder.issue_sprints()
+        now = time.time()
+        max_age = self.config.cache.sprints_max_age_minutes * 60
+        stale = sorted(b for b in board_ids if self._sprints_stale(b, cached.get(b), seen, now, max_age))
+        fresh: dict[int, list[dict[str, Any]]] = {}
+        if stale:
+            self.progress.stage(f"Fetching the sprints of {len(stale)} boards", len(stale))
+
+            def fetch(board_id: int) -> tuple[int, list[dict[str, Any]]]:
+                values = self._agile_pages(
+                    f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
+                )
+                return board_id, values
+
+            fresh = dict(self._map(fetch, stale))
+            self.cache.put_board_sprints(fresh, now)
+            self.stats.boards_refreshed = len(fresh)
+        merged: dict[int, dict[str, Any]] = {}
+        for board_id in sorted(board_ids):
+            values = fresh[board_id] if board_id in fresh else (cached.get(board_id) or ([], 0.0))[0]
+            for sprint in values:
+                merged.setdefault(int(sprint["id"]), sprint)
+        return list(merged.values())
+
+    @staticmethod
+    def _sprints_stale(
+        board_id: int,
+        cached: tuple[list[dict[str, Any]], float] | None,
+        seen: Mapping[int, Any],
+        now: float,
+        max_age: float,
+    ) -> bool:
+        if cached is None:
+            return True
+        sprints, fetched_at = cached
+        if now - fetched_at > max_age:
+            return True
+        by_id = {int(s["id"]): s for s in sprints}
+        for sprint in sprints:
+            state = str(sprint.get("state") or "").lower()
+            due = (
+                sprint.get("endDate")
+                if state == "active"
+                else sprint.get("startDate")
+                if state == "future"
+                else None
+            )
+            when = parse_datetime(due)
+            if when is not None and fetched_at < when.timestamp() <= now:
+                return True
+        for sprint_id, sprint in seen.items():
+            if sprint.board_id != board_id:
+                continue
+            known = by_id.get(sprint_id)
+            if known is None or str(known.get("state") or "").lower() != sprint.state:
+                return True
+        return False
+
+
+def pull(
+    config: Config,
+    *,
+    progress: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    before_request: Callable[[str, str], None] | None = None,
+) -> PullResult:
+    """Pull the train; returns the snapshot and what it took (requests, fetched vs cached)."""
+    return Puller(config, progress=progress, sleep=sleep, before_request=before_request).run()
+
+
+def pull_snapshot(config: Config, *, progress: bool = False) -> Snapshot:
+    """The complete, normalized snapshot of the train (incremental: only changed issues are fetched)."""
+    return pull(config, progress=progress).snapshot
+
+
+__all__ = ["PullResult", "PullStats", "Puller", "pull", "pull_snapshot"]

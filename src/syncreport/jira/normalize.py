@@ -1,0 +1,615 @@
+"""Jira JSON of either dialect -> the typed :class:`~syncreport.snapshot.Snapshot`.
+
+Pure functions, no HTTP: the fetcher hands over raw issues (``{"id", "key", "fields"}``), their complete
+changelog histories, the site's statuses, board and sprint lists, and the field map; what comes out no
+longer knows whether it came from Cloud or Data Center. The conventions for values are the snapshot
+module's (UTC-aware datetimes, sprint ids joined by ", ", status categories, oriented dependency links).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from syncreport.config import Config, TrainSettings
+from syncreport.jira.fields import FieldMap
+from syncreport.snapshot import Board, ChangeEvent, ChangeField, DependencyLink, Issue, Snapshot, Sprint
+
+# --- values ------------------------------------------------------------------------------------------------
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An ISO-8601 string (``+0000``, ``Z`` or ``+01:00``), or an epoch number in ms or s -> aware UTC."""
+    if value is None or value == "" or value == "<null>":
+        return None
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        number = float(value)
+        seconds = number / 1000 if abs(number) > 1e11 else number
+        return datetime.fromtimestamp(seconds, UTC)
+    text = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def parse_date(value: Any) -> date | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dict):
+        return _number(value.get("value"))
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def _name(value: Any) -> str | None:
+    """The display name of a field value: a string, an option {value}, a team {name|title}, a version."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return _name(value[0]) if value else None
+    if isinstance(value, dict):
+        for key in ("name", "title", "value", "displayName", "key"):
+            if value.get(key):
+                return str(value[key])
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+_GREENHOPPER_KEYS = (
+    "id|rapidViewId|state|name|goal|startDate|endDate|completeDate|activatedDate|sequence|autoStartStop"
+    "|synced|incompleteIssuesDestinationId"
+)
+_GREENHOPPER_KEY = re.compile(rf"(?:^|,)({_GREENHOPPER_KEYS})=")
+
+
+def parse_greenhopper_sprint(text: str) -> dict[str, Any]:
+    """A Data Center sprint string ``com.atlassian.greenhopper.service.sprint.Sprint@1a[id=4,name=A, B,..]``.
+
+    Sprint names may contain commas, so the string is split at the known ``,key=`` markers only.
+    """
+    inner = text[text.find("[") + 1 : text.rfind("]")] if "[" in text else text
+    marks = list(_GREENHOPPER_KEY.finditer(inner))
+    values: dict[str, Any] = {}
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        end = following.start() if following else len(inner)
+        raw = inner[mark.end() : end]
+        values[mark.group(1)] = None if raw == "<null>" else raw
+    return {
+        "id": int(values["id"]) if values.get("id") else None,
+        "name": values.get("name") or "",
+        "state": str(values.get("state") or "").lower(),
+        "boardId": int(values["rapidViewId"]) if values.get("rapidViewId") else None,
+        "goal": values.get("goal") or "",
+        "startDate": values.get("startDate"),
+        "endDate": values.get("endDate"),
+        "completeDate": values.get("completeDate"),
+    }
+
+
+def sprint_values(value: Any) -> list[dict[str, Any]]:
+    """The sprint field's value in either dialect -> a list of sprint dicts (Cloud's shape)."""
+    if not value:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append(item)
+        elif isinstance(item, str) and "id=" in item:
+            out.append(parse_greenhopper_sprint(item))
+        elif isinstance(item, int | str) and str(item).isdigit():
+            out.append({"id": int(item)})
+    return [s for s in out if s.get("id") is not None]
+
+
+def sprint_from_json(data: Mapping[str, Any]) -> Sprint:
+    board = data.get("originBoardId", data.get("boardId"))
+    return Sprint(
+        id=int(data["id"]),
+        name=str(data.get("name") or f"Sprint {data['id']}"),
+        state=str(data.get("state") or "future").lower(),
+        board_id=int(board) if board is not None else None,
+        start=parse_datetime(data.get("startDate")),
+        end=parse_datetime(data.get("endDate")),
+        complete=parse_datetime(data.get("completeDate")),
+        goal=str(data.get("goal") or ""),
+    )
+
+
+def _id_list(text: Any) -> str | None:
+    if text is None or text == "":
+        return None
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    return ", ".join(parts) if parts else None
+
+
+# --- one issue ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Normalizer:
+    """Turns one raw issue and its histories into an :class:`Issue` and its :class:`ChangeEvent` list."""
+
+    train: TrainSettings
+    fields: FieldMap
+    status_categories: Mapping[str, str]  # status id -> category key ("new"|"indeterminate"|"done")
+    status_categories_by_name: Mapping[str, str]
+
+    def issue(self, raw: Mapping[str, Any], *, in_train: bool) -> Issue:
+        f = raw.get("fields") or {}
+        status = f.get("status") or {}
+        category = str((status.get("statusCategory") or {}).get("key") or "")
+        if not category:
+            category = self._category(status.get("id"), status.get("name")) or "new"
+        created = parse_datetime(f.get("created")) or datetime.fromtimestamp(0, UTC)
+        fm = self.fields
+        return Issue(
+            id=str(raw["id"]),
+            key=str(raw["key"]),
+            summary=str(f.get("summary") or ""),
+            issue_type=_name(f.get("issuetype")) or "",
+            status=str(status.get("name") or ""),
+            status_category=category,
+            project=str((f.get("project") or {}).get("key") or str(raw["key"]).rsplit("-", 1)[0]),
+            created=created,
+            updated=parse_datetime(f.get("updated")) or created,
+            team=self._team(f),
+            sprint_ids=tuple(int(s["id"]) for s in sprint_values(f.get(fm.sprint)) if fm.sprint),
+            pi=self._pi(f),
+            points=_number(f.get(fm.points)) if fm.points else None,
+            due_date=parse_date(f.get("duedate")),
+            parent_key=self._parent(f),
+            flagged=bool(f.get(fm.flagged)) if fm.flagged else False,
+            resolved=parse_datetime(f.get("resolutiondate")),
+            labels=tuple(str(label) for label in f.get("labels") or ()),
+            in_train=in_train,
+            business_value_planned=_number(f.get(fm.business_value_planned))
+            if fm.business_value_planned
+            else None,
+            business_value_actual=_number(f.get(fm.business_value_actual))
+            if fm.business_value_actual
+            else None,
+        )
+
+    def _category(self, status_id: Any, name: Any) -> str | None:
+        if status_id is not None and str(status_id) in self.status_categories:
+            return self.status_categories[str(status_id)]
+        if name:
+            return self.status_categories_by_name.get(str(name).casefold())
+        return None
+
+    def _team(self, f: Mapping[str, Any]) -> str | None:
+        source = self.train.team_source
+        if source == "field":
+            return _name(f.get(self.fields.team)) if self.fields.team else None
+        if source == "component":
+            return _name(f.get("components"))
+        if source == "project":
+            return _name(f.get("project"))
+        prefix = self.train.team_label_prefix
+        return next(
+            (label[len(prefix) :] for label in f.get("labels") or () if label.startswith(prefix)), None
+        )
+
+    def _pi_names(self, f: Mapping[str, Any]) -> list[str]:
+        source = self.train.pi_source
+        if source == "fixVersion":
+            names = [n for n in (_name(v) for v in f.get("fixVersions") or ()) if n]
+        elif source == "field":
+            value = f.get(self.fields.pi) if self.fields.pi else None
+            names = [n for n in (_name(v) for v in (value if isinstance(value, list) else [value])) if n]
+        else:
+            names = [label for label in f.get("labels") or () if label.startswith(self.train.pi_label_prefix)]
+        return self._only_pis(names)
+
+    def _only_pis(self, names: Iterable[str]) -> list[str]:
+        order = self.train.pi_order
+        return [n for n in names if n in order] if order else list(names)
+
+    def _pi(self, f: Mapping[str, Any]) -> str | None:
+        names = self._pi_names(f)
+        if not names:
+            return None
+        order = self.train.pi_order
+        return max(names, key=order.index) if order else names[-1]
+
+    def _parent(self, f: Mapping[str, Any]) -> str | None:
+        for field_id in (self.fields.parent, self.fields.epic_link):
+            value = f.get(field_id) if field_id else None
+            if isinstance(value, dict) and value.get("key"):
+                return str(value["key"])
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    # --- changelog --------------------------------------------------------------------------------------
+
+    def changes(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[ChangeEvent]:
+        events: list[ChangeEvent] = []
+        for history in histories:
+            at = parse_datetime(history.get("created"))
+            if at is None:
+                continue
+            for item in history.get("items") or ():
+                events.extend(self._item_events(key, at, item))
+        events.sort(key=lambda e: e.at)
+        return events
+
+    def _field_of(self, item: Mapping[str, Any]) -> str:
+        """The field id an item is about: its fieldId (Cloud), else the id whose name matches (DC)."""
+        if item.get("fieldId"):
+            return str(item["fieldId"])
+        name = str(item.get("field") or "")
+        wanted = {
+            self.fields.sprint,
+            self.fields.points,
+            self.fields.team,
+            self.fields.pi,
+            self.fields.flagged,
+            self.fields.epic_link,
+        }
+        for field_id in wanted:
+            if field_id and self.fields.names.get(field_id, "").casefold() == name.casefold():
+                return field_id
+        return _SYSTEM_FIELD_NAMES.get(name.casefold(), name)
+
+    def _item_events(self, key: str, at: datetime, item: Mapping[str, Any]) -> list[ChangeEvent]:
+        field = self._field_of(item)
+        fm = self.fields
+        frm, to = item.get("from"), item.get("to")
+        frm_s, to_s = item.get("fromString"), item.get("toString")
+
+        def event(kind: ChangeField, fv: Any, tv: Any, fs: Any = None, ts: Any = None) -> ChangeEvent:
+            return ChangeEvent(
+                issue_key=key,
+                at=at,
+                field=kind.value,
+                from_value=None if fv in (None, "") else str(fv),
+                to_value=None if tv in (None, "") else str(tv),
+                from_string=None if fs in (None, "") else str(fs),
+                to_string=None if ts in (None, "") else str(ts),
+            )
+
+        if field == fm.sprint:
+            return [event(ChangeField.SPRINT, _id_list(frm), _id_list(to), frm_s, to_s)]
+        if field == "status":
+            return [
+                event(
+                    ChangeField.STATUS,
+                    self._category(frm, frm_s),
+                    self._category(to, to_s),
+                    frm_s,
+                    to_s,
+                )
+            ]
+        if field == "duedate":
+            fd, td = parse_date(frm or frm_s), parse_date(to or to_s)
+            return [event(ChangeField.DUEDATE, fd and fd.isoformat(), td and td.isoformat())]
+        if fm.flagged and field == fm.flagged:
+            return [
+                event(
+                    ChangeField.FLAGGED,
+                    "true" if frm_s else "false",
+                    "true" if to_s else "false",
+                    frm_s,
+                    to_s,
+                )
+            ]
+        if field == "issuelinks":
+            other_to = to or _key_in(to_s)
+            other_from = frm or _key_in(frm_s)
+            return [
+                event(ChangeField.LINK, other_from, other_to, other_from if not other_to else None, other_to)
+            ]
+        if fm.points and field == fm.points:
+            return [event(ChangeField.POINTS, frm_s or frm, to_s or to)]
+        if field in {fm.parent, fm.epic_link, "IssueParentAssociation", "Parent Link"}:
+            return [event(ChangeField.PARENT, frm_s or frm, to_s or to, frm_s, to_s)]
+        team_event = self._team_event(field, event, frm, to, frm_s, to_s)
+        if team_event is not None:
+            return [team_event]
+        return self._pi_events(field, event, frm_s, to_s)
+
+    def _team_event(
+        self, field: str, event: Any, frm: Any, to: Any, frm_s: Any, to_s: Any
+    ) -> ChangeEvent | None:
+        source = self.train.team_source
+        if source == "field" and self.fields.team and field == self.fields.team:
+            return event(ChangeField.TEAM, frm, to, frm_s, to_s)
+        if source == "component" and field == "components":
+            return event(ChangeField.TEAM, frm, to, frm_s, to_s)
+        if source == "label" and field == "labels":
+            prefix = self.train.team_label_prefix
+            before = [x[len(prefix) :] for x in str(frm_s or "").split() if x.startswith(prefix)]
+            after = [x[len(prefix) :] for x in str(to_s or "").split() if x.startswith(prefix)]
+            if before != after:
+                old = before[0] if before else None
+                new = after[0] if after else None
+                return event(ChangeField.TEAM, None, None, old, new)
+        return None
+
+    def _pi_events(self, field: str, event: Any, frm_s: Any, to_s: Any) -> list[ChangeEvent]:
+        source = self.train.pi_source
+        if source == "fixVersion" and field == "fixVersions":
+            removed = self._only_pis([frm_s] if frm_s else [])
+            added = self._only_pis([to_s] if to_s else [])
+        elif source == "field" and self.fields.pi and field == self.fields.pi:
+            removed = self._only_pis(_split_names(frm_s))
+            added = self._only_pis(_split_names(to_s))
+        elif source == "label" and field == "labels":
+            prefix = self.train.pi_label_prefix
+            before = {x for x in str(frm_s or "").split() if x.startswith(prefix)}
+            after = {x for x in str(to_s or "").split() if x.startswith(prefix)}
+            removed = self._only_pis(sorted(before - after))
+            added = self._only_pis(sorted(after - before))
+        else:
+            return []
+        return [event(ChangeField.PI, name, None, name, None) for name in removed] + [
+            event(ChangeField.PI, None, name, None, name) for name in added
+        ]
+
+
+_SYSTEM_FIELD_NAMES = {
+    "status": "status",
+    "duedate": "duedate",
+    "due date": "duedate",
+    "link": "issuelinks",
+    "fix version": "fixVersions",
+    "fixversions": "fixVersions",
+    "labels": "labels",
+    "component": "components",
+    "components": "components",
+    "parent": "parent",
+    "epic link": "Epic Link",
+    "sprint": "Sprint",
+    "flagged": "Flagged",
+}
+_KEY = re.compile(r"\b([A-Z][A-Z0-9_]+-\d+)\b")
+
+
+def _key_in(text: Any) -> str | None:
+    match = _KEY.search(str(text or ""))
+    return match.group(1) if match else None
+
+
+def _split_names(text: Any) -> list[str]:
+    if not text:
+        return []
+    stripped = str(text).strip("[]")
+    return [part.strip() for part in stripped.split(",") if part.strip()]
+
+
+# --- links -------------------------------------------------------------------------------------------------
+
+
+def dependency_links(raw_issues: Iterable[Mapping[str, Any]], train: TrainSettings) -> list[DependencyLink]:
+    """Every link of a configured dependency type, oriented provider -> consumer, once per link id."""
+    types = {t.name.casefold(): t.provider for t in train.dependency_link_types}
+    seen: dict[str, DependencyLink] = {}
+    for raw in raw_issues:
+        key = str(raw["key"])
+        for link in (raw.get("fields") or {}).get("issuelinks") or ():
+            type_name = str((link.get("type") or {}).get("name") or "")
+            provider_side = types.get(type_name.casefold())
+            if provider_side is None:
+                continue
+            if link.get("outwardIssue"):
+                other, this_is_outward_subject = str(link["outwardIssue"]["key"]), True
+            elif link.get("inwardIssue"):
+                other, this_is_outward_subject = str(link["inwardIssue"]["key"]), False
+            else:
+                continue
+            # "X <outward> Y": X holds outwardIssue Y. provider = "outward" means X provides.
+            x_provides = this_is_outward_subject == (provider_side == "outward")
+            provider, consumer = (key, other) if x_provides else (other, key)
+            link_id = str(link.get("id") or f"{provider}>{consumer}:{type_name}")
+            seen.setdefault(link_id, DependencyLink(link_id, type_name, provider, consumer))
+    return list(seen.values())
+
+
+def linked_keys(raw: Mapping[str, Any], train: TrainSettings) -> set[str]:
+    """Keys at the other end of this issue's dependency links."""
+    return {k for link in dependency_links([raw], train) for k in (link.provider_key, link.consumer_key)} - {
+        str(raw["key"])
+    }
+
+
+def _with_created(links: Sequence[DependencyLink], changes: Sequence[ChangeEvent]) -> list[DependencyLink]:
+    added: dict[tuple[str, str], datetime] = {}
+    for e in changes:
+        if e.field == ChangeField.LINK.value and e.to_value:
+            pair = (e.issue_key, e.to_value)
+            added[pair] = max(added.get(pair, e.at), e.at)
+    out = []
+    for link in links:
+        times = [
+            t
+            for t in (
+                added.get((link.provider_key, link.consumer_key)),
+                added.get((link.consumer_key, link.provider_key)),
+            )
+            if t
+        ]
+        out.append(
+            DependencyLink(
+                link.id, link.link_type, link.provider_key, link.consumer_key, max(times) if times else None
+            )
+        )
+    return out
+
+
+# --- the snapshot ------------------------------------------------------------------------------------------
+
+
+def status_maps(statuses: Iterable[Mapping[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+    by_id: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for status in statuses:
+        category = str((status.get("statusCategory") or {}).get("key") or "")
+        if not category:
+            continue
+        by_id[str(status.get("id"))] = category
+        by_name[str(status.get("name") or "").casefold()] = category
+    return by_id, by_name
+
+
+class SnapshotBuilder:
+    """Collects issues one at a time (so a 50,000-issue train never sits in memory as raw JSON).
+
+    ``add`` normalizes an issue and its histories at once and keeps only the typed results plus the sprint
+    values seen; ``snapshot`` adds boards and board sprints and assembles the :class:`Snapshot`.
+    """
+
+    def __init__(self, config: Config, fields: FieldMap, statuses: Iterable[Mapping[str, Any]]) -> None:
+        self.config = config
+        self.fields = fields
+        by_id, by_name = status_maps(statuses)
+        self._normalizer = Normalizer(config.train, fields, by_id, by_name)
+        self.issues: dict[str, Issue] = {}
+        self.links: dict[str, DependencyLink] = {}
+        self.changes: list[ChangeEvent] = []
+        self._issue_sprints: dict[int, Sprint] = {}
+
+    def add(
+        self, raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any]] | None, *, in_train: bool
+    ) -> Issue:
+        issue = self._normalizer.issue(raw, in_train=in_train)
+        self.issues[issue.key] = issue
+        if histories:
+            self.changes.extend(self._normalizer.changes(issue.key, histories))
+        for link in dependency_links([raw], self.config.train):
+            self.links.setdefault(link.id, link)
+        sprint_field = self.fields.sprint
+        for data in sprint_values((raw.get("fields") or {}).get(sprint_field) if sprint_field else None):
+            if data.get("name"):
+                self._issue_sprints.setdefault(int(data["id"]), sprint_from_json(data))
+        return issue
+
+    def far_end_keys(self) -> set[str]:
+        """Keys at the other end of a dependency link that are not (yet) in the builder."""
+        ends = {k for link in self.links.values() for k in (link.provider_key, link.consumer_key)}
+        return ends - set(self.issues)
+
+    def sprint_board_ids(self) -> set[int]:
+        return {s.board_id for s in self._issue_sprints.values() if s.board_id is not None}
+
+    def issue_sprints(self) -> dict[int, Sprint]:
+        return dict(self._issue_sprints)
+
+    def snapshot(
+        self,
+        *,
+        site_url: str,
+        deployment: str,
+        taken_at: datetime,
+        boards: Sequence[Mapping[str, Any]],
+        board_sprints: Sequence[Mapping[str, Any]],
+    ) -> Snapshot:
+        train = self.config.train
+        issues = sorted(self.issues.values(), key=lambda i: (not i.in_train, _key_order(i.key)))
+        changes = sorted(self.changes, key=lambda e: (e.at, _key_order(e.issue_key), e.field))
+        links = _with_created(list(self.links.values()), changes)
+        links.sort(key=lambda link: (_key_order(link.provider_key), _key_order(link.consumer_key), link.id))
+        found = dict(self._issue_sprints)
+        for data in board_sprints:
+            found[int(data["id"])] = sprint_from_json(data)
+        sprints = sorted(found.values(), key=lambda s: (s.start or datetime.max.replace(tzinfo=UTC), s.id))
+        in_train = [i for i in issues if i.in_train]
+        teams = _ordered(train.teams, sorted({i.team for i in in_train if i.team}))
+        pis = _ordered(train.pi_order, sorted({i.pi for i in in_train if i.pi}))
+        return Snapshot(
+            train=train.name,
+            site_url=site_url,
+            taken_at=taken_at,
+            deployment=deployment,
+            jql=train.jql,
+            pis=tuple(pis),
+            current_pi=train.current_pi or _current_pi(in_train, sprints, pis),
+            teams=tuple(teams),
+            issues=tuple(issues),
+            sprints=tuple(sprints),
+            boards=tuple(_boards(boards, issues, sprints)),
+            links=tuple(links),
+            changes=tuple(changes),
+            available_fields=tuple(self._available(in_train)),
+        )
+
+    def _available(self, in_train: Sequence[Issue]) -> list[str]:
+        fields = self.fields
+        available = ["sprint", "status", "links"]
+        available += [name for name, fid in (("points", fields.points), ("flagged", fields.flagged)) if fid]
+        if fields.business_value_planned and fields.business_value_actual:
+            available.append("business_value")
+        if any(i.team for i in in_train):
+            available.append("team")
+        if any(i.pi for i in in_train):
+            available.append("pi")
+        return available
+
+
+def _key_order(key: str) -> tuple[str, int]:
+    project, _, number = key.rpartition("-")
+    return (project, int(number)) if number.isdigit() else (key, 0)
+
+
+def _ordered(first: Sequence[str], rest: Iterable[str]) -> list[str]:
+    return list(first) + [x for x in rest if x not in first]
+
+
+def _boards(
+    raw_boards: Sequence[Mapping[str, Any]], issues: Sequence[Issue], sprints: Sequence[Sprint]
+) -> list[Board]:
+    origin = {s.id: s.board_id for s in sprints}
+    teams_by_board: dict[int, Counter[str]] = {}
+    for issue in issues:
+        if not issue.team:
+            continue
+        for sprint_id in issue.sprint_ids:
+            board_id = origin.get(sprint_id)
+            if board_id is not None:
+                teams_by_board.setdefault(board_id, Counter())[issue.team] += 1
+    boards = []
+    for data in raw_boards:
+        board_id = int(data["id"])
+        counts = teams_by_board.get(board_id)
+        location = data.get("location") or {}
+        boards.append(
+            Board(
+                id=board_id,
+                name=str(data.get("name") or f"Board {board_id}"),
+                team=counts.most_common(1)[0][0] if counts else None,
+                project_key=location.get("projectKey"),
+            )
+        )
+    return sorted(boards, key=lambda b: b.id)
+
+
+def _current_pi(issues: Sequence[Issue], sprints: Sequence[Sprint], pis: Sequence[str]) -> str | None:
+    """The PI most of the train's issues in an active sprint belong to; else the most used PI."""
+    active = {s.id for s in sprints if s.state == "active"}
+    in_active = Counter(i.pi for i in issues if i.pi and active.intersection(i.sprint_ids))
+    counts = in_active or Counter(i.pi for i in issues if i.pi)
+    if not counts:
+        return pis[-1] if pis else None
+    rank = {name: n for n, name in enumerate(pis)}
+    return max(counts, key=lambda name: (counts[name], rank.get(name, -1)))

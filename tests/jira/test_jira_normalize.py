@@ -1,0 +1,281 @@
+"""Jira JSON of either dialect -> the snapshot model. Expected values are worked out by hand from the JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from syncreport.config import TrainSettings, config_from_dict
+from syncreport.errors import ConfigError
+from syncreport.jira.fields import discover_fields
+from syncreport.jira.normalize import (
+    Normalizer,
+    SnapshotBuilder,
+    dependency_links,
+    parse_datetime,
+    parse_greenhopper_sprint,
+)
+
+CLOUD_FIELDS = [
+    {"id": "parent", "name": "Parent", "schema": {"type": "issuelink", "system": "parent"}},
+    {
+        "id": "customfield_10020",
+        "name": "Sprint",
+        "schema": {"custom": "com.pyxis.greenhopper.jira:gh-sprint"},
+    },
+    {
+        "id": "customfield_10016",
+        "name": "Story point estimate",
+        "schema": {"custom": "com.pyxis.greenhopper.jira:jsw-story-points"},
+    },
+    {
+        "id": "customfield_10001",
+        "name": "Team",
+        "schema": {"custom": "com.atlassian.teams:rm-teams-custom-field-team"},
+    },
+    {"id": "customfield_10021", "name": "Flagged", "schema": {"custom": "multicheckboxes"}},
+]
+DC_FIELDS = [
+    {
+        "id": "customfield_10104",
+        "name": "Sprint",
+        "schema": {"custom": "com.pyxis.greenhopper.jira:gh-sprint"},
+    },
+    {
+        "id": "customfield_10106",
+        "name": "Story Points",
+        "schema": {"custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"},
+    },
+    {
+        "id": "customfield_12600",
+        "name": "Team",
+        "schema": {"custom": "com.atlassian.teams:rm-teams-custom-field-team"},
+    },
+    {
+        "id": "customfield_10101",
+        "name": "Epic Link",
+        "schema": {"custom": "com.pyxis.greenhopper.jira:gh-epic-link"},
+    },
+    {"id": "customfield_10000", "name": "Flagged", "schema": {"custom": "multicheckboxes"}},
+]
+STATUSES = [
+    {"id": "1", "name": "To Do", "statusCategory": {"key": "new"}},
+    {"id": "3", "name": "进行中", "statusCategory": {"key": "indeterminate"}},
+    {"id": "10001", "name": "Done", "statusCategory": {"key": "done"}},
+]
+TRAIN = TrainSettings(name="ART", jql="project = A", pi_order=["PI 25.3", "PI 25.4"])
+
+
+def normalizer(fields: list[dict[str, object]], train: TrainSettings = TRAIN) -> Normalizer:
+    by_id = {s["id"]: s["statusCategory"]["key"] for s in STATUSES}  # type: ignore[index]
+    by_name = {str(s["name"]).casefold(): s["statusCategory"]["key"] for s in STATUSES}  # type: ignore[index]
+    return Normalizer(train, discover_fields(fields, train), by_id, by_name)  # type: ignore[arg-type]
+
+
+def test_dates_in_every_shape_become_utc() -> None:
+    expected = datetime(2025, 9, 1, 8, 30, tzinfo=UTC)
+    assert parse_datetime("2025-09-01T10:30:00.000+0200") == expected
+    assert parse_datetime("2025-09-01T08:30:00Z") == expected
+    assert parse_datetime(int(expected.timestamp() * 1000)) == expected  # epoch ms, as some changelogs send
+    assert parse_datetime(str(int(expected.timestamp()))) == expected
+    assert parse_datetime("<null>") is None
+
+
+def test_greenhopper_sprint_string_with_commas_in_the_name() -> None:
+    text = (
+        "com.atlassian.greenhopper.service.sprint.Sprint@3f1a[id=41,rapidViewId=7,state=ACTIVE,"
+        "name=Rockets, Sprint 3,goal=,startDate=2025-09-01T08:00:00.000Z,endDate=2025-09-15T08:00:00.000Z,"
+        "completeDate=<null>,activatedDate=2025-09-01T08:05:00.000Z,sequence=41]"
+    )
+    sprint = parse_greenhopper_sprint(text)
+    assert sprint["id"] == 41 and sprint["boardId"] == 7 and sprint["state"] == "active"
+    assert sprint["name"] == "Rockets, Sprint 3"
+    assert sprint["completeDate"] is None and sprint["endDate"] == "2025-09-15T08:00:00.000Z"
+
+
+def test_cloud_issue_is_normalized() -> None:
+    raw = {
+        "id": "10042",
+        "key": "A-42",
+        "fields": {
+            "summary": "Payment API",
+            "issuetype": {"name": "Story"},
+            "status": {"id": "3", "name": "进行中", "statusCategory": {"key": "indeterminate"}},
+            "project": {"key": "A"},
+            "created": "2025-08-01T09:00:00.000+0000",
+            "updated": "2025-09-02T09:00:00.000+0000",
+            "duedate": "2025-09-20",
+            "labels": ["api"],
+            "fixVersions": [{"id": "1", "name": "Release 7"}, {"id": "2", "name": "PI 25.3"}],
+            "parent": {"key": "A-1"},
+            "customfield_10020": [
+                {"id": 40, "name": "S2", "state": "closed", "boardId": 7},
+                {"id": 41, "name": "S3", "state": "active", "boardId": 7},
+            ],
+            "customfield_10016": 5.0,
+            "customfield_10001": {"id": "uuid-1", "name": "Rockets"},
+            "customfield_10021": [{"value": "Impediment"}],
+        },
+    }
+    issue = normalizer(CLOUD_FIELDS).issue(raw, in_train=True)
+    assert (issue.key, issue.status_category, issue.team, issue.pi) == (
+        "A-42",
+        "indeterminate",
+        "Rockets",
+        "PI 25.3",
+    )
+    assert issue.sprint_ids == (40, 41) and issue.points == 5.0 and issue.parent_key == "A-1"
+    assert issue.flagged and issue.due_date == date(2025, 9, 20)
+    assert issue.created == datetime(2025, 8, 1, 9, tzinfo=UTC)
+
+
+def test_data_center_changelog_items_are_matched_by_name() -> None:
+    histories = [
+        {
+            "created": "2025-09-03T10:00:00.000+0000",
+            "items": [
+                {"field": "Sprint", "from": "40", "fromString": "S2", "to": "40,41", "toString": "S2, S3"},
+                {"field": "status", "from": "1", "fromString": "To Do", "to": "3", "toString": "进行中"},
+                {"field": "Story Points", "from": None, "fromString": None, "to": None, "toString": "8"},
+                {"field": "Fix Version", "from": None, "fromString": None, "to": "2", "toString": "PI 25.4"},
+                {
+                    "field": "Fix Version",
+                    "from": "9",
+                    "fromString": "Release 7",
+                    "to": None,
+                    "toString": None,
+                },
+                {
+                    "field": "Link",
+                    "from": None,
+                    "fromString": None,
+                    "to": "B-7",
+                    "toString": "This issue is blocked by B-7",
+                },
+                {
+                    "field": "Flagged",
+                    "from": None,
+                    "fromString": None,
+                    "to": "[10019]",
+                    "toString": "Impediment",
+                },
+                {
+                    "field": "duedate",
+                    "from": "2025-09-20",
+                    "fromString": "2025-09-20 00:00:00.0",
+                    "to": "2025-10-04",
+                    "toString": "2025-10-04 00:00:00.0",
+                },
+            ],
+        },
+        {
+            "created": 1756900800000,
+            "items": [
+                {"field": "Team", "from": "3", "fromString": "Rockets", "to": "4", "toString": "Comets"}
+            ],
+        },
+    ]
+    events = normalizer(DC_FIELDS).changes("A-42", histories)
+    by_field = {e.field: e for e in events}
+    assert (by_field["sprint"].from_value, by_field["sprint"].to_value) == ("40", "40, 41")
+    assert (by_field["status"].from_value, by_field["status"].to_value, by_field["status"].to_string) == (
+        "new", "indeterminate", "进行中")  # fmt: skip
+    assert by_field["points"].to_value == "8"
+    pi_events = [e for e in events if e.field == "pi"]
+    assert [(e.from_value, e.to_value) for e in pi_events] == [(None, "PI 25.4")]  # "Release 7" is not a PI
+    assert (by_field["link"].to_value, by_field["link"].to_string) == ("B-7", "B-7")
+    assert by_field["flagged"].to_value == "true"
+    assert (by_field["duedate"].from_value, by_field["duedate"].to_value) == ("2025-09-20", "2025-10-04")
+    assert (by_field["team"].from_string, by_field["team"].to_string) == ("Rockets", "Comets")
+    assert by_field["team"].at == datetime(2025, 9, 3, 12, tzinfo=UTC)  # the epoch-ms "created"
+
+
+def test_links_are_oriented_by_the_configured_side_never_by_the_name() -> None:
+    train = TrainSettings.model_validate(
+        {
+            "name": "ART",
+            "jql": "project = A",
+            "dependency_link_types": [
+                {"name": "Blocks", "provider": "outward"},
+                {"name": "Dependency", "provider": "inward"},  # inward text "blocks": the inward end provides
+            ],
+        }
+    )
+    issues = [
+        {"key": "A-1", "fields": {"issuelinks": [
+            {"id": "1", "type": {"name": "Blocks"}, "outwardIssue": {"key": "A-2"}},  # A-1 blocks A-2
+            {"id": "2", "type": {"name": "Dependency"}, "outwardIssue": {"key": "B-9"}},  # B-9 blocks A-1
+            {"id": "3", "type": {"name": "Relates"}, "outwardIssue": {"key": "C-1"}},
+        ]}},
+        {"key": "A-2", "fields": {"issuelinks": [
+            {"id": "1", "type": {"name": "Blocks"}, "inwardIssue": {"key": "A-1"}},  # the same link seen from A-2
+        ]}},
+    ]  # fmt: skip
+    links = {(link.id, link.provider_key, link.consumer_key) for link in dependency_links(issues, train)}
+    assert links == {("1", "A-1", "A-2"), ("2", "B-9", "A-1")}
+
+
+def test_builder_makes_a_snapshot_with_far_ends_sprints_and_link_dates() -> None:
+    config = config_from_dict({"jira": {"url": "https://acme.atlassian.net"}, "train": TRAIN.model_dump()})
+    builder = SnapshotBuilder(config, discover_fields(CLOUD_FIELDS, config.train), STATUSES)
+    sprint = {"id": 41, "name": "S3", "state": "active", "boardId": 7, "startDate": "2025-09-01T08:00:00Z"}
+    a1 = {"id": "1", "key": "A-1", "fields": {
+        "status": {"id": "1", "name": "To Do"}, "project": {"key": "A"}, "fixVersions": [{"name": "PI 25.3"}],
+        "customfield_10001": {"name": "Rockets"}, "customfield_10020": [sprint],
+        "issuelinks": [{"id": "5", "type": {"name": "Blocks"}, "inwardIssue": {"key": "X-3"}}]}}  # fmt: skip
+    builder.add(
+        a1,
+        [
+            {
+                "created": "2025-09-02T00:00:00Z",
+                "items": [{"field": "Link", "fieldId": "issuelinks", "to": "X-3"}],
+            }
+        ],
+        in_train=True,
+    )
+    assert builder.far_end_keys() == {"X-3"}
+    builder.add(
+        {"id": "9", "key": "X-3", "fields": {"status": {"id": "10001", "name": "Done"}}}, None, in_train=False
+    )
+    snap = builder.snapshot(
+        site_url="https://acme.atlassian.net",
+        deployment="cloud",
+        taken_at=datetime(2025, 9, 5, tzinfo=UTC),
+        boards=[{"id": 7, "name": "Rockets board", "location": {"projectKey": "A"}}],
+        board_sprints=[{**sprint, "originBoardId": 7, "endDate": "2025-09-15T08:00:00Z"}],
+    )
+    by_key = snap.issues_by_key()
+    assert by_key["A-1"].in_train and not by_key["X-3"].in_train and by_key["X-3"].status_category == "done"
+    assert [(lnk.provider_key, lnk.consumer_key, lnk.created) for lnk in snap.links] == [
+        ("X-3", "A-1", datetime(2025, 9, 2, tzinfo=UTC))
+    ]
+    assert snap.sprints[0].end == datetime(2025, 9, 15, 8, tzinfo=UTC)  # the board's list wins
+    assert snap.boards[0].team == "Rockets" and snap.current_pi == "PI 25.3" and snap.teams == ("Rockets",)
+
+
+def test_missing_field_lists_candidates() -> None:
+    train = TrainSettings(name="ART", jql="x", team_field="Squad")
+    with pytest.raises(ConfigError) as caught:
+        discover_fields(CLOUD_FIELDS, train)
+    assert (
+        "'Squad' is not a field" in caught.value.message and "customfield_10001 (Team" in caught.value.message
+    )
+
+
+def test_ambiguous_field_lists_both() -> None:
+    fields = [*CLOUD_FIELDS, {"id": "customfield_20000", "name": "Team", "schema": {"custom": "select"}},
+              {"id": "customfield_20001", "name": "Team", "schema": {"custom": "com.atlassian.teams:rm-teams-custom-field-team"}}]  # fmt: skip
+    with pytest.raises(ConfigError, match="ambiguous") as caught:
+        discover_fields(fields, TrainSettings(name="ART", jql="x"))
+    assert "customfield_10001" in caught.value.message and "customfield_20001" in caught.value.message
+
+
+def test_story_points_are_discovered_per_dialect() -> None:
+    assert discover_fields(CLOUD_FIELDS, TRAIN).points == "customfield_10016"
+    dc = discover_fields(DC_FIELDS, TRAIN)
+    assert (dc.points, dc.epic_link, dc.sprint) == (
+        "customfield_10106",
+        "customfield_10101",
+        "customfield_10104",
+    )
