@@ -112,6 +112,39 @@ def simulator(
     )
 
 
+@app.command()
+def fetch(
+    config: ConfigOption,
+    snapshot: Annotated[
+        Path, typer.Option("--snapshot", "-s", help="Write the snapshot here (gzipped JSON).", dir_okay=False)
+    ],
+) -> None:
+    """Pull the train from Jira (incrementally) and save it as a snapshot file for offline reports."""
+    from syncreport.config import load_config
+    from syncreport.jira import pull_snapshot
+    from syncreport.snapshot import save_snapshot
+
+    progress = sys.stderr.isatty()
+    path = _run(lambda: save_snapshot(pull_snapshot(load_config(config), progress=progress), snapshot))
+    if not _state.get("quiet"):
+        typer.echo(str(path))
+
+
+@app.command()
+def check(config: ConfigOption) -> None:
+    """Check the config, connectivity, credentials, field mapping, the JQL and the boards; one line each."""
+    from syncreport.config import load_config
+    from syncreport.jira import run_checks
+
+    results = _run(lambda: run_checks(load_config(config)))
+    for result in results:
+        mark = "ok  " if result.ok else "FAIL"
+        fix = f" -> {result.fix}" if not result.ok and result.fix else ""
+        typer.echo(f"{mark} {result.name}: {result.detail}{fix}")
+    if not all(result.ok for result in results):
+        raise typer.Exit(int(ExitCode.RUNTIME_FAILURE))
+
+
 def main() -> None:
     try:
         app()
