@@ -1,0 +1,258 @@
+"""Every chart of the report, drawn by matplotlib as inline SVG (the one place that draws).
+
+Charts are built from plain, already-computed figures (labels and numbers from the indicators) and
+returned as SVG markup ready to sit inside the HTML: no XML prolog, no metadata, no external reference,
+text kept as text (``svg.fonttype = none``) so it is selectable and uses the report's font, ids prefixed
+per chart so several charts can share one page, and a fixed hash salt so the same figures give the same
+bytes. Series differ by hatch pattern and lightness as well as hue, so a grayscale print still tells them
+apart; every bar carries its value as a text label.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import matplotlib
+from markupsafe import Markup
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+
+# Lightness steps so series stay distinct in grayscale; hatches make them distinct without any colour.
+SERIES_STYLES: tuple[tuple[str, str], ...] = (
+    ("#1f4e79", ""),
+    ("#9dc3e6", "///"),
+    ("#c55a11", "..."),
+    ("#f4b183", "xxx"),
+    ("#548235", "\\\\\\"),
+)
+# Lines for the per-team series: marker shape and dash pattern, so they differ in grayscale too.
+LINE_STYLES: tuple[tuple[str, str], ...] = (
+    ("o", "-"),
+    ("s", "--"),
+    ("^", "-."),
+    ("D", ":"),
+    ("v", "-"),
+    ("P", "--"),
+)
+LINE_COLOURS: tuple[str, ...] = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#555555", "#bf9000", "#2e75b6")
+Formatter = Callable[[float], str]
+_STYLE: dict[Any, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "syncreport",
+    "font.family": "DejaVu Sans",
+    "font.size": 8.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.titlesize": 9.0,
+    "axes.titleweight": "bold",
+    "hatch.color": "#222222",
+    "hatch.linewidth": 0.6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One set of bars: a name for the legend and one value per category."""
+
+    name: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceLine:
+    """A vertical threshold line with its label, e.g. the amber reliability threshold at 80 %."""
+
+    at: float
+    label: str
+    style: str = "--"
+
+
+def horizontal_bars(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    chart_id: str,
+    title: str,
+    axis_label: str,
+    value_format: Formatter = lambda v: f"{v:g}",
+    reference_lines: Sequence[ReferenceLine] = (),
+    axis_max: float | None = None,
+) -> Markup:
+    """Grouped horizontal bars, one group per category (a team), one bar per series, values written on.
+
+    ``chart_id`` (letters, digits, dashes) prefixes the SVG's ids so charts on one page never collide.
+    An empty category list gives a short note instead of an empty frame.
+    """
+    if not categories or not series:
+        return _empty(title)
+    group_height = 0.8
+    bar_height = group_height / len(series)
+    height_in = min(9.0, 0.9 + 0.22 * len(categories) * max(1, len(series) * 0.8))
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(7.0, height_in), layout="constrained")
+        axes = figure.subplots()
+        positions = range(len(categories))
+        values = [v for s in series for v in s.values if not math.isnan(v)]
+        largest, smallest = max(values, default=0.0), min(values, default=0.0)
+        for index, one in enumerate(series):
+            colour, hatch = SERIES_STYLES[index % len(SERIES_STYLES)]
+            offsets = [p - group_height / 2 + bar_height * (index + 0.5) for p in positions]
+            bars = axes.barh(
+                offsets,
+                one.values,
+                height=bar_height * 0.92,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#222222",
+                linewidth=0.4,
+                label=one.name,
+            )
+            axes.bar_label(bars, labels=[value_format(v) for v in one.values], padding=2, fontsize=7)
+        for line in reference_lines:
+            axes.axvline(line.at, color="#444444", linestyle=line.style, linewidth=0.9)
+            axes.annotate(
+                line.label,
+                xy=(line.at, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7,
+                color="#333333",
+            )
+        axes.set_yticks(list(positions), [_shorten(c) for c in categories])
+        axes.invert_yaxis()
+        axes.set_xlabel(axis_label)
+        upper = axis_max if axis_max is not None else max(largest * 1.18, 1.0)
+        axes.set_xlim(min(smallest * 1.3, 0.0), upper)
+        if smallest < 0:
+            axes.axvline(0, color="#222222", linewidth=0.8)
+        axes.set_title(title, loc="left")
+        if len(series) > 1:
+            axes.legend(loc="lower right", fontsize=7, frameon=False)
+        axes.grid(axis="x", color="#dddddd", linewidth=0.5)
+        axes.set_axisbelow(True)
+        return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def lines(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    chart_id: str,
+    title: str,
+    axis_label: str,
+    reference_lines: Sequence[ReferenceLine] = (),
+    axis_range: tuple[float, float] | None = None,
+) -> Markup:
+    """One line per series across ordered categories (iterations); NaN values leave a gap."""
+    if not categories or not series:
+        return _empty(title)
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(7.0, 3.2), layout="constrained")
+        axes = figure.subplots()
+        positions = list(range(len(categories)))
+        for index, one in enumerate(series):
+            marker, dash = LINE_STYLES[index % len(LINE_STYLES)]
+            axes.plot(
+                positions,
+                one.values,
+                marker=marker,
+                linestyle=dash,
+                color=LINE_COLOURS[index % len(LINE_COLOURS)],
+                linewidth=1.2,
+                markersize=4.5,
+                label=_shorten(one.name, 22),
+            )
+        for line in reference_lines:
+            axes.axhline(line.at, color="#444444", linestyle=line.style, linewidth=0.8)
+            axes.annotate(
+                line.label,
+                xy=(1.0, line.at),
+                xycoords=("axes fraction", "data"),
+                xytext=(-2, 2),
+                textcoords="offset points",
+                ha="right",
+                fontsize=6.5,
+                color="#333333",
+            )
+        axes.set_xticks(positions, [_shorten(c, 14) for c in categories])
+        if axis_range:
+            axes.set_ylim(*axis_range)
+        axes.set_ylabel(axis_label)
+        axes.set_title(title, loc="left")
+        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
+        axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=6.5, frameon=False)
+        return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def histogram(
+    values: Sequence[float], *, chart_id: str, title: str, axis_label: str, bins: int = 12
+) -> Markup:
+    """How a per-issue figure is spread (e.g. days of due-date slip), counts written on the bars."""
+    if not values:
+        return _empty(title)
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(7.0, 2.6), layout="constrained")
+        axes = figure.subplots()
+        counts, _, patches = axes.hist(
+            values, bins=min(bins, max(1, len(set(values)))), color=SERIES_STYLES[0][0], edgecolor="#ffffff"
+        )
+        axes.bar_label(
+            cast(BarContainer, patches),
+            labels=[f"{c:.0f}" if c else "" for c in counts],
+            padding=1,
+            fontsize=7,
+        )
+        axes.set_xlabel(axis_label)
+        axes.set_ylabel("issues")
+        axes.set_title(title, loc="left")
+        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
+        axes.set_axisbelow(True)
+        return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def _empty(title: str) -> Markup:
+    return Markup('<p class="chart-empty">{}: nothing to chart.</p>').format(title)
+
+
+def _shorten(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_SIZE = re.compile(r'<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"')
+_IDS = re.compile(r'(\bid="|url\(#|xlink:href="#|\bhref="#)')
+
+
+def _to_svg(figure: Figure, *, chart_id: str, title: str) -> Markup:
+    """Serialize a figure to clean inline SVG markup (see the module docstring for what is removed)."""
+    buffer = io.StringIO()
+    with warnings.catch_warnings():
+        # Text stays text in the SVG (the browser or WeasyPrint picks a font per glyph), so a glyph that
+        # DejaVu lacks (an emoji in a team name) only affects matplotlib's width estimate: not worth a warning.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    svg = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1), count=1)
+    prefix = f"{chart_id}-"
+    svg = _IDS.sub(lambda m: m.group(1) + prefix, svg)
+    svg = _SIZE.sub(
+        lambda m: (
+            f'<svg{m.group(1)} class="chart" role="img" width="{m.group(2)}pt" height="{m.group(3)}pt"'
+            f' preserveAspectRatio="xMinYMin meet"'
+        ),
+        svg,
+        count=1,
+    )
+    label = str(Markup("<title>{}</title>").format(title))
+    svg = svg.replace(">", ">" + label, 1)
+    # matplotlib's own output: every text in it (team names too) is XML-escaped by matplotlib's writer.
+    return Markup(svg)

@@ -1,0 +1,106 @@
+"""The Jinja2 environment and the HTML renderings: the full report and the short e-mail summary.
+
+Autoescaping is on for everything but ``*.txt`` templates (the plain-text e-mail), so issue text from Jira
+(summaries, team names) can never become markup. A user's ``[report] templates_dir`` comes first in the
+loader, so any of our templates (``base.html``, a section under ``sections/``, ``branding.html``) can be
+replaced by a file of the same name; everything else falls back to the packaged templates.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from syncreport.config import ReportSettings
+from syncreport.errors import ConfigError
+from syncreport.indicators.results import IndicatorResults
+from syncreport.render import view
+from syncreport.snapshot import Snapshot
+
+REPORT_TEMPLATE = "base.html"
+EMAIL_HTML_TEMPLATE = "email/summary.html"
+EMAIL_TEXT_TEMPLATE = "email/summary.txt"
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is None or not name.endswith(".txt")
+
+
+@lru_cache(maxsize=8)
+def template_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """The report's Jinja2 environment, with ``templates_dir`` (if given) in front of the packaged templates."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        if not templates_dir.is_dir():
+            raise ConfigError(
+                f"report.templates_dir {templates_dir} is not a directory; create it or remove the key "
+                "to use the built-in templates"
+            )
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders.append(jinja2.PackageLoader("syncreport", "templates"))
+    environment = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        pct=view.format_percent,
+        day=view.format_date,
+        moment=view.format_datetime,
+        days=view.format_days,
+        number=view.format_number,
+    )
+    environment.globals.update(
+        status_marks=view.STATUS_MARKS,
+        health_marks=view.HEALTH_MARKS,
+        severity_marks=view.SEVERITY_MARKS,
+        cap=view.cap,
+    )
+    return environment
+
+
+def _render(template_name: str, environment: jinja2.Environment, **context: object) -> str:
+    try:
+        return environment.get_template(template_name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}; fix the template "
+            "in report.templates_dir"
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(
+            f"template {exc.name} not found; an override in report.templates_dir must keep our names"
+        ) from None
+
+
+def render_document(
+    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings, *, for_print: bool
+) -> str:
+    """The report as one self-contained HTML page; ``for_print`` caps long lists for the PDF."""
+    environment = template_environment(settings.templates_dir.resolve() if settings.templates_dir else None)
+    return _render(
+        REPORT_TEMPLATE,
+        environment,
+        results=results,
+        view=view.build_view(results, snapshot, settings, for_print=for_print),
+        issue_url=snapshot.issue_url,
+    )
+
+
+def render_html(results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings) -> str:
+    """The full interactive-free HTML report: inline CSS and SVG, every list complete."""
+    return render_document(results, snapshot, settings, for_print=False)
+
+
+def render_email_summary(results: IndicatorResults, snapshot: Snapshot) -> tuple[str, str]:
+    """The e-mail body: a short HTML summary and its plain-text alternative (the PDF is attached)."""
+    environment = template_environment(None)
+    context = {"results": results, "issue_url": snapshot.issue_url}
+    return (
+        _render(EMAIL_HTML_TEMPLATE, environment, **context),
+        _render(EMAIL_TEXT_TEMPLATE, environment, **context),
+    )

@@ -1,0 +1,303 @@
+"""The presenter: turns computed :class:`IndicatorResults` into what the templates show.
+
+It only formats and arranges: labels and symbols for statuses and health, the program board laid out as a
+grid, long lists capped for print (the PDF says "and N more, see the HTML"; the HTML carries everything),
+and the charts drawn from the figures the indicators already produced. It computes no indicator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from markupsafe import Markup
+
+from syncreport.config import ReportSettings
+from syncreport.indicators.results import (
+    STATUS_SEVERITY,
+    BoardCard,
+    BoardDependencyEnd,
+    Chart,
+    IndicatorResults,
+    Iteration,
+    SprintReliability,
+)
+from syncreport.render import charts
+from syncreport.snapshot import Snapshot
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How a status or a health reads without colour: a symbol, a word, and a CSS class for the pattern."""
+
+    symbol: str
+    word: str
+    css: str
+
+
+STATUS_MARKS: dict[str, Mark] = {
+    "late": Mark("✗", "LATE", "st-late"),
+    "unscheduled": Mark("?", "UNSCHEDULED", "st-unscheduled"),
+    "at_risk": Mark("⚠", "AT RISK", "st-at-risk"),
+    "external": Mark("↗", "EXTERNAL", "st-external"),
+    "consumer_unscheduled": Mark("…", "CONSUMER UNSCHEDULED", "st-consumer-unscheduled"),
+    "on_track": Mark("✓", "ON TRACK", "st-on-track"),
+    "done": Mark("✔", "DONE", "st-done"),
+}
+HEALTH_MARKS: dict[str, Mark] = {
+    "red": Mark("✗", "RED", "health-red"),
+    "amber": Mark("⚠", "AMBER", "health-amber"),
+    "green": Mark("✓", "GREEN", "health-green"),
+}
+SEVERITY_MARKS: dict[str, Mark] = {
+    "error": Mark("✗", "Critical", "sev-error"),
+    "warning": Mark("⚠", "Warning", "sev-warning"),
+    "info": Mark("ℹ", "Info", "sev-info"),
+}
+BOARD_CELL_LIMIT = 4  # features and dependency ends shown per board cell in print
+
+
+@dataclass(frozen=True, slots=True)
+class Capped(Generic[T]):
+    """A list as shown: ``items`` are displayed, ``hidden`` more exist (only ever non-zero in print)."""
+
+    items: tuple[T, ...]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.items)
+
+
+def cap(items: Sequence[T], limit: int | None) -> Capped[T]:
+    """Keep the first ``limit`` items (None: all of them); the list is already in display order."""
+    shown = tuple(items) if limit is None else tuple(items[:limit])
+    return Capped(shown, len(items))
+
+
+@dataclass(frozen=True, slots=True)
+class BoardColumn:
+    index: int | None  # None: the unscheduled column
+    name: str
+    dates: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BoardGridCell:
+    features: Capped[BoardCard]
+    ends: Capped[BoardDependencyEnd]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    team: str
+    cells: tuple[BoardGridCell, ...]  # aligned with the board's columns
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityRow:
+    team: str
+    cells: tuple[tuple[SprintReliability, ...], ...]  # aligned with the reliability columns
+    overall: float | None  # the team's reliability over the PI's closed sprints (from its health figures)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    for_print: bool
+    paper: str
+    list_limit: int | None  # None in the HTML: every list complete
+    header: str  # "train · PI · date", the PDF's running header
+    board_columns: tuple[BoardColumn, ...]
+    board_rows: tuple[BoardRow, ...]
+    board_cell_limit: int | None
+    iteration_names: dict[int | None, str]
+    reliability_columns: tuple[str, ...]
+    reliability_rows: tuple[ReliabilityRow, ...]
+    charts: dict[str, Markup]
+
+
+def build_view(
+    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings, *, for_print: bool
+) -> ReportView:
+    limit = settings.pdf_list_limit if for_print else None
+    cell_limit = BOARD_CELL_LIMIT if for_print else None
+    columns, rows = _board_grid(results, cell_limit)
+    reliability_columns, reliability_rows = _reliability_grid(results)
+    header = " · ".join(
+        part
+        for part in (results.train.name, results.train.pi or "", format_date(results.train.generated_at))
+        if part
+    )
+    return ReportView(
+        for_print=for_print,
+        paper=settings.paper,
+        list_limit=limit,
+        header=header,
+        board_columns=columns,
+        board_rows=rows,
+        board_cell_limit=cell_limit,
+        iteration_names={it.index: it.name for it in results.calendar.iterations},
+        reliability_columns=reliability_columns,
+        reliability_rows=reliability_rows,
+        charts=_charts(results),
+    )
+
+
+def _board_grid(
+    results: IndicatorResults, cell_limit: int | None
+) -> tuple[tuple[BoardColumn, ...], tuple[BoardRow, ...]]:
+    board = results.board
+    columns = [
+        BoardColumn(it.index, it.name, format_span(it), it.index == results.calendar.current_index)
+        for it in board.iterations
+    ]
+    if board.has_unscheduled:
+        columns.append(BoardColumn(None, "Unscheduled", "no sprint", False))
+    cells = {(cell.team, cell.iteration_index): cell for cell in board.cells}
+    severity = {status: rank for rank, status in enumerate(STATUS_SEVERITY)}
+    rows = []
+    for team in board.teams:
+        grid = []
+        for column in columns:
+            cell = cells.get((team, column.index))
+            features = cell.features if cell else ()
+            ends = sorted(cell.dependency_ends, key=lambda e: severity[e.status]) if cell else []
+            grid.append(BoardGridCell(cap(features, cell_limit), cap(ends, cell_limit)))
+        rows.append(BoardRow(team, tuple(grid)))
+    return tuple(columns), tuple(rows)
+
+
+def _reliability_grid(
+    results: IndicatorResults,
+) -> tuple[tuple[str, ...], tuple[ReliabilityRow, ...]]:
+    """Closed sprints laid out team x iteration (a sprint outside every iteration goes to "other")."""
+    rows = results.sprint_reliability
+    if not rows:
+        return (), ()
+    indexes = sorted({r.iteration_index for r in rows if r.iteration_index is not None})
+    names = {r.iteration_index: r.iteration_name or f"I{r.iteration_index}" for r in rows}
+    has_other = any(r.iteration_index is None for r in rows)
+    slots: list[int | None] = [*indexes, *([None] if has_other else [])]
+    overall = {t.team: t.figures.reliability for t in results.teams}
+    teams = [t for t in dict.fromkeys(r.team for r in rows)]
+    grid = tuple(
+        ReliabilityRow(
+            team=team,
+            cells=tuple(
+                tuple(r for r in rows if r.team == team and r.iteration_index == slot) for slot in slots
+            ),
+            overall=overall.get(team),
+        )
+        for team in teams
+    )
+    return tuple(names[i] if i is not None else "other" for i in slots), grid
+
+
+def _charts(results: IndicatorResults) -> dict[str, Markup]:
+    """Every chart of the report, keyed by the name the templates use."""
+    drawn = {
+        "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
+        "dependencies_by_iteration": _bars(results.charts.dependencies_by_iteration, "dep-iter", fmt_count),
+        "carry_over_by_team": _bars(results.charts.carry_over_by_team, "carry", fmt_count),
+        "reliability": charts.lines(
+            results.charts.reliability_by_iteration.labels,
+            [
+                charts.Series(s.name, tuple(_nan(v) for v in s.values))
+                for s in results.charts.reliability_by_iteration.series
+            ],
+            chart_id="reliability",
+            title=results.charts.reliability_by_iteration.title,
+            axis_label="committed work done by the sprint's end (%)",
+            reference_lines=_reliability_lines(results),
+            axis_range=(0.0, 105.0),
+        ),
+        "due_date_slips": charts.histogram(
+            [r.due_date_slip_days for r in results.slipped_issues if r.due_date_slip_days],
+            chart_id="due-slips",
+            title="Due-date slips: days between the first due date and the current one",
+            axis_label="days pushed (negative: pulled in)",
+        ),
+        "off_cadence": charts.horizontal_bars(
+            [team.team for team in results.teams],
+            [
+                charts.Series(
+                    "off-cadence sprints", tuple(float(t.figures.off_cadence_sprints) for t in results.teams)
+                )
+            ],
+            chart_id="cadence",
+            title="Sprints off the train's cadence, by team",
+            axis_label="sprints",
+            value_format=fmt_count,
+        ),
+    }
+    return drawn
+
+
+def _reliability_lines(results: IndicatorResults) -> list[charts.ReferenceLine]:
+    lines = []
+    for key, label in (("reliability_amber", "amber"), ("reliability_red", "red")):
+        if key in results.thresholds:
+            at = 100 * results.thresholds[key]
+            lines.append(
+                charts.ReferenceLine(at, f"{label} below {at:.0f}%", style="--" if label == "amber" else ":")
+            )
+    return lines
+
+
+def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup:
+    return charts.horizontal_bars(
+        chart.labels,
+        [charts.Series(s.name, tuple(_nan(v) for v in s.values)) for s in chart.series],
+        chart_id=chart_id,
+        title=chart.title,
+        axis_label=chart.unit,
+        value_format=value_format,
+    )
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+# --- formatting, also registered as Jinja filters ----------------------------------------------------------
+
+
+def fmt_count(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.0f}"
+
+
+def format_percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.day} {value:%b %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+
+
+def format_span(iteration: Iteration) -> str:
+    return f"{iteration.start.day} {iteration.start:%b} – {iteration.end.day} {iteration.end:%b}"
+
+
+def format_days(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    number = f"{value:+g}" if signed else f"{value:g}"
+    return f"{number} day" if abs(value) == 1 else f"{number} days"
+
+
+def format_number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
