@@ -1,0 +1,190 @@
+"""The program board (team x iteration: features and dependency ends) and the report's chart series.
+
+A feature card sits in the row of each team that has scheduled children of it, in the iteration of that
+team's last scheduled child (where the team plans to finish its part), or in the unscheduled column when
+none of the team's children is scheduled. Dependency ends sit at their issue's team and iteration; ends
+outside the calendar or of teams that are not rows appear only in the strings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import cast
+
+import pandas as pd
+
+from syncreport.indicators.results import (
+    STATUS_LABELS,
+    STATUS_SEVERITY,
+    BoardCard,
+    BoardCell,
+    BoardDependencyEnd,
+    BoardString,
+    Calendar,
+    Chart,
+    Charts,
+    ChartSeries,
+    DependencyRow,
+    ProgramBoard,
+    SprintReliability,
+    StatusCount,
+)
+
+CellKey = tuple[str, int | None]
+
+
+def program_board(
+    teams: Sequence[str],
+    calendar: Calendar,
+    issues: pd.DataFrame,
+    dependencies: Sequence[DependencyRow],
+    browse_url: str,
+) -> ProgramBoard:
+    rows = set(teams)
+    n = len(calendar.iterations)
+    features: dict[CellKey, list[BoardCard]] = defaultdict(list)
+    children = issues[issues["in_train"] & issues["parent_key"].isin(issues.index)]
+    if not children.empty:
+        child = pd.DataFrame(
+            {
+                "feature": children["parent_key"],
+                "team": children["team"],
+                "ordinal": children["iteration_index"].astype("float64"),
+                "scheduled": children["iteration_index"].notna(),
+            }
+        )
+        grouped = child.groupby(["feature", "team"], sort=True).agg(
+            last=("ordinal", "max"), scheduled=("scheduled", "sum")
+        )
+        for index, row in grouped.iterrows():
+            feature, team = cast(tuple[str, str], index)
+            if team not in rows:
+                continue
+            where = None if pd.isna(row["last"]) else int(row["last"])
+            parent = issues.loc[feature]
+            features[(team, where)].append(
+                BoardCard(
+                    key=str(feature),
+                    summary=str(parent["summary"]),
+                    url=f"{browse_url}{feature}",
+                    done=bool(parent["done"]),
+                    children=int(row["scheduled"]),
+                )
+            )
+    ends: dict[CellKey, list[BoardDependencyEnd]] = defaultdict(list)
+    strings = []
+    for dep in dependencies:
+        strings.append(
+            BoardString(
+                provider_key=dep.provider.key,
+                consumer_key=dep.consumer.key,
+                provider_team=dep.provider.team,
+                consumer_team=dep.consumer.team,
+                provider_iteration_index=dep.provider.iteration_index,
+                consumer_iteration_index=dep.consumer.iteration_index,
+                status=dep.status,
+            )
+        )
+        for end, other, role in (
+            (dep.provider, dep.consumer, "provider"),
+            (dep.consumer, dep.provider, "consumer"),
+        ):
+            if end.team not in rows or (end.sprint is not None and end.iteration_index is None):
+                continue
+            ends[(end.team, end.iteration_index)].append(
+                BoardDependencyEnd(
+                    key=end.key,
+                    role=role,  # type: ignore[arg-type]
+                    other_key=other.key,
+                    other_team=other.team,
+                    other_iteration_index=other.iteration_index,
+                    status=dep.status,
+                )
+            )
+    order = {team: i for i, team in enumerate(teams)}
+    cells = []
+    for key in sorted(
+        set(features) | set(ends), key=lambda k: (order[k[0]], n + 1 if k[1] is None else k[1])
+    ):
+        cells.append(
+            BoardCell(
+                team=key[0],
+                iteration_index=key[1],
+                features=tuple(sorted(features.get(key, []), key=lambda c: c.key)),
+                dependency_ends=tuple(ends.get(key, [])),
+            )
+        )
+    return ProgramBoard(
+        teams=tuple(teams),
+        iterations=calendar.iterations,
+        has_unscheduled=any(c.iteration_index is None for c in cells),
+        cells=tuple(cells),
+        strings=tuple(strings),
+    )
+
+
+def status_counts(dependencies: Sequence[DependencyRow]) -> tuple[StatusCount, ...]:
+    counts = {s: 0 for s in STATUS_SEVERITY}
+    for dep in dependencies:
+        counts[dep.status] += 1
+    return tuple(StatusCount(s, STATUS_LABELS[s], counts[s]) for s in STATUS_SEVERITY)
+
+
+def charts(
+    calendar: Calendar,
+    teams: Sequence[str],
+    counts: Sequence[StatusCount],
+    dependencies: Sequence[DependencyRow],
+    reliability: Sequence[SprintReliability],
+    carry_over_by_team: dict[str, int],
+) -> Charts:
+    names = tuple(it.name for it in calendar.iterations)
+    by_team: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in reliability:
+        if row.iteration_index is not None and row.reliability is not None:
+            by_team[row.team][row.iteration_index].append(row.reliability)
+    reliability_series = tuple(
+        ChartSeries(
+            name=team,
+            values=tuple(
+                round(100 * sum(v) / len(v), 1) if (v := by_team[team].get(it.index)) else None
+                for it in calendar.iterations
+            ),
+        )
+        for team in teams
+        if team in by_team
+    )
+    need: dict[str, list[float]] = {s: [0.0] * len(names) for s in ("late", "at_risk", "on_track")}
+    for dep in dependencies:
+        index = dep.consumer.iteration_index
+        if dep.status in need and index is not None:
+            need[dep.status][index - 1] += 1
+    return Charts(
+        dependency_status=Chart(
+            title="Cross-team dependencies by status",
+            labels=tuple(c.label for c in counts),
+            series=(ChartSeries("Dependencies", tuple(float(c.count) for c in counts)),),
+            unit="dependencies",
+        ),
+        reliability_by_iteration=Chart(
+            title="Sprint commitment reliability by iteration",
+            labels=names,
+            series=reliability_series,
+            unit="%",
+        ),
+        carry_over_by_team=Chart(
+            title="Issues carried over, by team",
+            labels=tuple(teams),
+            series=(ChartSeries("Carried over", tuple(float(carry_over_by_team.get(t, 0)) for t in teams)),),
+            unit="issues",
+        ),
+        dependencies_by_iteration=Chart(
+            title="Dependencies by the iteration that needs them",
+            labels=names,
+            series=tuple(
+                ChartSeries(STATUS_LABELS[s], tuple(need[s])) for s in ("late", "at_risk", "on_track")
+            ),
+            unit="dependencies",
+        ),
+    )

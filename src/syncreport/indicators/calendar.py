@@ -1,0 +1,207 @@
+"""The iteration calendar (the program board's columns) and the iteration of every sprint and issue.
+
+The calendar is configured (``[iterations] pi_start``, ``length_days``, ``count``) or derived from the sprints
+as INDICATORS.md says: the distinct (start, end) windows, the ones used by the most teams first, keeping those
+that overlap no window already chosen. A sprint belongs to the iteration it overlaps most (ties: the earlier).
+
+Refinements for real Jira data (docs/indicators.md):
+- Every sprint also gets an ``ordinal``: its iteration's number, extended beyond the calendar on a configured
+  cadence (a sprint before the PI gets 0 or less, after it n+1 or more) so "later" can still be compared.
+- Future sprints without dates (Jira creates them undated until they start) follow their board's last dated
+  sprint, one iteration each in id order; closed or active sprints without dates get no iteration.
+- The team of a sprint is its board's team, else the most common team of the issues in it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import numpy as np
+import pandas as pd
+
+from syncreport.config import IterationSettings
+from syncreport.indicators.frames import UNASSIGNED, utc_timestamp
+from syncreport.indicators.results import Calendar, Iteration
+from syncreport.snapshot import Snapshot
+
+
+def _iteration_state(start: pd.Timestamp, end: pd.Timestamp, now: pd.Timestamp) -> str:
+    if end <= now:
+        return "past"
+    return "current" if start <= now else "future"
+
+
+def _configured_windows(settings: IterationSettings) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    assert settings.pi_start is not None
+    first = pd.Timestamp(datetime.combine(settings.pi_start, time(0), tzinfo=UTC))
+    step = pd.Timedelta(days=settings.length_days)
+    return [(first + i * step, first + (i + 1) * step) for i in range(settings.count)]
+
+
+def _derived_windows(sprints: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    dated = sprints[sprints["start"].notna() & sprints["end"].notna() & (sprints["end"] > sprints["start"])]
+    if dated.empty:
+        return []
+    owner = [
+        team if isinstance(team, str) else (f"board:{board}" if pd.notna(board) else f"sprint:{sid}")
+        for team, board, sid in zip(dated["team"], dated["board_id"], dated["id"], strict=True)
+    ]
+    usage = (
+        dated.assign(owner=owner)
+        .groupby(["start", "end"], sort=True)["owner"]
+        .nunique()
+        .reset_index(name="teams")
+        .sort_values(["teams", "start", "end"], ascending=[False, True, True], kind="stable")
+    )
+    chosen: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for start, end in zip(usage["start"], usage["end"], strict=True):
+        if all(not (start < c_end and c_start < end) for c_start, c_end in chosen):
+            chosen.append((start, end))
+    return sorted(chosen)
+
+
+def sprint_teams(sprints: pd.DataFrame, issues: pd.DataFrame, snapshot: Snapshot) -> pd.Series:
+    """The team of each sprint: its board's team, else the most common team of its current issues."""
+    board_team = {b.id: b.team for b in snapshot.boards if b.team}
+    by_board = sprints["board_id"].map(lambda b: board_team.get(int(b)) if pd.notna(b) else None)
+    members = issues[["team_raw", "sprint_ids"]].explode("sprint_ids").dropna()
+    if members.empty:
+        by_issues = pd.Series(dtype=object)
+    else:
+        counts = members.groupby(["sprint_ids", "team_raw"]).size().reset_index(name="n")
+        counts = counts.sort_values(["n", "team_raw"], ascending=[False, True], kind="stable")
+        by_issues = counts.drop_duplicates("sprint_ids").set_index("sprint_ids")["team_raw"]
+        by_issues.index = by_issues.index.astype("int64")
+    fallback = sprints["id"].map(by_issues)
+    return by_board.where(by_board.notna(), fallback).astype(object)
+
+
+def build_calendar(
+    sprints: pd.DataFrame, settings: IterationSettings, taken_at: datetime
+) -> tuple[Calendar, pd.DataFrame]:
+    """The calendar, and ``sprints`` with ordinal, iteration_index, iteration_name, inferred_iteration."""
+    now = utc_timestamp(taken_at)
+    if settings.pi_start is not None:
+        windows, source = _configured_windows(settings), "configured"
+    else:
+        windows = _derived_windows(sprints)
+        source = "derived" if windows else "none"
+    iterations = tuple(
+        Iteration(
+            index=i + 1,
+            name=f"I{i + 1}",
+            start=start.to_pydatetime(),
+            end=end.to_pydatetime(),
+            state=_iteration_state(start, end, now),  # type: ignore[arg-type]
+        )
+        for i, (start, end) in enumerate(windows)
+    )
+    current = next((it.index for it in iterations if it.state == "current"), None)
+    calendar = Calendar(source=source, iterations=iterations, current_index=current)  # type: ignore[arg-type]
+    return calendar, _place_sprints(sprints, windows, settings if source == "configured" else None)
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    return times.astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+
+
+def _place_sprints(
+    sprints: pd.DataFrame,
+    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+    configured: IterationSettings | None,
+) -> pd.DataFrame:
+    out = sprints.copy()
+    n = len(windows)
+    ordinal = pd.Series(np.nan, index=out.index, dtype="float64")
+    dated = out["start"].notna() & out["end"].notna()
+    if n and dated.any():
+        starts = np.array([w[0].value for w in windows], dtype="int64")
+        ends = np.array([w[1].value for w in windows], dtype="int64")
+        s = _nanoseconds(out.loc[dated, "start"])[:, None]
+        e = _nanoseconds(out.loc[dated, "end"])[:, None]
+        starts_ns, ends_ns = starts[None, :], ends[None, :]
+        overlap = np.minimum(e, ends_ns) - np.maximum(s, starts_ns)
+        best = overlap.argmax(axis=1)
+        has_overlap = overlap.max(axis=1) > 0
+        # zero-length or non-overlapping sprints: the window containing the start, else extend the cadence
+        contains = (s >= starts_ns) & (s < ends_ns)
+        contained = contains.any(axis=1)
+        fallback = np.where(contained, contains.argmax(axis=1) + 1, np.nan)
+        if configured is not None:
+            step = pd.Timedelta(days=configured.length_days).value
+            extended = np.floor((s[:, 0] - starts[0]) / step) + 1
+            fallback = np.where(contained, fallback, extended)
+        ordinal.loc[dated] = np.where(has_overlap, best + 1, fallback)
+    out["inferred_iteration"] = False
+    undated_future = ~dated & (out["state"] == "future") & out["board_id"].notna()
+    if undated_future.any():
+        last_dated = out[ordinal.notna()].assign(o=ordinal).groupby("board_id")["o"].max()
+        future = out[undated_future].sort_values("id")
+        rank = future.groupby("board_id").cumcount() + 1
+        base = future["board_id"].map(last_dated)
+        ordinal.loc[future.index] = base + rank
+        out.loc[future.index[base.notna().to_numpy()], "inferred_iteration"] = True
+    out["ordinal"] = ordinal
+    in_range = ordinal.between(1, n) if n else pd.Series(False, index=out.index)
+    out["iteration_index"] = ordinal.where(in_range).astype("Int64")
+    out["iteration_name"] = [
+        None if np.isnan(o) else (f"I{int(o)}" if 1 <= o <= n else ("before I1" if o < 1 else f"after I{n}"))
+        for o in ordinal.to_numpy()
+    ]
+    return out
+
+
+def with_team(sprints: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
+    out = sprints.copy()
+    out["team"] = teams
+    out["team_label"] = out["team"].fillna(UNASSIGNED)
+    return out
+
+
+__all__ = ["build_calendar", "sprint_teams", "with_team"]
+
+
+_STATE_RANK = {"closed": 0, "active": 1, "future": 2}
+
+
+def sprint_sequence(sprints: pd.DataFrame) -> pd.Series:
+    """A rank of every sprint in time: state (closed, active, future), then start (undated last), then id."""
+    state = sprints["state"].map(_STATE_RANK).fillna(1)
+    start = sprints["start"].astype("datetime64[ns, UTC]").astype("int64").where(sprints["start"].notna())
+    keyed = pd.DataFrame({"state": state, "start": start.fillna(np.iinfo("int64").max), "id": sprints["id"]})
+    order = keyed.sort_values(["state", "start", "id"], kind="stable").index
+    return pd.Series(np.arange(len(order)), index=order).reindex(sprints.index)
+
+
+def place_issues(issues: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
+    """Each issue's latest sprint (INDICATORS.md: the sprint of an issue) and that sprint's iteration.
+
+    Adds sprint_id (Int64), sprint, sprint_team, ordinal, iteration_index, iteration_name, scheduled,
+    open_sprints (how many of its sprints are not closed) and unknown_sprint_ids (ids missing from the snapshot).
+    """
+    pairs = issues[["key", "sprint_ids"]].explode("sprint_ids").dropna()
+    pairs = pairs.rename(columns={"sprint_ids": "sprint_id"}).astype({"sprint_id": "int64"})
+    known = pairs["sprint_id"].isin(sprints.index)
+    unknown = pairs[~known].groupby("key")["sprint_id"].agg(tuple)
+    pairs = pairs[known]
+    pairs = pairs.assign(
+        seq=pairs["sprint_id"].map(sprints["sequence"]),
+        open=pairs["sprint_id"].map(sprints["state"]).ne("closed"),
+    )
+    latest = pairs.sort_values(["key", "seq"], kind="stable").drop_duplicates("key", keep="last")
+    latest_sprint: pd.Series = latest.set_index("key")["sprint_id"]
+    out = issues.copy()
+    out["sprint_id"] = out["key"].map(latest_sprint).astype("Int64")
+    sid = out["sprint_id"]
+    for column, source in (
+        ("sprint", "name"),
+        ("sprint_team", "team"),
+        ("ordinal", "ordinal"),
+        ("iteration_name", "iteration_name"),
+    ):
+        out[column] = sid.map(sprints[source]).astype(object if column != "ordinal" else "float64")
+    out["iteration_index"] = sid.map(sprints["iteration_index"]).astype("Int64")
+    out["scheduled"] = sid.notna()
+    out["open_sprints"] = out["key"].map(pairs.groupby("key")["open"].sum()).fillna(0).astype("int64")
+    out["unknown_sprint_ids"] = out["key"].map(unknown)
+    return out

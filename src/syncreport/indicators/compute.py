@@ -1,0 +1,517 @@
+"""compute_indicators: the snapshot in, every figure of the report out (see docs/indicators.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from syncreport.config import IterationSettings, ThresholdSettings
+from syncreport.indicators import board as board_module
+from syncreport.indicators.calendar import (
+    build_calendar,
+    place_issues,
+    sprint_sequence,
+    sprint_teams,
+    with_team,
+)
+from syncreport.indicators.changes import changes_since_last
+from syncreport.indicators.data_quality import Findings, issue_findings, link_findings, sprint_findings
+from syncreport.indicators.dependencies import dependency_cycles, dependency_frame
+from syncreport.indicators.frames import UNASSIGNED, build_frames, rows, utc_timestamp
+from syncreport.indicators.health import sort_teams, team_health, train_health
+from syncreport.indicators.misalignment import cadence, orphans
+from syncreport.indicators.predictability import predictability
+from syncreport.indicators.results import (
+    AgeingRow,
+    AttentionItem,
+    CadenceRow,
+    Cycle,
+    DependencyEnd,
+    DependencyRow,
+    HealthFigures,
+    IndicatorResults,
+    IssueRef,
+    IssueRow,
+    OrphanRow,
+    PiSlip,
+    SprintReliability,
+    TeamHealth,
+    TrainInfo,
+)
+from syncreport.indicators.slippage import (
+    ageing,
+    carry_over,
+    due_date_slip,
+    pi_slips,
+    sprint_memberships,
+    sprint_reliability,
+)
+from syncreport.snapshot import ChangeField, Snapshot
+
+
+def _opt(value: Any) -> Any:
+    """pandas missing values (NaN, NA, NaT, None) -> None; numpy scalars -> Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _opt_int(value: Any) -> int | None:
+    value = _opt(value)
+    return None if value is None else int(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    value = _opt(value)
+    return None if value is None else str(value)
+
+
+def _date(value: Any) -> date | None:
+    value = _opt(value)
+    return None if value is None else pd.Timestamp(value).date()
+
+
+def compute_indicators(
+    snapshot: Snapshot,
+    *,
+    thresholds: ThresholdSettings | None = None,
+    iterations: IterationSettings | None = None,
+    previous: dict[str, Any] | None = None,
+) -> IndicatorResults:
+    """Every indicator of INDICATORS.md over one snapshot; ``previous`` is the last run's JSON document."""
+    thresholds = thresholds or ThresholdSettings()
+    iterations = iterations or IterationSettings()
+    browse = f"{snapshot.site_url.rstrip('/')}/browse/"
+    frames = build_frames(snapshot)
+    sprints = with_team(frames.sprints, sprint_teams(frames.sprints, frames.issues, snapshot))
+    calendar, sprints = build_calendar(sprints, iterations, snapshot.taken_at)
+    sprints["sequence"] = sprint_sequence(sprints)
+    issues = place_issues(frames.issues, sprints)
+    events = {f.value: frames.changes_of(f.value) for f in ChangeField}
+    pi_rank = {pi: i for i, pi in enumerate(snapshot.pis)}
+
+    deps, dropped = dependency_frame(
+        frames.links, issues, pi_rank, sprints, events[ChangeField.SPRINT], events[ChangeField.LINK]
+    )
+    train_issues = issues[issues["in_train"]]
+    pairs = sprint_memberships(train_issues, events[ChangeField.SPRINT])
+    carried = carry_over(train_issues, sprints, pairs, events[ChangeField.SPRINT], events[ChangeField.STATUS])
+    reliability = sprint_reliability(
+        train_issues,
+        sprints,
+        pairs,
+        carried.closed_pairs,
+        events[ChangeField.SPRINT],
+        events[ChangeField.POINTS],
+    )
+    due = due_date_slip(train_issues, events[ChangeField.DUEDATE])
+    slips = pi_slips(train_issues, events[ChangeField.PI], pi_rank)
+    aged = ageing(
+        train_issues,
+        events[ChangeField.FLAGGED],
+        events[ChangeField.STATUS],
+        tuple(thresholds.blocked_statuses),
+        snapshot.taken_at,
+    )
+    team_moves = set(events[ChangeField.TEAM]["issue_key"])
+
+    board_teams = {b.team for b in snapshot.boards if b.team}
+    teams = sorted(set(snapshot.teams) | set(train_issues["team_raw"].dropna()) | board_teams)
+    train_team_set = set(teams)
+
+    dependency_rows = [_dependency_row(row, browse) for row in rows(deps)]
+    cross = [d for d, c in zip(dependency_rows, deps["cross_team"], strict=True) if c]
+    same = [d for d, c in zip(dependency_rows, deps["cross_team"], strict=True) if not c]
+    cycle_keys = dependency_cycles(deps)
+    in_cycle = {k for cycle in cycle_keys for k in cycle}
+    cross = [_replace_cycle_flag(d, in_cycle) for d in cross]
+    same = [_replace_cycle_flag(d, in_cycle) for d in same]
+    team_of = issues["team"]
+    cycles = tuple(
+        Cycle(keys=c, teams=tuple(str(team_of.get(k, "(not visible)")) for k in c)) for c in cycle_keys
+    )
+    done_of = issues["done"]
+    open_cycles = sum(1 for c in cycle_keys if not all(bool(done_of.get(k, False)) for k in c))
+
+    issue_rows = _issue_rows(train_issues, carried.per_issue, due, slips, aged, team_moves, browse)
+    slipped = sorted(
+        (r for r in issue_rows if r.carry_over or (r.due_date_slip_days or 0) > 0 or r.pi_slip),
+        key=lambda r: (-r.carry_over, -(r.due_date_slip_days or 0), r.pi_slip is None, r.key),
+    )
+    reliability_rows = _reliability_rows(reliability, sprints)
+    cadence_frame = cadence(sprints, calendar, train_team_set, thresholds.cadence_tolerance_days)
+    cadence_rows = [_cadence_row(r) for r in rows(cadence_frame)]
+    orphan_frame = orphans(issues, snapshot.current_pi, teams)
+    orphan_rows = tuple(
+        OrphanRow(str(r.team), int(r.pi_issues), int(r.orphans), _opt(r.share), tuple(r.keys))
+        for r in rows(orphan_frame)
+    )
+    unowned = tuple(
+        _issue_ref(r, browse) for r in rows(train_issues[train_issues["team_raw"].isna()].sort_values("key"))
+    )
+    ageing_rows = tuple(
+        AgeingRow(
+            key=str(key),
+            summary=str(issues.at[key, "summary"]),
+            url=browse + str(key),
+            team=str(issues.at[key, "team"]),
+            reason=row.reason,
+            since=row.since.to_pydatetime(),
+            days=int(row.days),
+        )
+        for key, row in aged.iterrows()
+    )
+
+    figures_by_team = {
+        team: _figures(
+            team_issues=train_issues[train_issues["team"] == team],
+            deps=deps[deps["cross_team"]],
+            team=team,
+            per_issue=carried.per_issue,
+            reliability=[r for r in reliability_rows if r.team == team],
+            orphan=next((o for o in orphan_rows if o.team == team), None),
+            off_cadence=sum(1 for c in cadence_rows if c.team == team and c.off_cadence),
+            ageing_rows=[a for a in ageing_rows if a.team == team],
+            ageing_amber=thresholds.ageing_days_amber,
+        )
+        for team in teams
+    }
+    sprint_teams_present = set(sprints["team"].dropna())
+    team_health_rows = sort_teams(
+        [team_health(t, figures_by_team[t], thresholds, t in sprint_teams_present) for t in teams]
+    )
+    train_figures = _figures(
+        team_issues=train_issues,
+        deps=deps[deps["cross_team"]],
+        team=None,
+        per_issue=carried.per_issue,
+        reliability=reliability_rows,
+        orphan=_total_orphans(orphan_rows),
+        off_cadence=sum(1 for c in cadence_rows if c.off_cadence),
+        ageing_rows=list(ageing_rows),
+        ageing_amber=thresholds.ageing_days_amber,
+    )
+    health = train_health(team_health_rows, train_figures, open_cycles, len(unowned))
+
+    findings = Findings()
+    issue_findings(findings, snapshot, issues, frames.naive_times, frames.duplicate_keys)
+    used_sprints = set(pairs["sprint_id"]) | set(issues["sprint_id"].dropna().astype(int))
+    sprint_findings(findings, sprints, used_sprints, calendar.source)
+    link_findings(findings, deps, dropped)
+
+    counts = board_module.status_counts(cross)
+    carry_by_team = {t: f.carry_over_issues for t, f in figures_by_team.items()}
+    board_rows = teams + ([UNASSIGNED] if len(unowned) else [])
+    changes = changes_since_last(previous, snapshot.train, cross, issue_rows)
+    return IndicatorResults(
+        train=TrainInfo(
+            name=snapshot.train,
+            pi=snapshot.current_pi,
+            pis=snapshot.pis,
+            generated_at=utc_timestamp(snapshot.taken_at).to_pydatetime(),
+            jira_url=snapshot.site_url,
+            deployment=snapshot.deployment,
+            issue_count=len(train_issues),
+            team_count=len(teams),
+        ),
+        calendar=calendar,
+        train_health=health,
+        teams=team_health_rows,
+        attention=_attention(
+            cycles, cross, team_health_rows, ageing_rows, thresholds.ageing_days_red, done_of
+        ),
+        status_counts=counts,
+        dependencies=tuple(cross),
+        same_team_links=tuple(same),
+        cycles=cycles,
+        cross_pi_dependencies=tuple(d for d in cross if d.cross_pi),
+        issues=tuple(issue_rows),
+        slipped_issues=tuple(slipped),
+        sprint_reliability=tuple(reliability_rows),
+        ageing=ageing_rows,
+        cadence=tuple(cadence_rows),
+        off_cadence=tuple(c for c in cadence_rows if c.off_cadence),
+        orphans=orphan_rows,
+        unowned=unowned,
+        predictability=predictability(snapshot, issues),
+        data_quality=findings.sorted(),
+        changes=changes,
+        board=board_module.program_board(board_rows, calendar, issues, cross, browse),
+        charts=board_module.charts(calendar, teams, counts, cross, reliability_rows, carry_by_team),
+        thresholds={
+            k: float(v)
+            for k, v in thresholds.model_dump().items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        },
+    )
+
+
+# --- row builders ----------------------------------------------------------------------------------------
+
+
+def _end(row: Any, prefix: str, key: str, browse: str) -> DependencyEnd:
+    def get(name: str) -> Any:
+        return _opt(getattr(row, f"{prefix}_{name}"))
+
+    visible = bool(get("visible"))
+    return DependencyEnd(
+        key=key,
+        summary=str(get("summary") or ""),
+        url=browse + key,
+        team=str(get("team")),
+        issue_type=str(get("issue_type") or ""),
+        status=str(get("status") or ""),
+        done=bool(get("done")),
+        flagged=bool(get("flagged")),
+        in_train=bool(get("in_train")),
+        visible=visible,
+        sprint=_opt_str(get("sprint")),
+        sprint_id=_opt_int(get("sprint_id")),
+        iteration_index=_opt_int(get("iteration_index")),
+        iteration_name=_opt_str(get("iteration_name")),
+        pi=_opt_str(get("pi")),
+    )
+
+
+def _dependency_row(row: Any, browse: str) -> DependencyRow:
+    return DependencyRow(
+        link_id=str(row.link_id),
+        link_type=str(row.link_type),
+        consumer=_end(row, "c", str(row.consumer), browse),
+        provider=_end(row, "p", str(row.provider), browse),
+        status=row.status,
+        status_label=row.status_label,
+        severity_rank=int(row.severity_rank),
+        reason=row.reason,
+        cross_pi=bool(row.cross_pi),
+        iterations_late=_opt_int(row.iterations_late),
+        provider_slipped=bool(row.provider_slipped),
+        provider_slip_from=_opt_str(row.provider_slip_from),
+        in_cycle=False,
+    )
+
+
+def _replace_cycle_flag(dep: DependencyRow, in_cycle: set[str]) -> DependencyRow:
+    if dep.consumer.key in in_cycle and dep.provider.key in in_cycle:
+        return replace(dep, in_cycle=True)
+    return dep
+
+
+def _issue_rows(
+    train: pd.DataFrame,
+    per_issue: pd.DataFrame,
+    due: pd.DataFrame,
+    slips: dict[str, PiSlip],
+    aged: pd.DataFrame,
+    team_moves: set[str],
+    browse: str,
+) -> list[IssueRow]:
+    ordered = train.sort_values("key")
+    carry = per_issue["carry_over"].reindex(ordered.index).fillna(0).astype(int).to_numpy()
+    passed = per_issue["sprints_passed"].reindex(ordered.index).to_numpy()
+    first_due = due["first_due_date"].reindex(ordered.index).to_numpy()
+    slip_days = due["due_date_slip_days"].reindex(ordered.index).to_numpy()
+    age_days = aged["days"].reindex(ordered.index).fillna(0).astype(int).to_numpy()
+    out: list[IssueRow] = []
+    for i, r in enumerate(rows(ordered)):
+        out.append(
+            IssueRow(
+                key=r.key,
+                summary=r.summary,
+                url=browse + r.key,
+                team=r.team,
+                issue_type=r.issue_type,
+                status=r.status,
+                done=bool(r.done),
+                sprint=_opt_str(r.sprint),
+                iteration_index=_opt_int(r.iteration_index),
+                iteration_name=_opt_str(r.iteration_name),
+                pi=_opt_str(r.pi),
+                carry_over=int(carry[i]),
+                sprints_passed=passed[i] if isinstance(passed[i], tuple) else (),
+                due_date=_date(r.due_date),
+                first_due_date=_date(first_due[i]),
+                due_date_slip_days=_opt_int(slip_days[i]),
+                pi_slip=slips.get(r.key),
+                ageing_days=int(age_days[i]),
+                team_changed=r.key in team_moves,
+            )
+        )
+    return out
+
+
+def _reliability_rows(table: pd.DataFrame, sprints: pd.DataFrame) -> list[SprintReliability]:
+    if table.empty:
+        return []
+    joined = table.join(
+        sprints[["name", "team_label", "iteration_index", "iteration_name", "start", "end"]], on="sprint_id"
+    )
+    joined = joined.sort_values(["team_label", "start", "sprint_id"], kind="stable")
+    out_rows: list[SprintReliability] = []
+    for r in rows(joined):
+        committed = float(r.committed)
+        out_rows.append(
+            SprintReliability(
+                team=str(r.team_label),
+                sprint_id=int(r.sprint_id),
+                sprint=str(r.name),
+                iteration_index=_opt_int(r.iteration_index),
+                iteration_name=_opt_str(r.iteration_name),
+                start=_opt(r.start).to_pydatetime() if _opt(r.start) is not None else None,
+                end=_opt(r.end).to_pydatetime() if _opt(r.end) is not None else None,
+                unit=r.unit,
+                committed=committed,
+                completed=float(r.completed),
+                added=float(r.added),
+                added_completed=float(r.added_completed),
+                removed=float(r.removed),
+                reliability=float(r.completed) / committed if committed > 0 else None,
+            )
+        )
+    return out_rows
+
+
+def _cadence_row(r: Any) -> CadenceRow:
+    return CadenceRow(
+        team=str(r.team),
+        sprint_id=int(r.id),
+        sprint=str(r.name),
+        iteration_index=int(r.iteration_index),
+        iteration_name=str(r.iteration_name),
+        sprint_start=r.start.to_pydatetime(),
+        sprint_end=r.end.to_pydatetime(),
+        iteration_start=r.iteration_start.to_pydatetime(),
+        iteration_end=r.iteration_end.to_pydatetime(),
+        start_offset_days=float(r.start_offset_days),
+        end_offset_days=float(r.end_offset_days),
+        off_cadence=bool(r.off_cadence),
+    )
+
+
+def _issue_ref(r: Any, browse: str) -> IssueRef:
+    return IssueRef(
+        key=r.key,
+        summary=r.summary,
+        url=browse + r.key,
+        team=r.team,
+        issue_type=r.issue_type,
+        status=r.status,
+        pi=_opt_str(r.pi),
+        sprint=_opt_str(r.sprint),
+    )
+
+
+def _total_orphans(rows: Sequence[OrphanRow]) -> OrphanRow:
+    work = sum(r.pi_issues for r in rows)
+    orphan = sum(r.orphans for r in rows)
+    return OrphanRow("train", work, orphan, orphan / work if work else None, ())
+
+
+def _figures(
+    *,
+    team_issues: pd.DataFrame,
+    deps: pd.DataFrame,
+    team: str | None,
+    per_issue: pd.DataFrame,
+    reliability: Sequence[SprintReliability],
+    orphan: OrphanRow | None,
+    off_cadence: int,
+    ageing_rows: Sequence[AgeingRow],
+    ageing_amber: int,
+) -> HealthFigures:
+    provided = deps if team is None else deps[deps["p_team"] == team]
+    consumed = deps if team is None else deps[deps["c_team"] == team]
+    carry = per_issue.reindex(team_issues.index)
+    sprinted = int(carry["sprints_passed"].map(lambda v: isinstance(v, tuple) and len(v) > 0).sum())
+    carried = int((carry["carry_over"].fillna(0) > 0).sum())
+    ratios = [
+        r.reliability for r in reliability if r.reliability is not None and r.iteration_index is not None
+    ]
+    aged = [a for a in ageing_rows if a.days >= ageing_amber]
+    return HealthFigures(
+        issues=len(team_issues),
+        done=int(team_issues["done"].sum()),
+        late_dependencies=int((provided["status"] == "late").sum()),
+        unscheduled_dependencies=int((provided["status"] == "unscheduled").sum()),
+        at_risk_dependencies=int((provided["status"] == "at_risk").sum()),
+        consumer_late_dependencies=int((consumed["status"] == "late").sum()),
+        carry_over_issues=carried,
+        carry_over_share=carried / sprinted if sprinted else None,
+        reliability=sum(ratios) / len(ratios) if ratios else None,
+        orphan_share=orphan.share if orphan else None,
+        off_cadence_sprints=off_cadence,
+        max_ageing_days=max((a.days for a in ageing_rows), default=0),
+        aged_issues=len(aged),
+    )
+
+
+def _attention(
+    cycles: Sequence[Cycle],
+    cross: Sequence[DependencyRow],
+    teams: Sequence[TeamHealth],
+    ageing_rows: Sequence[AgeingRow],
+    ageing_red: int,
+    done_of: pd.Series,
+) -> tuple[AttentionItem, ...]:
+    items: list[AttentionItem] = []
+    for cycle in cycles:
+        if all(bool(done_of.get(k, False)) for k in cycle.keys):
+            continue
+        items.append(
+            AttentionItem(
+                0,
+                "error",
+                "cycle",
+                "Dependency cycle: " + " -> ".join((*cycle.keys, cycle.keys[0])),
+                "Each issue waits for the next: none of them can finish first. Break one link.",
+                cycle.keys,
+                tuple(sorted(set(cycle.teams))),
+            )
+        )
+    for dep in cross:
+        if dep.status not in ("late", "unscheduled"):
+            continue
+        word = "is late for" if dep.status == "late" else "is unscheduled but needed by"
+        items.append(
+            AttentionItem(
+                0,
+                "error" if dep.status == "late" else "warning",
+                f"{dep.status}_dependency",
+                f"{dep.provider.key} ({dep.provider.team}) {word} {dep.consumer.key} ({dep.consumer.team})",
+                dep.reason,
+                (dep.provider.key, dep.consumer.key),
+                tuple(sorted({dep.provider.team, dep.consumer.team})),
+            )
+        )
+    for team in teams:
+        if team.health == "red":
+            items.append(
+                AttentionItem(
+                    0, "error", "red_team", f"{team.team} is red", "; ".join(team.reasons), (), (team.team,)
+                )
+            )
+    for row in ageing_rows:
+        if ageing_red and row.days >= ageing_red:
+            items.append(
+                AttentionItem(
+                    0,
+                    "warning",
+                    "ageing",
+                    f"{row.key} ({row.team}) {row.reason} for {row.days} days",
+                    row.summary,
+                    (row.key,),
+                    (row.team,),
+                )
+            )
+    order = {"error": 0, "warning": 1, "info": 2}
+    ranked = sorted(enumerate(items), key=lambda p: (order[p[1].severity], p[0]))[:5]
+    return tuple(replace(item, rank=i + 1) for i, (_, item) in enumerate(ranked))

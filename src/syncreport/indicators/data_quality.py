@@ -1,0 +1,199 @@
+"""Data-quality findings: what in the Jira data weakens the figures, and how to fix it in Jira.
+
+Bad data never stops the report: each problem becomes a finding (a stable ``kind``, a severity, the
+affected issue keys or sprint ids) and the indicators carry on with what is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from syncreport.indicators.misalignment import feature_mask
+from syncreport.indicators.results import DataQualityFinding, Severity
+from syncreport.snapshot import Snapshot
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Findings:
+    items: list[DataQualityFinding] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: str,
+        severity: Severity,
+        title: str,
+        detail: str,
+        keys: Iterable[object],
+        count: int | None = None,
+    ) -> None:
+        unique = tuple(sorted({str(k) for k in keys}))
+        total = len(unique) if count is None else count
+        if total:
+            self.items.append(DataQualityFinding(kind, severity, title, detail, total, unique))
+
+    def sorted(self) -> tuple[DataQualityFinding, ...]:
+        return tuple(sorted(self.items, key=lambda f: (_SEVERITY_ORDER[f.severity], -f.count, f.kind)))
+
+
+def issue_findings(
+    findings: Findings,
+    snapshot: Snapshot,
+    issues: pd.DataFrame,
+    naive_times: int,
+    duplicates: tuple[str, ...],
+) -> None:
+    train = issues[issues["in_train"]]
+    findings.add(
+        "duplicate_issue",
+        "error",
+        "Issues listed twice in the snapshot",
+        "The first copy of each key was used; fetch the snapshot again.",
+        duplicates,
+    )
+    if naive_times:
+        findings.add(
+            "naive_time",
+            "warning",
+            "Times without a time zone",
+            "They were read as UTC; the Jira connector should deliver aware times.",
+            (),
+            count=naive_times,
+        )
+    findings.add(
+        "missing_team",
+        "warning",
+        "Issues with no team",
+        "They count as 'unassigned': set the team field so their dependencies and sprints are attributed.",
+        train.loc[train["team_raw"].isna(), "key"],
+    )
+    if snapshot.teams:
+        known = set(snapshot.teams)
+        findings.add(
+            "team_not_in_train",
+            "info",
+            "Issues of a team that is not in the train's team list",
+            "Add the team to [train] teams in the config, or correct the team field.",
+            train.loc[train["team_raw"].notna() & ~train["team_raw"].isin(known), "key"],
+        )
+    work = train[~feature_mask(issues).loc[train.index]]
+    if snapshot.pis or train["pi"].notna().any():
+        findings.add(
+            "pi_unset",
+            "warning",
+            "Issues with no PI",
+            "Set the PI (fix version, field or label) so cross-PI dependencies and PI slips can be seen.",
+            work.loc[work["pi"].isna(), "key"],
+        )
+    if snapshot.pis:
+        order = set(snapshot.pis)
+        findings.add(
+            "unknown_pi",
+            "warning",
+            "Issues in a PI that is not in the PI order",
+            "Add the PI to [train] pi_order so 'later PI' can be decided.",
+            train.loc[train["pi"].notna() & ~train["pi"].isin(order), "key"],
+        )
+    uses_points = "points" in snapshot.available_fields or bool(issues["points"].notna().any())
+    if uses_points:
+        findings.add(
+            "missing_points",
+            "info",
+            "Scheduled work without story points",
+            "Sprints that use points count these as 0; estimate them.",
+            work.loc[work["scheduled"] & work["points"].isna() & ~work["done"], "key"],
+        )
+    foreign = (
+        train["sprint_team"].notna() & train["team_raw"].notna() & (train["sprint_team"] != train["team_raw"])
+    )
+    findings.add(
+        "foreign_sprint",
+        "warning",
+        "Issues in another team's sprint",
+        "The issue's team and its sprint's team differ (moved between teams?): fix the team or the sprint.",
+        train.loc[foreign, "key"],
+    )
+    findings.add(
+        "several_open_sprints",
+        "warning",
+        "Issues in more than one open sprint",
+        "The latest sprint is used; remove the issue from the others.",
+        train.loc[train["open_sprints"] > 1, "key"],
+    )
+    findings.add(
+        "unknown_sprint",
+        "warning",
+        "Issues in sprints that are not in the snapshot",
+        "Those sprints were ignored; add their boards to [train] boards.",
+        train.loc[train["unknown_sprint_ids"].notna(), "key"],
+    )
+
+
+def sprint_findings(
+    findings: Findings, sprints: pd.DataFrame, train_sprint_ids: set[int], calendar_source: str
+) -> None:
+    used = sprints[sprints["id"].isin(train_sprint_ids)]
+    undated = used["start"].isna() | used["end"].isna()
+    findings.add(
+        "sprint_without_dates",
+        "warning",
+        "Started or closed sprints without dates",
+        "Their issues have no iteration: dependencies on them are 'at risk'. Set the sprint dates in Jira.",
+        used.loc[undated & (used["state"] != "future"), "id"],
+    )
+    findings.add(
+        "future_sprint_without_dates",
+        "info",
+        "Future sprints without dates",
+        "Placed one iteration after the previous sprint of the same board; set their dates to be sure.",
+        used.loc[undated & (used["state"] == "future") & used["inferred_iteration"], "id"],
+    )
+    findings.add(
+        "future_sprint_unplaced",
+        "warning",
+        "Future sprints without dates and no dated sprint on their board",
+        "Their issues have no iteration: set the sprint dates in Jira.",
+        used.loc[undated & (used["state"] == "future") & ~used["inferred_iteration"], "id"],
+    )
+    findings.add(
+        "sprint_dates_inverted",
+        "warning",
+        "Sprints that end before they start",
+        "Correct the sprint dates in Jira.",
+        used.loc[(used["end"] < used["start"]).fillna(False).astype(bool), "id"],
+    )
+    if calendar_source == "none":
+        findings.add(
+            "no_calendar",
+            "warning",
+            "No iteration calendar",
+            "No sprint has dates and [iterations] pi_start is not set: iterations cannot be compared.",
+            ("calendar",),
+        )
+
+
+def link_findings(findings: Findings, dependencies: pd.DataFrame, dropped: pd.DataFrame) -> None:
+    hidden = pd.concat(
+        [
+            dependencies.loc[~dependencies["p_visible"], "provider"],
+            dependencies.loc[~dependencies["c_visible"], "consumer"],
+        ]
+    )
+    findings.add(
+        "link_not_visible",
+        "warning",
+        "Dependencies on issues the Jira user cannot see",
+        "Their status and sprint are unknown: grant the report's user browse permission on those projects.",
+        hidden,
+    )
+    findings.add(
+        "self_link",
+        "info",
+        "Issues linked to themselves",
+        "Ignored; remove the link in Jira.",
+        dropped.loc[dropped["provider"] == dropped["consumer"], "provider"],
+    )

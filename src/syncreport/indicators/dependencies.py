@@ -1,0 +1,203 @@
+"""Dependencies: the program board's strings, their status, cross-team vs same-team, cycles, provider slip.
+
+One row per dependency link with at least one end in the train. The status is the first of INDICATORS.md's
+list that applies (see :data:`~syncreport.indicators.results.DEPENDENCY_STATUSES`); refinements for data the
+design page does not cover (docs/indicators.md):
+- an end that is not in the snapshot (the user cannot see it) has team ``NOT_VISIBLE``; an invisible provider
+  is ``external`` (its status and sprint are unknown), an invisible consumer counts as unscheduled;
+- a link with an unassigned or invisible end is cross-team (nothing shows it is the same team);
+- both ends scheduled but an iteration unknown (a sprint without dates) is ``at_risk``: the order cannot
+  be checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from syncreport.indicators.cycles import find_cycles
+from syncreport.indicators.frames import UNASSIGNED, parse_ids, rows, value_asof
+from syncreport.indicators.results import STATUS_LABELS, STATUS_SEVERITY
+
+NOT_VISIBLE = "(not visible)"
+_END_COLUMNS = (
+    "summary",
+    "team",
+    "issue_type",
+    "status",
+    "done",
+    "flagged",
+    "in_train",
+    "scheduled",
+    "sprint",
+    "sprint_id",
+    "ordinal",
+    "iteration_index",
+    "iteration_name",
+    "pi",
+    "created",
+)
+
+
+def _ends(links: pd.DataFrame, issues: pd.DataFrame, end: str) -> pd.DataFrame:
+    keys = links[end]
+    visible = keys.isin(issues.index)
+    found = issues.reindex(keys.to_numpy())[list(_END_COLUMNS)]
+    found.index = links.index
+    found["visible"] = visible
+    found["team"] = found["team"].where(visible, NOT_VISIBLE)
+    for column in ("done", "flagged", "in_train", "scheduled"):
+        found[column] = found[column].where(visible, False).astype(bool)
+    found["summary"] = found["summary"].where(visible, "")
+    return found.add_prefix(end[0] + "_")
+
+
+def _link_created(links: pd.DataFrame, link_events: pd.DataFrame) -> pd.Series:
+    """When each link came into being: the link's own date, else the latest "link added" changelog item on
+    either end naming the other end, else the later of the two issues' creation."""
+    created = links["created"].copy()
+    added = link_events[link_events["to_string"].notna()]
+    if not added.empty:
+        latest = added.groupby(["issue_key", "to_string"])["at"].max()
+        as_consumer = pd.Series(
+            latest.reindex(pd.MultiIndex.from_arrays([links["consumer"], links["provider"]])).to_numpy(),
+            index=links.index,
+        )
+        as_provider = pd.Series(
+            latest.reindex(pd.MultiIndex.from_arrays([links["provider"], links["consumer"]])).to_numpy(),
+            index=links.index,
+        )
+        from_events = pd.concat([as_consumer, as_provider], axis=1).max(axis=1)
+        created = created.fillna(from_events)
+    fallback = pd.concat([links["c_created"], links["p_created"]], axis=1).max(axis=1)
+    return created.fillna(fallback)
+
+
+def dependency_frame(
+    links: pd.DataFrame,
+    issues: pd.DataFrame,
+    pi_rank: dict[str, int],
+    sprints: pd.DataFrame,
+    sprint_events: pd.DataFrame,
+    link_events: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(dependencies with status, links dropped as invalid: self-links and links with no end in the train)."""
+    self_link = links["provider"] == links["consumer"]
+    frame = pd.concat([links, _ends(links, issues, "provider"), _ends(links, issues, "consumer")], axis=1)
+    touches_train = frame["p_in_train"] | frame["c_in_train"]
+    dropped = frame[self_link | ~touches_train]
+    frame = frame[~self_link & touches_train].copy()
+    frame = frame.drop_duplicates(["provider", "consumer", "link_type"])
+    frame["cross_team"] = (
+        (frame["p_team"] != frame["c_team"])
+        | frame["p_team"].isin([UNASSIGNED, NOT_VISIBLE])
+        | frame["c_team"].isin([UNASSIGNED, NOT_VISIBLE])
+    )
+    p_pi = frame["p_pi"].map(pi_rank).astype("float64")
+    c_pi = frame["c_pi"].map(pi_rank).astype("float64")
+    p_ord, c_ord = frame["p_ordinal"].astype("float64"), frame["c_ordinal"].astype("float64")
+    later_iteration = (p_ord > c_ord).fillna(False).astype(bool)
+    later_pi = (p_pi > c_pi).fillna(False).astype(bool)
+    conditions = [
+        frame["p_visible"] & frame["p_done"],
+        ~frame["p_visible"] | ~frame["p_in_train"],
+        ~frame["p_scheduled"],
+        later_iteration | later_pi,
+        ~frame["c_scheduled"],
+        (p_ord == c_ord).fillna(False).astype(bool) | frame["p_flagged"] | p_ord.isna() | c_ord.isna(),
+    ]
+    choices = ["done", "external", "unscheduled", "late", "consumer_unscheduled", "at_risk"]
+    frame["status"] = np.select(conditions, choices, default="on_track")
+    frame["cross_pi"] = (
+        frame["p_pi"].notna() & frame["c_pi"].notna() & (frame["p_pi"] != frame["c_pi"])
+    ).astype(bool)
+    frame["iterations_late"] = (p_ord - c_ord).astype("Int64")
+    frame["later_pi"] = later_pi
+    frame["severity_rank"] = frame["status"].map({s: i for i, s in enumerate(STATUS_SEVERITY)})
+    frame["status_label"] = frame["status"].map(STATUS_LABELS)
+    frame["reason"] = [_reason(row) for row in rows(frame)]
+    frame["link_created"] = _link_created(frame, link_events)
+    frame = _provider_slip(frame, sprints, sprint_events, issues["sprint_ids"])
+    frame = frame.sort_values(
+        ["severity_rank", "c_ordinal", "consumer", "provider"], na_position="last", kind="stable"
+    )
+    return frame, dropped
+
+
+def _where(name: object, sprint: object) -> str:
+    if isinstance(name, str):
+        return name
+    return f"sprint {sprint} (no dates)" if isinstance(sprint, str) else "no sprint"
+
+
+def _reason(row: object) -> str:
+    status = row.status  # type: ignore[attr-defined]
+    provider_at = _where(row.p_iteration_name, row.p_sprint)  # type: ignore[attr-defined]
+    consumer_at = _where(row.c_iteration_name, row.c_sprint)  # type: ignore[attr-defined]
+    if status == "done":
+        return "provider is done"
+    if status == "external":
+        if not row.p_visible:  # type: ignore[attr-defined]
+            return "provider is not visible to the Jira user (another project or no permission)"
+        return f"provider is outside the train ({provider_at})"
+    if status == "unscheduled":
+        return f"provider is in no sprint; the consumer needs it in {consumer_at}"
+    if status == "late":
+        if row.later_pi and not (  # type: ignore[attr-defined]
+            isinstance(row.p_ordinal, float) and row.p_ordinal > row.c_ordinal  # type: ignore[attr-defined]
+        ):
+            return f"provider is planned in {row.p_pi}, after the consumer's {row.c_pi}"  # type: ignore[attr-defined]
+        return f"provider planned in {provider_at}, needed by the consumer in {consumer_at}"
+    if status == "consumer_unscheduled":
+        if not row.c_visible:  # type: ignore[attr-defined]
+            return f"consumer is not visible to the Jira user; provider planned in {provider_at}"
+        return f"consumer is in no sprint; provider planned in {provider_at}"
+    if status == "at_risk":
+        if row.p_flagged:  # type: ignore[attr-defined]
+            return f"provider is flagged ({provider_at})"
+        if np.isnan(row.p_ordinal) or np.isnan(row.c_ordinal):  # type: ignore[attr-defined]
+            return f"iteration unknown: provider in {provider_at}, consumer in {consumer_at}"
+        return f"delivered and needed in the same iteration ({provider_at})"
+    return f"provider planned in {provider_at}, before the consumer's {consumer_at}"
+
+
+def _latest_ordinal(ids_value: object, sprints: pd.DataFrame) -> tuple[float, object]:
+    ids = [i for i in parse_ids(ids_value) if i in sprints.index]
+    if not ids:
+        return np.nan, None
+    sequence: pd.Series = sprints["sequence"]
+    best = max(ids, key=lambda i: int(sequence[i]))
+    return float(sprints["ordinal"][best]), sprints["name"][best]
+
+
+def _provider_slip(
+    frame: pd.DataFrame, sprints: pd.DataFrame, sprint_events: pd.DataFrame, current_sprints: pd.Series
+) -> pd.DataFrame:
+    """A provider's sprint moved later (or out of every sprint) after the link was created."""
+    frame["provider_slipped"] = False
+    frame["provider_slip_from"] = None
+    candidates = frame[frame["p_visible"] & ~frame["p_done"] & frame["link_created"].notna()]
+    if candidates.empty:
+        return frame
+    then = value_asof(candidates["provider"], candidates["link_created"], sprint_events, current_sprints)
+    slipped, from_names = [], []
+    for ids_then, ord_now, scheduled_now in zip(
+        then.to_numpy(), candidates["p_ordinal"].to_numpy(), candidates["p_scheduled"].to_numpy(), strict=True
+    ):
+        ord_then, name_then = _latest_ordinal(ids_then, sprints)
+        moved = name_then is not None and (
+            not scheduled_now or (not np.isnan(ord_then) and not np.isnan(ord_now) and ord_now > ord_then)
+        )
+        slipped.append(moved)
+        from_names.append(name_then if moved else None)
+    frame.loc[candidates.index, "provider_slipped"] = slipped
+    frame.loc[candidates.index, "provider_slip_from"] = pd.Series(
+        from_names, index=candidates.index, dtype=object
+    )
+    frame["provider_slipped"] = frame["provider_slipped"].astype(bool)
+    return frame
+
+
+def dependency_cycles(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Cycles among every dependency link (cross-team or not): consumer needs provider."""
+    return find_cycles(zip(frame["consumer"], frame["provider"], strict=True))

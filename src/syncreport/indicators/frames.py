@@ -1,0 +1,244 @@
+"""The snapshot as pandas DataFrames, and the history look-ups every indicator shares.
+
+Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are read as UTC):
+
+- ``issues`` (index: key): id, summary, issue_type, status, status_category, done, project, created,
+  updated, team_raw (None when missing), team ("unassigned" when missing), pi, points, due_date
+  (datetime64 at midnight UTC), parent_key, flagged, resolved, in_train, bv_planned, bv_actual,
+  sprint_ids (tuple).
+- ``sprints`` (index: id): name, state, board_id, start, end, complete, closed_at (complete, else end).
+- ``changes``: issue_key, at, field, from_value, to_value, from_string, to_string (sorted by at, stable).
+- ``links``: link_id, link_type, provider, consumer, created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, cast
+
+import numpy as np
+import pandas as pd
+
+from syncreport.snapshot import Snapshot
+
+UNASSIGNED = "unassigned"
+TIME: Final = "datetime64[us, UTC]"
+
+
+def utc_times(values: Sequence[datetime | None] | pd.Series) -> pd.Series:
+    """Aware datetimes (any offset) or naive ones (read as UTC) -> a UTC datetime Series."""
+    return pd.Series(pd.to_datetime(list(values), utc=True)).astype(TIME)
+
+
+def utc_timestamp(value: datetime) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+@dataclass(frozen=True)
+class Frames:
+    issues: pd.DataFrame
+    sprints: pd.DataFrame
+    changes: pd.DataFrame
+    links: pd.DataFrame
+    duplicate_keys: tuple[str, ...]
+    naive_times: int  # how many datetimes of the snapshot had no time zone (read as UTC)
+
+    def changes_of(self, field: str) -> pd.DataFrame:
+        return self.changes[self.changes["field"] == field]
+
+
+def _column(rows: Iterable[Any], name: str) -> list[Any]:
+    return [getattr(row, name) for row in rows]
+
+
+def _count_naive(values: Iterable[datetime | None]) -> int:
+    return sum(1 for v in values if v is not None and v.tzinfo is None)
+
+
+def build_frames(snapshot: Snapshot) -> Frames:
+    issues = snapshot.issues
+    created = _column(issues, "created")
+    resolved = _column(issues, "resolved")
+    teams = _column(issues, "team")
+    issue_frame = pd.DataFrame(
+        {
+            "key": _column(issues, "key"),
+            "id": _column(issues, "id"),
+            "summary": _column(issues, "summary"),
+            "issue_type": _column(issues, "issue_type"),
+            "status": _column(issues, "status"),
+            "status_category": _column(issues, "status_category"),
+            "project": _column(issues, "project"),
+            "created": utc_times(created),
+            "updated": utc_times(_column(issues, "updated")),
+            "team_raw": pd.Series(teams, dtype=object),
+            "team": [t if t else UNASSIGNED for t in teams],
+            "pi": pd.Series(_column(issues, "pi"), dtype=object),
+            "points": pd.Series(_column(issues, "points"), dtype="float64"),
+            "due_date": pd.to_datetime(pd.Series(_column(issues, "due_date"), dtype=object), utc=True).astype(
+                TIME
+            ),
+            "parent_key": pd.Series(_column(issues, "parent_key"), dtype=object),
+            "flagged": pd.Series(_column(issues, "flagged"), dtype=bool),
+            "resolved": utc_times(resolved),
+            "in_train": pd.Series(_column(issues, "in_train"), dtype=bool),
+            "bv_planned": pd.Series(_column(issues, "business_value_planned"), dtype="float64"),
+            "bv_actual": pd.Series(_column(issues, "business_value_actual"), dtype="float64"),
+            "sprint_ids": pd.Series(_column(issues, "sprint_ids"), dtype=object),
+        }
+    )
+    issue_frame["done"] = issue_frame["status_category"] == "done"
+    duplicated = issue_frame["key"].duplicated(keep="first")
+    duplicate_keys = tuple(sorted(set(issue_frame.loc[duplicated, "key"])))
+    issue_frame = issue_frame[~duplicated].set_index("key", drop=False)
+    issue_frame.index.name = None
+
+    sprints = snapshot.sprints
+    sprint_frame = pd.DataFrame(
+        {
+            "id": pd.Series(_column(sprints, "id"), dtype="int64"),
+            "name": pd.Series(_column(sprints, "name"), dtype=object),
+            "state": pd.Series(_column(sprints, "state"), dtype=object),
+            "board_id": pd.Series(_column(sprints, "board_id"), dtype="Int64"),
+            "start": utc_times(_column(sprints, "start")),
+            "end": utc_times(_column(sprints, "end")),
+            "complete": utc_times(_column(sprints, "complete")),
+        }
+    )
+    sprint_frame = sprint_frame.drop_duplicates("id").set_index("id", drop=False)
+    sprint_frame.index.name = None
+    sprint_frame["closed_at"] = sprint_frame["complete"].fillna(sprint_frame["end"])
+
+    changes = snapshot.changes
+    change_times = _column(changes, "at")
+    change_frame = pd.DataFrame(
+        {
+            "issue_key": pd.Series(_column(changes, "issue_key"), dtype=object),
+            "at": utc_times(change_times),
+            "field": pd.Series(_column(changes, "field"), dtype=object),
+            "from_value": pd.Series(_column(changes, "from_value"), dtype=object),
+            "to_value": pd.Series(_column(changes, "to_value"), dtype=object),
+            "from_string": pd.Series(_column(changes, "from_string"), dtype=object),
+            "to_string": pd.Series(_column(changes, "to_string"), dtype=object),
+        }
+    )
+    change_frame = change_frame[change_frame["at"].notna()].sort_values("at", kind="stable")
+
+    links = snapshot.links
+    link_frame = pd.DataFrame(
+        {
+            "link_id": pd.Series(_column(links, "id"), dtype=object),
+            "link_type": pd.Series(_column(links, "link_type"), dtype=object),
+            "provider": pd.Series(_column(links, "provider_key"), dtype=object),
+            "consumer": pd.Series(_column(links, "consumer_key"), dtype=object),
+            "created": utc_times(_column(links, "created")),
+        }
+    )
+    naive = (
+        _count_naive(created)
+        + _count_naive(resolved)
+        + _count_naive(change_times)
+        + sum(_count_naive((s.start, s.end, s.complete)) for s in sprints)
+        + _count_naive(link.created for link in links)
+        + _count_naive([snapshot.taken_at])
+    )
+    return Frames(issue_frame, sprint_frame, change_frame, link_frame, duplicate_keys, naive)
+
+
+# --- history look-ups ------------------------------------------------------------------------------------
+
+
+def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current: pd.Series) -> pd.Series:
+    """The value of a field for each (key, time): the changelog replayed around that moment.
+
+    ``events`` holds issue_key, at, from_value, to_value for one field. At time t the value is the
+    ``to_value`` of the last event at or before t; with none, the ``from_value`` of the first event after t
+    (the value the issue was created with); with no event at all, the issue's current value (``current``,
+    indexed by key). Returns a Series aligned with ``keys``.
+    """
+    n = len(keys)
+    result = pd.Series(keys.map(current).to_numpy(dtype=object), index=keys.index, dtype=object)
+    if n == 0 or events.empty:
+        return result
+    queries = pd.DataFrame(
+        {"issue_key": keys.to_numpy(dtype=object), "t": times.to_numpy(), "qid": np.arange(n)}
+    )
+    queries = queries[queries["t"].notna()].sort_values("t", kind="stable")
+    queries["t"] = queries["t"].astype(TIME)
+    queries["issue_key"] = queries["issue_key"].astype(object)
+    ordered = events[["issue_key", "at", "from_value", "to_value"]].sort_values("at", kind="stable")
+    ordered = ordered.assign(issue_key=ordered["issue_key"].astype(object), at=ordered["at"].astype(TIME))
+    back = pd.merge_asof(
+        queries,
+        ordered[["issue_key", "at", "to_value"]],
+        left_on="t",
+        right_on="at",
+        by="issue_key",
+        direction="backward",
+        allow_exact_matches=True,
+    )
+    forward = pd.merge_asof(
+        queries,
+        ordered[["issue_key", "at", "from_value"]],
+        left_on="t",
+        right_on="at",
+        by="issue_key",
+        direction="forward",
+        allow_exact_matches=False,
+    )
+    values = result.to_numpy(dtype=object).copy()
+    qid = back["qid"].to_numpy()
+    chosen = np.where(
+        back["at"].notna().to_numpy(),
+        back["to_value"].to_numpy(dtype=object),
+        np.where(
+            forward["at"].notna().to_numpy(),
+            forward["from_value"].to_numpy(dtype=object),
+            values[qid],
+        ),
+    )
+    values[qid] = chosen
+    return pd.Series(values, index=keys.index, dtype=object)
+
+
+def parse_ids(value: object) -> tuple[int, ...]:
+    """ "38, 40" -> (38, 40); None/"" -> (); tolerant of stray spaces and non-numbers (skipped)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ()
+    if isinstance(value, tuple | list):
+        return tuple(int(v) for v in value)
+    out: list[int] = []
+    for part in str(value).split(","):
+        part = part.strip()
+        if part.lstrip("-").isdigit():
+            out.append(int(part))
+    return tuple(out)
+
+
+def ids_text(ids: Sequence[int]) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+def set_contains(sets: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Row-wise: is ids[i] in the sprint-id set sets[i] (a "38, 40" string or a tuple)?"""
+    return np.fromiter(
+        (int(i) in parse_ids(s) for s, i in zip(sets.to_numpy(dtype=object), ids.to_numpy(), strict=True)),
+        dtype=bool,
+        count=len(sets),
+    )
+
+
+def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.DataFrame:
+    """One row per id of a set column (strings or tuples), with the ``keep`` columns, as ``sprint_id``."""
+    parsed = frame[column].map(parse_ids)
+    out = frame[list(keep)].assign(sprint_id=parsed).explode("sprint_id")
+    out = out[out["sprint_id"].notna()]
+    return out.astype({"sprint_id": "int64"})
+
+
+def rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The frame's rows as named tuples (typed loosely: columns are read by attribute)."""
+    return cast(Iterator[Any], frame.itertuples(index=False))

@@ -1,0 +1,284 @@
+"""Slippage from each issue's changelog: carry-over, due-date and PI slips, commitment reliability, ageing.
+
+The changelog records changes after creation only, so the value an issue was created with is the
+``from`` of its first change (or its current value when it never changed): an issue created with a sprint
+already set was in that sprint from its creation. Times are compared in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from syncreport.indicators.frames import TIME, explode_ids, set_contains, utc_timestamp, value_asof
+from syncreport.indicators.results import PiSlip
+
+DAY = pd.Timedelta(days=1)
+
+
+def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.DataFrame:
+    """Every (issue, sprint) the issue was ever in, with ``entered_at`` (first time it was in it).
+
+    Sprint ids missing from the snapshot are kept here; callers join with the sprints they know.
+    """
+    events = sprint_events[sprint_events["issue_key"].isin(issues.index)]
+    created = issues["created"]
+    current = explode_ids(issues, "sprint_ids", ["key"]).rename(columns={"key": "issue_key"})
+    current["entered_at"] = current["issue_key"].map(created)
+    has_events = current["issue_key"].isin(events["issue_key"])
+    parts = [current[~has_events]]
+    if not events.empty:
+        first = events.drop_duplicates("issue_key", keep="first")
+        initial = explode_ids(first, "from_value", ["issue_key"])
+        initial["entered_at"] = initial["issue_key"].map(created)
+        went_in = explode_ids(events, "to_value", ["issue_key", "at"])
+        was_in = explode_ids(events, "from_value", ["issue_key", "at"])
+        parts += [
+            initial,
+            went_in.rename(columns={"at": "entered_at"}),
+            was_in.rename(columns={"at": "entered_at"}),
+            current[has_events].assign(entered_at=current.loc[has_events, "issue_key"].map(created)),
+        ]
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs["entered_at"] = pairs["entered_at"].astype(TIME)
+    return pairs.groupby(["issue_key", "sprint_id"], as_index=False).agg(entered_at=("entered_at", "min"))
+
+
+def _member_at(
+    keys: pd.Series,
+    sprint_ids: pd.Series,
+    times: pd.Series,
+    issues: pd.DataFrame,
+    sprint_events: pd.DataFrame,
+) -> np.ndarray:
+    sets = value_asof(keys, times, sprint_events, issues["sprint_ids"])
+    existed = (keys.map(issues["created"]) <= times).fillna(False).to_numpy(dtype=bool)
+    return set_contains(sets, sprint_ids) & existed
+
+
+def _done_at(
+    keys: pd.Series, times: pd.Series, issues: pd.DataFrame, status_events: pd.DataFrame
+) -> np.ndarray:
+    return (value_asof(keys, times, status_events, issues["status_category"]) == "done").to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    per_issue: pd.DataFrame  # index key: carry_over (int), sprints_passed (tuple of names)
+    closed_pairs: pd.DataFrame  # issue_key, sprint_id, member_at_close, done_at_close, carried
+
+
+def carry_over(
+    issues: pd.DataFrame,
+    sprints: pd.DataFrame,
+    pairs: pd.DataFrame,
+    sprint_events: pd.DataFrame,
+    status_events: pd.DataFrame,
+) -> CarryOver:
+    """An issue carried out of a closed sprint: in it at the close, not done then, and in a later sprint since."""
+    known = pairs[pairs["sprint_id"].isin(sprints.index)].copy()
+    known["sequence"] = known["sprint_id"].map(sprints["sequence"])
+    known["name"] = known["sprint_id"].map(sprints["name"])
+    closed = known[
+        known["sprint_id"].map(sprints["state"]).eq("closed")
+        & known["sprint_id"].map(sprints["closed_at"]).notna()
+    ].copy()
+    closed["closed_at"] = closed["sprint_id"].map(sprints["closed_at"]).astype(TIME)
+    closed["member_at_close"] = _member_at(
+        closed["issue_key"], closed["sprint_id"], closed["closed_at"], issues, sprint_events
+    )
+    closed["done_at_close"] = _done_at(closed["issue_key"], closed["closed_at"], issues, status_events)
+    latest_seq = known.groupby("issue_key")["sequence"].max()
+    closed["carried"] = (
+        closed["member_at_close"]
+        & ~closed["done_at_close"]
+        & (closed["issue_key"].map(latest_seq) > closed["sequence"])
+    )
+    counts = closed.groupby("issue_key")["carried"].sum()
+    ordered = known.sort_values(["issue_key", "entered_at", "sequence"], kind="stable")
+    passed = ordered.groupby("issue_key")["name"].agg(tuple)
+    per_issue = pd.DataFrame(index=issues.index)
+    per_issue["carry_over"] = counts.reindex(issues.index).fillna(0).astype("int64")
+    per_issue["sprints_passed"] = passed.reindex(issues.index)
+    per_issue["sprints_passed"] = per_issue["sprints_passed"].map(lambda v: v if isinstance(v, tuple) else ())
+    return CarryOver(per_issue, closed)
+
+
+def _points_at(
+    keys: pd.Series, times: pd.Series, issues: pd.DataFrame, point_events: pd.DataFrame
+) -> np.ndarray:
+    values = value_asof(keys, times, point_events, issues["points"])
+    return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+
+
+def sprint_reliability(
+    issues: pd.DataFrame,
+    sprints: pd.DataFrame,
+    pairs: pd.DataFrame,
+    closed_pairs: pd.DataFrame,
+    sprint_events: pd.DataFrame,
+    point_events: pd.DataFrame,
+) -> pd.DataFrame:
+    """Per closed sprint with a start: committed (in it at the start), completed (of those, in it and done at
+    the end), added (in it at the end, not at the start), removed (committed, gone at the end).
+
+    Points at the start for the commitment, at the end for scope added; issue counts for a sprint where no
+    committed or added issue has points.
+    """
+    started = closed_pairs[closed_pairs["sprint_id"].map(sprints["start"]).notna()].copy()
+    if started.empty:
+        return pd.DataFrame(
+            columns=["sprint_id", "unit", "committed", "completed", "added", "added_completed", "removed"]
+        )
+    started["start"] = started["sprint_id"].map(sprints["start"]).astype(TIME)
+    started["committed"] = _member_at(
+        started["issue_key"], started["sprint_id"], started["start"], issues, sprint_events
+    )
+    started["added"] = ~started["committed"] & started["member_at_close"]
+    started["completed"] = started["committed"] & started["member_at_close"] & started["done_at_close"]
+    started["added_completed"] = started["added"] & started["done_at_close"]
+    started["removed"] = started["committed"] & ~started["member_at_close"]
+    started["points_start"] = _points_at(started["issue_key"], started["start"], issues, point_events)
+    started["points_end"] = _points_at(started["issue_key"], started["closed_at"], issues, point_events)
+    relevant = started[started["committed"] | started["added"]]
+    has_points = (
+        relevant.assign(p=np.where(relevant["committed"], relevant["points_start"], relevant["points_end"]))
+        .groupby("sprint_id")["p"]
+        .apply(lambda p: bool((p > 0).any()))
+    )
+    started["use_points"] = started["sprint_id"].map(has_points).fillna(False).astype(bool)
+    start_weight = np.where(started["use_points"], started["points_start"], 1.0)
+    end_weight = np.where(started["use_points"], started["points_end"], 1.0)
+    weights = pd.DataFrame(
+        {
+            "sprint_id": started["sprint_id"],
+            "committed": start_weight * started["committed"],
+            "completed": start_weight * started["completed"],
+            "added": end_weight * started["added"],
+            "added_completed": end_weight * started["added_completed"],
+            "removed": start_weight * started["removed"],
+            "use_points": started["use_points"],
+        }
+    )
+    table = weights.groupby("sprint_id").agg(
+        committed=("committed", "sum"),
+        completed=("completed", "sum"),
+        added=("added", "sum"),
+        added_completed=("added_completed", "sum"),
+        removed=("removed", "sum"),
+        use_points=("use_points", "first"),
+    )
+    table["unit"] = np.where(table["use_points"], "points", "issues")
+    return table.drop(columns="use_points").reset_index()
+
+
+def due_date_slip(issues: pd.DataFrame, due_events: pd.DataFrame) -> pd.DataFrame:
+    """First due date ever set and the slip in days to the current one (later = positive)."""
+    out = pd.DataFrame(index=issues.index)
+    current = issues["due_date"]
+    events = due_events[due_events["issue_key"].isin(issues.index)]
+    initial = events.drop_duplicates("issue_key", keep="first").set_index("issue_key")["from_value"]
+    first_set = (
+        events[events["to_value"].notna()].drop_duplicates("issue_key").set_index("issue_key")["to_value"]
+    )
+    first = initial.where(initial.notna(), first_set.reindex(initial.index))
+    first = pd.to_datetime(first.reindex(issues.index), utc=True, errors="coerce", format="mixed").astype(
+        TIME
+    )
+    first = first.where(issues.index.isin(events["issue_key"]), current)
+    out["first_due_date"] = first
+    out["due_date_slip_days"] = ((current - first).dt.total_seconds() / 86400).round().astype("Int64")
+    return out
+
+
+def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, int]) -> dict[str, PiSlip]:
+    """The latest move of each issue to a later PI (from the PI it was last planned in, to the new one).
+
+    PI events are adds (to) and removes (from) of one PI each; the issue's PI set is replayed from its creation
+    (the current PI with every change undone) and a slip is recorded whenever the latest PI of a non-empty
+    set moves later than the last non-empty set's latest PI.
+    """
+    slips: dict[str, PiSlip] = {}
+    events = pi_events[pi_events["issue_key"].isin(issues.index)]
+    if events.empty:
+        return slips
+    current_pi = issues["pi"]
+    for key, group in events.groupby("issue_key", sort=False):
+        rows = list(zip(group["at"], group["from_value"], group["to_value"], strict=True))
+        state: set[str] = {current_pi[key]} if isinstance(current_pi[key], str) else set()
+        for _, removed, added in reversed(rows):
+            if isinstance(added, str):
+                state.discard(added)
+            if isinstance(removed, str):
+                state.add(removed)
+        planned = _latest_pi(state, pi_rank)
+        for at, chunk in _by_time(rows):
+            for removed, added in chunk:
+                if isinstance(removed, str):
+                    state.discard(removed)
+                if isinstance(added, str):
+                    state.add(added)
+            now = _latest_pi(state, pi_rank)
+            if now is None:
+                continue
+            if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
+                slips[str(key)] = PiSlip(from_pi=planned, to_pi=now, at=at.to_pydatetime())
+            planned = now
+    return slips
+
+
+def _by_time(
+    rows: list[tuple[pd.Timestamp, object, object]],
+) -> list[tuple[pd.Timestamp, list[tuple[object, object]]]]:
+    grouped: list[tuple[pd.Timestamp, list[tuple[object, object]]]] = []
+    for at, removed, added in rows:
+        if grouped and grouped[-1][0] == at:
+            grouped[-1][1].append((removed, added))
+        else:
+            grouped.append((at, [(removed, added)]))
+    return grouped
+
+
+def _latest_pi(state: set[str], pi_rank: dict[str, int]) -> str | None:
+    ranked = [p for p in state if p in pi_rank]
+    if ranked:
+        return max(ranked, key=lambda p: pi_rank[p])
+    return min(state) if state else None
+
+
+def ageing(
+    issues: pd.DataFrame,
+    flag_events: pd.DataFrame,
+    status_events: pd.DataFrame,
+    blocked_statuses: tuple[str, ...],
+    taken_at: datetime,
+) -> pd.DataFrame:
+    """Unfinished issues flagged or in a blocked status: since when (the latest change into that state, or
+    the issue's creation when no change shows it) and for how many whole days."""
+    now = utc_timestamp(taken_at)
+    open_issues = issues[~issues["done"]]
+    blocked_names = {s.casefold() for s in blocked_statuses}
+    flagged = open_issues[open_issues["flagged"]]
+    blocked = open_issues[open_issues["status"].astype(str).str.casefold().isin(blocked_names)]
+    flag_on = flag_events[flag_events["to_value"].astype(str).str.lower().eq("true")]
+    flag_since = flag_on.groupby("issue_key")["at"].max().reindex(flagged.index).fillna(flagged["created"])
+    into_status = status_events[status_events["issue_key"].isin(blocked.index)]
+    into_status = into_status[
+        into_status["to_string"].astype(str).str.casefold().to_numpy()
+        == into_status["issue_key"].map(blocked["status"]).astype(str).str.casefold().to_numpy()
+    ]
+    block_since = (
+        into_status.groupby("issue_key")["at"].max().reindex(blocked.index).fillna(blocked["created"])
+    )
+    frame = pd.DataFrame({"flag_since": flag_since, "block_since": block_since})
+    frame["since"] = frame.min(axis=1)
+    frame["reason"] = np.select(
+        [frame["flag_since"].notna() & frame["block_since"].notna(), frame["flag_since"].notna()],
+        ["flagged and blocked", "flagged"],
+        default="blocked",
+    )
+    frame["days"] = ((now - frame["since"]).dt.total_seconds() // 86400).clip(lower=0).astype("int64")
+    return frame.sort_values(["days"], ascending=False, kind="stable")
