@@ -223,8 +223,12 @@ class _Run:
         taken_at = self.puller._now()
         fields = self._fields()
         statuses = self._statuses(force=False)
-        scope = self._scope()
-        self._fetch_changed(scope, fields)
+        self._status_ids_seen = set()
+        if not self.cloud and not self.cache.versions():
+            scope = self._dc_cold(fields)  # an empty cache: one search brings ids, fields and changelogs
+        else:
+            scope = self._scope()
+            self._fetch_changed(scope, fields)
         statuses = self._statuses_covering(statuses)
         builder = SnapshotBuilder(self.config, fields, statuses)
         for cached in self._cached_rows(list(scope)):
@@ -345,14 +349,13 @@ class _Run:
         changed = [i for i, updated in scope.items() if versions.get(i) != (updated, sig)]
         self.stats.fetched = len(changed)
         self.stats.from_cache = len(scope) - len(changed)
-        self._status_ids_seen = set()
         if not changed:
             return
         self.progress.stage(f"Fetching {len(changed)} issues with complete changelogs", len(changed))
         if self.cloud:
             self._cloud_fetch(changed, fields)
         else:
-            self._dc_fetch(changed, fields, cold=not versions)
+            self._dc_fetch(changed, fields)
 
     def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
         self.cache.put_issues((issue, histories, sig) for issue, histories in rows)
@@ -421,35 +424,45 @@ class _Run:
                 logs = got_logs[n]
                 self._store([(issue, logs.get(str(issue["id"]), [])) for issue in got_issues.pop(n)], sig)
 
-    def _dc_fetch(self, ids: list[str], fields: FieldMap, *, cold: bool) -> None:
-        """Data Center: search with expand=changelog (the whole JQL when the cache is empty, else by ids)."""
-        wanted = fields.request_fields()
-        sig = fields.signature()
-        wanted_ids = set(ids)
-        if cold:
-            pages: Iterable[dict[str, Any]] = self._dc_search(
-                self.config.train.jql, wanted, expand="changelog"
-            )
-        else:
-
-            def by_ids(batch: Sequence[str]) -> list[dict[str, Any]]:
-                jql = f"id in ({','.join(batch)})"
-                return list(self._dc_search(jql, wanted, expand="changelog", parallel=False))
-
-            pages = (page for result in self._map(by_ids, _chunks(ids, DC_FETCH_BATCH)) for page in result)
+    def _dc_cold(self, fields: FieldMap) -> dict[str, str]:
+        """Data Center with an empty cache: the train's JQL with expand=changelog gives everything at once."""
+        self.progress.stage("Fetching the train's issues with complete changelogs", 0)
+        scope: dict[str, str] = {}
+        pages = self._dc_search(self.config.train.jql, fields.request_fields(), expand="changelog")
         for page in pages:
-            issues = [i for i in page.get("issues") or () if str(i["id"]) in wanted_ids]
-            complete: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = []
-            truncated: list[dict[str, Any]] = []
-            for issue in issues:
-                changelog = issue.pop("changelog", None) or {}
-                histories = list(changelog.get("histories") or ())
-                if int(changelog.get("total") or 0) > len(histories):
-                    truncated.append(issue)
-                else:
-                    complete.append((issue, histories))
-            complete.extend(self._map(self._dc_complete_changelog, truncated))
-            self._store(complete, sig)
+            for issue in page.get("issues") or ():
+                scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
+            self._dc_store_page(page, fields, None)
+        self.stats.in_scope = self.stats.fetched = len(scope)
+        return scope
+
+    def _dc_fetch(self, ids: list[str], fields: FieldMap) -> None:
+        """Data Center, changed issues: searches by id with expand=changelog, batches in parallel."""
+        wanted = fields.request_fields()
+
+        def by_ids(batch: Sequence[str]) -> list[dict[str, Any]]:
+            jql = f"id in ({','.join(batch)})"
+            return list(self._dc_search(jql, wanted, expand="changelog", parallel=False))
+
+        for result in self._map(by_ids, _chunks(ids, DC_FETCH_BATCH)):
+            for page in result:
+                self._dc_store_page(page, fields, set(ids))
+
+    def _dc_store_page(self, page: Mapping[str, Any], fields: FieldMap, wanted_ids: set[str] | None) -> None:
+        """Store a search page's issues, completing every changelog that came back cut short."""
+        complete: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = []
+        truncated: list[dict[str, Any]] = []
+        for issue in page.get("issues") or ():
+            if wanted_ids is not None and str(issue["id"]) not in wanted_ids:
+                continue
+            changelog = issue.pop("changelog", None) or {}
+            histories = list(changelog.get("histories") or ())
+            if int(changelog.get("total") or 0) > len(histories):
+                truncated.append(issue)
+            else:
+                complete.append((issue, histories))
+        complete.extend(self._map(self._dc_complete_changelog, truncated))
+        self._store(complete, fields.signature())
 
     def _dc_complete_changelog(self, issue: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The whole changelog of an issue whose inline changelog was cut short."""
