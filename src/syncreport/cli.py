@@ -8,14 +8,17 @@ exception is a bug and shows its traceback only with ``--debug``.
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from syncreport import __version__
 from syncreport.errors import ExitCode, SyncreportError
+from syncreport.logs import redact
 
 app = typer.Typer(
     name="syncreport",
@@ -28,8 +31,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "quiet": False, "log_file": None}
 T = TypeVar("T")
+
+
+def _debug_traceback(exit_code: int) -> typer.Exit:
+    """Under --debug: the traceback, with every secret read from the environment replaced by ***."""
+    typer.echo(redact(traceback.format_exc()).rstrip(), err=True)
+    return typer.Exit(exit_code)
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -37,16 +46,21 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except SyncreportError as exc:
+        if exc.exit_code == ExitCode.OK:
+            # Nothing went wrong (e.g. another run holds the lock): cron must get no output, a person a note.
+            if sys.stderr.isatty() and not _state["quiet"]:
+                typer.echo(f"syncreport: {exc.message}", err=True)
+            raise typer.Exit(0) from None
         if _state["debug"]:
-            raise
-        typer.echo(f"syncreport: error: {exc.message}", err=True)
+            raise _debug_traceback(int(exc.exit_code)) from None
+        typer.echo(f"syncreport: error: {redact(exc.message)}", err=True)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         typer.echo("syncreport: interrupted; nothing was written", err=True)
         raise typer.Exit(130) from None
     except Exception as exc:
         if _state["debug"]:
-            raise
+            raise _debug_traceback(int(ExitCode.RUNTIME_FAILURE)) from None
         typer.echo(
             f"syncreport: internal error: {type(exc).__name__}; run again with --debug for the traceback "
             "and report it",
@@ -64,12 +78,26 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron); errors still print.")
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            help="Append a log of each run to this file (overrides logging.file).",
+            dir_okay=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """syncreport: the ART sync report from Jira."""
-    _state["debug"] = debug
+    from syncreport.logs import configure_logging
+
+    _state.update(debug=debug, quiet=quiet, log_file=log_file)
+    _run(lambda: configure_logging(log_file=log_file, quiet=quiet, debug=debug))
 
 
 ConfigOption = Annotated[
@@ -143,6 +171,179 @@ def check(config: ConfigOption) -> None:
         typer.echo(f"{mark} {result.name}: {result.detail}{fix}")
     if not all(result.ok for result in results):
         raise typer.Exit(int(ExitCode.RUNTIME_FAILURE))
+
+
+class FailOn(StrEnum):
+    red = "red"
+    amber = "amber"
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty() and not _state["quiet"]
+
+
+@app.command()
+def report(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="The TOML config (see config.example.toml); also read from $SYNCREPORT_CONFIG.",
+            envvar="SYNCREPORT_CONFIG",
+            dir_okay=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for the reports (default: report.out_dir).")
+    ] = None,
+    formats: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="Comma-separated formats: html,pdf,json (default: report.formats)."
+        ),
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            help="Render this saved snapshot (from 'syncreport fetch --snapshot') instead of pulling from "
+            "Jira; works without --config (default settings).",
+            dir_okay=False,
+        ),
+    ] = None,
+    email: Annotated[
+        bool | None,
+        typer.Option("--email/--no-email", help="E-mail the PDF (default: email.enabled in the config)."),
+    ] = None,
+    to: Annotated[
+        list[str] | None, typer.Option("--to", help="A recipient (repeat for more); replaces email.to.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 3 when train health is this or worse, after delivering (default: report.fail_on).",
+        ),
+    ] = None,
+) -> None:
+    """Pull from Jira, compute the indicators, write HTML/PDF/JSON and e-mail the PDF: the cron command.
+
+    Exit codes: 0 delivered (or another run already holds the lock), 1 runtime failure, 2 usage or
+    configuration error, 3 train health at or worse than --fail-on.
+    """
+    from syncreport.pipeline import run_report_from_files
+
+    chatty = _interactive()
+    run = _run(
+        lambda: run_report_from_files(
+            config,
+            snapshot_path=snapshot,
+            log_file=_state["log_file"],
+            quiet=_state["quiet"],
+            debug=_state["debug"],
+            out_dir=out,
+            formats=formats.split(",") if formats else None,
+            email=email,
+            to=to or None,
+            fail_on=fail_on.value if fail_on else None,
+            progress=chatty,
+            log=(lambda message: typer.echo(message, err=True)) if chatty else None,
+        )
+    )
+    if not _state["quiet"]:
+        for path in run.paths:
+            typer.echo(str(path))
+        reasons = f": {'; '.join(run.health_reasons[:3])}" if run.health_reasons else ""
+        mailed = f"; e-mailed to {', '.join(run.recipients)}" if run.emailed else ""
+        typer.echo(f"Train health {run.health.upper()}{reasons}{mailed}", err=True)
+    if run.health_fails:
+        typer.echo(
+            f"syncreport: train health is {run.health} (--fail-on {run.fail_on}); the report was delivered",
+            err=True,
+        )
+        raise typer.Exit(int(ExitCode.HEALTH_BELOW_THRESHOLD))
+
+
+@app.command()
+def init(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Where to write the new config.", dir_okay=False)
+    ] = Path("syncreport.toml"),
+    url: Annotated[
+        str | None, typer.Option("--url", help="The Jira site, e.g. https://acme.atlassian.net.")
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            help="NAME of the environment variable that holds the API token / PAT (never the token itself).",
+        ),
+    ] = None,
+    jira_email: Annotated[
+        str | None, typer.Option("--email", help="Jira Cloud: the account e-mail that owns the API token.")
+    ] = None,
+    project: Annotated[
+        list[str] | None,
+        typer.Option("--project", "-p", help="A project key of the train (repeat for more)."),
+    ] = None,
+    board: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--board", help="A board id of the train (repeat; default: the projects' scrum boards)."
+        ),
+    ] = None,
+    train: Annotated[
+        str | None, typer.Option("--train", help="The train's name (default: from the projects).")
+    ] = None,
+    jql: Annotated[
+        str | None, typer.Option("--jql", help="The train's JQL (default: proposed from the projects).")
+    ] = None,
+    link_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--link-type",
+            help="A dependency link type as NAME:outward or NAME:inward (which side provides); repeat.",
+        ),
+    ] = None,
+    non_interactive: Annotated[
+        bool,
+        typer.Option("--non-interactive", help="Ask nothing: take every answer from the options (scripts)."),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")] = False,
+) -> None:
+    """Create a config from a live Jira site: finds projects, boards and the Sprint / Story points / Team fields."""
+    from syncreport.setup_wizard import InitOptions, run_init
+
+    options = InitOptions(
+        path=config,
+        url=url,
+        token_env=token_env,
+        email=jira_email,
+        projects=tuple(project or ()),
+        boards=tuple(board or ()),
+        train=train,
+        jql=jql,
+        link_types=tuple(link_type or ()),
+        force=force,
+    )
+    result = _run(lambda: run_init(options, prompter=None if non_interactive else _TyperPrompter()))
+    if not _state["quiet"]:
+        typer.echo(f"Wrote {result.path}. Next: syncreport check --config {result.path}")
+
+
+class _TyperPrompter:
+    """The wizard's questions on the terminal (only 'init' ever prompts)."""
+
+    def say(self, message: str) -> None:
+        typer.echo(message, err=True)
+
+    def ask(self, question: str, default: str | None = None) -> str:
+        answer: str = typer.prompt(question, default=default, err=True)
+        return answer.strip()
+
+    def confirm(self, question: str, default: bool = True) -> bool:
+        return bool(typer.confirm(question, default=default, err=True))
 
 
 def main() -> None:

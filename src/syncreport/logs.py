@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from syncreport.errors import ConfigError
 
@@ -78,6 +79,25 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+class _NotFileOnly(logging.Filter):
+    """Keeps records marked ``extra={"file_only": True}`` off the console (the CLI already printed them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "file_only", False)
+
+
 def _remove_our_handlers(logger: logging.Logger) -> None:
     for handler in list(logger.handlers):
         if getattr(handler, _HANDLER_MARK, False):
@@ -120,11 +140,8 @@ def configure_logging(
         logger.propagate = False
         logger.setLevel(min(console_level, file_level) if file_handler else console_level)
         if not quiet:
-            _install(
-                logger,
-                logging.StreamHandler(sys.stderr),
-                console_level,
-                "syncreport: %(levelname)s: %(message)s",
-            )
+            console = _StderrHandler()
+            console.addFilter(_NotFileOnly())
+            _install(logger, console, console_level, "syncreport: %(levelname)s: %(message)s")
         if file_handler is not None:
             _install(logger, file_handler, file_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,74 @@
+"""What a run remembers for the next one: the JSON documents of earlier reports, for "changes since last".
+
+The state of a report series lives next to its outputs, in ``<out_dir>/.syncreport/`` (or
+``report.state_dir``): one folder per train, ``<train-slug>/``, holding the JSON document of each
+delivered run named by the snapshot's time (``20261126T070000Z.json``), plus the run lock
+``<train-slug>.lock``. Why next to the outputs rather than in a cache directory: the state belongs to the
+series of reports in that folder (a different ``--out`` starts a different series), cache directories are
+cleaned without warning, and the lock then guards exactly the folder that must not be written twice.
+
+The previous document is the latest one whose snapshot is older than this run's by at least
+``report.changes_since_days`` (0: simply the previous run). A damaged state file is skipped with a
+warning; it never stops a report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from syncreport.deliver.files import atomic_write
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^(\d{8}T\d{6}Z)\.json$")
+_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def _history(folder: Path) -> list[tuple[datetime, Path]]:
+    """The saved documents, oldest first (times are naive UTC)."""
+    if not folder.is_dir():
+        return []
+    entries = []
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if match and path.is_file():
+            entries.append((datetime.strptime(match[1], _FORMAT), path))
+    return sorted(entries)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def load_previous(
+    folder: Path, taken_at: datetime, *, min_age_days: int = 0
+) -> tuple[dict[str, Any] | None, Path | None]:
+    """The JSON document of the run to compare with, and its file (``(None, None)`` on a first run)."""
+    now = _naive_utc(taken_at)
+    newest_allowed = now - timedelta(days=min_age_days)
+    for moment, path in reversed(_history(folder)):
+        if moment >= now or moment > newest_allowed:
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("skipping the damaged state file %s (%s)", path, exc)
+            continue
+        if isinstance(document, dict):
+            return document, path
+        log.warning("skipping the state file %s: not a report document", path)
+    return None, None
+
+
+def save_document(folder: Path, taken_at: datetime, document: dict[str, Any], *, keep: int) -> Path:
+    """Save this run's document atomically and drop the oldest beyond ``keep``."""
+    path = folder / f"{_naive_utc(taken_at).strftime(_FORMAT)}.json"
+    atomic_write(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    for _, old in _history(folder)[:-keep]:
+        old.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,345 @@
+"""One report run, start to finish: pull (or load) -> compute -> render -> write -> e-mail -> remember.
+
+:func:`run_report` is what ``syncreport report``, the demo and a cron job run. It is built for nobody
+watching:
+
+- everything that can be checked before the slow pull is checked first (recipients, SMTP password
+  variable, formats, fail-on), so a wrong config fails in a second with exit 2;
+- one run per report series at a time (:mod:`syncreport.deliver.lock`): a second run stops at once;
+- every output is rendered in memory first, then all files appear together (:mod:`syncreport.deliver.files`),
+  and the e-mail is built from those same finished bytes: never half a report on disk or in a mail;
+- the JSON document is remembered (:mod:`syncreport.deliver.state`) only after the run delivered, so a
+  failed e-mail does not hide this week's changes from next week's report.
+
+Relative paths in a config file (``report.out_dir``, ``report.state_dir``, ``logging.file``) are relative
+to the config file's folder, so a cron job gets the same folders whatever its working directory is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from syncreport.config import (
+    Config,
+    EmailSettings,
+    IterationSettings,
+    ReportSettings,
+    ThresholdSettings,
+    load_config,
+)
+from syncreport.deliver.email import (
+    SUBJECT_FIELDS,
+    PdfAttachment,
+    build_message,
+    check_recipients,
+    format_subject,
+    send_message,
+    smtp_password,
+)
+from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
+from syncreport.deliver.lock import RunInProgress, run_lock
+from syncreport.deliver.state import load_previous, save_document
+from syncreport.errors import ConfigError, SyncreportError
+from syncreport.logs import configure_logging, register_secret_env
+from syncreport.snapshot import Snapshot, load_snapshot
+
+if TYPE_CHECKING:
+    from syncreport.indicators.results import IndicatorResults
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("html", "pdf", "json")
+HEALTH_RANK = {"green": 0, "amber": 1, "red": 2}
+STATE_FOLDER = ".syncreport"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRun:
+    """What one run did; the CLI turns it into output and an exit code."""
+
+    train: str
+    pi: str | None
+    taken_at: datetime
+    health: str  # "green" | "amber" | "red"
+    health_reasons: tuple[str, ...]
+    paths: tuple[Path, ...]  # the dated files, in the order of the formats
+    latest_paths: tuple[Path, ...]  # the stable "<train>-latest.<ext>" copies
+    removed: tuple[Path, ...]  # old dated files dropped by report.keep
+    emailed: bool
+    recipients: tuple[str, ...]
+    previous: Path | None  # the state file "changes since last" compared with (None: first run)
+    fail_on: str | None
+
+    @property
+    def health_fails(self) -> bool:
+        """True when health is at or beyond ``fail_on`` (exit code 3)."""
+        return self.fail_on is not None and HEALTH_RANK[self.health] >= HEALTH_RANK[self.fail_on]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Every decision made from config and options, before any slow work."""
+
+    formats: tuple[str, ...]
+    out_dir: Path
+    state_dir: Path | None  # None: <out_dir>/.syncreport
+    keep: int
+    changes_since_days: int
+    fail_on: str | None
+    email: EmailSettings | None  # None: no e-mail
+    recipients: tuple[str, ...]
+
+
+def _relative_to_config(path: Path, config: Config | None) -> Path:
+    if path.is_absolute() or config is None or config.source is None or not config.source.is_file():
+        return path
+    return config.source.parent / path
+
+
+def _plan(
+    config: Config | None,
+    *,
+    out_dir: Path | None,
+    formats: Sequence[str] | None,
+    email: bool | None,
+    to: Sequence[str] | None,
+    fail_on: str | None,
+) -> _Plan:
+    report = config.report if config else ReportSettings()
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in (formats or report.formats) if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"unknown report format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}"
+        )
+    threshold = fail_on or report.fail_on
+    if threshold is not None and threshold not in ("red", "amber"):
+        raise ConfigError(f"--fail-on must be red or amber, not '{threshold}'")
+    email_on = email if email is not None else bool(config and config.email.enabled)
+    recipients: tuple[str, ...] = ()
+    if email_on:
+        if config is None:
+            raise ConfigError("e-mail needs the [email] section of a config file; pass --config")
+        recipients = tuple(check_recipients(list(to) if to else config.email.to))
+        format_subject(config.email.subject, dict.fromkeys(SUBJECT_FIELDS, ""))  # a bad placeholder fails now
+        smtp_password(config.email)  # a missing password variable fails now, not after the pull
+    return _Plan(
+        formats=chosen,
+        out_dir=Path(out_dir) if out_dir is not None else _relative_to_config(report.out_dir, config),
+        state_dir=_relative_to_config(report.state_dir, config) if report.state_dir else None,
+        keep=report.keep,
+        changes_since_days=report.changes_since_days,
+        fail_on=threshold,
+        email=config.email if email_on and config else None,
+        recipients=recipients,
+    )
+
+
+def _pull(config: Config, progress: bool) -> Snapshot:
+    from syncreport.jira import pull_snapshot  # imported here: the CLI starts fast without it
+
+    return pull_snapshot(config, progress=progress)
+
+
+def _compute(snapshot: Snapshot, config: Config | None, previous: dict[str, Any] | None) -> IndicatorResults:
+    from syncreport.indicators import compute_indicators
+
+    return compute_indicators(
+        snapshot,
+        thresholds=config.thresholds if config else ThresholdSettings(),
+        iterations=config.iterations if config else IterationSettings(),
+        previous=previous,
+    )
+
+
+def _render(
+    results: IndicatorResults,
+    snapshot: Snapshot,
+    settings: ReportSettings,
+    formats: Sequence[str],
+    need_pdf: bool,
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Every output in memory (ext -> bytes), and the JSON document (kept as the next run's state)."""
+    import json
+
+    from syncreport.indicators.export import to_json_document
+    from syncreport.render import render_html, render_pdf
+
+    document = to_json_document(results)
+    outputs: dict[str, bytes] = {}
+    for ext in formats:
+        if ext == "html":
+            outputs["html"] = render_html(results, snapshot, settings).encode("utf-8")
+        elif ext == "pdf":
+            outputs["pdf"] = render_pdf(results, snapshot, settings)
+        elif ext == "json":
+            outputs["json"] = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    if need_pdf and "pdf" not in outputs:
+        outputs["_pdf_for_email"] = render_pdf(results, snapshot, settings)
+    return outputs, document
+
+
+def _report_settings(config: Config | None) -> ReportSettings:
+    if config is None:
+        return ReportSettings()
+    report = config.report
+    if report.templates_dir is not None:
+        report = report.model_copy(
+            update={"templates_dir": _relative_to_config(report.templates_dir, config)}
+        )
+    return report
+
+
+def run_report(
+    config: Config | None,
+    *,
+    snapshot_path: Path | None = None,
+    out_dir: Path | None = None,
+    formats: Sequence[str] | None = None,
+    email: bool | None = None,
+    to: Sequence[str] | None = None,
+    fail_on: str | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> ReportRun:
+    """Produce and deliver one report. ``config`` may be None only with ``snapshot_path`` (default settings).
+
+    Raises :class:`~syncreport.errors.SyncreportError` subclasses with one-line messages;
+    :class:`~syncreport.deliver.lock.RunInProgress` (exit 0) when another run of the series holds the lock.
+    """
+    say = log or (lambda message: None)
+    if config is None and snapshot_path is None:
+        raise ConfigError(
+            "pass --config FILE (or set SYNCREPORT_CONFIG) to pull from Jira, or --snapshot FILE to render a saved snapshot"
+        )
+    if config is not None:
+        register_secret_env([config.jira.token_env, config.email.password_env])
+    plan = _plan(config, out_dir=out_dir, formats=formats, email=email, to=to, fail_on=fail_on)
+
+    snapshot = load_snapshot(snapshot_path) if snapshot_path is not None else None
+    train = config.train.name if config is not None else snapshot.train if snapshot else "train"
+    slug = slugify(train)
+    state_root = plan.state_dir or plan.out_dir / STATE_FOLDER
+    with run_lock(state_root / f"{slug}.lock"):
+        logger.info("report run for %s started (out: %s)", train, plan.out_dir)
+        for stale in remove_stale_temp_files(plan.out_dir, slug):
+            logger.warning("removed %s, left behind by an interrupted run", stale.name)
+        if snapshot is None:
+            assert config is not None
+            say(f"Pulling {train} from {config.jira.url} ...")
+            snapshot = _pull(config, progress)
+        say(f"Computing indicators for {len(snapshot.issues)} issues ...")
+        previous, previous_path = load_previous(
+            state_root / slug, snapshot.taken_at, min_age_days=plan.changes_since_days
+        )
+        results = _compute(snapshot, config, previous)
+        settings = _report_settings(config)
+        say(f"Rendering {', '.join(plan.formats)} ...")
+        outputs, document = _render(
+            results, snapshot, settings, plan.formats, need_pdf=plan.email is not None
+        )
+        day = snapshot.taken_at.astimezone().date()
+        message = None
+        if plan.email is not None:
+            pdf_bytes = outputs.get("pdf") or outputs.pop("_pdf_for_email")
+            message = _email_message(plan.email, plan.recipients, results, snapshot, slug, day, pdf_bytes)
+        written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
+        for path in written.dated:
+            logger.info("wrote %s", path)
+        if message is not None and plan.email is not None:
+            say(f"E-mailing {len(plan.recipients)} recipient(s) ...")
+            send_message(plan.email, message, plan.recipients)
+        save_document(
+            state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
+        )
+        health = results.train_health.health
+        logger.info("report run for %s finished: health %s, e-mailed %s", train, health, bool(message))
+    return ReportRun(
+        train=results.train.name,
+        pi=results.train.pi,
+        taken_at=snapshot.taken_at,
+        health=health,
+        health_reasons=tuple(results.train_health.reasons),
+        paths=written.dated,
+        latest_paths=written.latest,
+        removed=written.removed,
+        emailed=message is not None,
+        recipients=plan.recipients,
+        previous=previous_path,
+        fail_on=plan.fail_on,
+    )
+
+
+def _email_message(
+    settings: EmailSettings,
+    recipients: Sequence[str],
+    results: IndicatorResults,
+    snapshot: Snapshot,
+    slug: str,
+    day: date,
+    pdf_bytes: bytes,
+) -> EmailMessage:
+    from syncreport.render import render_email_summary
+
+    html, text = render_email_summary(results, snapshot)
+    subject = format_subject(
+        settings.subject,
+        {
+            "train": results.train.name,
+            "pi": results.train.pi or "",
+            "date": day.isoformat(),
+            "health": results.train_health.health,
+        },
+    )
+    return build_message(
+        sender=settings.sender,
+        to=recipients,
+        subject=subject,
+        html=html,
+        text=text,
+        pdf=PdfAttachment(dated_name(slug, day, "pdf"), pdf_bytes),
+    )
+
+
+def run_report_from_files(
+    config_path: Path | None,
+    *,
+    snapshot_path: Path | None = None,
+    log_file: Path | None = None,
+    quiet: bool = False,
+    debug: bool = False,
+    **options: Any,
+) -> ReportRun:
+    """``syncreport report``: load the config, set up its log file, run, and log how the run ended.
+
+    ``options`` are :func:`run_report`'s keyword arguments. Failures are written to the log file too
+    (the console gets them once, from the CLI).
+    """
+    register_secret_env()  # variables named like secrets, before anything can fail and print
+    config = load_config(config_path) if config_path is not None else None
+    if config is not None:
+        register_secret_env([config.jira.token_env, config.email.password_env])
+        configured_file = config.logging.file
+        configure_logging(
+            log_file=log_file or (_relative_to_config(configured_file, config) if configured_file else None),
+            level=config.logging.level,
+            quiet=quiet,
+            debug=debug,
+        )
+    try:
+        return run_report(config, snapshot_path=snapshot_path, **options)
+    except RunInProgress as exc:
+        logger.info("%s", exc.message, extra={"file_only": True})
+        raise
+    except SyncreportError as exc:
+        logger.error("report run failed: %s", exc.message, extra={"file_only": True})
+        raise
+    except Exception:
+        logger.exception("report run failed with an internal error", extra={"file_only": True})
+        raise

@@ -1,0 +1,381 @@
+"""`syncreport init`: write a working config from what a live Jira site says about itself.
+
+It asks for the site URL and the NAME of the environment variable that holds the token (never the token),
+checks the credentials, lists the projects and their boards, finds the Sprint / Story points / Team fields
+in ``/field``, proposes the dependency link types and a JQL, and writes a commented TOML file. With no
+prompter (``--non-interactive``) every answer comes from :class:`InitOptions` or a sensible default, and a
+missing answer that has none is a one-line :class:`ConfigError` that lists the choices.
+
+This is the only place syncreport ever asks a question; the questions go through a :class:`Prompter` the
+CLI provides, so this module prints nothing itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from syncreport.config import JiraSettings, config_from_dict
+from syncreport.deliver.files import atomic_write
+from syncreport.errors import ConfigError
+from syncreport.jira.client import JiraClient, probe_deployment
+from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMA
+from syncreport.logs import register_secret
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
+_STORY_POINT_NAMES = ("story points", "story point estimate")
+
+
+class Prompter(Protocol):
+    def say(self, message: str) -> None: ...
+
+    def ask(self, question: str, default: str | None = None) -> str: ...
+
+    def confirm(self, question: str, default: bool = True) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InitOptions:
+    path: Path = Path("syncreport.toml")
+    url: str | None = None
+    token_env: str | None = None
+    email: str | None = None
+    projects: tuple[str, ...] = ()
+    boards: tuple[int, ...] = ()
+    train: str | None = None
+    jql: str | None = None
+    link_types: tuple[str, ...] = ()  # "NAME:outward" / "NAME:inward"
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    path: Path
+    config: dict[str, Any]
+    deployment: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFields:
+    """What ``/field`` says: the names to put in the config (None: the site has no such field)."""
+
+    sprint: str | None
+    story_points: str  # a field name, or "auto" when there are several candidates
+    team: str | None
+    parent: str
+    notes: tuple[str, ...] = field(default=())
+
+
+class _Silent:
+    """The non-interactive "prompter": never asks; a question without a default is an error."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def say(self, message: str) -> None:
+        self.notes.append(message)
+
+    def ask(self, question: str, default: str | None = None) -> str:
+        if default is None:
+            raise ConfigError(f"--non-interactive: no answer for '{question}'; pass it as an option")
+        return default
+
+    def confirm(self, question: str, default: bool = True) -> bool:
+        return default
+
+
+# --- what the site says ----------------------------------------------------------------------------------
+
+
+def find_fields(fields: Sequence[dict[str, Any]], deployment: str) -> SiteFields:
+    """Pick the Sprint, Story points, Team and parent fields from a ``/field`` answer."""
+
+    def custom(item: dict[str, Any]) -> str:
+        return str((item.get("schema") or {}).get("custom") or "")
+
+    def named(item: dict[str, Any]) -> str:
+        return str(item.get("name") or "")
+
+    notes: list[str] = []
+    sprint = next((named(f) for f in fields if custom(f) == SPRINT_SCHEMA), None)
+    if sprint is None:
+        notes.append("no Sprint field (is Jira Software installed?): sprint indicators will be empty")
+    point_fields = sorted(
+        {
+            named(f)
+            for f in fields
+            if custom(f) == STORY_POINTS_SCHEMA or named(f).lower() in _STORY_POINT_NAMES
+        }
+    )
+    story_points = point_fields[0] if len(point_fields) == 1 else "auto"
+    if not point_fields:
+        notes.append("no Story points field: points-based figures will be left out")
+    team = next((named(f) for f in fields if custom(f) == TEAM_SCHEMA), None) or next(
+        (named(f) for f in fields if named(f).lower() == "team"), None
+    )
+    epic_link = next((named(f) for f in fields if custom(f) == EPIC_LINK_SCHEMA), None)
+    parent = "parent" if deployment == "cloud" or epic_link is None else epic_link
+    return SiteFields(sprint, story_points, team, parent, tuple(notes))
+
+
+def _projects(client: JiraClient) -> list[dict[str, Any]]:
+    answer = client.get("/rest/api/2/project", allow_404=True)
+    return [p for p in answer or [] if isinstance(p, dict) and p.get("key")]
+
+
+def _boards(client: JiraClient, project: str) -> list[dict[str, Any]]:
+    boards: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        page = client.get(
+            "/rest/agile/1.0/board",
+            {"projectKeyOrId": project, "startAt": start, "maxResults": 50},
+            allow_404=True,
+        )
+        values = (page or {}).get("values") or []
+        boards.extend(values)
+        if not values or (page or {}).get("isLast", True):
+            return boards
+        start += len(values)
+
+
+def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
+    """Version names that look like PIs ("PI 26.4", "2026 PI-1"), oldest release date first."""
+    found: dict[str, str] = {}
+    for key in projects:
+        for version in client.get(f"/rest/api/2/project/{key}/versions", allow_404=True) or []:
+            name = str(version.get("name") or "")
+            if _PI_NAME.search(name) and name not in found:
+                found[name] = str(version.get("releaseDate") or "9999")
+    return sorted(found, key=lambda name: (found[name], name))
+
+
+def _link_types(client: JiraClient) -> list[dict[str, Any]]:
+    answer = client.get("/rest/api/2/issueLinkType", allow_404=True) or {}
+    return [t for t in answer.get("issueLinkTypes") or [] if t.get("name")]
+
+
+# --- the questions ---------------------------------------------------------------------------------------
+
+
+def _ask_url(options: InitOptions, prompt: Prompter) -> str:
+    url = options.url or prompt.ask("Jira site URL (e.g. https://acme.atlassian.net)")
+    try:
+        return JiraSettings(url=url).url
+    except ValidationError:
+        raise ConfigError(f"'{url}' is not a Jira URL: it must start with https:// (or http://)") from None
+
+
+def _ask_token_env(options: InitOptions, prompt: Prompter, kind: str) -> str:
+    name = options.token_env or prompt.ask(
+        f"NAME of the environment variable that holds your {kind} (not the token itself)", "JIRA_API_TOKEN"
+    )
+    if not _ENV_NAME.match(name):
+        register_secret(name)  # it may be a pasted token: keep it out of every log
+        raise ConfigError(
+            "that is not an environment variable name (did you paste the token?); export the token as "
+            "JIRA_API_TOKEN=... in your shell and give the NAME JIRA_API_TOKEN"
+        )
+    return name
+
+
+def _choose_projects(options: InitOptions, prompt: Prompter, projects: list[dict[str, Any]]) -> list[str]:
+    keys = [str(p["key"]) for p in projects]
+    if options.projects:
+        unknown = [k for k in options.projects if keys and k not in keys]
+        if unknown:
+            raise ConfigError(
+                f"project {', '.join(unknown)} is not on this site or not visible to you; "
+                f"projects you can see: {', '.join(keys[:30])}"
+            )
+        return list(options.projects)
+    if isinstance(prompt, _Silent):
+        raise ConfigError(
+            "--non-interactive needs --project (repeat for each team project); "
+            f"projects you can see: {', '.join(keys[:30]) or '(none listed)'}"
+        )
+    for project in projects:
+        prompt.say(f"  {project['key']:<10} {project.get('name', '')}")
+    answer = prompt.ask("Project keys of the train (comma-separated)")
+    chosen = [k.strip().upper() for k in answer.split(",") if k.strip()]
+    if not chosen:
+        raise ConfigError("no project chosen; run 'syncreport init' again and name the train's projects")
+    return _choose_projects(InitOptions(projects=tuple(chosen)), prompt, projects)
+
+
+def _choose_boards(options: InitOptions, prompt: Prompter, boards: list[dict[str, Any]]) -> list[int]:
+    if options.boards:
+        return list(options.boards)
+    scrum = [int(b["id"]) for b in boards if str(b.get("type", "scrum")) == "scrum"]
+    for board in boards:
+        prompt.say(f"  {board['id']:<6} {board.get('name', '')} ({board.get('type', '?')})")
+    if not boards:
+        return []
+    answer = prompt.ask("Board ids of the train's teams (comma-separated)", ", ".join(map(str, scrum)))
+    try:
+        return [int(part) for part in answer.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise ConfigError(f"'{answer}' is not a list of board ids") from None
+
+
+def _parse_link_type(spec: str, known: set[str]) -> dict[str, str]:
+    name, _, side = spec.rpartition(":")
+    if not name or side not in ("outward", "inward"):
+        raise ConfigError(
+            f"--link-type '{spec}' must be NAME:outward or NAME:inward (the side that provides)"
+        )
+    if known and name not in known:
+        raise ConfigError(f"link type '{name}' is not on this site; it has: {', '.join(sorted(known))}")
+    return {"name": name, "provider": side}
+
+
+def _choose_link_types(
+    options: InitOptions, prompt: Prompter, types: list[dict[str, Any]]
+) -> list[dict[str, str]]:
+    known = {str(t["name"]) for t in types}
+    if options.link_types:
+        return [_parse_link_type(spec, known) for spec in options.link_types]
+    chosen: list[dict[str, str]] = []
+    if isinstance(prompt, _Silent):
+        if known and "Blocks" not in known:
+            raise ConfigError(
+                f"this site has no 'Blocks' link type; pass --link-type NAME:outward|inward, one of: "
+                f"{', '.join(sorted(known))}"
+            )
+        return [{"name": "Blocks", "provider": "outward"}]
+    for link in types:
+        text = f"{link['name']} {link.get('outward', '')} {link.get('inward', '')}".lower()
+        if not any(word in text for word in ("block", "depend", "need", "provide")):
+            continue
+        outward = link.get("outward", "relates to")
+        if not prompt.confirm(
+            f"Is '{link['name']}' a dependency link (A {outward} B)?", link["name"] == "Blocks"
+        ):
+            continue
+        side = prompt.ask(f"In 'A {outward} B', which issue delivers what the other needs? (A/B)", "A")
+        chosen.append({"name": str(link["name"]), "provider": "outward" if side.upper() == "A" else "inward"})
+    return chosen or [{"name": "Blocks", "provider": "outward"}]
+
+
+# --- writing ---------------------------------------------------------------------------------------------
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def render_toml(config: dict[str, Any], notes: Sequence[str] = ()) -> str:
+    lines = [
+        "# syncreport configuration, written by 'syncreport init'. Every key: config.example.toml.",
+        "# Secrets are never stored here: the token is read from the environment variable named in token_env.",
+    ]
+    lines += [f"# NOTE: {note}" for note in notes]
+    for section in ("jira", "train", "report", "email"):
+        values = config.get(section)
+        if values is None:
+            continue
+        lines += ["", f"[{section}]"]
+        nested = []
+        for key, value in values.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                nested.append((key, value))
+            elif value is not None:
+                lines.append(f"{key} = {_toml(value)}")
+        for key, tables in nested:
+            for table in tables:
+                lines += ["", f"[[{section}.{key}]]"] + [f"{k} = {_toml(v)}" for k, v in table.items()]
+    lines += [
+        "",
+        "# To e-mail the PDF, add (password from the environment, never here):",
+        "# [email]",
+        "# enabled = true",
+        '# smtp_host = "smtp.example.com"',
+        '# security = "starttls"',
+        '# username = "reports@example.com"',
+        '# password_env = "SYNCREPORT_SMTP_PASSWORD"',
+        '# sender = "reports@example.com"',
+        '# to = ["rte@example.com"]',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _train_name(
+    options: InitOptions, prompt: Prompter, projects: list[dict[str, Any]], keys: list[str]
+) -> str:
+    names = {str(p["key"]): str(p.get("name") or p["key"]) for p in projects}
+    default = names.get(keys[0], keys[0]) if len(keys) == 1 else f"{names.get(keys[0], keys[0])} train"
+    return options.train or prompt.ask("Name of the train (shown on the report)", default)
+
+
+def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResult:
+    """Ask (or take from ``options``), discover, and write the config; return what was written."""
+    prompt: Prompter = prompter or _Silent()
+    path = Path(options.path)
+    if path.exists() and not options.force:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it or choose another --config")
+    url = _ask_url(options, prompt)
+    deployment = probe_deployment(JiraSettings(url=url))
+    kind = "API token" if deployment == "cloud" else "personal access token"
+    prompt.say(f"{url} is Jira {'Cloud' if deployment == 'cloud' else 'Data Center'}.")
+    token_env = _ask_token_env(options, prompt, kind)
+    email = None
+    if deployment == "cloud":
+        email = options.email or prompt.ask("E-mail of the Atlassian account that owns the API token")
+    settings = JiraSettings(url=url, deployment=deployment, email=email, token_env=token_env)
+    register_secret(settings.token(), user=email)
+    with JiraClient(settings, deployment, config_name=str(path)) as client:
+        me = client.get("/rest/api/2/myself")
+        prompt.say(f"Signed in as {me.get('displayName') or me.get('name') or 'you'}.")
+        projects = _projects(client)
+        keys = _choose_projects(options, prompt, projects)
+        boards = [board for key in keys for board in _boards(client, key)]
+        board_ids = _choose_boards(options, prompt, list({int(b["id"]): b for b in boards}.values()))
+        found = find_fields(client.get("/rest/api/2/field"), deployment)
+        link_types = _choose_link_types(options, prompt, _link_types(client))
+        pi_order = _pi_versions(client, keys)
+    for note in found.notes:
+        prompt.say(f"Note: {note}")
+    train: dict[str, Any] = {
+        "name": _train_name(options, prompt, projects, keys),
+        "jql": options.jql or prompt.ask("JQL of the train's issues", f"project in ({', '.join(keys)})"),
+        "pi_source": "fixVersion",
+        "pi_order": pi_order,
+    }
+    if found.team:
+        train.update(team_source="field", team_field=found.team)
+    else:
+        train["team_source"] = "project" if len(keys) > 1 else "component"
+        prompt.say(f"Note: no Team field; teams are taken from the issue's {train['team_source']}.")
+    train.update(
+        sprint_field=found.sprint or "Sprint",
+        story_points_field=found.story_points,
+        parent_field=found.parent,
+        boards=board_ids,
+        dependency_link_types=link_types,
+    )
+    jira: dict[str, Any] = {"url": url, "deployment": deployment, "token_env": token_env}
+    if email:
+        jira["email"] = email
+    data = {"jira": jira, "train": train}
+    config_from_dict(data, source=path)  # what we write must load
+    text = render_toml(data, found.notes)
+    if tomllib.loads(text) != data:
+        raise AssertionError("the written TOML does not read back as the config it was made from")
+    atomic_write(path, text.encode("utf-8"))
+    return InitResult(path=path, config=data, deployment=deployment)

@@ -1,0 +1,47 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+from syncreport.deliver.state import load_previous, save_document
+
+
+def _at(day: int, hour: int = 7) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+
+
+def test_first_run_has_no_previous(tmp_path: Path):
+    assert load_previous(tmp_path / "phoenix", _at(26)) == (None, None)
+
+
+def test_previous_is_the_latest_older_run_never_this_one(tmp_path: Path):
+    folder = tmp_path / "phoenix"
+    for day in (12, 19, 26):
+        save_document(folder, _at(day), {"run": day}, keep=10)
+    # Re-rendering the 26th compares with the 19th, not with itself.
+    document, path = load_previous(folder, _at(26))
+    assert document == {"run": 19}
+    assert path is not None and path.name == "20261119T070000Z.json"
+
+
+def test_changes_since_days_skips_runs_that_are_too_recent(tmp_path: Path):
+    folder = tmp_path / "phoenix"
+    for day in range(18, 26):  # daily cron runs, 18th to 25th
+        save_document(folder, _at(day), {"run": day}, keep=30)
+    # A weekly sync on the 26th wants the changes since the run at least 7 days before: the 19th.
+    document, _ = load_previous(folder, _at(26), min_age_days=7)
+    assert document == {"run": 19}
+
+
+def test_damaged_state_file_is_skipped_for_the_next_older_one(tmp_path: Path, caplog):
+    folder = tmp_path / "phoenix"
+    save_document(folder, _at(12), {"run": 12}, keep=10)
+    (folder / "20261119T070000Z.json").write_text('{"run": 19, "trunc')
+    document, _ = load_previous(folder, _at(26))
+    assert document == {"run": 12}
+    assert "skipping the damaged state file" in caplog.text
+
+
+def test_save_keeps_only_the_newest_documents(tmp_path: Path):
+    folder = tmp_path / "phoenix"
+    for day in (5, 12, 19, 26):
+        save_document(folder, _at(day), {"run": day}, keep=2)
+    assert sorted(p.name for p in folder.iterdir()) == ["20261119T070000Z.json", "20261126T070000Z.json"]

@@ -1,0 +1,153 @@
+"""CLI wiring of `report` and the global options: exit codes, one-line errors, help, no secret in output."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from syncreport import pipeline
+from syncreport.cli import app
+from syncreport.deliver.lock import run_lock
+from syncreport.logs import configure_logging
+from syncreport.snapshot import Snapshot, save_snapshot
+
+TOKEN = "ATATT3xFfGF0-cli-test-token-9876"
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logging_after():
+    yield
+    configure_logging(quiet=True)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("PHOENIX_JIRA_TOKEN", TOKEN)
+    path = tmp_path / "phoenix.toml"
+    path.write_text(
+        '[jira]\nurl = "https://acme.atlassian.net"\nemail = "rte@acme.test"\ntoken_env = "PHOENIX_JIRA_TOKEN"\n'
+        '[train]\nname = "Phoenix"\njql = "project = PHX"\n'
+        f'[report]\nout_dir = "reports"\nstate_dir = "{tmp_path / "state"}"\n'
+    )
+    return path
+
+
+@pytest.fixture
+def snapshot_file(tmp_path: Path) -> Path:
+    snapshot = Snapshot(
+        train="Phoenix", site_url="https://acme.atlassian.net", taken_at=datetime(2026, 11, 26, tzinfo=UTC)
+    )
+    return save_snapshot(snapshot, tmp_path / "phoenix.snapshot.json.gz")
+
+
+def _one_line_error(result, code: int) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("syncreport: error: ")
+    assert result.stdout == ""
+    return lines[0]
+
+
+def _commands() -> list[str]:
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+
+
+def test_every_command_has_help_text(runner):
+    assert {"report", "init"} <= set(_commands())
+    for name in _commands():
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)
+        assert command.callback.__doc__ and command.callback.__doc__.strip(), f"{name} has no help text"
+        assert command.callback.__doc__.strip().split("\n")[0][:40] in " ".join(result.stdout.split())
+
+
+def test_top_level_help_lists_quiet_and_log_file(runner):
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "--quiet" in result.stdout and "--log-file" in result.stdout
+
+
+def test_report_without_config_or_snapshot_is_a_usage_error(runner, monkeypatch):
+    monkeypatch.delenv("SYNCREPORT_CONFIG", raising=False)
+    line = _one_line_error(runner.invoke(app, ["report"]), 2)
+    assert "--config FILE (or set SYNCREPORT_CONFIG)" in line
+
+
+def test_missing_config_file_says_how_to_make_one(runner, tmp_path: Path):
+    line = _one_line_error(runner.invoke(app, ["report", "--config", str(tmp_path / "nope.toml")]), 2)
+    assert "does not exist" in line and "syncreport init" in line
+
+
+def test_unknown_format_is_a_usage_error(runner, config_file):
+    line = _one_line_error(runner.invoke(app, ["report", "-c", str(config_file), "--format", "pdf,docx"]), 2)
+    assert "unknown report format docx" in line
+
+
+def test_email_without_recipients_fails_before_any_work(runner, config_file):
+    line = _one_line_error(runner.invoke(app, ["report", "-c", str(config_file), "--email"]), 2)
+    assert "no recipients" in line
+
+
+def test_bad_fail_on_value_is_rejected_by_the_parser(runner, config_file):
+    result = runner.invoke(app, ["report", "-c", str(config_file), "--fail-on", "blue"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_second_run_while_the_lock_is_held_exits_0_without_output(
+    runner, config_file, snapshot_file, tmp_path
+):
+    with run_lock(tmp_path / "state" / "phoenix.lock"):
+        result = runner.invoke(app, ["report", "-c", str(config_file), "--snapshot", str(snapshot_file)])
+    assert result.exit_code == 0
+    assert result.output == ""
+    assert not (tmp_path / "reports").exists()
+
+
+def test_debug_traceback_never_shows_the_token(runner, config_file, tmp_path):
+    # A path that contains the token ends up in the error message; the traceback must redact it.
+    missing = tmp_path / f"{TOKEN}.json.gz"
+    args = ["report", "-c", str(config_file), "--snapshot", str(missing)]
+
+    plain = runner.invoke(app, args)
+    assert plain.exit_code == 2
+    assert TOKEN not in plain.output and "***" in plain.stderr
+
+    debug = runner.invoke(app, ["--debug", *args])
+    assert debug.exit_code == 2
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "ConfigError" in debug.stderr
+    assert TOKEN not in debug.output
+    assert "***" in debug.stderr
+
+
+def test_internal_error_is_one_line_and_its_traceback_only_under_debug(runner, config_file, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"bug while holding {TOKEN}")
+
+    monkeypatch.setattr(pipeline, "run_report_from_files", broken)
+    result = runner.invoke(app, ["report", "-c", str(config_file)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "syncreport: internal error: RuntimeError; run again with --debug for the traceback and report it"
+    ]
+    debug = runner.invoke(app, ["--debug", "report", "-c", str(config_file)])
+    assert debug.exit_code == 1
+    assert "RuntimeError: bug while holding ***" in debug.stderr
+    assert TOKEN not in debug.output
+
+
+def test_unwritable_log_file_is_a_usage_error(runner, tmp_path: Path, config_file):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["--log-file", str(blocker / "x.log"), "report", "-c", str(config_file)])
+    _one_line_error(result, 2)
