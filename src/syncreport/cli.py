@@ -217,7 +217,8 @@ def report(
         typer.Option("--email/--no-email", help="E-mail the PDF (default: email.enabled in the config)."),
     ] = None,
     to: Annotated[
-        list[str] | None, typer.Option("--to", help="A recipient (repeat for more); replaces email.to.")
+        list[str] | None,
+        typer.Option("--to", help="A recipient (repeat for more); replaces email.to and implies --email."),
     ] = None,
     fail_on: Annotated[
         FailOn | None,

@@ -121,7 +121,7 @@ def _plan(
     threshold = fail_on or report.fail_on
     if threshold is not None and threshold not in ("red", "amber"):
         raise ConfigError(f"--fail-on must be red or amber, not '{threshold}'")
-    email_on = email if email is not None else bool(config and config.email.enabled)
+    email_on = email if email is not None else bool(to) or bool(config and config.email.enabled)
     recipients: tuple[str, ...] = ()
     if email_on:
         if config is None:

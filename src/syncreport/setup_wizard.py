@@ -273,8 +273,8 @@ def _toml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str | Path):
+        return json.dumps(str(value), ensure_ascii=False)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
@@ -286,10 +286,9 @@ def render_toml(config: dict[str, Any], notes: Sequence[str] = ()) -> str:
         "# Secrets are never stored here: the token is read from the environment variable named in token_env.",
     ]
     lines += [f"# NOTE: {note}" for note in notes]
-    for section in ("jira", "train", "report", "email"):
-        values = config.get(section)
-        if values is None:
-            continue
+    order = ("jira", "train", "iterations", "thresholds", "report", "email", "cache", "logging")
+    for section in sorted(config, key=lambda name: order.index(name) if name in order else len(order)):
+        values = config[section]
         lines += ["", f"[{section}]"]
         nested = []
         for key, value in values.items():
