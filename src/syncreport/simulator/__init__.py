@@ -1,0 +1,24 @@
+"""A Jira simulator: a real HTTP server on 127.0.0.1 that answers, as Jira Cloud or Data Center would, the
+part of the REST API syncreport uses, over a seeded, realistic Agile Release Train.
+
+It imports nothing from the rest of syncreport, so it can stand in for Jira in any test or benchmark.
+
+    with start_simulator(deployment="cloud", issues=600, seed=7) as sim:
+        JIRA(server=sim.url, basic_auth=(sim.email, sim.token))
+"""
+
+from syncreport.simulator.democonfig import demo_config, toml_snippet, train_jql
+from syncreport.simulator.generator import generate_site
+from syncreport.simulator.model import Site
+from syncreport.simulator.server import SimulatorHandle, serve_forever, start_simulator
+
+__all__ = [
+    "SimulatorHandle",
+    "Site",
+    "demo_config",
+    "generate_site",
+    "serve_forever",
+    "start_simulator",
+    "toml_snippet",
+    "train_jql",
+]

@@ -1,0 +1,505 @@
+"""Jira's REST endpoints over a :class:`Site`: request parameters in, (status, JSON) out. No sockets here.
+
+Cloud and Data Center differ where the real products differ (see /work/shared/design/JIRA.md and the
+module docstring of :mod:`syncreport.simulator.render`): search endpoints, page caps, changelog truncation,
+the sprint field's shape, auth.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from syncreport.simulator.fields import field_ids, field_list
+from syncreport.simulator.jql import JqlError, parse_jql, run_query
+from syncreport.simulator.model import Issue, Site
+from syncreport.simulator.render import SYSTEM_FIELDS, Renderer, jira_time
+
+CLOUD_INLINE_CHANGELOG = 40  # search/jql and issue/bulkfetch keep only the most recent 40 histories
+CLOUD_ISSUE_CHANGELOG = 100  # GET issue?expand=changelog on Cloud
+DC_INLINE_CHANGELOG = 100  # /rest/api/2/search on Data Center
+CLOUD_ID_PAGE = 5000  # search/jql page cap when only id/key are asked
+CLOUD_PAGE = 100  # ... and with any other field or changelog
+DC_PAGE = 1000  # Data Center's jira.search.views.default.max
+CHANGELOG_PAGE = 100
+BULK_ISSUES = 100
+BULK_CHANGELOG_ISSUES = 1000
+BULK_CHANGELOG_FIELDS = 10
+AGILE_PAGE = 50
+
+UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+REMOVED_SEARCH = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+NO_ISSUE = "Issue does not exist or you do not have permission to see it."
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(messages[0] if messages else str(status))
+        self.status = status
+        self.body = {"errorMessages": list(messages), "errors": errors or {}}
+
+
+Params = dict[str, Any]
+Handler = Callable[["Api", dict[str, str], Params], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    methods: tuple[str, ...]
+    template: str
+    handler: Handler
+    dialects: tuple[str, ...] = ("cloud", "datacenter")
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex = re.escape(self.template)
+        for name, part in (("v", "(?P<v>2|3|latest)"), ("key", "(?P<key>[^/]+)"), ("id", "(?P<id>[0-9]+)")):
+            regex = regex.replace(re.escape("{" + name + "}"), part)
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
+
+    def name(self, method: str, groups: dict[str, str]) -> str:
+        """The stats name: the template with the API version filled in, e.g. GET /rest/api/3/search/jql."""
+        return f"{method} {self.template.replace('{v}', groups.get('v', '{v}'))}"
+
+
+class Api:
+    def __init__(self, site: Site, deployment: str, base_url: str) -> None:
+        if deployment not in ("cloud", "datacenter"):
+            raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
+        self.site = site
+        self.deployment = deployment
+        self.cloud = deployment == "cloud"
+        self.render = Renderer(site, deployment, base_url)
+        self.base_url = base_url
+        ids = field_ids(deployment)
+        self.all_field_ids = SYSTEM_FIELDS | {ids.sprint, ids.team, ids.points, ids.flagged, ids.rank}
+        if ids.epic_link:
+            self.all_field_ids |= {ids.epic_link}
+        self._cache: OrderedDict[tuple[str, int], list[Issue]] = OrderedDict()
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    def query(self, jql: str) -> list[Issue]:
+        """The issues a JQL selects (visible ones only), cached per query and data version."""
+        cache_key = (jql, self.site.version)
+        hit = self._cache.get(cache_key)
+        if hit is not None:
+            self._cache.move_to_end(cache_key)
+            return hit
+        try:
+            query = parse_jql(jql, self.site, self.deployment)
+        except JqlError as exc:
+            raise ApiError(400, str(exc)) from None
+        issues = [i for i in self.site.issues if self.site.visible(i)]
+        result = run_query(query, issues)
+        self._cache[cache_key] = result
+        if len(self._cache) > 32:
+            self._cache.popitem(last=False)
+        return result
+
+    def bounded(self, jql: str) -> bool:
+        try:
+            return parse_jql(jql, self.site, self.deployment).bounded
+        except JqlError as exc:
+            raise ApiError(400, str(exc)) from None
+
+    def issue_by_ref(self, ref: str) -> Issue | None:
+        issue = self.site.by_key.get(ref.upper())
+        if issue is None and ref.isdigit():
+            issue = self._by_id().get(int(ref))
+        if issue is None or not self.site.visible(issue):
+            return None
+        return issue
+
+    def _by_id(self) -> dict[int, Issue]:
+        cached = getattr(self, "_by_id_cache", None)
+        if cached is None or cached[0] != self.site.version:
+            cached = (self.site.version, {i.id: i for i in self.site.issues})
+            self._by_id_cache = cached
+        return cached[1]
+
+    def wanted(self, fields: Any, default: str) -> set[str] | None:
+        """Jira's ``fields`` parameter: *all, *navigable, ids, -exclusions. None = every field."""
+        names = _as_list(fields)
+        if not names:
+            names = [default]
+        every = any(n in ("*all", "*navigable") for n in names)
+        excluded = {n[1:] for n in names if n.startswith("-")}
+        if every:
+            return None if not excluded else self.all_field_ids - excluded
+        return {n for n in names if not n.startswith("-") and not n.startswith("*")} or {"id"}
+
+    @staticmethod
+    def integer(params: Params, name: str, default: int) -> int:
+        value = params.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ApiError(400, f"The value '{value}' is not valid for the parameter '{name}'.") from None
+
+    @staticmethod
+    def text(params: Params, name: str) -> str:
+        value = params.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return "" if value is None else str(value)
+
+    @staticmethod
+    def token(payload: dict[str, Any]) -> str:
+        return (
+            base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+        )
+
+    @staticmethod
+    def untoken(token: str, digest: str) -> int:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            if data["q"] != digest:
+                raise ValueError("token of another query")
+            return int(data["o"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(400, "The provided next page token is invalid or expired.") from None
+
+    # --- platform ----------------------------------------------------------------------------------------
+
+    def server_info(self, groups: dict[str, str], params: Params) -> Any:
+        now = datetime.now(UTC)
+        if self.cloud:
+            return {
+                "baseUrl": self.base_url, "displayUrl": self.base_url, "version": "1001.0.0-SNAPSHOT",
+                "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud", "buildNumber": 100296,
+                "buildDate": "2026-11-20T00:00:00.000+0000", "serverTime": jira_time(now),
+                "scmInfo": "5d0a9a1c1f9cf1e7d4f2b0e3c41c5a6b7e8f9a0b", "serverTitle": "Jira (simulator)",
+                "defaultLocale": {"locale": "en_US"}, "serverTimeZone": "Etc/UTC",
+            }  # fmt: skip
+        return {
+            "baseUrl": self.base_url, "version": "9.12.15", "versionNumbers": [9, 12, 15],
+            "deploymentType": "DataCenter", "buildNumber": 9120015, "buildDate": "2024-10-01T00:00:00.000+0000",
+            "serverTime": jira_time(now), "scmInfo": "1a2b3c4d", "serverTitle": "Jira (simulator)",
+        }  # fmt: skip
+
+    def myself(self, groups: dict[str, str], params: Params) -> Any:
+        return self.render.myself()
+
+    def fields(self, groups: dict[str, str], params: Params) -> Any:
+        return field_list(self.deployment)
+
+    def statuses(self, groups: dict[str, str], params: Params) -> Any:
+        return [self.render.status(s) for s in self.site.statuses.values()]
+
+    def projects(self, groups: dict[str, str], params: Params) -> Any:
+        return [self.render.project(p.key) for p in self.site.projects if p.visible]
+
+    def link_types(self, groups: dict[str, str], params: Params) -> Any:
+        return {
+            "issueLinkTypes": [
+                {"id": t.id, "name": t.name, "inward": t.inward, "outward": t.outward,
+                 "self": f"{self.render.api}/issueLinkType/{t.id}"}
+                for t in self.site.link_types
+            ]
+        }  # fmt: skip
+
+    def removed_search(self, groups: dict[str, str], params: Params) -> Any:
+        raise ApiError(410, REMOVED_SEARCH)
+
+    # --- issues ------------------------------------------------------------------------------------------
+
+    def issue(self, groups: dict[str, str], params: Params) -> Any:
+        issue = self.issue_by_ref(groups["key"])
+        if issue is None:
+            raise ApiError(404, NO_ISSUE)
+        expand = _as_list(params.get("expand"))
+        limit = CLOUD_ISSUE_CHANGELOG if self.cloud else None
+        return self.render.issue(
+            issue,
+            self.wanted(params.get("fields"), "*all"),
+            changelog_limit=limit,
+            with_changelog="changelog" in expand,
+        )
+
+    def issue_changelog(self, groups: dict[str, str], params: Params) -> Any:
+        issue = self.issue_by_ref(groups["key"])
+        if issue is None:
+            raise ApiError(404, NO_ISSUE)
+        start = max(0, self.integer(params, "startAt", 0))
+        size = min(max(1, self.integer(params, "maxResults", CHANGELOG_PAGE)), CHANGELOG_PAGE)
+        page = issue.histories[start : start + size]
+        total = len(issue.histories)
+        url = f"{self.render.api}/issue/{issue.key}/changelog"
+        data: dict[str, Any] = {
+            "self": f"{url}?maxResults={size}&startAt={start}", "maxResults": size, "startAt": start,
+            "total": total, "isLast": start + size >= total, "values": [self.render.history(h) for h in page],
+        }  # fmt: skip
+        if start + size < total:
+            data["nextPage"] = f"{url}?maxResults={size}&startAt={start + size}"
+        return data
+
+    def search_jql(self, groups: dict[str, str], params: Params) -> Any:
+        """Cloud's enhanced search: nextPageToken, isLast, no total, page caps, unbounded queries refused."""
+        jql = self.text(params, "jql")
+        if not self.bounded(jql):
+            raise ApiError(400, UNBOUNDED)
+        hits = self.query(jql)
+        wanted = self.wanted(params.get("fields"), "id")
+        expand = _as_list(params.get("expand"))
+        changelog = "changelog" in expand
+        only_ids = wanted is not None and wanted <= {"id", "key"} and not changelog
+        size = self.integer(params, "maxResults", 50)
+        size = max(1, min(size, CLOUD_ID_PAGE if only_ids else CLOUD_PAGE))
+        digest = hashlib.sha1(jql.encode()).hexdigest()[:16]
+        token = self.text(params, "nextPageToken")
+        start = self.untoken(token, digest) if token else 0
+        page = hits[start : start + size]
+        data: dict[str, Any] = {
+            "issues": [
+                _only_ids(
+                    self.render.issue(
+                        i, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
+                    ),
+                    wanted,
+                )
+                for i in page
+            ]
+        }
+        more = start + size < len(hits)
+        if more:
+            data["nextPageToken"] = self.token({"q": digest, "o": start + size})
+        data["isLast"] = not more
+        return data
+
+    def approximate_count(self, groups: dict[str, str], params: Params) -> Any:
+        jql = self.text(params, "jql")
+        if not self.bounded(jql):
+            raise ApiError(400, UNBOUNDED)
+        return {"count": len(self.query(jql))}
+
+    def search_dc(self, groups: dict[str, str], params: Params) -> Any:
+        """Data Center's search: startAt, maxResults (capped at 1000), total."""
+        jql = self.text(params, "jql")
+        hits = self.query(jql)
+        wanted = self.wanted(params.get("fields"), "*navigable")
+        changelog = "changelog" in _as_list(params.get("expand"))
+        start = max(0, self.integer(params, "startAt", 0))
+        size = self.integer(params, "maxResults", 50)
+        size = DC_PAGE if size < 0 else min(size, DC_PAGE)
+        page = hits[start : start + size]
+        return {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": size,
+            "total": len(hits),
+            "issues": [
+                self.render.issue(i, wanted, changelog_limit=DC_INLINE_CHANGELOG, with_changelog=changelog)
+                for i in page
+            ],
+        }
+
+    def bulkfetch(self, groups: dict[str, str], params: Params) -> Any:
+        refs = _as_list(params.get("issueIdsOrKeys"))
+        if not refs:
+            raise ApiError(400, "issueIdsOrKeys must not be empty.")
+        if len(refs) > BULK_ISSUES:
+            raise ApiError(400, f"issueIdsOrKeys must contain at most {BULK_ISSUES} issues.")
+        wanted = self.wanted(params.get("fields"), "*navigable")
+        changelog = "changelog" in _as_list(params.get("expand"))
+        issues, errors = [], []
+        for ref in refs:
+            ref = str(ref)
+            issue = self.site.by_key.get(ref.upper()) or (
+                self._by_id().get(int(ref)) if ref.isdigit() else None
+            )
+            if issue is None:
+                errors.append({"issueIdOrKey": ref, "errorMessages": [NO_ISSUE], "errors": {}})
+            elif self.site.visible(issue):  # issues the caller may not see are silently left out
+                issues.append(
+                    self.render.issue(
+                        issue, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
+                    )
+                )
+        return {"expand": "schema,names", "issues": issues, "issueErrors": errors}
+
+    def changelog_bulkfetch(self, groups: dict[str, str], params: Params) -> Any:
+        refs = [str(r) for r in _as_list(params.get("issueIdsOrKeys"))]
+        if not 1 <= len(refs) <= BULK_CHANGELOG_ISSUES:
+            raise ApiError(400, f"issueIdsOrKeys must contain between 1 and {BULK_CHANGELOG_ISSUES} issues.")
+        field_filter = [str(f) for f in _as_list(params.get("fieldIds"))]
+        if len(field_filter) > BULK_CHANGELOG_FIELDS:
+            raise ApiError(400, f"fieldIds must contain at most {BULK_CHANGELOG_FIELDS} fields.")
+        size = max(1, min(self.integer(params, "maxResults", 1000), 10000))
+        digest = hashlib.sha1(json.dumps([refs, field_filter]).encode()).hexdigest()[:16]
+        token = self.text(params, "nextPageToken")
+        start = self.untoken(token, digest) if token else 0
+        wanted = set(field_filter) if field_filter else None
+        flat: list[tuple[Issue, int]] = []
+        seen: set[int] = set()
+        for ref in refs:
+            issue = self.issue_by_ref(ref)
+            if issue is None or issue.id in seen:
+                continue
+            seen.add(issue.id)
+            for index, history in enumerate(issue.histories):
+                if wanted is None or any(self.render.item(i).get("fieldId") in wanted for i in history.items):
+                    flat.append((issue, index))
+        page = flat[start : start + size]
+        logs: list[dict[str, Any]] = []
+        for issue, index in page:
+            if not logs or logs[-1]["issueId"] != str(issue.id):
+                logs.append({"issueId": str(issue.id), "changeHistories": []})
+            logs[-1]["changeHistories"].append(self.render.history(issue.histories[index], wanted))
+        data: dict[str, Any] = {"issueChangeLogs": logs}
+        if start + size < len(flat):
+            data["nextPageToken"] = self.token({"q": digest, "o": start + size})
+        return data
+
+    # --- agile -------------------------------------------------------------------------------------------
+
+    def boards(self, groups: dict[str, str], params: Params) -> Any:
+        project = self.text(params, "projectKeyOrId")
+        boards = [b for b in self.site.boards if self.site.project(b.project).visible]
+        if project:
+            match = next(
+                (p for p in self.site.projects if p.visible and project.lower() in (p.key.lower(), p.id)),
+                None,
+            )
+            if match is None:
+                raise ApiError(400, f"No project could be found with key or id '{project}'.")
+            boards = [b for b in boards if b.project == match.key]
+        start = max(0, self.integer(params, "startAt", 0))
+        size = max(1, min(self.integer(params, "maxResults", AGILE_PAGE), AGILE_PAGE))
+        page = boards[start : start + size]
+        return {
+            "maxResults": size, "startAt": start, "total": len(boards), "isLast": start + size >= len(boards),
+            "values": [self._board(b.id) for b in page],
+        }  # fmt: skip
+
+    def _board(self, board_id: int) -> dict[str, Any]:
+        board = next(b for b in self.site.boards if b.id == board_id)
+        project = self.site.project(board.project)
+        return {
+            "id": board.id, "self": f"{self.base_url}/rest/agile/1.0/board/{board.id}", "name": board.name,
+            "type": "scrum",
+            "location": {
+                "projectId": int(project.id), "displayName": f"{project.name} ({project.key})",
+                "projectName": project.name, "projectKey": project.key, "projectTypeKey": "software",
+                "name": f"{project.name} ({project.key})",
+            },
+        }  # fmt: skip
+
+    def board(self, groups: dict[str, str], params: Params) -> Any:
+        board_id = int(groups["id"])
+        if not any(b.id == board_id for b in self.site.boards):
+            raise ApiError(404, "Board does not exist or you do not have permission to see it.")
+        return self._board(board_id)
+
+    def board_sprints(self, groups: dict[str, str], params: Params) -> Any:
+        board_id = int(groups["id"])
+        board = next((b for b in self.site.boards if b.id == board_id), None)
+        if board is None:
+            raise ApiError(404, "Board does not exist or you do not have permission to see it.")
+        states = [s.strip().lower() for s in self.text(params, "state").split(",") if s.strip()]
+        bad = [s for s in states if s not in ("future", "active", "closed")]
+        if bad:
+            raise ApiError(
+                400, f"The sprint state '{bad[0]}' is not valid. Valid states are: future, active, closed."
+            )
+        sprints = self._board_sprints(board_id)
+        if states:
+            sprints = [s for s in sprints if s.state in states]
+        start = max(0, self.integer(params, "startAt", 0))
+        size = max(1, min(self.integer(params, "maxResults", AGILE_PAGE), AGILE_PAGE))
+        page = sprints[start : start + size]
+        return {
+            "maxResults": size, "startAt": start, "total": len(sprints), "isLast": start + size >= len(sprints),
+            "values": [self.render.sprint(s) for s in page],
+        }  # fmt: skip
+
+    def _board_sprints(self, board_id: int) -> list[Any]:
+        """The board's own sprints and the sprints of other boards that its issues are in (originBoardId)."""
+        team_index = next((i for i, t in enumerate(self.site.teams) if t.board_id == board_id), None)
+        ids = {s.id for s in self.site.sprints.values() if s.board_id == board_id}
+        if team_index is not None:
+            for issue in self.site.issues:
+                if issue.team == team_index:
+                    ids.update(issue.sprints)
+        sprints = [self.site.sprints[i] for i in ids]
+        sprints.sort(key=lambda s: (s.start, s.id))
+        return sprints
+
+    def sprint(self, groups: dict[str, str], params: Params) -> Any:
+        sprint = self.site.sprints.get(int(groups["id"]))
+        if sprint is None:
+            raise ApiError(404, "Sprint does not exist or you do not have permission to see it.")
+        return self.render.sprint(sprint)
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A parameter given as a list, a repeated query parameter or a comma-separated string, as a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    out: list[Any] = []
+    for v in value:
+        if isinstance(v, str):
+            out.extend(p.strip() for p in v.split(",") if p.strip())
+        elif v is not None:
+            out.append(v)
+    return out
+
+
+def _only_ids(data: dict[str, Any], wanted: set[str] | None) -> dict[str, Any]:
+    """search/jql with only id (its default) answers {"id": ...}; with key as well, {"id", "key"}."""
+    if wanted is not None and wanted <= {"id", "key"}:
+        return {k: data[k] for k in ("id", "key") if k in wanted or k == "id"}
+    return data
+
+
+ROUTES: list[Route] = [
+    Route(("GET",), "/rest/api/{v}/serverInfo", Api.server_info),
+    Route(("GET",), "/rest/api/{v}/myself", Api.myself),
+    Route(("GET",), "/rest/api/{v}/field", Api.fields),
+    Route(("GET",), "/rest/api/{v}/status", Api.statuses),
+    Route(("GET",), "/rest/api/{v}/project", Api.projects),
+    Route(("GET",), "/rest/api/{v}/issueLinkType", Api.link_types),
+    Route(("GET", "POST"), "/rest/api/{v}/search/jql", Api.search_jql, ("cloud",)),
+    Route(("POST",), "/rest/api/{v}/search/approximate-count", Api.approximate_count, ("cloud",)),
+    Route(("GET", "POST"), "/rest/api/{v}/search", Api.removed_search, ("cloud",)),
+    Route(("GET", "POST"), "/rest/api/{v}/search", Api.search_dc, ("datacenter",)),
+    Route(("POST",), "/rest/api/{v}/issue/bulkfetch", Api.bulkfetch, ("cloud",)),
+    Route(("POST",), "/rest/api/{v}/changelog/bulkfetch", Api.changelog_bulkfetch, ("cloud",)),
+    Route(("GET",), "/rest/api/{v}/issue/{key}/changelog", Api.issue_changelog),
+    Route(("GET",), "/rest/api/{v}/issue/{key}", Api.issue),
+    Route(("GET",), "/rest/agile/1.0/board", Api.boards),
+    Route(("GET",), "/rest/agile/1.0/board/{id}", Api.board),
+    Route(("GET",), "/rest/agile/1.0/board/{id}/sprint", Api.board_sprints),
+    Route(("GET",), "/rest/agile/1.0/sprint/{id}", Api.sprint),
+]
+
+
+def find_route(method: str, path: str, deployment: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a request, or None (404). Data Center has no /rest/api/3."""
+    for route in ROUTES:
+        if deployment not in route.dialects or method not in route.methods:
+            continue
+        match = route.pattern.match(path)
+        if match is None:
+            continue
+        groups = {k: v for k, v in match.groupdict().items() if v is not None}
+        if deployment == "datacenter" and groups.get("v") == "3":
+            return None
+        return route, groups
+    return None

@@ -1,0 +1,115 @@
+"""The custom field ids and names each dialect uses, as a real site would have them (they differ per site).
+
+Cloud and Data Center deliberately use different ids and names for the same concept so that a client has to
+discover them from GET /rest/api/2/field instead of hard-coding them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldIds:
+    team: str
+    sprint: str
+    points: str
+    points_name: str
+    flagged: str
+    rank: str
+    epic_link: str | None  # Data Center only: the link from a story to its feature (epic)
+
+
+CLOUD = FieldIds(
+    team="customfield_10001",
+    sprint="customfield_10020",
+    points="customfield_10016",
+    points_name="Story point estimate",
+    flagged="customfield_10021",
+    rank="customfield_10019",
+    epic_link=None,
+)
+DATACENTER = FieldIds(
+    team="customfield_12600",
+    sprint="customfield_10104",
+    points="customfield_10106",
+    points_name="Story Points",
+    flagged="customfield_10000",
+    rank="customfield_10105",
+    epic_link="customfield_10101",
+)
+
+
+def field_ids(deployment: str) -> FieldIds:
+    return CLOUD if deployment == "cloud" else DATACENTER
+
+
+def cf_number(field_id: str) -> str:
+    return field_id.removeprefix("customfield_")
+
+
+def field_list(deployment: str) -> list[dict[str, object]]:
+    """GET /rest/api/2/field: system fields the client reads and the custom fields of an agile site."""
+    ids = field_ids(deployment)
+
+    def system(
+        fid: str, name: str, type_: str, items: str | None = None, clauses: list[str] | None = None
+    ) -> dict:
+        schema: dict[str, object] = {"type": type_, "system": fid}
+        if items:
+            schema["items"] = items
+        return {
+            "id": fid, "key": fid, "name": name, "custom": False, "orderable": True, "navigable": True,
+            "searchable": True, "clauseNames": clauses or [fid], "schema": schema,
+        }  # fmt: skip
+
+    def custom(fid: str, name: str, type_: str, custom_type: str, items: str | None = None) -> dict:
+        number = cf_number(fid)
+        schema: dict[str, object] = {"type": type_, "custom": custom_type, "customId": int(number)}
+        if items:
+            schema["items"] = items
+        return {
+            "id": fid, "key": fid, "name": name, "untranslatedName": name, "custom": True, "orderable": True,
+            "navigable": True, "searchable": True, "clauseNames": [f"cf[{number}]", name], "schema": schema,
+        }  # fmt: skip
+
+    fields = [
+        system("summary", "Summary", "string"),
+        system("issuetype", "Issue Type", "issuetype", clauses=["issuetype", "type"]),
+        system("status", "Status", "status"),
+        system("project", "Project", "project"),
+        system("priority", "Priority", "priority"),
+        system("labels", "Labels", "array", "string"),
+        system("fixVersions", "Fix versions", "array", "version", ["fixVersion"]),
+        system("duedate", "Due date", "date", clauses=["due", "duedate"]),
+        system("created", "Created", "datetime", clauses=["created", "createdDate"]),
+        system("updated", "Updated", "datetime", clauses=["updated", "updatedDate"]),
+        system("resolutiondate", "Resolved", "datetime", clauses=["resolutiondate", "resolved"]),
+        system("resolution", "Resolution", "resolution"),
+        system("issuelinks", "Linked Issues", "array", "issuelinks", ["issueLink"]),
+        system("assignee", "Assignee", "user"),
+        custom(ids.sprint, "Sprint", "array", "com.pyxis.greenhopper.jira:gh-sprint", "json"),
+        custom(ids.rank, "Rank", "any", "com.pyxis.greenhopper.jira:gh-lexo-rank"),
+        custom(ids.flagged, "Flagged", "array", "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes",
+               "option"),
+    ]  # fmt: skip
+    team = custom(ids.team, "Team", "any", "com.atlassian.teams:rm-teams-custom-field-team")
+    team["clauseNames"] = [f"cf[{cf_number(ids.team)}]", "Team", "Team[Team]"]
+    fields.append(team)
+    if deployment == "cloud":
+        fields.insert(0, system("parent", "Parent", "issuelink"))
+        fields.append(
+            custom(ids.points, ids.points_name, "number", "com.pyxis.greenhopper.jira:jsw-story-points")
+        )
+    else:
+        fields.append(
+            custom(
+                ids.points,
+                ids.points_name,
+                "number",
+                "com.atlassian.jira.plugin.system.customfieldtypes:float",
+            )
+        )
+        assert ids.epic_link is not None
+        fields.append(custom(ids.epic_link, "Epic Link", "any", "com.pyxis.greenhopper.jira:gh-epic-link"))
+    return fields

@@ -1,0 +1,317 @@
+"""The simulator's objects as the JSON a Cloud or Data Center site answers with.
+
+Shapes follow recorded real responses: timestamps as "2026-10-05T09:12:33.000+0200" in the API user's zone,
+due dates "YYYY-MM-DD", the sprint field as objects (Cloud) or greenhopper strings (Data Center), changelog
+items with ``fieldId`` on Cloud only, issue links with ``inwardIssue``/``outwardIssue``.
+
+Decisions worth knowing (the real API leaves room):
+- Team field value: Cloud ``{"id": <uuid>, "name", "title", "isVisible", "isVerified", "isShared", "avatarUrl"}``;
+  Data Center (Advanced Roadmaps) ``{"id": <number>, "title", "isShared"}``: no "name" there, read "title".
+- The parent of a story: Cloud ``fields.parent {id, key, fields}``; Data Center the "Epic Link" custom
+  field holding the feature's key.
+- A changelog cut short keeps the *most recent* histories, oldest first, with the true ``total``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from syncreport.simulator.fields import FieldIds, field_ids
+from syncreport.simulator.model import History, Issue, Item, Link, Site, Sprint, Status, User
+
+USER_ZONE = ZoneInfo("Europe/Berlin")
+_CATEGORY = {
+    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
+    "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
+    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
+}
+_PRIORITY_IDS = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
+_ISSUETYPES = {"Feature": ("10000", 1), "Story": ("10001", 0), "Bug": ("10004", 0)}
+SYSTEM_FIELDS = {
+    "summary", "issuetype", "project", "status", "priority", "labels", "fixVersions", "duedate", "created",
+    "updated", "resolutiondate", "resolution", "issuelinks", "assignee", "parent",
+}  # fmt: skip
+
+
+def jira_time(moment: datetime) -> str:
+    """Jira's timestamp format in the user's zone: 2026-10-05T09:12:33.000+0200."""
+    local = moment.astimezone(USER_ZONE)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
+
+
+def agile_time(moment: datetime | None) -> str | None:
+    """The agile API's format: UTC with Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class Renderer:
+    def __init__(self, site: Site, deployment: str, base_url: str) -> None:
+        self.site = site
+        self.deployment = deployment
+        self.cloud = deployment == "cloud"
+        self.base = base_url
+        self.ids: FieldIds = field_ids(deployment)
+        self.api = f"{base_url}/rest/api/{'3' if self.cloud else '2'}"
+        self._items = self._item_table()
+
+    # --- small objects ---------------------------------------------------------------------------------
+
+    def user(self, user: User) -> dict[str, Any]:
+        avatars = {"48x48": f"{self.base}/avatar/{user.account_id}.png"}
+        if self.cloud:
+            return {
+                "self": f"{self.api}/user?accountId={user.account_id}", "accountId": user.account_id,
+                "avatarUrls": avatars, "displayName": user.display_name, "active": True,
+                "timeZone": user.time_zone, "accountType": "atlassian",
+            }  # fmt: skip
+        return {
+            "self": f"{self.api}/user?username={user.name}", "name": user.name, "key": user.name,
+            "emailAddress": user.email, "avatarUrls": avatars, "displayName": user.display_name, "active": True,
+            "timeZone": user.time_zone,
+        }  # fmt: skip
+
+    def myself(self) -> dict[str, Any]:
+        data = self.user(self.site.users[-1])
+        data["emailAddress"] = self.site.users[-1].email
+        data["locale"] = "en_US"
+        data["groups"] = {"size": 2, "items": []}
+        return data
+
+    def status(self, status: Status) -> dict[str, Any]:
+        category = dict(_CATEGORY[status.category])
+        category["self"] = f"{self.base}/rest/api/2/statuscategory/{category['id']}"
+        return {
+            "self": f"{self.base}/rest/api/2/status/{status.id}", "description": "",
+            "iconUrl": f"{self.base}/images/icons/status_generic.gif", "name": status.name, "id": status.id,
+            "statusCategory": category,
+        }  # fmt: skip
+
+    def project(self, key: str) -> dict[str, Any]:
+        p = self.site.project(key)
+        return {
+            "self": f"{self.api}/project/{p.id}", "id": p.id, "key": p.key, "name": p.name,
+            "projectTypeKey": "software", "simplified": False,
+            "avatarUrls": {"48x48": f"{self.base}/secure/projectavatar?pid={p.id}"},
+        }  # fmt: skip
+
+    def issuetype(self, name: str) -> dict[str, Any]:
+        type_id, level = _ISSUETYPES[name]
+        return {
+            "self": f"{self.api}/issuetype/{type_id}", "id": type_id, "description": "", "name": name,
+            "iconUrl": f"{self.base}/images/icons/issuetypes/{name.lower()}.svg", "subtask": False,
+            "hierarchyLevel": level,
+        }  # fmt: skip
+
+    def priority(self, name: str) -> dict[str, Any]:
+        pid = _PRIORITY_IDS.get(name, "3")
+        return {"self": f"{self.api}/priority/{pid}", "iconUrl": f"{self.base}/images/icons/priorities/{name.lower()}.svg",
+                "name": name, "id": pid}  # fmt: skip
+
+    def version(self, project: str, name: str) -> dict[str, Any]:
+        v = next(x for x in self.site.versions if x.project == project and x.name == name)
+        return {
+            "self": f"{self.api}/version/{v.id}", "id": v.id, "description": "", "name": v.name,
+            "archived": False, "released": v.released, "releaseDate": v.release_date.isoformat(),
+        }  # fmt: skip
+
+    def sprint(self, sprint: Sprint) -> dict[str, Any]:
+        """An agile API sprint (board/{id}/sprint, sprint/{id})."""
+        data: dict[str, Any] = {
+            "id": sprint.id, "self": f"{self.base}/rest/agile/1.0/sprint/{sprint.id}", "state": sprint.state,
+            "name": sprint.name, "startDate": agile_time(sprint.start), "endDate": agile_time(sprint.end),
+            "originBoardId": sprint.board_id, "goal": sprint.goal,
+        }  # fmt: skip
+        if sprint.state != "future":
+            data["activatedDate"] = agile_time(sprint.start)
+        if sprint.complete is not None:
+            data["completeDate"] = agile_time(sprint.complete)
+        return data
+
+    def sprint_field(self, sprint: Sprint) -> Any:
+        """The sprint as it sits in an issue's sprint field."""
+        if self.cloud:
+            data: dict[str, Any] = {
+                "id": sprint.id, "name": sprint.name, "state": sprint.state, "boardId": sprint.board_id,
+                "goal": sprint.goal, "startDate": agile_time(sprint.start), "endDate": agile_time(sprint.end),
+            }  # fmt: skip
+            if sprint.complete is not None:
+                data["completeDate"] = agile_time(sprint.complete)
+            return data
+
+        def value(moment: datetime | None) -> str:
+            return agile_time(moment) or "<null>"
+
+        return (
+            f"com.atlassian.greenhopper.service.sprint.Sprint@{(sprint.id * 2654435761) % (1 << 32):x}"
+            f"[id={sprint.id},rapidViewId={sprint.board_id},state={sprint.state.upper()},name={sprint.name},"
+            f"goal={sprint.goal},startDate={value(sprint.start)},endDate={value(sprint.end)},"
+            f"completeDate={value(sprint.complete)},activatedDate={value(sprint.start if sprint.state != 'future' else None)},"
+            f"sequence={sprint.id},autoStartStop=false,synced=false]"
+        )
+
+    def team(self, index: int | None) -> Any:
+        if index is None:
+            return None
+        team = self.site.teams[index]
+        if self.cloud:
+            return {
+                "id": team.uuid, "name": team.name, "avatarUrl": "", "isVisible": True, "isVerified": False,
+                "title": team.name, "isShared": True,
+            }  # fmt: skip
+        return {"id": team.number, "title": team.name, "isShared": True}
+
+    # --- issues ----------------------------------------------------------------------------------------
+
+    def issue_ref(self, issue: Issue) -> dict[str, Any]:
+        """A linked or parent issue: id, key and a few fields."""
+        return {
+            "id": str(issue.id), "key": issue.key, "self": f"{self.api}/issue/{issue.id}",
+            "fields": {
+                "summary": issue.summary, "status": self.status(self.site.statuses[issue.status]),
+                "priority": self.priority(issue.priority), "issuetype": self.issuetype(issue.issuetype),
+            },
+        }  # fmt: skip
+
+    def links(self, issue: Issue) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        link: Link
+        for link in self.site.links_by_issue.get(issue.key, []):
+            other_key = link.target if link.source == issue.key else link.source
+            other = self.site.by_key.get(other_key)
+            if other is None or not self.site.visible(other):
+                continue  # Jira hides links to issues the user cannot see
+            link_type = next(t for t in self.site.link_types if t.name == link.type)
+            data: dict[str, Any] = {
+                "id": link.id, "self": f"{self.api}/issueLink/{link.id}",
+                "type": {"id": link_type.id, "name": link_type.name, "inward": link_type.inward,
+                         "outward": link_type.outward, "self": f"{self.api}/issueLinkType/{link_type.id}"},
+            }  # fmt: skip
+            data["outwardIssue" if link.source == issue.key else "inwardIssue"] = self.issue_ref(other)
+            out.append(data)
+        return out
+
+    def all_fields(self, issue: Issue) -> dict[str, Any]:
+        site, ids = self.site, self.ids
+        sprints = [site.sprints[s] for s in issue.sprints]
+        fields: dict[str, Any] = {
+            "summary": issue.summary,
+            "issuetype": self.issuetype(issue.issuetype),
+            "project": self.project(issue.project),
+            "status": self.status(site.statuses[issue.status]),
+            "priority": self.priority(issue.priority),
+            "labels": list(issue.labels),
+            "fixVersions": [self.version(issue.project, pi) for pi in issue.pis],
+            "duedate": issue.duedate.isoformat() if issue.duedate else None,
+            "created": jira_time(issue.created),
+            "updated": jira_time(issue.updated),
+            "resolutiondate": jira_time(issue.resolved) if issue.resolved else None,
+            "resolution": {
+                "self": f"{self.api}/resolution/10000",
+                "id": "10000",
+                "description": "",
+                "name": "Done",
+            }
+            if issue.resolved
+            else None,
+            "issuelinks": self.links(issue),
+            "assignee": None,
+            ids.sprint: [self.sprint_field(s) for s in sprints] or None,
+            ids.team: self.team(issue.team),
+            ids.points: issue.points,
+            ids.flagged: [
+                {"self": f"{self.api}/customFieldOption/10019", "value": "Impediment", "id": "10019"}
+            ]
+            if issue.flagged
+            else None,
+            ids.rank: f"0|i{issue.rank:05x}:",
+        }
+        parent = site.by_key.get(issue.parent) if issue.parent else None
+        if parent is not None and not site.visible(parent):
+            parent = None
+        if self.cloud:
+            if parent is not None:
+                fields["parent"] = self.issue_ref(parent)
+        else:
+            assert ids.epic_link is not None
+            fields[ids.epic_link] = parent.key if parent is not None else None
+        return fields
+
+    def issue(
+        self,
+        issue: Issue,
+        wanted: set[str] | None,
+        *,
+        changelog_limit: int | None = None,
+        with_changelog: bool = False,
+    ) -> dict[str, Any]:
+        """One issue. ``wanted`` None = every field; {"id"} or {"key"} alone = no fields object."""
+        data: dict[str, Any] = {
+            "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
+            "id": str(issue.id),
+            "self": f"{self.api}/issue/{issue.id}",
+            "key": issue.key,
+        }
+        if wanted is None:
+            data["fields"] = self.all_fields(issue)
+        else:
+            names = wanted - {"id", "key"}
+            if names:
+                every = self.all_fields(issue)
+                data["fields"] = {k: v for k, v in every.items() if k in names}
+        if with_changelog:
+            data["changelog"] = self.changelog(issue, changelog_limit)
+        return data
+
+    def changelog(self, issue: Issue, limit: int | None) -> dict[str, Any]:
+        histories = issue.histories if limit is None else issue.histories[-limit:]
+        total = len(issue.histories)
+        return {
+            "startAt": 0,
+            "maxResults": len(histories) if limit is None else limit,
+            "total": total,
+            "histories": [self.history(h) for h in histories],
+        }
+
+    def history(self, history: History, field_filter: set[str] | None = None) -> dict[str, Any]:
+        items = [self.item(i) for i in history.items]
+        if field_filter is not None:
+            items = [i for i in items if i.get("fieldId") in field_filter]
+        return {
+            "id": str(history.id),
+            "author": self.user(self.site.users[history.author]),
+            "created": jira_time(history.created),
+            "items": items,
+        }
+
+    def item(self, item: Item) -> dict[str, Any]:
+        logical, from_, from_string, to, to_string = item
+        field, fieldtype, field_id = self._items[logical]
+        data: dict[str, Any] = {"field": field, "fieldtype": fieldtype}
+        if self.cloud and field_id is not None:
+            data["fieldId"] = field_id
+        data.update({"from": from_, "fromString": from_string, "to": to, "toString": to_string})
+        return data
+
+    def _item_table(self) -> dict[str, tuple[str, str, str | None]]:
+        ids = self.ids
+        return {
+            "status": ("status", "jira", "status"),
+            "resolution": ("resolution", "jira", "resolution"),
+            "sprint": ("Sprint", "custom", ids.sprint),
+            "fixversion": ("Fix Version", "jira", "fixVersions"),
+            "duedate": ("duedate", "jira", "duedate"),
+            "flagged": ("Flagged", "custom", ids.flagged),
+            "team": ("Team", "custom", ids.team),
+            "points": (ids.points_name, "custom", ids.points),
+            "rank": ("Rank", "custom", ids.rank),
+            "labels": ("labels", "jira", "labels"),
+            "link": ("Link", "jira", None),
+            "summary": ("summary", "jira", "summary"),
+            "parent": ("IssueParentAssociation", "jira", None)
+            if self.cloud
+            else ("Epic Link", "custom", None),
+        }

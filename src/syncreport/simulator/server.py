@@ -1,0 +1,506 @@
+"""The simulator's HTTP side: a real ThreadingHTTPServer on 127.0.0.1, auth, knobs, faults and stats.
+
+Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the same keys as JSON):
+- ``latency_ms``: added before every answer.
+- ``rate_limit``: at most this many requests per ``rate_window_s`` seconds (default 1); beyond it 429 with
+  ``Retry-After: rate_retry_after`` (0 allowed), X-RateLimit-Limit/-Remaining/-Reset, RateLimit-Reason
+  "jira-burst-based" and an HTML body, as Cloud answers. ``None`` turns it off.
+- ``faults``: a list of {"path": glob on the path (e.g. "*/search/jql"), "kind": "500"|"503"|"429"|"slow"|
+  "truncated"|"cut_json", "count": how many requests, "delay_s": for slow, "retry_after": for 503/429}.
+  "truncated" sends a Content-Length bigger than the body and closes; "cut_json" sends half a JSON body.
+Control endpoints (no auth, not counted): GET /_simulator/stats, POST /_simulator/reset, POST /_simulator/config.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from syncreport.simulator.api import Api, ApiError, find_route
+from syncreport.simulator.generator import generate_site
+from syncreport.simulator.model import History, Item, Site
+
+CLOUD_EMAIL = "rte@example.com"
+CLOUD_TOKEN = "ATATT3xSimulatorDemoToken-not-a-secret-0000"  # demo credentials of a local fake
+DC_TOKEN = "NjM4NDk1MjIwOTk2OlNpbXVsYXRvckRlbW9QQVQtbm90LWEtc2VjcmV0"
+
+RATE_LIMIT_PAGE = (
+    "<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body>"
+    "<h1>Too Many Requests</h1><p>Rate limit exceeded. Please wait before retrying.</p></body></html>"
+)
+
+
+@dataclass(slots=True)
+class Fault:
+    path: str
+    kind: str
+    count: int = 1
+    delay_s: float = 2.0
+    retry_after: str = "1"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("500", "503", "429", "slow", "truncated", "cut_json"):
+            raise ValueError(f"unknown fault kind {self.kind!r}")
+
+
+class _State:
+    def __init__(self, site: Site, deployment: str, email: str, token: str) -> None:
+        self.site = site
+        self.deployment = deployment
+        self.email = email
+        self.token = token
+        self.lock = threading.RLock()  # the site and the API caches
+        self.knob_lock = threading.Lock()  # knobs, faults and stats
+        self.api: Api | None = None
+        self.latency_ms = 0
+        self.rate_limit: int | None = None
+        self.rate_window_s = 1.0
+        self.rate_retry_after = "1"
+        self.recent: deque[float] = deque()
+        self.faults: list[Fault] = []
+        self.stats: dict[str, int] = {}
+        self.statuses: dict[str, int] = {}
+        self.total = 0
+
+    def configure(self, **knobs: Any) -> None:
+        with self.knob_lock:
+            for name, value in knobs.items():
+                if name == "latency_ms":
+                    self.latency_ms = int(value or 0)
+                elif name == "rate_limit":
+                    self.rate_limit = int(value) if value is not None else None
+                    self.recent.clear()
+                elif name == "rate_window_s":
+                    self.rate_window_s = float(value)
+                elif name == "rate_retry_after":
+                    self.rate_retry_after = str(value)
+                elif name == "faults":
+                    self.faults = [f if isinstance(f, Fault) else Fault(**f) for f in value or []]
+                else:
+                    raise ValueError(f"unknown simulator knob {name!r}")
+
+    def count(self, name: str, status: int) -> None:
+        with self.knob_lock:
+            self.total += 1
+            self.stats[name] = self.stats.get(name, 0) + 1
+            self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+
+    def snapshot_stats(self) -> dict[str, Any]:
+        with self.knob_lock:
+            return {
+                "total": self.total,
+                "endpoints": dict(sorted(self.stats.items())),
+                "statuses": dict(self.statuses),
+            }
+
+    def reset_stats(self) -> None:
+        with self.knob_lock:
+            self.total = 0
+            self.stats.clear()
+            self.statuses.clear()
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.knob_lock:
+            for fault in self.faults:
+                if fault.count > 0 and fnmatch.fnmatchcase(path, fault.path):
+                    fault.count -= 1
+                    return fault
+            return None
+
+    def over_rate_limit(self) -> bool:
+        with self.knob_lock:
+            if self.rate_limit is None:
+                return False
+            now = time.monotonic()
+            while self.recent and self.recent[0] <= now - self.rate_window_s:
+                self.recent.popleft()
+            if len(self.recent) >= self.rate_limit:
+                return True
+            self.recent.append(now)
+            return False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], state: _State) -> None:
+        super().__init__(address, _Handler)
+        self.state = state
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the simulator's stats say what happened."""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-AREQUESTID", f"{int(time.time() * 1000) % 100000}x1")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        self._send(status, body, "application/json;charset=UTF-8", headers)
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "Unexpected character in the request body: it is not valid JSON.") from None
+
+    def _authorised(self, state: _State) -> bool:
+        header = self.headers.get("Authorization") or ""
+        if state.deployment == "cloud":
+            expected = base64.b64encode(f"{state.email}:{state.token}".encode()).decode()
+            return header == f"Basic {expected}"
+        return header == f"Bearer {state.token}"
+
+    def _dispatch(self, method: str) -> None:
+        state = self.server.state
+        split = urlsplit(self.path)
+        path = split.path.rstrip("/") or "/"
+        query: dict[str, Any] = parse_qs(split.query, keep_blank_values=True)
+        try:
+            body = self._read_body() if method in ("POST", "PUT") else {}
+        except ApiError as exc:
+            self._json(exc.status, exc.body)
+            return
+        if path.startswith("/_simulator"):
+            self._control(method, path, body)
+            return
+        found = find_route(method, path, state.deployment)
+        name = found[0].name(method, found[1]) if found else f"{method} (unknown path)"
+        status = self._answer(state, method, path, query, body, found)
+        state.count(name, status)
+
+    def _answer(
+        self, state: _State, method: str, path: str, query: dict[str, Any], body: Any, found: Any
+    ) -> int:
+        if state.latency_ms:
+            time.sleep(state.latency_ms / 1000)
+        if state.over_rate_limit():
+            return self._rate_limited(state, state.rate_retry_after)
+        fault = state.take_fault(path)
+        if fault is not None:
+            done = self._fault(fault)
+            if done:
+                return int(fault.kind) if fault.kind.isdigit() else 200
+        has_auth = bool(self.headers.get("Authorization"))
+        anonymous_ok = path.endswith("/serverInfo") and not has_auth
+        if not anonymous_ok and not self._authorised(state):
+            self._json(
+                401,
+                {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."],
+                 "errors": {}},
+                {"WWW-Authenticate": 'Basic realm="protected-area"' if state.deployment == "cloud" else "Bearer"},
+            )  # fmt: skip
+            return 401
+        if found is None:
+            self._json(404, {"errorMessages": [f"null for uri: {self.path}"], "errors": {}})
+            return 404
+        route, groups = found
+        params: dict[str, Any] = dict(query)
+        if isinstance(body, dict):
+            params.update(body)
+        try:
+            with state.lock:
+                assert state.api is not None
+                data = route.handler(state.api, groups, params)
+        except ApiError as exc:
+            self._json(exc.status, exc.body)
+            return exc.status
+        if fault is not None and fault.kind in ("truncated", "cut_json"):
+            self._broken(fault, data)
+        else:
+            self._json(200, data)
+        return 200
+
+    def _rate_limited(self, state: _State, retry_after: str) -> int:
+        reset = (datetime.now(UTC) + timedelta(seconds=max(1.0, float(retry_after)))).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        headers = {
+            "Retry-After": retry_after,
+            "X-RateLimit-Limit": str(state.rate_limit or 0),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": reset,
+            "RateLimit-Reason": "jira-burst-based",
+        }
+        self._send(429, RATE_LIMIT_PAGE.encode(), "text/html;charset=UTF-8", headers)
+        return 429
+
+    def _fault(self, fault: Fault) -> bool:
+        """Apply a fault; True when it already answered."""
+        if fault.kind == "slow":
+            time.sleep(fault.delay_s)
+            return False
+        if fault.kind == "500":
+            self._json(500, {"errorMessages": ["Internal server error"], "errors": {}})
+            return True
+        if fault.kind == "503":
+            self._send(
+                503, b"<html><body><h1>Service Unavailable</h1></body></html>", "text/html;charset=UTF-8",
+                {"Retry-After": fault.retry_after},
+            )  # fmt: skip
+            return True
+        if fault.kind == "429":
+            self._rate_limited(self.server.state, fault.retry_after)
+            return True
+        return False  # truncated / cut_json: answer normally, but broken
+
+    def _broken(self, fault: Fault, data: Any) -> None:
+        body = json.dumps(data, ensure_ascii=False).encode()
+        half = body[: max(1, len(body) // 2)]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        declared = len(body) if fault.kind == "truncated" else len(half)
+        self.send_header("Content-Length", str(declared))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(half)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _control(self, method: str, path: str, body: Any) -> None:
+        state = self.server.state
+        if path == "/_simulator/stats" and method == "GET":
+            self._json(200, state.snapshot_stats())
+        elif path == "/_simulator/reset" and method == "POST":
+            state.reset_stats()
+            self._json(200, {"reset": True})
+        elif path == "/_simulator/config" and method == "POST":
+            try:
+                state.configure(**(body if isinstance(body, dict) else {}))
+            except (TypeError, ValueError) as exc:
+                self._json(400, {"errorMessages": [str(exc)], "errors": {}})
+                return
+            self._json(200, {"configured": sorted(body)})
+        else:
+            self._json(404, {"errorMessages": [f"no simulator control at {method} {path}"], "errors": {}})
+
+
+class SimulatorHandle:
+    """A running simulator. Use as a context manager, or call :meth:`stop`."""
+
+    def __init__(self, state: _State, server: _Server, thread: threading.Thread) -> None:
+        self._state = state
+        self._server = server
+        self._thread = thread
+        host, port = server.server_address[:2]
+        self.url = f"http://{host!s}:{port}"
+        self.port = int(port)
+        self.deployment = state.deployment
+        self.email = state.email
+        self.token = state.token
+
+    @property
+    def site(self) -> Site:
+        """The generated data (read it under no lock only while no test mutates it)."""
+        return self._state.site
+
+    def stats(self) -> dict[str, Any]:
+        return self._state.snapshot_stats()
+
+    def reset_stats(self) -> None:
+        self._state.reset_stats()
+
+    def configure(self, **knobs: Any) -> None:
+        self._state.configure(**knobs)
+
+    def inject_fault(
+        self, path: str, kind: str, *, count: int = 1, delay_s: float = 2.0, retry_after: str = "1"
+    ) -> None:
+        """Make the next ``count`` requests whose path matches the glob ``path`` fail in the given way."""
+        with self._state.knob_lock:
+            self._state.faults.append(Fault(path, kind, count, delay_s, retry_after))
+
+    def touch_issue(
+        self,
+        key: str,
+        *,
+        status: str | None = None,
+        sprint: int | None = None,
+        summary: str | None = None,
+        flagged: bool | None = None,
+        pi: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Change an issue as a user would: new ``updated`` time and a changelog history with the items.
+
+        ``status`` is a status name or id of the issue's workflow; ``sprint`` a sprint id the issue moves to
+        (kept after its current sprints, as Jira does); ``pi`` a fixVersion name replacing the current ones.
+        """
+        state = self._state
+        with state.lock:
+            site = state.site
+            issue = site.by_key[key]
+            when = at or max(datetime.now(UTC), issue.updated + timedelta(seconds=1))
+            items: list[Item] = []
+            if status is not None:
+                new = next(s for s in site.statuses.values() if status in (s.id, s.name))
+                old = site.statuses[issue.status]
+                items.append(("status", old.id, old.name, new.id, new.name))
+                if new.category == "done" and issue.resolved is None:
+                    items.append(("resolution", None, None, "10000", "Done"))
+                    issue.resolved = when
+                elif new.category != "done":
+                    issue.resolved = None
+                issue.status = new.id
+            if sprint is not None:
+                if sprint not in site.sprints:
+                    raise KeyError(f"no sprint {sprint}")
+                before = issue.sprints
+                after = [s for s in before if site.sprints[s].state == "closed"] + [sprint]
+                items.append(("sprint", *_sprint_text(site, before), *_sprint_text(site, after)))
+                issue.sprints = after
+            if summary is not None:
+                items.append(("summary", None, issue.summary, None, summary))
+                issue.summary = summary
+            if flagged is not None and flagged != issue.flagged:
+                flag = ("[10019]", "Impediment")
+                items.append(("flagged", None, None, *flag) if flagged else ("flagged", *flag, None, None))
+                issue.flagged = flagged
+            if pi is not None:
+                for old_pi in issue.pis:
+                    items.append(("fixversion", _version_id(site, issue.project, old_pi), old_pi, None, None))
+                items.append(("fixversion", None, None, _version_id(site, issue.project, pi), pi))
+                issue.pis = [pi]
+            if not items:
+                raise ValueError("touch_issue needs at least one change")
+            issue.histories.append(History(site.next_history_id, when, len(site.users) - 1, tuple(items)))
+            site.next_history_id += 1
+            issue.updated = when
+            site.version += 1
+
+    def remove_from_scope(self, key: str) -> None:
+        """Delete the issue: it leaves every search, GET answers 404, and links to it disappear."""
+        state = self._state
+        with state.lock:
+            site = state.site
+            issue = site.by_key.pop(key)
+            site.issues.remove(issue)
+            for link in site.links_by_issue.pop(key, []):
+                other = link.target if link.source == key else link.source
+                site.links_by_issue[other] = [x for x in site.links_by_issue.get(other, []) if x is not link]
+                site.links.remove(link)
+            site.version += 1
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SimulatorHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _sprint_text(site: Site, ids: list[int]) -> tuple[str | None, str | None]:
+    if not ids:
+        return None, None
+    return ", ".join(str(i) for i in ids), ", ".join(site.sprints[i].name for i in ids)
+
+
+def _version_id(site: Site, project: str, name: str) -> str:
+    return next(v.id for v in site.versions if v.project == project and v.name == name)
+
+
+def start_simulator(
+    *,
+    deployment: str = "cloud",
+    issues: int = 600,
+    seed: int = 7,
+    latency_ms: int = 0,
+    port: int = 0,
+    today: date | None = None,
+    teams: int = 8,
+    site: Site | None = None,
+) -> SimulatorHandle:
+    """Generate a train and serve it on 127.0.0.1 from a background thread."""
+    if deployment not in ("cloud", "datacenter"):
+        raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
+    data = site or generate_site(issues=issues, seed=seed, today=today, teams=teams)
+    token = CLOUD_TOKEN if deployment == "cloud" else DC_TOKEN
+    state = _State(data, deployment, CLOUD_EMAIL, token)
+    state.configure(latency_ms=latency_ms)
+    server = _Server(("127.0.0.1", port), state)
+    host, bound = server.server_address[:2]
+    state.api = Api(data, deployment, f"http://{host!s}:{bound}")
+    thread = threading.Thread(target=server.serve_forever, name=f"jira-simulator-{bound}", daemon=True)
+    thread.start()
+    return SimulatorHandle(state, server, thread)
+
+
+def serve_forever(
+    *,
+    port: int,
+    deployment: str,
+    issues: int,
+    seed: int,
+    latency_ms: int,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """``syncreport simulator``: run until Ctrl-C, telling the user how to point a config at it."""
+    from syncreport.simulator.democonfig import demo_config, toml_snippet
+
+    if deployment not in ("cloud", "datacenter"):
+        raise ValueError(f"--deployment must be cloud or datacenter, not {deployment!r}")
+    handle = start_simulator(
+        deployment=deployment, issues=issues, seed=seed, latency_ms=latency_ms, port=port
+    )
+    try:
+        echo(f"Jira simulator ({deployment}, {issues} issues, seed {seed}) listening on {handle.url}")
+        if deployment == "cloud":
+            echo(f"  accepts Basic auth: e-mail {handle.email}  API token {handle.token}")
+        else:
+            echo(f"  accepts Bearer personal access token {handle.token}")
+        echo("  stats: GET /_simulator/stats   knobs: POST /_simulator/config")
+        echo("Config to try (export SYNCREPORT_SIM_TOKEN with the token above):")
+        echo(toml_snippet(demo_config(handle, token_env="SYNCREPORT_SIM_TOKEN")))
+        echo("Ctrl-C stops it.")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        echo("simulator stopped")
+    finally:
+        handle.stop()
