@@ -77,11 +77,8 @@ class SiteFields:
 class _Silent:
     """The non-interactive "prompter": never asks; a question without a default is an error."""
 
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-
     def say(self, message: str) -> None:
-        self.notes.append(message)
+        pass
 
     def ask(self, question: str, default: str | None = None) -> str:
         if default is None:
@@ -346,10 +343,20 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         boards = [board for key in keys for board in _boards(client, key)]
         board_ids = _choose_boards(options, prompt, list({int(b["id"]): b for b in boards}.values()))
         found = find_fields(client.get("/rest/api/2/field"), deployment)
-        link_types = _choose_link_types(options, prompt, _link_types(client))
+        site_link_types = _link_types(client)
+        link_types = _choose_link_types(options, prompt, site_link_types)
         pi_order = _pi_versions(client, keys)
-    for note in found.notes:
-        prompt.say(f"Note: {note}")
+    notes = list(found.notes)
+    unused = sorted({str(t["name"]) for t in site_link_types} - {t["name"] for t in link_types})
+    if unused:
+        notes.append(
+            f"link types not used as dependencies: {', '.join(unused)}; add a [[train.dependency_link_types]] "
+            "entry for any that is one (provider = the side that delivers)"
+        )
+    if not pi_order:
+        notes.append(
+            "no versions named like a PI found; set train.pi_order (oldest first) if the order matters"
+        )
     train: dict[str, Any] = {
         "name": _train_name(options, prompt, projects, keys),
         "jql": options.jql or prompt.ask("JQL of the train's issues", f"project in ({', '.join(keys)})"),
@@ -360,7 +367,7 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         train.update(team_source="field", team_field=found.team)
     else:
         train["team_source"] = "project" if len(keys) > 1 else "component"
-        prompt.say(f"Note: no Team field; teams are taken from the issue's {train['team_source']}.")
+        notes.append(f"no Team field: teams are taken from the issue's {train['team_source']}")
     train.update(
         sprint_field=found.sprint or "Sprint",
         story_points_field=found.story_points,
@@ -373,7 +380,9 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         jira["email"] = email
     data = {"jira": jira, "train": train}
     config_from_dict(data, source=path)  # what we write must load
-    text = render_toml(data, found.notes)
+    for note in notes:
+        prompt.say(f"Note: {note}")
+    text = render_toml(data, notes)
     if tomllib.loads(text) != data:
         raise AssertionError("the written TOML does not read back as the config it was made from")
     atomic_write(path, text.encode("utf-8"))
