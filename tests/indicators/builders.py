@@ -124,3 +124,10 @@ def train(
 
 def due(d: int) -> date:
     return (DAY0 + timedelta(days=d)).date()
+
+
+def sprints_for(*teams: str, iterations: int = 3, now_day: float = 21) -> list[Sprint]:
+    """Sprints ``<board><n>`` for each team and iteration: team A's board 1 -> ids 11, 12, 13; B -> 21, 22, 23."""
+    return [
+        sprint(BOARDS[t] * 10 + n, t, n, now_day=now_day) for t in teams for n in range(1, iterations + 1)
+    ]

@@ -5,6 +5,7 @@
 """
 
 from syncreport.indicators.compute import compute_indicators
+from syncreport.indicators.export import report_schema, to_json_document
 from syncreport.indicators.results import IndicatorResults
 
-__all__ = ["IndicatorResults", "compute_indicators"]
+__all__ = ["IndicatorResults", "compute_indicators", "report_schema", "to_json_document"]

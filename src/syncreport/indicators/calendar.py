@@ -138,8 +138,8 @@ def _place_sprints(
         last_dated = out[ordinal.notna()].assign(o=ordinal).groupby("board_id")["o"].max()
         future = out[undated_future].sort_values("id")
         rank = future.groupby("board_id").cumcount() + 1
-        base = future["board_id"].map(last_dated)
-        ordinal.loc[future.index] = base + rank
+        base = future["board_id"].map(last_dated).astype("float64")
+        ordinal.loc[future.index] = (base + rank).to_numpy(dtype="float64", na_value=np.nan)
         out.loc[future.index[base.notna().to_numpy()], "inferred_iteration"] = True
     out["ordinal"] = ordinal
     in_range = ordinal.between(1, n) if n else pd.Series(False, index=out.index)

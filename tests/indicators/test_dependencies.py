@@ -1,0 +1,163 @@
+"""Dependency status, precedence, same-team links, invisible ends, cross-PI, cycles and provider slip.
+
+Sprint ids: team A 11/12/13, team B 21/22/23 in iterations 1/2/3 (builders.sprints_for); the snapshot is
+taken on day 21, in iteration 2. Every expected status below is read off INDICATORS.md's list by hand.
+"""
+
+from __future__ import annotations
+
+from syncreport.indicators import compute_indicators
+from syncreport.indicators.results import DependencyRow, IndicatorResults
+
+from .builders import blocks, change, issue, sprints_for, train
+
+SPRINTS = sprints_for("A", "B", "C")
+
+
+def only_dependency(results: IndicatorResults) -> DependencyRow:
+    assert len(results.dependencies) == 1, results.dependencies
+    return results.dependencies[0]
+
+
+def status_of(*issues, links=None, changes=(), **kw) -> str:  # type: ignore[no-untyped-def]
+    snapshot = train(list(issues), SPRINTS, links or [blocks("B-1", "A-1")], list(changes), **kw)
+    return only_dependency(compute_indicators(snapshot)).status
+
+
+def test_provider_in_later_iteration_is_late() -> None:
+    # consumer A-1 needs it in I1 (sprint 11), provider B-1 delivers in I3 (sprint 23): 3 > 1 -> late
+    assert status_of(issue("A-1", "A", (11,)), issue("B-1", "B", (23,))) == "late"
+
+
+def test_provider_in_earlier_iteration_is_on_track() -> None:
+    # provider in I1, consumer in I3 -> delivered before it is needed
+    assert status_of(issue("A-1", "A", (13,)), issue("B-1", "B", (21,))) == "on_track"
+
+
+def test_provider_and_consumer_in_same_iteration_is_at_risk() -> None:
+    assert status_of(issue("A-1", "A", (12,)), issue("B-1", "B", (22,))) == "at_risk"
+
+
+def test_flagged_provider_before_consumer_is_at_risk() -> None:
+    # on track by iterations (I1 < I3), but a flagged provider is at risk (rule 6 comes before rule 7)
+    assert status_of(issue("A-1", "A", (13,)), issue("B-1", "B", (21,), flagged=True)) == "at_risk"
+
+
+def test_done_provider_is_done_even_when_its_sprint_is_later() -> None:
+    # rule 1 wins over rule 4
+    assert status_of(issue("A-1", "A", (11,)), issue("B-1", "B", (23,), status="done")) == "done"
+
+
+def test_unscheduled_provider_is_unscheduled() -> None:
+    assert status_of(issue("A-1", "A", (11,)), issue("B-1", "B", ())) == "unscheduled"
+
+
+def test_provider_outside_train_is_external_before_unscheduled() -> None:
+    # rule 2 (external) comes before rule 3 (unscheduled)
+    assert status_of(issue("A-1", "A", (11,)), issue("B-1", "B", (), in_train=False)) == "external"
+
+
+def test_scheduled_provider_for_unscheduled_consumer_is_consumer_unscheduled() -> None:
+    assert status_of(issue("A-1", "A", ()), issue("B-1", "B", (22,))) == "consumer_unscheduled"
+
+
+def test_provider_in_later_pi_is_late_even_if_consumer_unscheduled() -> None:
+    # rule 4 by PI (PI-3 after PI-2) comes before rule 5 (consumer unscheduled)
+    consumer = issue("A-1", "A", (), pi="PI-2")
+    provider = issue("B-1", "B", (21,), pi="PI-3")
+    snapshot = train([consumer, provider], SPRINTS, [blocks("B-1", "A-1")])
+    dep = only_dependency(compute_indicators(snapshot))
+    assert (dep.status, dep.cross_pi) == ("late", True)
+    assert "PI-3" in dep.reason
+
+
+def test_provider_not_visible_is_external_and_reported() -> None:
+    # X-9 is not in the snapshot: the Jira user cannot see it
+    snapshot = train([issue("A-1", "A", (11,))], SPRINTS, [blocks("X-9", "A-1")])
+    results = compute_indicators(snapshot)
+    dep = only_dependency(results)
+    assert (dep.status, dep.provider.visible, dep.provider.team) == ("external", False, "(not visible)")
+    finding = next(f for f in results.data_quality if f.kind == "link_not_visible")
+    assert finding.keys == ("X-9",)
+
+
+def test_same_team_link_is_listed_apart_and_not_scored() -> None:
+    snapshot = train([issue("A-1", "A", (11,)), issue("A-2", "A", (13,))], SPRINTS, [blocks("A-2", "A-1")])
+    results = compute_indicators(snapshot)
+    assert results.dependencies == ()
+    assert [(d.consumer.key, d.provider.key) for d in results.same_team_links] == [("A-1", "A-2")]
+    assert results.train_health.figures.late_dependencies == 0
+
+
+def test_issue_that_moved_between_teams_counts_for_its_current_team() -> None:
+    # B-1 was team A's, moved to B (team change in the changelog): the link A-1 <- B-1 is now cross-team
+    provider = issue("B-1", "B", (23,))
+    changes = [change("B-1", 3, "team", from_string="A", to_string="B")]
+    snapshot = train([issue("A-1", "A", (11,)), provider], SPRINTS, [blocks("B-1", "A-1")], changes)
+    results = compute_indicators(snapshot)
+    dep = only_dependency(results)
+    assert (dep.provider.team, dep.status) == ("B", "late")
+    assert next(i for i in results.issues if i.key == "B-1").team_changed
+
+
+def test_link_removed_later_is_not_a_dependency() -> None:
+    # the changelog shows the link added on day 1 and removed on day 5; the snapshot has no such link
+    changes = [
+        change("A-1", 1, "link", to_string="B-1"),
+        change("A-1", 5, "link", from_string="B-1"),
+    ]
+    snapshot = train([issue("A-1", "A", (11,)), issue("B-1", "B", (23,))], SPRINTS, [], changes)
+    assert compute_indicators(snapshot).dependencies == ()
+
+
+def test_dependencies_are_sorted_most_severe_first() -> None:
+    issues = [
+        issue("A-1", "A", (13,)),
+        issue("A-2", "A", (11,)),
+        issue("B-1", "B", (21,)),  # on track for A-1
+        issue("B-2", "B", (23,)),  # late for A-2
+        issue("B-3", "B", ()),  # unscheduled for A-1
+    ]
+    links = [blocks("B-1", "A-1"), blocks("B-2", "A-2"), blocks("B-3", "A-1")]
+    results = compute_indicators(train(issues, SPRINTS, links))
+    assert [d.status for d in results.dependencies] == ["late", "unscheduled", "on_track"]
+    counts = {c.status: c.count for c in results.status_counts}
+    assert counts == {
+        "late": 1,
+        "unscheduled": 1,
+        "at_risk": 0,
+        "external": 0,
+        "consumer_unscheduled": 0,
+        "on_track": 1,
+        "done": 0,
+    }
+
+
+def test_cycle_names_every_issue_in_order() -> None:
+    # A-1 needs B-1 needs C-1 needs A-1
+    issues = [issue("A-1", "A", (11,)), issue("B-1", "B", (22,)), issue("C-1", "C", (33,))]
+    links = [blocks("B-1", "A-1"), blocks("C-1", "B-1"), blocks("A-1", "C-1")]
+    results = compute_indicators(train(issues, SPRINTS, links))
+    assert [c.keys for c in results.cycles] == [("A-1", "B-1", "C-1")]
+    assert results.cycles[0].teams == ("A", "B", "C")
+    assert all(d.in_cycle for d in results.dependencies)
+    assert results.train_health.health == "red"
+    assert results.attention[0].kind == "cycle"
+
+
+def test_provider_sprint_moved_later_after_link_created_is_a_dependency_slip() -> None:
+    # link created day 2 while B-1 was in sprint 21 (I1); on day 10 B-1 moved to sprint 23 (I3)
+    provider = issue("B-1", "B", (23,))
+    changes = [change("B-1", 10, "sprint", "21", "23")]
+    links = [blocks("B-1", "A-1", created=2)]
+    snapshot = train([issue("A-1", "A", (13,)), provider], SPRINTS, links, changes)
+    dep = only_dependency(compute_indicators(snapshot))
+    assert (dep.provider_slipped, dep.provider_slip_from) == (True, "B Sprint 1")
+
+
+def test_provider_moved_before_link_created_is_no_dependency_slip() -> None:
+    # the move (day 10) happened before the link existed (day 12)
+    changes = [change("B-1", 10, "sprint", "21", "23")]
+    links = [blocks("B-1", "A-1", created=12)]
+    snapshot = train([issue("A-1", "A", (13,)), issue("B-1", "B", (23,))], SPRINTS, links, changes)
+    assert only_dependency(compute_indicators(snapshot)).provider_slipped is False
