@@ -247,8 +247,10 @@ class JiraClient:
                 f"TLS verification failed for {self._host()}: if your company uses its own certificate "
                 "authority, set [jira].ca_bundle to its PEM file (verify_tls = false only for a test site)"
             ) from None
-        except (requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError):
+        except requests.exceptions.Timeout:
             raise _Transient(f"no answer within {self.settings.timeout_seconds:g} s") from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise _Transient("the answer was cut short") from None
         except requests.exceptions.ConnectionError as exc:
             if _is_unreachable(exc):
                 raise JiraError(
@@ -277,6 +279,8 @@ class JiraClient:
             return response.json()
         except ValueError:
             kind = response.headers.get("Content-Type", "unknown content").split(";")[0]
+            if kind.endswith("json"):
+                raise _Transient("a JSON answer cut short") from None
             raise JiraError(
                 f"{self._host()} answered {method} {path} with {kind}, not JSON (a login page, proxy or "
                 f"another web site?): check that [jira].url in {self._config_name} is the Jira site's base URL"
@@ -329,11 +333,14 @@ class JiraClient:
     # --- retry policy ------------------------------------------------------------------------------------
 
     def _wait(self, state: RetryCallState) -> float:
+        """Retry-After is a floor, never shortened; from the second retry on, a storm of "Retry-After: 0"
+        answers also backs off (a sliding-window limiter keeps refusing clients that come straight back)."""
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return exc.retry_after
         ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (state.attempt_number - 1))
-        return random.uniform(0, ceiling)
+        backoff = random.uniform(0, ceiling)
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return exc.retry_after if state.attempt_number == 1 else max(exc.retry_after, backoff)
+        return backoff
 
     def _stop(self, state: RetryCallState) -> bool:
         spent = max(state.idle_for, state.seconds_since_start or 0.0)

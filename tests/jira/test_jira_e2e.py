@@ -1,0 +1,253 @@
+"""End to end: the real client (jira library + requests) against the simulator on 127.0.0.1, both dialects.
+
+The expected answers come from the simulator's own data (``handle.site``): what Jira holds is what the
+snapshot must say, whichever way it was fetched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from syncreport.cli import app
+from syncreport.config import Config, config_from_dict
+from syncreport.errors import JiraError
+from syncreport.jira import pull, run_checks
+from syncreport.simulator import demo_config, start_simulator
+from syncreport.snapshot import Snapshot, load_snapshot
+
+pytestmark = pytest.mark.e2e
+ISSUES = 300
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with start_simulator(deployment=request.param, issues=ISSUES, seed=7) as handle:
+        yield handle
+
+
+def make_config(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> Config:
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    for section, values in overrides.items():
+        data[section] = {**data.get(section, {}), **values}
+    return config_from_dict(data, tmp_path / "syncreport.toml")
+
+
+def same(a: Snapshot, b: Snapshot) -> bool:
+    return dataclasses.replace(a, taken_at=b.taken_at) == b
+
+
+def train_keys(sim: Any) -> set[str]:
+    site = sim.site
+    return {i.key for i in site.issues if site.project(i.project).in_train}
+
+
+def test_the_pull_is_complete(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = pull(make_config(sim, tmp_path, monkeypatch))
+    snap, site = result.snapshot, sim.site
+    in_train = {i.key for i in snap.issues if i.in_train}
+    assert in_train == train_keys(sim)
+    # Complete changelogs: every history of every train issue, including those past the inline caps
+    # (Cloud keeps 40 inline, Data Center 100); the generator makes some issues longer than that.
+    assert max(len(site.by_key[k].histories) for k in in_train) > 100
+    assert result.stats.histories == sum(len(site.by_key[k].histories) for k in in_train)
+    # Far ends: every dependency link's other end is in the snapshot, outside the train.
+    keys = {i.key for i in snap.issues}
+    assert snap.links and all(lnk.provider_key in keys and lnk.consumer_key in keys for lnk in snap.links)
+    assert any(not i.in_train for i in snap.issues)
+    # Sprints of every board: each issue's sprints are known, with dates.
+    sprints = snap.sprints_by_id()
+    assert all(s in sprints for i in snap.issues for s in i.sprint_ids)
+    assert {s.state for s in snap.sprints} == {"closed", "active", "future"}
+    assert snap.current_pi == "PI 26.4" or snap.current_pi in snap.pis
+
+
+def test_both_dialects_give_the_same_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    snaps = []
+    for deployment in ("cloud", "datacenter"):
+        with start_simulator(deployment=deployment, issues=ISSUES, seed=7) as handle:
+            config = make_config(handle, tmp_path / deployment, monkeypatch)
+            snaps.append(pull(config).snapshot)
+    cloud, dc = snaps
+    assert (
+        dataclasses.replace(dc, site_url=cloud.site_url, deployment="cloud", taken_at=cloud.taken_at) == cloud
+    )
+
+
+def test_a_warm_rerun_with_nothing_changed_asks_three_requests_at_most(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(sim, tmp_path, monkeypatch)
+    cold = pull(config).snapshot
+    sim.reset_stats()
+    warm = pull(config)
+    assert sim.stats()["total"] <= 3, sim.stats()
+    assert warm.stats.fetched == 0 and same(warm.snapshot, cold)
+
+
+def test_a_rerun_fetches_only_what_changed_and_notices_what_left(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(sim, tmp_path, monkeypatch)
+    before = pull(config).snapshot
+    moved, gone = sorted(train_keys(sim))[:2]
+    sim.touch_issue(moved, flagged=not before.issues_by_key()[moved].flagged)
+    sim.remove_from_scope(gone)
+    after = pull(config)
+    assert after.stats.fetched == 1 and after.stats.left_scope == [gone]
+    keys = after.snapshot.issues_by_key()
+    assert gone not in keys and keys[moved].flagged != before.issues_by_key()[moved].flagged
+    flag_events = [c for c in after.snapshot.changes if c.issue_key == moved and c.field == "flagged"]
+    assert (
+        len(flag_events)
+        == len([c for c in before.changes if c.issue_key == moved and c.field == "flagged"]) + 1
+    )
+
+
+def test_a_run_interrupted_mid_fetch_then_a_good_run_is_complete(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = pull(make_config(sim, tmp_path / "reference", monkeypatch)).snapshot
+    config = make_config(sim, tmp_path, monkeypatch)
+    seen = {"fetches": 0}
+
+    def interrupt(method: str, path: str) -> None:
+        # Cloud: issue and changelog bulk fetches; Data Center: completing the long changelogs.
+        if "bulkfetch" in path or path.startswith("/rest/api/2/issue/"):
+            seen["fetches"] += 1
+            if seen["fetches"] == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pull(config, before_request=interrupt)
+    resumed = pull(config)
+    assert 0 < resumed.stats.fetched <= resumed.stats.in_scope
+    assert same(resumed.snapshot, reference)
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+KILLED_PULL = """
+import sys
+from syncreport.config import load_config
+from syncreport.jira import pull
+pull(load_config(sys.argv[1]))
+"""
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_sigkill_leaves_an_intact_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with start_simulator(deployment="cloud", issues=ISSUES, seed=7, latency_ms=40) as handle:
+        config = make_config(handle, tmp_path, monkeypatch, jira={"concurrency": 2})
+        toml = tmp_path / "syncreport.toml"
+        toml.write_text(_toml(demo_config(handle), tmp_path / "cache.sqlite3"))
+        child = subprocess.Popen([sys.executable, "-c", KILLED_PULL, str(toml)], env=os.environ.copy())
+        deadline = time.monotonic() + 60
+        while handle.stats()["endpoints"].get("POST /rest/api/3/issue/bulkfetch", 0) < 2:
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.01)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        handle.configure(latency_ms=0)
+        resumed = pull(config)
+        reference = pull(make_config(handle, tmp_path / "reference", monkeypatch)).snapshot
+    assert same(resumed.snapshot, reference)
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _toml(data: dict[str, Any], cache: Path) -> str:
+    import json
+
+    lines = []
+    for section in ("jira", "train", "iterations"):
+        values = data.get(section) or {}
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if key != "dependency_link_types":
+                lines.append(f"{key} = {json.dumps(value)}")
+        for link in values.get("dependency_link_types", []) if section == "train" else []:
+            lines.append("[[train.dependency_link_types]]")
+            lines += [f"{k} = {json.dumps(v)}" for k, v in link.items()]
+    lines += ["[cache]", f"path = {json.dumps(str(cache))}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_rate_limits_and_faults_are_ridden_out(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = pull(make_config(sim, tmp_path / "reference", monkeypatch)).snapshot
+    sim.configure(rate_limit=8, rate_retry_after="0")  # a 429 storm with Retry-After: 0 and HTML bodies
+    for kind in ("503", "500", "truncated", "cut_json"):
+        sim.inject_fault("/rest/*", kind, count=1, retry_after="0")
+    sim.reset_stats()
+    result = pull(make_config(sim, tmp_path, monkeypatch))
+    assert sim.stats()["statuses"].get("429", 0) > 0
+    assert same(result.snapshot, reference)
+
+
+def test_jira_errors_are_one_line(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config(sim, tmp_path, monkeypatch, train={"jql": "project in (ORB"})
+    with pytest.raises(JiraError) as bad_jql:
+        pull(config)
+    assert "[train].jql" in bad_jql.value.message
+    monkeypatch.setenv(config.jira.token_env, "wrong-token")
+    with pytest.raises(JiraError) as bad_token:
+        pull(make_config(sim, tmp_path, monkeypatch, jira={}) if False else config)
+    assert "401" in bad_token.value.message and config.jira.token_env in bad_token.value.message
+    assert sim.token not in bad_token.value.message
+
+
+def test_check_passes_on_a_good_config_and_fails_with_the_fix(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(sim, tmp_path, monkeypatch)
+    results = run_checks(config)
+    assert [r.name for r in results] == [
+        "config",
+        "token",
+        "connectivity",
+        "authentication",
+        "fields",
+        "jql",
+        "boards",
+    ]
+    assert all(r.ok for r in results), results
+    assert f"{len(train_keys(sim))} issues" in results[5].detail
+    monkeypatch.setenv(config.jira.token_env, "wrong-token")
+    failed = {r.name: r for r in run_checks(config)}
+    assert not failed["authentication"].ok and failed["authentication"].fix
+    assert not failed["jql"].ok and failed["jql"].detail.startswith("not checked")
+
+
+def test_cli_fetch_writes_a_snapshot_and_check_exits_1_on_failure(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    toml = tmp_path / "syncreport.toml"
+    toml.write_text(_toml(data, tmp_path / "cache.sqlite3"))
+    runner = CliRunner()
+    out = tmp_path / "train.snapshot.gz"
+    result = runner.invoke(app, ["fetch", "--config", str(toml), "--snapshot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {i.key for i in load_snapshot(out).issues if i.in_train} == train_keys(sim)
+    assert runner.invoke(app, ["check", "--config", str(toml)]).exit_code == 0
+    monkeypatch.setenv(data["jira"]["token_env"], "wrong-token")
+    failed = runner.invoke(app, ["check", "--config", str(toml)])
+    assert failed.exit_code == 1 and "FAIL authentication" in failed.output and sim.token not in failed.output
