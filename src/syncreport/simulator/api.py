@@ -257,7 +257,9 @@ class Api:
         wanted = self.wanted(params.get("fields"), "id")
         expand = _as_list(params.get("expand"))
         changelog = "changelog" in expand
-        only_ids = wanted is not None and wanted <= {"id", "key", "updated"} and not changelog  # ids + updated: still a light page
+        only_ids = (
+            wanted is not None and wanted <= {"id", "key", "updated"} and not changelog
+        )  # ids + updated: still a light page
         size = self.integer(params, "maxResults", 50)
         size = max(1, min(size, CLOUD_ID_PAGE if only_ids else CLOUD_PAGE))
         digest = hashlib.sha1(jql.encode()).hexdigest()[:16]

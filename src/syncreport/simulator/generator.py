@@ -263,14 +263,19 @@ class _Builder:
     # --- helpers ---------------------------------------------------------------------------------------
 
     def _between(self, a: datetime, b: datetime) -> datetime:
-        b = min(b, self.now - timedelta(minutes=1))
+        """A random moment in [a, b], never later than a minute before the generator's "now"."""
+        limit = self.now - timedelta(minutes=1)
+        a, b = min(a, limit), min(b, limit)
         if b <= a:
             return a
         return a + timedelta(seconds=self.rng.randint(0, int((b - a).total_seconds())))
 
-    def _event(self, issue: Issue, at: datetime, *items: Item, author: int | None = None) -> None:
+    def _event(self, issue: Issue, at: datetime, *items: Item, author: int | None = None) -> datetime:
+        """Record a change (clamped to before "now"); returns the moment it was recorded at."""
+        at = min(at, self.now - timedelta(minutes=1))
         who = self.rng.randrange(len(USERS)) if author is None else author
         self.events.setdefault(issue.id, []).append((at, who, items))
+        return at
 
     def _summary(self) -> str:
         rng = self.rng
@@ -398,7 +403,7 @@ class _Builder:
         rng = self.rng
         new, progress, review, done, blocked = (self._status(spec.team, i) for i in range(5))
         names = self.site.statuses
-        start = max(created, sprints[0].start) if sprints else created
+        start = max(created, min(sprints[0].start, self.now - timedelta(days=3))) if sprints else created
         t_progress = self._between(start + timedelta(hours=2), start + timedelta(days=4))
         self._event(issue, t_progress, ("status", new, names[new].name, progress, names[progress].name))
         issue.status = progress
@@ -415,14 +420,13 @@ class _Builder:
                 )
                 current = review
             t_done = max(t_done, t_progress + timedelta(minutes=40))
-            self._event(
+            issue.resolved = self._event(
                 issue,
                 t_done,
                 ("status", current, names[current].name, done, names[done].name),
                 ("resolution", None, None, "10000", "Done"),
             )
             issue.status = done
-            issue.resolved = t_done
         elif spec.flagged and rng.random() < 0.5:
             t_blocked = self._between(t_progress + timedelta(hours=1), self.now)
             self._event(
@@ -708,6 +712,10 @@ def _plant_scenarios(b: _Builder, features: dict[tuple[int, int], list[Issue]]) 
             n += 1
             provider = _scenario_issue(b, provider_spec, a, features)
             consumer = _scenario_issue(b, consumer_spec, c, features)
+            if (
+                len(provider.sprints) > 1
+            ):  # the link must predate the provider's carry-over: so must the consumer
+                consumer.created = min(consumer.created, provider.created + timedelta(minutes=30))
             plan.append(_PlannedLink(status, link_type, provider, consumer, note))
     # cycles: a 3-cycle of Blocks across three teams, a 2-cycle of the inverted Dependency type
     cycle = [b.add_issue(_Spec(i % teams, 1, b.path(i % teams, 1, 2 + i), "new")) for i in range(3)]

@@ -201,6 +201,8 @@ class _Parser:
             self.next()
             return [None]
         if operator in ("in", "not in"):
+            if self.tok.kind == "word" and self.tokens[self.i + 1].text == "(":
+                return [self.value()]  # a function returning a list: sprint in openSprints()
             if self.tok.text != "(":
                 raise self.fail("'('")
             self.next()
@@ -229,20 +231,19 @@ class _Parser:
             if self.tok.text != ")":
                 raise JqlError(f"Unable to find JQL function '{token.text}(...)'.")
             self.next()
-            return f"{token.text.lower()}()"
+            return f"{token.text}()"
         return token.text
 
     # --- semantics -------------------------------------------------------------------------------------
 
     def build(self, field: str, operator: str, values: list[str | None]) -> Predicate:
         name = field.lower()
-        for v in values:
-            if (
-                v is not None
-                and v.endswith("()")
-                and not ((name in self.sprint_names and v in _SPRINT_FUNCTIONS) or v == "now()")
-            ):
+        for i, v in enumerate(values):
+            if v is None or not v.endswith("()"):
+                continue
+            if not ((name in self.sprint_names and v.lower() in _SPRINT_FUNCTIONS) or v.lower() == "now()"):
                 raise JqlError(f"Unable to find JQL function '{v}'.")
+            values[i] = v.lower()
         if name in ("project",):
             return self.multi(field, operator, values, self.project_values, lambda i: [i.project])
         if name in ("key", "issuekey", "id"):

@@ -466,7 +466,12 @@ def start_simulator(
     server = _Server(("127.0.0.1", port), state)
     host, bound = server.server_address[:2]
     state.api = Api(data, deployment, f"http://{host!s}:{bound}")
-    thread = threading.Thread(target=server.serve_forever, name=f"jira-simulator-{bound}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"jira-simulator-{bound}",
+        daemon=True,
+    )
     thread.start()
     return SimulatorHandle(state, server, thread)
 

@@ -1,0 +1,190 @@
+"""Endpoint behaviour through plain `requests`: removed search, changelog truncation and bulk fetches, agile.
+
+Expected values are read from the generator's data (``sim.site``), the server's source of truth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from syncreport.simulator import SimulatorHandle, train_jql
+
+pytestmark = pytest.mark.e2e
+
+
+def _session(sim: SimulatorHandle) -> requests.Session:
+    session = requests.Session()
+    if sim.deployment == "cloud":
+        session.auth = (sim.email, sim.token)
+    else:
+        session.headers["Authorization"] = f"Bearer {sim.token}"
+    return session
+
+
+def _heavy(sim: SimulatorHandle) -> Any:
+    """An issue of the train with more than 100 histories (the generator makes every 97th story one)."""
+    return next(i for i in sim.site.issues if len(i.histories) > 100 and i.project in ("ORB", "NOVA", "ATL"))
+
+
+@pytest.mark.parametrize("path", ["/rest/api/2/search", "/rest/api/3/search"])
+def test_old_cloud_search_is_gone_with_410(cloud_sim: SimulatorHandle, path: str) -> None:
+    answer = _session(cloud_sim).get(cloud_sim.url + path, params={"jql": train_jql()})
+    assert answer.status_code == 410
+    assert "/rest/api/3/search/jql" in answer.json()["errorMessages"][0]
+
+
+def test_cloud_inline_changelog_keeps_the_40_most_recent_with_the_true_total(
+    cloud_sim: SimulatorHandle,
+) -> None:
+    heavy = _heavy(cloud_sim)
+    answer = _session(cloud_sim).post(
+        cloud_sim.url + "/rest/api/3/search/jql",
+        json={"jql": f"key = {heavy.key}", "fields": ["summary"], "expand": "changelog"},
+    )
+    changelog = answer.json()["issues"][0]["changelog"]
+    assert changelog["total"] == len(heavy.histories) > 100
+    assert [h["id"] for h in changelog["histories"]] == [str(h.id) for h in heavy.histories[-40:]]
+
+
+def test_datacenter_inline_changelog_keeps_100_with_the_true_total(dc_sim: SimulatorHandle) -> None:
+    heavy = _heavy(dc_sim)
+    answer = _session(dc_sim).get(
+        dc_sim.url + "/rest/api/2/search", params={"jql": f"key = {heavy.key}", "expand": "changelog"}
+    )
+    changelog = answer.json()["issues"][0]["changelog"]
+    assert changelog["total"] == len(heavy.histories)
+    assert len(changelog["histories"]) == 100
+    items = [item for h in changelog["histories"] for item in h["items"]]
+    assert items and all("fieldId" not in item for item in items)  # Data Center items carry no fieldId
+
+
+def test_issue_changelog_pages_of_100_oldest_first(cloud_sim: SimulatorHandle) -> None:
+    heavy = _heavy(cloud_sim)
+    session = _session(cloud_sim)
+    ids: list[str] = []
+    start = 0
+    while True:
+        page = session.get(
+            f"{cloud_sim.url}/rest/api/3/issue/{heavy.key}/changelog",
+            params={"startAt": start, "maxResults": 500},
+        ).json()
+        assert page["maxResults"] == 100 and page["total"] == len(heavy.histories)
+        ids.extend(h["id"] for h in page["values"])
+        if page["isLast"]:
+            break
+        start += page["maxResults"]
+    assert ids == [str(h.id) for h in heavy.histories]
+
+
+def test_changelog_bulkfetch_is_complete_and_pages_by_token(cloud_sim: SimulatorHandle) -> None:
+    train = [i for i in cloud_sim.site.issues if i.project in ("ORB", "NOVA", "ATL")]
+    session = _session(cloud_sim)
+    got: dict[str, list[str]] = {}
+    token = None
+    pages = 0
+    while True:
+        body: dict[str, Any] = {"issueIdsOrKeys": [i.key for i in train], "maxResults": 250}
+        if token:
+            body["nextPageToken"] = token
+        page = session.post(cloud_sim.url + "/rest/api/3/changelog/bulkfetch", json=body).json()
+        for log in page["issueChangeLogs"]:
+            got.setdefault(log["issueId"], []).extend(h["id"] for h in log["changeHistories"])
+        pages += 1
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    expected = {str(i.id): [str(h.id) for h in i.histories] for i in train if i.histories}
+    assert got == expected
+    assert pages == -(-sum(len(v) for v in expected.values()) // 250)
+
+
+def test_changelog_bulkfetch_filters_fields_and_checks_limits(cloud_sim: SimulatorHandle) -> None:
+    session = _session(cloud_sim)
+    url = cloud_sim.url + "/rest/api/3/changelog/bulkfetch"
+    carried = next(i for i in cloud_sim.site.issues if len(i.sprints) > 1)
+    page = session.post(url, json={"issueIdsOrKeys": [carried.key], "fieldIds": ["customfield_10020"]}).json()
+    items = [item for log in page["issueChangeLogs"] for h in log["changeHistories"] for item in h["items"]]
+    assert items and {item["field"] for item in items} == {"Sprint"}
+    assert items[-1]["to"] == ", ".join(str(s) for s in carried.sprints)
+    assert session.post(url, json={"issueIdsOrKeys": []}).status_code == 400
+    assert session.post(url, json={"issueIdsOrKeys": [f"ORB-{n}" for n in range(1, 1002)]}).status_code == 400
+    too_many_fields = {"issueIdsOrKeys": [carried.key], "fieldIds": [f"customfield_{n}" for n in range(11)]}
+    assert session.post(url, json=too_many_fields).status_code == 400
+
+
+def test_issue_bulkfetch_reports_unknown_and_hides_invisible(cloud_sim: SimulatorHandle) -> None:
+    session = _session(cloud_sim)
+    url = cloud_sim.url + "/rest/api/3/issue/bulkfetch"
+    hidden = next(i for i in cloud_sim.site.issues if i.project == "SEC")
+    answer = session.post(
+        url, json={"issueIdsOrKeys": ["ORB-1", "ORB-99999", hidden.key], "fields": ["summary"]}
+    )
+    data = answer.json()
+    assert [i["key"] for i in data["issues"]] == ["ORB-1"]
+    assert [e["issueIdOrKey"] for e in data["issueErrors"]] == ["ORB-99999"]
+    assert session.post(url, json={"issueIdsOrKeys": [f"ORB-{n}" for n in range(1, 102)]}).status_code == 400
+    assert session.get(f"{cloud_sim.url}/rest/api/3/issue/{hidden.key}").status_code == 404
+
+
+def test_approximate_count_matches_the_train(cloud_sim: SimulatorHandle) -> None:
+    answer = _session(cloud_sim).post(
+        cloud_sim.url + "/rest/api/3/search/approximate-count", json={"jql": train_jql()}
+    )
+    assert answer.json() == {"count": 300}
+
+
+def test_boards_and_their_sprints_including_other_boards_sprints(cloud_sim: SimulatorHandle) -> None:
+    session = _session(cloud_sim)
+    site = cloud_sim.site
+    boards = session.get(cloud_sim.url + "/rest/agile/1.0/board", params={"projectKeyOrId": "ORB"}).json()
+    expected = sorted(t.board_id for t in site.teams if t.project == "ORB")
+    assert sorted(b["id"] for b in boards["values"]) == expected and boards["total"] == len(expected)
+    # Orion (board 1) has a story in Vega's sprint: board 1 lists that sprint with Vega's board as origin
+    foreign = {s for i in site.issues if i.team == 0 for s in i.sprints if site.sprints[s].board_id != 1}
+    assert foreign
+    values: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        page = session.get(
+            cloud_sim.url + "/rest/agile/1.0/board/1/sprint", params={"startAt": start, "maxResults": 7}
+        ).json()
+        values.extend(page["values"])
+        if page["isLast"]:
+            break
+        start += page["maxResults"]
+    by_id = {v["id"]: v for v in values}
+    assert len(by_id) == len(values) == 18 + len(foreign)
+    assert all(by_id[s]["originBoardId"] != 1 for s in foreign)
+    active = session.get(cloud_sim.url + "/rest/agile/1.0/board/1/sprint", params={"state": "active"}).json()
+    assert [s["state"] for s in active["values"]] == ["active"] * len(active["values"]) and active["values"]
+    assert (
+        session.get(cloud_sim.url + "/rest/agile/1.0/board/1/sprint", params={"state": "open"}).status_code
+        == 400
+    )
+
+
+def test_touch_and_remove_drive_incremental_pulls(simulator: Any) -> None:
+    sim: SimulatorHandle = simulator(deployment="cloud")
+    session = _session(sim)
+    issue = next(i for i in sim.site.issues if i.project == "ATL" and i.issuetype == "Story")
+    before = len(issue.histories)
+    sim.touch_issue(issue.key, summary="Renamed", flagged=True)
+    # everything generated is older than the site's "now"; JQL dates are in the user's zone (myself.timeZone)
+    zone = ZoneInfo(session.get(sim.url + "/rest/api/3/myself").json()["timeZone"])
+    since = sim.site.now.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    page = session.get(
+        sim.url + "/rest/api/3/search/jql",
+        params={"jql": f'project = ATL AND updated >= "{since}"', "fields": "summary,customfield_10021"},
+    ).json()
+    assert [(i["key"], i["fields"]["summary"]) for i in page["issues"]] == [(issue.key, "Renamed")]
+    log = session.get(f"{sim.url}/rest/api/3/issue/{issue.key}/changelog").json()
+    assert log["total"] == before + 1
+    assert {i["field"] for i in log["values"][-1]["items"]} == {"summary", "Flagged"}
+    sim.remove_from_scope(issue.key)
+    assert session.get(f"{sim.url}/rest/api/3/issue/{issue.key}").status_code == 404
+    count = session.post(sim.url + "/rest/api/3/search/approximate-count", json={"jql": train_jql()}).json()
+    assert count == {"count": 299}
