@@ -192,12 +192,19 @@ def test_rate_limits_and_faults_are_ridden_out(
     sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reference = pull(make_config(sim, tmp_path / "reference", monkeypatch)).snapshot
-    sim.configure(rate_limit=8, rate_retry_after="0")  # a 429 storm with Retry-After: 0 and HTML bodies
-    for kind in ("503", "500", "truncated", "cut_json"):
-        sim.inject_fault("/rest/*", kind, count=1, retry_after="0")
+    sim.configure(rate_limit=20, rate_retry_after="0")  # a 429 storm with Retry-After: 0 and HTML bodies
+    faults = {
+        "*/field": "503",
+        "*/status": "500",
+        "/rest/agile/1.0/board/*": "truncated",
+        "*/sprint": "cut_json",
+    }
+    for path, kind in faults.items():
+        sim.inject_fault(path, kind, count=1, retry_after="0")
     sim.reset_stats()
     result = pull(make_config(sim, tmp_path, monkeypatch))
-    assert sim.stats()["statuses"].get("429", 0) > 0
+    statuses = sim.stats()["statuses"]
+    assert statuses.get("429", 0) > 0 and statuses.get("503") == 1 and statuses.get("500") == 1
     assert same(result.snapshot, reference)
 
 
@@ -208,7 +215,7 @@ def test_jira_errors_are_one_line(sim: Any, tmp_path: Path, monkeypatch: pytest.
     assert "[train].jql" in bad_jql.value.message
     monkeypatch.setenv(config.jira.token_env, "wrong-token")
     with pytest.raises(JiraError) as bad_token:
-        pull(make_config(sim, tmp_path, monkeypatch, jira={}) if False else config)
+        pull(config)  # the field list is the first request: 401 before the JQL is looked at
     assert "401" in bad_token.value.message and config.jira.token_env in bad_token.value.message
     assert sim.token not in bad_token.value.message
 
