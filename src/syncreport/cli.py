@@ -122,22 +122,39 @@ def demo(
         typer.echo(str(path))
 
 
+class Deployment(StrEnum):
+    cloud = "cloud"
+    datacenter = "datacenter"
+
+
 @app.command()
 def simulator(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
-    deployment: Annotated[str, typer.Option(help="cloud or datacenter.")] = "cloud",
-    issues: Annotated[int, typer.Option(help="Issues in the generated train (300 to 100000).")] = 600,
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)
+    ] = 8765,
+    deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = Deployment.cloud,
+    issues: Annotated[
+        int, typer.Option(help="Issues in the generated train (300 to 100000).", min=50, max=200_000)
+    ] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the generated train.")] = 7,
-    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.")] = 0,
+    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.", min=0)] = 0,
 ) -> None:
     """Run the Jira simulator on 127.0.0.1 until Ctrl-C, for trying a config or a client against it."""
     from syncreport.simulator import serve_forever
 
-    _run(
-        lambda: serve_forever(
-            port=port, deployment=deployment, issues=issues, seed=seed, latency_ms=latency_ms, echo=typer.echo
-        )
-    )
+    def serve() -> None:
+        try:
+            serve_forever(
+                port=port, deployment=deployment.value, issues=issues, seed=seed, latency_ms=latency_ms,
+                echo=typer.echo,
+            )  # fmt: skip
+        except OSError as exc:
+            raise SyncreportError(
+                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port, or --port 0 for a free one",
+                ExitCode.USAGE,
+            ) from None
+
+    _run(serve)
 
 
 @app.command()
