@@ -25,11 +25,12 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 # Lightness steps so series stay distinct in grayscale; hatches make them distinct without any colour.
+# Line hatches only: matplotlib writes dot hatches as thousands of circles (a 10x larger SVG, a slow PDF).
 SERIES_STYLES: tuple[tuple[str, str], ...] = (
     ("#1f4e79", ""),
     ("#9dc3e6", "///"),
-    ("#c55a11", "..."),
-    ("#f4b183", "xxx"),
+    ("#c55a11", "xx"),
+    ("#f4b183", "---"),
     ("#548235", "\\\\\\"),
 )
 # Lines for the per-team series: marker shape and dash pattern, so they differ in grayscale too.

@@ -24,6 +24,7 @@ from syncreport.indicators.results import (
     IndicatorResults,
     Iteration,
     SprintReliability,
+    TeamHealth,
 )
 from syncreport.render import charts
 from syncreport.snapshot import Snapshot
@@ -59,7 +60,7 @@ SEVERITY_MARKS: dict[str, Mark] = {
     "warning": Mark("⚠", "Warning", "sev-warning"),
     "info": Mark("ℹ", "Info", "sev-info"),
 }
-BOARD_CELL_LIMIT = 4  # features and dependency ends shown per board cell in print
+BOARD_CELL_LIMIT = 3  # features and dependency ends shown per board cell in print (most severe ends first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,8 @@ class ReportView:
     iteration_names: dict[int | None, str]
     reliability_columns: tuple[str, ...]
     reliability_rows: tuple[ReliabilityRow, ...]
+    summary_teams: tuple[TeamHealth, ...]  # the summary's team table (print: red and amber teams only)
+    folded_green_teams: tuple[str, ...]  # print: green teams named on one line instead of a row each
     charts: dict[str, Markup]
 
 
@@ -145,6 +148,8 @@ def build_view(
         iteration_names={it.index: it.name for it in results.calendar.iterations},
         reliability_columns=reliability_columns,
         reliability_rows=reliability_rows,
+        summary_teams=tuple(t for t in results.teams if not for_print or t.health != "green"),
+        folded_green_teams=tuple(t.team for t in results.teams if for_print and t.health == "green"),
         charts=_charts(results),
     )
 

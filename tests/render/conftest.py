@@ -1,5 +1,8 @@
 """A hand-built train and its indicator results, for the renderer's tests (no Jira, no indicator code).
 
+Tests get it through the ``sample`` fixture (``sample.train(...)``, ``sample.SITE``...), so they import
+nothing from this folder and run the same whether or not ``tests/`` is a package.
+
 The figures are made up but consistent (a dependency's ends exist in the snapshot, board cells name real
 teams and iterations), so the report renders as it would for a real train. ``hostile=True`` puts HTML,
 a script tag, emoji and right-to-left text into summaries and team names.
@@ -8,7 +11,11 @@ a script tag, emoji and right-to-left text into summaries and team names.
 from __future__ import annotations
 
 import random
+import sys
 from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
+
+import pytest
 
 from syncreport.indicators.results import (
     STATUS_LABELS,
@@ -521,3 +528,12 @@ def sample_train(
         sprints=tuple(sprints),
     )
     return results, snapshot
+
+
+@pytest.fixture(scope="session")
+def sample() -> ModuleType:
+    """This module: ``sample.train(issues=..., teams=..., hostile=...)`` and the constants above."""
+    return sys.modules[__name__]
+
+
+train = sample_train

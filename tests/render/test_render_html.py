@@ -1,0 +1,163 @@
+"""The HTML report: escaped, self-contained, complete, in the agreed order, and overridable."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from syncreport.config import ReportSettings
+from syncreport.errors import ConfigError
+from syncreport.render import render_email_summary, render_html
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of <style> blocks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+def _parse(html: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def hostile(sample: ModuleType) -> tuple[str, object]:
+    results, snapshot = sample.train(hostile=True)
+    return render_html(results, snapshot, ReportSettings()), results
+
+
+def test_hostile_summaries_and_team_names_are_escaped(
+    hostile: tuple[str, object], sample: ModuleType
+) -> None:
+    html, _ = hostile
+    assert "<script" not in html.lower()
+    assert sample.HOSTILE_SUMMARY not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Pay &amp; ship &lt;b&gt;now&lt;/b&gt;" in html
+    assert "Team &lt;i&gt;Ω&lt;/i&gt; 🚀" in html
+    assert sample.HOSTILE_TEAM not in html
+    # The train name goes into <title>, the header and the PDF's running header: escaped everywhere.
+    assert "Payments ART <b>&</b>" not in html
+    assert "Payments ART &lt;b&gt;&amp;&lt;/b&gt;" in html
+
+
+def test_right_to_left_text_is_isolated_from_its_neighbours(hostile: tuple[str, object]) -> None:
+    html, _ = hostile
+    assert '<bdi class="summary-text">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Pay' in html
+
+
+def test_report_loads_nothing_from_outside(hostile: tuple[str, object], sample: ModuleType) -> None:
+    html, _ = hostile
+    parsed = _parse(html)
+    names = [tag for tag, _ in parsed.tags]
+    assert "script" not in names
+    assert "link" not in names
+    assert "iframe" not in names and "img" not in names and "object" not in names
+    for tag, attrs in parsed.tags:
+        assert "src" not in attrs, (tag, attrs)
+        for name in ("href", "xlink:href"):
+            value = attrs.get(name) or ""
+            if value.startswith(("http:", "https:", "//")):
+                assert tag == "a" and value.startswith(f"{sample.SITE}/browse/"), (tag, attrs)
+            else:
+                assert value == "" or value.startswith("#"), (tag, attrs)
+    style = "".join(parsed.styles)
+    assert "@import" not in style
+    assert "url(http" not in style and "url(//" not in style and "url(file" not in style
+
+
+def test_every_issue_key_links_to_jira(sample: ModuleType) -> None:
+    results, snapshot = sample.train()
+    html = render_html(results, snapshot, ReportSettings())
+    keys = {d.consumer.key for d in results.dependencies} | {d.provider.key for d in results.dependencies}
+    keys |= {r.key for r in results.slipped_issues} | {a.key for a in results.ageing}
+    for key in keys:
+        assert f'<a class="key" href="{sample.SITE}/browse/{key}">{key}</a>' in html, key
+
+
+def test_sections_come_in_the_agreed_order(sample: ModuleType) -> None:
+    results, snapshot = sample.train()
+    html = render_html(results, snapshot, ReportSettings())
+    ids = ["summary", "board", "dependencies", "slippage", "cadence", "data-quality"]
+    positions = [
+        html.index(f'<section class="report-section{extra}" id="{i}">')
+        for i, extra in zip(ids, [" summary", " board-section", "", "", "", ""], strict=True)
+    ]
+    assert positions == sorted(positions)
+
+
+def test_html_lists_every_row_while_print_lists_are_capped(sample: ModuleType) -> None:
+    results, snapshot = sample.train(issues=400, teams=8)
+    assert len(results.dependencies) > 25  # the default PDF cap, so the HTML must go past it
+    html = render_html(results, snapshot, ReportSettings(pdf_list_limit=25))
+    assert html.count('<tr class="st-') == len(results.dependencies)
+    assert "see the HTML report" not in html
+
+
+def test_charts_are_inline_svg(sample: ModuleType) -> None:
+    results, snapshot = sample.train()
+    html = render_html(results, snapshot, ReportSettings())
+    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink" class="chart"') == 6
+    assert "<?xml" not in html and "<metadata>" not in html
+
+
+def test_a_users_template_overrides_one_partial_and_keeps_the_rest(
+    tmp_path: Path, sample: ModuleType
+) -> None:
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "board.html").write_text(
+        '<section class="report-section" id="board"><h2>Our board</h2>{{ results.train.name }}</section>'
+    )
+    (tmp_path / "branding.html").write_text("<p class='brand'>ACME Payments</p>")
+    results, snapshot = sample.train(hostile=True)
+    html = render_html(results, snapshot, ReportSettings(templates_dir=tmp_path))
+    assert "<h2>Our board</h2>" in html
+    assert "<p class='brand'>ACME Payments</p>" in html
+    assert "Executive summary" in html and "Appendix: data quality" in html  # the packaged sections
+    assert '<table class="board">' not in html
+    # The user's template is autoescaped as well.
+    assert "<h2>Our board</h2>Payments ART &lt;b&gt;&amp;&lt;/b&gt;</section>" in html
+
+
+def test_a_missing_templates_dir_is_a_config_error(tmp_path: Path, sample: ModuleType) -> None:
+    results, snapshot = sample.train()
+    with pytest.raises(ConfigError, match=r"report\.templates_dir .*nope is not a directory"):
+        render_html(results, snapshot, ReportSettings(templates_dir=tmp_path / "nope"))
+
+
+def test_a_broken_user_template_names_the_file_and_line(tmp_path: Path, sample: ModuleType) -> None:
+    (tmp_path / "branding.html").write_text("<p>\n{% if %}</p>")
+    results, snapshot = sample.train()
+    with pytest.raises(ConfigError, match=r"template .*branding.html, line 2: "):
+        render_html(results, snapshot, ReportSettings(templates_dir=tmp_path))
+
+
+def test_email_summary_has_health_top_items_and_links_in_both_parts(sample: ModuleType) -> None:
+    results, snapshot = sample.train(hostile=True)
+    html, text = render_email_summary(results, snapshot)
+    first = results.attention[0]
+    assert "Train health: RED" in html and "Train health: RED" in text
+    assert f'<a href="{sample.SITE}/browse/{first.keys[0]}">{first.keys[0]}</a>' in html
+    assert f"{first.keys[0]}: {sample.SITE}/browse/{first.keys[0]}" in text
+    assert "Payments ART &lt;b&gt;&amp;&lt;/b&gt;" in html
+    assert "ART sync report: Payments ART <b>&</b> · PI 26.4" in text  # plain text: nothing is markup
+    assert "&lt;" not in text and "&amp;" not in text and "&#34;" not in text
