@@ -498,7 +498,9 @@ class _Builder:
         else:
             source, target = provider, consumer
         start = max(source.created, target.created) + timedelta(minutes=10)
-        end = before if before is not None else start + timedelta(days=10)
+        end = start + timedelta(days=10)
+        if before is not None:  # after the provider was planned into its first sprint, before it slipped
+            start, end = max(start, before - timedelta(days=5)), before - timedelta(hours=1)
         at = self._between(start, max(start, end))
         link = Link(str(20000 + len(self.site.links)), type_name, source.key, target.key)
         self.site.add_link(link)

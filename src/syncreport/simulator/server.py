@@ -372,7 +372,10 @@ class SimulatorHandle:
         with state.lock:
             site = state.site
             issue = site.by_key[key]
-            when = at or max(datetime.now(UTC), issue.updated + timedelta(seconds=1))
+            # never before the generated data, even when the machine's clock is behind the simulated "today"
+            when = at or max(
+                datetime.now(UTC), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
+            )
             items: list[Item] = []
             if status is not None:
                 new = next(s for s in site.statuses.values() if status in (s.id, s.name))
