@@ -188,3 +188,46 @@ def test_touch_and_remove_drive_incremental_pulls(simulator: Any) -> None:
     assert session.get(f"{sim.url}/rest/api/3/issue/{issue.key}").status_code == 404
     count = session.post(sim.url + "/rest/api/3/search/approximate-count", json={"jql": train_jql()}).json()
     assert count == {"count": 299}
+
+
+def test_team_and_parent_fields_per_dialect(cloud_sim: SimulatorHandle, dc_sim: SimulatorHandle) -> None:
+    """Cloud: Team is an object with name, the parent is fields.parent; DC: Team has a title, the parent is
+    the Epic Link's key. Field ids are discovered by name, as a client must."""
+    story = next(i for i in cloud_sim.site.issues if i.parent and i.team is not None and i.project == "ORB")
+    team_name = cloud_sim.site.teams[story.team].name
+    for sim in (cloud_sim, dc_sim):
+        session = _session(sim)
+        version = "3" if sim.deployment == "cloud" else "2"
+        fields = {f["name"]: f["id"] for f in session.get(f"{sim.url}/rest/api/{version}/field").json()}
+        data = session.get(f"{sim.url}/rest/api/{version}/issue/{story.key}").json()["fields"]
+        team = data[fields["Team"]]
+        if sim.deployment == "cloud":
+            assert team["name"] == team_name and data["parent"]["key"] == story.parent
+            assert fields["Story point estimate"] == "customfield_10016"
+        else:
+            assert team["title"] == team_name and "name" not in team
+            assert data[fields["Epic Link"]] == story.parent and "parent" not in data
+            assert fields["Story Points"] == "customfield_10106"
+
+
+def test_datacenter_single_issue_changelog_is_complete(dc_sim: SimulatorHandle) -> None:
+    heavy = _heavy(dc_sim)
+    data = (
+        _session(dc_sim)
+        .get(f"{dc_sim.url}/rest/api/2/issue/{heavy.key}", params={"expand": "changelog"})
+        .json()
+    )
+    assert [h["id"] for h in data["changelog"]["histories"]] == [str(h.id) for h in heavy.histories]
+    assert data["changelog"]["total"] == len(heavy.histories)
+
+
+def test_datacenter_has_no_cloud_only_endpoints(dc_sim: SimulatorHandle) -> None:
+    session = _session(dc_sim)
+    assert session.get(dc_sim.url + "/rest/api/2/search/jql", params={"jql": train_jql()}).status_code == 404
+    assert (
+        session.post(
+            dc_sim.url + "/rest/api/2/issue/bulkfetch", json={"issueIdsOrKeys": ["ORB-1"]}
+        ).status_code
+        == 404
+    )
+    assert session.get(dc_sim.url + "/rest/api/3/myself").status_code == 404

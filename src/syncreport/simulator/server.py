@@ -18,6 +18,7 @@ import fnmatch
 import json
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -247,6 +248,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             self._json(exc.status, exc.body)
             return exc.status
+        except Exception as exc:  # a bug in the simulator: say so loudly instead of dropping the connection
+            traceback.print_exc()
+            self._json(500, {"errorMessages": [f"simulator bug: {type(exc).__name__}: {exc}"], "errors": {}})
+            return 500
         if fault is not None and fault.kind in ("truncated", "cut_json"):
             self._broken(fault, data)
         else:
