@@ -116,7 +116,9 @@ def horizontal_bars(
                 linewidth=0.4,
                 label=one.name,
             )
-            axes.bar_label(bars, labels=[value_format(v) for v in one.values], padding=2, fontsize=7)
+            axes.bar_label(
+                bars, labels=_value_labels(one.values, value_format, len(series)), padding=2, fontsize=7
+            )
         for line in reference_lines:
             axes.axvline(line.at, color="#444444", linestyle=line.style, linewidth=0.9)
             axes.annotate(
@@ -141,6 +143,57 @@ def horizontal_bars(
         axes.grid(axis="x", color="#dddddd", linewidth=0.5)
         axes.set_axisbelow(True)
         return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def columns(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    chart_id: str,
+    title: str,
+    axis_label: str,
+    value_format: Formatter = lambda v: f"{v:g}",
+) -> Markup:
+    """Grouped vertical columns over ordered categories (iterations: time runs left to right)."""
+    if not categories or not series:
+        return _empty(title)
+    group_width = 0.8
+    bar_width = group_width / len(series)
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(7.0, 2.8), layout="constrained")
+        axes = figure.subplots()
+        positions = range(len(categories))
+        for index, one in enumerate(series):
+            colour, hatch = SERIES_STYLES[index % len(SERIES_STYLES)]
+            offsets = [p - group_width / 2 + bar_width * (index + 0.5) for p in positions]
+            bars = axes.bar(
+                offsets,
+                one.values,
+                width=bar_width * 0.92,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#222222",
+                linewidth=0.4,
+                label=one.name,
+            )
+            axes.bar_label(
+                bars, labels=_value_labels(one.values, value_format, len(series)), padding=1, fontsize=7
+            )
+        values = [v for s in series for v in s.values if not math.isnan(v)]
+        axes.set_ylim(0, max(max(values, default=0.0) * 1.18, 1.0))
+        axes.set_xticks(list(positions), [_shorten(c, 14) for c in categories])
+        axes.set_ylabel(axis_label)
+        axes.set_title(title, loc="left")
+        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
+        axes.set_axisbelow(True)
+        if len(series) > 1:
+            axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+        return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def _value_labels(values: Sequence[float], value_format: Formatter, series_count: int) -> list[str]:
+    """The number written on each bar; in a grouped chart a zero bar gets no "0" (it would clutter)."""
+    return ["" if series_count > 1 and v == 0 else value_format(v) for v in values]
 
 
 def lines(

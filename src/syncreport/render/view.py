@@ -201,14 +201,21 @@ def _reliability_grid(
         )
         for team in teams
     )
-    return tuple(names[i] if i is not None else "other" for i in slots), grid
+    return tuple(names[i] if i is not None else "Outside the PI's iterations" for i in slots), grid
 
 
 def _charts(results: IndicatorResults) -> dict[str, Markup]:
     """Every chart of the report, keyed by the name the templates use."""
     drawn = {
         "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
-        "dependencies_by_iteration": _bars(results.charts.dependencies_by_iteration, "dep-iter", fmt_count),
+        "dependencies_by_iteration": charts.columns(
+            results.charts.dependencies_by_iteration.labels,
+            _series(results.charts.dependencies_by_iteration),
+            chart_id="dep-iter",
+            title=results.charts.dependencies_by_iteration.title,
+            axis_label=results.charts.dependencies_by_iteration.unit,
+            value_format=fmt_count,
+        ),
         "carry_over_by_team": _bars(results.charts.carry_over_by_team, "carry", fmt_count),
         "reliability": charts.lines(
             results.charts.reliability_by_iteration.labels,
@@ -258,12 +265,16 @@ def _reliability_lines(results: IndicatorResults) -> list[charts.ReferenceLine]:
 def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup:
     return charts.horizontal_bars(
         chart.labels,
-        [charts.Series(s.name, tuple(_nan(v) for v in s.values)) for s in chart.series],
+        _series(chart),
         chart_id=chart_id,
         title=chart.title,
         axis_label=chart.unit,
         value_format=value_format,
     )
+
+
+def _series(chart: Chart) -> list[charts.Series]:
+    return [charts.Series(s.name, tuple(_nan(v) for v in s.values)) for s in chart.series]
 
 
 def _nan(value: float | None) -> float:
