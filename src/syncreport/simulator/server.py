@@ -5,6 +5,8 @@ Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the sam
 - ``rate_limit``: at most this many requests per ``rate_window_s`` seconds (default 1); beyond it 429 with
   ``Retry-After: rate_retry_after`` (0 allowed), X-RateLimit-Limit/-Remaining/-Reset, RateLimit-Reason
   "jira-burst-based" and an HTML body, as Cloud answers. ``None`` turns it off.
+- ``rate_limit_every``: answer every N-th API request with that same 429, whatever the timing: a
+  deterministic 429 storm for tests (``rate_limit`` depends on how fast the client and the machine are).
 - ``faults``: a list of {"path": glob on the path (e.g. "*/search/jql"), "kind": "500"|"503"|"429"|"slow"|
   "truncated"|"cut_json", "count": how many requests, "delay_s": for slow, "retry_after": for 503/429}.
   "truncated" sends a Content-Length bigger than the body and closes; "cut_json" sends half a JSON body.
@@ -68,6 +70,8 @@ class _State:
         self.rate_window_s = 1.0
         self.rate_retry_after = "1"
         self.recent: deque[float] = deque()
+        self.rate_limit_every: int | None = None
+        self.rate_counter = 0
         self.faults: list[Fault] = []
         self.stats: dict[str, int] = {}
         self.statuses: dict[str, int] = {}
@@ -81,6 +85,9 @@ class _State:
                 elif name == "rate_limit":
                     self.rate_limit = int(value) if value is not None else None
                     self.recent.clear()
+                elif name == "rate_limit_every":
+                    self.rate_limit_every = int(value) if value else None
+                    self.rate_counter = 0
                 elif name == "rate_window_s":
                     self.rate_window_s = float(value)
                 elif name == "rate_retry_after":
@@ -120,6 +127,10 @@ class _State:
 
     def over_rate_limit(self) -> bool:
         with self.knob_lock:
+            if self.rate_limit_every:
+                self.rate_counter += 1
+                if self.rate_counter % self.rate_limit_every == 0:
+                    return True
             if self.rate_limit is None:
                 return False
             now = time.monotonic()
