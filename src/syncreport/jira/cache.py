@@ -19,7 +19,6 @@ import json
 import logging
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from syncreport.config import CacheSettings
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -40,7 +39,7 @@ CREATE TABLE IF NOT EXISTS meta (
     PRIMARY KEY (site, name));
 CREATE TABLE IF NOT EXISTS issues (
     site TEXT NOT NULL, id TEXT NOT NULL, key TEXT NOT NULL, updated TEXT NOT NULL,
-    fields_sig TEXT NOT NULL, issue BLOB NOT NULL, histories BLOB,
+    fields_sig TEXT NOT NULL, issue TEXT NOT NULL, histories TEXT,
     PRIMARY KEY (site, id));
 CREATE INDEX IF NOT EXISTS issues_by_key ON issues (site, key);
 CREATE TABLE IF NOT EXISTS scopes (
@@ -56,12 +55,12 @@ def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("syncreport", appauthor=False)) / "jira-cache.sqlite3"
 
 
-def _pack(value: Any) -> bytes:
-    return zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1)
+def _pack(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _unpack(blob: bytes | None) -> Any:
-    return None if blob is None else json.loads(zlib.decompress(blob))
+def _unpack(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +110,7 @@ class Cache:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, LAYOUT_VERSION):
+            if version not in (0, LAYOUT_VERSION):  # an older layout: start afresh
                 db.executescript(
                     "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS issues; DROP TABLE IF EXISTS scopes;"
                     "DROP TABLE IF EXISTS board_sprints;"

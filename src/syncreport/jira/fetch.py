@@ -224,14 +224,21 @@ class _Run:
         fields = self._fields()
         statuses = self._statuses(force=False)
         self._status_ids_seen = set()
+        # Fetched issues are normalized as they arrive (while other requests are in flight); the
+        # unchanged ones are read back from the cache afterwards.
+        self.builder = SnapshotBuilder(self.config, fields, statuses)
+        self._added: set[str] = set()
         if not self.cloud and not self.cache.versions():
             scope = self._dc_cold(fields)  # an empty cache: one search brings ids, fields and changelogs
         else:
             scope = self._scope()
             self._fetch_changed(scope, fields)
-        statuses = self._statuses_covering(statuses)
-        builder = SnapshotBuilder(self.config, fields, statuses)
-        for cached in self._cached_rows(list(scope)):
+        if self._status_ids_seen - {str(s.get("id")) for s in statuses}:
+            # A changelog names a status we do not know: fetch the list again and normalize afresh.
+            self.builder = SnapshotBuilder(self.config, fields, self._statuses(force=True))
+            self._added = set()
+        builder = self.builder
+        for cached in self._cached_rows([i for i in scope if i not in self._added]):
             builder.add(cached.issue, cached.histories, in_train=True)
         far = self._far_ends(builder, fields)
         for raw in far:
@@ -266,13 +273,6 @@ class _Run:
         fresh = self.client.get(f"{self.api}/status")
         self.cache.put_meta("statuses", fresh)
         return list(fresh)
-
-    def _statuses_covering(self, statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Fetch the status list again if a fetched changelog names a status id we do not know."""
-        known = {str(s.get("id")) for s in statuses}
-        if self._status_ids_seen - known:
-            return self._statuses(force=True)
-        return statuses
 
     # --- scope ------------------------------------------------------------------------------------------
 
@@ -358,7 +358,11 @@ class _Run:
             self._dc_fetch(changed, fields)
 
     def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
-        self.cache.put_issues((issue, histories, sig) for issue, histories in rows)
+        slim = [(slim_issue(issue), slim_histories(histories)) for issue, histories in rows]
+        self.cache.put_issues((issue, histories, sig) for issue, histories in slim)
+        for issue, histories in slim:
+            self.builder.add(issue, histories, in_train=True)
+            self._added.add(str(issue["id"]))
         self.stats.histories += sum(len(h or ()) for _, h in rows)
         for _, histories in rows:
             for history in histories or ():
@@ -612,6 +616,28 @@ class _Run:
             if known is None or str(known.get("state") or "").lower() != sprint.state:
                 return True
         return False
+
+
+def slim_histories(histories: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Histories as the cache keeps them: without their authors (avatars, e-mails)."""
+    if histories is None:
+        return None
+    return [{k: v for k, v in h.items() if k != "author"} for h in histories]
+
+
+def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:
+    """An issue as the cache keeps it: link ends reduced to id and key, no ``self`` URLs or avatars."""
+    fields = dict(issue.get("fields") or {})
+    links = []
+    for link in fields.get("issuelinks") or ():
+        slim = {"id": link.get("id"), "type": {"name": (link.get("type") or {}).get("name")}}
+        for side in ("inwardIssue", "outwardIssue"):
+            if link.get(side):
+                slim[side] = {"id": link[side].get("id"), "key": link[side].get("key")}
+        links.append(slim)
+    if "issuelinks" in fields:
+        fields["issuelinks"] = links
+    return {"id": issue["id"], "key": issue["key"], "fields": fields}
 
 
 def pull(

@@ -245,36 +245,33 @@ class Normalizer:
     # --- changelog --------------------------------------------------------------------------------------
 
     def changes(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[ChangeEvent]:
+        fm = self.fields
+        custom = [fm.sprint, fm.points, fm.team, fm.pi, fm.flagged, fm.epic_link, fm.parent]
+        by_name = {fm.names.get(f, "").casefold(): f for f in custom if f and f in fm.names}
+        relevant = {f for f in custom if f} | _RELEVANT_SYSTEM_FIELDS
         events: list[ChangeEvent] = []
         for history in histories:
-            at = parse_datetime(history.get("created"))
-            if at is None:
-                continue
+            at: datetime | None = None
             for item in history.get("items") or ():
-                events.extend(self._item_events(key, at, item))
+                field = self._field_of(item, by_name)
+                if field not in relevant:
+                    continue
+                at = at or parse_datetime(history.get("created"))
+                if at is None:
+                    break
+                events.extend(self._item_events(key, at, item, field))
         events.sort(key=lambda e: e.at)
         return events
 
-    def _field_of(self, item: Mapping[str, Any]) -> str:
+    @staticmethod
+    def _field_of(item: Mapping[str, Any], custom_by_name: Mapping[str, str]) -> str:
         """The field id an item is about: its fieldId (Cloud), else the id whose name matches (DC)."""
         if item.get("fieldId"):
             return str(item["fieldId"])
-        name = str(item.get("field") or "")
-        wanted = {
-            self.fields.sprint,
-            self.fields.points,
-            self.fields.team,
-            self.fields.pi,
-            self.fields.flagged,
-            self.fields.epic_link,
-        }
-        for field_id in wanted:
-            if field_id and self.fields.names.get(field_id, "").casefold() == name.casefold():
-                return field_id
-        return _SYSTEM_FIELD_NAMES.get(name.casefold(), name)
+        name = str(item.get("field") or "").casefold()
+        return custom_by_name.get(name) or _SYSTEM_FIELD_NAMES.get(name, name)
 
-    def _item_events(self, key: str, at: datetime, item: Mapping[str, Any]) -> list[ChangeEvent]:
-        field = self._field_of(item)
+    def _item_events(self, key: str, at: datetime, item: Mapping[str, Any], field: str) -> list[ChangeEvent]:
         fm = self.fields
         frm, to = item.get("from"), item.get("to")
         frm_s, to_s = item.get("fromString"), item.get("toString")
@@ -283,7 +280,7 @@ class Normalizer:
             return ChangeEvent(
                 issue_key=key,
                 at=at,
-                field=kind.value,
+                field=str(kind),
                 from_value=None if fv in (None, "") else str(fv),
                 to_value=None if tv in (None, "") else str(tv),
                 from_string=None if fs in (None, "") else str(fs),
@@ -381,9 +378,15 @@ _SYSTEM_FIELD_NAMES = {
     "components": "components",
     "parent": "parent",
     "epic link": "Epic Link",
+    "parent link": "Parent Link",
+    "issueparentassociation": "IssueParentAssociation",
     "sprint": "Sprint",
     "flagged": "Flagged",
 }
+_RELEVANT_SYSTEM_FIELDS = frozenset(
+    {"status", "duedate", "issuelinks", "fixVersions", "labels", "components", "parent"}
+    | {"IssueParentAssociation", "Parent Link", "Epic Link"}
+)
 _KEY = re.compile(r"\b([A-Z][A-Z0-9_]+-\d+)\b")
 
 
