@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from syncreport.cli import app
 from syncreport.config import load_config
-from syncreport.logs import configure_logging
+from syncreport.logs import reset_logging
 
 pytestmark = pytest.mark.e2e
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def _quiet_logging_after():
     yield
-    configure_logging(quiet=True)
+    reset_logging()
 
 
 def test_non_interactive_init_on_cloud_writes_a_config_that_reports(cloud_sim, tmp_path: Path, monkeypatch):

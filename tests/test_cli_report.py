@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from syncreport import pipeline
 from syncreport.cli import app
 from syncreport.deliver.lock import run_lock
-from syncreport.logs import configure_logging
+from syncreport.logs import reset_logging
 from syncreport.snapshot import Snapshot, save_snapshot
 
 TOKEN = "ATATT3xFfGF0-cli-test-token-9876"
@@ -18,7 +18,7 @@ TOKEN = "ATATT3xFfGF0-cli-test-token-9876"
 @pytest.fixture(autouse=True)
 def _quiet_logging_after():
     yield
-    configure_logging(quiet=True)
+    reset_logging()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ _SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|(^|_)PAT($|_)"
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _HANDLER_MARK = "_syncreport_handler"
+_DEBUG_LOGGERS = ("syncreport", "urllib3", "jira")
 
 
 def register_secret(value: str | None, *, user: str | None = None) -> None:
@@ -114,6 +115,14 @@ def _install(logger: logging.Logger, handler: logging.Handler, level: int, fmt: 
     logger.addHandler(handler)
 
 
+def reset_logging() -> None:
+    """Remove syncreport's handlers and levels: the loggers behave as if never configured."""
+    for name in _DEBUG_LOGGERS:
+        logger = logging.getLogger(name)
+        _remove_our_handlers(logger)
+        logger.setLevel(logging.NOTSET)
+
+
 def configure_logging(
     *, log_file: Path | None = None, level: str = "INFO", quiet: bool = False, debug: bool = False
 ) -> None:
@@ -133,11 +142,12 @@ def configure_logging(
                 f"cannot open the log file {log_file}: {exc.strerror or exc}; fix logging.file or --log-file"
             ) from None
     # Under --debug the HTTP libraries' own records are shown too (and redacted like ours).
-    names = ("syncreport", "urllib3", "jira") if debug else ("syncreport",)
+    names = _DEBUG_LOGGERS if debug else ("syncreport",)
+    reset_logging()  # undo an earlier set-up (tests run several CLIs in one process)
+    # With no handler of ours (--quiet, no log file) Python's "last resort" would print warnings anyway.
+    _install(logging.getLogger("syncreport"), logging.NullHandler(), logging.DEBUG, "%(message)s")
     for name in names:
         logger = logging.getLogger(name)
-        _remove_our_handlers(logger)
-        logger.propagate = False
         logger.setLevel(min(console_level, file_level) if file_handler else console_level)
         if not quiet:
             console = _StderrHandler()

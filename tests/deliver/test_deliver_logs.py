@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from syncreport.errors import ConfigError
-from syncreport.logs import configure_logging, redact, register_secret, register_secret_env
+from syncreport.logs import configure_logging, redact, register_secret, register_secret_env, reset_logging
 
 TOKEN = "ATATT3xFfGF0-jira-token-value"
 
@@ -13,7 +13,7 @@ TOKEN = "ATATT3xFfGF0-jira-token-value"
 @pytest.fixture(autouse=True)
 def _reset_logging():
     yield
-    configure_logging(quiet=True)
+    reset_logging()
 
 
 def test_log_file_gets_info_lines_with_the_token_redacted_everywhere(tmp_path: Path, monkeypatch, capsys):
@@ -65,3 +65,16 @@ def test_unwritable_log_file_is_a_config_error(tmp_path: Path):
     blocker.write_text("x")
     with pytest.raises(ConfigError, match=r"cannot open the log file .*--log-file"):
         configure_logging(log_file=blocker / "run.log")
+
+
+def test_quiet_without_log_file_prints_nothing_even_without_any_root_handler(tmp_path: Path):
+    # pytest puts handlers on the root logger; a cron process has none, so check in a clean interpreter.
+    import subprocess
+    import sys
+
+    code = (
+        "import logging; from syncreport.logs import configure_logging; configure_logging(quiet=True); "
+        "logging.getLogger('syncreport.pipeline').warning('would go to stderr via logging.lastResort')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (result.stdout, result.stderr) == ("", "")
