@@ -134,7 +134,7 @@ def simulator(
     ] = 8765,
     deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = Deployment.cloud,
     issues: Annotated[
-        int, typer.Option(help="Issues in the generated train (300 to 100000).", min=50, max=200_000)
+        int, typer.Option(help="Issues in the generated train (50 to 200000).", min=50, max=200_000)
     ] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the generated train.")] = 7,
     latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.", min=0)] = 0,

@@ -518,8 +518,12 @@ def serve_forever(
             echo(f"  accepts Basic auth: e-mail {handle.email}  API token {handle.token}")
         else:
             echo(f"  accepts Bearer personal access token {handle.token}")
-        echo("  stats: GET /_simulator/stats   knobs: POST /_simulator/config")
-        echo("Config to try (export SYNCREPORT_SIM_TOKEN with the token above):")
+        echo(
+            f"  request counts: GET {handle.url}/_simulator/stats   knobs: POST {handle.url}/_simulator/config"
+        )
+        echo("To point syncreport at it:")
+        echo(f"  export SYNCREPORT_SIM_TOKEN='{handle.token}'")
+        echo("  save the config below as sim.toml, then: syncreport check --config sim.toml")
         echo(toml_snippet(demo_config(handle, token_env="SYNCREPORT_SIM_TOKEN")))
         echo("Ctrl-C stops it.")
         while True:
