@@ -45,7 +45,7 @@ from syncreport.deliver.email import (
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
 from syncreport.deliver.state import load_previous, save_document
-from syncreport.errors import ConfigError, SyncreportError
+from syncreport.errors import ConfigError, DeliveryError, SyncreportError
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.snapshot import Snapshot, load_snapshot
 
@@ -254,7 +254,10 @@ def run_report(
             logger.info("wrote %s", path)
         if message is not None and plan.email is not None:
             say(f"E-mailing {len(plan.recipients)} recipient(s) ...")
-            send_message(plan.email, message, plan.recipients)
+            try:
+                send_message(plan.email, message, plan.recipients)
+            except DeliveryError as exc:
+                raise DeliveryError(f"{exc.message} (the report files are in {plan.out_dir})") from None
         save_document(
             state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
         )
