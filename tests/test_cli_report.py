@@ -151,3 +151,61 @@ def test_unwritable_log_file_is_a_usage_error(runner, tmp_path: Path, config_fil
     blocker.write_text("x")
     result = runner.invoke(app, ["--log-file", str(blocker / "x.log"), "report", "-c", str(config_file)])
     _one_line_error(result, 2)
+
+
+@pytest.mark.e2e
+def test_offline_report_prints_paths_and_health_then_exits_3_on_fail_on(
+    cloud_sim, runner, tmp_path: Path, monkeypatch
+):
+    from syncreport.config import config_from_dict
+    from syncreport.jira import pull_snapshot
+    from syncreport.simulator import demo_config
+
+    monkeypatch.setenv("CLI_SIM_TOKEN", cloud_sim.token)
+    data = demo_config(cloud_sim, token_env="CLI_SIM_TOKEN")
+    data["cache"] = {"enabled": False}
+    snapshot_path = save_snapshot(pull_snapshot(config_from_dict(data)), tmp_path / "orbit.json.gz")
+    out = tmp_path / "out"
+
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "--snapshot",
+            str(snapshot_path),
+            "--out",
+            str(out),
+            "--format",
+            "json",
+            "--fail-on",
+            "red",
+        ],
+    )
+
+    # The simulator's train is red (open dependency cycles), so --fail-on red exits 3 after writing.
+    assert result.exit_code == 3, result.output
+    [dated] = [p for p in out.glob("orbit-art-*.json") if "latest" not in p.name]
+    assert result.stdout.splitlines() == [str(dated)]
+    health_line, fail_line = result.stderr.splitlines()
+    assert health_line.startswith("Train health RED: ")
+    assert fail_line == "syncreport: train health is red (--fail-on red); the report was delivered"
+    assert "\x1b[" not in result.output  # not a terminal: no colour, no progress bar
+
+    quiet = runner.invoke(
+        app,
+        [
+            "--quiet",
+            "report",
+            "--snapshot",
+            str(snapshot_path),
+            "--out",
+            str(out),
+            "--format",
+            "json",
+            "--fail-on",
+            "red",
+        ],
+    )
+    assert quiet.exit_code == 3
+    assert quiet.stdout == ""
+    assert quiet.stderr.splitlines() == [fail_line]  # the one line cron must mail
