@@ -5,6 +5,7 @@ Expected values are read from the generator's data (``sim.site``), the server's 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -231,3 +232,22 @@ def test_datacenter_has_no_cloud_only_endpoints(dc_sim: SimulatorHandle) -> None
         == 404
     )
     assert session.get(dc_sim.url + "/rest/api/3/myself").status_code == 404
+
+
+def test_concurrent_clients_each_get_their_own_complete_answers(cloud_sim: SimulatorHandle) -> None:
+    """Eight threads bulk-fetch disjoint slices at once: every issue comes back once, with its own fields."""
+    train = sorted(
+        (i for i in cloud_sim.site.issues if i.project in ("ORB", "NOVA", "ATL")), key=lambda i: i.id
+    )
+    slices = [train[n : n + 40] for n in range(0, len(train), 40)]
+
+    def fetch(chunk: list[Any]) -> list[tuple[str, str]]:
+        answer = _session(cloud_sim).post(
+            cloud_sim.url + "/rest/api/3/issue/bulkfetch",
+            json={"issueIdsOrKeys": [i.key for i in chunk], "fields": ["summary"]},
+        )
+        return [(i["key"], i["fields"]["summary"]) for i in answer.json()["issues"]]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [pair for chunk in pool.map(fetch, slices) for pair in chunk]
+    assert sorted(results) == sorted((i.key, i.summary) for i in train)
