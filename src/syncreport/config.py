@@ -104,7 +104,9 @@ class ThresholdSettings(_Section):
     ageing_days_red: int = Field(default=10, ge=0)
     off_cadence_sprints_amber: int = Field(default=1, ge=0)  # 0 switches the rule off
     off_cadence_sprints_red: int = Field(default=0, ge=0)  # 0: off cadence alone never makes a team red
-    blocked_statuses: list[str] = Field(default_factory=lambda: ["Blocked", "Impeded", "On Hold"])  # for ageing
+    blocked_statuses: list[str] = Field(
+        default_factory=lambda: ["Blocked", "Impeded", "On Hold"]
+    )  # for ageing
 
 
 class ReportSettings(_Section):
@@ -115,8 +117,8 @@ class ReportSettings(_Section):
     keep: int = Field(default=12, ge=1)  # how many dated reports to keep in out_dir
     pdf_list_limit: int = Field(default=25, ge=1)  # longer lists are capped in the PDF ("and N more")
     fail_on: Literal["red", "amber"] | None = None
-    # Where the previous run's JSON document (for "changes since last") and the run lock live.
-    # Default: the user's state directory (platformdirs, e.g. ~/.local/state/syncreport/<train>-<site>/).
+    # Where the previous runs' JSON documents (for "changes since last") and the run lock live.
+    # Default: next to the reports, in <out_dir>/.syncreport/ (see syncreport.deliver.state for why).
     state_dir: Path | None = None
     # 0: compare with the previous run; 7: with the latest run at least 7 days older (daily cron, weekly sync)
     changes_since_days: int = Field(default=0, ge=0)
@@ -139,7 +141,9 @@ class EmailSettings(_Section):
 class CacheSettings(_Section):
     enabled: bool = True
     path: Path | None = None  # default: the user's cache directory (platformdirs)
-    sprints_max_age_minutes: int = Field(default=60, ge=0)  # board and sprint lists older than this are re-fetched
+    sprints_max_age_minutes: int = Field(
+        default=60, ge=0
+    )  # board and sprint lists older than this are re-fetched
 
 
 class LoggingSettings(_Section):

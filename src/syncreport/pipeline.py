@@ -131,7 +131,9 @@ def _plan(
         smtp_password(config.email)  # a missing password variable fails now, not after the pull
     return _Plan(
         formats=chosen,
-        out_dir=Path(out_dir) if out_dir is not None else _relative_to_config(report.out_dir, config),
+        out_dir=(
+            Path(out_dir) if out_dir is not None else _relative_to_config(report.out_dir, config)
+        ).absolute(),
         state_dir=_relative_to_config(report.state_dir, config) if report.state_dir else None,
         keep=report.keep,
         changes_since_days=report.changes_since_days,
