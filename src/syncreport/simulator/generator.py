@@ -234,7 +234,11 @@ class _Builder:
                     )
                     short = pis[pi_index].removeprefix("PI ")
                     label = "IP" if k == SPRINTS_PER_PI - 1 else f"S{k + 1}"
-                    goal = "Innovation & Planning 🧭" if label == "IP" else ""
+                    # goals with commas and brackets, as real ones have: they sit inside DC's sprint strings
+                    goal = {
+                        "IP": "Innovation & Planning 🧭",
+                        "S1": "Kick-off: scope, risks & [dependencies]",
+                    }.get(label, "")
                     sprint = Sprint(
                         sprint_id, team.board_id, f"{team.name} {short} {label}", state, start, end,
                         complete if state == "closed" else None, pi_index * SPRINTS_PER_PI + k, pis[pi_index], goal,
