@@ -130,3 +130,17 @@ def test_stale_temp_files_of_a_killed_run_are_removed_others_kept(tmp_path: Path
     removed = remove_stale_temp_files(tmp_path, "phoenix")
     assert sorted(removed) == sorted(stale)
     assert sorted(tmp_path.iterdir()) == sorted(kept)
+
+
+def test_written_files_get_the_mode_the_umask_allows(tmp_path: Path):
+    import subprocess
+    import sys
+
+    # A cron job with umask 077 (confidential reports) gets files only its user can read.
+    code = (
+        "import os, sys, pathlib; os.umask(0o077)\n"
+        "from syncreport.deliver.files import write_all\n"
+        "write_all(pathlib.Path(sys.argv[1]), {'r.pdf': b'%PDF'})"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    assert (tmp_path / "r.pdf").stat().st_mode & 0o777 == 0o600

@@ -24,6 +24,8 @@ from pathlib import Path
 from syncreport.errors import DeliveryError
 
 _TEMP_SUFFIX = ".tmp"
+_UMASK = os.umask(0o022)  # read the process umask (the only way) and put it straight back
+os.umask(_UMASK)
 _DATED = re.compile(r"^(?P<slug>.+)-(?P<day>\d{4}-\d{2}-\d{2})\.(?P<ext>[a-z0-9]+)$")
 _TEMP = re.compile(r"^\.(?P<final>.+)\.[A-Za-z0-9_]+\.tmp$")  # what _write_temp creates
 
@@ -57,7 +59,7 @@ def _write_temp(folder: Path, final_name: str, data: bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    os.chmod(tmp, 0o644)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report gets the mode any new file would get
     return Path(tmp)
 
 
