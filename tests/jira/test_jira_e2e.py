@@ -215,7 +215,7 @@ def test_jira_errors_are_one_line(sim: Any, tmp_path: Path, monkeypatch: pytest.
     assert "[train].jql" in bad_jql.value.message
     monkeypatch.setenv(config.jira.token_env, "wrong-token")
     with pytest.raises(JiraError) as bad_token:
-        pull(config)  # the field list is the first request: 401 before the JQL is looked at
+        pull(config)  # rejected before the JQL is looked at
     assert "401" in bad_token.value.message and config.jira.token_env in bad_token.value.message
     assert sim.token not in bad_token.value.message
 
@@ -238,7 +238,7 @@ def test_check_passes_on_a_good_config_and_fails_with_the_fix(
     assert f"{len(train_keys(sim))} issues" in results[5].detail
     monkeypatch.setenv(config.jira.token_env, "wrong-token")
     failed = {r.name: r for r in run_checks(config)}
-    assert not failed["authentication"].ok and failed["authentication"].fix
+    assert not failed["authentication"].ok and config.jira.token_env in failed["authentication"].detail
     assert not failed["jql"].ok and failed["jql"].detail.startswith("not checked")
 
 

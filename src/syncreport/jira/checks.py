@@ -15,6 +15,10 @@ from syncreport.jira.client import Deployment, JiraClient, deployment_of
 from syncreport.jira.fields import FieldMap, discover_fields
 
 
+class _Failed(SyncreportError):
+    """A check's own finding (the step's fix applies); errors from the client carry their own fix."""
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     name: str
@@ -42,8 +46,11 @@ class _Checker:
     def step(self, name: str, action: Callable[[], str], fix: str) -> bool:
         try:
             detail = action()
-        except SyncreportError as exc:
+        except _Failed as exc:
             self.results.append(CheckResult(name, False, exc.message, fix))
+            return False
+        except SyncreportError as exc:
+            self.results.append(CheckResult(name, False, exc.message))
             return False
         self.results.append(CheckResult(name, True, detail))
         return True
@@ -62,7 +69,7 @@ class _Checker:
     def token(self) -> str:
         settings = self.config.jira
         if not settings.token():
-            raise SyncreportError(f"the environment variable {settings.token_env} is empty or not set")
+            raise _Failed(f"the environment variable {settings.token_env} is empty or not set")
         return f"a token is set in ${settings.token_env}"
 
     def connectivity(self) -> str:
@@ -82,7 +89,7 @@ class _Checker:
             f"; but [jira].deployment says {configured}" if configured not in ("auto", found) and info else ""
         )
         if mismatch:
-            raise SyncreportError(f"reached {self.config.jira.url}: {kind} ({version}){mismatch}")
+            raise _Failed(f"reached {self.config.jira.url}: {kind} ({version}){mismatch}")
         return f"reached {self.config.jira.url}: {kind} ({version})"
 
     def auth(self) -> str:
@@ -129,7 +136,7 @@ class _Checker:
             {str(((i.get("fields") or {}).get("project") or {}).get("key")) for i in page.get("issues") or ()}
         )
         if count == 0:
-            raise SyncreportError("the train's JQL matches no issue")
+            raise _Failed("the train's JQL matches no issue")
         about = "about " if self.deployment == "cloud" else ""
         return f"the JQL matches {about}{count} issues in {', '.join(self.projects) or 'no project'}"
 
@@ -140,9 +147,7 @@ class _Checker:
             found = [self.client.get(f"/rest/agile/1.0/board/{b}", allow_404=True) for b in configured]
             missing = [str(b) for b, f in zip(configured, found, strict=True) if f is None]
             if missing:
-                raise SyncreportError(
-                    f"board(s) {', '.join(missing)} of [train].boards not found or not visible"
-                )
+                raise _Failed(f"board(s) {', '.join(missing)} of [train].boards not found or not visible")
             boards = [f for f in found if f]
         else:
             boards = []
@@ -152,7 +157,7 @@ class _Checker:
                 )
                 boards.extend((page or {}).get("values") or ())
         if not boards:
-            raise SyncreportError("no board found for the train's projects")
+            raise _Failed("no board found for the train's projects")
         names = ", ".join(f"{b.get('name')} ({b.get('id')})" for b in boards[:12])
         more = f" and {len(boards) - 12} more" if len(boards) > 12 else ""
         return f"{len(boards)} board(s): {names}{more}"
