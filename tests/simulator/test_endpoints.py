@@ -6,6 +6,7 @@ Expected values are read from the generator's data (``sim.site``), the server's 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -171,7 +172,9 @@ def test_boards_and_their_sprints_including_other_boards_sprints(cloud_sim: Simu
 def test_touch_and_remove_drive_incremental_pulls(simulator: Any) -> None:
     sim: SimulatorHandle = simulator(deployment="cloud")
     session = _session(sim)
-    issue = next(i for i in sim.site.issues if i.project == "ATL" and len(i.histories) < 50)
+    issue = next(
+        i for i in sim.site.issues if i.project == "ATL" and len(i.histories) < 50 and not i.resolved
+    )
     before = len(issue.histories)
     sim.touch_issue(issue.key, summary="Renamed", flagged=True)
     # everything generated is older than the site's "now"; JQL dates are in the user's zone (myself.timeZone)
@@ -185,6 +188,23 @@ def test_touch_and_remove_drive_incremental_pulls(simulator: Any) -> None:
     log = session.get(f"{sim.url}/rest/api/3/issue/{issue.key}/changelog").json()
     assert log["total"] == before + 1
     assert {i["field"] for i in log["values"][-1]["items"]} == {"summary", "Flagged"}
+    other = next(t.name for t in sim.site.teams if t.in_train and sim.site.teams.index(t) != issue.team)
+    sim.touch_issue(issue.key, duedate=date(2027, 1, 8), points=13, team=other, status="Done")
+    fields = session.get(f"{sim.url}/rest/api/3/issue/{issue.key}").json()["fields"]
+    assert (fields["duedate"], fields["customfield_10016"], fields["customfield_10001"]["name"]) == (
+        "2027-01-08",
+        13,
+        other,
+    )
+    assert fields["status"]["statusCategory"]["key"] == "done" and fields["resolutiondate"]
+    last = session.get(f"{sim.url}/rest/api/3/issue/{issue.key}/changelog").json()["values"][-1]
+    assert {i["field"] for i in last["items"]} == {
+        "duedate",
+        "Story point estimate",
+        "Team",
+        "status",
+        "resolution",
+    }
     sim.remove_from_scope(issue.key)
     assert session.get(f"{sim.url}/rest/api/3/issue/{issue.key}").status_code == 404
     count = session.post(sim.url + "/rest/api/3/search/approximate-count", json={"jql": train_jql()}).json()

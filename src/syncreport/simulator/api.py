@@ -86,6 +86,7 @@ class Api:
         if ids.epic_link:
             self.all_field_ids |= {ids.epic_link}
         self._cache: OrderedDict[tuple[str, int], list[Issue]] = OrderedDict()
+        self._by_id_cache: tuple[int, dict[int, Issue]] = (-1, {})
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -122,11 +123,9 @@ class Api:
         return issue
 
     def _by_id(self) -> dict[int, Issue]:
-        cached = getattr(self, "_by_id_cache", None)
-        if cached is None or cached[0] != self.site.version:
-            cached = (self.site.version, {i.id: i for i in self.site.issues})
-            self._by_id_cache = cached
-        return cached[1]
+        if self._by_id_cache[0] != self.site.version:
+            self._by_id_cache = (self.site.version, {i.id: i for i in self.site.issues})
+        return self._by_id_cache[1]
 
     def wanted(self, fields: Any, default: str) -> set[str] | None:
         """Jira's ``fields`` parameter: *all, *navigable, ids, -exclusions. None = every field."""

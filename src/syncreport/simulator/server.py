@@ -378,12 +378,16 @@ class SimulatorHandle:
         summary: str | None = None,
         flagged: bool | None = None,
         pi: str | None = None,
+        duedate: date | None = None,
+        points: float | None = None,
+        team: str | None = None,
         at: datetime | None = None,
     ) -> None:
         """Change an issue as a user would: new ``updated`` time and a changelog history with the items.
 
-        ``status`` is a status name or id of the issue's workflow; ``sprint`` a sprint id the issue moves to
-        (kept after its current sprints, as Jira does); ``pi`` a fixVersion name replacing the current ones.
+        ``status`` is a status name or id; ``sprint`` a sprint id the issue moves to (its closed sprints are
+        kept before it, as Jira does); ``pi`` a fixVersion name replacing the current ones; ``team`` a team
+        name. ``at`` defaults to now (never earlier than the generated data).
         """
         state = self._state
         with state.lock:
@@ -395,7 +399,9 @@ class SimulatorHandle:
             )
             items: list[Item] = []
             if status is not None:
-                new = next(s for s in site.statuses.values() if status in (s.id, s.name))
+                new = next((s for s in site.statuses.values() if status in (s.id, s.name)), None)
+                if new is None:
+                    raise ValueError(f"no status {status!r}")
                 old = site.statuses[issue.status]
                 items.append(("status", old.id, old.name, new.id, new.name))
                 if new.category == "done" and issue.resolved is None:
@@ -423,6 +429,24 @@ class SimulatorHandle:
                     items.append(("fixversion", _version_id(site, issue.project, old_pi), old_pi, None, None))
                 items.append(("fixversion", None, None, _version_id(site, issue.project, pi), pi))
                 issue.pis = [pi]
+            if duedate is not None and duedate != issue.duedate:
+                old_due = issue.duedate.isoformat() if issue.duedate else None
+                items.append(
+                    ("duedate", old_due, f"{old_due} 00:00:00.0" if old_due else None, duedate.isoformat(),
+                     f"{duedate.isoformat()} 00:00:00.0")
+                )  # fmt: skip
+                issue.duedate = duedate
+            if points is not None and points != issue.points:
+                before_points = f"{issue.points:g}" if issue.points is not None else None
+                items.append(("points", None, before_points, None, f"{points:g}"))
+                issue.points = points
+            if team is not None:
+                index = next((n for n, t in enumerate(site.teams) if t.name == team), None)
+                if index is None:
+                    raise ValueError(f"no team {team!r}")
+                old_team = site.teams[issue.team].name if issue.team is not None else None
+                items.append(("team", None, old_team, None, team))
+                issue.team = index
             if not items:
                 raise ValueError("touch_issue needs at least one change")
             issue.histories.append(History(site.next_history_id, when, len(site.users) - 1, tuple(items)))
