@@ -1,0 +1,59 @@
+"""The SQLite cache: whole rows or none, and an unreadable file is set aside rather than trusted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syncreport.jira.cache import Cache
+
+
+def row(n: int) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    return (
+        {"id": str(n), "key": f"A-{n}", "fields": {"updated": f"u{n}"}},
+        [{"id": str(n), "items": []}],
+        "sig",
+    )
+
+
+def test_rows_round_trip_per_site(tmp_path: Path) -> None:
+    with (
+        Cache(tmp_path / "c.sqlite3", "https://a.example") as a,
+        Cache(tmp_path / "c.sqlite3", "https://b.example") as b,
+    ):
+        a.put_issues([row(1), row(2)])
+        assert a.versions() == {"1": ("u1", "sig"), "2": ("u2", "sig")}
+        assert b.versions() == {}  # keyed by site
+        assert a.get_issues(["2"])["2"].histories == [{"id": "2", "items": []}]
+
+
+def test_an_interrupted_batch_writes_nothing(tmp_path: Path) -> None:
+    def rows() -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], str]]:
+        yield row(1)
+        yield row(2)
+        raise KeyboardInterrupt  # Ctrl-C in the middle of a batch
+
+    with Cache(tmp_path / "c.sqlite3", "https://a.example") as cache:
+        with pytest.raises(KeyboardInterrupt):
+            cache.put_issues(rows())
+        assert cache.versions() == {}
+        cache.put_issues([row(3)])
+        assert cache.versions() == {"3": ("u3", "sig")} and cache.integrity_ok()
+
+
+def test_a_damaged_file_is_moved_aside_and_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with Cache(path, "https://a.example") as cache:
+        assert cache.versions() == {} and cache.integrity_ok()
+    assert [p.name.split(".broken-")[0] for p in tmp_path.glob("*.broken-*")] == ["c.sqlite3"]
+
+
+def test_disabled_cache_lives_in_memory(tmp_path: Path) -> None:
+    with Cache(None, "https://a.example") as cache:
+        cache.put_issues([row(1)])
+        assert list(cache.versions()) == ["1"]
+    assert list(tmp_path.iterdir()) == []
