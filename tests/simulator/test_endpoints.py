@@ -271,3 +271,22 @@ def test_concurrent_clients_each_get_their_own_complete_answers(cloud_sim: Simul
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = [pair for chunk in pool.map(fetch, slices) for pair in chunk]
     assert sorted(results) == sorted((i.key, i.summary) for i in train)
+
+
+def test_link_issues_adds_a_dependency_both_ends_see(simulator: Any) -> None:
+    sim: SimulatorHandle = simulator(deployment="cloud")
+    session = _session(sim)
+    provider, consumer = "ORB-3", "NOVA-4"
+    sim.link_issues(
+        provider, consumer, link_type="Dependency"
+    )  # inverted: the provider shows inward "blocks"
+    provider_links = session.get(f"{sim.url}/rest/api/3/issue/{provider}").json()["fields"]["issuelinks"]
+    mine = [x for x in provider_links if x.get("inwardIssue", {}).get("key") == consumer]
+    assert [x["type"]["inward"] for x in mine] == ["blocks"]
+    consumer_log = session.get(
+        f"{sim.url}/rest/api/3/issue/{consumer}/changelog", params={"startAt": 0}
+    ).json()
+    last_page = session.get(
+        f"{sim.url}/rest/api/3/issue/{consumer}/changelog", params={"startAt": consumer_log["total"] - 1}
+    ).json()
+    assert last_page["values"][-1]["items"][0]["toString"] == f"This issue is blocked by {provider}"

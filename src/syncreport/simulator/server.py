@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from syncreport.simulator.api import Api, ApiError, find_route
 from syncreport.simulator.generator import generate_site
-from syncreport.simulator.model import History, Item, Site
+from syncreport.simulator.model import History, Item, Link, Site
 
 CLOUD_EMAIL = "rte@example.com"
 CLOUD_TOKEN = "ATATT3xSimulatorDemoToken-not-a-secret-0000"  # demo credentials of a local fake
@@ -453,6 +453,33 @@ class SimulatorHandle:
             site.next_history_id += 1
             issue.updated = when
             site.version += 1
+
+    def link_issues(self, provider: str, consumer: str, *, link_type: str = "Blocks") -> str:
+        """Add a dependency link in the type's own wording ("Dependency" is inverted); returns the link id.
+
+        Both issues get a "Link" changelog item and a new ``updated`` time, as in Jira.
+        """
+        state = self._state
+        with state.lock:
+            site = state.site
+            kind = next((t for t in site.link_types if t.name == link_type), None)
+            if kind is None:
+                raise ValueError(f"no link type {link_type!r}")
+            source, target = (consumer, provider) if link_type == "Dependency" else (provider, consumer)
+            next_id = max((int(x.id) for x in site.links), default=20000) + 1
+            link = Link(str(next_id), link_type, source, target)
+            site.add_link(link)
+            for key, other, text in ((source, target, kind.outward), (target, source, kind.inward)):
+                issue = site.by_key[key]
+                when = max(
+                    datetime.now(UTC), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
+                )
+                item: Item = ("link", None, None, other, f"This issue {text} {other}")
+                issue.histories.append(History(site.next_history_id, when, len(site.users) - 1, (item,)))
+                site.next_history_id += 1
+                issue.updated = when
+            site.version += 1
+            return link.id
 
     def remove_from_scope(self, key: str) -> None:
         """Delete the issue: it leaves every search, GET answers 404, and links to it disappear."""
