@@ -61,6 +61,7 @@ SEVERITY_MARKS: dict[str, Mark] = {
     "info": Mark("ℹ", "Info", "sev-info"),
 }
 BOARD_CELL_LIMIT = 3  # features and dependency ends shown per board cell in print (most severe ends first)
+BOARD_PRINT_COLUMNS = 7  # iteration columns per printed board table; a longer calendar is split across tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,15 @@ class BoardRow:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardPart:
+    """Some of the board's columns with every team's cells for them (the print splits long calendars)."""
+
+    title: str  # "" when the board is one part
+    columns: tuple[BoardColumn, ...]
+    rows: tuple[BoardRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReliabilityRow:
     team: str
     cells: tuple[tuple[SprintReliability, ...], ...]  # aligned with the reliability columns
@@ -114,8 +124,8 @@ class ReportView:
     paper: str
     list_limit: int | None  # None in the HTML: every list complete
     header: str  # "train · PI · date", the PDF's running header
-    board_columns: tuple[BoardColumn, ...]
-    board_rows: tuple[BoardRow, ...]
+    board_columns: tuple[BoardColumn, ...]  # every column (the HTML's one wide table)
+    board_parts: tuple[BoardPart, ...]  # the board as printed tables (the HTML: one part, all columns)
     board_cell_limit: int | None
     iteration_names: dict[int | None, str]
     reliability_columns: tuple[str, ...]
@@ -143,7 +153,7 @@ def build_view(
         list_limit=limit,
         header=header,
         board_columns=columns,
-        board_rows=rows,
+        board_parts=_board_parts(columns, rows, BOARD_PRINT_COLUMNS if for_print else None),
         board_cell_limit=cell_limit,
         iteration_names={it.index: it.name for it in results.calendar.iterations},
         reliability_columns=reliability_columns,
@@ -176,6 +186,26 @@ def _board_grid(
             grid.append(BoardGridCell(cap(features, cell_limit), cap(ends, cell_limit)))
         rows.append(BoardRow(team, tuple(grid)))
     return tuple(columns), tuple(rows)
+
+
+def _board_parts(
+    columns: tuple[BoardColumn, ...], rows: tuple[BoardRow, ...], per_part: int | None
+) -> tuple[BoardPart, ...]:
+    """Split the board into tables of at most ``per_part`` iteration columns (None: one table)."""
+    if per_part is None or len(columns) <= per_part + 1:
+        return (BoardPart("", columns, rows),)
+    parts = []
+    for first in range(0, len(columns), per_part):
+        last = min(first + per_part, len(columns))
+        if len(columns) - last == 1 and columns[-1].index is None:
+            last += 1  # keep the unscheduled column with the last iterations rather than alone
+        chosen = columns[first:last]
+        named = [c for c in chosen if c.index is not None]
+        title = f"{named[0].name} to {named[-1].name}" if named else chosen[0].name
+        parts.append(BoardPart(title, chosen, tuple(BoardRow(r.team, r.cells[first:last]) for r in rows)))
+        if last == len(columns):
+            break
+    return tuple(parts)
 
 
 def _reliability_grid(

@@ -1,0 +1,123 @@
+"""How fast the report renders for a big train: HTML (target <= 2 s) and PDF (target <= 15 s) at 10,000 issues.
+
+The train is the simulator's generated one (hostile summaries, CJK and RTL text, cycles, external providers),
+pulled through the real Jira client over HTTP once and saved as a snapshot file; the indicators are computed
+from it, then a fresh child process times ``render_html`` and ``render_pdf`` twice each (the first call pays
+for compiling templates and loading fonts, the second is warm). Module imports are timed apart. Wall-clock
+and CPU seconds are both printed: on a shared machine the CPU figure is what the renderer itself costs.
+
+    .venv/bin/python benchmarks/render_benchmark.py                          # 10,000 issues
+    .venv/bin/python benchmarks/render_benchmark.py --issues 1000
+    .venv/bin/python benchmarks/render_benchmark.py --snapshot /tmp/train10k.json.gz   # reuse a saved pull
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+HTML_TARGET_SECONDS = 2.0
+PDF_TARGET_SECONDS = 15.0
+
+
+def pull_train(issues: int, seed: int, path: Path) -> None:
+    """Generate a train in the simulator, pull it through the real client, and save the snapshot."""
+    from syncreport.config import config_from_dict
+    from syncreport.jira import pull_snapshot
+    from syncreport.simulator import demo_config, start_simulator
+    from syncreport.snapshot import save_snapshot
+
+    with start_simulator(issues=issues, seed=seed) as sim, tempfile.TemporaryDirectory() as cache:
+        data = demo_config(sim, token_env="SYNCREPORT_BENCH_TOKEN")
+        data["cache"] = {"enabled": True, "path": str(Path(cache) / "cache.sqlite")}
+        os.environ["SYNCREPORT_BENCH_TOKEN"] = sim.token
+        started = time.perf_counter()
+        snapshot = pull_snapshot(config_from_dict(data, source="<benchmark>"))
+        print(f"pulled {len(snapshot.issues)} issues in {time.perf_counter() - started:.1f} s -> {path}")
+        save_snapshot(snapshot, path)
+
+
+def child_render(snapshot_path: str, settings_json: str) -> dict[str, Any]:
+    """Runs in a fresh process: import, compute, then time each renderer twice."""
+    started = time.perf_counter()
+    from pypdf import PdfReader
+
+    from syncreport.config import ReportSettings
+    from syncreport.indicators import compute_indicators
+    from syncreport.render import render_html, render_pdf
+    from syncreport.snapshot import load_snapshot
+
+    figures: dict[str, Any] = {"import_s": time.perf_counter() - started}
+    snapshot = load_snapshot(Path(snapshot_path))
+    results = compute_indicators(snapshot)
+    settings = ReportSettings.model_validate(json.loads(settings_json))
+    figures["issues"] = results.train.issue_count
+    figures["teams"] = results.train.team_count
+    figures["dependencies"] = len(results.dependencies)
+    for name, render in (("html", render_html), ("pdf", render_pdf)):
+        for attempt in ("cold", "warm"):
+            wall, cpu = time.perf_counter(), time.process_time()
+            output = render(results, snapshot, settings)
+            figures[f"{name}_{attempt}_s"] = time.perf_counter() - wall
+            figures[f"{name}_{attempt}_cpu_s"] = time.process_time() - cpu
+        figures[f"{name}_bytes"] = len(output)
+        if name == "pdf":
+            assert isinstance(output, bytes)
+            figures["pdf_pages"] = len(PdfReader(io.BytesIO(output)).pages)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--snapshot", type=Path, help="a saved snapshot to render (pulled and saved here if absent)"
+    )
+    parser.add_argument("--paper", choices=["A4", "Letter"], default="A4")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child_render(*args.child)))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="syncreport-render-bench-") as tmp:
+        snapshot_path = args.snapshot or Path(tmp) / f"train-{args.issues}.json.gz"
+        if not snapshot_path.exists():
+            pull_train(args.issues, args.seed, snapshot_path)
+        settings = json.dumps({"paper": args.paper})
+        completed = subprocess.run(
+            [sys.executable, str(HERE), "--child", str(snapshot_path), settings],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    f = json.loads(completed.stdout.strip().splitlines()[-1])
+    print(
+        f"train: {f['issues']} issues, {f['teams']} teams, {f['dependencies']} cross-team dependencies "
+        f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)"
+    )
+    print(f"imports (jinja2, matplotlib, weasyprint, pandas): {f['import_s']:.2f} s")
+    for name, target in (("html", HTML_TARGET_SECONDS), ("pdf", PDF_TARGET_SECONDS)):
+        verdict = "ok" if f[f"{name}_cold_s"] <= target else "OVER TARGET"
+        print(
+            f"{name.upper():4} cold {f[f'{name}_cold_s']:6.2f} s (cpu {f[f'{name}_cold_cpu_s']:.2f} s)   "
+            f"warm {f[f'{name}_warm_s']:6.2f} s (cpu {f[f'{name}_warm_cpu_s']:.2f} s)   "
+            f"{f[f'{name}_bytes'] / 1e6:.2f} MB   target <= {target:g} s: {verdict}"
+        )
+    print(f"PDF pages: {f['pdf_pages']}")
+
+
+if __name__ == "__main__":
+    main()

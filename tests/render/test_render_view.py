@@ -1,0 +1,79 @@
+"""The presenter and the charts: arranging and drawing only, with the figures the indicators gave."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+from types import ModuleType
+
+from syncreport.config import ReportSettings
+from syncreport.indicators.results import Iteration
+from syncreport.render import charts
+from syncreport.render.view import build_view, cap
+
+
+def test_cap_keeps_the_first_items_and_counts_the_rest() -> None:
+    capped = cap(list(range(30)), 25)
+    assert capped.items == tuple(range(25)) and capped.hidden == 5 and capped.total == 30
+    assert cap([1, 2], None).hidden == 0
+
+
+def test_a_long_calendar_prints_as_several_board_tables(sample: ModuleType) -> None:
+    results, snapshot = sample.train(issues=60, teams=3)
+    first = results.calendar.iterations[0]
+    eighteen = tuple(
+        Iteration(
+            i,
+            f"I{i}",
+            first.start + timedelta(days=14 * (i - 1)),
+            first.end + timedelta(days=14 * (i - 1)),
+            "future",
+        )
+        for i in range(1, 19)
+    )
+    results = replace(results, board=replace(results.board, iterations=eighteen))
+    printed = build_view(results, snapshot, ReportSettings(), for_print=True)
+    # Worked out by hand: 18 iterations + the unscheduled column, 7 iteration columns a table; the
+    # unscheduled column stays with the last iterations.
+    assert [p.title for p in printed.board_parts] == ["I1 to I7", "I8 to I14", "I15 to I18"]
+    assert [len(p.columns) for p in printed.board_parts] == [7, 7, 5]
+    assert printed.board_parts[-1].columns[-1].name == "Unscheduled"
+    assert all(len(row.cells) == len(part.columns) for part in printed.board_parts for row in part.rows)
+    on_screen = build_view(results, snapshot, ReportSettings(), for_print=False)
+    assert len(on_screen.board_parts) == 1 and len(on_screen.board_parts[0].columns) == 19
+
+
+def test_board_cells_show_the_most_severe_dependency_ends_first_in_print(sample: ModuleType) -> None:
+    results, snapshot = sample.train(issues=400, teams=4)
+    printed = build_view(results, snapshot, ReportSettings(), for_print=True)
+    order = ["late", "unscheduled", "at_risk", "external", "consumer_unscheduled", "on_track", "done"]
+    for part in printed.board_parts:
+        for row in part.rows:
+            for cell in row.cells:
+                ranks = [order.index(e.status) for e in cell.ends.items]
+                assert ranks == sorted(ranks) and len(cell.ends.items) <= 3
+
+
+def test_chart_svg_is_clean_escaped_prefixed_and_repeatable() -> None:
+    def draw() -> str:
+        return charts.horizontal_bars(
+            ["Team <script>x</script>", "Büro 🚀", "فريق"],
+            [charts.Series("late", (1.0, 2.0, 0.0)), charts.Series("at risk", (3.0, 0.0, 1.0))],
+            chart_id="probe",
+            title="Late & at risk",
+            axis_label="dependencies",
+        )
+
+    svg = draw()
+    assert svg == draw()  # fixed hash salt, no date: the same figures give the same bytes
+    assert svg.startswith("<svg ") and "<?xml" not in svg and "<metadata" not in svg
+    assert "<script" not in svg and "Team &lt;script&gt;x&lt;/script&gt;" in svg
+    assert "<title>Late &amp; at risk</title>" in svg
+    ids = re.findall(r'\bid="([^"]+)"', svg)
+    assert ids and all(i.startswith("probe-") for i in ids)
+    assert all(ref.startswith("probe-") for ref in re.findall(r"url\(#([^)]+)\)", svg))
+
+
+def test_an_empty_chart_is_a_sentence_not_an_empty_frame() -> None:
+    assert "nothing to chart" in charts.histogram([], chart_id="x", title="Due-date slips", axis_label="days")
