@@ -191,21 +191,9 @@ def test_offline_report_prints_paths_and_health_then_exits_3_on_fail_on(
     assert fail_line == "syncreport: train health is red (--fail-on red); the report was delivered"
     assert "\x1b[" not in result.output  # not a terminal: no colour, no progress bar
 
-    quiet = runner.invoke(
-        app,
-        [
-            "--quiet",
-            "report",
-            "--snapshot",
-            str(snapshot_path),
-            "--out",
-            str(out),
-            "--format",
-            "json",
-            "--fail-on",
-            "red",
-        ],
-    )
-    assert quiet.exit_code == 3
-    assert quiet.stdout == ""
-    assert quiet.stderr.splitlines() == [fail_line]  # the one line cron must mail
+    options = ["--snapshot", str(snapshot_path), "--out", str(out), "--format", "json", "--fail-on", "red"]
+    for where in (["--quiet", "report"], ["report", "--quiet"]):  # before or after the command name
+        quiet = runner.invoke(app, [*where, *options])
+        assert quiet.exit_code == 3
+        assert quiet.stdout == ""
+        assert quiet.stderr.splitlines() == [fail_line]  # the one line cron must mail

@@ -244,6 +244,17 @@ def report(
             help="Exit 3 when train health is this or worse, after delivering (default: report.fail_on).",
         ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on success (same as 'syncreport --quiet').")
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            help="Append a log of the run to this file (overrides logging.file).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Pull from Jira, compute the indicators, write HTML/PDF/JSON and e-mail the PDF: the cron command.
 
@@ -252,6 +263,8 @@ def report(
     """
     from syncreport.pipeline import run_report_from_files
 
+    _state["quiet"] = _state["quiet"] or quiet
+    _state["log_file"] = log_file or _state["log_file"]
     chatty = _interactive()
     run = _run(
         lambda: run_report_from_files(
