@@ -197,3 +197,14 @@ def test_offline_report_prints_paths_and_health_then_exits_3_on_fail_on(
         assert quiet.exit_code == 3
         assert quiet.stdout == ""
         assert quiet.stderr.splitlines() == [fail_line]  # the one line cron must mail
+
+
+def test_a_broken_config_file_is_logged_to_the_log_file_too(runner, tmp_path: Path):
+    config = tmp_path / "bad.toml"
+    config.write_text('[jira]\nurl = "ftp://nope"\n')
+    log_file = tmp_path / "run.log"
+    result = runner.invoke(app, ["report", "--quiet", "--log-file", str(log_file), "--config", str(config)])
+    line = _one_line_error(result, 2)
+    assert "jira.url" in line
+    logged = log_file.read_text()
+    assert "ERROR" in logged and "jira.url" in logged

@@ -327,17 +327,14 @@ def run_report_from_files(
     (the console gets them once, from the CLI).
     """
     register_secret_env()  # variables named like secrets, before anything can fail and print
-    config = load_config(config_path) if config_path is not None else None
-    if config is not None:
-        register_secret_env([config.jira.token_env, config.email.password_env])
-        configured_file = config.logging.file
-        configure_logging(
-            log_file=log_file or (_relative_to_config(configured_file, config) if configured_file else None),
-            level=config.logging.level,
-            quiet=quiet,
-            debug=debug,
-        )
+    configure_logging(log_file=log_file, quiet=quiet, debug=debug)  # so a bad config file is logged too
     try:
+        config = load_config(config_path) if config_path is not None else None
+        if config is not None:
+            register_secret_env([config.jira.token_env, config.email.password_env])
+            if log_file is None and config.logging.file is not None:
+                log_file = _relative_to_config(config.logging.file, config)
+            configure_logging(log_file=log_file, level=config.logging.level, quiet=quiet, debug=debug)
         return run_report(config, snapshot_path=snapshot_path, **options)
     except RunInProgress as exc:
         logger.info("%s", exc.message, extra={"file_only": True})
