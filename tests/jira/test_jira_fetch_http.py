@@ -95,12 +95,12 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
     blocks = {"id": "900", "type": {"name": "Blocks"}, "inwardIssue": {"id": "555", "key": "X-1"}}
     responses.post(
         f"{SITE}/rest/api/3/search/jql",
-        json={"issues": [{"id": "101", "fields": {"updated": U}}], "nextPageToken": "p2"},
+        json={
+            "issues": [{"id": "101", "fields": {"updated": U}}, {"id": "102", "fields": {"updated": U}}],
+            "nextPageToken": "p2",
+        },
     )
-    responses.post(
-        f"{SITE}/rest/api/3/search/jql",
-        json={"issues": [{"id": "102", "fields": {"updated": U}}], "isLast": True},
-    )
+    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [], "isLast": True})  # an empty last page
     responses.post(
         f"{SITE}/rest/api/3/issue/bulkfetch", json={"issues": [issue(1, links=[blocks]), issue(2)]}
     )

@@ -120,6 +120,11 @@ class _Progress:
                 self._bar.remove_task(self._task)
             self._task = self._bar.add_task(description, total=total)
 
+    def grow(self, amount: int) -> None:
+        if self._bar is not None and self._task is not None:
+            task = self._bar.tasks[-1]
+            self._bar.update(self._task, total=(task.total or 0) + amount)
+
     def advance(self, amount: int = 1) -> None:
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, amount)
@@ -228,7 +233,10 @@ class _Run:
         # unchanged ones are read back from the cache afterwards.
         self.builder = SnapshotBuilder(self.config, fields, statuses)
         self._added: set[str] = set()
-        if not self.cloud and not self.cache.versions():
+        self._prefetch_configured_boards()
+        if self.cloud:
+            scope = self._cloud_scope_and_fetch(fields)
+        elif not self.cache.versions():
             scope = self._dc_cold(fields)  # an empty cache: one search brings ids, fields and changelogs
         else:
             scope = self._scope()
@@ -277,27 +285,54 @@ class _Run:
     # --- scope ------------------------------------------------------------------------------------------
 
     def _scope(self) -> dict[str, str]:
-        """id -> updated for every issue of the train's JQL."""
+        """id -> updated for every issue of the train's JQL (Data Center)."""
         self.progress.stage("Listing the train's issues", 0)
         scope: dict[str, str] = {}
-        jql = self.config.train.jql
-        if self.cloud:
-            token: str | None = None
-            while True:
-                body: dict[str, Any] = {"jql": jql, "fields": SCOPE_FIELDS, "maxResults": CLOUD_ID_PAGE}
-                if token:
-                    body["nextPageToken"] = token
-                page = self.client.post("/rest/api/3/search/jql", body)
-                for issue in page.get("issues") or ():
-                    scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
-                token = page.get("nextPageToken")
-                if not token or page.get("isLast"):
-                    break
-        else:
-            for page in self._dc_search(jql, SCOPE_FIELDS, expand=None):
-                for issue in page.get("issues") or ():
-                    scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
+        for page in self._dc_search(self.config.train.jql, SCOPE_FIELDS, expand=None):
+            for issue in page.get("issues") or ():
+                scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
         self.stats.in_scope = len(scope)
+        return scope
+
+    def _cloud_scope_pages(self) -> Iterator[dict[str, str]]:
+        """Pages of id -> updated for the train's JQL (Cloud: search/jql, 5,000 a page, by token)."""
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {
+                "jql": self.config.train.jql,
+                "fields": SCOPE_FIELDS,
+                "maxResults": CLOUD_ID_PAGE,
+            }
+            if token:
+                body["nextPageToken"] = token
+            page = self.client.post("/rest/api/3/search/jql", body)
+            yield {
+                str(issue["id"]): str((issue.get("fields") or {}).get("updated") or "")
+                for issue in page.get("issues") or ()
+            }
+            token = page.get("nextPageToken")
+            if not token or page.get("isLast"):
+                return
+
+    def _cloud_scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
+        """Page the ids and start fetching each page's changed issues while the next page loads."""
+        self.progress.stage("Fetching issues with complete changelogs", 0)
+        versions = self.cache.versions()
+        sig = fields.signature()
+        scope: dict[str, str] = {}
+        fetcher = _CloudFetcher(self, fields)
+        try:
+            for page in self._cloud_scope_pages():
+                scope.update(page)
+                changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
+                self.progress.grow(len(changed))
+                fetcher.submit(changed)
+            fetcher.collect()
+        finally:
+            fetcher.cancel()
+        self.stats.in_scope = len(scope)
+        self.stats.fetched = fetcher.submitted
+        self.stats.from_cache = len(scope) - fetcher.submitted
         return scope
 
     def _dc_search(
@@ -352,10 +387,7 @@ class _Run:
         if not changed:
             return
         self.progress.stage(f"Fetching {len(changed)} issues with complete changelogs", len(changed))
-        if self.cloud:
-            self._cloud_fetch(changed, fields)
-        else:
-            self._dc_fetch(changed, fields)
+        self._dc_fetch(changed, fields)
 
     def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
         slim = [(slim_issue(issue), slim_histories(histories)) for issue, histories in rows]
@@ -370,63 +402,6 @@ class _Run:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         self._status_ids_seen.update(str(v) for v in (item.get("from"), item.get("to")) if v)
         self.progress.advance(len(rows))
-
-    def _cloud_fetch(self, ids: list[str], fields: FieldMap) -> None:
-        """Per unit of up to 1,000 issues: bulkfetch the issues (100 a request) and their complete changelogs.
-
-        Units run in parallel; each unit's rows are written in one transaction when all its parts are in.
-        """
-        wanted = fields.request_fields()
-        sig = fields.signature()
-
-        def issues_of(batch: Sequence[str]) -> list[dict[str, Any]]:
-            answer = self.client.post(
-                "/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": list(batch), "fields": wanted}
-            )
-            return list(answer.get("issues") or ())
-
-        def changelogs_of(unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-            histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}
-            token: str | None = None
-            while True:
-                body: dict[str, Any] = {"issueIdsOrKeys": list(unit), "maxResults": CHANGELOG_PAGE}
-                if token:
-                    body["nextPageToken"] = token
-                answer = self.client.post("/rest/api/3/changelog/bulkfetch", body)
-                for entry in answer.get("issueChangeLogs") or ():
-                    histories.setdefault(str(entry.get("issueId")), []).extend(
-                        entry.get("changeHistories") or ()
-                    )
-                token = answer.get("nextPageToken")
-                if not token:
-                    return histories
-
-        units = _chunks(
-            ids, max(BULK_ISSUES, min(CHANGELOG_BULK_ISSUES, -(-len(ids) // self.config.jira.concurrency)))
-        )
-        jobs: list[tuple[str, Sequence[str]]] = []
-        for unit in units:
-            jobs.append(("changelog", unit))
-            jobs.extend(("issues", batch) for batch in _chunks(unit, BULK_ISSUES))
-        unit_of = {i: n for n, unit in enumerate(units) for i in unit}
-        got_issues: dict[int, list[dict[str, Any]]] = {n: [] for n in range(len(units))}
-        got_logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
-        pending = {n: 1 + len(_chunks(unit, BULK_ISSUES)) for n, unit in enumerate(units)}
-
-        def run(job: tuple[str, Sequence[str]]) -> tuple[str, Sequence[str], Any]:
-            kind, items = job
-            return kind, items, (changelogs_of(items) if kind == "changelog" else issues_of(items))
-
-        for kind, items, result in self._map(run, jobs):
-            n = unit_of[items[0]]
-            if kind == "changelog":
-                got_logs[n] = result
-            else:
-                got_issues[n].extend(result)
-            pending[n] -= 1
-            if pending[n] == 0:
-                logs = got_logs[n]
-                self._store([(issue, logs.get(str(issue["id"]), [])) for issue in got_issues.pop(n)], sig)
 
     def _dc_cold(self, fields: FieldMap) -> dict[str, str]:
         """Data Center with an empty cache: the train's JQL with expand=changelog gives everything at once."""
@@ -525,14 +500,39 @@ class _Run:
 
     # --- boards and sprints -----------------------------------------------------------------------------
 
+    def _prefetch_configured_boards(self) -> None:
+        """With ``[train].boards`` set, start fetching stale board and sprint lists now, alongside the issues."""
+        self._board_futures: dict[int, Future[Any]] = {}
+        self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}
+        configured = self.config.train.boards
+        if not configured:
+            return
+        max_age = self.config.cache.sprints_max_age_minutes * 60
+        cached = self.cache.get_meta(self._boards_meta_name(set()))
+        if not cached or time.time() - cached[1] >= max_age:
+            self._board_futures = {
+                b: self.pool.submit(self.client.get, f"/rest/agile/1.0/board/{b}") for b in configured
+            }
+        sprints = self.cache.get_board_sprints()
+        for board_id in configured:
+            entry = sprints.get(board_id)
+            if entry is None or time.time() - entry[1] >= max_age:
+                self._sprint_futures[board_id] = self.pool.submit(self._fetch_sprints, board_id)
+
+    def _boards_meta_name(self, projects: set[str]) -> str:
+        configured = self.config.train.boards
+        return "boards:" + (",".join(map(str, configured)) if configured else ",".join(sorted(projects)))
+
     def _boards(self, projects: set[str]) -> list[dict[str, Any]]:
         configured = self.config.train.boards
-        name = "boards:" + (",".join(map(str, configured)) if configured else ",".join(sorted(projects)))
+        name = self._boards_meta_name(projects)
         cached = self.cache.get_meta(name)
         max_age = self.config.cache.sprints_max_age_minutes * 60
-        if cached and time.time() - cached[1] < max_age:
+        if self._board_futures:
+            boards = [future.result() for future in self._board_futures.values()]
+        elif cached and time.time() - cached[1] < max_age:
             return list(cached[0])
-        if configured:
+        elif configured:
             boards = list(self._map(lambda b: self.client.get(f"/rest/agile/1.0/board/{b}"), configured))
         else:
             boards = [b for found in self._map(self._project_boards, sorted(projects)) for b in found]
@@ -557,25 +557,27 @@ class _Run:
             if page.get("isLast", True) or not batch:
                 return values
 
+    def _fetch_sprints(self, board_id: int) -> list[dict[str, Any]]:
+        return self._agile_pages(
+            f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
+        )
+
     def _board_sprints(self, board_ids: set[int], builder: SnapshotBuilder) -> list[dict[str, Any]]:
+        now = time.time()
+        prefetched = {b: future.result() for b, future in self._sprint_futures.items()}
+        if prefetched:
+            self.cache.put_board_sprints(prefetched, now)
         cached = self.cache.get_board_sprints()
         seen = builder.issue_sprints()
-        now = time.time()
         max_age = self.config.cache.sprints_max_age_minutes * 60
         stale = sorted(b for b in board_ids if self._sprints_stale(b, cached.get(b), seen, now, max_age))
         fresh: dict[int, list[dict[str, Any]]] = {}
         if stale:
             self.progress.stage(f"Fetching the sprints of {len(stale)} boards", len(stale))
 
-            def fetch(board_id: int) -> tuple[int, list[dict[str, Any]]]:
-                values = self._agile_pages(
-                    f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
-                )
-                return board_id, values
-
-            fresh = dict(self._map(fetch, stale))
+            fresh = dict(self._map(lambda board_id: (board_id, self._fetch_sprints(board_id)), stale))
             self.cache.put_board_sprints(fresh, now)
-            self.stats.boards_refreshed = len(fresh)
+        self.stats.boards_refreshed = len(fresh) + len(prefetched)
         merged: dict[int, dict[str, Any]] = {}
         for board_id in sorted(board_ids):
             values = fresh[board_id] if board_id in fresh else (cached.get(board_id) or ([], 0.0))[0]
@@ -616,6 +618,77 @@ class _Run:
             if known is None or str(known.get("state") or "").lower() != sprint.state:
                 return True
         return False
+
+
+class _CloudFetcher:
+    """Cloud's changed issues, in units of up to 1,000: each unit is one changelog job (changelog/bulkfetch,
+    paged by token, complete histories) and issue jobs (issue/bulkfetch, 100 a request). All jobs run in the
+    pool; a unit's rows are stored, in one transaction, when all its jobs are in."""
+
+    def __init__(self, run: _Run, fields: FieldMap) -> None:
+        self.run = run
+        self.client = run.client
+        self.wanted = fields.request_fields()
+        self.sig = fields.signature()
+        self.futures: dict[Future[Any], tuple[str, int]] = {}
+        self.issues: dict[int, list[dict[str, Any]]] = {}
+        self.logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        self.pending: dict[int, int] = {}
+        self.submitted = 0
+
+    def submit(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        self.submitted += len(ids)
+        size = max(BULK_ISSUES, min(CHANGELOG_BULK_ISSUES, -(-len(ids) // self.run.config.jira.concurrency)))
+        units = _chunks(ids, size)
+        first = len(self.pending)
+        for n, unit in enumerate(units, start=first):  # changelog jobs first: they are the long chains
+            self.issues[n] = []
+            self.pending[n] = 1 + len(_chunks(unit, BULK_ISSUES))
+            self.futures[self.run.pool.submit(self._changelogs, unit)] = ("changelog", n)
+        for n, unit in enumerate(units, start=first):
+            for batch in _chunks(unit, BULK_ISSUES):
+                self.futures[self.run.pool.submit(self._issues, batch)] = ("issues", n)
+
+    def collect(self) -> None:
+        for future in as_completed(list(self.futures)):
+            kind, n = self.futures[future]
+            result = future.result()
+            if kind == "changelog":
+                self.logs[n] = result
+            else:
+                self.issues[n].extend(result)
+            self.pending[n] -= 1
+            if self.pending[n] == 0:
+                logs = self.logs.pop(n)
+                self.run._store(
+                    [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)], self.sig
+                )
+
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()
+
+    def _issues(self, batch: Sequence[str]) -> list[dict[str, Any]]:
+        answer = self.client.post(
+            "/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": list(batch), "fields": self.wanted}
+        )
+        return list(answer.get("issues") or ())
+
+    def _changelogs(self, unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {"issueIdsOrKeys": list(unit), "maxResults": CHANGELOG_PAGE}
+            if token:
+                body["nextPageToken"] = token
+            answer = self.client.post("/rest/api/3/changelog/bulkfetch", body)
+            for entry in answer.get("issueChangeLogs") or ():
+                histories.setdefault(str(entry.get("issueId")), []).extend(entry.get("changeHistories") or ())
+            token = answer.get("nextPageToken")
+            if not token:
+                return histories
 
 
 def slim_histories(histories: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
