@@ -82,7 +82,9 @@ class Api:
         self.render = Renderer(site, deployment, base_url)
         self.base_url = base_url
         ids = field_ids(deployment)
-        self.all_field_ids = SYSTEM_FIELDS | {ids.sprint, ids.team, ids.points, ids.flagged, ids.rank}
+        self.all_field_ids = SYSTEM_FIELDS | {
+            ids.sprint, ids.team, ids.points, ids.flagged, ids.rank, ids.bv_planned, ids.bv_actual,
+        }  # fmt: skip
         if ids.epic_link:
             self.all_field_ids |= {ids.epic_link}
         self._cache: OrderedDict[tuple[str, int], list[Issue]] = OrderedDict()

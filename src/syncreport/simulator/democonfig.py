@@ -44,6 +44,8 @@ def demo_config(handle: Any, *, token_env: str = "SYNCREPORT_DEMO_TOKEN") -> dic
             "story_points_field": "auto",
             "parent_field": "parent" if cloud else "Epic Link",
             "boards": [t.board_id for t in train_teams],
+            "business_value_planned_field": "Business Value",
+            "business_value_actual_field": "Actual Business Value",
             "dependency_link_types": [
                 {"name": "Blocks", "provider": "outward"},
                 {"name": "Dependency", "provider": "inward"},

@@ -18,6 +18,8 @@ class FieldIds:
     flagged: str
     rank: str
     epic_link: str | None  # Data Center only: the link from a story to its feature (epic)
+    bv_planned: str  # "Business Value": planned business value of a feature (PI objective), 1-10
+    bv_actual: str  # "Actual Business Value": scored at the end of the PI
 
 
 CLOUD = FieldIds(
@@ -28,6 +30,8 @@ CLOUD = FieldIds(
     flagged="customfield_10021",
     rank="customfield_10019",
     epic_link=None,
+    bv_planned="customfield_10050",
+    bv_actual="customfield_10051",
 )
 DATACENTER = FieldIds(
     team="customfield_12600",
@@ -37,6 +41,8 @@ DATACENTER = FieldIds(
     flagged="customfield_10000",
     rank="customfield_10105",
     epic_link="customfield_10101",
+    bv_planned="customfield_10300",
+    bv_actual="customfield_10301",
 )
 
 
@@ -93,6 +99,9 @@ def field_list(deployment: str) -> list[dict[str, object]]:
         custom(ids.flagged, "Flagged", "array", "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes",
                "option"),
     ]  # fmt: skip
+    number = "com.atlassian.jira.plugin.system.customfieldtypes:float"
+    fields.append(custom(ids.bv_planned, "Business Value", "number", number))
+    fields.append(custom(ids.bv_actual, "Actual Business Value", "number", number))
     team = custom(ids.team, "Team", "any", "com.atlassian.teams:rm-teams-custom-field-team")
     team["clauseNames"] = [f"cf[{cf_number(ids.team)}]", "Team", "Team[Team]"]
     fields.append(team)

@@ -671,6 +671,7 @@ def _generate(issues: int, seed: int, today: date, teams: int) -> Site:
     _link_scenarios(b, scenario_plan)
     _random_links(b, external)
     _finish_histories(b)
+    _business_values(b, seed)
     site.issues = b.issues
     site.by_key = {issue.key: issue for issue in b.issues}
     return site
@@ -831,6 +832,21 @@ def _random_links(b: _Builder, external: list[Issue]) -> None:
         provider, consumer = rng.sample(features, 2)
         if provider.team != consumer.team:
             b.add_link("Blocks", provider, consumer)
+
+
+def _business_values(b: _Builder, seed: int) -> None:
+    """PI objectives on features: planned business value 1-10; the actual one only once the PI is over.
+
+    A random source of its own, so the rest of the train is the same with or without these fields.
+    """
+    rng = random.Random(seed * 7919 + 1)
+    previous = b.site.pis[0]
+    for issue in b.issues:
+        if issue.issuetype != "Feature" or not issue.pis or issue.project not in b.site.train_projects():
+            continue
+        issue.bv_planned = float(rng.randint(1, 10))
+        if issue.pis[0] == previous:
+            issue.bv_actual = float(max(0, min(10, round(issue.bv_planned * rng.uniform(0.5, 1.15)))))
 
 
 def _finish_histories(b: _Builder) -> None:

@@ -120,6 +120,8 @@ class Issue:
     resolved: datetime | None
     histories: list[History] = field(default_factory=list)
     rank: int = 0  # Jira's default order
+    bv_planned: float | None = None  # features only: planned business value (1-10)
+    bv_actual: float | None = None  # features of a finished PI only
 
 
 @dataclass(slots=True)

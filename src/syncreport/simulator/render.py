@@ -228,6 +228,8 @@ class Renderer:
             if issue.flagged
             else None,
             ids.rank: f"0|i{issue.rank:05x}:",
+            ids.bv_planned: issue.bv_planned,
+            ids.bv_actual: issue.bv_actual,
         }
         parent = site.by_key.get(issue.parent) if issue.parent else None
         if parent is not None and not site.visible(parent):
