@@ -33,8 +33,7 @@ def test_rate_limit_answers_429_with_retry_after_headers_and_html(simulator: Any
 
 
 def test_every_nth_request_is_rate_limited_whatever_the_timing(simulator: Any) -> None:
-    sim: SimulatorHandle = simulator(deployment="cloud")
-    sim.configure(rate_limit_every=3, rate_retry_after="0")
+    sim: SimulatorHandle = simulator(deployment="cloud", rate_limit_every=3, rate_retry_after="0")
     codes = [_get(sim, "/rest/api/3/myself").status_code for _ in range(7)]
     assert codes == [200, 200, 429, 200, 200, 429, 200]
     sim.configure(rate_limit_every=None)

@@ -526,14 +526,19 @@ def start_simulator(
     today: date | None = None,
     teams: int = 8,
     site: Site | None = None,
+    **knobs: Any,
 ) -> SimulatorHandle:
-    """Generate a train and serve it on 127.0.0.1 from a background thread."""
+    """Generate a train (or serve ``site``) on 127.0.0.1 from a background thread.
+
+    ``knobs`` are those of :meth:`SimulatorHandle.configure` (rate_limit, faults, ...), set before the first
+    request.
+    """
     if deployment not in ("cloud", "datacenter"):
         raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
     data = site or generate_site(issues=issues, seed=seed, today=today, teams=teams)
     token = CLOUD_TOKEN if deployment == "cloud" else DC_TOKEN
     state = _State(data, deployment, CLOUD_EMAIL, token)
-    state.configure(latency_ms=latency_ms)
+    state.configure(latency_ms=latency_ms, **knobs)
     server = _Server(("127.0.0.1", port), state)
     host, bound = server.server_address[:2]
     state.api = Api(data, deployment, f"http://{host!s}:{bound}")
