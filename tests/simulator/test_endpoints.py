@@ -86,6 +86,7 @@ def test_changelog_bulkfetch_is_complete_and_pages_by_token(cloud_sim: Simulator
     train = [i for i in cloud_sim.site.issues if i.project in ("ORB", "NOVA", "ATL")]
     session = _session(cloud_sim)
     got: dict[str, list[str]] = {}
+    pages_of: dict[str, int] = {}
     token = None
     pages = 0
     while True:
@@ -95,6 +96,7 @@ def test_changelog_bulkfetch_is_complete_and_pages_by_token(cloud_sim: Simulator
         page = session.post(cloud_sim.url + "/rest/api/3/changelog/bulkfetch", json=body).json()
         for log in page["issueChangeLogs"]:
             got.setdefault(log["issueId"], []).extend(h["id"] for h in log["changeHistories"])
+            pages_of[log["issueId"]] = pages_of.get(log["issueId"], 0) + 1
         pages += 1
         token = page.get("nextPageToken")
         if not token:
@@ -102,6 +104,8 @@ def test_changelog_bulkfetch_is_complete_and_pages_by_token(cloud_sim: Simulator
     expected = {str(i.id): [str(h.id) for h in i.histories] for i in train if i.histories}
     assert got == expected
     assert pages == -(-sum(len(v) for v in expected.values()) // 250)
+    # sorted by date across issues, as Jira does: many issues' histories are spread over several pages
+    assert sum(1 for n in pages_of.values() if n > 1) > 10
 
 
 def test_changelog_bulkfetch_filters_fields_and_checks_limits(cloud_sim: SimulatorHandle) -> None:

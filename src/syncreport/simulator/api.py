@@ -357,13 +357,15 @@ class Api:
             for index, history in enumerate(issue.histories):
                 if wanted is None or any(self.render.item(i).get("fieldId") in wanted for i in history.items):
                     flat.append((issue, index))
+        # Jira: "sorted by changelog date and issue IDs, starting from the oldest changelog and smallest issue
+        # ID" - so one issue's histories can be spread over several pages.
+        flat.sort(key=lambda entry: (entry[0].histories[entry[1]].created, entry[0].id, entry[1]))
         page = flat[start : start + size]
-        logs: list[dict[str, Any]] = []
+        logs: dict[int, dict[str, Any]] = {}
         for issue, index in page:
-            if not logs or logs[-1]["issueId"] != str(issue.id):
-                logs.append({"issueId": str(issue.id), "changeHistories": []})
-            logs[-1]["changeHistories"].append(self.render.history(issue.histories[index], wanted))
-        data: dict[str, Any] = {"issueChangeLogs": logs}
+            log = logs.setdefault(issue.id, {"issueId": str(issue.id), "changeHistories": []})
+            log["changeHistories"].append(self.render.history(issue.histories[index], wanted))
+        data: dict[str, Any] = {"issueChangeLogs": list(logs.values())}
         if start + size < len(flat):
             data["nextPageToken"] = self.token({"q": digest, "o": start + size})
         return data
