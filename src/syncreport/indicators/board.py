@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import cast
 
 import pandas as pd
 
@@ -57,19 +56,21 @@ def program_board(
         grouped = child.groupby(["feature", "team"], sort=True).agg(
             last=("ordinal", "max"), scheduled=("scheduled", "sum")
         )
-        for index, row in grouped.iterrows():
-            feature, team = cast(tuple[str, str], index)
+        summaries = issues["summary"].to_dict()
+        done = issues["done"].to_dict()
+        for (feature, team), last, scheduled in zip(
+            grouped.index.tolist(), grouped["last"].tolist(), grouped["scheduled"].tolist(), strict=True
+        ):
             if team not in rows:
                 continue
-            where = None if pd.isna(row["last"]) else int(row["last"])
-            parent = issues.loc[feature]
+            where = None if pd.isna(last) else int(last)
             features[(team, where)].append(
                 BoardCard(
                     key=str(feature),
-                    summary=str(parent["summary"]),
+                    summary=str(summaries[feature]),
                     url=f"{browse_url}{feature}",
-                    done=bool(parent["done"]),
-                    children=int(row["scheduled"]),
+                    done=bool(done[feature]),
+                    children=int(scheduled),
                 )
             )
     ends: dict[CellKey, list[BoardDependencyEnd]] = defaultdict(list)

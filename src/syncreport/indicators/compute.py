@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -22,7 +24,7 @@ from syncreport.indicators.calendar import (
 from syncreport.indicators.changes import changes_since_last
 from syncreport.indicators.data_quality import Findings, issue_findings, link_findings, sprint_findings
 from syncreport.indicators.dependencies import dependency_cycles, dependency_frame
-from syncreport.indicators.frames import UNASSIGNED, build_frames, rows, utc_timestamp
+from syncreport.indicators.frames import UNASSIGNED, build_frames, plain, plain_columns, rows, utc_timestamp
 from syncreport.indicators.health import sort_teams, team_health, train_health
 from syncreport.indicators.misalignment import cadence, orphans
 from syncreport.indicators.predictability import predictability
@@ -88,15 +90,43 @@ def compute_indicators(
     previous: dict[str, Any] | None = None,
 ) -> IndicatorResults:
     """Every indicator of INDICATORS.md over one snapshot; ``previous`` is the last run's JSON document."""
-    thresholds = thresholds or ThresholdSettings()
-    iterations = iterations or IterationSettings()
+    with _gc_paused():
+        return _compute(
+            snapshot, thresholds or ThresholdSettings(), iterations or IterationSettings(), previous
+        )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause automatic garbage collection while computing.
+
+    A big snapshot holds hundreds of thousands of objects; every full collection triggered by the rows built
+    here would scan them all again (about a second in the benchmark) and find nothing: no cycles are made.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compute(
+    snapshot: Snapshot,
+    thresholds: ThresholdSettings,
+    iterations: IterationSettings,
+    previous: dict[str, Any] | None,
+) -> IndicatorResults:
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
     frames = build_frames(snapshot)
     sprints = with_team(frames.sprints, sprint_teams(frames.sprints, frames.issues, snapshot))
     calendar, sprints = build_calendar(sprints, iterations, snapshot.taken_at)
     sprints["sequence"] = sprint_sequence(sprints)
     issues = place_issues(frames.issues, sprints)
-    events = {f.value: frames.changes_of(f.value) for f in ChangeField}
+    by_field = dict(tuple(frames.changes.groupby("field", sort=False)))
+    empty = frames.changes.iloc[0:0]
+    events = {f.value: by_field.get(f.value, empty) for f in ChangeField}
     pi_rank = {pi: i for i, pi in enumerate(snapshot.pis)}
 
     deps, dropped = dependency_frame(
@@ -128,7 +158,7 @@ def compute_indicators(
     teams = sorted(set(snapshot.teams) | set(train_issues["team_raw"].dropna()) | board_teams)
     train_team_set = set(teams)
 
-    dependency_rows = [_dependency_row(row, browse) for row in rows(deps)]
+    dependency_rows = _dependency_rows(deps, browse)
     cross = [d for d, c in zip(dependency_rows, deps["cross_team"], strict=True) if c]
     same = [d for d, c in zip(dependency_rows, deps["cross_team"], strict=True) if not c]
     cycle_keys = dependency_cycles(deps)
@@ -158,17 +188,24 @@ def compute_indicators(
     unowned = tuple(
         _issue_ref(r, browse) for r in rows(train_issues[train_issues["team_raw"].isna()].sort_values("key"))
     )
+    summaries, team_names = issues["summary"].to_dict(), issues["team"].to_dict()
     ageing_rows = tuple(
         AgeingRow(
             key=str(key),
-            summary=str(issues.at[key, "summary"]),
+            summary=str(summaries[key]),
             url=browse + str(key),
-            team=str(issues.at[key, "team"]),
-            reason=row.reason,
-            since=row.since.to_pydatetime(),
-            days=int(row.days),
+            team=str(team_names[key]),
+            reason=reason,
+            since=since,
+            days=int(days),
         )
-        for key, row in aged.iterrows()
+        for key, reason, since, days in zip(
+            aged.index.tolist(),
+            aged["reason"].tolist(),
+            plain(aged["since"]),
+            aged["days"].tolist(),
+            strict=True,
+        )
     )
 
     figures_by_team = {
@@ -258,46 +295,116 @@ def compute_indicators(
 # --- row builders ----------------------------------------------------------------------------------------
 
 
-def _end(row: Any, prefix: str, key: str, browse: str) -> DependencyEnd:
-    def get(name: str) -> Any:
-        return _opt(getattr(row, f"{prefix}_{name}"))
+_END_FIELDS = (
+    "summary",
+    "team",
+    "issue_type",
+    "status",
+    "done",
+    "flagged",
+    "in_train",
+    "visible",
+    "sprint",
+    "sprint_id",
+    "iteration_index",
+    "iteration_name",
+    "pi",
+)
 
-    visible = bool(get("visible"))
-    return DependencyEnd(
-        key=key,
-        summary=str(get("summary") or ""),
-        url=browse + key,
-        team=str(get("team")),
-        issue_type=str(get("issue_type") or ""),
-        status=str(get("status") or ""),
-        done=bool(get("done")),
-        flagged=bool(get("flagged")),
-        in_train=bool(get("in_train")),
-        visible=visible,
-        sprint=_opt_str(get("sprint")),
-        sprint_id=_opt_int(get("sprint_id")),
-        iteration_index=_opt_int(get("iteration_index")),
-        iteration_name=_opt_str(get("iteration_name")),
-        pi=_opt_str(get("pi")),
+
+def _ends(deps: pd.DataFrame, prefix: str, keys: list[Any], browse: str) -> list[DependencyEnd]:
+    cols = plain_columns(deps, [f"{prefix}_{name}" for name in _END_FIELDS])
+    values = [cols[f"{prefix}_{name}"] for name in _END_FIELDS]
+    return [
+        DependencyEnd(
+            key=str(key),
+            summary=summary or "",
+            url=browse + str(key),
+            team=str(team),
+            issue_type=issue_type or "",
+            status=status or "",
+            done=bool(done),
+            flagged=bool(flagged),
+            in_train=bool(in_train),
+            visible=bool(visible),
+            sprint=sprint,
+            sprint_id=None if sprint_id is None else int(sprint_id),
+            iteration_index=None if iteration_index is None else int(iteration_index),
+            iteration_name=iteration_name,
+            pi=pi,
+        )
+        for key, (
+            summary,
+            team,
+            issue_type,
+            status,
+            done,
+            flagged,
+            in_train,
+            visible,
+            sprint,
+            sprint_id,
+            iteration_index,
+            iteration_name,
+            pi,
+        ) in zip(keys, zip(*values, strict=True), strict=True)
+    ]
+
+
+def _dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
+    if deps.empty:
+        return []
+    cols = plain_columns(
+        deps,
+        [
+            "link_id",
+            "link_type",
+            "consumer",
+            "provider",
+            "status",
+            "status_label",
+            "severity_rank",
+            "reason",
+            "cross_pi",
+            "iterations_late",
+            "provider_slipped",
+            "provider_slip_from",
+        ],
     )
-
-
-def _dependency_row(row: Any, browse: str) -> DependencyRow:
-    return DependencyRow(
-        link_id=str(row.link_id),
-        link_type=str(row.link_type),
-        consumer=_end(row, "c", str(row.consumer), browse),
-        provider=_end(row, "p", str(row.provider), browse),
-        status=row.status,
-        status_label=row.status_label,
-        severity_rank=int(row.severity_rank),
-        reason=row.reason,
-        cross_pi=bool(row.cross_pi),
-        iterations_late=_opt_int(row.iterations_late),
-        provider_slipped=bool(row.provider_slipped),
-        provider_slip_from=_opt_str(row.provider_slip_from),
-        in_cycle=False,
-    )
+    consumers = _ends(deps, "c", cols["consumer"], browse)
+    providers = _ends(deps, "p", cols["provider"], browse)
+    return [
+        DependencyRow(
+            link_id=str(link_id),
+            link_type=str(link_type),
+            consumer=consumer,
+            provider=provider,
+            status=status,
+            status_label=label,
+            severity_rank=int(rank),
+            reason=reason,
+            cross_pi=bool(cross_pi),
+            iterations_late=None if late is None else int(late),
+            provider_slipped=bool(slipped),
+            provider_slip_from=slip_from,
+            in_cycle=False,
+        )
+        for link_id, link_type, consumer, provider, status, label, rank, reason, cross_pi, late, slipped, slip_from in zip(
+            cols["link_id"],
+            cols["link_type"],
+            consumers,
+            providers,
+            cols["status"],
+            cols["status_label"],
+            cols["severity_rank"],
+            cols["reason"],
+            cols["cross_pi"],
+            cols["iterations_late"],
+            cols["provider_slipped"],
+            cols["provider_slip_from"],
+            strict=True,
+        )
+    ]
 
 
 def _replace_cycle_flag(dep: DependencyRow, in_cycle: set[str]) -> DependencyRow:
@@ -316,37 +423,82 @@ def _issue_rows(
     browse: str,
 ) -> list[IssueRow]:
     ordered = train.sort_values("key")
-    carry = per_issue["carry_over"].reindex(ordered.index).fillna(0).astype(int).to_numpy()
-    passed = per_issue["sprints_passed"].reindex(ordered.index).to_numpy()
-    first_due = due["first_due_date"].reindex(ordered.index).to_numpy()
-    slip_days = due["due_date_slip_days"].reindex(ordered.index).to_numpy()
-    age_days = aged["days"].reindex(ordered.index).fillna(0).astype(int).to_numpy()
-    out: list[IssueRow] = []
-    for i, r in enumerate(rows(ordered)):
-        out.append(
-            IssueRow(
-                key=r.key,
-                summary=r.summary,
-                url=browse + r.key,
-                team=r.team,
-                issue_type=r.issue_type,
-                status=r.status,
-                done=bool(r.done),
-                sprint=_opt_str(r.sprint),
-                iteration_index=_opt_int(r.iteration_index),
-                iteration_name=_opt_str(r.iteration_name),
-                pi=_opt_str(r.pi),
-                carry_over=int(carry[i]),
-                sprints_passed=passed[i] if isinstance(passed[i], tuple) else (),
-                due_date=_date(r.due_date),
-                first_due_date=_date(first_due[i]),
-                due_date_slip_days=_opt_int(slip_days[i]),
-                pi_slip=slips.get(r.key),
-                ageing_days=int(age_days[i]),
-                team_changed=r.key in team_moves,
-            )
+    cols = plain_columns(
+        ordered,
+        [
+            "key",
+            "summary",
+            "team",
+            "issue_type",
+            "status",
+            "done",
+            "sprint",
+            "iteration_index",
+            "iteration_name",
+            "pi",
+        ],
+    )
+    carry = per_issue["carry_over"].reindex(ordered.index).fillna(0).astype(int).tolist()
+    passed = per_issue["sprints_passed"].reindex(ordered.index).tolist()
+    due_dates = _dates(ordered["due_date"])
+    first_due = _dates(due["first_due_date"].reindex(ordered.index))
+    slip_days = plain(due["due_date_slip_days"].reindex(ordered.index))
+    age_days = aged["days"].reindex(ordered.index).fillna(0).astype(int).tolist()
+    return [
+        IssueRow(
+            key=key,
+            summary=summary,
+            url=browse + key,
+            team=team,
+            issue_type=issue_type,
+            status=status,
+            done=bool(done),
+            sprint=sprint,
+            iteration_index=None if index is None else int(index),
+            iteration_name=iteration_name,
+            pi=pi,
+            carry_over=carried,
+            sprints_passed=sprints if isinstance(sprints, tuple) else (),
+            due_date=due_date,
+            first_due_date=first,
+            due_date_slip_days=None if slip is None else int(slip),
+            pi_slip=slips.get(key),
+            ageing_days=age,
+            team_changed=key in team_moves,
         )
-    return out
+        for (
+            key,
+            summary,
+            team,
+            issue_type,
+            status,
+            done,
+            sprint,
+            index,
+            iteration_name,
+            pi,
+            carried,
+            sprints,
+            due_date,
+            first,
+            slip,
+            age,
+        ) in zip(
+            *(cols[name] for name in cols),
+            carry,
+            passed,
+            due_dates,
+            first_due,
+            slip_days,
+            age_days,
+            strict=True,
+        )
+    ]
+
+
+def _dates(times: pd.Series) -> list[date | None]:
+    """Midnight-UTC timestamps -> dates (None when missing)."""
+    return [None if t is None else t.date() for t in plain(times)]
 
 
 def _reliability_rows(table: pd.DataFrame, sprints: pd.DataFrame) -> list[SprintReliability]:
@@ -431,7 +583,7 @@ def _figures(
     provided = deps if team is None else deps[deps["p_team"] == team]
     consumed = deps if team is None else deps[deps["c_team"] == team]
     carry = per_issue.reindex(team_issues.index)
-    sprinted = int(carry["sprints_passed"].map(lambda v: isinstance(v, tuple) and len(v) > 0).sum())
+    sprinted = int(carry["sprinted"].fillna(False).astype(bool).sum())
     carried = int((carry["carry_over"].fillna(0) > 0).sum())
     ratios = [
         r.reliability for r in reliability if r.reliability is not None and r.iteration_index is not None

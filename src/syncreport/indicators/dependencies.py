@@ -115,7 +115,9 @@ def dependency_frame(
     frame["later_pi"] = later_pi
     frame["severity_rank"] = frame["status"].map({s: i for i, s in enumerate(STATUS_SEVERITY)})
     frame["status_label"] = frame["status"].map(STATUS_LABELS)
-    frame["reason"] = [_reason(row) for row in rows(frame)]
+    reason_columns = ["status", "later_pi", "p_visible", "c_visible", "p_flagged", "p_ordinal", "c_ordinal"]
+    reason_columns += ["p_iteration_name", "c_iteration_name", "p_sprint", "c_sprint", "p_pi", "c_pi"]
+    frame["reason"] = [_reason(row) for row in rows(frame[reason_columns])]
     frame["link_created"] = _link_created(frame, link_events)
     frame = _provider_slip(frame, sprints, sprint_events, issues["sprint_ids"])
     frame = frame.sort_values(
@@ -161,13 +163,14 @@ def _reason(row: object) -> str:
     return f"provider planned in {provider_at}, before the consumer's {consumer_at}"
 
 
-def _latest_ordinal(ids_value: object, sprints: pd.DataFrame) -> tuple[float, object]:
-    ids = [i for i in parse_ids(ids_value) if i in sprints.index]
+def _latest_ordinal(
+    ids_value: object, sequence: dict[int, int], ordinal: dict[int, float], names: dict[int, str]
+) -> tuple[float, str | None]:
+    ids = [i for i in parse_ids(ids_value) if i in sequence]
     if not ids:
         return np.nan, None
-    sequence: pd.Series = sprints["sequence"]
-    best = max(ids, key=lambda i: int(sequence[i]))
-    return float(sprints["ordinal"][best]), sprints["name"][best]
+    best = max(ids, key=lambda i: sequence[i])
+    return ordinal[best], names[best]
 
 
 def _provider_slip(
@@ -181,10 +184,14 @@ def _provider_slip(
         return frame
     then = value_asof(candidates["provider"], candidates["link_created"], sprint_events, current_sprints)
     slipped, from_names = [], []
+    ids = sprints["id"].tolist()
+    sequence = dict(zip(ids, sprints["sequence"].tolist(), strict=True))
+    ordinals = dict(zip(ids, sprints["ordinal"].tolist(), strict=True))
+    names = dict(zip(ids, sprints["name"].tolist(), strict=True))
     for ids_then, ord_now, scheduled_now in zip(
         then.to_numpy(), candidates["p_ordinal"].to_numpy(), candidates["p_scheduled"].to_numpy(), strict=True
     ):
-        ord_then, name_then = _latest_ordinal(ids_then, sprints)
+        ord_then, name_then = _latest_ordinal(ids_then, sequence, ordinals, names)
         moved = name_then is not None and (
             not scheduled_now or (not np.isnan(ord_then) and not np.isnan(ord_now) and ord_now > ord_then)
         )

@@ -13,9 +13,11 @@ Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, Final, cast
 
 import numpy as np
@@ -27,9 +29,23 @@ UNASSIGNED = "unassigned"
 TIME: Final = "datetime64[us, UTC]"
 
 
-def utc_times(values: Sequence[datetime | None] | pd.Series) -> pd.Series:
-    """Aware datetimes (any offset) or naive ones (read as UTC) -> a UTC datetime Series."""
-    return pd.Series(pd.to_datetime(list(values), utc=True)).astype(TIME)
+def _epoch_seconds(value: datetime | None) -> float:
+    if value is None:
+        return np.nan
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
+
+
+def utc_times(values: Sequence[datetime | None]) -> pd.Series:
+    """Aware datetimes (any offset) or naive ones (read as UTC) -> a UTC datetime Series (None -> NaT).
+
+    Goes through epoch seconds: several times faster than pandas' parser on lists of datetime objects.
+    """
+    seconds = np.array(
+        [v.timestamp() if v is not None and v.tzinfo is not None else _epoch_seconds(v) for v in values],
+        dtype="float64",
+    )
+    micros = np.round(seconds * 1e6)
+    return pd.Series(pd.to_datetime(micros, unit="us", utc=True)).astype(TIME)
 
 
 def utc_timestamp(value: datetime) -> pd.Timestamp:
@@ -51,7 +67,7 @@ class Frames:
 
 
 def _column(rows: Iterable[Any], name: str) -> list[Any]:
-    return [getattr(row, name) for row in rows]
+    return list(map(attrgetter(name), rows))
 
 
 def _count_naive(values: Iterable[datetime | None]) -> int:
@@ -163,29 +179,40 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     result = pd.Series(keys.map(current).to_numpy(dtype=object), index=keys.index, dtype=object)
     if n == 0 or events.empty:
         return result
+    # Integer issue codes and naive UTC datetime64 keep merge_asof on its fast paths.
+    index = pd.Index(current.index)
     queries = pd.DataFrame(
-        {"issue_key": keys.to_numpy(dtype=object), "t": times.to_numpy(), "qid": np.arange(n)}
+        {
+            "code": index.get_indexer(keys.to_numpy(dtype=object)),
+            "t": _naive_utc(times),
+            "qid": np.arange(n),
+        }
     )
     queries = queries[queries["t"].notna()].sort_values("t", kind="stable")
-    queries["t"] = queries["t"].astype(TIME)
-    queries["issue_key"] = queries["issue_key"].astype(object)
-    ordered = events[["issue_key", "at", "from_value", "to_value"]].sort_values("at", kind="stable")
-    ordered = ordered.assign(issue_key=ordered["issue_key"].astype(object), at=ordered["at"].astype(TIME))
+    ordered = pd.DataFrame(
+        {
+            "code": index.get_indexer(events["issue_key"].to_numpy(dtype=object)),
+            "at": _naive_utc(events["at"]),
+            "from_value": events["from_value"].to_numpy(dtype=object),
+            "to_value": events["to_value"].to_numpy(dtype=object),
+        }
+    )
+    ordered = ordered[ordered["code"] >= 0].sort_values("at", kind="stable")
     back = pd.merge_asof(
         queries,
-        ordered[["issue_key", "at", "to_value"]],
+        ordered[["code", "at", "to_value"]],
         left_on="t",
         right_on="at",
-        by="issue_key",
+        by="code",
         direction="backward",
         allow_exact_matches=True,
     )
     forward = pd.merge_asof(
         queries,
-        ordered[["issue_key", "at", "from_value"]],
+        ordered[["code", "at", "from_value"]],
         left_on="t",
         right_on="at",
-        by="issue_key",
+        by="code",
         direction="forward",
         allow_exact_matches=False,
     )
@@ -204,14 +231,25 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     return pd.Series(values, index=keys.index, dtype=object)
 
 
+def _naive_utc(times: pd.Series) -> np.ndarray:
+    """UTC times as a naive datetime64[us] array (vectorised; no Timestamp objects)."""
+    return pd.Series(times).astype(TIME).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+
+
 def parse_ids(value: object) -> tuple[int, ...]:
     """ "38, 40" -> (38, 40); None/"" -> (); tolerant of stray spaces and non-numbers (skipped)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ()
     if isinstance(value, tuple | list):
         return tuple(int(v) for v in value)
+    return _parse_id_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_id_text(value: str) -> tuple[int, ...]:
+    """Sprint-set strings repeat a lot ("38, 40"): parse each distinct one once."""
     out: list[int] = []
-    for part in str(value).split(","):
+    for part in value.split(","):
         part = part.strip()
         if part.lstrip("-").isdigit():
             out.append(int(part))
@@ -242,3 +280,19 @@ def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.Dat
 def rows(frame: pd.DataFrame) -> Iterator[Any]:
     """The frame's rows as named tuples (typed loosely: columns are read by attribute)."""
     return cast(Iterator[Any], frame.itertuples(index=False))
+
+
+def plain(series: pd.Series) -> list[Any]:
+    """The column as Python values, None for every missing one (NaN, NA, NaT); datetimes stay aware UTC."""
+    mask = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        values = list(series.dt.to_pydatetime())
+    else:
+        values = series.astype(object).tolist()
+    if mask.any():
+        return [None if missing else value for value, missing in zip(values, mask, strict=True)]
+    return values
+
+
+def plain_columns(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, list[Any]]:
+    return {name: plain(frame[name]) for name in names}

@@ -7,8 +7,10 @@ already set was in that sprint from its creation. Times are compared in UTC.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,7 +69,7 @@ def _done_at(
 
 @dataclass(frozen=True)
 class CarryOver:
-    per_issue: pd.DataFrame  # index key: carry_over (int), sprints_passed (tuple of names)
+    per_issue: pd.DataFrame  # index key: carry_over (int), sprints_passed (tuple of names), sprinted (bool)
     closed_pairs: pd.DataFrame  # issue_key, sprint_id, member_at_close, done_at_close, carried
 
 
@@ -99,12 +101,22 @@ def carry_over(
     )
     counts = closed.groupby("issue_key")["carried"].sum()
     ordered = known.sort_values(["issue_key", "entered_at", "sequence"], kind="stable")
-    passed = ordered.groupby("issue_key")["name"].agg(tuple)
+    passed = _tuples_by_key(ordered["issue_key"].tolist(), ordered["name"].tolist())
     per_issue = pd.DataFrame(index=issues.index)
     per_issue["carry_over"] = counts.reindex(issues.index).fillna(0).astype("int64")
     per_issue["sprints_passed"] = passed.reindex(issues.index)
     per_issue["sprints_passed"] = per_issue["sprints_passed"].map(lambda v: v if isinstance(v, tuple) else ())
+    per_issue["sprinted"] = per_issue.index.isin(passed.index)
     return CarryOver(per_issue, closed)
+
+
+def _tuples_by_key(keys: list[Any], values: list[Any]) -> pd.Series:
+    """Consecutive values of equal keys as one tuple per key (keys sorted); far faster than groupby.agg(tuple)."""
+    grouped = {
+        key: tuple(value for _, value in group)
+        for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0])
+    }
+    return pd.Series(grouped, dtype=object)
 
 
 def _points_at(
@@ -202,32 +214,51 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     set moves later than the last non-empty set's latest PI.
     """
     slips: dict[str, PiSlip] = {}
-    events = pi_events[pi_events["issue_key"].isin(issues.index)]
+    events = pi_events[pi_events["issue_key"].isin(issues.index)].sort_values(
+        ["issue_key", "at"], kind="stable"
+    )
     if events.empty:
         return slips
-    current_pi = issues["pi"]
-    for key, group in events.groupby("issue_key", sort=False):
-        rows = list(zip(group["at"], group["from_value"], group["to_value"], strict=True))
-        state: set[str] = {current_pi[key]} if isinstance(current_pi[key], str) else set()
-        for _, removed, added in reversed(rows):
-            if isinstance(added, str):
-                state.discard(added)
-            if isinstance(removed, str):
-                state.add(removed)
-        planned = _latest_pi(state, pi_rank)
-        for at, chunk in _by_time(rows):
-            for removed, added in chunk:
-                if isinstance(removed, str):
-                    state.discard(removed)
-                if isinstance(added, str):
-                    state.add(added)
-            now = _latest_pi(state, pi_rank)
-            if now is None:
-                continue
-            if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
-                slips[str(key)] = PiSlip(from_pi=planned, to_pi=now, at=at.to_pydatetime())
-            planned = now
+    current_pi = issues["pi"].to_dict()
+    rows = zip(
+        events["issue_key"].tolist(),
+        events["at"].tolist(),
+        events["from_value"].tolist(),
+        events["to_value"].tolist(),
+        strict=True,
+    )
+    for key, group in itertools.groupby(rows, key=lambda r: r[0]):
+        history = [(at, removed, added) for _, at, removed, added in group]
+        slip = _pi_slip(history, current_pi.get(key), pi_rank)
+        if slip is not None:
+            slips[str(key)] = slip
     return slips
+
+
+def _pi_slip(
+    history: list[tuple[pd.Timestamp, object, object]], current: object, pi_rank: dict[str, int]
+) -> PiSlip | None:
+    state: set[str] = {current} if isinstance(current, str) else set()
+    for _, removed, added in reversed(history):
+        if isinstance(added, str):
+            state.discard(added)
+        if isinstance(removed, str):
+            state.add(removed)
+    planned = _latest_pi(state, pi_rank)
+    slip = None
+    for at, chunk in _by_time(history):
+        for removed, added in chunk:
+            if isinstance(removed, str):
+                state.discard(removed)
+            if isinstance(added, str):
+                state.add(added)
+        now = _latest_pi(state, pi_rank)
+        if now is None:
+            continue
+        if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
+            slip = PiSlip(from_pi=planned, to_pi=now, at=at.to_pydatetime())
+        planned = now
+    return slip
 
 
 def _by_time(
