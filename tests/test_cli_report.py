@@ -208,3 +208,13 @@ def test_a_broken_config_file_is_logged_to_the_log_file_too(runner, tmp_path: Pa
     assert "jira.url" in line
     logged = log_file.read_text()
     assert "ERROR" in logged and "jira.url" in logged
+
+
+def test_an_unwritable_output_folder_is_one_line_runtime_error(runner, snapshot_file, tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result = runner.invoke(
+        app, ["report", "--snapshot", str(snapshot_file), "--out", str(blocker / "reports")]
+    )
+    line = _one_line_error(result, 1)
+    assert "choose a writable --out" in line

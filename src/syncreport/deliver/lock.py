@@ -31,8 +31,8 @@ def run_lock(path: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DeliveryError(
-            f"cannot create the state folder {path.parent} for the run lock: {exc.strerror or exc}; "
-            "set report.state_dir to a writable folder"
+            f"cannot create the folder {path.parent} for the run lock: {exc.strerror or exc}; "
+            "choose a writable --out / report.out_dir (or report.state_dir)"
         ) from None
     lock = FileLock(path, timeout=0)
     try:
