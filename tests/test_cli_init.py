@@ -79,11 +79,13 @@ def test_interactive_init_on_data_center_asks_and_writes(dc_sim, tmp_path: Path,
     answers = [
         dc_sim.url,  # site URL
         "",  # variable name: the default JIRA_API_TOKEN
-        "orb, nova",  # projects
+        "orb, nope",  # projects: NOPE is not on the site, so the question comes again
+        "orb, nova",
         "1,2,3",  # boards
         "y",
         "A",  # Blocks is a dependency; in "A blocks B" A delivers
         "y",
+        "C",  # not an answer: asked again
         "B",  # Dependency ("A is blocked by B") is one too; B delivers
         "Orbit DC",  # train name
         "",  # JQL: the proposal
@@ -91,6 +93,8 @@ def test_interactive_init_on_data_center_asks_and_writes(dc_sim, tmp_path: Path,
     result = CliRunner().invoke(app, ["init", "--config", str(path)], input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     assert "is Jira Data Center" in result.stderr
+    assert "project NOPE is not on this site or not visible to you" in result.stderr
+    assert "answer A or B" in result.stderr
     assert dc_sim.token not in result.output
 
     config = load_config(path)

@@ -32,6 +32,7 @@ from syncreport.logs import register_secret
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
 _STORY_POINT_NAMES = ("story points", "story point estimate")
+_ATTEMPTS = 3  # wrong answers to one question before init gives up
 
 
 class Prompter(Protocol):
@@ -201,11 +202,16 @@ def _choose_projects(options: InitOptions, prompt: Prompter, projects: list[dict
         )
     for project in projects:
         prompt.say(f"  {project['key']:<10} {project.get('name', '')}")
-    answer = prompt.ask("Project keys of the train (comma-separated)")
-    chosen = [k.strip().upper() for k in answer.split(",") if k.strip()]
-    if not chosen:
-        raise ConfigError("no project chosen; run 'syncreport init' again and name the train's projects")
-    return _choose_projects(InitOptions(projects=tuple(chosen)), prompt, projects)
+    for _ in range(_ATTEMPTS):
+        answer = prompt.ask("Project keys of the train (comma-separated)")
+        chosen = tuple(k.strip().upper() for k in answer.split(",") if k.strip())
+        try:
+            if not chosen:
+                raise ConfigError("no project chosen; name the train's projects")
+            return _choose_projects(InitOptions(projects=chosen), prompt, projects)
+        except ConfigError as exc:
+            prompt.say(f"  {exc.message}")
+    raise ConfigError("no valid project keys given; run 'syncreport init' again")
 
 
 def _choose_boards(options: InitOptions, prompt: Prompter, boards: list[dict[str, Any]]) -> list[int]:
@@ -257,8 +263,18 @@ def _choose_link_types(
             f"Is '{link['name']}' a dependency link (A {outward} B)?", link["name"] == "Blocks"
         ):
             continue
-        side = prompt.ask(f"In 'A {outward} B', which issue delivers what the other needs? (A/B)", "A")
-        chosen.append({"name": str(link["name"]), "provider": "outward" if side.upper() == "A" else "inward"})
+        question = f"In 'A {outward} B', which issue delivers what the other needs? (A/B)"
+        side = ""
+        for _ in range(_ATTEMPTS):
+            side = prompt.ask(question, "A").strip().upper()
+            if side in ("A", "B"):
+                break
+            prompt.say("  answer A or B")
+        else:
+            raise ConfigError(
+                f"no A/B answer for the direction of '{link['name']}'; run 'syncreport init' again"
+            )
+        chosen.append({"name": str(link["name"]), "provider": "outward" if side == "A" else "inward"})
     return chosen or [{"name": "Blocks", "provider": "outward"}]
 
 
