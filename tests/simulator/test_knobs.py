@@ -106,3 +106,19 @@ def test_config_endpoint_sets_knobs_and_refuses_unknown_ones(simulator: Any) -> 
     answer = requests.get(sim.url + "/rest/api/2/myself", headers=headers, timeout=10)
     assert answer.status_code == 429 and answer.headers["Retry-After"] == "0"
     assert requests.get(sim.url + "/rest/api/2/myself", headers=headers, timeout=10).status_code == 200
+
+
+def test_issue_errors_fault_reports_retriable_failures_by_id(simulator: Any) -> None:
+    sim: SimulatorHandle = simulator(deployment="cloud")
+    sim.inject_fault("*/issue/bulkfetch", "issue_errors")
+    keys = [i.key for i in sim.site.issues if i.project == "ORB"][:4]
+    ids = {i.key: str(i.id) for i in sim.site.issues}
+    url = sim.url + "/rest/api/3/issue/bulkfetch"
+    first = requests.post(url, json={"issueIdsOrKeys": keys}, auth=(sim.email, sim.token), timeout=10).json()
+    assert [i["key"] for i in first["issues"]] == keys[:2]
+    assert [e["id"] for e in first["issueErrors"]] == [ids[k] for k in keys[2:]]
+    assert all(e["errorMessage"] for e in first["issueErrors"])
+    again = requests.post(
+        url, json={"issueIdsOrKeys": keys[2:]}, auth=(sim.email, sim.token), timeout=10
+    ).json()
+    assert [i["key"] for i in again["issues"]] == keys[2:] and again["issueErrors"] == []

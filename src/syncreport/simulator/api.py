@@ -319,21 +319,19 @@ class Api:
             raise ApiError(400, f"issueIdsOrKeys must contain at most {BULK_ISSUES} issues.")
         wanted = self.wanted(params.get("fields"), "*navigable")
         changelog = "changelog" in _as_list(params.get("expand"))
-        issues, errors = [], []
+        issues = []
         for ref in refs:
-            ref = str(ref)
-            issue = self.site.by_key.get(ref.upper()) or (
-                self._by_id().get(int(ref)) if ref.isdigit() else None
-            )
-            if issue is None:
-                errors.append({"issueIdOrKey": ref, "errorMessages": [NO_ISSUE], "errors": {}})
-            elif self.site.visible(issue):  # issues the caller may not see are silently left out
-                issues.append(
-                    self.render.issue(
-                        issue, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
-                    )
+            issue = self.issue_by_ref(str(ref))
+            if issue is None:  # Jira: issues not found or not visible are left out, and not listed as errors
+                continue
+            issues.append(
+                self.render.issue(
+                    issue, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
                 )
-        return {"expand": "schema,names", "issues": issues, "issueErrors": errors}
+            )
+        # issueErrors lists issues Jira could not return this time ("a retriable error or payload constraint"):
+        # the server's "issue_errors" fault fills it.
+        return {"expand": "schema,names", "issues": issues, "issueErrors": []}
 
     def changelog_bulkfetch(self, groups: dict[str, str], params: Params) -> Any:
         refs = [str(r) for r in _as_list(params.get("issueIdsOrKeys"))]

@@ -8,8 +8,10 @@ Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the sam
 - ``rate_limit_every``: answer every N-th API request with that same 429, whatever the timing: a
   deterministic 429 storm for tests (``rate_limit`` depends on how fast the client and the machine are).
 - ``faults``: a list of {"path": glob on the path (e.g. "*/search/jql"), "kind": "500"|"503"|"429"|"slow"|
-  "truncated"|"cut_json", "count": how many requests, "delay_s": for slow, "retry_after": for 503/429}.
-  "truncated" sends a Content-Length bigger than the body and closes; "cut_json" sends half a JSON body.
+  "truncated"|"cut_json"|"issue_errors", "count": how many requests, "delay_s": for slow, "retry_after":
+  for 503/429}. "truncated" sends a Content-Length bigger than the body and closes; "cut_json" sends half a
+  JSON body; "issue_errors" (issue/bulkfetch) moves the second half of the found issues to ``issueErrors``
+  as {"id", "errorMessage"}: Jira's "retriable error", which a client must fetch again.
 Control endpoints (no auth, not counted): GET /_simulator/stats, POST /_simulator/reset, POST /_simulator/config.
 """
 
@@ -52,7 +54,7 @@ class Fault:
     retry_after: str = "1"
 
     def __post_init__(self) -> None:
-        if self.kind not in ("500", "503", "429", "slow", "truncated", "cut_json"):
+        if self.kind not in ("500", "503", "429", "slow", "truncated", "cut_json", "issue_errors"):
             raise ValueError(f"unknown fault kind {self.kind!r}")
 
 
@@ -264,6 +266,18 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             self._json(500, {"errorMessages": [f"simulator bug: {type(exc).__name__}: {exc}"], "errors": {}})
             return 500
+        if (
+            fault is not None
+            and fault.kind == "issue_errors"
+            and isinstance(data, dict)
+            and "issueErrors" in data
+        ):
+            keep = (len(data["issues"]) + 1) // 2
+            failed, data["issues"] = data["issues"][keep:], data["issues"][:keep]
+            data["issueErrors"] = [
+                {"id": i["id"], "errorMessage": "Retrieving this issue timed out. Please try again."}
+                for i in failed
+            ]
         if fault is not None and fault.kind in ("truncated", "cut_json"):
             self._broken(fault, data)
         else:
