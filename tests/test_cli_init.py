@@ -132,3 +132,12 @@ def test_init_with_an_unset_token_variable_is_one_line(cloud_sim, tmp_path: Path
     [line] = result.stderr.splitlines()
     assert line.startswith("syncreport: error: the environment variable NOT_SET_TOKEN is empty or not set")
     assert not (tmp_path / "c.toml").exists()
+
+
+def test_end_of_input_at_a_prompt_stops_cleanly_and_writes_nothing(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    result = CliRunner().invoke(app, ["init", "--config", str(path)], input="")
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == "syncreport: interrupted; nothing was written"
+    assert "internal error" not in result.output
+    assert not path.exists()

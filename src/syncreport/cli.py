@@ -370,11 +370,19 @@ class _TyperPrompter:
         typer.echo(message, err=True)
 
     def ask(self, question: str, default: str | None = None) -> str:
-        answer: str = typer.prompt(question, default=default, err=True)
+        try:
+            answer: str = typer.prompt(question, default=default, err=True)
+        except typer.Abort:  # Ctrl-C or end of input at a prompt
+            typer.echo("", err=True)
+            raise KeyboardInterrupt from None
         return answer.strip()
 
     def confirm(self, question: str, default: bool = True) -> bool:
-        return bool(typer.confirm(question, default=default, err=True))
+        try:
+            return bool(typer.confirm(question, default=default, err=True))
+        except typer.Abort:
+            typer.echo("", err=True)
+            raise KeyboardInterrupt from None
 
 
 def main() -> None:
