@@ -4,7 +4,18 @@ part of the REST API syncreport uses, over a seeded, realistic Agile Release Tra
 It imports nothing from the rest of syncreport, so it can stand in for Jira in any test or benchmark.
 
     with start_simulator(deployment="cloud", issues=600, seed=7) as sim:
-        JIRA(server=sim.url, basic_auth=(sim.email, sim.token))
+        JIRA(server=sim.url, basic_auth=(sim.email, sim.token))          # Data Center: token_auth=sim.token
+
+Where to look:
+- :mod:`.generator` - what the train holds (projects, teams, sprints, PIs, workflows, planted dependency
+  scenarios in ``site.scenarios``), deterministic for (seed, issues, today).
+- :mod:`.api` - the endpoints, page caps and changelog truncation per dialect; :mod:`.render` - the JSON
+  shapes and the decisions the real API leaves open (Team field value, parent, changelog order).
+- :mod:`.jql` - the JQL subset and Jira's quirks it keeps (``!=`` skips empty fields, dates in the user's
+  zone, unknown values are errors).
+- :mod:`.server` - knobs (latency, rate limits, faults), stats, and changing data while it runs:
+  ``touch_issue``, ``link_issues``, ``remove_from_scope``.
+- :func:`demo_config` - a syncreport config that fits the train.
 """
 
 from syncreport.simulator.democonfig import demo_config, toml_snippet, train_jql

@@ -10,6 +10,10 @@ Decisions worth knowing (the real API leaves room):
 - The parent of a story: Cloud ``fields.parent {id, key, fields}``; Data Center the "Epic Link" custom
   field holding the feature's key.
 - A changelog cut short keeps the *most recent* histories, oldest first, with the true ``total``.
+- Changelog item field names as Jira writes them: "status", "Sprint" (ids "38, 41"), "Fix Version" (one
+  item per version added or removed, ids in from/to), "duedate", "Flagged", "Team" (names only), "Link"
+  ("This issue blocks X"), "resolution", the story points field's name; Cloud adds ``fieldId``, DC does not.
+- Timestamps are rendered in the API user's zone (Europe/Berlin: +0100 or +0200), as Jira does.
 """
 
 from __future__ import annotations
