@@ -140,11 +140,11 @@ def _slip_detail(issue: IssueRow, before: dict[str, Any] | None) -> str:
     parts = []
     carry_before = int(_number(before.get("carry_over"))) if before else 0
     if issue.carry_over > carry_before:
-        parts.append(
-            f"carried over again ({carry_before} -> {issue.carry_over})"
-            if before
-            else f"carried over {issue.carry_over}x"
-        )
+        if before is None:
+            parts.append(f"carried over {issue.carry_over}x")
+        else:
+            again = " again" if carry_before else ""
+            parts.append(f"carried over{again} ({carry_before} -> {issue.carry_over})")
     due_before = _number(before.get("due_date_slip_days")) if before else 0.0
     if issue.due_date_slip_days is not None and issue.due_date_slip_days > max(due_before, 0):
         parts.append(f"due date slipped {issue.due_date_slip_days} days in all (was {int(due_before)})")

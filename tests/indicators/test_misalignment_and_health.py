@@ -1,0 +1,158 @@
+"""Cadence, orphan work, unowned issues, and the green/amber/red health built on them.
+
+Team A's sprints are 11/12/13 in iterations 1/2/3 (days 0-14, 14-28, 28-42); the snapshot is taken on day 21.
+Each expected figure is worked out by hand in the comment above its assertion.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from syncreport.config import IterationSettings, ThresholdSettings
+from syncreport.indicators import compute_indicators
+
+from .builders import blocks, change, issue, sprint, sprints_for, train
+
+PI_CALENDAR = IterationSettings(pi_start=date(2026, 1, 5), length_days=14, count=3)
+
+
+def test_sprint_two_days_off_the_iteration_is_off_cadence_but_one_day_is_not() -> None:
+    # C's sprints start and end 1 day late (within the default tolerance of 1); D's 2 days late (beyond)
+    c_sprints = [sprint(30 + n, "C", n, start_shift=1, end_shift=1) for n in (1, 2, 3)]
+    d_sprints = [sprint(40 + n, "D", n, start_shift=2, end_shift=2) for n in (1, 2, 3)]
+    feature = issue("F-1", "A", issue_type="Feature")
+    issues = [issue("C-1", "C", (32,), parent_key="F-1"), issue("D-1", "D", (42,), parent_key="F-1"), feature]
+    results = compute_indicators(train(issues, [*c_sprints, *d_sprints]), iterations=PI_CALENDAR)
+    assert [(r.team, r.sprint, r.start_offset_days, r.end_offset_days) for r in results.off_cadence] == [
+        ("D", "D Sprint 1", 2.0, 2.0),
+        ("D", "D Sprint 2", 2.0, 2.0),
+        ("D", "D Sprint 3", 2.0, 2.0),
+    ]
+    assert len(results.cadence) == 6
+    team_d = next(t for t in results.teams if t.team == "D")
+    assert team_d.health == "amber"
+    assert "3 sprints off the train's cadence (amber from 1)" in team_d.reasons
+
+
+def test_cadence_tolerance_is_configurable() -> None:
+    d_sprints = [sprint(40 + n, "D", n, start_shift=2, end_shift=2) for n in (1, 2, 3)]
+    results = compute_indicators(
+        train([issue("D-1", "D", (41,))], d_sprints),
+        iterations=PI_CALENDAR,
+        thresholds=ThresholdSettings(cadence_tolerance_days=2),
+    )
+    assert results.off_cadence == ()
+
+
+def test_orphan_share_counts_pi_work_without_a_parent_feature_in_the_train() -> None:
+    # A's PI-2 work: A-1 (parent F-1, in the train), A-2 (no parent), A-3 (parent X-1, not in the train).
+    # A-4 is PI-3 work and F-1 is a feature: neither counts. -> 2 orphans of 3 = 67% -> red (from 40%)
+    issues = [
+        issue("F-1", "A", issue_type="Feature", pi="PI-2"),
+        issue("A-1", "A", (12,), parent_key="F-1", pi="PI-2"),
+        issue("A-2", "A", (12,), pi="PI-2"),
+        issue("A-3", "A", (12,), parent_key="X-1", pi="PI-2"),
+        issue("A-4", "A", (13,), pi="PI-3"),
+    ]
+    results = compute_indicators(train(issues, sprints_for("A")))
+    orphan_a = next(o for o in results.orphans if o.team == "A")
+    assert (orphan_a.pi_issues, orphan_a.orphans, orphan_a.keys) == (3, 2, ("A-2", "A-3"))
+    assert orphan_a.share == 2 / 3
+    team_a = next(t for t in results.teams if t.team == "A")
+    assert (team_a.health, team_a.reasons) == (
+        "red",
+        ("67% of PI work has no feature in the train (red from 40%)",),
+    )
+
+
+def test_issue_with_no_team_is_unowned_and_makes_the_train_amber() -> None:
+    issues = [
+        issue("A-1", "A", (12,), parent_key="F-1"),
+        issue("F-1", "A", issue_type="Epic"),
+        issue("Z-1", None, (12,), parent_key="F-1"),
+    ]
+    results = compute_indicators(train(issues, sprints_for("A")))
+    assert [u.key for u in results.unowned] == ["Z-1"]
+    assert results.train_health.health == "amber"
+    assert "1 train issue with no team" in results.train_health.reasons
+    assert {f.kind: f.keys for f in results.data_quality}["missing_team"] == ("Z-1",)
+
+
+def three_late_for_a() -> list:  # type: ignore[type-arg]
+    # A's needs are in sprint 12 (I2, still active, so A has no closed sprint to be judged on);
+    # B delivers all three in sprint 23 (I3): three late dependencies with B as provider
+    issues = [issue(f"A-{n}", "A", (12,), parent_key="F-1") for n in (1, 2, 3)]
+    issues += [issue(f"B-{n}", "B", (23,), parent_key="F-1") for n in (1, 2, 3)]
+    issues.append(issue("F-1", "A", issue_type="Feature"))
+    return issues
+
+
+def test_team_with_three_late_dependencies_to_deliver_is_red_and_the_consumer_is_not_blamed() -> None:
+    links = [blocks(f"B-{n}", f"A-{n}") for n in (1, 2, 3)]
+    results = compute_indicators(train(three_late_for_a(), sprints_for("A", "B"), links))
+    health = {t.team: t for t in results.teams}
+    assert (health["B"].health, health["B"].reasons) == (
+        "red",
+        ("3 late dependencies to deliver (red from 3)",),
+    )
+    assert health["A"].health == "green"
+    assert health["A"].figures.consumer_late_dependencies == 3
+    assert results.train_health.health == "red"
+    assert results.train_health.reasons == ("1 team red: B",)
+    # teams are listed worst first
+    assert results.teams[0].team == "B"
+
+
+def test_thresholds_are_configurable() -> None:
+    links = [blocks(f"B-{n}", f"A-{n}") for n in (1, 2, 3)]
+    thresholds = ThresholdSettings(late_dependencies_amber=2, late_dependencies_red=5)
+    results = compute_indicators(
+        train(three_late_for_a(), sprints_for("A", "B"), links), thresholds=thresholds
+    )
+    team_b = next(t for t in results.teams if t.team == "B")
+    assert (team_b.health, team_b.reasons) == ("amber", ("3 late dependencies to deliver (amber from 2)",))
+
+
+def test_low_sprint_reliability_makes_a_team_red() -> None:
+    # sprint 11 closed on day 14 with A-1 done (day 9) and A-2 not done -> 1 of 2 issues = 50% < 60%
+    # A-2 stays in 11 only (not moved on): no carry-over, so reliability is the only rule that fires
+    issues = [
+        issue("A-1", "A", (11,), status="done", parent_key="F-1"),
+        issue("A-2", "A", (11,), parent_key="F-1"),
+        issue("F-1", "A", issue_type="Feature"),
+    ]
+    results = compute_indicators(
+        train(issues, sprints_for("A"), changes=[change("A-1", 9, "status", "new", "done")])
+    )
+    team_a = next(t for t in results.teams if t.team == "A")
+    assert team_a.figures.reliability == 0.5
+    assert (team_a.health, team_a.reasons) == ("red", ("sprint commitment reliability 50% (red below 60%)",))
+
+
+def test_team_with_no_sprints_is_judged_on_what_it_has_and_says_so() -> None:
+    # D is a train team with one unscheduled issue and no sprint at all
+    issues = [
+        issue("A-1", "A", (12,), parent_key="F-1"),
+        issue("F-1", "A", issue_type="Feature"),
+        issue("D-1", "D", (), parent_key="F-1"),
+    ]
+    results = compute_indicators(train(issues, sprints_for("A"), teams=("A", "D")))
+    team_d = next(t for t in results.teams if t.team == "D")
+    assert (team_d.has_sprints, team_d.health, team_d.figures.reliability) == (False, "green", None)
+    assert team_d.reasons == ("no sprints in the snapshot: reliability and carry-over cannot be measured",)
+
+
+def test_carry_over_share_is_carried_issues_over_issues_that_were_in_a_sprint() -> None:
+    # A-1 carried 11 -> 12; A-2 in 12 only; A-3 never in a sprint: 1 of 2 sprinted issues = 50% -> red
+    issues = [
+        issue("A-1", "A", (11, 12), parent_key="F-1"),
+        issue("A-2", "A", (12,), parent_key="F-1"),
+        issue("A-3", "A", (), parent_key="F-1"),
+        issue("F-1", "A", issue_type="Feature"),
+    ]
+    changes = [change("A-1", 14, "sprint", "11", "11, 12")]
+    results = compute_indicators(train(issues, sprints_for("A"), changes=changes))
+    team_a = next(t for t in results.teams if t.team == "A")
+    assert team_a.figures.carry_over_share == 0.5
+    assert "50% of sprint work carried over (red from 30%)" in team_a.reasons
+    assert [i.key for i in results.slipped_issues] == ["A-1"]
