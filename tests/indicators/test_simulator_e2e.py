@@ -1,0 +1,104 @@
+"""End to end: the simulator's generated train, pulled through the real client, through the indicators.
+
+The expected answers are the generator's planted scenarios (``site.scenarios``): each dependency status of
+INDICATORS.md, two cycles, same-team links and a provider carried over after its link was made, each worked
+out by rule when the generator placed it. The off-cadence team runs its sprints 3 days late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from syncreport.config import Config, config_from_dict
+from syncreport.indicators import compute_indicators, report_schema, to_json_document
+from syncreport.indicators.results import DEPENDENCY_STATUSES, IndicatorResults
+from syncreport.jira import pull_snapshot
+from syncreport.simulator import demo_config, start_simulator
+from syncreport.snapshot import Snapshot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def pulled() -> Iterator[tuple[Any, Config, IndicatorResults, Snapshot]]:
+    with start_simulator(deployment="cloud", issues=400, seed=11) as sim:
+        data = demo_config(sim, token_env="SYNCREPORT_IND_E2E_TOKEN")
+        data["cache"] = {"enabled": False}
+        config = config_from_dict(data, source="<e2e config>")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SYNCREPORT_IND_E2E_TOKEN", sim.token)
+            snapshot = pull_snapshot(config)
+        results = compute_indicators(snapshot, thresholds=config.thresholds, iterations=config.iterations)
+        yield sim, config, results, snapshot
+
+
+def test_every_planted_dependency_gets_the_status_worked_out_by_rule(pulled: Any) -> None:
+    sim, _, results, _ = pulled
+    ours = {(d.consumer.key, d.provider.key): d.status for d in results.dependencies}
+    planted = [s for s in sim.site.scenarios if s.status in DEPENDENCY_STATUSES]
+    assert {s.status for s in planted} == set(DEPENDENCY_STATUSES)
+    mismatches = [
+        (s.note, s.status, ours.get((s.consumer, s.provider)))
+        for s in planted
+        if ours.get((s.consumer, s.provider)) != s.status
+    ]
+    assert mismatches == []
+
+
+def test_planted_cycles_and_same_team_links_are_found(pulled: Any) -> None:
+    sim, _, results, _ = pulled
+    in_cycles = {key for cycle in results.cycles for key in cycle.keys}
+    cycle_keys = {k for s in sim.site.scenarios if s.status == "cycle" for k in (s.provider, s.consumer)}
+    assert cycle_keys <= in_cycles
+    assert len(results.cycles) >= 2
+    same = {(d.consumer.key, d.provider.key) for d in results.same_team_links}
+    planted_same = {(s.consumer, s.provider) for s in sim.site.scenarios if s.status == "same_team"}
+    assert planted_same and planted_same <= same
+
+
+def test_provider_carried_over_after_the_link_is_a_dependency_slip(pulled: Any) -> None:
+    sim, _, results, _ = pulled
+    (slip,) = [s for s in sim.site.scenarios if "dependency slip" in s.note]
+    dep = next(
+        d for d in results.dependencies if (d.consumer.key, d.provider.key) == (slip.consumer, slip.provider)
+    )
+    assert dep.provider_slipped
+    provider = next(i for i in results.issues if i.key == slip.provider)
+    assert provider.carry_over == 2
+
+
+def test_the_off_cadence_team_is_the_only_one_flagged_and_the_export_is_valid(pulled: Any) -> None:
+    _, _, results, _ = pulled
+    off_teams = {row.team for row in results.off_cadence}
+    assert len(off_teams) == 1
+    assert all(abs(row.start_offset_days) == 3 for row in results.off_cadence)
+    assert results.calendar.source in ("configured", "derived")
+    assert results.calendar.current_index is not None
+    document = to_json_document(results)
+    Draft202012Validator(report_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
+        document
+    )
+    assert len(document["issues"]) == results.train.issue_count
+
+
+def test_a_second_run_over_the_same_data_reports_no_change(pulled: Any) -> None:
+    # the same snapshot compared with its own export: nothing turned late, recovered, slipped or resolved
+    snapshot, config, results = pulled[3], pulled[1], pulled[2]
+    again = compute_indicators(
+        snapshot,
+        thresholds=config.thresholds,
+        iterations=config.iterations,
+        previous=to_json_document(results),
+    ).changes
+    assert again.available
+    assert (again.turned_late, again.recovered, again.new_dependencies, again.removed_dependencies) == (
+        (),
+        (),
+        (),
+        (),
+    )
+    assert (again.newly_slipped, again.resolved) == ((), ())
