@@ -212,18 +212,23 @@ def report(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for the reports (default: report.out_dir).")
+        Path | None,
+        typer.Option("--out", "-o", metavar="DIR", help="Folder for the reports (default: report.out_dir)."),
     ] = None,
     formats: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="Comma-separated formats: html,pdf,json (default: report.formats)."
+            "--format",
+            "-f",
+            metavar="LIST",
+            help="Comma-separated formats: html,pdf,json (default: report.formats).",
         ),
     ] = None,
     snapshot: Annotated[
         Path | None,
         typer.Option(
             "--snapshot",
+            metavar="FILE",
             help="Render this saved snapshot (from 'syncreport fetch --snapshot') instead of pulling from "
             "Jira; works without --config (default settings).",
             dir_okay=False,
@@ -235,7 +240,11 @@ def report(
     ] = None,
     to: Annotated[
         list[str] | None,
-        typer.Option("--to", help="A recipient (repeat for more); replaces email.to and implies --email."),
+        typer.Option(
+            "--to",
+            metavar="ADDR",
+            help="A recipient (repeat for more); replaces email.to and implies --email.",
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn | None,
@@ -251,6 +260,7 @@ def report(
         Path | None,
         typer.Option(
             "--log-file",
+            metavar="FILE",
             help="Append a log of the run to this file (overrides logging.file).",
             dir_okay=False,
         ),
@@ -302,38 +312,48 @@ def init(
         Path, typer.Option("--config", "-c", help="Where to write the new config.", dir_okay=False)
     ] = Path("syncreport.toml"),
     url: Annotated[
-        str | None, typer.Option("--url", help="The Jira site, e.g. https://acme.atlassian.net.")
+        str | None,
+        typer.Option("--url", metavar="URL", help="The Jira site, e.g. https://acme.atlassian.net."),
     ] = None,
     token_env: Annotated[
         str | None,
         typer.Option(
             "--token-env",
+            metavar="NAME",
             help="NAME of the environment variable that holds the API token / PAT (never the token itself).",
         ),
     ] = None,
     jira_email: Annotated[
-        str | None, typer.Option("--email", help="Jira Cloud: the account e-mail that owns the API token.")
+        str | None,
+        typer.Option(
+            "--email", metavar="ADDR", help="Jira Cloud: the account e-mail that owns the API token."
+        ),
     ] = None,
     project: Annotated[
         list[str] | None,
-        typer.Option("--project", "-p", help="A project key of the train (repeat for more)."),
+        typer.Option("--project", "-p", metavar="KEY", help="A project key of the train (repeat for more)."),
     ] = None,
     board: Annotated[
         list[int] | None,
         typer.Option(
-            "--board", help="A board id of the train (repeat; default: the projects' scrum boards)."
+            "--board",
+            metavar="ID",
+            help="A board id of the train (repeat; default: the projects' scrum boards).",
         ),
     ] = None,
     train: Annotated[
-        str | None, typer.Option("--train", help="The train's name (default: from the projects).")
+        str | None,
+        typer.Option("--train", metavar="NAME", help="The train's name (default: from the projects)."),
     ] = None,
     jql: Annotated[
-        str | None, typer.Option("--jql", help="The train's JQL (default: proposed from the projects).")
+        str | None,
+        typer.Option("--jql", metavar="JQL", help="The train's JQL (default: proposed from the projects)."),
     ] = None,
     link_type: Annotated[
         list[str] | None,
         typer.Option(
             "--link-type",
+            metavar="NAME:SIDE",
             help="A dependency link type as NAME:outward or NAME:inward (which side provides); repeat.",
         ),
     ] = None,
