@@ -57,6 +57,10 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
+class _Cancelled(Exception):
+    """The run is stopping (see :meth:`JiraClient.cancel`); never retried, never shown to the user."""
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds (``0`` included) or an HTTP date."""
     if value is None:
@@ -121,6 +125,7 @@ class JiraClient:
         self._local = threading.local()
         self._clients: list[JIRA] = []
         self._lock = threading.Lock()
+        self._cancelled = threading.Event()
         self.request_counts: Counter[str] = Counter()
         self._auth = self._credentials() if deployment else None
 
@@ -168,6 +173,18 @@ class JiraClient:
                 self._clients.append(client)
         return client
 
+    def cancel(self) -> None:
+        """Make requests in flight in other threads stop at their next attempt or wait (Ctrl-C, a failure)."""
+        self._cancelled.set()
+
+    def _pause(self, seconds: float) -> None:
+        if self._sleep is time.sleep:
+            self._cancelled.wait(seconds)
+        else:
+            self._sleep(seconds)
+        if self._cancelled.is_set():
+            raise _Cancelled
+
     def close(self) -> None:
         with self._lock:
             clients, self._clients = self._clients, []
@@ -207,7 +224,7 @@ class JiraClient:
             retry=retry_if_exception_type(_Transient),
             wait=self._wait,
             stop=self._stop,
-            sleep=self._sleep,
+            sleep=self._pause,
             reraise=True,
             before_sleep=lambda state: self._log_retry(method, path, state),
         )
@@ -228,6 +245,8 @@ class JiraClient:
         body: dict[str, Any] | None,
         allow_404: bool,
     ) -> Any:
+        if self._cancelled.is_set():
+            raise _Cancelled
         if self._before_request is not None:
             self._before_request(method, path)
         with self._lock:

@@ -30,8 +30,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -169,13 +170,27 @@ class Puller:
             try:
                 with self._progress:
                     snapshot = _Run(self, client, cache, pool, deployment).run()
+            except BaseException:
+                client.cancel()  # requests in flight stop at their next attempt or retry wait
+                raise
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
                 client.close()
-                self.stats.requests = client.requests_made
+                self.stats.requests += client.requests_made
                 self.stats.requests_by_endpoint = dict(client.request_counts)
-        self.stats.seconds = time.monotonic() - started
-        return PullResult(snapshot, self.stats)
+        stats = self.stats
+        stats.seconds = time.monotonic() - started
+        log.info(
+            "pulled %d train issues (%d fetched, %d from the cache) and %d linked issues outside the train "
+            "with %d requests in %.1f s",
+            stats.in_scope,
+            stats.fetched,
+            stats.from_cache,
+            stats.far_ends,
+            stats.requests,
+            stats.seconds,
+        )
+        return PullResult(snapshot, stats)
 
     def _deployment(self, cache: Cache) -> Deployment:
         configured = self.settings.deployment
@@ -622,51 +637,68 @@ class _Run:
 
 class _CloudFetcher:
     """Cloud's changed issues, in units of up to 1,000: each unit is one changelog job (changelog/bulkfetch,
-    paged by token, complete histories) and issue jobs (issue/bulkfetch, 100 a request). All jobs run in the
-    pool; a unit's rows are stored, in one transaction, when all its jobs are in."""
+    paged by token, complete histories) and issue jobs (issue/bulkfetch, 100 a request). Jobs run in the
+    pool; a unit's rows are stored, in one transaction, when all its jobs are in. At most
+    ``2 x concurrency`` units are in flight, so answers never pile up in memory faster than they are stored."""
 
     def __init__(self, run: _Run, fields: FieldMap) -> None:
         self.run = run
         self.client = run.client
         self.wanted = fields.request_fields()
         self.sig = fields.signature()
+        self.max_active = 2 * run.config.jira.concurrency
+        self.waiting: deque[Sequence[str]] = deque()
         self.futures: dict[Future[Any], tuple[str, int]] = {}
         self.issues: dict[int, list[dict[str, Any]]] = {}
         self.logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
         self.pending: dict[int, int] = {}
+        self.next_unit = 0
         self.submitted = 0
 
     def submit(self, ids: list[str]) -> None:
+        """Queue these ids (one page of the scope) and start as many units as the limit allows."""
         if not ids:
             return
         self.submitted += len(ids)
-        size = max(BULK_ISSUES, min(CHANGELOG_BULK_ISSUES, -(-len(ids) // self.run.config.jira.concurrency)))
-        units = _chunks(ids, size)
-        first = len(self.pending)
-        for n, unit in enumerate(units, start=first):  # changelog jobs first: they are the long chains
+        per_worker = -(-len(ids) // self.run.config.jira.concurrency)
+        size = min(CHANGELOG_BULK_ISSUES, max(BULK_ISSUES, -(-per_worker // BULK_ISSUES) * BULK_ISSUES))
+        self.waiting.extend(_chunks(ids, size))
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.waiting and len(self.pending) < self.max_active:
+            unit, n = self.waiting.popleft(), self.next_unit
+            self.next_unit += 1
+            batches = _chunks(unit, BULK_ISSUES)
             self.issues[n] = []
-            self.pending[n] = 1 + len(_chunks(unit, BULK_ISSUES))
-            self.futures[self.run.pool.submit(self._changelogs, unit)] = ("changelog", n)
-        for n, unit in enumerate(units, start=first):
-            for batch in _chunks(unit, BULK_ISSUES):
+            self.pending[n] = 1 + len(batches)
+            self.futures[self.run.pool.submit(self._changelogs, unit)] = (
+                "changelog",
+                n,
+            )  # the long chain first
+            for batch in batches:
                 self.futures[self.run.pool.submit(self._issues, batch)] = ("issues", n)
 
     def collect(self) -> None:
-        for future in as_completed(list(self.futures)):
-            kind, n = self.futures[future]
-            result = future.result()
-            if kind == "changelog":
-                self.logs[n] = result
-            else:
-                self.issues[n].extend(result)
-            self.pending[n] -= 1
-            if self.pending[n] == 0:
-                logs = self.logs.pop(n)
-                self.run._store(
-                    [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)], self.sig
-                )
+        while self.futures:
+            done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+            for future in done:
+                kind, n = self.futures.pop(future)
+                result = future.result()
+                if kind == "changelog":
+                    self.logs[n] = result
+                else:
+                    self.issues[n].extend(result)
+                self.pending[n] -= 1
+                if self.pending[n] == 0:
+                    del self.pending[n]
+                    logs = self.logs.pop(n)
+                    rows = [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)]
+                    self.run._store(rows, self.sig)
+                    self._fill()
 
     def cancel(self) -> None:
+        self.waiting.clear()
         for future in self.futures:
             future.cancel()
 
