@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.results import DependencyRow, IndicatorResults
+from syncreport.snapshot import DependencyLink, Issue
 
 from .builders import blocks, change, issue, sprints_for, train
 
@@ -19,8 +20,8 @@ def only_dependency(results: IndicatorResults) -> DependencyRow:
     return results.dependencies[0]
 
 
-def status_of(*issues, links=None, changes=(), **kw) -> str:  # type: ignore[no-untyped-def]
-    snapshot = train(list(issues), SPRINTS, links or [blocks("B-1", "A-1")], list(changes), **kw)
+def status_of(*issues: Issue, links: list[DependencyLink] | None = None) -> str:
+    snapshot = train(list(issues), SPRINTS, links or [blocks("B-1", "A-1")])
     return only_dependency(compute_indicators(snapshot)).status
 
 

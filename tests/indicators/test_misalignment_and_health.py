@@ -10,6 +10,7 @@ from datetime import date
 
 from syncreport.config import IterationSettings, ThresholdSettings
 from syncreport.indicators import compute_indicators
+from syncreport.snapshot import Issue
 
 from .builders import blocks, change, issue, sprint, sprints_for, train
 
@@ -78,7 +79,7 @@ def test_issue_with_no_team_is_unowned_and_makes_the_train_amber() -> None:
     assert {f.kind: f.keys for f in results.data_quality}["missing_team"] == ("Z-1",)
 
 
-def three_late_for_a() -> list:  # type: ignore[type-arg]
+def three_late_for_a() -> list[Issue]:
     # A's needs are in sprint 12 (I2, still active, so A has no closed sprint to be judged on);
     # B delivers all three in sprint 23 (I3): three late dependencies with B as provider
     issues = [issue(f"A-{n}", "A", (12,), parent_key="F-1") for n in (1, 2, 3)]
