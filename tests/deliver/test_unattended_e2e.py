@@ -150,6 +150,11 @@ def test_cron_run_delivers_and_a_second_run_during_it_exits_cleanly_without_outp
     assert "another syncreport run holds" in log
     assert "report run for Orbit ART finished" in log
     assert sim.token not in log
+    for name in names:  # nor in a report (the PDF's text streams are compressed: its text is checked)
+        assert sim.token.encode() not in (reports / name).read_bytes()
+    assert sim.token not in received.message.as_string()
+    pdf_text = "".join(page.extract_text() for page in PdfReader(dated_pdf).pages).replace("\x00", "")
+    assert "Orbit ART" in pdf_text and sim.token not in pdf_text
 
 
 # The child is the real CLI with one fault: it stops dead at the chosen stage and says so on stdout.
