@@ -140,7 +140,9 @@ def measure(size: int, latency_ms: int, concurrency: int, naive: bool, workdir: 
         cold["floor"] = floor_requests(sim, train, cold["far_ends"], len(data["train"]["boards"]) or 0)
 
         sim.reset_stats()
+        server_cpu = _cpu()
         warm = run_child("pull", str(config), env=env)
+        warm["server_cpu_s"] = _cpu() - server_cpu
         warm["requests"] = sim.stats()["total"]
         warm["floor"] = math.ceil(len(train) / 5000) + math.ceil(cold["far_ends"] / 100)
         warm["by_endpoint"] = sim.stats()["endpoints"]
@@ -169,7 +171,9 @@ def report(results: list[dict[str, Any]], latency_ms: int, concurrency: int) -> 
         )
     for r in results:
         c = r["cold"]
+        w = r["warm"]
         print(f"  {r['size']}: cold CPU seconds: client {c['cpu_s']:.1f}, simulator {c['server_cpu_s']:.1f}")
+        print(f"  {r['size']}: warm CPU seconds: client {w['cpu_s']:.1f}, simulator {w['server_cpu_s']:.1f}")
         print(f"  {r['size']}: cold requests by endpoint {r['cold']['by_endpoint']}")
         print(f"  {r['size']}: warm requests by endpoint {r['warm']['by_endpoint']}")
     for r in results:
