@@ -509,7 +509,10 @@ class _Run:
                 answer = self.client.post("/rest/api/2/search", body)
                 return list(answer.get("issues") or ())
 
-        found = [issue for batch in self._map(fetch, _chunks(keys, BULK_ISSUES)) for issue in batch]
+        found: list[dict[str, Any]] = []
+        for batch in self._map(fetch, _chunks(keys, BULK_ISSUES)):
+            found.extend(batch)
+            self.progress.advance(BULK_ISSUES)
         self.stats.far_ends = len(found)
         return found
 
@@ -588,9 +591,11 @@ class _Run:
         stale = sorted(b for b in board_ids if self._sprints_stale(b, cached.get(b), seen, now, max_age))
         fresh: dict[int, list[dict[str, Any]]] = {}
         if stale:
-            self.progress.stage(f"Fetching the sprints of {len(stale)} boards", len(stale))
+            self.progress.stage(f"Fetching the sprints of {len(stale)} board(s)", len(stale))
 
-            fresh = dict(self._map(lambda board_id: (board_id, self._fetch_sprints(board_id)), stale))
+            for board_id, sprints in self._map(lambda b: (b, self._fetch_sprints(b)), stale):
+                fresh[board_id] = sprints
+                self.progress.advance()
             self.cache.put_board_sprints(fresh, now)
         self.stats.boards_refreshed = len(fresh) + len(prefetched)
         merged: dict[int, dict[str, Any]] = {}
