@@ -512,7 +512,7 @@ class _Run:
         found: list[dict[str, Any]] = []
         for batch in self._map(fetch, _chunks(keys, BULK_ISSUES)):
             found.extend(batch)
-            self.progress.advance(BULK_ISSUES)
+            self.progress.advance(len(batch))
         self.stats.far_ends = len(found)
         return found
 
