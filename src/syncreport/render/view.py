@@ -160,7 +160,7 @@ def build_view(
         reliability_rows=reliability_rows,
         summary_teams=tuple(t for t in results.teams if not for_print or t.health != "green"),
         folded_green_teams=tuple(t.team for t in results.teams if for_print and t.health == "green"),
-        charts=_charts(results),
+        charts=_charts_once(results),
     )
 
 
@@ -232,6 +232,19 @@ def _reliability_grid(
         for team in teams
     )
     return tuple(names[i] if i is not None else "Outside the PI's iterations" for i in slots), grid
+
+
+_last_charts: list[tuple[IndicatorResults, dict[str, Markup]]] = []
+
+
+def _charts_once(results: IndicatorResults) -> dict[str, Markup]:
+    """The charts of these results, drawn once: a run renders the HTML and then the PDF of the same results,
+    and drawing is most of the HTML's cost. Only the last results are kept (by identity, never by value)."""
+    if _last_charts and _last_charts[0][0] is results:
+        return _last_charts[0][1]
+    drawn = _charts(results)
+    _last_charts[:] = [(results, drawn)]
+    return drawn
 
 
 def _charts(results: IndicatorResults) -> dict[str, Markup]:
