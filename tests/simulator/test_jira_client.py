@@ -131,3 +131,19 @@ def test_bad_jql_gets_400_with_errorMessages(cloud_sim: SimulatorHandle, jql: st
         client.enhanced_search_issues(jql, maxResults=10, json_result=True)
     assert caught.value.status_code == 400
     assert message in caught.value.text
+
+
+def test_the_librarys_agile_and_metadata_calls_work(cloud_sim: SimulatorHandle) -> None:
+    client = _cloud(cloud_sim)
+    site = cloud_sim.site
+    boards = client.boards(projectKeyOrID="ORB")
+    assert sorted(b.id for b in boards) == sorted(t.board_id for t in site.teams if t.project == "ORB")
+    sprints = client.sprints(1, maxResults=False)
+    own = [s for s in site.sprints.values() if s.board_id == 1]
+    assert {s.id for s in own} <= {s.id for s in sprints}
+    assert [s.name for s in client.sprints(1, state="active") if s.originBoardId == 1] == [
+        s.name for s in own if s.state == "active"
+    ]
+    assert client.project("ORB").name == "Orbit Checkout"
+    categories = {s.raw["statusCategory"]["key"] for s in client.statuses()}
+    assert categories == {"new", "indeterminate", "done"}

@@ -205,6 +205,13 @@ class Api:
     def projects(self, groups: dict[str, str], params: Params) -> Any:
         return [self.render.project(p.key) for p in self.site.projects if p.visible]
 
+    def project(self, groups: dict[str, str], params: Params) -> Any:
+        ref = groups["key"].lower()
+        match = next((p for p in self.site.projects if p.visible and ref in (p.key.lower(), p.id)), None)
+        if match is None:
+            raise ApiError(404, f"No project could be found with key '{groups['key']}'.")
+        return self.render.project(match.key)
+
     def link_types(self, groups: dict[str, str], params: Params) -> Any:
         return {
             "issueLinkTypes": [
@@ -477,6 +484,7 @@ ROUTES: list[Route] = [
     Route(("GET",), "/rest/api/{v}/field", Api.fields),
     Route(("GET",), "/rest/api/{v}/status", Api.statuses),
     Route(("GET",), "/rest/api/{v}/project", Api.projects),
+    Route(("GET",), "/rest/api/{v}/project/{key}", Api.project),
     Route(("GET",), "/rest/api/{v}/issueLinkType", Api.link_types),
     Route(("GET", "POST"), "/rest/api/{v}/search/jql", Api.search_jql, ("cloud",)),
     Route(("POST",), "/rest/api/{v}/search/approximate-count", Api.approximate_count, ("cloud",)),
