@@ -125,7 +125,7 @@ def find_fields(fields: Sequence[dict[str, Any]], deployment: str) -> SiteFields
 
 
 def _projects(client: JiraClient) -> list[dict[str, Any]]:
-    answer = client.get("/rest/api/2/project", allow_404=True)
+    answer = client.get("/rest/api/2/project", missing_ok=True)
     return [p for p in answer or [] if isinstance(p, dict) and p.get("key")]
 
 
@@ -136,7 +136,7 @@ def _boards(client: JiraClient, project: str) -> list[dict[str, Any]]:
         page = client.get(
             "/rest/agile/1.0/board",
             {"projectKeyOrId": project, "startAt": start, "maxResults": 50},
-            allow_404=True,
+            missing_ok=True,
         )
         values = (page or {}).get("values") or []
         boards.extend(values)
@@ -149,7 +149,7 @@ def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
     """Version names that look like PIs ("PI 26.4", "2026 PI-1"), oldest release date first."""
     found: dict[str, str] = {}
     for key in projects:
-        for version in client.get(f"/rest/api/2/project/{key}/versions", allow_404=True) or []:
+        for version in client.get(f"/rest/api/2/project/{key}/versions", missing_ok=True) or []:
             name = str(version.get("name") or "")
             if _PI_NAME.search(name) and name not in found:
                 found[name] = str(version.get("releaseDate") or "9999")
@@ -157,7 +157,7 @@ def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
 
 
 def _link_types(client: JiraClient) -> list[dict[str, Any]]:
-    answer = client.get("/rest/api/2/issueLinkType", allow_404=True) or {}
+    answer = client.get("/rest/api/2/issueLinkType", missing_ok=True) or {}
     return [t for t in answer.get("issueLinkTypes") or [] if t.get("name")]
 
 
