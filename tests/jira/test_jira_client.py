@@ -145,12 +145,12 @@ def test_404_suggests_the_site_url_is_wrong(env: None) -> None:
 
 
 @responses.activate
-def test_a_board_that_is_gone_or_hidden_is_none_when_allowed(env: None) -> None:
+def test_a_board_that_is_gone_or_hidden_is_none_when_missing_is_ok(env: None) -> None:
     responses.get(f"{SITE}/rest/agile/1.0/board/9", status=404)
     responses.get(f"{SITE}/rest/agile/1.0/board/9/sprint", status=403)
     with client([]) as c:
-        assert c.get("/rest/agile/1.0/board/9", allow_404=True) is None
-        assert c.get("/rest/agile/1.0/board/9/sprint", allow_404=True) is None
+        assert c.get("/rest/agile/1.0/board/9", missing_ok=True) is None
+        assert c.get("/rest/agile/1.0/board/9/sprint", missing_ok=True) is None
         with pytest.raises(JiraError, match="HTTP 403"):
             c.get("/rest/agile/1.0/board/9/sprint")
 

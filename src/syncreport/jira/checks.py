@@ -144,7 +144,7 @@ class _Checker:
         assert self.client is not None
         configured = self.config.train.boards
         if configured:
-            found = [self.client.get(f"/rest/agile/1.0/board/{b}", allow_404=True) for b in configured]
+            found = [self.client.get(f"/rest/agile/1.0/board/{b}", missing_ok=True) for b in configured]
             missing = [str(b) for b, f in zip(configured, found, strict=True) if f is None]
             if missing:
                 raise _Failed(f"board(s) {', '.join(missing)} of [train].boards not found or not visible")
@@ -153,7 +153,7 @@ class _Checker:
             boards = []
             for project in self.projects:
                 page = self.client.get(
-                    "/rest/agile/1.0/board", {"projectKeyOrId": project, "maxResults": 50}, allow_404=True
+                    "/rest/agile/1.0/board", {"projectKeyOrId": project, "maxResults": 50}, missing_ok=True
                 )
                 boards.extend((page or {}).get("values") or ())
         if not boards:

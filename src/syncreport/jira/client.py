@@ -204,11 +204,11 @@ class JiraClient:
 
     # --- requests ----------------------------------------------------------------------------------------
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, allow_404: bool = False) -> Any:
-        return self.request("GET", path, params=params, allow_404=allow_404)
+    def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
+        return self.request("GET", path, params=params, missing_ok=missing_ok)
 
-    def post(self, path: str, body: dict[str, Any], *, allow_404: bool = False) -> Any:
-        return self.request("POST", path, body=body, allow_404=allow_404)
+    def post(self, path: str, body: dict[str, Any], *, missing_ok: bool = False) -> Any:
+        return self.request("POST", path, body=body, missing_ok=missing_ok)
 
     def request(
         self,
@@ -217,11 +217,11 @@ class JiraClient:
         *,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
-        allow_404: bool = False,
+        missing_ok: bool = False,
     ) -> Any:
         """One JSON request under our retry policy; returns the decoded body.
 
-        ``allow_404``: a 404 (or a 403) answers ``None``: a board the account may not see must not stop the pull.
+        ``missing_ok``: a 404 (or a 403) answers ``None``: a board the account may not see must not stop the pull.
         """
         retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
@@ -232,7 +232,7 @@ class JiraClient:
             before_sleep=lambda state: self._log_retry(method, path, state),
         )
         try:
-            return retrying(self._attempt, method, path, params, body, allow_404)
+            return retrying(self._attempt, method, path, params, body, missing_ok)
         except _Transient as exc:
             raise JiraError(
                 f"Jira kept failing for {method} {path} ({exc.reason}) through {MAX_ATTEMPTS} attempts or "
@@ -246,7 +246,7 @@ class JiraClient:
         path: str,
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
-        allow_404: bool,
+        missing_ok: bool,
     ) -> Any:
         if self._cancelled.is_set():
             raise _Cancelled
@@ -282,16 +282,16 @@ class JiraClient:
             raise _Transient("the connection dropped") from None
         except requests.exceptions.RequestException as exc:
             raise JiraError(f"request to {self._host()} failed: {type(exc).__name__}") from None
-        return self._decode(method, path, response, allow_404)
+        return self._decode(method, path, response, missing_ok)
 
-    def _decode(self, method: str, path: str, response: requests.Response, allow_404: bool) -> Any:
+    def _decode(self, method: str, path: str, response: requests.Response, missing_ok: bool) -> Any:
         status = response.status_code
         if status in _RETRY_STATUSES:
             retry_after = (
                 parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
             )
             raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after)
-        if status in (403, 404) and allow_404:
+        if status in (403, 404) and missing_ok:
             log.warning(
                 "%s %s: HTTP %d, skipped (not there, or not visible to this account)", method, path, status
             )

@@ -566,7 +566,7 @@ class _Run:
         values: list[dict[str, Any]] = []
         while True:
             page = self.client.get(
-                path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, allow_404=True
+                path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, missing_ok=True
             )
             if page is None:
                 return values
