@@ -57,6 +57,11 @@ def test_fix_version_team_sprint_status_category_and_summary(site: Site) -> None
     }
 
 
+def test_resolution_and_priority(site: Site) -> None:
+    expected = {i.key for i in site.issues if i.resolved is None and i.priority == "High" and site.visible(i)}
+    assert set(_keys(site, "resolution = Unresolved AND priority = high")) == expected and expected
+
+
 def test_updated_since_a_local_minute_in_the_users_zone(site: Site) -> None:
     cut = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
     expected = {
@@ -84,6 +89,7 @@ def test_order_by_key_desc_and_parentheses(site: Site) -> None:
         ('updated >= "yesterday"', "Date value 'yesterday' for field 'updated' is invalid."),
         ("project = SEC", "The value 'SEC' does not exist for the field 'project'."),  # not browsable
         ("project ORB", "Expecting operator but got 'ORB'."),
+        ("component = Backend", "The value 'Backend' does not exist for the field 'component'."),
         ("project = ORB AND (labels = api", "Expecting ')' but got '<EOF>'."),
     ],
 )

@@ -278,6 +278,19 @@ class _Parser:
             )
         if name in ("summary", "text"):
             return self.contains(field, operator, values)
+        if name == "resolution":
+            return self.multi(
+                field, operator, values, self.resolution_values,
+                lambda i: ["Done" if i.resolved else "Unresolved"], optional=False,
+            )  # fmt: skip
+        if name == "priority":
+            return self.multi(
+                field, operator, values, self.priority_values, lambda i: [i.priority], optional=False
+            )
+        if name in ("component", "components"):  # the site has no components: any value is unknown
+            return self.multi(
+                field, operator, values, lambda vs: self._no_such(vs, "component"), lambda i: []
+            )
         if name in _DATE_FIELDS:
             return self.dates(field, operator, values, _DATE_FIELDS[name])
         raise JqlError(f"Field '{field}' does not exist or you do not have permission to view it.")
@@ -437,6 +450,23 @@ class _Parser:
                 raise self._unknown(v, "status")
             found |= set(matches)
         return found
+
+    def resolution_values(self, values: list[str]) -> set[str]:
+        names = {"unresolved": "Unresolved", "done": "Done"}
+        for v in values:
+            if v.lower() not in names:
+                raise self._unknown(v, "resolution")
+        return {names[v.lower()] for v in values}
+
+    def priority_values(self, values: list[str]) -> set[str]:
+        names = {p.lower(): p for p in _PRIORITY_ORDER}
+        for v in values:
+            if v.lower() not in names:
+                raise self._unknown(v, "priority")
+        return {names[v.lower()] for v in values}
+
+    def _no_such(self, values: list[str], field: str) -> set[str]:
+        raise self._unknown(values[0], field)
 
     def category_values(self, values: list[str]) -> set[str]:
         found: set[str] = set()
