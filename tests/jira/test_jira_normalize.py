@@ -279,3 +279,48 @@ def test_story_points_are_discovered_per_dialect() -> None:
         "customfield_10101",
         "customfield_10104",
     )
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected_team"),
+    [
+        ({"team_source": "component"}, "Payments"),
+        ({"team_source": "project"}, "Alpha"),
+        ({"team_source": "label", "team_label_prefix": "team-"}, "rockets"),
+    ],
+)
+def test_team_comes_from_the_configured_source(settings: dict[str, str], expected_team: str) -> None:
+    train = TrainSettings.model_validate({"name": "ART", "jql": "x", **settings})
+    raw = {"id": "1", "key": "A-1", "fields": {
+        "status": {"id": "1"}, "project": {"key": "A", "name": "Alpha"},
+        "components": [{"name": "Payments"}], "labels": ["backend", "team-rockets"]}}  # fmt: skip
+    assert normalizer(CLOUD_FIELDS, train).issue(raw, in_train=True).team == expected_team
+
+
+def test_pi_from_labels_and_its_change_events() -> None:
+    train = TrainSettings.model_validate(
+        {"name": "ART", "jql": "x", "pi_source": "label", "pi_label_prefix": "PI-"}
+    )
+    n = normalizer(CLOUD_FIELDS, train)
+    raw = {"id": "1", "key": "A-1", "fields": {"status": {"id": "1"}, "labels": ["api", "PI-26.4"]}}
+    assert n.issue(raw, in_train=True).pi == "PI-26.4"
+    history = {"created": "2026-10-01T10:00:00.000+0000", "items": [
+        {"field": "labels", "fieldId": "labels", "fromString": "api PI-26.3", "toString": "api PI-26.4"}]}  # fmt: skip
+    events = [(e.field, e.from_value, e.to_value) for e in n.changes("A-1", [history])]
+    assert events == [("pi", "PI-26.3", None), ("pi", None, "PI-26.4")]
+
+
+def test_pi_from_a_custom_field() -> None:
+    fields = [
+        *CLOUD_FIELDS,
+        {"id": "customfield_10500", "name": "Program Increment", "schema": {"custom": "select"}},
+    ]
+    train = TrainSettings.model_validate(
+        {"name": "ART", "jql": "x", "pi_source": "field", "pi_field": "Program Increment"}
+    )
+    raw = {
+        "id": "1",
+        "key": "A-1",
+        "fields": {"status": {"id": "1"}, "customfield_10500": {"value": "PI 26.4"}},
+    }
+    assert normalizer(fields, train).issue(raw, in_train=True).pi == "PI 26.4"
