@@ -546,10 +546,13 @@ class _Builder:
         if roll < 0.2:  # previous PI
             k = rng.randrange(SPRINTS_PER_PI)
             if k == SPRINTS_PER_PI - 1 and rng.random() < 0.4:  # carried over into the current PI
-                path = (self.sprint(sprint_team, 0, k).id, self.sprint(sprint_team, 1, 0).id)
+                path = (self.sprint(sprint_team, 0, k).id, *self.path(sprint_team, 1, 0))
+                category = "done"
+                if rng.random() < 0.3:  # and again, twice, into the active sprint
+                    path, category = (*path, *self.path(sprint_team, 1, 1, 2)), "indeterminate"
                 return self._with_parent(
-                    _Spec(team, 1, path, rng.choice(["done", "done", "indeterminate"]), moved_from_pi=0,
-                          issuetype=issuetype), features)  # fmt: skip
+                    _Spec(team, 1, path, category, moved_from_pi=0, issuetype=issuetype), features
+                )
             ks = [k, k + 1] if k < SPRINTS_PER_PI - 1 and rng.random() < 0.15 else [k]
             return self._with_parent(
                 _Spec(team, 0, self.path(sprint_team, 0, *ks), "done", issuetype=issuetype), features
