@@ -118,7 +118,7 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
 
     calls = [(c.request.method, c.request.url.split("?")[0].removeprefix(SITE)) for c in responses.calls]
     searches = [c for c in responses.calls if "search/jql" in c.request.url]
-    assert body(searches[0]) == {"jql": "project = A", "fields": ["updated"], "maxResults": 5000}
+    assert body(searches[0]) == {"jql": "project = A", "maxResults": 5000}  # empty cache: ids only
     assert body(searches[1])["nextPageToken"] == "p2"
     changelog_calls = [c for c in responses.calls if "changelog/bulkfetch" in c.request.url]
     assert sorted(body(changelog_calls[0])["issueIdsOrKeys"]) == ["101", "102"]
@@ -139,6 +139,7 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
         "/rest/api/3/search/jql",
         "/rest/api/3/issue/bulkfetch",
     ]
+    assert body(responses.calls[0]) == {"jql": "project = A", "fields": ["updated"], "maxResults": 5000}
     assert warm.stats.fetched == 0 and warm.stats.from_cache == 2
     assert warm.snapshot.issues == snap.issues and warm.snapshot.changes == snap.changes
 

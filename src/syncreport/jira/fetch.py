@@ -309,15 +309,17 @@ class _Run:
         self.stats.in_scope = len(scope)
         return scope
 
-    def _cloud_scope_pages(self) -> Iterator[dict[str, str]]:
-        """Pages of id -> updated for the train's JQL (Cloud: search/jql, 5,000 a page, by token)."""
+    def _cloud_scope_pages(self, *, with_updated: bool) -> Iterator[dict[str, str]]:
+        """Pages of id -> updated for the train's JQL (Cloud: search/jql, 5,000 a page, by token).
+
+        Without ``with_updated`` (an empty cache: everything is fetched anyway) only ids are asked, the
+        lightest page Jira serves; ``updated`` is then "".
+        """
         token: str | None = None
         while True:
-            body: dict[str, Any] = {
-                "jql": self.config.train.jql,
-                "fields": SCOPE_FIELDS,
-                "maxResults": CLOUD_ID_PAGE,
-            }
+            body: dict[str, Any] = {"jql": self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
+            if with_updated:
+                body["fields"] = SCOPE_FIELDS
             if token:
                 body["nextPageToken"] = token
             page = self.client.post("/rest/api/3/search/jql", body)
@@ -337,7 +339,7 @@ class _Run:
         scope: dict[str, str] = {}
         fetcher = _CloudFetcher(self, fields)
         try:
-            for page in self._cloud_scope_pages():
+            for page in self._cloud_scope_pages(with_updated=bool(versions)):
                 scope.update(page)
                 changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
                 self.progress.grow(len(changed))
