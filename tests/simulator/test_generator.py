@@ -62,6 +62,10 @@ def test_calendar_today_in_the_third_sprint_and_one_team_off_cadence(site: Site)
         1,
         8,
     ]  # 8 teams on the cadence (PLAT too), one 3 days late
+    # worked out by hand: sprints start on the Mondays of a two-week grid from 2024-01-01; 2026-11-26 is day
+    # 10 of the sprint that started 2026-11-16, the PI's 3rd, so the PI started two sprints earlier, on
+    # 2026-10-19; its middle (2026-11-30) is in Q4 of 2026 -> "PI 26.4", the PIs around it 26.3 and 27.1
+    assert min(s.start for s in current).date() == date(2026, 10, 19)
     assert site.pis == ["PI 26.3", "PI 26.4", "PI 27.1"] and site.current_pi == "PI 26.4"
 
 
