@@ -56,8 +56,9 @@ def program_board(
         grouped = child.groupby(["feature", "team"], sort=True).agg(
             last=("ordinal", "max"), scheduled=("scheduled", "sum")
         )
-        summaries = issues["summary"].to_dict()
-        done = issues["done"].to_dict()
+        parents = issues.loc[grouped.index.get_level_values(0).unique()]
+        summaries = dict(zip(parents.index, parents["summary"].tolist(), strict=True))
+        done = dict(zip(parents.index, parents["done"].tolist(), strict=True))
         for (feature, team), last, scheduled in zip(
             grouped.index.tolist(), grouped["last"].tolist(), grouped["scheduled"].tolist(), strict=True
         ):

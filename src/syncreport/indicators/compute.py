@@ -188,7 +188,9 @@ def _compute(
     unowned = tuple(
         _issue_ref(r, browse) for r in rows(train_issues[train_issues["team_raw"].isna()].sort_values("key"))
     )
-    summaries, team_names = issues["summary"].to_dict(), issues["team"].to_dict()
+    aged_issues = issues.loc[aged.index]
+    summaries = dict(zip(aged_issues.index, aged_issues["summary"].tolist(), strict=True))
+    team_names = dict(zip(aged_issues.index, aged_issues["team"].tolist(), strict=True))
     ageing_rows = tuple(
         AgeingRow(
             key=str(key),
@@ -208,9 +210,10 @@ def _compute(
         )
     )
 
+    issues_by_team = dict(tuple(train_issues.groupby("team", sort=False)))
     figures_by_team = {
         team: _figures(
-            team_issues=train_issues[train_issues["team"] == team],
+            team_issues=issues_by_team.get(team, train_issues.iloc[0:0]),
             deps=deps[deps["cross_team"]],
             team=team,
             per_issue=carried.per_issue,

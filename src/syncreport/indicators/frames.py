@@ -260,21 +260,41 @@ def ids_text(ids: Sequence[int]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
+def _factorized_ids(values: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Codes per row and the parsed id array of each distinct set value (few distinct sets, many rows)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, [np.array(parse_ids(u), dtype="int64") for u in uniques]
+
+
 def set_contains(sets: pd.Series, ids: pd.Series) -> np.ndarray:
     """Row-wise: is ids[i] in the sprint-id set sets[i] (a "38, 40" string or a tuple)?"""
-    return np.fromiter(
-        (int(i) in parse_ids(s) for s, i in zip(sets.to_numpy(dtype=object), ids.to_numpy(), strict=True)),
-        dtype=bool,
-        count=len(sets),
-    )
+    codes, parsed = _factorized_ids(sets)
+    wanted = ids.to_numpy(dtype="int64")
+    out = np.zeros(len(sets), dtype=bool)
+    for code, members in enumerate(parsed):
+        if len(members):
+            rows = np.flatnonzero(codes == code)
+            out[rows] = np.isin(wanted[rows], members)
+    return out
 
 
 def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.DataFrame:
     """One row per id of a set column (strings or tuples), with the ``keep`` columns, as ``sprint_id``."""
-    parsed = frame[column].map(parse_ids)
-    out = frame[list(keep)].assign(sprint_id=parsed).explode("sprint_id")
-    out = out[out["sprint_id"].notna()]
-    return out.astype({"sprint_id": "int64"})
+    codes, parsed = _factorized_ids(frame[column])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(parsed) + 1))
+    row_parts: list[np.ndarray] = [np.empty(0, dtype="int64")]
+    id_parts: list[np.ndarray] = [np.empty(0, dtype="int64")]
+    for code, members in enumerate(parsed):
+        rows = order[bounds[code] : bounds[code + 1]]
+        if len(members) and len(rows):
+            row_parts.append(np.repeat(rows, len(members)))
+            id_parts.append(np.tile(members, len(rows)))
+    positions = np.concatenate(row_parts)
+    sorted_by_row = np.argsort(positions, kind="stable")
+    out = frame[list(keep)].iloc[positions[sorted_by_row]].copy()
+    out["sprint_id"] = np.concatenate(id_parts)[sorted_by_row]
+    return out
 
 
 def rows(frame: pd.DataFrame) -> Iterator[Any]:

@@ -219,7 +219,8 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     )
     if events.empty:
         return slips
-    current_pi = issues["pi"].to_dict()
+    with_events = events["issue_key"].unique()
+    current_pi = dict(zip(with_events, issues["pi"].reindex(with_events).tolist(), strict=True))
     rows = zip(
         events["issue_key"].tolist(),
         events["at"].tolist(),
