@@ -266,18 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             self._json(500, {"errorMessages": [f"simulator bug: {type(exc).__name__}: {exc}"], "errors": {}})
             return 500
-        if (
-            fault is not None
-            and fault.kind == "issue_errors"
-            and isinstance(data, dict)
-            and "issueErrors" in data
-        ):
-            keep = (len(data["issues"]) + 1) // 2
-            failed, data["issues"] = data["issues"][keep:], data["issues"][:keep]
-            data["issueErrors"] = [
-                {"id": i["id"], "errorMessage": "Retrieving this issue timed out. Please try again."}
-                for i in failed
-            ]
+        if fault is not None and fault.kind == "issue_errors":
+            _fail_second_half(data)
         if fault is not None and fault.kind in ("truncated", "cut_json"):
             self._broken(fault, data)
         else:
@@ -518,6 +508,17 @@ class SimulatorHandle:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _fail_second_half(data: Any) -> None:
+    """The "issue_errors" fault: a bulk fetch returns half its issues and lists the rest as retriable errors."""
+    if not isinstance(data, dict) or "issueErrors" not in data:
+        return
+    keep = (len(data["issues"]) + 1) // 2
+    failed, data["issues"] = data["issues"][keep:], data["issues"][:keep]
+    data["issueErrors"] = [
+        {"id": i["id"], "errorMessage": "Retrieving this issue timed out. Please try again."} for i in failed
+    ]
 
 
 def _sprint_text(site: Site, ids: list[int]) -> tuple[str | None, str | None]:
