@@ -133,9 +133,7 @@ def simulator(
         int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)
     ] = 8765,
     deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = Deployment.cloud,
-    issues: Annotated[
-        int, typer.Option(help="Issues in the generated train (50 to 200000).", min=50, max=200_000)
-    ] = 600,
+    issues: Annotated[int, typer.Option(help="Issues in the train's projects.", min=50, max=200_000)] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the generated train.")] = 7,
     latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.", min=0)] = 0,
 ) -> None:
