@@ -41,18 +41,26 @@ def _environment_variable(name: str, value: str) -> Iterator[None]:
 
 
 def run_demo(
-    out: Path, *, issues: int = 600, seed: int = 7, progress: bool = False, echo: Callable[[str], None] = print
+    out: Path,
+    *,
+    issues: int = 600,
+    seed: int = 7,
+    progress: bool = False,
+    echo: Callable[[str], None] = print,
 ) -> DemoResult:
     """Start the simulator, write a config for it, and run the report into ``out`` (HTML, PDF, JSON)."""
     out = Path(out)
-    with start_simulator(deployment="cloud", issues=issues, seed=seed) as sim, tempfile.TemporaryDirectory(
-        prefix="syncreport-demo-cache-"
-    ) as cache_dir:
+    with (
+        start_simulator(deployment="cloud", issues=issues, seed=seed) as sim,
+        tempfile.TemporaryDirectory(prefix="syncreport-demo-cache-") as cache_dir,
+    ):
         echo(f"Jira simulator: {sim.url} ({issues} issues, seed {seed})")
         data = demo_config(sim, token_env=DEMO_TOKEN_ENV)
         data["cache"] = {"enabled": True, "path": str(Path(cache_dir) / "cache.sqlite")}
         data.setdefault("report", {})["out_dir"] = str(out)
         config = config_from_dict(data, source="<demo config>")
         with _environment_variable(DEMO_TOKEN_ENV, sim.token):
-            run = run_report(config, out_dir=out, formats=["html", "pdf", "json"], email=False, progress=progress)
+            run = run_report(
+                config, out_dir=out, formats=["html", "pdf", "json"], email=False, progress=progress
+            )
         return DemoResult(paths=tuple(run.paths), run=run, simulator_url=sim.url)
