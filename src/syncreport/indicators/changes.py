@@ -49,6 +49,11 @@ def _parse_time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def _rows(value: object) -> list[dict[str, Any]]:
+    """The dict rows of a list from the previous document; anything else is skipped."""
+    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
+
+
 def _number(value: object) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
@@ -74,11 +79,11 @@ def changes_since_last(
         return _unavailable(f"the previous run was for train {prev_train.get('name')!r}, not {train!r}")
     prev_deps: dict[tuple[Any, Any], dict[str, Any]] = {
         (d.get("consumer"), d.get("provider")): d
-        for d in previous.get("dependencies") or []
-        if isinstance(d, dict)
+        for d in _rows(previous.get("dependencies"))
+        if isinstance(d.get("consumer"), str) and isinstance(d.get("provider"), str)
     }
     prev_issues: dict[Any, dict[str, Any]] = {
-        i.get("key"): i for i in previous.get("issues") or [] if isinstance(i, dict)
+        i.get("key"): i for i in _rows(previous.get("issues")) if isinstance(i.get("key"), str)
     }
     turned_late, recovered, new, removed = [], [], [], []
     now_pairs: set[tuple[Any, Any]] = set()

@@ -167,6 +167,11 @@ def build_frames(snapshot: Snapshot) -> Frames:
 # --- history look-ups ------------------------------------------------------------------------------------
 
 
+def lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """values[key] for each key, aligned with ``keys``, keeping the dtype (also when ``keys`` is empty)."""
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=values.dtype)
+
+
 def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current: pd.Series) -> pd.Series:
     """The value of a field for each (key, time): the changelog replayed around that moment.
 

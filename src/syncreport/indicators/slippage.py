@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME, explode_ids, set_contains, utc_timestamp, value_asof
+from syncreport.indicators.frames import TIME, explode_ids, lookup, set_contains, utc_timestamp, value_asof
 from syncreport.indicators.results import PiSlip
 
 DAY = pd.Timedelta(days=1)
@@ -29,20 +29,20 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
     events = sprint_events[sprint_events["issue_key"].isin(issues.index)]
     created = issues["created"]
     current = explode_ids(issues, "sprint_ids", ["key"]).rename(columns={"key": "issue_key"})
-    current["entered_at"] = current["issue_key"].map(created)
+    current["entered_at"] = lookup(created, current["issue_key"])
     has_events = current["issue_key"].isin(events["issue_key"])
     parts = [current[~has_events]]
     if not events.empty:
         first = events.drop_duplicates("issue_key", keep="first")
         initial = explode_ids(first, "from_value", ["issue_key"])
-        initial["entered_at"] = initial["issue_key"].map(created)
+        initial["entered_at"] = lookup(created, initial["issue_key"])
         went_in = explode_ids(events, "to_value", ["issue_key", "at"])
         was_in = explode_ids(events, "from_value", ["issue_key", "at"])
         parts += [
             initial,
             went_in.rename(columns={"at": "entered_at"}),
             was_in.rename(columns={"at": "entered_at"}),
-            current[has_events].assign(entered_at=current.loc[has_events, "issue_key"].map(created)),
+            current[has_events].assign(entered_at=lookup(created, current.loc[has_events, "issue_key"])),
         ]
     pairs = pd.concat(parts, ignore_index=True)
     pairs["entered_at"] = pairs["entered_at"].astype(TIME)
@@ -57,7 +57,7 @@ def _member_at(
     sprint_events: pd.DataFrame,
 ) -> np.ndarray:
     sets = value_asof(keys, times, sprint_events, issues["sprint_ids"])
-    existed = (keys.map(issues["created"]) <= times).fillna(False).to_numpy(dtype=bool)
+    existed = (lookup(issues["created"], keys) <= times).fillna(False).to_numpy(dtype=bool)
     return set_contains(sets, sprint_ids) & existed
 
 
@@ -86,9 +86,9 @@ def carry_over(
     known["name"] = known["sprint_id"].map(sprints["name"])
     closed = known[
         known["sprint_id"].map(sprints["state"]).eq("closed")
-        & known["sprint_id"].map(sprints["closed_at"]).notna()
+        & lookup(sprints["closed_at"], known["sprint_id"]).notna()
     ].copy()
-    closed["closed_at"] = closed["sprint_id"].map(sprints["closed_at"]).astype(TIME)
+    closed["closed_at"] = lookup(sprints["closed_at"], closed["sprint_id"]).astype(TIME)
     closed["member_at_close"] = _member_at(
         closed["issue_key"], closed["sprint_id"], closed["closed_at"], issues, sprint_events
     )
@@ -140,12 +140,12 @@ def sprint_reliability(
     Points at the start for the commitment, at the end for scope added; issue counts for a sprint where no
     committed or added issue has points.
     """
-    started = closed_pairs[closed_pairs["sprint_id"].map(sprints["start"]).notna()].copy()
+    started = closed_pairs[lookup(sprints["start"], closed_pairs["sprint_id"]).notna()].copy()
     if started.empty:
         return pd.DataFrame(
             columns=["sprint_id", "unit", "committed", "completed", "added", "added_completed", "removed"]
         )
-    started["start"] = started["sprint_id"].map(sprints["start"]).astype(TIME)
+    started["start"] = lookup(sprints["start"], started["sprint_id"]).astype(TIME)
     started["committed"] = _member_at(
         started["issue_key"], started["sprint_id"], started["start"], issues, sprint_events
     )
