@@ -111,6 +111,11 @@ def test_html_lists_every_row_while_print_lists_are_capped(sample: ModuleType) -
     html = render_html(results, snapshot, ReportSettings(pdf_list_limit=25))
     assert html.count('<tr class="st-') == len(results.dependencies)
     assert "see the HTML report" not in html
+    # The board too: a crowded cell folds its tail into <details>, but every card is in the page.
+    cards = [card.key for cell in results.board.cells for card in cell.features]
+    assert max(len(cell.features) for cell in results.board.cells) > 6  # some cell does fold
+    assert all(f">{key}</a>" in html for key in cards)
+    assert "<details><summary" in html
 
 
 def test_charts_are_inline_svg(sample: ModuleType) -> None:

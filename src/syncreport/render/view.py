@@ -61,6 +61,7 @@ SEVERITY_MARKS: dict[str, Mark] = {
     "info": Mark("ℹ", "Info", "sev-info"),
 }
 BOARD_CELL_LIMIT = 3  # features and dependency ends shown per board cell in print (most severe ends first)
+BOARD_CELL_UNFOLDED = 6  # in the HTML, a cell shows this many and folds the rest (no JavaScript: <details>)
 BOARD_PRINT_COLUMNS = 7  # iteration columns per printed board table; a longer calendar is split across tables
 
 
@@ -92,8 +93,12 @@ class BoardColumn:
 
 @dataclass(frozen=True, slots=True)
 class BoardGridCell:
+    """What a board cell shows first, and (HTML only) the rest, folded in a <details> element."""
+
     features: Capped[BoardCard]
     ends: Capped[BoardDependencyEnd]
+    folded_features: tuple[BoardCard, ...] = ()
+    folded_ends: tuple[BoardDependencyEnd, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +188,15 @@ def _board_grid(
             cell = cells.get((team, column.index))
             features = cell.features if cell else ()
             ends = sorted(cell.dependency_ends, key=lambda e: severity[e.status]) if cell else []
-            grid.append(BoardGridCell(cap(features, cell_limit), cap(ends, cell_limit)))
+            if cell_limit is None:
+                shown = BOARD_CELL_UNFOLDED
+                grid.append(
+                    BoardGridCell(
+                        cap(features, shown), cap(ends, shown), tuple(features[shown:]), tuple(ends[shown:])
+                    )
+                )
+            else:
+                grid.append(BoardGridCell(cap(features, cell_limit), cap(ends, cell_limit)))
         rows.append(BoardRow(team, tuple(grid)))
     return tuple(columns), tuple(rows)
 
