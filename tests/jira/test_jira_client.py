@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import traceback
 
@@ -213,3 +214,25 @@ def test_retry_after_accepts_seconds_zero_and_http_dates() -> None:
     assert parse_retry_after("Wed, 01 Oct 2025 12:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+@responses.activate
+def test_bulkfetch_asks_again_for_the_issues_listed_as_errors(env: None) -> None:
+    url = f"{SITE}/rest/api/3/issue/bulkfetch"
+    timed_out = {"id": "2", "errorMessage": "Retrieving this issue timed out. Please try again."}
+    responses.post(url, json={"issues": [{"id": "1", "key": "A-1"}], "issueErrors": [timed_out]})
+    responses.post(url, json={"issues": [{"id": "2", "key": "A-2"}], "issueErrors": []})
+    sleeps: list[float] = []
+    with client(sleeps) as c:
+        assert [i["key"] for i in c.bulk_issues(["1", "2"], ["summary"])] == ["A-1", "A-2"]
+    assert json.loads(responses.calls[1].request.body)["issueIdsOrKeys"] == ["2"]
+    assert len(sleeps) == 1
+
+
+@responses.activate
+def test_bulkfetch_errors_that_never_clear_are_one_line(env: None) -> None:
+    timed_out = {"id": "2", "errorMessage": "Retrieving this issue timed out. Please try again."}
+    responses.post(f"{SITE}/rest/api/3/issue/bulkfetch", json={"issues": [], "issueErrors": [timed_out]})
+    with client([]) as c, pytest.raises(JiraError, match="could not return 1 issue"):
+        c.bulk_issues(["2"], ["summary"])
+    assert len(responses.calls) == MAX_ATTEMPTS

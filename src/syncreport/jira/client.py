@@ -240,6 +240,37 @@ class JiraClient:
                 "or lower [jira].concurrency if Jira is rate-limiting you"
             ) from None
 
+    def bulk_issues(self, ids_or_keys: list[str], fields: list[str]) -> list[dict[str, Any]]:
+        """Cloud's POST issue/bulkfetch (at most 100), fetching again the issues it lists in ``issueErrors``.
+
+        Jira leaves out issues the account may not see, and lists under ``issueErrors`` ({id, errorMessage})
+        those it could not return this time (a timeout, a payload limit): those are asked again, with the
+        same backoff and budget as any retry.
+        """
+        found: list[dict[str, Any]] = []
+        todo = list(ids_or_keys)
+        waited = 0.0
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            answer = self.post("/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": todo, "fields": fields})
+            found.extend(answer.get("issues") or ())
+            errors = [e for e in answer.get("issueErrors") or () if isinstance(e, dict) and e.get("id")]
+            if not errors:
+                return found
+            todo = [str(e["id"]) for e in errors]
+            pause = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
+            if attempt == MAX_ATTEMPTS or waited + pause > self.settings.max_retry_seconds:
+                break
+            log.warning(
+                "issue/bulkfetch: %d issue(s) not returned this time; again in %.1f s", len(todo), pause
+            )
+            waited += pause
+            self._pause(pause)
+        said = str(errors[0].get("errorMessage") or "no reason given")
+        raise JiraError(
+            f"Jira could not return {len(todo)} issue(s) through {MAX_ATTEMPTS} attempts (Jira says: {said}): "
+            "try again later"
+        )
+
     def _attempt(
         self,
         method: str,

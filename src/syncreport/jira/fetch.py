@@ -494,10 +494,7 @@ class _Run:
         if self.cloud:
 
             def fetch(batch: Sequence[str]) -> list[dict[str, Any]]:
-                answer = self.client.post(
-                    "/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": list(batch), "fields": wanted}
-                )
-                return list(answer.get("issues") or ())
+                return self.client.bulk_issues(list(batch), wanted)
 
         else:
 
@@ -710,10 +707,7 @@ class _CloudFetcher:
             future.cancel()
 
     def _issues(self, batch: Sequence[str]) -> list[dict[str, Any]]:
-        answer = self.client.post(
-            "/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": list(batch), "fields": self.wanted}
-        )
-        return list(answer.get("issues") or ())
+        return self.client.bulk_issues(list(batch), self.wanted)
 
     def _changelogs(self, unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}
