@@ -7,12 +7,16 @@ The steps, for both dialects:
 2. **Fields and statuses**: from the cache; fetched again only when a configured field or a status id is
    not found in the cached lists.
 3. **Scope**: the ids and ``updated`` of every issue the train's JQL matches (Cloud: search/jql pages of
-   5,000 ids; Data Center: /search pages of up to 1,000). Issues gone since the last run are logged.
+   5,000 ids, ids only when the cache is empty; Data Center: /search pages of up to 1,000). Issues gone
+   since the last run are logged.
 4. **Changed issues only**: issues new to the cache, with another ``updated``, or fetched with fewer fields
-   are fetched with their *complete* changelog (Cloud: issue/bulkfetch 100 at a time + changelog/bulkfetch
-   up to 1,000 issues a request, paged; Data Center: /search with expand=changelog, then every changelog
-   whose total exceeds what came inline is completed). Each batch is written to the cache in one
-   transaction, issue and changelog together, so a killed run leaves only whole rows and the next run resumes.
+   are fetched with their *complete* changelog. Cloud: issue/bulkfetch 100 at a time (issues it lists in
+   issueErrors are asked again) + changelog/bulkfetch up to 1,000 issues a request, paged by token; the
+   fetch of a page of ids starts while the next page loads, with at most 2 x concurrency units of 1,000
+   in flight. Data Center: /search with expand=changelog (the whole JQL when the cache is empty, else by
+   id), then every changelog whose total exceeds what came inline is completed. Each unit is written to
+   the cache in one transaction, issues and changelogs together, so a killed run leaves only whole rows and
+   the next run resumes. Fetched issues are normalized as they arrive.
 5. **Far ends**: the other end of every dependency link that lies outside the train's JQL is fetched
    (every run: they are few, and their status and sprint matter), marked ``in_train=False``.
 6. **Boards and sprints**: the boards of the train's projects (or ``[train].boards``) and every board a
@@ -255,7 +259,7 @@ class _Run:
             scope = self._dc_cold(fields)  # an empty cache: one search brings ids, fields and changelogs
         else:
             scope = self._scope()
-            self._fetch_changed(scope, fields)
+            self._dc_fetch_changed(scope, fields)
         if self._status_ids_seen - {str(s.get("id")) for s in statuses}:
             # A changelog names a status we do not know: fetch the list again and normalize afresh.
             self.builder = SnapshotBuilder(self.config, fields, self._statuses(force=True))
@@ -395,7 +399,7 @@ class _Run:
 
     _status_ids_seen: set[str]
 
-    def _fetch_changed(self, scope: Mapping[str, str], fields: FieldMap) -> None:
+    def _dc_fetch_changed(self, scope: Mapping[str, str], fields: FieldMap) -> None:
         sig = fields.signature()
         versions = self.cache.versions()
         changed = [i for i, updated in scope.items() if versions.get(i) != (updated, sig)]
