@@ -245,6 +245,13 @@ class _Run:
 
     def run(self) -> Snapshot:
         taken_at = self.puller._now()
+        # A cold start asks for the field and status lists at once (and the boards, when configured).
+        self._status_future = (
+            None
+            if self.cache.get_meta("statuses")
+            else self.pool.submit(self.client.get, f"{self.api}/status")
+        )
+        self._prefetch_configured_boards()
         fields = self._fields()
         statuses = self._statuses(force=False)
         self._status_ids_seen = set()
@@ -252,7 +259,6 @@ class _Run:
         # unchanged ones are read back from the cache afterwards.
         self.builder = SnapshotBuilder(self.config, fields, statuses)
         self._added: set[str] = set()
-        self._prefetch_configured_boards()
         if self.cloud:
             scope = self._cloud_scope_and_fetch(fields)
         elif not self.cache.versions():
@@ -297,7 +303,8 @@ class _Run:
         cached = self.cache.get_meta("statuses")
         if cached and not force:
             return list(cached[0])
-        fresh = self.client.get(f"{self.api}/status")
+        future, self._status_future = self._status_future, None
+        fresh = future.result() if future is not None and not force else self.client.get(f"{self.api}/status")
         self.cache.put_meta("statuses", fresh)
         return list(fresh)
 
