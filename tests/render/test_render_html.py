@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from pypdf import PdfReader
 
 from syncreport.config import ReportSettings
 from syncreport.errors import ConfigError
-from syncreport.render import render_email_summary, render_html
+from syncreport.indicators import compute_indicators
+from syncreport.render import render_email_summary, render_html, render_pdf
+from syncreport.snapshot import Snapshot
 
 
 class _Tags(HTMLParser):
@@ -166,3 +171,24 @@ def test_email_summary_has_health_top_items_and_links_in_both_parts(sample: Modu
     assert "Payments ART &lt;b&gt;&amp;&lt;/b&gt;" in html
     assert "ART sync report: Payments ART <b>&</b> · PI 26.4" in text  # plain text: nothing is markup
     assert "&lt;" not in text and "&amp;" not in text and "&#34;" not in text
+
+
+def test_an_empty_train_renders_sentences_instead_of_empty_tables_and_charts() -> None:
+    # The real indicators on a snapshot with nothing in it: the report still renders, page by page.
+    snapshot = Snapshot(
+        train="Empty ART", site_url="https://x.atlassian.net", taken_at=datetime(2026, 11, 25, tzinfo=UTC)
+    )
+    results = compute_indicators(snapshot)
+    html = render_html(results, snapshot, ReportSettings())
+    assert "No team yet: no train issue has a team." in html
+    assert "Cross-team dependencies by status: none." in html
+    assert "<svg" not in html
+    pdf = PdfReader(io.BytesIO(render_pdf(results, snapshot, ReportSettings())))
+    assert [item.title for item in pdf.outline if not isinstance(item, list)] == [
+        "Executive summary",
+        "Program board",
+        "Dependencies",
+        "Slippage",
+        "Cadence and sprint commitment reliability",
+        "Appendix: data quality",
+    ]

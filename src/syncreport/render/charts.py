@@ -94,6 +94,8 @@ def horizontal_bars(
     """
     if not categories or not series:
         return _empty(title)
+    if _all_zero(series):
+        return _empty(title, "none")
     group_height = 0.8
     bar_height = group_height / len(series)
     height_in = min(9.0, 0.9 + 0.22 * len(categories) * max(1, len(series) * 0.8))
@@ -157,6 +159,8 @@ def columns(
     """Grouped vertical columns over ordered categories (iterations: time runs left to right)."""
     if not categories or not series:
         return _empty(title)
+    if _all_zero(series):
+        return _empty(title, "none")
     group_width = 0.8
     bar_width = group_width / len(series)
     with matplotlib.rc_context(_STYLE):
@@ -273,8 +277,12 @@ def histogram(
         return _to_svg(figure, chart_id=chart_id, title=title)
 
 
-def _empty(title: str) -> Markup:
-    return Markup('<p class="chart-empty">{}: nothing to chart.</p>').format(title)
+def _empty(title: str, why: str = "nothing to chart") -> Markup:
+    return Markup('<p class="chart-empty">{}: {}.</p>').format(title, why)
+
+
+def _all_zero(series: Sequence[Series]) -> bool:
+    return all(v == 0 or math.isnan(v) for one in series for v in one.values)
 
 
 def _shorten(label: str, limit: int = 28) -> str:
