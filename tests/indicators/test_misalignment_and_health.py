@@ -157,3 +157,14 @@ def test_carry_over_share_is_carried_issues_over_issues_that_were_in_a_sprint() 
     assert team_a.figures.carry_over_share == 0.5
     assert "50% of sprint work carried over (red from 30%)" in team_a.reasons
     assert [i.key for i in results.slipped_issues] == ["A-1"]
+
+
+def test_sprint_ending_on_friday_before_the_next_iteration_is_on_cadence() -> None:
+    # D's sprints start Monday 09:00 (day n*14 + 0.375) and end Friday 17:00 of week two (day n*14 + 11.7).
+    # The iteration ends Monday 00:00 (day n*14 + 14): Friday -> Monday is 1 working day early, within 1
+    # (3 calendar days would be off cadence).
+    d_sprints = [sprint(40 + n, "D", n, start_shift=0.375, end_shift=-2.3) for n in (1, 2, 3)]
+    results = compute_indicators(train([issue("D-1", "D", (42,))], d_sprints), iterations=PI_CALENDAR)
+    assert [(r.start_offset_days, r.end_offset_days, r.off_cadence) for r in results.cadence] == [
+        (0, -1, False)
+    ] * 3

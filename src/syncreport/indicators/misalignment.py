@@ -1,7 +1,8 @@
 """Misalignment: off-cadence sprints, orphan work, unowned issues (cross-PI lives with the dependencies).
 
-- Cadence compares calendar dates (UTC): a sprint starting at 09:00 on its iteration's first day is on
-  cadence; offsets beyond ``cadence_tolerance_days`` whole days are off cadence.
+- Cadence compares dates (UTC) in working days: a sprint starting at 09:00 on its iteration's first day is on
+  cadence, and so is one ending on the Friday before the next iteration's Monday; offsets beyond
+  ``cadence_tolerance_days`` working days are off cadence.
 - Orphan work: a team's issues of the report's PI (all its issues when the snapshot names no PI) that are
   not features themselves and whose parent is not a train issue. Features are issues of the types in
   :data:`FEATURE_TYPES` or parents of other train issues.
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from syncreport.indicators.frames import TIME
 from syncreport.indicators.results import Calendar
 
 FEATURE_TYPES = frozenset(
@@ -24,6 +26,18 @@ FEATURE_TYPES = frozenset(
 def feature_mask(issues: pd.DataFrame) -> pd.Series:
     parents = set(issues.loc[issues["in_train"], "parent_key"].dropna())
     return issues["issue_type"].astype(str).str.casefold().isin(FEATURE_TYPES) | issues["key"].isin(parents)
+
+
+def working_day_offset(actual: pd.Series, planned: pd.Series) -> np.ndarray:
+    """Working days (Monday-Friday, UTC dates) from the planned date to the actual one; later = positive.
+
+    A sprint that ends on the Friday of an iteration ending on Monday 00:00 is 1 day early, not 3.
+    """
+
+    def days(times: pd.Series) -> np.ndarray:
+        return pd.Series(times).astype(TIME).dt.tz_localize(None).to_numpy(dtype="datetime64[D]")
+
+    return np.busday_count(days(planned), days(actual)).astype("int64")
 
 
 def cadence(
@@ -45,11 +59,8 @@ def cadence(
     rows["iteration_start"] = index.map(starts)
     rows["iteration_end"] = index.map(ends)
 
-    def day_offset(a: pd.Series, b: pd.Series) -> pd.Series:
-        return (a.dt.floor("D") - b.dt.floor("D")).dt.days.astype("int64")
-
-    rows["start_offset_days"] = day_offset(rows["start"], rows["iteration_start"])
-    rows["end_offset_days"] = day_offset(rows["end"], rows["iteration_end"])
+    rows["start_offset_days"] = working_day_offset(rows["start"], rows["iteration_start"])
+    rows["end_offset_days"] = working_day_offset(rows["end"], rows["iteration_end"])
     rows["off_cadence"] = (rows["start_offset_days"].abs() > tolerance_days) | (
         rows["end_offset_days"].abs() > tolerance_days
     )

@@ -272,7 +272,7 @@ class CadenceRow:
     sprint_end: datetime
     iteration_start: datetime
     iteration_end: datetime
-    start_offset_days: float  # sprint start - iteration start (positive = later)
+    start_offset_days: float  # sprint start - iteration start in working days (positive = later)
     end_offset_days: float
     off_cadence: bool  # either offset beyond the tolerance
 
