@@ -205,3 +205,11 @@ def test_ageing_counts_days_flagged_or_blocked_for_unfinished_issues() -> None:
         ("A-2", "blocked", 5),
     ]
     assert results.ageing[1].since == day(11).astimezone(UTC)
+
+
+def test_sprints_passed_are_in_the_order_the_issue_entered_them() -> None:
+    # created day -30 in no sprint; into B's sprint 23 on day 2 (planned late), then pulled into 21 on day 3:
+    # entered 23 first, then 21, although 21 comes earlier in time
+    changes = [change("B-1", 2, "sprint", None, "23"), change("B-1", 3, "sprint", "23", "21, 23")]
+    results = compute_indicators(train([issue("B-1", "B", (21, 23))], SPRINTS, changes=changes))
+    assert row(results, "B-1").sprints_passed == ("B Sprint 3", "B Sprint 1")

@@ -42,11 +42,15 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
             initial,
             went_in.rename(columns={"at": "entered_at"}),
             was_in.rename(columns={"at": "entered_at"}),
-            current[has_events].assign(entered_at=lookup(created, current.loc[has_events, "issue_key"])),
+            # in a sprint now: the changelog says when it went in; if it does not (a truncated or
+            # inconsistent log), the creation date is the fallback below
+            current[has_events].assign(entered_at=pd.NaT),
         ]
     pairs = pd.concat(parts, ignore_index=True)
     pairs["entered_at"] = pairs["entered_at"].astype(TIME)
-    return pairs.groupby(["issue_key", "sprint_id"], as_index=False).agg(entered_at=("entered_at", "min"))
+    first_in = pairs.groupby(["issue_key", "sprint_id"], as_index=False).agg(entered_at=("entered_at", "min"))
+    first_in["entered_at"] = first_in["entered_at"].fillna(lookup(created, first_in["issue_key"]))
+    return first_in
 
 
 def _member_at(
