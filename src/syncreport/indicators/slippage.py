@@ -44,7 +44,7 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
             was_in.rename(columns={"at": "entered_at"}),
             # in a sprint now: the changelog says when it went in; if it does not (a truncated or
             # inconsistent log), the creation date is the fallback below
-            current[has_events].assign(entered_at=pd.NaT),
+            current[has_events].assign(entered_at=None),
         ]
     pairs = pd.concat(parts, ignore_index=True)
     pairs["entered_at"] = pairs["entered_at"].astype(TIME)
