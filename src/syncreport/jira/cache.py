@@ -170,25 +170,25 @@ class Cache:
 
     def put_issues(self, rows: Iterable[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]]) -> int:
         """Store (raw issue, complete histories or None, fields signature) rows in one transaction."""
-        count = 0
+        values = [
+            (
+                self.site,
+                str(issue["id"]),
+                str(issue["key"]),
+                str((issue.get("fields") or {}).get("updated") or ""),
+                sig,
+                _pack(issue),
+                _pack(histories),
+            )
+            for issue, histories, sig in rows
+        ]
         with self.transaction() as db:
-            for issue, histories, sig in rows:
-                updated = str((issue.get("fields") or {}).get("updated") or "")
-                db.execute(
-                    "INSERT OR REPLACE INTO issues (site, id, key, updated, fields_sig, issue, histories) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        self.site,
-                        str(issue["id"]),
-                        str(issue["key"]),
-                        updated,
-                        sig,
-                        _pack(issue),
-                        _pack(histories),
-                    ),
-                )
-                count += 1
-        return count
+            db.executemany(
+                "INSERT OR REPLACE INTO issues (site, id, key, updated, fields_sig, issue, histories) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+        return len(values)
 
     def get_issues(self, ids: Iterable[str]) -> dict[str, CachedIssue]:
         wanted = list(ids)

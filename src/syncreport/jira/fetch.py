@@ -736,10 +736,10 @@ class _CloudFetcher:
 
 
 def slim_histories(histories: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """Histories as the cache keeps them: without their authors (avatars, e-mails)."""
-    if histories is None:
-        return None
-    return [{k: v for k, v in h.items() if k != "author"} for h in histories]
+    """Histories as the cache keeps them: without their authors (avatars, e-mails). Changes them in place."""
+    for history in histories or ():
+        history.pop("author", None)
+    return histories
 
 
 def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:

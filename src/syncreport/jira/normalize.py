@@ -26,6 +26,12 @@ def parse_datetime(value: Any) -> datetime | None:
     """An ISO-8601 string (``+0000``, ``Z`` or ``+01:00``), or an epoch number in ms or s -> aware UTC."""
     if value is None or value == "" or value == "<null>":
         return None
+    if isinstance(value, str) and len(value) > 10 and value[4] == "-":  # the common case: ISO-8601
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
         number = float(value)
         seconds = number / 1000 if abs(number) > 1e11 else number
