@@ -192,3 +192,12 @@ def test_an_empty_train_renders_sentences_instead_of_empty_tables_and_charts() -
         "Cadence and sprint commitment reliability",
         "Appendix: data quality",
     ]
+
+
+def test_the_email_summary_can_be_overridden_too(tmp_path: Path, sample: ModuleType) -> None:
+    (tmp_path / "email").mkdir()
+    (tmp_path / "email" / "summary.txt").write_text("Our train: {{ results.train.name }}\n")
+    results, snapshot = sample.train(hostile=True)
+    html, text = render_email_summary(results, snapshot, ReportSettings(templates_dir=tmp_path))
+    assert text == "Our train: Payments ART <b>&</b>"
+    assert "Train health: RED" in html  # the packaged HTML part is still there

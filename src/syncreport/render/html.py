@@ -96,9 +96,15 @@ def render_html(results: IndicatorResults, snapshot: Snapshot, settings: ReportS
     return render_document(results, snapshot, settings, for_print=False)
 
 
-def render_email_summary(results: IndicatorResults, snapshot: Snapshot) -> tuple[str, str]:
-    """The e-mail body: a short HTML summary and its plain-text alternative (the PDF is attached)."""
-    environment = template_environment(None)
+def render_email_summary(
+    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings | None = None
+) -> tuple[str, str]:
+    """The e-mail body: a short HTML summary and its plain-text alternative (the PDF is attached).
+
+    With ``settings``, a ``templates_dir`` override of ``email/summary.html`` or ``.txt`` is used too.
+    """
+    templates_dir = settings.templates_dir if settings else None
+    environment = template_environment(templates_dir.resolve() if templates_dir else None)
     context = {"results": results, "issue_url": snapshot.issue_url}
     return (
         _render(EMAIL_HTML_TEMPLATE, environment, **context),
