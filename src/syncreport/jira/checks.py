@@ -115,7 +115,7 @@ class _Checker:
             parts.append(f"PI={fm.pi}")
         if fm.business_value_planned:
             parts.append(f"business value={fm.business_value_planned}/{fm.business_value_actual}")
-        return "fields: " + ", ".join(parts)
+        return ", ".join(parts)
 
     def jql_count(self) -> str:
         assert self.client is not None
