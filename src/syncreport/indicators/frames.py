@@ -169,7 +169,8 @@ def build_frames(snapshot: Snapshot) -> Frames:
 
 def lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
     """values[key] for each key, aligned with ``keys``, keeping the dtype (also when ``keys`` is empty)."""
-    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=values.dtype)
+    found = values.reindex(keys.to_numpy())
+    return pd.Series(found.array, index=keys.index, dtype=values.dtype)
 
 
 def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current: pd.Series) -> pd.Series:

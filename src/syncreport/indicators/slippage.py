@@ -30,8 +30,11 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
     created = issues["created"]
     current = explode_ids(issues, "sprint_ids", ["key"]).rename(columns={"key": "issue_key"})
     current["entered_at"] = lookup(created, current["issue_key"])
-    has_events = current["issue_key"].isin(events["issue_key"])
-    parts = [current[~has_events]]
+    has_events = current["issue_key"].isin(events["issue_key"]).to_numpy()
+    # in a sprint now, with a sprint changelog: the changelog says when it went in; if it does not (a
+    # truncated or inconsistent log), the creation date is the fallback below
+    current.loc[has_events, "entered_at"] = pd.NaT
+    parts = [current]
     if not events.empty:
         first = events.drop_duplicates("issue_key", keep="first")
         initial = explode_ids(first, "from_value", ["issue_key"])
@@ -42,9 +45,6 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
             initial,
             went_in.rename(columns={"at": "entered_at"}),
             was_in.rename(columns={"at": "entered_at"}),
-            # in a sprint now: the changelog says when it went in; if it does not (a truncated or
-            # inconsistent log), the creation date is the fallback below
-            current[has_events].assign(entered_at=None),
         ]
     pairs = pd.concat(parts, ignore_index=True)
     pairs["entered_at"] = pairs["entered_at"].astype(TIME)
