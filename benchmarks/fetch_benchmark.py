@@ -3,7 +3,7 @@
 For each size: a cold pull (empty cache) and a warm re-run (nothing changed), each in a fresh subprocess
 so its peak memory (ru_maxrss) is its own; requests are counted by the simulator. The floor is the fewest
 requests Cloud's API allows for the same data (ids 5,000 a page, issues 100 a bulk fetch, changelogs
-10,000 histories a page (the simulator's cap) and at most 1,000 issues a request, far ends 100 a bulk
+1,000 histories a page (Jira's documented default) and at most 1,000 issues a request, far ends 100 a bulk
 fetch, one field list, one status list, the board lists and every board's sprint pages); a warm re-run's
 floor is the id pages and the far ends. At one size the way users usually write it
 with the ``jira`` library (``search_issues(jql, expand="changelog", maxResults=False)``) is timed in the same
