@@ -104,9 +104,7 @@ def floor_requests(sim: Any, train: set[str], far_ends: int, boards: int) -> int
         2  # field list, status list
         + math.ceil(n / 5000)  # ids
         + math.ceil(n / 100)  # issue bulk fetch
-        + max(
-            math.ceil(n / 1000), math.ceil(histories / 10000)
-        )  # changelog bulk fetch (the simulator's page cap)
+        + max(math.ceil(n / 1000), math.ceil(histories / 1000))  # changelog bulk fetch, 1,000 a page
         + math.ceil(far_ends / 100)
         + boards  # the board lists (one per configured board, or per project)
         + sprint_pages
