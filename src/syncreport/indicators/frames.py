@@ -2,12 +2,11 @@
 
 Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are read as UTC):
 
-- ``issues`` (index: key): id, summary, issue_type, status, status_category, done, project, created,
-  updated, team_raw (None when missing), team ("unassigned" when missing), pi, points, due_date
-  (datetime64 at midnight UTC), parent_key, flagged, resolved, in_train, bv_planned, bv_actual,
-  sprint_ids (tuple).
+- ``issues`` (index: key): key, summary, issue_type, status, status_category, done, created, team_raw (None
+  when missing), team ("unassigned" when missing), pi, points, due_date (datetime64 at midnight UTC),
+  parent_key, flagged, in_train, bv_planned, bv_actual, sprint_ids (tuple).
 - ``sprints`` (index: id): name, state, board_id, start, end, complete, closed_at (complete, else end).
-- ``changes``: issue_key, at, field, from_value, to_value, from_string, to_string (sorted by at, stable).
+- ``changes``: issue_key, at, field, from_value, to_value, to_string (sorted by at, stable).
 - ``links``: link_id, link_type, provider, consumer, created.
 """
 
@@ -77,19 +76,15 @@ def _count_naive(values: Iterable[datetime | None]) -> int:
 def build_frames(snapshot: Snapshot) -> Frames:
     issues = snapshot.issues
     created = _column(issues, "created")
-    resolved = _column(issues, "resolved")
     teams = _column(issues, "team")
     issue_frame = pd.DataFrame(
         {
             "key": _column(issues, "key"),
-            "id": _column(issues, "id"),
             "summary": _column(issues, "summary"),
             "issue_type": _column(issues, "issue_type"),
             "status": _column(issues, "status"),
             "status_category": _column(issues, "status_category"),
-            "project": _column(issues, "project"),
             "created": utc_times(created),
-            "updated": utc_times(_column(issues, "updated")),
             "team_raw": pd.Series(teams, dtype=object),
             "team": [t if t else UNASSIGNED for t in teams],
             "pi": pd.Series(_column(issues, "pi"), dtype=object),
@@ -99,7 +94,6 @@ def build_frames(snapshot: Snapshot) -> Frames:
             ),
             "parent_key": pd.Series(_column(issues, "parent_key"), dtype=object),
             "flagged": pd.Series(_column(issues, "flagged"), dtype=bool),
-            "resolved": utc_times(resolved),
             "in_train": pd.Series(_column(issues, "in_train"), dtype=bool),
             "bv_planned": pd.Series(_column(issues, "business_value_planned"), dtype="float64"),
             "bv_actual": pd.Series(_column(issues, "business_value_actual"), dtype="float64"),
@@ -137,7 +131,6 @@ def build_frames(snapshot: Snapshot) -> Frames:
             "field": pd.Series(_column(changes, "field"), dtype=object),
             "from_value": pd.Series(_column(changes, "from_value"), dtype=object),
             "to_value": pd.Series(_column(changes, "to_value"), dtype=object),
-            "from_string": pd.Series(_column(changes, "from_string"), dtype=object),
             "to_string": pd.Series(_column(changes, "to_string"), dtype=object),
         }
     )
@@ -155,7 +148,6 @@ def build_frames(snapshot: Snapshot) -> Frames:
     )
     naive = (
         _count_naive(created)
-        + _count_naive(resolved)
         + _count_naive(change_times)
         + sum(_count_naive((s.start, s.end, s.complete)) for s in sprints)
         + _count_naive(link.created for link in links)
