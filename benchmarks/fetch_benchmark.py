@@ -193,7 +193,9 @@ def main() -> None:
         "--sizes", default="1000,10000", help="comma-separated train sizes (default 1000,10000)"
     )
     parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="[jira].concurrency for our pull (default 16)"
+    )
     parser.add_argument(
         "--naive-size", type=int, default=10000, help="size at which to time the naive pull (0: none)"
     )
