@@ -258,40 +258,42 @@ def ids_text(ids: Sequence[int]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
-def _factorized_ids(values: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Codes per row and the parsed id array of each distinct set value (few distinct sets, many rows)."""
+def _factorized_ids(values: pd.Series) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Codes per row (-1 = missing) and the parsed ids of each distinct set value: parse once per value."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, [np.array(parse_ids(u), dtype="int64") for u in uniques]
+    return codes, [parse_ids(u) for u in uniques]
 
 
 def set_contains(sets: pd.Series, ids: pd.Series) -> np.ndarray:
     """Row-wise: is ids[i] in the sprint-id set sets[i] (a "38, 40" string or a tuple)?"""
     codes, parsed = _factorized_ids(sets)
-    wanted = ids.to_numpy(dtype="int64")
-    out = np.zeros(len(sets), dtype=bool)
-    for code, members in enumerate(parsed):
-        if len(members):
-            rows = np.flatnonzero(codes == code)
-            out[rows] = np.isin(wanted[rows], members)
-    return out
+    members = [frozenset(p) for p in parsed]
+    return np.fromiter(
+        (
+            code >= 0 and wanted in members[code]
+            for code, wanted in zip(codes.tolist(), ids.tolist(), strict=True)
+        ),
+        dtype=bool,
+        count=len(sets),
+    )
 
 
 def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.DataFrame:
-    """One row per id of a set column (strings or tuples), with the ``keep`` columns, as ``sprint_id``."""
+    """One row per id of a set column (strings or tuples), with the ``keep`` columns, as ``sprint_id``.
+
+    Vectorised: each distinct set is parsed once, then every row's ids are gathered from one flat array.
+    """
     codes, parsed = _factorized_ids(frame[column])
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(parsed) + 1))
-    row_parts: list[np.ndarray] = [np.empty(0, dtype="int64")]
-    id_parts: list[np.ndarray] = [np.empty(0, dtype="int64")]
-    for code, members in enumerate(parsed):
-        rows = order[bounds[code] : bounds[code + 1]]
-        if len(members) and len(rows):
-            row_parts.append(np.repeat(rows, len(members)))
-            id_parts.append(np.tile(members, len(rows)))
-    positions = np.concatenate(row_parts)
-    sorted_by_row = np.argsort(positions, kind="stable")
-    out = frame[list(keep)].iloc[positions[sorted_by_row]].copy()
-    out["sprint_id"] = np.concatenate(id_parts)[sorted_by_row]
+    lengths = np.array([len(p) for p in parsed], dtype="int64")
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(parsed) else np.empty(0, dtype="int64")
+    flat = np.fromiter((i for p in parsed for i in p), dtype="int64", count=int(lengths.sum()))
+    valid = np.flatnonzero(codes >= 0)
+    per_row = lengths[codes[valid]]
+    positions = np.repeat(valid, per_row)
+    first = np.repeat(starts[codes[valid]], per_row)
+    within = np.arange(len(positions)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    out = frame[list(keep)].iloc[positions].copy()
+    out["sprint_id"] = flat[first + within] if len(positions) else np.empty(0, dtype="int64")
     return out
 
 
