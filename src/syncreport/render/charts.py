@@ -69,7 +69,7 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class ReferenceLine:
-    """A vertical threshold line with its label, e.g. the amber reliability threshold at 80 %."""
+    """A threshold line across the value axis with its label, e.g. the amber reliability threshold at 80 %."""
 
     at: float
     label: str

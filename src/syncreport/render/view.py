@@ -67,7 +67,7 @@ BOARD_PRINT_COLUMNS = 7  # iteration columns per printed board table; a longer c
 
 @dataclass(frozen=True, slots=True)
 class Capped(Generic[T]):
-    """A list as shown: ``items`` are displayed, ``hidden`` more exist (only ever non-zero in print)."""
+    """A list as shown: ``items`` are displayed and ``hidden`` more exist (the PDF says how many)."""
 
     items: tuple[T, ...]
     total: int
@@ -262,7 +262,7 @@ def _charts_once(results: IndicatorResults) -> dict[str, Markup]:
 
 def _charts(results: IndicatorResults) -> dict[str, Markup]:
     """Every chart of the report, keyed by the name the templates use."""
-    drawn = {
+    return {
         "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
         "dependencies_by_iteration": charts.columns(
             results.charts.dependencies_by_iteration.labels,
@@ -275,10 +275,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
         "carry_over_by_team": _bars(results.charts.carry_over_by_team, "carry", fmt_count),
         "reliability": charts.lines(
             results.charts.reliability_by_iteration.labels,
-            [
-                charts.Series(s.name, tuple(_nan(v) for v in s.values))
-                for s in results.charts.reliability_by_iteration.series
-            ],
+            _series(results.charts.reliability_by_iteration),
             chart_id="reliability",
             title=results.charts.reliability_by_iteration.title,
             axis_label="committed work done by the sprint's end (%)",
@@ -304,7 +301,6 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             value_format=fmt_count,
         ),
     }
-    return drawn
 
 
 def _reliability_lines(results: IndicatorResults) -> list[charts.ReferenceLine]:
