@@ -155,3 +155,11 @@ def test_damaged_previous_document_never_crashes() -> None:
     assert changes.available
     # every current dependency is "new" against a previous run that listed none
     assert len(changes.new_dependencies) == 3
+
+
+def test_schema_is_versioned_draft_2020_12() -> None:
+    schema = report_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith("/v1.json")
+    assert schema["properties"]["schema_version"] == {"const": 1}

@@ -162,3 +162,25 @@ def test_provider_moved_before_link_created_is_no_dependency_slip() -> None:
     links = [blocks("B-1", "A-1", created=12)]
     snapshot = train([issue("A-1", "A", (13,)), issue("B-1", "B", (23,))], SPRINTS, links, changes)
     assert only_dependency(compute_indicators(snapshot)).provider_slipped is False
+
+
+def test_two_cycle_and_knot_are_each_reported_once_with_every_issue() -> None:
+    # 2-cycle: A-1 <-> B-1. Knot: C-1 needs needs C-1 and B-2, B-2 needs A-2 (no simple cycle through
+    # all three: it is reported as one cycle naming C-1, A-2 and B-2 in a walk order)
+    issues = [
+        issue("A-1", "A", (12,)),
+        issue("B-1", "B", (22,)),
+        issue("A-2", "A", (12,)),
+        issue("B-2", "B", (22,)),
+        issue("C-1", "C", (32,)),
+    ]
+    links = [
+        blocks("B-1", "A-1"),
+        blocks("A-1", "B-1"),
+        blocks("A-2", "C-1"),
+        blocks("C-1", "A-2"),
+        blocks("B-2", "A-2"),
+        blocks("A-2", "B-2"),
+    ]
+    cycles = compute_indicators(train(issues, SPRINTS, links)).cycles
+    assert [c.keys for c in cycles] == [("A-1", "B-1"), ("A-2", "B-2", "C-1")]
