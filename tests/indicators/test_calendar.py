@@ -92,3 +92,26 @@ def test_no_dated_sprint_and_no_configuration_means_no_calendar() -> None:
     results = compute_indicators(train([issue("A-1", "A", (11,))], undated))
     assert (results.calendar.source, results.calendar.iterations) == ("none", ())
     assert "no_calendar" in {f.kind for f in results.data_quality}
+
+
+def test_derived_calendar_is_cut_to_the_reports_pi() -> None:
+    # boards hold 9 sprints: windows 1-3 carry PI-1 work, 4-6 PI-2 (the report's PI), 7-9 PI-3.
+    # The calendar is windows 4-6 as I1-I3; window 2 is "before I1", window 7 "after I3" and still later.
+    sprints = sprints_for("A", "B", iterations=9, now_day=60)
+    issues = [
+        issue("A-1", "A", (12,), pi="PI-1"),
+        issue("A-5", "A", (15,), pi="PI-2"),
+        issue("B-4", "B", (24,), pi="PI-2"),
+        issue("B-6", "B", (26,), pi="PI-2"),
+        issue("B-7", "B", (27,), pi="PI-3"),
+    ]
+    results = compute_indicators(train(issues, sprints, [blocks("B-7", "A-5")], now=60))
+    assert [(it.name, it.start) for it in results.calendar.iterations] == [
+        ("I1", day(42)),
+        ("I2", day(56)),
+        ("I3", day(70)),
+    ]
+    assert results.calendar.current_index == 2  # day 60
+    names = {i.key: i.iteration_name for i in results.issues}
+    assert names == {"A-1": "before I1", "A-5": "I2", "B-4": "I1", "B-6": "I3", "B-7": "after I3"}
+    assert results.dependencies[0].status == "late"

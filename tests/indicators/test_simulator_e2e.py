@@ -102,3 +102,18 @@ def test_a_second_run_over_the_same_data_reports_no_change(pulled: Any) -> None:
         (),
     )
     assert (again.newly_slipped, again.resolved) == ((), ())
+
+
+def test_derived_calendar_matches_the_configured_one(pulled: Any) -> None:
+    # the simulator's PI is six 14-day sprints from the configured pi_start; deriving the calendar from the
+    # boards' sprints (three PIs of them) and cutting it to the report's PI must find the same six iterations
+    _, config, configured, snapshot = pulled
+    derived = compute_indicators(snapshot, thresholds=config.thresholds)
+    assert derived.calendar.source == "derived"
+    # derived windows are the sprints' own times (08:00 starts); the configured ones start at 00:00
+    assert [i.start.date() for i in derived.calendar.iterations] == [
+        i.start.date() for i in configured.calendar.iterations
+    ]
+    assert [(d.consumer.key, d.provider.key, d.status) for d in derived.dependencies] == [
+        (d.consumer.key, d.provider.key, d.status) for d in configured.dependencies
+    ]

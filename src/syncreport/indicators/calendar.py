@@ -86,6 +86,11 @@ def build_calendar(
     else:
         windows = _derived_windows(sprints)
         source = "derived" if windows else "none"
+    calendar = _calendar(source, windows, now)
+    return calendar, _place_sprints(sprints, windows, settings if source == "configured" else None)
+
+
+def _calendar(source: str, windows: list[tuple[pd.Timestamp, pd.Timestamp]], now: pd.Timestamp) -> Calendar:
     iterations = tuple(
         Iteration(
             index=i + 1,
@@ -97,8 +102,49 @@ def build_calendar(
         for i, (start, end) in enumerate(windows)
     )
     current = next((it.index for it in iterations if it.state == "current"), None)
-    calendar = Calendar(source=source, iterations=iterations, current_index=current)  # type: ignore[arg-type]
-    return calendar, _place_sprints(sprints, windows, settings if source == "configured" else None)
+    return Calendar(source=source, iterations=iterations, current_index=current)  # type: ignore[arg-type]
+
+
+def _name_iterations(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    """iteration_index (in the calendar, else NA) and iteration_name from each row's ``ordinal``."""
+    ordinal = frame["ordinal"].astype("float64")
+    in_range = ordinal.between(1, n) if n else pd.Series(False, index=frame.index)
+    frame["iteration_index"] = ordinal.where(in_range).astype("Int64")
+    frame["iteration_name"] = [
+        None if np.isnan(o) else (f"I{int(o)}" if 1 <= o <= n else ("before I1" if o < 1 else f"after I{n}"))
+        for o in ordinal.to_numpy()
+    ]
+    return frame
+
+
+def focus_on_pi(
+    calendar: Calendar, sprints: pd.DataFrame, issues: pd.DataFrame, pi: str | None, taken_at: datetime
+) -> tuple[Calendar, pd.DataFrame, pd.DataFrame]:
+    """Cut a derived calendar to the report's PI (the program board's columns are one PI's iterations).
+
+    Sprints are fetched per board, so a derived calendar also holds the previous and next PIs' windows.
+    The PI's span runs from the first to the last iteration where most train issues planned there belong
+    to ``pi``; iterations outside it are renumbered "before I1" / "after In" (still comparable).
+    """
+    if calendar.source != "derived" or pi is None:
+        return calendar, sprints, issues
+    placed = issues[issues["in_train"] & issues["ordinal"].notna()]
+    if placed.empty:
+        return calendar, sprints, issues
+    share = (placed["pi"] == pi).groupby(placed["ordinal"]).mean()
+    ours = share[share > 0.5].index
+    if ours.empty:
+        return calendar, sprints, issues
+    first, last = int(min(ours)), int(max(ours))
+    first, last = max(first, 1), min(last, len(calendar.iterations))
+    if (first, last) == (1, len(calendar.iterations)):
+        return calendar, sprints, issues
+    windows = [(pd.Timestamp(it.start), pd.Timestamp(it.end)) for it in calendar.iterations[first - 1 : last]]
+    n = len(windows)
+    focused = _calendar("derived", windows, utc_timestamp(taken_at))
+    sprints = _name_iterations(sprints.assign(ordinal=sprints["ordinal"] - (first - 1)), n)
+    issues = _name_iterations(issues.assign(ordinal=issues["ordinal"] - (first - 1)), n)
+    return focused, sprints, issues
 
 
 def _nanoseconds(times: pd.Series) -> np.ndarray:
@@ -142,13 +188,7 @@ def _place_sprints(
         ordinal.loc[future.index] = (base + rank).to_numpy(dtype="float64", na_value=np.nan)
         out.loc[future.index[base.notna().to_numpy()], "inferred_iteration"] = True
     out["ordinal"] = ordinal
-    in_range = ordinal.between(1, n) if n else pd.Series(False, index=out.index)
-    out["iteration_index"] = ordinal.where(in_range).astype("Int64")
-    out["iteration_name"] = [
-        None if np.isnan(o) else (f"I{int(o)}" if 1 <= o <= n else ("before I1" if o < 1 else f"after I{n}"))
-        for o in ordinal.to_numpy()
-    ]
-    return out
+    return _name_iterations(out, n)
 
 
 def with_team(sprints: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
@@ -158,7 +198,7 @@ def with_team(sprints: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
     return out
 
 
-__all__ = ["build_calendar", "sprint_teams", "with_team"]
+__all__ = ["build_calendar", "focus_on_pi", "place_issues", "sprint_sequence", "sprint_teams", "with_team"]
 
 
 _STATE_RANK = {"closed": 0, "active": 1, "future": 2}

@@ -16,6 +16,7 @@ from syncreport.config import IterationSettings, ThresholdSettings
 from syncreport.indicators import board as board_module
 from syncreport.indicators.calendar import (
     build_calendar,
+    focus_on_pi,
     place_issues,
     sprint_sequence,
     sprint_teams,
@@ -124,6 +125,7 @@ def _compute(
     calendar, sprints = build_calendar(sprints, iterations, snapshot.taken_at)
     sprints["sequence"] = sprint_sequence(sprints)
     issues = place_issues(frames.issues, sprints)
+    calendar, sprints, issues = focus_on_pi(calendar, sprints, issues, snapshot.current_pi, snapshot.taken_at)
     by_field = dict(tuple(frames.changes.groupby("field", sort=False)))
     empty = frames.changes.iloc[0:0]
     events = {f.value: by_field.get(f.value, empty) for f in ChangeField}
