@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from syncreport.config import IterationSettings
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
 from syncreport.snapshot import ChangeEvent, Sprint
@@ -213,3 +214,12 @@ def test_sprints_passed_are_in_the_order_the_issue_entered_them() -> None:
     changes = [change("B-1", 2, "sprint", None, "23"), change("B-1", 3, "sprint", "23", "21, 23")]
     results = compute_indicators(train([issue("B-1", "B", (21, 23))], SPRINTS, changes=changes))
     assert row(results, "B-1").sprints_passed == ("B Sprint 3", "B Sprint 1")
+
+
+def test_reliability_lists_only_the_closed_sprints_of_the_reports_pi() -> None:
+    # the PI starts on day 14: sprint 11 (days 0-14) belongs to the previous PI and is left out; 12 stays
+    sprints = sprints_for("A", now_day=35)
+    issues = [issue("A-1", "A", (11,)), issue("A-2", "A", (12,))]
+    calendar = IterationSettings(pi_start=due(14), length_days=14, count=3)
+    results = compute_indicators(train(issues, sprints, now=35), iterations=calendar)
+    assert [r.sprint for r in results.sprint_reliability] == ["A Sprint 2"]

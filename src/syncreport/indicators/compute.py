@@ -507,11 +507,19 @@ def _dates(times: pd.Series) -> list[date | None]:
 
 
 def _reliability_rows(table: pd.DataFrame, sprints: pd.DataFrame) -> list[SprintReliability]:
+    """The closed sprints of the report's PI (its calendar); all closed sprints when none falls in it.
+
+    Sprints of earlier PIs are only partly visible (the train's JQL selects this PI's work), so their
+    ratios would mislead.
+    """
     if table.empty:
         return []
     joined = table.join(
         sprints[["name", "team_label", "iteration_index", "iteration_name", "start", "end"]], on="sprint_id"
     )
+    in_calendar = joined["iteration_index"].notna()
+    if in_calendar.any():
+        joined = joined[in_calendar]
     joined = joined.sort_values(["team_label", "start", "sprint_id"], kind="stable")
     out_rows: list[SprintReliability] = []
     for r in rows(joined):
