@@ -72,7 +72,16 @@ def test_the_pull_is_complete(sim: Any, tmp_path: Path, monkeypatch: pytest.Monk
     sprints = snap.sprints_by_id()
     assert all(s in sprints for i in snap.issues for s in i.sprint_ids)
     assert {s.state for s in snap.sprints} == {"closed", "active", "future"}
-    assert snap.current_pi == "PI 26.4" or snap.current_pi in snap.pis
+
+
+def test_the_current_pi_is_found_without_being_configured(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = demo_config(sim)
+    expected = data["train"].pop("current_pi")  # the generator's current PI: today is in its 3rd sprint
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"enabled": False}
+    assert pull(config_from_dict(data)).snapshot.current_pi == expected
 
 
 def test_both_dialects_give_the_same_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
