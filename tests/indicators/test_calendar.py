@@ -115,3 +115,13 @@ def test_derived_calendar_is_cut_to_the_reports_pi() -> None:
     names = {i.key: i.iteration_name for i in results.issues}
     assert names == {"A-1": "before I1", "A-5": "I2", "B-4": "I1", "B-6": "I3", "B-7": "after I3"}
     assert results.dependencies[0].status == "late"
+
+
+def test_issues_are_listed_in_natural_key_order() -> None:
+    issues = [issue("A-10", "A"), issue("A-2", "A"), issue("B-1", "B"), issue("A-1", "A")]
+    assert [i.key for i in compute_indicators(train(issues, sprints_for("A"))).issues] == [
+        "A-1",
+        "A-2",
+        "A-10",
+        "B-1",
+    ]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from syncreport.indicators.frames import issue_order
 from syncreport.indicators.results import (
     STATUS_LABELS,
     STATUS_SEVERITY,
@@ -113,7 +114,7 @@ def program_board(
             BoardCell(
                 team=key[0],
                 iteration_index=key[1],
-                features=tuple(sorted(features.get(key, []), key=lambda c: c.key)),
+                features=tuple(sorted(features.get(key, []), key=lambda c: issue_order(c.key))),
                 dependency_ends=tuple(ends.get(key, [])),
             )
         )

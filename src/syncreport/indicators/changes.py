@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from syncreport.indicators.frames import issue_order
 from syncreport.indicators.results import (
     ChangesSinceLast,
     DependencyChange,
@@ -135,7 +136,9 @@ def changes_since_last(
         turned_late=tuple(turned_late),
         recovered=tuple(recovered),
         new_dependencies=tuple(new),
-        removed_dependencies=tuple(sorted(removed, key=lambda c: (c.consumer, c.provider))),
+        removed_dependencies=tuple(
+            sorted(removed, key=lambda c: (issue_order(c.consumer), issue_order(c.provider)))
+        ),
         newly_slipped=tuple(slipped),
         resolved=tuple(resolved),
     )

@@ -25,7 +25,16 @@ from syncreport.indicators.calendar import (
 from syncreport.indicators.changes import changes_since_last
 from syncreport.indicators.data_quality import Findings, issue_findings, link_findings, sprint_findings
 from syncreport.indicators.dependencies import dependency_cycles, dependency_frame
-from syncreport.indicators.frames import UNASSIGNED, build_frames, plain, plain_columns, rows, utc_timestamp
+from syncreport.indicators.frames import (
+    UNASSIGNED,
+    build_frames,
+    issue_order,
+    plain,
+    plain_columns,
+    rows,
+    sort_by_issue_key,
+    utc_timestamp,
+)
 from syncreport.indicators.health import sort_teams, team_health, train_health
 from syncreport.indicators.misalignment import cadence, orphans
 from syncreport.indicators.predictability import predictability
@@ -177,7 +186,7 @@ def _compute(
     issue_rows = _issue_rows(train_issues, carried.per_issue, due, slips, aged, team_moves, browse)
     slipped = sorted(
         (r for r in issue_rows if r.carry_over or (r.due_date_slip_days or 0) > 0 or r.pi_slip),
-        key=lambda r: (-r.carry_over, -(r.due_date_slip_days or 0), r.pi_slip is None, r.key),
+        key=lambda r: (-r.carry_over, -(r.due_date_slip_days or 0), r.pi_slip is None, issue_order(r.key)),
     )
     reliability_rows = _reliability_rows(reliability, sprints)
     cadence_frame = cadence(sprints, calendar, train_team_set, thresholds.cadence_tolerance_days)
@@ -188,7 +197,7 @@ def _compute(
         for r in rows(orphan_frame)
     )
     unowned = tuple(
-        _issue_ref(r, browse) for r in rows(train_issues[train_issues["team_raw"].isna()].sort_values("key"))
+        _issue_ref(r, browse) for r in rows(sort_by_issue_key(train_issues[train_issues["team_raw"].isna()]))
     )
     aged_issues = issues.loc[aged.index]
     summaries = dict(zip(aged_issues.index, aged_issues["summary"].tolist(), strict=True))
@@ -427,7 +436,7 @@ def _issue_rows(
     team_moves: set[str],
     browse: str,
 ) -> list[IssueRow]:
-    ordered = train.sort_values("key")
+    ordered = sort_by_issue_key(train)
     cols = plain_columns(
         ordered,
         [

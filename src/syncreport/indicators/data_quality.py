@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from syncreport.indicators.frames import issue_order
 from syncreport.indicators.misalignment import feature_mask
 from syncreport.indicators.results import DataQualityFinding, Severity
 from syncreport.snapshot import Snapshot
@@ -31,7 +32,7 @@ class Findings:
         keys: Iterable[object],
         count: int | None = None,
     ) -> None:
-        unique = tuple(sorted({str(k) for k in keys}))
+        unique = tuple(sorted({str(k) for k in keys}, key=issue_order))
         total = len(unique) if count is None else count
         if total:
             self.items.append(DataQualityFinding(kind, severity, title, detail, total, unique))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME
+from syncreport.indicators.frames import TIME, issue_order
 from syncreport.indicators.results import Calendar
 
 FEATURE_TYPES = frozenset(
@@ -68,7 +68,7 @@ def cadence(
 
 
 def _sorted_keys(keys: pd.Series) -> Any:
-    return tuple(sorted(keys))
+    return tuple(sorted(keys, key=issue_order))
 
 
 def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.DataFrame:

@@ -460,7 +460,9 @@ class IndicatorResults:
     same_team_links: tuple[DependencyRow, ...]  # listed apart, not scored (status still shown)
     cycles: tuple[Cycle, ...]
     cross_pi_dependencies: tuple[DependencyRow, ...]  # subset of dependencies, same order
-    issues: tuple[IssueRow, ...]  # every train issue, sorted by key (the JSON export's list)
+    issues: tuple[
+        IssueRow, ...
+    ]  # every train issue in natural key order (ORB-2 before ORB-10); the JSON list
     slipped_issues: tuple[IssueRow, ...]  # carry-over, due-date or PI slip; most slipped first
     sprint_reliability: tuple[SprintReliability, ...]  # closed sprints: team, then sprint start
     ageing: tuple[AgeingRow, ...]  # unfinished flagged/blocked issues, oldest first
