@@ -230,6 +230,13 @@ class _Run:
         self.api = "/rest/api/3" if self.cloud else "/rest/api/2"
         self.stats = puller.stats
         self.progress = puller._progress
+        # The run's state, set as the steps go:
+        self.builder: SnapshotBuilder  # fetched issues are normalized into it as they arrive
+        self._added: set[str] = set()  # ids already in the builder
+        self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
+        self._status_future: Future[Any] | None = None
+        self._board_futures: dict[int, Future[Any]] = {}
+        self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Run ``fn`` over items in the pool, yielding results as they complete; stop all on the first error."""
@@ -254,11 +261,9 @@ class _Run:
         self._prefetch_configured_boards()
         fields = self._fields()
         statuses = self._statuses(force=False)
-        self._status_ids_seen = set()
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
         # unchanged ones are read back from the cache afterwards.
         self.builder = SnapshotBuilder(self.config, fields, statuses)
-        self._added: set[str] = set()
         if self.cloud:
             scope = self._cloud_scope_and_fetch(fields)
         elif not self.cache.versions():
@@ -404,8 +409,6 @@ class _Run:
 
     # --- changed issues ---------------------------------------------------------------------------------
 
-    _status_ids_seen: set[str]
-
     def _dc_fetch_changed(self, scope: Mapping[str, str], fields: FieldMap) -> None:
         sig = fields.signature()
         versions = self.cache.versions()
@@ -530,8 +533,6 @@ class _Run:
 
     def _prefetch_configured_boards(self) -> None:
         """With ``[train].boards`` set, start fetching stale board and sprint lists now, alongside the issues."""
-        self._board_futures: dict[int, Future[Any]] = {}
-        self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}
         configured = self.config.train.boards
         if not configured:
             return
