@@ -46,7 +46,7 @@ from syncreport.errors import ConfigError
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, probe_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
-from syncreport.jira.normalize import SnapshotBuilder, parse_datetime
+from syncreport.jira.normalize import SnapshotBuilder, parse_datetime, relevant_histories
 from syncreport.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -421,13 +421,14 @@ class _Run:
         self._dc_fetch(changed, fields)
 
     def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
-        slim = [(slim_issue(issue), slim_histories(histories)) for issue, histories in rows]
+        self.stats.histories += sum(len(h or ()) for _, h in rows)
+        fields = self.builder.fields
+        slim = [(slim_issue(issue), relevant_histories(histories or (), fields)) for issue, histories in rows]
         self.cache.put_issues((issue, histories, sig) for issue, histories in slim)
         for issue, histories in slim:
             self.builder.add(issue, histories, in_train=True)
             self._added.add(str(issue["id"]))
-        self.stats.histories += sum(len(h or ()) for _, h in rows)
-        for _, histories in rows:
+        for _, histories in slim:
             for history in histories or ():
                 for item in history.get("items") or ():
                     if item.get("fieldId") == "status" or item.get("field") == "status":
@@ -736,13 +737,6 @@ class _CloudFetcher:
                 return histories
 
 
-def slim_histories(histories: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """Histories as the cache keeps them: without their authors (avatars, e-mails). Changes them in place."""
-    for history in histories or ():
-        history.pop("author", None)
-    return histories
-
-
 def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:
     """An issue as the cache keeps it: link ends reduced to id and key, no ``self`` URLs or avatars."""
     fields = dict(issue.get("fields") or {})
@@ -755,7 +749,31 @@ def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:
         links.append(slim)
     if "issuelinks" in fields:
         fields["issuelinks"] = links
+    for name, keep in _KEEP.items():
+        value = fields.get(name)
+        if isinstance(value, dict):
+            fields[name] = _trim(value, keep)
+        elif isinstance(value, list):
+            fields[name] = [_trim(v, keep) if isinstance(v, dict) else v for v in value]
     return {"id": issue["id"], "key": issue["key"], "fields": fields}
+
+
+_KEEP = {
+    "status": ("id", "name", "statusCategory"),
+    "project": ("id", "key", "name"),
+    "issuetype": ("id", "name"),
+    "fixVersions": ("id", "name"),
+    "components": ("id", "name"),
+    "parent": ("id", "key"),
+}
+
+
+def _trim(value: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    trimmed = {k: value[k] for k in keep if k in value}
+    category = trimmed.get("statusCategory")
+    if isinstance(category, dict):
+        trimmed["statusCategory"] = {"key": category.get("key")}
+    return trimmed
 
 
 def pull(

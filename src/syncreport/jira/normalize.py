@@ -251,10 +251,7 @@ class Normalizer:
     # --- changelog --------------------------------------------------------------------------------------
 
     def changes(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[ChangeEvent]:
-        fm = self.fields
-        custom = [fm.sprint, fm.points, fm.team, fm.pi, fm.flagged, fm.epic_link, fm.parent]
-        by_name = {fm.names.get(f, "").casefold(): f for f in custom if f and f in fm.names}
-        relevant = {f for f in custom if f} | _RELEVANT_SYSTEM_FIELDS
+        by_name, relevant = _relevance(self.fields)
         events: list[ChangeEvent] = []
         for history in histories:
             at: datetime | None = None
@@ -393,6 +390,27 @@ _RELEVANT_SYSTEM_FIELDS = frozenset(
     {"status", "duedate", "issuelinks", "fixVersions", "labels", "components", "parent"}
     | {"IssueParentAssociation", "Parent Link", "Epic Link"}
 )
+
+
+def _relevance(fm: FieldMap) -> tuple[dict[str, str], frozenset[str]]:
+    """(custom field name -> id, for Data Center items without fieldId), and the field ids events come from."""
+    custom = [fm.sprint, fm.points, fm.team, fm.pi, fm.flagged, fm.epic_link, fm.parent]
+    by_name = {fm.names.get(f, "").casefold(): f for f in custom if f and f in fm.names}
+    return by_name, frozenset({f for f in custom if f} | _RELEVANT_SYSTEM_FIELDS)
+
+
+def relevant_histories(histories: Iterable[Mapping[str, Any]], fields: FieldMap) -> list[dict[str, Any]]:
+    """Histories reduced to the items a change event can come from (rank, summary, ... dropped), for the
+    cache: the same field map (part of the cache's fields signature) gives the same events from them."""
+    by_name, relevant = _relevance(fields)
+    out = []
+    for history in histories:
+        items = [i for i in history.get("items") or () if Normalizer._field_of(i, by_name) in relevant]
+        if items:
+            out.append({"id": history.get("id"), "created": history.get("created"), "items": items})
+    return out
+
+
 _KEY = re.compile(r"\b([A-Z][A-Z0-9_]+-\d+)\b")
 
 
