@@ -469,7 +469,7 @@ class IndicatorResults:
     cadence: tuple[CadenceRow, ...]  # every dated sprint of the train's teams: team, then start
     off_cadence: tuple[CadenceRow, ...]  # the rows beyond the tolerance
     orphans: tuple[OrphanRow, ...]  # per team, highest share first
-    unowned: tuple[IssueRef, ...]  # train issues with no team, sorted by key
+    unowned: tuple[IssueRef, ...]  # train issues with no team, natural key order
     predictability: Predictability
     data_quality: tuple[DataQualityFinding, ...]  # errors first, then warnings, then info; by count
     changes: ChangesSinceLast
