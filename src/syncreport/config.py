@@ -86,6 +86,12 @@ class IterationSettings(_Section):
     count: int = Field(default=6, ge=1)
 
 
+DEFAULT_BLOCKED_STATUSES = (
+    "Blocked", "Impeded", "On Hold", "Blockiert", "Bloqué", "Bloqueado", "Bloccato", "Geblokkeerd",
+    "受阻", "阻塞", "已阻止", "ブロック",
+)  # fmt: skip
+
+
 class ThresholdSettings(_Section):
     """Green/amber/red rules for team and train health (defaults documented in config.example.toml)."""
 
@@ -104,9 +110,9 @@ class ThresholdSettings(_Section):
     ageing_days_red: int = Field(default=10, ge=0)
     off_cadence_sprints_amber: int = Field(default=1, ge=0)  # 0 switches the rule off
     off_cadence_sprints_red: int = Field(default=0, ge=0)  # 0: off cadence alone never makes a team red
-    blocked_statuses: list[str] = Field(
-        default_factory=lambda: ["Blocked", "Impeded", "On Hold"]
-    )  # for ageing
+    # Status names that count as blocked for ageing (compared case-insensitively; status names are free text
+    # per workflow and language, so the default covers the common translations of "Blocked").
+    blocked_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_BLOCKED_STATUSES))
 
 
 class ReportSettings(_Section):

@@ -223,3 +223,14 @@ def test_reliability_lists_only_the_closed_sprints_of_the_reports_pi() -> None:
     calendar = IterationSettings(pi_start=due(14), length_days=14, count=3)
     results = compute_indicators(train(issues, sprints, now=35), iterations=calendar)
     assert [r.sprint for r in results.sprint_reliability] == ["A Sprint 2"]
+
+
+def test_blocked_status_names_in_other_languages_count_by_default() -> None:
+    # workflows name "Blocked" in their own language; the default list knows the common ones
+    issues = [
+        issue("A-1", "A", (12,), status="indeterminate", status_name="Blockiert"),
+        issue("A-2", "A", (12,), status="indeterminate", status_name="受阻"),
+        issue("A-3", "A", (12,), status="indeterminate", status_name="En cours"),
+    ]
+    results = compute_indicators(train(issues, SPRINTS))
+    assert [a.key for a in results.ageing] == ["A-1", "A-2"]
