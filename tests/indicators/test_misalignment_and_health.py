@@ -168,3 +168,25 @@ def test_sprint_ending_on_friday_before_the_next_iteration_is_on_cadence() -> No
     assert [(r.start_offset_days, r.end_offset_days, r.off_cadence) for r in results.cadence] == [
         (0, -1, False)
     ] * 3
+
+
+def test_attention_keeps_room_for_other_kinds_beside_many_late_dependencies() -> None:
+    # five late dependencies, all provided by B (so B is red); A-9 flagged since day 1 (20 days: A is red too)
+    # Attention: the three late dependencies needed soonest, then the two red teams (errors before the
+    # ageing warning); the other two late strings wait.
+    issues = [issue(f"A-{n}", "A", (12,), parent_key="F-1") for n in range(1, 6)]
+    issues += [issue(f"B-{n}", "B", (23,), parent_key="F-1") for n in range(1, 6)]
+    issues += [
+        issue("F-1", "A", issue_type="Feature"),
+        issue("A-9", "A", (12,), parent_key="F-1", flagged=True),
+    ]
+    changes = [change("A-9", 1, "flagged", "false", "true")]
+    links = [blocks(f"B-{n}", f"A-{n}") for n in range(1, 6)]
+    attention = compute_indicators(train(issues, sprints_for("A", "B"), links, changes)).attention
+    assert [(a.rank, a.kind, a.title) for a in attention] == [
+        (1, "late_dependency", "B-1 (B) is late for A-1 (A)"),
+        (2, "late_dependency", "B-2 (B) is late for A-2 (A)"),
+        (3, "late_dependency", "B-3 (B) is late for A-3 (A)"),
+        (4, "red_team", "A is red"),
+        (5, "red_team", "B is red"),
+    ]

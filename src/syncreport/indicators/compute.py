@@ -687,5 +687,18 @@ def _attention(
                 )
             )
     order = {"error": 0, "warning": 1, "info": 2}
-    ranked = sorted(enumerate(items), key=lambda p: (order[p[1].severity], p[0]))[:5]
-    return tuple(replace(item, rank=i + 1) for i, (_, item) in enumerate(ranked))
+    ranked = [item for _, item in sorted(enumerate(items), key=lambda p: (order[p[1].severity], p[0]))]
+    # at most three of one kind while other kinds wait, so one red team is not hidden behind ten late strings
+    chosen: list[AttentionItem] = []
+    per_kind: dict[str, int] = {}
+    for item in ranked:
+        if len(chosen) < _ATTENTION and per_kind.get(item.kind, 0) < _ATTENTION_PER_KIND:
+            chosen.append(item)
+            per_kind[item.kind] = per_kind.get(item.kind, 0) + 1
+    chosen += [item for item in ranked if item not in chosen][: _ATTENTION - len(chosen)]
+    chosen.sort(key=ranked.index)
+    return tuple(replace(item, rank=i + 1) for i, item in enumerate(chosen))
+
+
+_ATTENTION = 5
+_ATTENTION_PER_KIND = 3
