@@ -126,7 +126,7 @@ def test_html_lists_every_row_while_print_lists_are_capped(sample: ModuleType) -
 def test_charts_are_inline_svg(sample: ModuleType) -> None:
     results, snapshot = sample.train()
     html = render_html(results, snapshot, ReportSettings())
-    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink" class="chart"') == 6
+    assert html.count('<svg xmlns:xlink="http://www.w3.org/1999/xlink" class="chart"') == 7
     assert "<?xml" not in html and "<metadata>" not in html
 
 

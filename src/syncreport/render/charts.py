@@ -16,12 +16,14 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import matplotlib
 from markupsafe import Markup
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.container import BarContainer
+from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 
 # Lightness steps so series stay distinct in grayscale; hatches make them distinct without any colour.
@@ -273,6 +275,62 @@ def histogram(
         axes.set_ylabel("issues")
         axes.set_title(title, loc="left")
         axes.grid(axis="y", color="#dddddd", linewidth=0.5)
+        axes.set_axisbelow(True)
+        return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def timeline(
+    events: Sequence[tuple[datetime, str]],
+    categories: Sequence[str],
+    *,
+    chart_id: str,
+    title: str,
+    reference: datetime | None = None,
+    reference_label: str = "",
+) -> Markup:
+    """One mark per event at (when, category): e.g. each move of an issue to a later PI, by team.
+
+    Marks are half-transparent, so where several fall on one day the spot is darker.
+    """
+    if not events or not categories:
+        return _empty(title, "none")
+    rows = {name: index for index, name in enumerate(categories)}
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(7.0, min(6.0, 0.9 + 0.24 * len(categories))), layout="constrained")
+        axes = figure.subplots()
+        axes.xaxis_date()
+        axes.scatter(
+            date2num([when for when, _ in events]),
+            [rows.get(name, len(categories)) for _, name in events],
+            marker="D",
+            s=22,
+            color=SERIES_STYLES[0][0],
+            edgecolors="#000000",
+            linewidths=0.4,
+            alpha=0.55,
+        )
+        if reference is not None:
+            at = float(date2num(reference))
+            axes.axvline(at, color="#444444", linestyle="--", linewidth=0.8)
+            axes.annotate(
+                reference_label,
+                xy=(at, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7,
+                color="#333333",
+            )
+        moments = [when for when, _ in events] + ([reference] if reference is not None else [])
+        axes.set_xlim(date2num(min(moments) - timedelta(days=7)), date2num(max(moments) + timedelta(days=7)))
+        labels = [_shorten(c) for c in categories]
+        if any(name not in rows for _, name in events):
+            labels.append("other")
+        axes.set_yticks(range(len(labels)), labels)
+        axes.set_ylim(len(labels) - 0.5, -0.5)
+        axes.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+        axes.set_title(title, loc="left")
+        axes.grid(axis="x", color="#dddddd", linewidth=0.5)
         axes.set_axisbelow(True)
         return _to_svg(figure, chart_id=chart_id, title=title)
 

@@ -288,6 +288,14 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             title="Due-date slips: days between the first due date and the current one",
             axis_label="days pushed (negative: pulled in)",
         ),
+        "pi_slips": charts.timeline(
+            [(r.pi_slip.at, r.team) for r in results.slipped_issues if r.pi_slip],
+            [team.team for team in results.teams],
+            chart_id="pi-slips",
+            title="Moves to a later PI: when, and whose work",
+            reference=results.train.generated_at,
+            reference_label="now",
+        ),
         "off_cadence": charts.horizontal_bars(
             [team.team for team in results.teams],
             [
