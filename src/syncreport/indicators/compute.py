@@ -24,9 +24,10 @@ from syncreport.indicators.calendar import (
 )
 from syncreport.indicators.changes import changes_since_last
 from syncreport.indicators.data_quality import Findings, issue_findings, link_findings, sprint_findings
-from syncreport.indicators.dependencies import dependency_cycles, dependency_frame
+from syncreport.indicators.dependencies import NOT_VISIBLE, dependency_cycles, dependency_frame
 from syncreport.indicators.frames import (
     UNASSIGNED,
+    Frames,
     build_frames,
     issue_order,
     plain,
@@ -42,6 +43,7 @@ from syncreport.indicators.results import (
     AgeingRow,
     AttentionItem,
     CadenceRow,
+    Calendar,
     Cycle,
     DependencyEnd,
     DependencyRow,
@@ -87,11 +89,6 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _date(value: Any) -> date | None:
-    value = _opt(value)
-    return None if value is None else pd.Timestamp(value).date()
-
-
 def compute_indicators(
     snapshot: Snapshot,
     *,
@@ -130,14 +127,8 @@ def _compute(
 ) -> IndicatorResults:
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
     frames = build_frames(snapshot)
-    sprints = with_team(frames.sprints, sprint_teams(frames.sprints, frames.issues, snapshot))
-    calendar, sprints = build_calendar(sprints, iterations, snapshot.taken_at)
-    sprints["sequence"] = sprint_sequence(sprints)
-    issues = place_issues(frames.issues, sprints)
-    calendar, sprints, issues = focus_on_pi(calendar, sprints, issues, snapshot.current_pi, snapshot.taken_at)
-    by_field = dict(tuple(frames.changes.groupby("field", sort=False)))
-    empty = frames.changes.iloc[0:0]
-    events = {f.value: by_field.get(f.value, empty) for f in ChangeField}
+    calendar, sprints, issues = _schedule(snapshot, frames, iterations)
+    events = _events_by_field(frames.changes)
     pi_rank = {pi: i for i, pi in enumerate(snapshot.pis)}
 
     deps, dropped = dependency_frame(
@@ -169,19 +160,9 @@ def _compute(
     teams = sorted(set(snapshot.teams) | set(train_issues["team_raw"].dropna()) | board_teams)
     train_team_set = set(teams)
 
-    dependency_rows = _dependency_rows(deps, browse)
-    cross = [d for d, c in zip(dependency_rows, deps["cross_team"], strict=True) if c]
-    same = [d for d, c in zip(dependency_rows, deps["cross_team"], strict=True) if not c]
-    cycle_keys = dependency_cycles(deps)
-    in_cycle = {k for cycle in cycle_keys for k in cycle}
-    cross = [_replace_cycle_flag(d, in_cycle) for d in cross]
-    same = [_replace_cycle_flag(d, in_cycle) for d in same]
-    team_of = issues["team"]
-    cycles = tuple(
-        Cycle(keys=c, teams=tuple(str(team_of.get(k, "(not visible)")) for k in c)) for c in cycle_keys
-    )
+    cross, same, cycles = _dependency_results(deps, issues, browse)
     done_of = issues["done"]
-    open_cycles = sum(1 for c in cycle_keys if not all(bool(done_of.get(k, False)) for k in c))
+    open_cycles = sum(1 for c in cycles if not all(bool(done_of.get(k, False)) for k in c.keys))
 
     issue_rows = _issue_rows(train_issues, carried.per_issue, due, slips, aged, team_moves, browse)
     slipped = sorted(
@@ -199,27 +180,7 @@ def _compute(
     unowned = tuple(
         _issue_ref(r, browse) for r in rows(sort_by_issue_key(train_issues[train_issues["team_raw"].isna()]))
     )
-    aged_issues = issues.loc[aged.index]
-    summaries = dict(zip(aged_issues.index, aged_issues["summary"].tolist(), strict=True))
-    team_names = dict(zip(aged_issues.index, aged_issues["team"].tolist(), strict=True))
-    ageing_rows = tuple(
-        AgeingRow(
-            key=str(key),
-            summary=str(summaries[key]),
-            url=browse + str(key),
-            team=str(team_names[key]),
-            reason=reason,
-            since=since,
-            days=int(days),
-        )
-        for key, reason, since, days in zip(
-            aged.index.tolist(),
-            aged["reason"].tolist(),
-            plain(aged["since"]),
-            aged["days"].tolist(),
-            strict=True,
-        )
-    )
+    ageing_rows = _ageing_rows(aged, issues, browse)
 
     issues_by_team = dict(tuple(train_issues.groupby("team", sort=False)))
     figures_by_team = {
@@ -303,6 +264,66 @@ def _compute(
             for k, v in thresholds.model_dump().items()
             if isinstance(v, int | float) and not isinstance(v, bool)
         },
+    )
+
+
+# --- stages ------------------------------------------------------------------------------------------------
+
+
+def _schedule(
+    snapshot: Snapshot, frames: Frames, iterations: IterationSettings
+) -> tuple[Calendar, pd.DataFrame, pd.DataFrame]:
+    """The calendar, the sprints placed in it, and every issue's latest sprint and iteration."""
+    sprints = with_team(frames.sprints, sprint_teams(frames.sprints, frames.issues, snapshot))
+    calendar, sprints = build_calendar(sprints, iterations, snapshot.taken_at)
+    sprints["sequence"] = sprint_sequence(sprints)
+    issues = place_issues(frames.issues, sprints)
+    return focus_on_pi(calendar, sprints, issues, snapshot.current_pi, snapshot.taken_at)
+
+
+def _events_by_field(changes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    by_field = dict(tuple(changes.groupby("field", sort=False)))
+    empty = changes.iloc[0:0]
+    return {f.value: by_field.get(f.value, empty) for f in ChangeField}
+
+
+def _dependency_results(
+    deps: pd.DataFrame, issues: pd.DataFrame, browse: str
+) -> tuple[list[DependencyRow], list[DependencyRow], tuple[Cycle, ...]]:
+    """(cross-team dependencies, same-team links, cycles), each row flagged when it lies on a cycle."""
+    cycle_keys = dependency_cycles(deps)
+    in_cycle = {k for cycle in cycle_keys for k in cycle}
+    rows_ = [_replace_cycle_flag(d, in_cycle) for d in _dependency_rows(deps, browse)]
+    cross = [d for d, c in zip(rows_, deps["cross_team"], strict=True) if c]
+    same = [d for d, c in zip(rows_, deps["cross_team"], strict=True) if not c]
+    team_of = issues["team"]
+    cycles = tuple(
+        Cycle(keys=c, teams=tuple(str(team_of.get(k, NOT_VISIBLE)) for k in c)) for c in cycle_keys
+    )
+    return cross, same, cycles
+
+
+def _ageing_rows(aged: pd.DataFrame, issues: pd.DataFrame, browse: str) -> tuple[AgeingRow, ...]:
+    aged_issues = issues.loc[aged.index]
+    summaries = dict(zip(aged_issues.index, aged_issues["summary"].tolist(), strict=True))
+    team_names = dict(zip(aged_issues.index, aged_issues["team"].tolist(), strict=True))
+    return tuple(
+        AgeingRow(
+            key=str(key),
+            summary=str(summaries[key]),
+            url=browse + str(key),
+            team=str(team_names[key]),
+            reason=reason,
+            since=since,
+            days=int(days),
+        )
+        for key, reason, since, days in zip(
+            aged.index.tolist(),
+            aged["reason"].tolist(),
+            plain(aged["since"]),
+            aged["days"].tolist(),
+            strict=True,
+        )
     )
 
 

@@ -18,8 +18,6 @@ import pandas as pd
 from syncreport.indicators.frames import TIME, explode_ids, lookup, set_contains, utc_timestamp, value_asof
 from syncreport.indicators.results import PiSlip
 
-DAY = pd.Timedelta(days=1)
-
 
 def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.DataFrame:
     """Every (issue, sprint) the issue was ever in, with ``entered_at`` (first time it was in it).
