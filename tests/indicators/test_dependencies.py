@@ -184,3 +184,30 @@ def test_two_cycle_and_knot_are_each_reported_once_with_every_issue() -> None:
     ]
     cycles = compute_indicators(train(issues, SPRINTS, links)).cycles
     assert [c.keys for c in cycles] == [("A-1", "B-1"), ("A-2", "B-2", "C-1")]
+
+
+def test_consumer_not_visible_counts_as_unscheduled_and_is_reported() -> None:
+    # B-1 (in the train, sprint 22) provides for X-1, which the user cannot see -> consumer_unscheduled
+    snapshot = train([issue("B-1", "B", (22,))], SPRINTS, [blocks("B-1", "X-1")])
+    results = compute_indicators(snapshot)
+    dep = only_dependency(results)
+    assert (dep.status, dep.consumer.visible) == ("consumer_unscheduled", False)
+    assert "not visible" in dep.reason
+    assert {f.kind: f.keys for f in results.data_quality}["link_not_visible"] == ("X-1",)
+
+
+def test_link_with_an_unassigned_end_is_cross_team() -> None:
+    # nothing shows that Z-1 (no team) belongs to team A: the link is scored, not listed as same-team
+    snapshot = train([issue("A-1", "A", (11,)), issue("Z-1", None, (23,))], SPRINTS, [blocks("Z-1", "A-1")])
+    dep = only_dependency(compute_indicators(snapshot))
+    assert (dep.provider.team, dep.status, dep.iterations_late) == ("unassigned", "late", 2)
+
+
+def test_visible_provider_outside_the_train_is_external_with_its_sprint() -> None:
+    # P-1 belongs to another train (in_train False) but is visible: its sprint 23 is shown in the reason
+    provider = issue("P-1", "C", (23,), in_train=False)
+    dep = only_dependency(
+        compute_indicators(train([issue("A-1", "A", (11,)), provider], SPRINTS, [blocks("P-1", "A-1")]))
+    )
+    assert (dep.status, dep.provider.visible, dep.provider.in_train) == ("external", True, False)
+    assert dep.reason == "provider is outside the train (I3)"
