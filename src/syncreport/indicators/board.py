@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Literal
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from syncreport.indicators.results import (
     Chart,
     Charts,
     ChartSeries,
+    DependencyEnd,
     DependencyRow,
     ProgramBoard,
     SprintReliability,
@@ -32,6 +34,7 @@ from syncreport.indicators.results import (
 )
 
 CellKey = tuple[str, int | None]
+Role = Literal["provider", "consumer"]
 
 
 def program_board(
@@ -89,16 +92,17 @@ def program_board(
                 status=dep.status,
             )
         )
-        for end, other, role in (
+        sides: tuple[tuple[DependencyEnd, DependencyEnd, Role], ...] = (
             (dep.provider, dep.consumer, "provider"),
             (dep.consumer, dep.provider, "consumer"),
-        ):
+        )
+        for end, other, role in sides:
             if end.team not in rows or (end.sprint is not None and end.iteration_index is None):
                 continue
             ends[(end.team, end.iteration_index)].append(
                 BoardDependencyEnd(
                     key=end.key,
-                    role=role,  # type: ignore[arg-type]
+                    role=role,
                     other_key=other.key,
                     other_team=other.team,
                     other_iteration_index=other.iteration_index,

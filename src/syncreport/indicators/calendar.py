@@ -15,6 +15,7 @@ Refinements for real Jira data (docs/indicators.md):
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,9 @@ from syncreport.indicators.results import Calendar, Iteration
 from syncreport.snapshot import Snapshot
 
 
-def _iteration_state(start: pd.Timestamp, end: pd.Timestamp, now: pd.Timestamp) -> str:
+def _iteration_state(
+    start: pd.Timestamp, end: pd.Timestamp, now: pd.Timestamp
+) -> Literal["past", "current", "future"]:
     if end <= now:
         return "past"
     return "current" if start <= now else "future"
@@ -81,6 +84,7 @@ def build_calendar(
 ) -> tuple[Calendar, pd.DataFrame]:
     """The calendar, and ``sprints`` with ordinal, iteration_index, iteration_name, inferred_iteration."""
     now = utc_timestamp(taken_at)
+    source: CalendarSource
     if settings.pi_start is not None:
         windows, source = _configured_windows(settings), "configured"
     else:
@@ -90,19 +94,24 @@ def build_calendar(
     return calendar, _place_sprints(sprints, windows, settings if source == "configured" else None)
 
 
-def _calendar(source: str, windows: list[tuple[pd.Timestamp, pd.Timestamp]], now: pd.Timestamp) -> Calendar:
+CalendarSource = Literal["configured", "derived", "none"]
+
+
+def _calendar(
+    source: CalendarSource, windows: list[tuple[pd.Timestamp, pd.Timestamp]], now: pd.Timestamp
+) -> Calendar:
     iterations = tuple(
         Iteration(
             index=i + 1,
             name=f"I{i + 1}",
             start=start.to_pydatetime(),
             end=end.to_pydatetime(),
-            state=_iteration_state(start, end, now),  # type: ignore[arg-type]
+            state=_iteration_state(start, end, now),
         )
         for i, (start, end) in enumerate(windows)
     )
     current = next((it.index for it in iterations if it.state == "current"), None)
-    return Calendar(source=source, iterations=iterations, current_index=current)  # type: ignore[arg-type]
+    return Calendar(source=source, iterations=iterations, current_index=current)
 
 
 def _name_iterations(frame: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -12,6 +12,8 @@ design page does not cover (docs/indicators.md):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -132,32 +134,31 @@ def _where(name: object, sprint: object) -> str:
     return f"sprint {sprint} (no dates)" if isinstance(sprint, str) else "no sprint"
 
 
-def _reason(row: object) -> str:
-    status = row.status  # type: ignore[attr-defined]
-    provider_at = _where(row.p_iteration_name, row.p_sprint)  # type: ignore[attr-defined]
-    consumer_at = _where(row.c_iteration_name, row.c_sprint)  # type: ignore[attr-defined]
+def _reason(row: Any) -> str:
+    """The one-line why of a status, in the RTE's words."""
+    status = row.status
+    provider_at = _where(row.p_iteration_name, row.p_sprint)
+    consumer_at = _where(row.c_iteration_name, row.c_sprint)
     if status == "done":
         return "provider is done"
     if status == "external":
-        if not row.p_visible:  # type: ignore[attr-defined]
+        if not row.p_visible:
             return "provider is not visible to the Jira user (another project or no permission)"
         return f"provider is outside the train ({provider_at})"
     if status == "unscheduled":
         return f"provider is in no sprint; the consumer needs it in {consumer_at}"
     if status == "late":
-        if row.later_pi and not (  # type: ignore[attr-defined]
-            isinstance(row.p_ordinal, float) and row.p_ordinal > row.c_ordinal  # type: ignore[attr-defined]
-        ):
-            return f"provider is planned in {row.p_pi}, after the consumer's {row.c_pi}"  # type: ignore[attr-defined]
+        if row.later_pi and not (isinstance(row.p_ordinal, float) and row.p_ordinal > row.c_ordinal):
+            return f"provider is planned in {row.p_pi}, after the consumer's {row.c_pi}"
         return f"provider planned in {provider_at}, needed by the consumer in {consumer_at}"
     if status == "consumer_unscheduled":
-        if not row.c_visible:  # type: ignore[attr-defined]
+        if not row.c_visible:
             return f"consumer is not visible to the Jira user; provider planned in {provider_at}"
         return f"consumer is in no sprint; provider planned in {provider_at}"
     if status == "at_risk":
-        if row.p_flagged:  # type: ignore[attr-defined]
+        if row.p_flagged:
             return f"provider is flagged ({provider_at})"
-        if np.isnan(row.p_ordinal) or np.isnan(row.c_ordinal):  # type: ignore[attr-defined]
+        if np.isnan(row.p_ordinal) or np.isnan(row.c_ordinal):
             return f"iteration unknown: provider in {provider_at}, consumer in {consumer_at}"
         return f"delivered and needed in the same iteration ({provider_at})"
     return f"provider planned in {provider_at}, before the consumer's {consumer_at}"
