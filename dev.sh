@@ -5,16 +5,30 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+apt_install() {
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "dev.sh: installing system packages: $*" >&2
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 need_system_packages() {
-  # WeasyPrint needs Pango; the PDF checks need pdftoppm/pdftotext (poppler-utils). Install only when absent.
+  # WeasyPrint needs Pango; the tests read PDFs back with poppler-utils (pdftoppm, pdftotext).
+  # Fonts: DejaVu for text, Droid Sans Fallback for CJK status names, Noto Color Emoji for emoji in summaries.
+  # Each is installed only when absent.
   local missing=()
-  ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+  local libs fonts
+  libs=$(ldconfig -p 2>/dev/null || true)
+  grep -q 'libpango-1.0.so' <<<"$libs" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
   if [ "${1:-}" = test ]; then command -v pdftoppm >/dev/null || missing+=(poppler-utils); fi
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "dev.sh: installing system packages: ${missing[*]}" >&2
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if command -v fc-list >/dev/null; then
+    fonts=$(fc-list 2>/dev/null || true)
+    grep -q 'DejaVuSans' <<<"$fonts" || missing+=(fonts-dejavu-core)
+    [ -n "$(fc-list :lang=zh 2>/dev/null || true)" ] || missing+=(fonts-droid-fallback)
+    grep -q 'Noto Color Emoji' <<<"$fonts" || missing+=(fonts-noto-color-emoji)
+  else
+    missing+=(fontconfig fonts-dejavu-core fonts-droid-fallback fonts-noto-color-emoji)
   fi
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
 venv() {
