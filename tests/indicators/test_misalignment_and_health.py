@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from syncreport.config import IterationSettings, ThresholdSettings
-from syncreport.indicators import compute_indicators
+from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.snapshot import Issue
 
 from .builders import blocks, change, issue, sprint, sprints_for, train
@@ -189,4 +189,20 @@ def test_attention_keeps_room_for_other_kinds_beside_many_late_dependencies() ->
         (3, "late_dependency", "B-3 (B) is late for A-3 (A)"),
         (4, "red_team", "A is red"),
         (5, "red_team", "B is red"),
+    ]
+
+
+def test_health_changes_since_last_run_list_the_train_first_then_teams_worse_first() -> None:
+    # now: B red (3 late to deliver), A green, train red (worst team). Last run (edited): train amber,
+    # B amber, A green -> train amber->red and B amber->red, both worse; A unchanged is not listed.
+    links = [blocks(f"B-{n}", f"A-{n}") for n in (1, 2, 3)]
+    snapshot = train(three_late_for_a(), sprints_for("A", "B"), links)
+    previous = to_json_document(compute_indicators(snapshot))
+    previous["train"]["health"] = "amber"
+    for team in previous["teams"]:
+        team["health"] = {"A": "green", "B": "amber"}.get(team["name"], team["health"])
+    changes = compute_indicators(snapshot, previous=previous).changes
+    assert [(c.scope, c.previous, c.health, c.worse) for c in changes.health_changes] == [
+        ("Rocket ART", "amber", "red", True),
+        ("B", "amber", "red", True),
     ]

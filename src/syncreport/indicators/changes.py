@@ -9,15 +9,17 @@ train or schema version, or one that cannot be read, is ignored with the reason 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from syncreport.indicators.frames import issue_order
 from syncreport.indicators.results import (
     ChangesSinceLast,
     DependencyChange,
     DependencyRow,
+    Health,
+    HealthChange,
     IssueChange,
     IssueRow,
 )
@@ -64,7 +66,9 @@ def changes_since_last(
     train: str,
     dependencies: Sequence[DependencyRow],
     issues: Sequence[IssueRow],
+    health: Mapping[str, Health] | None = None,
 ) -> ChangesSinceLast:
+    """``health``: the current colour of the train (under its name) and of each team."""
     if previous is None:
         return _unavailable(
             "no previous run to compare with (this is the first report, or its JSON was not kept)"
@@ -127,12 +131,13 @@ def changes_since_last(
             slipped.append(IssueChange(issue.key, issue.team, issue.summary, detail))
         if issue.done and before is not None and before.get("done") is False:
             resolved.append(IssueChange(issue.key, issue.team, issue.summary, "done"))
-    health = prev_train.get("health")
+    before_health = prev_train.get("health")
     return ChangesSinceLast(
         available=True,
         reason=None,
         previous_generated_at=_parse_time(prev_train.get("generated_at")),
-        previous_train_health=health if health in ("green", "amber", "red") else None,
+        previous_train_health=before_health if before_health in _COLOURS else None,
+        health_changes=_health_changes(previous, train, health or {}),
         turned_late=tuple(turned_late),
         recovered=tuple(recovered),
         new_dependencies=tuple(new),
@@ -142,6 +147,27 @@ def changes_since_last(
         newly_slipped=tuple(slipped),
         resolved=tuple(resolved),
     )
+
+
+_COLOURS: dict[str, int] = {"green": 0, "amber": 1, "red": 2}
+
+
+def _health_changes(
+    previous: dict[str, Any], train: str, now: Mapping[str, Health]
+) -> tuple[HealthChange, ...]:
+    before: dict[str, str] = {}
+    found = previous.get("train")
+    if isinstance(found, dict) and found.get("health") in _COLOURS:
+        before[train] = found["health"]
+    for team in _rows(previous.get("teams")):
+        if isinstance(team.get("name"), str) and team.get("health") in _COLOURS:
+            before.setdefault(team["name"], team["health"])
+    changes = [
+        HealthChange(scope, cast(Health, before[scope]), colour, _COLOURS[colour] > _COLOURS[before[scope]])
+        for scope, colour in now.items()
+        if scope in before and before[scope] != colour
+    ]
+    return tuple(sorted(changes, key=lambda c: (c.scope != train, not c.worse, c.scope)))
 
 
 def _slip_detail(issue: IssueRow, before: dict[str, Any] | None) -> str:

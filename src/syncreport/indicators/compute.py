@@ -223,7 +223,8 @@ def _compute(
     counts = board_module.status_counts(cross)
     carry_by_team = {t: f.carry_over_issues for t, f in figures_by_team.items()}
     board_rows = teams + ([UNASSIGNED] if len(unowned) else [])
-    changes = changes_since_last(previous, snapshot.train, cross, issue_rows)
+    colours = {snapshot.train: health.health, **{t.team: t.health for t in team_health_rows}}
+    changes = changes_since_last(previous, snapshot.train, cross, issue_rows, colours)
     return IndicatorResults(
         train=TrainInfo(
             name=snapshot.train,

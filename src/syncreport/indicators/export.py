@@ -252,5 +252,9 @@ def to_json_document(results: IndicatorResults) -> dict[str, Any]:
             "removed_dependencies": [_dep_change(c) for c in changes.removed_dependencies],
             "newly_slipped": [_issue_change(c) for c in changes.newly_slipped],
             "resolved": [_issue_change(c) for c in changes.resolved],
+            "health_changes": [
+                {"scope": c.scope, "previous": c.previous, "health": c.health, "worse": c.worse}
+                for c in changes.health_changes
+            ],
         },
     }

@@ -353,6 +353,14 @@ class IssueChange:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthChange:
+    scope: str  # a team name, or the train's name for the train
+    previous: Health
+    health: Health
+    worse: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ChangesSinceLast:
     available: bool
     reason: str | None  # why not (no previous run, other train...), None when available
@@ -364,6 +372,7 @@ class ChangesSinceLast:
     removed_dependencies: tuple[DependencyChange, ...]
     newly_slipped: tuple[IssueChange, ...]
     resolved: tuple[IssueChange, ...]  # done now, not done last time
+    health_changes: tuple[HealthChange, ...] = ()  # train first, then teams; worse first
 
 
 # --- the program board ------------------------------------------------------------------------------------
