@@ -324,3 +324,14 @@ def test_pi_from_a_custom_field() -> None:
         "fields": {"status": {"id": "1"}, "customfield_10500": {"value": "PI 26.4"}},
     }
     assert normalizer(fields, train).issue(raw, in_train=True).pi == "PI 26.4"
+
+
+def test_parent_from_epic_link_or_an_advanced_roadmaps_parent_link() -> None:
+    dc = normalizer(DC_FIELDS)
+    epic = {"id": "1", "key": "A-1", "fields": {"status": {"id": "1"}, "customfield_10101": "A-100"}}
+    assert dc.issue(epic, in_train=True).parent_key == "A-100"
+    fields = [*DC_FIELDS, {"id": "customfield_12000", "name": "Parent Link", "schema": {"custom": "parent"}}]
+    train = TrainSettings(name="ART", jql="x", parent_field="Parent Link")
+    linked = {"id": "2", "key": "A-2", "fields": {"status": {"id": "1"},
+              "customfield_12000": {"hasEpicLinkFieldDependency": False, "data": {"id": 9, "key": "F-9"}}}}  # fmt: skip
+    assert normalizer(fields, train).issue(linked, in_train=True).parent_key == "F-9"

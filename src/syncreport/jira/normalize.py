@@ -242,6 +242,8 @@ class Normalizer:
     def _parent(self, f: Mapping[str, Any]) -> str | None:
         for field_id in (self.fields.parent, self.fields.epic_link):
             value = f.get(field_id) if field_id else None
+            if isinstance(value, dict) and isinstance(value.get("data"), dict):
+                value = value["data"]  # Advanced Roadmaps' "Parent Link": {"data": {"id", "key"}, ...}
             if isinstance(value, dict) and value.get("key"):
                 return str(value["key"])
             if isinstance(value, str) and value:
