@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_a_run_interrupted_mid_fetch_then_a_good_run_is_complete(
     resumed = pull(config)
     assert 0 < resumed.stats.fetched <= resumed.stats.in_scope
     assert same(resumed.snapshot, reference)
-    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+    with closing(sqlite3.connect(tmp_path / "cache.sqlite3")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -161,23 +162,33 @@ pull(load_config(sys.argv[1]))
 def test_a_run_killed_with_sigkill_leaves_an_intact_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with start_simulator(deployment="cloud", issues=ISSUES, seed=7, latency_ms=40) as handle:
-        config = make_config(handle, tmp_path, monkeypatch, jira={"concurrency": 2})
+    cache = tmp_path / "cache.sqlite3"
+    with start_simulator(deployment="cloud", issues=ISSUES, seed=7, latency_ms=150) as handle:
+        config = make_config(handle, tmp_path, monkeypatch)
         toml = tmp_path / "syncreport.toml"
-        toml.write_text(_toml(demo_config(handle), tmp_path / "cache.sqlite3"))
+        toml.write_text(_toml(demo_config(handle), cache))
         child = subprocess.Popen([sys.executable, "-c", KILLED_PULL, str(toml)], env=os.environ.copy())
         deadline = time.monotonic() + 60
-        while handle.stats()["endpoints"].get("POST /rest/api/3/issue/bulkfetch", 0) < 2:
+        while _rows(cache) == 0:  # kill it right after its first unit of issues was committed
             assert time.monotonic() < deadline and child.poll() is None
-            time.sleep(0.01)
+            time.sleep(0.005)
         child.send_signal(signal.SIGKILL)
-        child.wait()
+        assert child.wait() == -signal.SIGKILL  # killed mid-fetch, not finished
         handle.configure(latency_ms=0)
         resumed = pull(config)
         reference = pull(make_config(handle, tmp_path / "reference", monkeypatch)).snapshot
+    assert 0 < resumed.stats.from_cache < resumed.stats.in_scope  # the killed run's commits were kept
     assert same(resumed.snapshot, reference)
-    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+    with closing(sqlite3.connect(cache)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _rows(cache: Path) -> int:
+    try:
+        with closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT count(*) FROM issues").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
 
 
 def _toml(data: dict[str, Any], cache: Path) -> str:
