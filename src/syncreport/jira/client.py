@@ -267,7 +267,7 @@ class JiraClient:
             self._pause(pause)
         said = str(errors[0].get("errorMessage") or "no reason given")
         raise JiraError(
-            f"Jira could not return {len(todo)} issue(s) through {MAX_ATTEMPTS} attempts (Jira says: {said}): "
+            f"Jira could not return {len(todo)} issue(s) after {attempt} attempts (Jira says: {said}): "
             "try again later"
         )
 
