@@ -206,3 +206,11 @@ def test_health_changes_since_last_run_list_the_train_first_then_teams_worse_fir
         ("Rocket ART", "amber", "red", True),
         ("B", "amber", "red", True),
     ]
+
+
+def test_late_dependency_of_a_finished_consumer_is_not_an_attention_item() -> None:
+    # A-1 is done although B-1 (I3) is still late for it: the status stays late, but the need has passed
+    issues = [issue("A-1", "A", (12,), status="done"), issue("B-1", "B", (23,))]
+    results = compute_indicators(train(issues, sprints_for("A", "B"), [blocks("B-1", "A-1")]))
+    assert results.dependencies[0].status == "late"
+    assert [a.kind for a in results.attention if a.kind == "late_dependency"] == []

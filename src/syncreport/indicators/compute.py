@@ -674,7 +674,7 @@ def _attention(
             )
         )
     for dep in cross:
-        if dep.status not in ("late", "unscheduled"):
+        if dep.status not in ("late", "unscheduled") or dep.consumer.done:
             continue
         word = "is late for" if dep.status == "late" else "is unscheduled but needed by"
         items.append(
