@@ -117,3 +117,16 @@ def test_derived_calendar_matches_the_configured_one(pulled: Any) -> None:
     assert [(d.consumer.key, d.provider.key, d.status) for d in derived.dependencies] == [
         (d.consumer.key, d.provider.key, d.status) for d in configured.dependencies
     ]
+
+
+def test_carry_over_and_sprints_passed_match_the_generated_paths(pulled: Any) -> None:
+    # The generator walks each issue along a path of sprints, moving it on unfinished at each close
+    # ("38" -> "38, 41"): every closed sprint of the path before the last is one carry-over, and the
+    # path (oldest first) is the order the issue entered its sprints.
+    sim, _, results, snapshot = pulled
+    names = {s.id: s.name for s in snapshot.sprints}
+    state = {s.id: s.state for s in snapshot.sprints}
+    for row in results.issues:
+        path = sim.site.by_key[row.key].sprints
+        assert row.sprints_passed == tuple(names[i] for i in path), row.key
+        assert row.carry_over == sum(1 for i in path[:-1] if state[i] == "closed"), row.key
