@@ -211,3 +211,21 @@ def test_visible_provider_outside_the_train_is_external_with_its_sprint() -> Non
     )
     assert (dep.status, dep.provider.visible, dep.provider.in_train) == ("external", True, False)
     assert dep.reason == "provider is outside the train (I3)"
+
+
+def test_provider_taken_out_of_every_sprint_after_the_link_is_a_slip_and_unscheduled() -> None:
+    # link made on day 2 while B-1 was in sprint 22; on day 9 it went back to the backlog
+    changes = [change("B-1", 9, "sprint", "22", None)]
+    links = [blocks("B-1", "A-1", created=2)]
+    snapshot = train([issue("A-1", "A", (13,)), issue("B-1", "B", ())], SPRINTS, links, changes)
+    dep = only_dependency(compute_indicators(snapshot))
+    assert (dep.status, dep.provider_slipped, dep.provider_slip_from) == ("unscheduled", True, "B Sprint 2")
+
+
+def test_link_date_comes_from_the_changelog_when_the_link_has_none() -> None:
+    # no date on the link; the consumer's changelog shows it added on day 12, after B-1 moved (day 10)
+    changes = [change("B-1", 10, "sprint", "21", "23"), change("A-1", 12, "link", to_string="B-1")]
+    snapshot = train(
+        [issue("A-1", "A", (13,)), issue("B-1", "B", (23,))], SPRINTS, [blocks("B-1", "A-1")], changes
+    )
+    assert only_dependency(compute_indicators(snapshot)).provider_slipped is False
