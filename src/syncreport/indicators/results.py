@@ -117,7 +117,7 @@ class HealthFigures:
 class TeamHealth:
     team: str
     health: Health
-    reasons: tuple[str, ...]  # worst first; empty when green ("All figures within thresholds" is a label)
+    reasons: tuple[str, ...]  # worst first; a green team has none (or only the note that it has no sprints)
     figures: HealthFigures
     has_sprints: bool
 
