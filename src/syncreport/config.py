@@ -217,4 +217,31 @@ def load_config(path: Path | str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return config_from_dict(data, path)
+    return _paths_relative_to(path.parent, config_from_dict(data, path))
+
+
+_PATH_KEYS = {
+    "jira": ("ca_bundle",),
+    "report": ("out_dir", "state_dir", "templates_dir"),
+    "email": ("ca_bundle",),
+    "cache": ("path",),
+    "logging": ("file",),
+}
+
+
+def _paths_relative_to(folder: Path, config: Config) -> Config:
+    """Relative paths in a config file mean "next to this file", wherever cron runs it from."""
+
+    def anchored(value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        return value if value.is_absolute() else folder / value
+
+    sections = {
+        name: getattr(config, name).model_copy(
+            update={key: anchored(getattr(getattr(config, name), key)) for key in keys}
+        )
+        for name, keys in _PATH_KEYS.items()
+    }
+    return config.model_copy(update=sections)

@@ -11,8 +11,8 @@ watching:
 - the JSON document is remembered (:mod:`syncreport.deliver.state`) only after the run delivered, so a
   failed e-mail does not hide this week's changes from next week's report.
 
-Relative paths in a config file (``report.out_dir``, ``report.state_dir``, ``logging.file``) are relative
-to the config file's folder, so a cron job gets the same folders whatever its working directory is.
+Relative paths in a config file are relative to the config file's folder (resolved by
+:func:`syncreport.config.load_config`), so a cron job gets the same folders whatever its working directory is.
 """
 
 from __future__ import annotations
@@ -96,12 +96,6 @@ class _Plan:
     recipients: tuple[str, ...]
 
 
-def _relative_to_config(path: Path, config: Config | None) -> Path:
-    if path.is_absolute() or config is None or config.source is None or not config.source.is_file():
-        return path
-    return config.source.parent / path
-
-
 def _plan(
     config: Config | None,
     *,
@@ -131,10 +125,8 @@ def _plan(
         smtp_password(config.email)  # a missing password variable fails now, not after the pull
     return _Plan(
         formats=chosen,
-        out_dir=(
-            Path(out_dir) if out_dir is not None else _relative_to_config(report.out_dir, config)
-        ).absolute(),
-        state_dir=_relative_to_config(report.state_dir, config) if report.state_dir else None,
+        out_dir=(Path(out_dir) if out_dir is not None else report.out_dir).absolute(),
+        state_dir=report.state_dir,
         keep=report.keep,
         changes_since_days=report.changes_since_days,
         fail_on=threshold,
@@ -188,14 +180,7 @@ def _render(
 
 
 def _report_settings(config: Config | None) -> ReportSettings:
-    if config is None:
-        return ReportSettings()
-    report = config.report
-    if report.templates_dir is not None:
-        report = report.model_copy(
-            update={"templates_dir": _relative_to_config(report.templates_dir, config)}
-        )
-    return report
+    return config.report if config else ReportSettings()
 
 
 def run_report(
@@ -333,7 +318,7 @@ def run_report_from_files(
         if config is not None:
             register_secret_env([config.jira.token_env, config.email.password_env])
             if log_file is None and config.logging.file is not None:
-                log_file = _relative_to_config(config.logging.file, config)
+                log_file = config.logging.file
             configure_logging(log_file=log_file, level=config.logging.level, quiet=quiet, debug=debug)
         return run_report(config, snapshot_path=snapshot_path, **options)
     except RunInProgress as exc:
