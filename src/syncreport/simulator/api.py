@@ -20,7 +20,7 @@ from typing import Any
 from syncreport.simulator.fields import field_ids, field_list
 from syncreport.simulator.jql import JqlError, parse_jql, run_query
 from syncreport.simulator.model import Issue, Site
-from syncreport.simulator.render import SYSTEM_FIELDS, Renderer, jira_time
+from syncreport.simulator.render import SYSTEM_FIELDS, Json, Renderer, jira_time
 
 CLOUD_INLINE_CHANGELOG = 40  # search/jql and issue/bulkfetch keep only the most recent 40 histories
 CLOUD_ISSUE_CHANGELOG = 100  # GET issue?expand=changelog on Cloud
@@ -88,7 +88,9 @@ class Api:
         if ids.epic_link:
             self.all_field_ids |= {ids.epic_link}
         self._cache: OrderedDict[tuple[str, int], list[Issue]] = OrderedDict()
-        self._by_id_cache: tuple[int, dict[int, Issue]] = (-1, {})
+        self._by_id_cache: tuple[int, dict[int, Issue], frozenset[str]] = (-1, {}, frozenset())
+        # changelog/bulkfetch: each request's histories in Jira's order, kept while its pages are asked for
+        self._changelog_orders: OrderedDict[tuple[str, int], list[tuple[Issue, int]]] = OrderedDict()
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -117,17 +119,19 @@ class Api:
             raise ApiError(400, str(exc)) from None
 
     def issue_by_ref(self, ref: str) -> Issue | None:
-        issue = self.site.by_key.get(ref.upper())
-        if issue is None and ref.isdigit():
-            issue = self._by_id().get(int(ref))
-        if issue is None or not self.site.visible(issue):
+        """The visible issue with this id or key (a key is never all digits)."""
+        by_id, visible = self._by_id()
+        issue = by_id.get(int(ref)) if ref.isdigit() else self.site.by_key.get(ref.upper())
+        if issue is None or issue.project not in visible:
             return None
         return issue
 
-    def _by_id(self) -> dict[int, Issue]:
+    def _by_id(self) -> tuple[dict[int, Issue], frozenset[str]]:
+        """Issues by id, and the keys of the projects the API user may browse, for this version of the site."""
         if self._by_id_cache[0] != self.site.version:
-            self._by_id_cache = (self.site.version, {i.id: i for i in self.site.issues})
-        return self._by_id_cache[1]
+            visible = frozenset(p.key for p in self.site.projects if p.visible)
+            self._by_id_cache = (self.site.version, {i.id: i for i in self.site.issues}, visible)
+        return self._by_id_cache[1], self._by_id_cache[2]
 
     def wanted(self, fields: Any, default: str) -> set[str] | None:
         """Jira's ``fields`` parameter: *all, *navigable, ids, -exclusions. None = every field."""
@@ -250,7 +254,7 @@ class Api:
         url = f"{self.render.api}/issue/{issue.key}/changelog"
         data: dict[str, Any] = {
             "self": f"{url}?maxResults={size}&startAt={start}", "maxResults": size, "startAt": start,
-            "total": total, "isLast": start + size >= total, "values": [self.render.history(h) for h in page],
+            "total": total, "isLast": start + size >= total, "values": self.render.histories(page),
         }  # fmt: skip
         if start + size < total:
             data["nextPage"] = f"{url}?maxResults={size}&startAt={start + size}"
@@ -274,17 +278,17 @@ class Api:
         token = self.text(params, "nextPageToken")
         start = self.untoken(token, digest) if token else 0
         page = hits[start : start + size]
-        data: dict[str, Any] = {
-            "issues": [
-                _only_ids(
-                    self.render.issue(
-                        i, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
-                    ),
-                    wanted,
-                )
+        issues: list[Any]
+        if wanted is not None and wanted <= {"id", "key"}:
+            # search/jql with only id (its default) answers {"id": ...}; with key as well, {"id", "key"}
+            with_key = "key" in wanted
+            issues = [{"id": str(i.id), "key": i.key} if with_key else {"id": str(i.id)} for i in page]
+        else:
+            issues = [
+                self.render.issue(i, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog)
                 for i in page
             ]
-        }
+        data: dict[str, Any] = {"issues": issues}
         more = start + size < len(hits)
         if more:
             data["nextPageToken"] = self.token({"q": digest, "o": start + size})
@@ -352,28 +356,50 @@ class Api:
         token = self.text(params, "nextPageToken")
         start = self.untoken(token, digest) if token else 0
         wanted = set(field_filter) if field_filter else None
-        flat: list[tuple[Issue, int]] = []
+        flat = self._changelog_order(refs, wanted, digest)
+        page = flat[start : start + size]
+        logs: dict[int, tuple[Issue, list[Json]]] = {}
+        for issue, index in page:
+            logs.setdefault(issue.id, (issue, []))[1].append(
+                self.render.history(issue.histories[index], wanted)
+            )
+        data: dict[str, Any] = {
+            "issueChangeLogs": [
+                Json(f'{{"issueId":"{issue.id}","changeHistories":[{",".join(h.text for h in histories)}]}}')
+                for issue, histories in logs.values()
+            ]
+        }
+        if start + size < len(flat):
+            data["nextPageToken"] = self.token({"q": digest, "o": start + size})
+        return data
+
+    def _changelog_order(
+        self, refs: list[str], wanted: set[str] | None, digest: str
+    ) -> list[tuple[Issue, int]]:
+        """(issue, history index) of every history a changelog/bulkfetch lists, in Jira's order: "sorted by
+        changelog date and issue IDs, starting from the oldest changelog and smallest issue ID" (so one issue's
+        histories can be spread over several pages). Kept per request and site version for its next pages."""
+        cache_key = (digest, self.site.version)
+        flat = self._changelog_orders.get(cache_key)
+        if flat is not None:
+            self._changelog_orders.move_to_end(cache_key)
+            return flat
+        flat = []
         seen: set[int] = set()
+        field_id = self.render.field_id
         for ref in refs:
             issue = self.issue_by_ref(ref)
             if issue is None or issue.id in seen:
                 continue
             seen.add(issue.id)
             for index, history in enumerate(issue.histories):
-                if wanted is None or any(self.render.item(i).get("fieldId") in wanted for i in history.items):
+                if wanted is None or any(field_id(i) in wanted for i in history.items):
                     flat.append((issue, index))
-        # Jira: "sorted by changelog date and issue IDs, starting from the oldest changelog and smallest issue
-        # ID" - so one issue's histories can be spread over several pages.
         flat.sort(key=lambda entry: (entry[0].histories[entry[1]].created, entry[0].id, entry[1]))
-        page = flat[start : start + size]
-        logs: dict[int, dict[str, Any]] = {}
-        for issue, index in page:
-            log = logs.setdefault(issue.id, {"issueId": str(issue.id), "changeHistories": []})
-            log["changeHistories"].append(self.render.history(issue.histories[index], wanted))
-        data: dict[str, Any] = {"issueChangeLogs": list(logs.values())}
-        if start + size < len(flat):
-            data["nextPageToken"] = self.token({"q": digest, "o": start + size})
-        return data
+        self._changelog_orders[cache_key] = flat
+        if len(self._changelog_orders) > 64:
+            self._changelog_orders.popitem(last=False)
+        return flat
 
     # --- agile -------------------------------------------------------------------------------------------
 
@@ -465,17 +491,13 @@ def _as_list(value: Any) -> list[Any]:
     out: list[Any] = []
     for v in value:
         if isinstance(v, str):
-            out.extend(p.strip() for p in v.split(",") if p.strip())
+            if "," in v:
+                out.extend(p.strip() for p in v.split(",") if p.strip())
+            elif v := v.strip():
+                out.append(v)
         elif v is not None:
             out.append(v)
     return out
-
-
-def _only_ids(data: dict[str, Any], wanted: set[str] | None) -> dict[str, Any]:
-    """search/jql with only id (its default) answers {"id": ...}; with key as well, {"id", "key"}."""
-    if wanted is not None and wanted <= {"id", "key"}:
-        return {k: data[k] for k in ("id", "key") if k in wanted or k == "id"}
-    return data
 
 
 ROUTES: list[Route] = [

@@ -14,10 +14,16 @@ Decisions worth knowing (the real API leaves room):
   item per version added or removed, ids in from/to), "duedate", "Flagged", "Team" (names only), "Link"
   ("This issue blocks X"), "resolution", the story points field's name; Cloud adds ``fieldId``, DC does not.
 - Timestamps are rendered in the API user's zone (Europe/Berlin: +0100 or +0200), as Jira does.
+
+Speed: the simulator stands in for Jira's servers and shares the benchmark's machine with the client, so it
+renders each issue's fields and each changelog history once, as JSON text (:class:`Json`), and splices those
+fragments into every answer (:func:`dump`). The cache is dropped whenever the site changes (``Site.version``).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,8 +47,8 @@ SYSTEM_FIELDS = {
 
 def jira_time(moment: datetime) -> str:
     """Jira's timestamp format in the user's zone: 2026-10-05T09:12:33.000+0200."""
-    local = moment.astimezone(USER_ZONE)
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
+    text = moment.astimezone(USER_ZONE).isoformat(timespec="milliseconds")  # ...33.000+02:00
+    return text[:-3] + text[-2:]
 
 
 def agile_time(moment: datetime | None) -> str | None:
@@ -50,6 +56,59 @@ def agile_time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+#: Fields whose value comes from the issue alone, in the order of ``Renderer.all_fields``.
+_PLAIN_FIELDS: dict[str, Callable[[Issue], Any]] = {
+    "summary": lambda issue: issue.summary,
+    "labels": lambda issue: list(issue.labels),
+    "duedate": lambda issue: issue.duedate.isoformat() if issue.duedate else None,
+    "created": lambda issue: jira_time(issue.created),
+    "updated": lambda issue: jira_time(issue.updated),
+    "resolutiondate": lambda issue: jira_time(issue.resolved) if issue.resolved else None,
+}
+
+
+class Json:
+    """JSON text rendered before (a cached fragment): :func:`dump` splices it into an answer verbatim."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self) -> Any:
+        """The fragment decoded (for the rare fault that edits an answer)."""
+        return json.loads(self.text)
+
+
+class _HasFragment(Exception):
+    pass
+
+
+def _refuse_fragment(value: Any) -> Any:
+    if isinstance(value, Json):
+        raise _HasFragment
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_refuse_fragment).encode
+
+
+def dump(data: Any) -> str:
+    """``data`` as compact JSON text (as the server sends it), with every :class:`Json` fragment spliced in.
+
+    Containers without fragments are encoded in one go; only the path down to a fragment is walked.
+    """
+    if isinstance(data, Json):
+        return data.text
+    try:
+        return _encode(data)
+    except _HasFragment:
+        pass
+    if isinstance(data, dict):
+        return "{" + ",".join(f"{_encode(str(k))}:{dump(v)}" for k, v in data.items()) + "}"
+    return "[" + ",".join(dump(v) for v in data) + "]"
 
 
 class Renderer:
@@ -61,6 +120,19 @@ class Renderer:
         self.ids: FieldIds = field_ids(deployment)
         self.api = f"{base_url}/rest/api/{'3' if self.cloud else '2'}"
         self._items = self._item_table()
+        # Rendered JSON text, valid for one version of the site:
+        self._version = site.version
+        self._heads: dict[int, str] = {}  # Issue.id -> see _head
+        self._fields_text: dict[int, dict[frozenset[str] | None, str]] = {}  # Issue.id -> see _fields
+        self._history_text: dict[int, str] = {}  # History.id -> the whole history
+
+    def _current(self) -> None:
+        """Drop every rendered fragment once the site has changed (an issue touched, linked or removed)."""
+        if self._version != self.site.version:
+            self._heads.clear()
+            self._fields_text.clear()
+            self._history_text.clear()
+            self._version = self.site.version
 
     # --- small objects ---------------------------------------------------------------------------------
 
@@ -201,18 +273,19 @@ class Renderer:
     def all_fields(self, issue: Issue) -> dict[str, Any]:
         site, ids = self.site, self.ids
         sprints = [site.sprints[s] for s in issue.sprints]
+        plain = {name: value(issue) for name, value in _PLAIN_FIELDS.items()}
         fields: dict[str, Any] = {
-            "summary": issue.summary,
+            "summary": plain["summary"],
             "issuetype": self.issuetype(issue.issuetype),
             "project": self.project(issue.project),
             "status": self.status(site.statuses[issue.status]),
             "priority": self.priority(issue.priority),
-            "labels": list(issue.labels),
+            "labels": plain["labels"],
             "fixVersions": [self.version(issue.project, pi) for pi in issue.pis],
-            "duedate": issue.duedate.isoformat() if issue.duedate else None,
-            "created": jira_time(issue.created),
-            "updated": jira_time(issue.updated),
-            "resolutiondate": jira_time(issue.resolved) if issue.resolved else None,
+            "duedate": plain["duedate"],
+            "created": plain["created"],
+            "updated": plain["updated"],
+            "resolutiondate": plain["resolutiondate"],
             "resolution": {
                 "self": f"{self.api}/resolution/10000",
                 "id": "10000",
@@ -246,6 +319,37 @@ class Renderer:
             fields[ids.epic_link] = parent.key if parent is not None else None
         return fields
 
+    def _head(self, issue: Issue) -> str:
+        """The issue's members before "fields" ('"expand":..,"id":..,"self":..,"key":..') as JSON text."""
+        self._current()
+        head = self._heads.get(issue.id)
+        if head is None:
+            head = self._heads[issue.id] = _encode(
+                {
+                    "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
+                    "id": str(issue.id),
+                    "self": f"{self.api}/issue/{issue.id}",
+                    "key": issue.key,
+                }
+            )[1:-1]
+        return head
+
+    def _fields(self, issue: Issue, names: frozenset[str] | None) -> str:
+        """The "fields" object as JSON text: every field (``names`` None) or the named ones, in the order of
+        :meth:`all_fields`; rendered once per issue and set of names. Only ``updated`` and the like (a scope
+        listing) are rendered without building every field."""
+        self._current()
+        texts = self._fields_text.setdefault(issue.id, {})
+        text = texts.get(names)
+        if text is None:
+            if names is not None and names <= _PLAIN_FIELDS.keys():
+                values = {name: value(issue) for name, value in _PLAIN_FIELDS.items() if name in names}
+            else:
+                every = self.all_fields(issue)
+                values = every if names is None else {k: v for k, v in every.items() if k in names}
+            text = texts[names] = _encode(values)
+        return text
+
     def issue(
         self,
         issue: Issue,
@@ -253,45 +357,59 @@ class Renderer:
         *,
         changelog_limit: int | None = None,
         with_changelog: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Json:
         """One issue. ``wanted`` None = every field; {"id"} or {"key"} alone = no fields object."""
-        data: dict[str, Any] = {
-            "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
-            "id": str(issue.id),
-            "self": f"{self.api}/issue/{issue.id}",
-            "key": issue.key,
-        }
+        parts = [self._head(issue)]
         if wanted is None:
-            data["fields"] = self.all_fields(issue)
+            parts.append('"fields":' + self._fields(issue, None))
         else:
-            names = wanted - {"id", "key"}
+            names = frozenset(wanted - {"id", "key"})
             if names:
-                every = self.all_fields(issue)
-                data["fields"] = {k: v for k, v in every.items() if k in names}
+                parts.append('"fields":' + self._fields(issue, names))
         if with_changelog:
-            data["changelog"] = self.changelog(issue, changelog_limit)
-        return data
+            parts.append('"changelog":' + self.changelog(issue, changelog_limit).text)
+        return Json("{" + ",".join(parts) + "}")
 
-    def changelog(self, issue: Issue, limit: int | None) -> dict[str, Any]:
+    def changelog(self, issue: Issue, limit: int | None) -> Json:
         histories = issue.histories if limit is None else issue.histories[-limit:]
-        total = len(issue.histories)
-        return {
-            "startAt": 0,
-            "maxResults": len(histories) if limit is None else limit,
-            "total": total,
-            "histories": [self.history(h) for h in histories],
-        }
+        head = _encode(
+            {
+                "startAt": 0,
+                "maxResults": len(histories) if limit is None else limit,
+                "total": len(issue.histories),
+            }
+        )
+        return Json(head[:-1] + ',"histories":' + self.histories(histories).text + "}")
 
-    def history(self, history: History, field_filter: set[str] | None = None) -> dict[str, Any]:
-        items = [self.item(i) for i in history.items]
+    def histories(self, histories: list[History]) -> Json:
+        """A JSON array of whole histories."""
+        return Json("[" + ",".join(self.history(h).text for h in histories) + "]")
+
+    def history(self, history: History, field_filter: set[str] | None = None) -> Json:
+        """One changelog history; with ``field_filter``, only the items of those field ids (and the history
+        even when none is left: the caller decides whether to list it)."""
         if field_filter is not None:
-            items = [i for i in items if i.get("fieldId") in field_filter]
+            items = [i for i in (self.item(i) for i in history.items) if i.get("fieldId") in field_filter]
+            return Json(_encode(self._history(history, items)))
+        self._current()
+        text = self._history_text.get(history.id)
+        if text is None:
+            text = self._history_text[history.id] = _encode(
+                self._history(history, [self.item(i) for i in history.items])
+            )
+        return Json(text)
+
+    def _history(self, history: History, items: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "id": str(history.id),
             "author": self.user(self.site.users[history.author]),
             "created": jira_time(history.created),
             "items": items,
         }
+
+    def field_id(self, item: Item) -> str | None:
+        """The ``fieldId`` an item carries (Cloud only; None where Jira sends none)."""
+        return self._items[item[0]][2] if self.cloud else None
 
     def item(self, item: Item) -> dict[str, Any]:
         logical, from_, from_string, to, to_string = item

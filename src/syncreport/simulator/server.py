@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from syncreport.simulator.api import Api, ApiError, find_route
 from syncreport.simulator.generator import generate_site
 from syncreport.simulator.model import History, Item, Link, Site
+from syncreport.simulator.render import Json, dump
 
 CLOUD_EMAIL = "rte@example.com"
 CLOUD_TOKEN = "ATATT3xSimulatorDemoToken-not-a-secret-0000"  # demo credentials of a local fake
@@ -188,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        body = dump(data).encode()
         self._send(status, body, "application/json;charset=UTF-8", headers)
 
     def _read_body(self) -> Any:
@@ -308,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
         return False  # truncated / cut_json: answer normally, but broken
 
     def _broken(self, fault: Fault, data: Any) -> None:
-        body = json.dumps(data, ensure_ascii=False).encode()
+        body = dump(data).encode()
         half = body[: max(1, len(body) // 2)]
         self.send_response(200)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
@@ -517,7 +518,11 @@ def _fail_second_half(data: Any) -> None:
     keep = (len(data["issues"]) + 1) // 2
     failed, data["issues"] = data["issues"][keep:], data["issues"][:keep]
     data["issueErrors"] = [
-        {"id": i["id"], "errorMessage": "Retrieving this issue timed out. Please try again."} for i in failed
+        {
+            "id": (i.value() if isinstance(i, Json) else i)["id"],
+            "errorMessage": "Retrieving this issue timed out. Please try again.",
+        }
+        for i in failed
     ]
 
 
