@@ -105,75 +105,106 @@ ConfigOption = Annotated[
 ]
 
 
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo report.")] = Path(
-        "syncreport-demo"
-    ),
-    issues: Annotated[int, typer.Option(help="Size of the simulated train.", min=50)] = 600,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated train.")] = 7,
+@app.command(rich_help_panel="Set up")
+def init(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Where to write the new config.", dir_okay=False)
+    ] = Path("syncreport.toml"),
+    url: Annotated[
+        str | None,
+        typer.Option("--url", metavar="URL", help="The Jira site, e.g. https://acme.atlassian.net."),
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            metavar="NAME",
+            help="NAME of the environment variable that holds the API token / PAT (never the token itself).",
+        ),
+    ] = None,
+    jira_email: Annotated[
+        str | None,
+        typer.Option(
+            "--email", metavar="ADDR", help="Jira Cloud: the account e-mail that owns the API token."
+        ),
+    ] = None,
+    project: Annotated[
+        list[str] | None,
+        typer.Option("--project", "-p", metavar="KEY", help="A project key of the train (repeat for more)."),
+    ] = None,
+    board: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--board",
+            metavar="ID",
+            help="A board id of the train (repeat; default: the projects' scrum boards).",
+        ),
+    ] = None,
+    train: Annotated[
+        str | None,
+        typer.Option("--train", metavar="NAME", help="The train's name (default: from the projects)."),
+    ] = None,
+    jql: Annotated[
+        str | None,
+        typer.Option("--jql", metavar="JQL", help="The train's JQL (default: proposed from the projects)."),
+    ] = None,
+    link_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--link-type",
+            metavar="NAME:SIDE",
+            help="A dependency link type as NAME:outward or NAME:inward (which side provides); repeat.",
+        ),
+    ] = None,
+    non_interactive: Annotated[
+        bool,
+        typer.Option("--non-interactive", help="Ask nothing: take every answer from the options (scripts)."),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")] = False,
 ) -> None:
-    """Run the whole report path against the built-in Jira simulator and write HTML, PDF and JSON."""
-    from syncreport.demo import run_demo
+    """Create a config from a live Jira site: finds projects, boards and the Sprint / Story points / Team fields."""
+    from syncreport.setup_wizard import InitOptions, run_init
 
-    progress = sys.stderr.isatty()
-    result = _run(lambda: run_demo(out, issues=issues, seed=seed, progress=progress, echo=typer.echo))
-    for path in result.paths:
-        typer.echo(str(path))
+    options = InitOptions(
+        path=config,
+        url=url,
+        token_env=token_env,
+        email=jira_email,
+        projects=tuple(project or ()),
+        boards=tuple(board or ()),
+        train=train,
+        jql=jql,
+        link_types=tuple(link_type or ()),
+        force=force,
+    )
+    result = _run(lambda: run_init(options, prompter=None if non_interactive else _TyperPrompter()))
+    if not _state["quiet"]:
+        typer.echo(f"Wrote {result.path}. Next: syncreport check --config {result.path}")
 
 
-class Deployment(StrEnum):
-    cloud = "cloud"
-    datacenter = "datacenter"
+class _TyperPrompter:
+    """The wizard's questions on the terminal (only 'init' ever prompts)."""
 
+    def say(self, message: str) -> None:
+        typer.echo(message, err=True)
 
-@app.command()
-def simulator(
-    port: Annotated[
-        int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)
-    ] = 8765,
-    deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = Deployment.cloud,
-    issues: Annotated[int, typer.Option(help="Issues in the train's projects.", min=50, max=200_000)] = 600,
-    seed: Annotated[int, typer.Option(help="Seed of the generated train.")] = 7,
-    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.", min=0)] = 0,
-) -> None:
-    """Run the Jira simulator on 127.0.0.1 until Ctrl-C, for trying a config or a client against it."""
-    from syncreport.simulator import serve_forever
-
-    def serve() -> None:
+    def ask(self, question: str, default: str | None = None) -> str:
         try:
-            serve_forever(
-                port=port, deployment=deployment.value, issues=issues, seed=seed, latency_ms=latency_ms,
-                echo=typer.echo,
-            )  # fmt: skip
-        except OSError as exc:
-            raise SyncreportError(
-                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port, or --port 0 for a free one",
-                ExitCode.USAGE,
-            ) from None
+            answer: str = typer.prompt(question, default=default, err=True)
+        except typer.Abort:  # Ctrl-C or end of input at a prompt
+            typer.echo("", err=True)
+            raise KeyboardInterrupt from None
+        return answer.strip()
 
-    _run(serve)
-
-
-@app.command()
-def fetch(
-    config: ConfigOption,
-    snapshot: Annotated[
-        Path, typer.Option("--snapshot", "-s", help="Write the snapshot here (gzipped JSON).", dir_okay=False)
-    ],
-) -> None:
-    """Pull the train from Jira (incrementally) and save it as a snapshot file for offline reports."""
-    from syncreport.config import load_config
-    from syncreport.jira import pull_snapshot
-    from syncreport.snapshot import save_snapshot
-
-    progress = sys.stderr.isatty()
-    path = _run(lambda: save_snapshot(pull_snapshot(load_config(config), progress=progress), snapshot))
-    if not _state.get("quiet"):
-        typer.echo(str(path))
+    def confirm(self, question: str, default: bool = True) -> bool:
+        try:
+            return bool(typer.confirm(question, default=default, err=True))
+        except typer.Abort:
+            typer.echo("", err=True)
+            raise KeyboardInterrupt from None
 
 
-@app.command()
+@app.command(rich_help_panel="Set up")
 def check(config: ConfigOption) -> None:
     """Check the config, connectivity, credentials, field mapping, the JQL and the boards; one line each."""
     from syncreport.config import load_config
@@ -197,7 +228,7 @@ def _interactive() -> bool:
     return sys.stderr.isatty() and not _state["quiet"]
 
 
-@app.command()
+@app.command(rich_help_panel="Run")
 def report(
     config: Annotated[
         Path | None,
@@ -304,103 +335,72 @@ def report(
         raise typer.Exit(int(ExitCode.HEALTH_BELOW_THRESHOLD))
 
 
-@app.command()
-def init(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="Where to write the new config.", dir_okay=False)
-    ] = Path("syncreport.toml"),
-    url: Annotated[
-        str | None,
-        typer.Option("--url", metavar="URL", help="The Jira site, e.g. https://acme.atlassian.net."),
-    ] = None,
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            "--token-env",
-            metavar="NAME",
-            help="NAME of the environment variable that holds the API token / PAT (never the token itself).",
-        ),
-    ] = None,
-    jira_email: Annotated[
-        str | None,
-        typer.Option(
-            "--email", metavar="ADDR", help="Jira Cloud: the account e-mail that owns the API token."
-        ),
-    ] = None,
-    project: Annotated[
-        list[str] | None,
-        typer.Option("--project", "-p", metavar="KEY", help="A project key of the train (repeat for more)."),
-    ] = None,
-    board: Annotated[
-        list[int] | None,
-        typer.Option(
-            "--board",
-            metavar="ID",
-            help="A board id of the train (repeat; default: the projects' scrum boards).",
-        ),
-    ] = None,
-    train: Annotated[
-        str | None,
-        typer.Option("--train", metavar="NAME", help="The train's name (default: from the projects)."),
-    ] = None,
-    jql: Annotated[
-        str | None,
-        typer.Option("--jql", metavar="JQL", help="The train's JQL (default: proposed from the projects)."),
-    ] = None,
-    link_type: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--link-type",
-            metavar="NAME:SIDE",
-            help="A dependency link type as NAME:outward or NAME:inward (which side provides); repeat.",
-        ),
-    ] = None,
-    non_interactive: Annotated[
-        bool,
-        typer.Option("--non-interactive", help="Ask nothing: take every answer from the options (scripts)."),
-    ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")] = False,
+@app.command(rich_help_panel="Run")
+def fetch(
+    config: ConfigOption,
+    snapshot: Annotated[
+        Path, typer.Option("--snapshot", "-s", help="Write the snapshot here (gzipped JSON).", dir_okay=False)
+    ],
 ) -> None:
-    """Create a config from a live Jira site: finds projects, boards and the Sprint / Story points / Team fields."""
-    from syncreport.setup_wizard import InitOptions, run_init
+    """Pull the train from Jira (incrementally) and save it as a snapshot file for offline reports."""
+    from syncreport.config import load_config
+    from syncreport.jira import pull_snapshot
+    from syncreport.snapshot import save_snapshot
 
-    options = InitOptions(
-        path=config,
-        url=url,
-        token_env=token_env,
-        email=jira_email,
-        projects=tuple(project or ()),
-        boards=tuple(board or ()),
-        train=train,
-        jql=jql,
-        link_types=tuple(link_type or ()),
-        force=force,
-    )
-    result = _run(lambda: run_init(options, prompter=None if non_interactive else _TyperPrompter()))
-    if not _state["quiet"]:
-        typer.echo(f"Wrote {result.path}. Next: syncreport check --config {result.path}")
+    progress = sys.stderr.isatty()
+    path = _run(lambda: save_snapshot(pull_snapshot(load_config(config), progress=progress), snapshot))
+    if not _state.get("quiet"):
+        typer.echo(str(path))
 
 
-class _TyperPrompter:
-    """The wizard's questions on the terminal (only 'init' ever prompts)."""
+class Deployment(StrEnum):
+    cloud = "cloud"
+    datacenter = "datacenter"
 
-    def say(self, message: str) -> None:
-        typer.echo(message, err=True)
 
-    def ask(self, question: str, default: str | None = None) -> str:
+@app.command(rich_help_panel="Try it without a Jira site")
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo report.")] = Path(
+        "syncreport-demo"
+    ),
+    issues: Annotated[int, typer.Option(help="Size of the simulated train.", min=50)] = 600,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated train.")] = 7,
+) -> None:
+    """Run the whole report path against the built-in Jira simulator and write HTML, PDF and JSON."""
+    from syncreport.demo import run_demo
+
+    progress = sys.stderr.isatty()
+    result = _run(lambda: run_demo(out, issues=issues, seed=seed, progress=progress, echo=typer.echo))
+    for path in result.paths:
+        typer.echo(str(path))
+
+
+@app.command(rich_help_panel="Try it without a Jira site")
+def simulator(
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)
+    ] = 8765,
+    deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = Deployment.cloud,
+    issues: Annotated[int, typer.Option(help="Issues in the train's projects.", min=50, max=200_000)] = 600,
+    seed: Annotated[int, typer.Option(help="Seed of the generated train.")] = 7,
+    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.", min=0)] = 0,
+) -> None:
+    """Run the Jira simulator on 127.0.0.1 until Ctrl-C, for trying a config or a client against it."""
+    from syncreport.simulator import serve_forever
+
+    def serve() -> None:
         try:
-            answer: str = typer.prompt(question, default=default, err=True)
-        except typer.Abort:  # Ctrl-C or end of input at a prompt
-            typer.echo("", err=True)
-            raise KeyboardInterrupt from None
-        return answer.strip()
+            serve_forever(
+                port=port, deployment=deployment.value, issues=issues, seed=seed, latency_ms=latency_ms,
+                echo=typer.echo,
+            )  # fmt: skip
+        except OSError as exc:
+            raise SyncreportError(
+                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port, or --port 0 for a free one",
+                ExitCode.USAGE,
+            ) from None
 
-    def confirm(self, question: str, default: bool = True) -> bool:
-        try:
-            return bool(typer.confirm(question, default=default, err=True))
-        except typer.Abort:
-            typer.echo("", err=True)
-            raise KeyboardInterrupt from None
+    _run(serve)
 
 
 def main() -> None:
