@@ -31,12 +31,14 @@ Requests run in a bounded thread pool (``[jira].concurrency``), one ``jira`` cli
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -135,6 +137,24 @@ class _Progress:
             self._bar.advance(self._task, amount)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for the pull.
+
+    A pull allocates hundreds of thousands of long-lived, acyclic objects (decoded JSON, typed issues and
+    change events); each collection of the oldest generation walks all of them again, which took a third of
+    the pull's CPU time at 10,000 issues. Reference counting still frees everything that is not in a cycle;
+    the few cycles made meanwhile (tracebacks of retried requests) are collected once the pause ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Puller:
     """One pull of one train. Use :func:`pull` unless you need the hooks (tests, benchmark)."""
 
@@ -160,7 +180,7 @@ class Puller:
 
     def run(self) -> PullResult:
         started = time.monotonic()
-        with Cache.for_settings(self.config.cache, self.settings.url) as cache:
+        with _no_cyclic_gc(), Cache.for_settings(self.config.cache, self.settings.url) as cache:
             deployment = self._deployment(cache)
             self.stats.deployment = deployment
             client = JiraClient(
