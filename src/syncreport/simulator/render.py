@@ -23,8 +23,9 @@ fragments into every answer (:func:`dump`). The cache is dropped whenever the si
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -95,6 +96,13 @@ def _refuse_fragment(value: Any) -> Any:
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_refuse_fragment).encode
 
 
+def _string(value: str | None) -> str:
+    """A changelog item's from/to value as JSON (what ``_encode`` gives for it)."""
+    if value is None:
+        return "null"
+    return encode_basestring(value) if isinstance(value, str) else _encode(value)
+
+
 def dump(data: Any) -> str:
     """``data`` as compact JSON text (as the server sends it), with every :class:`Json` fragment spliced in.
 
@@ -125,6 +133,8 @@ class Renderer:
         self._heads: dict[int, str] = {}  # Issue.id -> see _head
         self._fields_text: dict[int, dict[frozenset[str] | None, str]] = {}  # Issue.id -> see _fields
         self._history_text: dict[int, str] = {}  # History.id -> the whole history
+        self._user_text: dict[int, str] = {}  # index into Site.users -> the user as a history's author
+        self._item_heads: dict[str, str] = {}  # logical field -> '{"field":..,"fieldtype":..[,"fieldId":..]'
 
     def _current(self) -> None:
         """Drop every rendered fragment once the site has changed (an issue touched, linked or removed)."""
@@ -132,6 +142,7 @@ class Renderer:
             self._heads.clear()
             self._fields_text.clear()
             self._history_text.clear()
+            self._user_text.clear()
             self._version = self.site.version
 
     # --- small objects ---------------------------------------------------------------------------------
@@ -389,23 +400,38 @@ class Renderer:
         """One changelog history; with ``field_filter``, only the items of those field ids (and the history
         even when none is left: the caller decides whether to list it)."""
         if field_filter is not None:
-            items = [i for i in (self.item(i) for i in history.items) if i.get("fieldId") in field_filter]
-            return Json(_encode(self._history(history, items)))
+            return Json(
+                self._history(history, [i for i in history.items if self.field_id(i) in field_filter])
+            )
         self._current()
         text = self._history_text.get(history.id)
         if text is None:
-            text = self._history_text[history.id] = _encode(
-                self._history(history, [self.item(i) for i in history.items])
-            )
+            text = self._history_text[history.id] = self._history(history, history.items)
         return Json(text)
 
-    def _history(self, history: History, items: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "id": str(history.id),
-            "author": self.user(self.site.users[history.author]),
-            "created": jira_time(history.created),
-            "items": items,
-        }
+    def _history(self, history: History, items: Iterable[Item]) -> str:
+        """The history as JSON text, written out directly (the same text as encoding :meth:`item` dicts in
+        ``{"id", "author", "created", "items"}``; a history page holds thousands of them)."""
+        author = self._user_text.get(history.author)
+        if author is None:
+            author = self._user_text[history.author] = _encode(self.user(self.site.users[history.author]))
+        return (
+            f'{{"id":"{history.id}","author":{author},"created":"{jira_time(history.created)}","items":['
+            + ",".join(self._item_text(i) for i in items)
+            + "]}"
+        )
+
+    def _item_text(self, item: Item) -> str:
+        logical, from_, from_string, to, to_string = item
+        head = self._item_heads.get(logical)
+        if head is None:
+            head = self._item_heads[logical] = _encode(self.item((logical, None, None, None, None)))[
+                :-1
+            ].replace(',"from":null,"fromString":null,"to":null,"toString":null', "")
+        return (
+            f'{head},"from":{_string(from_)},"fromString":{_string(from_string)},"to":{_string(to)},'
+            f'"toString":{_string(to_string)}}}'
+        )
 
     def field_id(self, item: Item) -> str | None:
         """The ``fieldId`` an item carries (Cloud only; None where Jira sends none)."""
