@@ -55,8 +55,7 @@ def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("syncreport", appauthor=False)) / "jira-cache.sqlite3"
 
 
-def _pack(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_pack = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # compact JSON, one encoder
 
 
 def _unpack(text: str | None) -> Any:

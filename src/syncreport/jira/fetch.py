@@ -37,10 +37,11 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 from syncreport.config import Config
@@ -48,7 +49,7 @@ from syncreport.errors import ConfigError
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, probe_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
-from syncreport.jira.normalize import SnapshotBuilder, parse_datetime, relevant_histories
+from syncreport.jira.normalize import SnapshotBuilder, parse_datetime
 from syncreport.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -442,17 +443,17 @@ class _Run:
 
     def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
         self.stats.histories += sum(len(h or ()) for _, h in rows)
-        fields = self.builder.fields
-        slim = [(slim_issue(issue), relevant_histories(histories or (), fields)) for issue, histories in rows]
+        builder = self.builder
+        slim = [(slim_issue(issue), builder.relevant_histories(histories or ())) for issue, histories in rows]
         self.cache.put_issues((issue, histories, sig) for issue, histories in slim)
+        status_ids = self._status_ids_seen
         for issue, histories in slim:
-            self.builder.add(issue, histories, in_train=True)
+            builder.add(issue, histories, in_train=True)
             self._added.add(str(issue["id"]))
-        for _, histories in slim:
-            for history in histories or ():
-                for item in history.get("items") or ():
+            for history in histories:
+                for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
-                        self._status_ids_seen.update(str(v) for v in (item.get("from"), item.get("to")) if v)
+                        status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
         self.progress.advance(len(rows))
 
     def _dc_cold(self, fields: FieldMap) -> dict[str, str]:
@@ -686,6 +687,7 @@ class _CloudFetcher:
         self.max_active = 2 * run.config.jira.concurrency
         self.waiting: deque[Sequence[str]] = deque()
         self.futures: dict[Future[Any], tuple[str, int]] = {}
+        self.done: SimpleQueue[Future[Any]] = SimpleQueue()  # futures as they finish, in that order
         self.issues: dict[int, list[dict[str, Any]]] = {}
         self.logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
         self.pending: dict[int, int] = {}
@@ -709,30 +711,31 @@ class _CloudFetcher:
             batches = _chunks(unit, BULK_ISSUES)
             self.issues[n] = []
             self.pending[n] = 1 + len(batches)
-            self.futures[self.run.pool.submit(self._changelogs, unit)] = (
-                "changelog",
-                n,
-            )  # the long chain first
+            self._submit("changelog", n, self._changelogs, unit)  # the long chain first
             for batch in batches:
-                self.futures[self.run.pool.submit(self._issues, batch)] = ("issues", n)
+                self._submit("issues", n, self._issues, batch)
+
+    def _submit(self, kind: str, unit: int, fn: Callable[[Sequence[str]], Any], ids: Sequence[str]) -> None:
+        future = self.run.pool.submit(fn, ids)
+        self.futures[future] = (kind, unit)
+        future.add_done_callback(self.done.put)
 
     def collect(self) -> None:
         while self.futures:
-            done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
-            for future in done:
-                kind, n = self.futures.pop(future)
-                result = future.result()
-                if kind == "changelog":
-                    self.logs[n] = result
-                else:
-                    self.issues[n].extend(result)
-                self.pending[n] -= 1
-                if self.pending[n] == 0:
-                    del self.pending[n]
-                    logs = self.logs.pop(n)
-                    rows = [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)]
-                    self.run._store(rows, self.sig)
-                    self._fill()
+            future = self.done.get()
+            kind, n = self.futures.pop(future)
+            result = future.result()
+            if kind == "changelog":
+                self.logs[n] = result
+            else:
+                self.issues[n].extend(result)
+            self.pending[n] -= 1
+            if self.pending[n] == 0:
+                del self.pending[n]
+                logs = self.logs.pop(n)
+                rows = [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)]
+                self.run._store(rows, self.sig)
+                self._fill()
 
     def cancel(self) -> None:
         self.waiting.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -160,6 +160,14 @@ class Normalizer:
     fields: FieldMap
     status_categories: Mapping[str, str]  # status id -> category key ("new"|"indeterminate"|"done")
     status_categories_by_name: Mapping[str, str]
+    # From the field map, once (see _relevance): custom field name -> id, and the field ids events come from
+    _custom_by_name: Mapping[str, str] = field(init=False)
+    _relevant: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_name, relevant = _relevance(self.fields)
+        object.__setattr__(self, "_custom_by_name", by_name)
+        object.__setattr__(self, "_relevant", relevant)
 
     def issue(self, raw: Mapping[str, Any], *, in_train: bool) -> Issue:
         f = raw.get("fields") or {}
@@ -253,7 +261,7 @@ class Normalizer:
     # --- changelog --------------------------------------------------------------------------------------
 
     def changes(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[ChangeEvent]:
-        by_name, relevant = _relevance(self.fields)
+        by_name, relevant = self._custom_by_name, self._relevant
         events: list[ChangeEvent] = []
         for history in histories:
             at: datetime | None = None
@@ -265,8 +273,12 @@ class Normalizer:
                 if at is None:
                     break
                 events.extend(self._item_events(key, at, item, field))
-        events.sort(key=lambda e: e.at)
+        events.sort(key=_event_time)
         return events
+
+    def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """See :func:`relevant_histories`."""
+        return _keep_relevant(histories, self._custom_by_name, self._relevant)
 
     @staticmethod
     def _field_of(item: Mapping[str, Any], custom_by_name: Mapping[str, str]) -> str:
@@ -404,13 +416,23 @@ def _relevance(fm: FieldMap) -> tuple[dict[str, str], frozenset[str]]:
 def relevant_histories(histories: Iterable[Mapping[str, Any]], fields: FieldMap) -> list[dict[str, Any]]:
     """Histories reduced to the items a change event can come from (rank, summary, ... dropped), for the
     cache: the same field map (part of the cache's fields signature) gives the same events from them."""
-    by_name, relevant = _relevance(fields)
+    return _keep_relevant(histories, *_relevance(fields))
+
+
+def _keep_relevant(
+    histories: Iterable[Mapping[str, Any]], custom_by_name: Mapping[str, str], relevant: frozenset[str]
+) -> list[dict[str, Any]]:
+    field_of = Normalizer._field_of
     out = []
     for history in histories:
-        items = [i for i in history.get("items") or () if Normalizer._field_of(i, by_name) in relevant]
+        items = [i for i in history.get("items") or () if field_of(i, custom_by_name) in relevant]
         if items:
             out.append({"id": history.get("id"), "created": history.get("created"), "items": items})
     return out
+
+
+def _event_time(event: ChangeEvent) -> datetime:
+    return event.at
 
 
 _KEY = re.compile(r"\b([A-Z][A-Z0-9_]+-\d+)\b")
@@ -433,7 +455,17 @@ def _split_names(text: Any) -> list[str]:
 
 def dependency_links(raw_issues: Iterable[Mapping[str, Any]], train: TrainSettings) -> list[DependencyLink]:
     """Every link of a configured dependency type, oriented provider -> consumer, once per link id."""
-    types = {t.name.casefold(): t.provider for t in train.dependency_link_types}
+    return _dependency_links(raw_issues, _provider_sides(train))
+
+
+def _provider_sides(train: TrainSettings) -> dict[str, str]:
+    """Dependency link type name (casefolded) -> the side that provides ("inward" | "outward")."""
+    return {t.name.casefold(): t.provider for t in train.dependency_link_types}
+
+
+def _dependency_links(
+    raw_issues: Iterable[Mapping[str, Any]], types: Mapping[str, str]
+) -> list[DependencyLink]:
     seen: dict[str, DependencyLink] = {}
     for raw in raw_issues:
         key = str(raw["key"])
@@ -518,6 +550,7 @@ class SnapshotBuilder:
         self.links: dict[str, DependencyLink] = {}
         self.changes: list[ChangeEvent] = []
         self._issue_sprints: dict[int, Sprint] = {}
+        self._provider_sides = _provider_sides(config.train)
 
     def add(
         self, raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any]] | None, *, in_train: bool
@@ -526,13 +559,18 @@ class SnapshotBuilder:
         self.issues[issue.key] = issue
         if histories:
             self.changes.extend(self._normalizer.changes(issue.key, histories))
-        for link in dependency_links([raw], self.config.train):
+        for link in _dependency_links([raw], self._provider_sides):
             self.links.setdefault(link.id, link)
         sprint_field = self.fields.sprint
         for data in sprint_values((raw.get("fields") or {}).get(sprint_field) if sprint_field else None):
-            if data.get("name"):
-                self._issue_sprints.setdefault(int(data["id"]), sprint_from_json(data))
+            sprint_id = int(data["id"])
+            if data.get("name") and sprint_id not in self._issue_sprints:
+                self._issue_sprints[sprint_id] = sprint_from_json(data)
         return issue
+
+    def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """:func:`relevant_histories` with this builder's field map."""
+        return self._normalizer.relevant_histories(histories)
 
     def far_end_keys(self) -> set[str]:
         """Keys at the other end of a dependency link that are not (yet) in the builder."""
