@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
@@ -332,7 +333,7 @@ class JiraClient:
         if status == 204 or not response.content:
             return {}
         try:
-            return response.json()
+            return orjson.loads(response.content)  # the json module's answers, in a third of the time
         except ValueError:
             kind = response.headers.get("Content-Type", "unknown content").split(";")[0]
             if kind.endswith("json"):
