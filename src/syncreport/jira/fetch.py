@@ -698,9 +698,15 @@ class _CloudFetcher:
         """Queue these ids (one page of the scope) and start as many units as the limit allows."""
         if not ids:
             return
+        first = self.submitted == 0
         self.submitted += len(ids)
         per_worker = -(-len(ids) // self.run.config.jira.concurrency)
         size = min(CHANGELOG_BULK_ISSUES, max(BULK_ISSUES, -(-per_worker // BULK_ISSUES) * BULK_ISSUES))
+        if first and size > BULK_ISSUES:
+            # The first unit small (one changelog page): the pull starts storing and normalizing one
+            # round trip after the ids come in, instead of after a whole chain of changelog pages.
+            self.waiting.append(ids[:BULK_ISSUES])
+            ids = ids[BULK_ISSUES:]
         self.waiting.extend(_chunks(ids, size))
         self._fill()
 
