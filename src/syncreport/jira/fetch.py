@@ -34,6 +34,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,6 +42,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
@@ -49,7 +51,7 @@ from syncreport.errors import ConfigError
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, probe_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
-from syncreport.jira.normalize import SnapshotBuilder, parse_datetime
+from syncreport.jira.normalize import SnapshotBuilder, linked_keys, parse_datetime, sprint_values
 from syncreport.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -257,7 +259,9 @@ class _Run:
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
         self._status_future: Future[Any] | None = None
         self._board_futures: dict[int, Future[Any]] = {}
-        self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}
+        self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}  # started early, by board id
+        self._early_far_ends: tuple[set[str], list[Future[list[dict[str, Any]]]]] | None = None
+        self._lock = threading.Lock()  # _sprint_futures, also added to from pool threads
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Run ``fn`` over items in the pool, yielding results as they complete; stop all on the first error."""
@@ -381,7 +385,10 @@ class _Run:
                 changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
                 self.progress.grow(len(changed))
                 fetcher.submit(changed)
-            fetcher.collect()
+            # Every issue of the scope fetched (a cold run): the far ends are known once the last issue
+            # answer is in, before its unit is stored; otherwise they are fetched after the cached rows.
+            whole_scope = fetcher.submitted == len(scope)
+            fetcher.collect(partial(self._start_far_ends, fields=fields) if whole_scope else None)
         finally:
             fetcher.cancel()
         self.stats.in_scope = len(scope)
@@ -525,8 +532,50 @@ class _Run:
         keys = sorted(builder.far_end_keys())
         if not keys:
             return []
+        early, self._early_far_ends = self._early_far_ends, None
+        found: list[dict[str, Any]] = []
+        if early is not None and early[0] == set(keys):
+            for future in early[1]:
+                found.extend(future.result())
+        else:
+            for future in early[1] if early is not None else ():
+                future.exception()  # let it finish (it may still start sprint fetches); its answer is not used
+            self.progress.stage(f"Fetching {len(keys)} linked issues outside the train", len(keys))
+            for batch in self._map(self._far_end_fetch(fields), _chunks(keys, BULK_ISSUES)):
+                found.extend(batch)
+                self.progress.advance(len(batch))
+        self.stats.far_ends = len(found)
+        return found
+
+    def _start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
+        """Start fetching these far ends now, and the sprint lists of boards that only their sprints name
+        (none cached yet); :meth:`_far_ends` takes the answers if the keys are still the far ends then."""
+        if not keys:
+            return
+        fetch = self._far_end_fetch(fields)
+        known_boards = set(self.cache.get_board_sprints()) | set(self._sprint_futures)
+        sprint_field = fields.sprint
+
+        def fetch_with_sprints(batch: Sequence[str]) -> list[dict[str, Any]]:
+            found = fetch(batch)
+            boards = {
+                int(board)
+                for raw in found
+                for data in sprint_values(
+                    (raw.get("fields") or {}).get(sprint_field) if sprint_field else None
+                )
+                if data.get("name") and (board := data.get("originBoardId", data.get("boardId"))) is not None
+            }
+            with self._lock:
+                for board_id in sorted(boards - known_boards - set(self._sprint_futures)):
+                    self._sprint_futures[board_id] = self.pool.submit(self._fetch_sprints, board_id)
+            return found
+
+        batches = _chunks(sorted(keys), BULK_ISSUES)
+        self._early_far_ends = (set(keys), [self.pool.submit(fetch_with_sprints, b) for b in batches])
+
+    def _far_end_fetch(self, fields: FieldMap) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
         wanted = fields.request_fields()
-        self.progress.stage(f"Fetching {len(keys)} linked issues outside the train", len(keys))
         if self.cloud:
 
             def fetch(batch: Sequence[str]) -> list[dict[str, Any]]:
@@ -544,12 +593,7 @@ class _Run:
                 answer = self.client.post("/rest/api/2/search", body)
                 return list(answer.get("issues") or ())
 
-        found: list[dict[str, Any]] = []
-        for batch in self._map(fetch, _chunks(keys, BULK_ISSUES)):
-            found.extend(batch)
-            self.progress.advance(len(batch))
-        self.stats.far_ends = len(found)
-        return found
+        return fetch
 
     # --- boards and sprints -----------------------------------------------------------------------------
 
@@ -615,7 +659,9 @@ class _Run:
 
     def _board_sprints(self, board_ids: set[int], builder: SnapshotBuilder) -> list[dict[str, Any]]:
         now = time.time()
-        prefetched = {b: future.result() for b, future in self._sprint_futures.items()}
+        with self._lock:
+            started = dict(self._sprint_futures)
+        prefetched = {b: future.result() for b, future in started.items()}
         if prefetched:
             self.cache.put_board_sprints(prefetched, now)
         cached = self.cache.get_board_sprints()
@@ -690,7 +736,12 @@ class _CloudFetcher:
         self.done: SimpleQueue[Future[Any]] = SimpleQueue()  # futures as they finish, in that order
         self.issues: dict[int, list[dict[str, Any]]] = {}
         self.logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
-        self.pending: dict[int, int] = {}
+        self.pending: dict[int, int] = {}  # unit -> jobs not yet answered
+        self.ready: deque[int] = deque()  # units whose jobs are all answered, not stored yet
+        self.issue_jobs = 0  # issue/bulkfetch jobs not yet answered
+        self.on_all_issues: Callable[[set[str]], None] | None = None
+        self.keys: set[str] = set()  # of the issues fetched, while on_all_issues waits
+        self.link_ends: set[str] = set()  # ... and the other ends of their dependency links
         self.next_unit = 0
         self.submitted = 0
 
@@ -711,7 +762,7 @@ class _CloudFetcher:
         self._fill()
 
     def _fill(self) -> None:
-        while self.waiting and len(self.pending) < self.max_active:
+        while self.waiting and len(self.pending) + len(self.ready) < self.max_active:
             unit, n = self.waiting.popleft(), self.next_unit
             self.next_unit += 1
             batches = _chunks(unit, BULK_ISSUES)
@@ -720,28 +771,48 @@ class _CloudFetcher:
             self._submit("changelog", n, self._changelogs, unit)  # the long chain first
             for batch in batches:
                 self._submit("issues", n, self._issues, batch)
+            self.issue_jobs += len(batches)
 
     def _submit(self, kind: str, unit: int, fn: Callable[[Sequence[str]], Any], ids: Sequence[str]) -> None:
         future = self.run.pool.submit(fn, ids)
         self.futures[future] = (kind, unit)
         future.add_done_callback(self.done.put)
 
-    def collect(self) -> None:
-        while self.futures:
-            future = self.done.get()
-            kind, n = self.futures.pop(future)
-            result = future.result()
-            if kind == "changelog":
-                self.logs[n] = result
-            else:
-                self.issues[n].extend(result)
-            self.pending[n] -= 1
-            if self.pending[n] == 0:
-                del self.pending[n]
-                logs = self.logs.pop(n)
-                rows = [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)]
-                self.run._store(rows, self.sig)
-                self._fill()
+    def collect(self, on_all_issues: Callable[[set[str]], None] | None = None) -> None:
+        """Take answers as they come and store each whole unit. Answers that came in are taken before the
+        next unit is stored, so ``on_all_issues`` (called with the far ends of the issues' dependency links
+        once the last issue/bulkfetch answer is in) fires while the last units are still being stored."""
+        self.on_all_issues = on_all_issues
+        while self.futures or self.ready:
+            if not self.ready or not self.done.empty():
+                self._receive(self.done.get())  # waits only when no unit is ready to store
+                continue
+            n = self.ready.popleft()
+            logs = self.logs.pop(n)
+            rows = [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)]
+            self.run._store(rows, self.sig)
+            self._fill()
+
+    def _receive(self, future: Future[Any]) -> None:
+        kind, n = self.futures.pop(future)
+        result = future.result()
+        if kind == "changelog":
+            self.logs[n] = result
+        else:
+            self.issues[n].extend(result)
+            self.issue_jobs -= 1
+            if self.on_all_issues is not None:
+                train = self.run.config.train
+                for raw in result:
+                    self.keys.add(str(raw["key"]))
+                    self.link_ends |= linked_keys(raw, train)
+                if self.issue_jobs == 0 and not self.waiting:
+                    self.on_all_issues(self.link_ends - self.keys)
+                    self.on_all_issues = None
+        self.pending[n] -= 1
+        if self.pending[n] == 0:
+            del self.pending[n]
+            self.ready.append(n)
 
     def cancel(self) -> None:
         self.waiting.clear()
