@@ -593,10 +593,17 @@ class SnapshotBuilder:
         board_sprints: Sequence[Mapping[str, Any]],
     ) -> Snapshot:
         train = self.config.train
-        issues = sorted(self.issues.values(), key=lambda i: (not i.in_train, _key_order(i.key)))
-        changes = sorted(self.changes, key=lambda e: (e.at, _key_order(e.issue_key), e.field))
+        order = {key: _key_order(key) for key in self.issues}  # each key parsed once, not once per event
+        for link in self.links.values():
+            for key in (link.provider_key, link.consumer_key):
+                if key not in order:
+                    order[key] = _key_order(key)
+        issues = sorted(self.issues.values(), key=lambda i: (not i.in_train, order[i.key]))
+        changes = sorted(
+            self.changes, key=lambda e: (e.at, order.get(e.issue_key) or _key_order(e.issue_key), e.field)
+        )
         links = _with_created(list(self.links.values()), changes)
-        links.sort(key=lambda link: (_key_order(link.provider_key), _key_order(link.consumer_key), link.id))
+        links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
         found = dict(self._issue_sprints)
         for data in board_sprints:
             found[int(data["id"])] = sprint_from_json(data)
