@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import gc
 import json
 import threading
 import time
@@ -503,6 +504,7 @@ class SimulatorHandle:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        gc.unfreeze()
 
     def __enter__(self) -> SimulatorHandle:
         return self
@@ -556,6 +558,10 @@ def start_simulator(
     if deployment not in ("cloud", "datacenter"):
         raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
     data = site or generate_site(issues=issues, seed=seed, today=today, teams=teams)
+    # The site is hundreds of thousands of long-lived objects: keep the cyclic GC from walking them again
+    # on every collection while the server answers (``stop`` lets it see them again).
+    gc.collect()
+    gc.freeze()
     token = CLOUD_TOKEN if deployment == "cloud" else DC_TOKEN
     state = _State(data, deployment, CLOUD_EMAIL, token)
     state.configure(latency_ms=latency_ms, **knobs)
