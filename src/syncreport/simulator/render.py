@@ -134,6 +134,7 @@ class Renderer:
         self._fields_text: dict[int, dict[frozenset[str] | None, str]] = {}  # Issue.id -> see _fields
         self._history_text: dict[int, str] = {}  # History.id -> the whole history
         self._user_text: dict[int, str] = {}  # index into Site.users -> the user as a history's author
+        self._small: dict[tuple[Any, ...], Any] = {}  # see _shared
         self._item_heads: dict[str, str] = {}  # logical field -> '{"field":..,"fieldtype":..[,"fieldId":..]'
 
     def _current(self) -> None:
@@ -143,6 +144,7 @@ class Renderer:
             self._fields_text.clear()
             self._history_text.clear()
             self._user_text.clear()
+            self._small.clear()
             self._version = self.site.version
 
     # --- small objects ---------------------------------------------------------------------------------
@@ -282,17 +284,21 @@ class Renderer:
         return out
 
     def all_fields(self, issue: Issue) -> dict[str, Any]:
+        self._current()
         site, ids = self.site, self.ids
         sprints = [site.sprints[s] for s in issue.sprints]
         plain = {name: value(issue) for name, value in _PLAIN_FIELDS.items()}
         fields: dict[str, Any] = {
             "summary": plain["summary"],
-            "issuetype": self.issuetype(issue.issuetype),
-            "project": self.project(issue.project),
-            "status": self.status(site.statuses[issue.status]),
-            "priority": self.priority(issue.priority),
+            "issuetype": self._shared(("issuetype", issue.issuetype), self.issuetype, issue.issuetype),
+            "project": self._shared(("project", issue.project), self.project, issue.project),
+            "status": self._shared(("status", issue.status), self.status, site.statuses[issue.status]),
+            "priority": self._shared(("priority", issue.priority), self.priority, issue.priority),
             "labels": plain["labels"],
-            "fixVersions": [self.version(issue.project, pi) for pi in issue.pis],
+            "fixVersions": [
+                self._shared(("version", issue.project, pi), self.version, issue.project, pi)
+                for pi in issue.pis
+            ],
             "duedate": plain["duedate"],
             "created": plain["created"],
             "updated": plain["updated"],
@@ -307,7 +313,7 @@ class Renderer:
             else None,
             "issuelinks": self.links(issue),
             "assignee": None,
-            ids.sprint: [self.sprint_field(s) for s in sprints] or None,
+            ids.sprint: [self._shared(("sprint", s.id), self.sprint_field, s) for s in sprints] or None,
             ids.team: self.team(issue.team),
             ids.points: issue.points,
             ids.flagged: [
@@ -329,6 +335,14 @@ class Renderer:
             assert ids.epic_link is not None
             fields[ids.epic_link] = parent.key if parent is not None else None
         return fields
+
+    def _shared(self, key: tuple[Any, ...], make: Callable[..., Any], *args: Any) -> Any:
+        """A small object many issues hold (a status, project, version, sprint...), built once per version
+        of the site; the same dict goes into every issue (they are only encoded, never changed)."""
+        value = self._small.get(key)
+        if value is None:
+            value = self._small[key] = make(*args)
+        return value
 
     def _head(self, issue: Issue) -> str:
         """The issue's members before "fields" ('"expand":..,"id":..,"self":..,"key":..') as JSON text."""
