@@ -16,6 +16,7 @@ from pathlib import Path
 from syncreport.config import config_from_dict
 from syncreport.pipeline import ReportRun, run_report
 from syncreport.simulator import demo_config, start_simulator
+from syncreport.simulator.week import play_a_week
 
 DEMO_TOKEN_ENV = "SYNCREPORT_DEMO_TOKEN"
 
@@ -60,6 +61,13 @@ def run_demo(
         data.setdefault("report", {})["out_dir"] = str(out)
         config = config_from_dict(data, source="<demo config>")
         with _environment_variable(DEMO_TOKEN_ENV, sim.token):
+            echo("Last week's report: a first run, so this week's can show what changed since")
+            run_report(config, out_dir=out, formats=["json"], email=False, progress=progress)
+            week = play_a_week(sim)
+            echo(
+                f"A week in Jira: {len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
+                f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
+            )
             run = run_report(
                 config, out_dir=out, formats=["html", "pdf", "json"], email=False, progress=progress
             )

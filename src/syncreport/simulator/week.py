@@ -1,0 +1,96 @@
+"""A scripted week of work on the simulated train, so the demo can show "what changed since last week".
+
+Every change goes through the handle's public mutators (``touch_issue``, ``link_issues``), so each one
+leaves the changelog history and ``updated`` time that Jira would, and an incremental pull picks it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from syncreport.simulator.model import Issue, Site
+from syncreport.simulator.server import SimulatorHandle
+
+
+@dataclass(frozen=True, slots=True)
+class WeekOfChanges:
+    turned_late: tuple[str, ...]  # providers moved to a sprint after their consumer's
+    finished: tuple[str, ...]  # providers of late dependencies that were finished
+    due_dates_pushed: tuple[str, ...]
+    new_links: tuple[tuple[str, str], ...]  # (provider, consumer)
+
+
+def _done_status(site: Site, issue: Issue) -> str:
+    team = site.teams[issue.team] if issue.team is not None else site.teams[0]
+    return next(s for s in site.workflows[team.workflow] if site.statuses[s].category == "done")
+
+
+def _later_sprint_of_team(site: Site, provider: Issue, after_iteration: int) -> int | None:
+    """A sprint of the provider's own board that lies after the given iteration (None: there is none)."""
+    if provider.team is None:
+        return None
+    board = site.teams[provider.team].board_id
+    later = [
+        s
+        for s in site.sprints.values()
+        if s.board_id == board and s.iteration > after_iteration and s.state != "closed"
+    ]
+    return min(later, key=lambda s: s.iteration).id if later else None
+
+
+def _iteration(site: Site, issue: Issue) -> int | None:
+    return site.sprints[issue.sprints[-1]].iteration if issue.sprints else None
+
+
+def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
+    """Apply a few of a week's typical changes: on-track providers slip past their consumer, late providers
+    get finished, due dates move out, and a new cross-team dependency is agreed."""
+    site = handle.site
+    turned_late: list[str] = []
+    finished: list[str] = []
+    for scenario in site.scenarios:
+        provider, consumer = site.by_key.get(scenario.provider), site.by_key.get(scenario.consumer)
+        if provider is None or consumer is None:
+            continue
+        if scenario.status == "on_track" and len(turned_late) < per_kind:
+            consumer_iteration = _iteration(site, consumer)
+            target = (
+                _later_sprint_of_team(site, provider, consumer_iteration)
+                if consumer_iteration is not None
+                else None
+            )
+            if target is not None:
+                handle.touch_issue(provider.key, sprint=target)
+                turned_late.append(provider.key)
+        elif scenario.status == "late" and len(finished) < per_kind and provider.key not in turned_late:
+            handle.touch_issue(provider.key, status=_done_status(site, provider))
+            finished.append(provider.key)
+
+    touched = set(turned_late) | set(finished)
+    pushed = [
+        issue
+        for issue in site.issues
+        if issue.duedate and issue.key not in touched and site.statuses[issue.status].category != "done"
+    ][:per_kind]
+    for issue in pushed:
+        assert issue.duedate is not None
+        handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7))
+
+    linked = {link.source for link in site.links} | {link.target for link in site.links}
+    candidates = [
+        i for i in site.issues if i.team is not None and i.sprints and i.key not in linked | touched
+    ]
+    pair = next(
+        ((p, c) for p in candidates for c in candidates if p.team != c.team and p.project != c.project), None
+    )
+    new_links: list[tuple[str, str]] = []
+    if pair is not None:
+        handle.link_issues(pair[0].key, pair[1].key, link_type="Blocks")
+        new_links.append((pair[0].key, pair[1].key))
+    return WeekOfChanges(
+        turned_late=tuple(turned_late),
+        finished=tuple(finished),
+        due_dates_pushed=tuple(i.key for i in pushed),
+        new_links=tuple(new_links),
+    )

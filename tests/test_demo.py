@@ -1,0 +1,51 @@
+"""The demo is the newcomer's first command: the real report path, end to end, against the simulator."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from syncreport.cli import app
+from syncreport.simulator import start_simulator
+from syncreport.simulator.week import play_a_week
+
+from .conftest import SIM_TODAY
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--issues", "300"])
+    assert result.exit_code == 0, result.output
+    printed = [Path(line) for line in result.output.splitlines() if line.startswith(str(tmp_path))]
+    assert sorted(p.suffix for p in printed) == [".html", ".json", ".pdf"]
+    assert printed[0].parent == tmp_path
+    assert all(p.stat().st_size > 0 for p in printed)
+    assert next(p for p in printed if p.suffix == ".pdf").read_bytes().startswith(b"%PDF-")
+
+    document = json.loads(next(p for p in printed if p.suffix == ".json").read_text())
+    changes = document["changes_since_last"]
+    # play_a_week moves two on-track providers past their consumers, finishes two late providers,
+    # pushes two due dates by a week and agrees one new dependency: the second run must see all of it.
+    assert changes["available"] is True
+    assert len(changes["turned_late"]) == 2
+    assert {d["status"] for d in document["dependencies"] if d["provider"] in
+            {c["provider"] for c in changes["turned_late"]}} == {"late"}  # fmt: skip
+    assert len(changes["recovered"]) == 2
+    assert len(changes["new_dependencies"]) == 1
+    assert {i["key"] for i in changes["resolved"]} == {d["provider"] for d in changes["recovered"]}
+    assert len(changes["newly_slipped"]) >= 2
+
+
+def test_a_week_of_changes_goes_through_the_public_mutators_and_is_reported_back() -> None:
+    with start_simulator(issues=300, seed=7, today=SIM_TODAY) as sim:
+        before = {key: (issue.updated, len(issue.histories)) for key, issue in sim.site.by_key.items()}
+        week = play_a_week(sim)
+        touched = {*week.turned_late, *week.finished, *week.due_dates_pushed, *week.new_links[0]}
+        for key in touched:
+            issue = sim.site.by_key[key]
+            assert issue.updated > before[key][0]  # an incremental pull will pick it up
+            assert len(issue.histories) > before[key][1]  # with a changelog entry, as Jira writes one
+        untouched = set(before) - touched
+        assert all(sim.site.by_key[k].updated == before[k][0] for k in untouched)
