@@ -99,7 +99,6 @@ def horizontal_bars(
     if _all_zero(series):
         return _empty(title, "none")
     group_height = 0.8
-    bar_height = group_height / len(series)
     height_in = min(9.0, 0.9 + 0.22 * len(categories) * max(1, len(series) * 0.8))
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(7.0, height_in), layout="constrained")
@@ -107,22 +106,7 @@ def horizontal_bars(
         positions = range(len(categories))
         values = [v for s in series for v in s.values if not math.isnan(v)]
         largest, smallest = max(values, default=0.0), min(values, default=0.0)
-        for index, one in enumerate(series):
-            colour, hatch = SERIES_STYLES[index % len(SERIES_STYLES)]
-            offsets = [p - group_height / 2 + bar_height * (index + 0.5) for p in positions]
-            bars = axes.barh(
-                offsets,
-                one.values,
-                height=bar_height * 0.92,
-                color=colour,
-                hatch=hatch,
-                edgecolor="#222222",
-                linewidth=0.4,
-                label=one.name,
-            )
-            axes.bar_label(
-                bars, labels=_value_labels(one.values, value_format, len(series)), padding=2, fontsize=7
-            )
+        _grouped_bars(axes, positions, series, value_format, group_size=group_height, horizontal=True)
         for line in reference_lines:
             axes.axvline(line.at, color="#444444", linestyle=line.style, linewidth=0.9)
             axes.annotate(
@@ -149,6 +133,29 @@ def horizontal_bars(
         return _to_svg(figure, chart_id=chart_id, title=title)
 
 
+def _grouped_bars(
+    axes: Any,
+    positions: Sequence[int],
+    series: Sequence[Series],
+    value_format: Formatter,
+    *,
+    group_size: float,
+    horizontal: bool,
+) -> None:
+    """One bar per series at each position, side by side, each with its value as a label."""
+    bar_size = group_size / len(series)
+    for index, one in enumerate(series):
+        colour, hatch = SERIES_STYLES[index % len(SERIES_STYLES)]
+        offsets = [p - group_size / 2 + bar_size * (index + 0.5) for p in positions]
+        style = {"color": colour, "hatch": hatch, "edgecolor": "#222222", "linewidth": 0.4, "label": one.name}
+        if horizontal:
+            bars = axes.barh(offsets, one.values, height=bar_size * 0.92, **style)
+        else:
+            bars = axes.bar(offsets, one.values, width=bar_size * 0.92, **style)
+        labels = _value_labels(one.values, value_format, len(series))
+        axes.bar_label(bars, labels=labels, padding=2 if horizontal else 1, fontsize=7)
+
+
 def columns(
     categories: Sequence[str],
     series: Sequence[Series],
@@ -164,27 +171,11 @@ def columns(
     if _all_zero(series):
         return _empty(title, "none")
     group_width = 0.8
-    bar_width = group_width / len(series)
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(7.0, 2.8), layout="constrained")
         axes = figure.subplots()
         positions = range(len(categories))
-        for index, one in enumerate(series):
-            colour, hatch = SERIES_STYLES[index % len(SERIES_STYLES)]
-            offsets = [p - group_width / 2 + bar_width * (index + 0.5) for p in positions]
-            bars = axes.bar(
-                offsets,
-                one.values,
-                width=bar_width * 0.92,
-                color=colour,
-                hatch=hatch,
-                edgecolor="#222222",
-                linewidth=0.4,
-                label=one.name,
-            )
-            axes.bar_label(
-                bars, labels=_value_labels(one.values, value_format, len(series)), padding=1, fontsize=7
-            )
+        _grouped_bars(axes, positions, series, value_format, group_size=group_width, horizontal=False)
         values = [v for s in series for v in s.values if not math.isnan(v)]
         axes.set_ylim(0, max(max(values, default=0.0) * 1.18, 1.0))
         axes.set_xticks(list(positions), [_shorten(c, 14) for c in categories])
