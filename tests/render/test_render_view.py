@@ -77,3 +77,17 @@ def test_chart_svg_is_clean_escaped_prefixed_and_repeatable() -> None:
 
 def test_an_empty_chart_is_a_sentence_not_an_empty_frame() -> None:
     assert "nothing to chart" in charts.histogram([], chart_id="x", title="Due-date slips", axis_label="days")
+
+
+def test_a_series_with_its_own_style_is_drawn_in_it_and_the_others_take_the_palette() -> None:
+    svg = str(
+        charts.columns(
+            ["I1", "I2"],
+            [charts.Series("Late", (1.0, 2.0), ("#b00020", "///")), charts.Series("On track", (2.0, 1.0))],
+            chart_id="styled",
+            title="Dependencies by iteration",
+            axis_label="dependencies",
+        )
+    )
+    assert "#b00020" in svg  # the late bars wear the late mark's red
+    assert charts.SERIES_STYLES[1][0] in svg  # the second series keeps its palette colour

@@ -67,6 +67,7 @@ class Series:
 
     name: str
     values: tuple[float, ...]
+    style: tuple[str, str] | None = None  # (colour, hatch); None: the next of SERIES_STYLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ def _grouped_bars(
     """One bar per series at each position, side by side, each with its value as a label."""
     bar_size = group_size / len(series)
     for index, one in enumerate(series):
-        colour, hatch = SERIES_STYLES[index % len(SERIES_STYLES)]
+        colour, hatch = one.style or SERIES_STYLES[index % len(SERIES_STYLES)]
         offsets = [p - group_size / 2 + bar_size * (index + 0.5) for p in positions]
         style = {"color": colour, "hatch": hatch, "edgecolor": "#222222", "linewidth": 0.4, "label": one.name}
         if horizontal:

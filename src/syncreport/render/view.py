@@ -266,7 +266,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
         "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
         "dependencies_by_iteration": charts.columns(
             results.charts.dependencies_by_iteration.labels,
-            _series(results.charts.dependencies_by_iteration),
+            _series(results.charts.dependencies_by_iteration, STATUS_SERIES_STYLES),
             chart_id="dep-iter",
             title=results.charts.dependencies_by_iteration.title,
             axis_label=results.charts.dependencies_by_iteration.unit,
@@ -333,8 +333,19 @@ def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup
     )
 
 
-def _series(chart: Chart) -> list[charts.Series]:
-    return [charts.Series(s.name, tuple(_nan(v) for v in s.values)) for s in chart.series]
+# Status series look like the status marks: late is red and striped, at risk amber and dashed.
+STATUS_SERIES_STYLES: dict[str, tuple[str, str]] = {
+    "late": ("#b00020", "///"),
+    "at risk": ("#e0a000", "--"),
+    "on track": ("#2e6b30", ""),
+}
+
+
+def _series(chart: Chart, styles: dict[str, tuple[str, str]] | None = None) -> list[charts.Series]:
+    return [
+        charts.Series(s.name, tuple(_nan(v) for v in s.values), (styles or {}).get(s.name.lower()))
+        for s in chart.series
+    ]
 
 
 def _nan(value: float | None) -> float:
