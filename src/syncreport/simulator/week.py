@@ -77,20 +77,22 @@ def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
         assert issue.duedate is not None
         handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7))
 
-    linked = {link.source for link in site.links} | {link.target for link in site.links}
-    candidates = [
-        i for i in site.issues if i.team is not None and i.sprints and i.key not in linked | touched
-    ]
+    busy = touched | {link.source for link in site.links} | {link.target for link in site.links}
+    candidates = [i for i in site.issues if i.team is not None and i.sprints and i.key not in busy]
     pair = next(
-        ((p, c) for p in candidates for c in candidates if p.team != c.team and p.project != c.project), None
+        (
+            (p.key, c.key)
+            for p in candidates
+            for c in candidates
+            if p.team != c.team and p.project != c.project
+        ),
+        None,
     )
-    new_links: list[tuple[str, str]] = []
     if pair is not None:
-        handle.link_issues(pair[0].key, pair[1].key, link_type="Blocks")
-        new_links.append((pair[0].key, pair[1].key))
+        handle.link_issues(*pair, link_type="Blocks")
     return WeekOfChanges(
         turned_late=tuple(turned_late),
         finished=tuple(finished),
         due_dates_pushed=tuple(i.key for i in pushed),
-        new_links=tuple(new_links),
+        new_links=(pair,) if pair else (),
     )
