@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The newcomer's set-up in one place: makes .venv, installs what is missing, then runs the demo or the tests.
 #   ./dev.sh demo   - install syncreport and write the demo report (HTML, PDF, JSON) into ./syncreport-demo
-#   ./dev.sh test   - install the test dependencies and run lint, type checks and the whole test suite
+#   ./dev.sh test   - install the test dependencies and run lint, type checks, the CLI reference check and the
+#                     whole test suite with branch coverage (the floor is in pyproject.toml)
+#   ./dev.sh test-fast [pytest args] - the unit tests alone (no simulator end to end, nothing slow): under a minute
+#   ./dev.sh docs   - regenerate docs/cli.md, the CLI reference, from the code
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,6 +40,22 @@ venv() {
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
 }
 
+cli_reference() {
+  .venv/bin/typer syncreport.cli utils docs --name syncreport --title "syncreport command reference" --output "$1" >/dev/null
+}
+
+check_cli_reference() {
+  local fresh
+  fresh=$(mktemp)
+  cli_reference "$fresh"
+  if ! diff -u docs/cli.md "$fresh" >&2; then
+    rm -f "$fresh"
+    echo "dev.sh: docs/cli.md does not match the code's commands: run ./dev.sh docs and commit it" >&2
+    exit 1
+  fi
+  rm -f "$fresh"
+}
+
 case "${1:-}" in
   demo)
     need_system_packages demo
@@ -45,15 +64,27 @@ case "${1:-}" in
     ;;
   test)
     need_system_packages test
-    venv "[test]"
+    venv "[dev]"
     shift
     .venv/bin/ruff check src tests benchmarks
     .venv/bin/ruff format --check src tests benchmarks
     .venv/bin/mypy
-    .venv/bin/pytest "$@"
+    check_cli_reference
+    .venv/bin/pytest --cov --cov-report=term:skip-covered "$@"
+    ;;
+  test-fast)
+    need_system_packages test
+    venv "[dev]"
+    shift
+    .venv/bin/pytest -q -m "not e2e and not slow" "$@"
+    ;;
+  docs)
+    venv "[dev]"
+    cli_reference docs/cli.md
+    echo "dev.sh: wrote docs/cli.md" >&2
     ;;
   *)
-    echo "usage: ./dev.sh demo [--out DIR] | ./dev.sh test [pytest args]" >&2
+    echo "usage: ./dev.sh demo [--out DIR] | ./dev.sh test [pytest args] | ./dev.sh test-fast [pytest args] | ./dev.sh docs" >&2
     exit 2
     ;;
 esac

@@ -20,6 +20,9 @@ from syncreport.setup_wizard import render_toml
 from syncreport.simulator import demo_config
 from syncreport.snapshot import Snapshot, save_snapshot
 
+# slow: every run renders and writes a real PDF (./dev.sh test-fast leaves these out).
+pytestmark = pytest.mark.slow
+
 TOKEN_ENV = "PIPELINE_TEST_TOKEN"
 
 

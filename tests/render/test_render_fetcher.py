@@ -78,6 +78,7 @@ def listener() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
+@pytest.mark.slow  # renders a real PDF
 def test_a_template_that_points_outside_makes_the_pdf_fetch_nothing(
     tmp_path: Path, listener: tuple[str, list[str]], caplog: pytest.LogCaptureFixture, sample: ModuleType
 ) -> None:

@@ -13,6 +13,9 @@ from pypdf import PdfReader
 from syncreport.config import ReportSettings
 from syncreport.render import render_pdf
 
+# slow: every test lays out a real PDF with WeasyPrint (./dev.sh test-fast leaves these out).
+pytestmark = pytest.mark.slow
+
 SECTIONS = [
     "Executive summary",
     "Program board",
