@@ -8,6 +8,7 @@ from syncreport.snapshot import (
     ChangeEvent,
     DependencyLink,
     Issue,
+    LinkedIssue,
     Snapshot,
     Sprint,
     load_snapshot,
@@ -36,6 +37,7 @@ def _snapshot() -> Snapshot:
                 created=created,
                 updated=created,
                 team="Atlas",
+                team_choices=("Atlas", "Platform"),
                 sprint_ids=(38, 40),
                 pi="PI 26.4",
                 points=3.0,
@@ -48,6 +50,7 @@ def _snapshot() -> Snapshot:
         changes=(
             ChangeEvent(issue_key="PHX-1", at=created, field="sprint", from_value="38", to_value="38, 40"),
         ),
+        linked=(LinkedIssue("ORB-2", "seen through the link only", "Resolved", "done", "Bug"),),
     )
 
 
@@ -57,6 +60,7 @@ def test_snapshot_round_trips_through_a_file(tmp_path: Path) -> None:
     loaded = load_snapshot(path)
     assert loaded == original
     assert loaded.issues[0].done
+    assert loaded.linked[0].done and loaded.issues[0].team_choices == ("Atlas", "Platform")
     assert loaded.issue_url("PHX-1") == "https://example.atlassian.net/browse/PHX-1"
 
 

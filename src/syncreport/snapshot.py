@@ -81,6 +81,8 @@ class Issue:
     created: datetime
     updated: datetime
     team: str | None = None
+    # every candidate team when the issue carried several (components, team labels); ``team`` is the one picked
+    team_choices: tuple[str, ...] = ()
     sprint_ids: tuple[int, ...] = ()  # every sprint the issue is in now, in Jira's order
     pi: str | None = None
     points: float | None = None
@@ -105,6 +107,23 @@ class DependencyLink:
     provider_key: str
     consumer_key: str
     created: datetime | None = None  # from the changelog's Link item when known
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedIssue:
+    """The far end of a dependency link as the link itself shows it, for an issue the pull could not fetch
+    (a project the user may not browse): Jira embeds the linked issue's summary, status (with its category)
+    and type in every link."""
+
+    key: str
+    summary: str = ""
+    status: str = ""
+    status_category: str = ""  # "new" | "indeterminate" | "done"; "" when the link did not say
+    issue_type: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status_category == "done"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +152,9 @@ class Snapshot:
     boards: tuple[Board, ...] = ()
     links: tuple[DependencyLink, ...] = ()
     changes: tuple[ChangeEvent, ...] = ()
+    linked: tuple[
+        LinkedIssue, ...
+    ] = ()  # link ends not in ``issues`` (not fetched), as their links show them
     available_fields: tuple[str, ...] = ()  # e.g. "points", "business_value": what the site could tell
     schema_version: int = SCHEMA_VERSION
 
@@ -154,6 +176,7 @@ _ROW_TYPES: dict[str, type] = {
     "boards": Board,
     "links": DependencyLink,
     "changes": ChangeEvent,
+    "linked": LinkedIssue,
 }
 
 
@@ -259,6 +282,7 @@ __all__ = [
     "ChangeField",
     "DependencyLink",
     "Issue",
+    "LinkedIssue",
     "Snapshot",
     "Sprint",
     "load_snapshot",

@@ -64,10 +64,11 @@ def test_empty_snapshot_gives_an_empty_green_report() -> None:
 def test_nasty_data_is_reported_not_fatal() -> None:
     results = computed_and_valid(nasty_train())
     # the duplicate counts once, the self-link and the link outside the train are dropped:
-    # A-1 (latest known sprint 12: I2) needs B-1 (I1) -> on track; C-1 needs A-2 (no sprint) -> unscheduled
+    # A-1 (latest known sprint 12: I2) needs B-1 (I1) -> on track; C-1 (done) needs A-2 (not done, no
+    # sprint) -> consumer_done: the need has passed (INDICATORS.md 1, status 2, before unscheduled)
     assert sorted((d.consumer.key, d.provider.key, d.status) for d in results.dependencies) == [
         ("A-1", "B-1", "on_track"),
-        ("C-1", "A-2", "unscheduled"),
+        ("C-1", "A-2", "consumer_done"),
     ]
     kinds = {f.kind: f.keys for f in results.data_quality}
     assert kinds["unknown_sprint"] == ("A-1",)

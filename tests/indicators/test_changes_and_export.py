@@ -37,8 +37,8 @@ def week_one() -> Snapshot:
 
 def week_two() -> Snapshot:
     # B-1 moved on to 23 (I3) -> late for A-1 (turned late); B-2 done -> done (recovered);
-    # C-1 -> A-3 link removed; new link B-3 -> A-4 (B-3 in 22, A-4 in 12 -> at risk);
-    # A-4 done; A-3 due date pushed by 7 days (newly slipped); B-1 was in sprint 21 when it closed on day 14,
+    # C-1 -> A-3 link removed; new link B-3 -> A-4 (B-3 in 22, A-4 in 12 would be late, but A-4 is done and
+    # B-3 is not -> consumer_done: the need has passed); A-3 due date pushed by 7 days (newly slipped); B-1 was in sprint 21 when it closed on day 14,
     # not done, and moved on to 23: carried over once (newly slipped)
     issues = [
         issue("A-1", "A", (12,)),
@@ -71,6 +71,7 @@ def test_export_is_valid_against_the_schema_and_json_serialisable() -> None:
     assert document["train"]["generated_at"] == "2026-01-28T00:00:00Z"
     assert {d["status"] for d in document["dependencies"]} <= {
         "done",
+        "consumer_done",
         "external",
         "unscheduled",
         "late",
@@ -78,6 +79,9 @@ def test_export_is_valid_against_the_schema_and_json_serialisable() -> None:
         "consumer_unscheduled",
         "on_track",
     }
+    # week two: A-1 late, A-2 done, A-4 consumer_done (counted in the export, not in the summary's counts)
+    assert document["dependency_counts"]["consumer_done"] == 1
+    assert "consumer_done" not in {c.status for c in results.status_counts}
 
 
 def test_export_lists_what_the_issue_asks_for() -> None:
@@ -120,7 +124,7 @@ def test_changes_since_last_run_name_turned_late_recovered_new_removed_slipped_a
         ("A-2", "B-2", "late", "done")
     ]
     assert [(c.consumer, c.provider, c.status) for c in changes.new_dependencies] == [
-        ("A-4", "B-3", "at_risk")
+        ("A-4", "B-3", "consumer_done")
     ]
     assert [(c.consumer, c.provider, c.status) for c in changes.removed_dependencies] == [
         ("A-3", "C-1", None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.results import DependencyRow, IndicatorResults
-from syncreport.snapshot import DependencyLink, Issue
+from syncreport.snapshot import DependencyLink, Issue, LinkedIssue
 
 from .builders import blocks, change, issue, sprints_for, train
 
@@ -131,7 +131,7 @@ def test_dependencies_are_sorted_most_severe_first() -> None:
         "consumer_unscheduled": 0,
         "on_track": 1,
         "done": 0,
-    }
+    }  # consumer_done is not a summary count (listed for clean-up instead)
 
 
 def test_cycle_names_every_issue_in_order() -> None:
@@ -229,3 +229,112 @@ def test_link_date_comes_from_the_changelog_when_the_link_has_none() -> None:
         [issue("A-1", "A", (13,)), issue("B-1", "B", (23,))], SPRINTS, [blocks("B-1", "A-1")], changes
     )
     assert only_dependency(compute_indicators(snapshot)).provider_slipped is False
+
+
+# --- consumer_done, far ends as their links show them, open cycles (INDICATORS.md section 1) ---------------
+
+
+def test_done_consumer_of_an_open_provider_is_consumer_done_whatever_the_provider_schedule() -> None:
+    # A-1 is done; B-1 in a later iteration (would be late), B-2 in no sprint (would be unscheduled),
+    # P-1 outside the train (would be external): each -> consumer_done, status 2, before all of those
+    issues = [
+        issue("A-1", "A", (11,), status="done"),
+        issue("B-1", "B", (23,)),
+        issue("B-2", "B", ()),
+        issue("P-1", "C", (31,), in_train=False),
+    ]
+    links = [blocks("B-1", "A-1"), blocks("B-2", "A-1"), blocks("P-1", "A-1")]
+    results = compute_indicators(train(issues, SPRINTS, links))
+    assert {(d.provider.key, d.status) for d in results.dependencies} == {
+        ("B-1", "consumer_done"),
+        ("B-2", "consumer_done"),
+        ("P-1", "consumer_done"),
+    }
+    # listed for clean-up, never scored or counted: team B has 0 late and 0 unscheduled to deliver
+    assert [d.provider.key for d in results.clean_up] == ["B-1", "B-2", "P-1"]
+    team_b = next(t for t in results.teams if t.team == "B")
+    assert (team_b.figures.late_dependencies, team_b.figures.unscheduled_dependencies) == (0, 0)
+    assert {c.status: c.count for c in results.status_counts}.get("consumer_done") is None
+
+
+def test_done_provider_wins_over_done_consumer() -> None:
+    # both ends done: status 1 (done) applies first
+    done_both = (issue("A-1", "A", (11,), status="done"), issue("B-1", "B", (23,), status="done"))
+    assert status_of(*done_both) == "done"
+
+
+def test_consumer_done_sorts_after_every_open_status_and_before_done() -> None:
+    issues = [
+        issue("A-1", "A", (11,), status="done"),
+        issue("A-2", "A", (13,)),
+        issue("A-3", "A", (11,)),
+        issue("B-1", "B", (23,)),  # A-1 done -> consumer_done
+        issue("B-2", "B", (21,)),  # on track for A-2
+        issue("B-3", "B", (21,), status="done"),  # done for A-3
+    ]
+    links = [blocks("B-1", "A-1"), blocks("B-2", "A-2"), blocks("B-3", "A-3")]
+    results = compute_indicators(train(issues, SPRINTS, links))
+    assert [d.status for d in results.dependencies] == ["on_track", "consumer_done", "done"]
+
+
+def test_provider_the_user_cannot_fetch_keeps_the_done_status_its_link_shows() -> None:
+    # X-9 (another project, not browsable) is Resolved (category done) in A-1's link -> done, not external
+    linked = (LinkedIssue("X-9", "Embargoed fix", "Resolved", "done", "Bug"),)
+    results = compute_indicators(
+        train([issue("A-1", "A", (11,))], SPRINTS, [blocks("X-9", "A-1")], linked=linked)
+    )
+    dep = only_dependency(results)
+    assert (dep.status, dep.provider.visible, dep.provider.status, dep.provider.done) == (
+        "done",
+        False,
+        "Resolved",
+        True,
+    )
+    assert dep.provider.summary == "Embargoed fix"
+    assert "as its link shows" in dep.reason
+
+
+def test_open_provider_the_user_cannot_fetch_is_external_and_says_what_its_link_shows() -> None:
+    linked = (LinkedIssue("X-9", "Embargoed fix", "In Progress", "indeterminate", "Bug"),)
+    results = compute_indicators(
+        train([issue("A-1", "A", (11,))], SPRINTS, [blocks("X-9", "A-1")], linked=linked)
+    )
+    dep = only_dependency(results)
+    assert (dep.status, dep.provider.status, dep.provider.done) == ("external", "In Progress", False)
+    assert dep.reason.endswith("its link shows In Progress")
+
+
+def test_consumer_the_user_cannot_fetch_done_in_its_link_is_consumer_done() -> None:
+    # B-1 (sprint 22, open) provides for X-1, not fetchable, Done in the link -> consumer_done (not
+    # consumer_unscheduled as an unknown consumer would be)
+    linked = (LinkedIssue("X-1", "Their story", "Done", "done", "Story"),)
+    results = compute_indicators(
+        train([issue("B-1", "B", (22,))], SPRINTS, [blocks("B-1", "X-1")], linked=linked)
+    )
+    assert only_dependency(results).status == "consumer_done"
+
+
+def test_cycle_through_issues_done_in_their_links_is_not_open() -> None:
+    # A-1 (Resolved, in the train) <-> X-2 (not fetchable, Resolved in the link): a cycle of two done
+    # issues is listed but not open: no attention item, the train is not red for it
+    linked = (LinkedIssue("X-2", "Their fix", "Resolved", "done", "Bug"),)
+    issues = [issue("A-1", "A", (11,), status="done", status_name="Resolved")]
+    links = [blocks("X-2", "A-1"), blocks("A-1", "X-2")]
+    results = compute_indicators(train(issues, SPRINTS, links, linked=linked))
+    assert [c.keys for c in results.cycles] == [("A-1", "X-2")]
+    assert [d.status for d in results.dependencies] == ["done", "done"]
+    assert [a.kind for a in results.attention if a.kind == "cycle"] == []
+    assert results.train_health.health == "green"
+
+
+def test_cycle_with_one_open_issue_is_not_open_but_with_two_it_is() -> None:
+    # INDICATORS.md: a cycle is open while at least two of its issues are not done.
+    # A-1 (done) -> B-1 -> C-1 -> A-1 with B-1 and C-1 open: open (red). With C-1 done too: only B-1 is
+    # open, it can finish first: not open.
+    links = [blocks("B-1", "A-1"), blocks("C-1", "B-1"), blocks("A-1", "C-1")]
+    two_open = [issue("A-1", "A", (11,), status="done"), issue("B-1", "B", (22,)), issue("C-1", "C", (33,))]
+    assert compute_indicators(train(two_open, SPRINTS, links)).train_health.health == "red"
+    one_open = [*two_open[:2], issue("C-1", "C", (33,), status="done")]
+    results = compute_indicators(train(one_open, SPRINTS, links))
+    assert [a.kind for a in results.attention if a.kind == "cycle"] == []
+    assert "cycle" not in " ".join(results.train_health.reasons)

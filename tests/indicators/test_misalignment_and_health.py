@@ -208,9 +208,18 @@ def test_health_changes_since_last_run_list_the_train_first_then_teams_worse_fir
     ]
 
 
-def test_late_dependency_of_a_finished_consumer_is_not_an_attention_item() -> None:
-    # A-1 is done although B-1 (I3) is still late for it: the status stays late, but the need has passed
+def test_late_dependency_of_a_finished_consumer_is_consumer_done_and_not_scored() -> None:
+    # A-1 (I2) is done although B-1 (I3) would be late for it: the need has passed -> consumer_done
+    # (INDICATORS.md 1, status 2): not late, no attention item, B not judged for it (0 late, green),
+    # not in the summary's counts, listed for clean-up
     issues = [issue("A-1", "A", (12,), status="done"), issue("B-1", "B", (23,))]
     results = compute_indicators(train(issues, sprints_for("A", "B"), [blocks("B-1", "A-1")]))
-    assert results.dependencies[0].status == "late"
+    (dep,) = results.dependencies
+    assert dep.status == "consumer_done"
+    assert "the need has passed" in dep.reason
     assert [a.kind for a in results.attention if a.kind == "late_dependency"] == []
+    team_b = next(t for t in results.teams if t.team == "B")
+    assert (team_b.figures.late_dependencies, team_b.health) == (0, "green")
+    assert results.train_health.figures.late_dependencies == 0
+    assert sum(c.count for c in results.status_counts) == 0
+    assert [(d.consumer.key, d.provider.key) for d in results.clean_up] == [("A-1", "B-1")]

@@ -335,3 +335,127 @@ def test_parent_from_epic_link_or_an_advanced_roadmaps_parent_link() -> None:
     linked = {"id": "2", "key": "A-2", "fields": {"status": {"id": "1"},
               "customfield_12000": {"hasEpicLinkFieldDependency": False, "data": {"id": 9, "key": "F-9"}}}}  # fmt: skip
     assert normalizer(fields, train).issue(linked, in_train=True).parent_key == "F-9"
+
+
+# --- rules the contract did not state (issue 9, section 2) ------------------------------------------------
+
+
+def _status_item(frm: str, frm_s: str, to: str, to_s: str) -> dict[str, object]:
+    return {"field": "status", "fieldtype": "jira", "fieldId": "status",
+            "from": frm, "fromString": frm_s, "to": to, "toString": to_s}  # fmt: skip
+
+
+def _resolution_item(
+    to: str | None, to_s: str | None, frm: str | None = None, frm_s: str | None = None
+) -> dict[str, object]:
+    return {"field": "resolution", "fieldtype": "jira", "fieldId": "resolution",
+            "from": frm, "fromString": frm_s, "to": to, "toString": to_s}  # fmt: skip
+
+
+def test_a_deleted_status_takes_its_done_ness_from_the_resolution_of_the_same_history() -> None:
+    # statuses 900 "Resolved" and 901 "Reopened (old)" were deleted by a workflow migration (/status does not
+    # list them, no current status has those names). Day 3: 3 -> 900 with the resolution set: done.
+    # Day 5: 900 -> 901 with the resolution cleared: from done, to not done (reopened).
+    histories = [
+        {"created": "2025-09-03T10:00:00Z",
+         "items": [_status_item("3", "进行中", "900", "Resolved"), _resolution_item("10000", "Fixed")]},
+        {"created": "2025-09-05T10:00:00Z",
+         "items": [_status_item("900", "Resolved", "901", "Reopened (old)"),
+                   _resolution_item(None, None, "10000", "Fixed")]},
+    ]  # fmt: skip
+    events = normalizer(CLOUD_FIELDS).changes("A-1", histories)
+    assert [(e.from_value, e.to_value) for e in events if e.field == "status"] == [
+        ("indeterminate", "done"),
+        ("done", "indeterminate"),
+    ]
+
+
+def test_a_deleted_status_without_a_resolution_item_is_matched_by_name_else_left_unknown() -> None:
+    # 902 "Done" (deleted id, but a current status is called "done"): done by name. 903 "QA" (deleted, no
+    # current status of that name, no resolution item): category unknown -> None, for the unknown_status
+    # finding (never a silent "not done" category)
+    histories = [
+        {"created": "2025-09-03T10:00:00Z", "items": [_status_item("1", "To Do", "903", "QA")]},
+        {"created": "2025-09-04T10:00:00Z", "items": [_status_item("903", "QA", "902", "DONE")]},
+    ]
+    events = normalizer(CLOUD_FIELDS).changes("A-1", histories)
+    assert [(e.from_value, e.to_value, e.to_string) for e in events if e.field == "status"] == [
+        ("new", None, "QA"),
+        (None, "done", "DONE"),
+    ]
+
+
+def test_a_status_that_still_exists_keeps_its_own_category_whatever_the_resolution_says() -> None:
+    # status 1 (To Do, new) exists: its category wins over a resolution set in the same history
+    histories = [{"created": "2025-09-03T10:00:00Z",
+                  "items": [_status_item("3", "进行中", "1", "To Do"), _resolution_item("10000", "Won't do")]}]  # fmt: skip
+    (event,) = normalizer(CLOUD_FIELDS).changes("A-1", histories)
+    assert (event.from_value, event.to_value) == ("indeterminate", "new")
+
+
+def test_resolution_items_are_kept_for_the_cache_and_the_cache_signature_says_so() -> None:
+    fields = discover_fields(CLOUD_FIELDS, TRAIN)
+    history = {"id": "7", "created": "2025-09-03T10:00:00Z",
+               "items": [_status_item("3", "进行中", "900", "Resolved"), _resolution_item("10000", "Fixed"),
+                         {"field": "Rank", "fieldId": "customfield_10019", "from": None, "to": None}]}  # fmt: skip
+    (kept,) = normalizer(CLOUD_FIELDS).relevant_histories([history])
+    assert [item["field"] for item in kept["items"]] == ["status", "resolution"]
+    # histories cached before resolution items were kept are fetched again
+    assert fields.signature().endswith(";history=resolution")
+
+
+def test_several_components_pick_a_configured_team_first_else_the_first_by_name() -> None:
+    # Jira lists components in any order: the pick must not depend on it
+    train = TrainSettings.model_validate(
+        {"name": "ART", "jql": "x", "team_source": "component", "teams": ["Vega", "Orion"]}
+    )
+
+    def team_of(*names: str) -> tuple[str | None, tuple[str, ...]]:
+        raw = {
+            "id": "1",
+            "key": "A-1",
+            "fields": {"status": {"id": "1"}, "components": [{"name": n} for n in names]},
+        }
+        issue = normalizer(CLOUD_FIELDS, train).issue(raw, in_train=True)
+        return issue.team, issue.team_choices
+
+    # "Orion" and "Vega" are both train teams: the first of [train] teams wins, in either order
+    assert team_of("backend", "Orion", "Vega") == ("Vega", ("backend", "Orion", "Vega"))
+    assert team_of("Vega", "Orion", "backend") == ("Vega", ("backend", "Orion", "Vega"))
+    # no train team among them: the first by name, case-insensitively
+    assert team_of("zeta", "Alpha", "beta") == ("Alpha", ("Alpha", "beta", "zeta"))
+    # one component: no choice to report
+    assert team_of("Orion") == ("Orion", ())
+
+
+def test_a_link_end_the_user_cannot_fetch_keeps_the_status_its_link_shows() -> None:
+    # A-1's link embeds SEC-4 (summary, status with its category, type), as Jira does in every link; SEC-4 is
+    # never fetched (no browse permission): the snapshot keeps it as the link shows it
+    config = config_from_dict({"jira": {"url": "https://acme.atlassian.net"}, "train": TRAIN.model_dump()})
+    builder = SnapshotBuilder(config, discover_fields(CLOUD_FIELDS, config.train), STATUSES)
+    sec4 = {"id": "40", "key": "SEC-4", "fields": {
+        "summary": "Embargoed fix", "issuetype": {"name": "Bug"},
+        "status": {"id": "10500", "name": "Resolved",
+                   "statusCategory": {"id": 3, "key": "done", "name": "Done"}}}}  # fmt: skip
+    x5 = {
+        "id": "50",
+        "key": "X-5",
+        "fields": {"summary": "Old style", "status": {"id": "10001", "name": "Done"}},
+    }
+    a1 = {"id": "1", "key": "A-1", "fields": {"status": {"id": "1", "name": "To Do"}, "issuelinks": [
+        {"id": "5", "type": {"name": "Blocks"}, "inwardIssue": sec4},
+        {"id": "6", "type": {"name": "Blocks"}, "inwardIssue": x5},  # no category: by the status id
+        {"id": "7", "type": {"name": "Relates"}, "inwardIssue": {"key": "R-1", "fields": {}}},  # not a dependency
+    ]}}  # fmt: skip
+    builder.add(a1, None, in_train=True)
+    snap = builder.snapshot(
+        site_url="https://acme.atlassian.net",
+        deployment="cloud",
+        taken_at=datetime(2025, 9, 5, tzinfo=UTC),
+        boards=[],
+        board_sprints=[],
+    )
+    assert [(i.key, i.summary, i.status, i.status_category, i.issue_type) for i in snap.linked] == [
+        ("SEC-4", "Embargoed fix", "Resolved", "done", "Bug"),
+        ("X-5", "Old style", "Done", "done", ""),
+    ]

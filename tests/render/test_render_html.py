@@ -201,3 +201,20 @@ def test_the_email_summary_can_be_overridden_too(tmp_path: Path, sample: ModuleT
     html, text = render_email_summary(results, snapshot, ReportSettings(templates_dir=tmp_path))
     assert text == "Our train: Payments ART <b>&</b>"
     assert "Train health: RED" in html  # the packaged HTML part is still there
+
+
+def test_a_consumer_done_dependency_is_listed_for_clean_up_and_not_in_the_summary_counts() -> None:
+    # A-1 (done) needs B-1 (open, a later sprint): consumer_done. The summary's counts stay at zero and say one
+    # link was left out; the dependencies section lists it under "Links to clean up" with its mark.
+    from tests.indicators.builders import blocks, issue, sprints_for, train
+
+    snapshot = train(
+        [issue("A-1", "A", (11,), status="done"), issue("B-1", "B", (23,))],
+        sprints_for("A", "B"),
+        [blocks("B-1", "A-1")],
+    )
+    html = render_html(compute_indicators(snapshot), snapshot, ReportSettings())
+    assert "Not counted: 1 whose consumer is done" in html
+    clean_up = html[html.index('id="clean-up"') : html.index("<h3>Dependency cycles</h3>")]
+    assert "A-1" in clean_up and "B-1" in clean_up
+    assert "CONSUMER DONE" in html

@@ -16,8 +16,8 @@ import pandas as pd
 
 from syncreport.indicators.frames import issue_order
 from syncreport.indicators.results import (
+    COUNTED_STATUSES,
     STATUS_LABELS,
-    STATUS_SEVERITY,
     BoardCard,
     BoardCell,
     BoardDependencyEnd,
@@ -132,10 +132,12 @@ def program_board(
 
 
 def status_counts(dependencies: Sequence[DependencyRow]) -> tuple[StatusCount, ...]:
-    counts = {s: 0 for s in STATUS_SEVERITY}
+    """Counts by status of the dependencies that count: consumer_done ones are listed for clean-up instead."""
+    counts = {s: 0 for s in COUNTED_STATUSES}
     for dep in dependencies:
-        counts[dep.status] += 1
-    return tuple(StatusCount(s, STATUS_LABELS[s], counts[s]) for s in STATUS_SEVERITY)
+        if dep.status in counts:
+            counts[dep.status] += 1
+    return tuple(StatusCount(s, STATUS_LABELS[s], counts[s]) for s in COUNTED_STATUSES)
 
 
 def charts(

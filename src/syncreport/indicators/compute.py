@@ -132,7 +132,13 @@ def _compute(
     pi_rank = {pi: i for i, pi in enumerate(snapshot.pis)}
 
     deps, dropped = dependency_frame(
-        frames.links, issues, pi_rank, sprints, events[ChangeField.SPRINT], events[ChangeField.LINK]
+        frames.links,
+        issues,
+        pi_rank,
+        sprints,
+        events[ChangeField.SPRINT],
+        events[ChangeField.LINK],
+        frames.linked,
     )
     train_issues = issues[issues["in_train"]]
     pairs = sprint_memberships(train_issues, events[ChangeField.SPRINT])
@@ -161,8 +167,9 @@ def _compute(
     train_team_set = set(teams)
 
     cross, same, cycles = _dependency_results(deps, issues, browse)
-    done_of = issues["done"]
-    open_cycles = sum(1 for c in cycles if not all(bool(done_of.get(k, False)) for k in c.keys))
+    # done-ness of every link end: fetched issues, and those the pull could not fetch as their links show them
+    done_of = pd.concat([issues["done"], frames.linked["done"][~frames.linked.index.isin(issues.index)]])
+    open_cycles = sum(1 for c in cycles if cycle_is_open(c.keys, done_of))
 
     issue_rows = _issue_rows(train_issues, carried.per_issue, due, slips, aged, team_moves, browse)
     slipped = sorted(
@@ -245,6 +252,12 @@ def _compute(
         status_counts=counts,
         dependencies=tuple(cross),
         same_team_links=tuple(same),
+        clean_up=tuple(
+            sorted(
+                (d for d in cross if d.status == "consumer_done"),
+                key=lambda d: (issue_order(d.consumer.key), issue_order(d.provider.key)),
+            )
+        ),
         cycles=cycles,
         cross_pi_dependencies=tuple(d for d in cross if d.cross_pi),
         issues=tuple(issue_rows),
@@ -302,6 +315,12 @@ def _dependency_results(
         Cycle(keys=c, teams=tuple(str(team_of.get(k, NOT_VISIBLE)) for k in c)) for c in cycle_keys
     )
     return cross, same, cycles
+
+
+def cycle_is_open(keys: Sequence[str], done_of: pd.Series) -> bool:
+    """A cycle is open while at least two of its issues are not done (INDICATORS.md section 1): with one
+    left, that one can finish first. An issue of unknown done-ness counts as not done."""
+    return sum(1 for k in keys if not bool(done_of.get(k, False))) >= 2
 
 
 def _ageing_rows(aged: pd.DataFrame, issues: pd.DataFrame, browse: str) -> tuple[AgeingRow, ...]:
@@ -660,7 +679,7 @@ def _attention(
 ) -> tuple[AttentionItem, ...]:
     items: list[AttentionItem] = []
     for cycle in cycles:
-        if all(bool(done_of.get(k, False)) for k in cycle.keys):
+        if not cycle_is_open(cycle.keys, done_of):
             continue
         items.append(
             AttentionItem(

@@ -118,6 +118,17 @@ def issue_findings(
         "The issue's team and its sprint's team differ (moved between teams?): fix the team or the sprint.",
         train.loc[foreign, "key"],
     )
+    several = [i for i in snapshot.issues if i.in_train and len(i.team_choices) > 1]
+    findings.add(
+        "several_components",
+        "warning",
+        "Issues with more than one team (several components or team labels)",
+        "The team is the first of [train] teams among them, else the first by name ("
+        + _examples(f"{i.key}: {' / '.join(i.team_choices)} -> {i.team}" for i in several)
+        + "): keep one team component (or label) per issue.",
+        (i.key for i in several),
+    )
+    _unknown_status_findings(findings, snapshot)
     findings.add(
         "several_open_sprints",
         "warning",
@@ -131,6 +142,36 @@ def issue_findings(
         "Issues in sprints that are not in the snapshot",
         "Those sprints were ignored; add their boards to [train] boards.",
         train.loc[train["unknown_sprint_ids"].notna(), "key"],
+    )
+
+
+def _examples(texts: Iterable[str], limit: int = 3) -> str:
+    items = list(texts)
+    shown = "; ".join(items[:limit])
+    return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _unknown_status_findings(findings: Findings, snapshot: Snapshot) -> None:
+    """Statuses in histories whose done-ness is unknown: deleted from the site (not in /status), with no
+    resolution item in the same history and a name no current status has."""
+    keys: set[str] = set()
+    names: set[str] = set()
+    for e in snapshot.changes:
+        if e.field != "status":
+            continue
+        for value, name in ((e.from_value, e.from_string), (e.to_value, e.to_string)):
+            if value is None and name:
+                keys.add(e.issue_key)
+                names.add(name)
+    findings.add(
+        "unknown_status",
+        "warning",
+        "Histories naming statuses the site no longer has",
+        "Whether the issue was done then is unknown (no resolution change in the same history, no current "
+        f"status of that name: {_examples(sorted(names))}); carry-over and sprint reliability take it as not "
+        "done, so they may be wrong for these issues. A current status of that name (with its category) in "
+        "Jira makes it known.",
+        keys,
     )
 
 
@@ -188,7 +229,8 @@ def link_findings(findings: Findings, dependencies: pd.DataFrame, dropped: pd.Da
         "link_not_visible",
         "warning",
         "Dependencies on issues the Jira user cannot see",
-        "Their status and sprint are unknown: grant the report's user browse permission on those projects.",
+        "Their sprint and team are unknown (their status is the one their link shows): grant the report's "
+        "user browse permission on those projects.",
         hidden,
     )
     findings.add(

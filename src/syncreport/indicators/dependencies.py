@@ -3,8 +3,10 @@
 One row per dependency link with at least one end in the train. The status is the first of INDICATORS.md's
 list that applies (see :data:`~syncreport.indicators.results.DEPENDENCY_STATUSES`); refinements for data the
 design page does not cover (docs/indicators.md):
-- an end that is not in the snapshot (the user cannot see it) has team ``NOT_VISIBLE``; an invisible provider
-  is ``external`` (its status and sprint are unknown), an invisible consumer counts as unscheduled;
+- an end that is not in the snapshot's issues (the user cannot fetch it) has team ``NOT_VISIBLE`` and keeps what
+  its link shows (summary, status with its category): a provider done there is ``done``, a consumer done there
+  makes the link ``consumer_done``; otherwise an invisible provider is ``external`` (its sprint is unknown) and
+  an invisible consumer counts as unscheduled;
 - a link with an unassigned or invisible end is cross-team (nothing shows it is the same team);
 - both ends scheduled but an iteration unknown (a sprint without dates) is ``at_risk``: the order cannot
   be checked.
@@ -41,17 +43,33 @@ _END_COLUMNS = (
 )
 
 
-def _ends(links: pd.DataFrame, issues: pd.DataFrame, end: str) -> pd.DataFrame:
+def _ends(links: pd.DataFrame, issues: pd.DataFrame, end: str, linked: pd.DataFrame | None) -> pd.DataFrame:
     keys = links[end]
     visible = keys.isin(issues.index)
     found = issues.reindex(keys.to_numpy())[list(_END_COLUMNS)]
     found.index = links.index
     found["visible"] = visible
     found["team"] = found["team"].where(visible, NOT_VISIBLE)
-    for column in ("done", "flagged", "in_train", "scheduled"):
+    for column in ("flagged", "in_train", "scheduled"):
         found[column] = found[column].where(visible, False).astype(bool)
-    found["summary"] = found["summary"].where(visible, "")
+    # an end the pull could not fetch keeps what its link shows (Jira embeds summary, status and category)
+    shown = (linked if linked is not None else _NO_LINKED).reindex(keys.to_numpy())
+    shown.index = links.index
+    found["done"] = _flag(found["done"]).where(visible, _flag(shown["done"]))
+    for column in ("summary", "status", "issue_type"):
+        found[column] = found[column].where(visible, shown[column]).fillna("")
+    found["known"] = visible | _flag(shown["known"])
     return found.add_prefix(end[0] + "_")
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """A boolean column that reindexing filled with NaN for missing rows -> bool (missing = False)."""
+    return values.astype("boolean").fillna(False).astype(bool)
+
+
+_NO_LINKED = pd.DataFrame(
+    {"summary": [], "status": [], "issue_type": [], "done": [], "known": []}, index=pd.Index([], dtype=object)
+).astype({"summary": object, "status": object, "issue_type": object, "done": bool, "known": bool})
 
 
 def _link_created(links: pd.DataFrame, link_events: pd.DataFrame) -> pd.Series:
@@ -82,10 +100,15 @@ def dependency_frame(
     sprints: pd.DataFrame,
     sprint_events: pd.DataFrame,
     link_events: pd.DataFrame,
+    linked: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(dependencies with status, links dropped as invalid: self-links and links with no end in the train)."""
+    """(dependencies with status, links dropped as invalid: self-links and links with no end in the train).
+
+    ``linked``: the link ends not fetched, as their links show them (:func:`~syncreport.indicators.frames.
+    linked_frame`)."""
     self_link = links["provider"] == links["consumer"]
-    frame = pd.concat([links, _ends(links, issues, "provider"), _ends(links, issues, "consumer")], axis=1)
+    ends = [_ends(links, issues, "provider", linked), _ends(links, issues, "consumer", linked)]
+    frame = pd.concat([links, *ends], axis=1)
     touches_train = frame["p_in_train"] | frame["c_in_train"]
     dropped = frame[self_link | ~touches_train]
     frame = frame[~self_link & touches_train].copy()
@@ -101,14 +124,15 @@ def dependency_frame(
     later_iteration = (p_ord > c_ord).fillna(False).astype(bool)
     later_pi = (p_pi > c_pi).fillna(False).astype(bool)
     conditions = [
-        frame["p_visible"] & frame["p_done"],
+        frame["p_done"],
+        frame["c_done"],
         ~frame["p_visible"] | ~frame["p_in_train"],
         ~frame["p_scheduled"],
         later_iteration | later_pi,
         ~frame["c_scheduled"],
         (p_ord == c_ord).fillna(False).astype(bool) | frame["p_flagged"] | p_ord.isna() | c_ord.isna(),
     ]
-    choices = ["done", "external", "unscheduled", "late", "consumer_unscheduled", "at_risk"]
+    choices = ["done", "consumer_done", "external", "unscheduled", "late", "consumer_unscheduled", "at_risk"]
     frame["status"] = np.select(conditions, choices, default="on_track")
     frame["cross_pi"] = (
         frame["p_pi"].notna() & frame["c_pi"].notna() & (frame["p_pi"] != frame["c_pi"])
@@ -118,6 +142,7 @@ def dependency_frame(
     frame["severity_rank"] = frame["status"].map({s: i for i, s in enumerate(STATUS_SEVERITY)})
     frame["status_label"] = frame["status"].map(STATUS_LABELS)
     reason_columns = ["status", "later_pi", "p_visible", "c_visible", "p_flagged", "p_ordinal", "c_ordinal"]
+    reason_columns += ["p_status", "c_status", "p_known"]
     reason_columns += ["p_iteration_name", "c_iteration_name", "p_sprint", "c_sprint", "p_pi", "c_pi"]
     frame["reason"] = [_reason(row) for row in rows(frame[reason_columns])]
     frame["link_created"] = _link_created(frame, link_events)
@@ -140,10 +165,16 @@ def _reason(row: Any) -> str:
     provider_at = _where(row.p_iteration_name, row.p_sprint)
     consumer_at = _where(row.c_iteration_name, row.c_sprint)
     if status == "done":
-        return "provider is done"
+        return (
+            "provider is done" if row.p_visible else f"provider is done ({row.p_status}, as its link shows)"
+        )
+    if status == "consumer_done":
+        shown = "" if row.c_visible else f" ({row.c_status}, as its link shows)"
+        return f"consumer is done{shown} but the provider is not: the need has passed, the link may be stale"
     if status == "external":
         if not row.p_visible:
-            return "provider is not visible to the Jira user (another project or no permission)"
+            shows = f"; its link shows {row.p_status}" if row.p_known and row.p_status else ""
+            return f"provider is not visible to the Jira user (another project or no permission){shows}"
         return f"provider is outside the train ({provider_at})"
     if status == "unscheduled":
         return f"provider is in no sprint; the consumer needs it in {consumer_at}"

@@ -170,7 +170,10 @@ def to_json_document(results: IndicatorResults) -> dict[str, Any]:
             }
             for team in results.teams
         ],
-        "dependency_counts": {c.status: c.count for c in results.status_counts},
+        "dependency_counts": {
+            **{c.status: c.count for c in results.status_counts},
+            "consumer_done": len(results.clean_up),
+        },
         "dependencies": [_dependency(d) for d in results.dependencies],
         "same_team_links": [_dependency(d) for d in results.same_team_links],
         "cycles": [list(c.keys) for c in results.cycles],

@@ -8,10 +8,13 @@ Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are
 - ``sprints`` (index: id): name, state, board_id, start, end, complete, closed_at (complete, else end).
 - ``changes``: issue_key, at, field, from_value, to_value, to_string (sorted by at, stable).
 - ``links``: link_id, link_type, provider, consumer, created.
+- ``linked`` (index: key): summary, status, issue_type, done, known - link ends the pull could not fetch, as
+  their links show them (``known``: the link gave the status's category).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from typing import Any, Final, cast
 import numpy as np
 import pandas as pd
 
-from syncreport.snapshot import Snapshot
+from syncreport.snapshot import LinkedIssue, Snapshot
 
 UNASSIGNED = "unassigned"
 TIME: Final = "datetime64[us, UTC]"
@@ -60,6 +63,7 @@ class Frames:
     links: pd.DataFrame
     duplicate_keys: tuple[str, ...]
     naive_times: int  # how many datetimes of the snapshot had no time zone (read as UTC)
+    linked: pd.DataFrame = dataclasses.field(default_factory=lambda: linked_frame(()))
 
     def changes_of(self, field: str) -> pd.DataFrame:
         return self.changes[self.changes["field"] == field]
@@ -153,7 +157,31 @@ def build_frames(snapshot: Snapshot) -> Frames:
         + _count_naive(link.created for link in links)
         + _count_naive([snapshot.taken_at])
     )
-    return Frames(issue_frame, sprint_frame, change_frame, link_frame, duplicate_keys, naive)
+    return Frames(
+        issue_frame,
+        sprint_frame,
+        change_frame,
+        link_frame,
+        duplicate_keys,
+        naive,
+        linked_frame(snapshot.linked),
+    )
+
+
+def linked_frame(linked: Sequence[LinkedIssue]) -> pd.DataFrame:
+    """Link ends that were not fetched, as their links show them (index: key; the first row of a key)."""
+    categories = _column(linked, "status_category")
+    frame = pd.DataFrame(
+        {
+            "summary": pd.Series(_column(linked, "summary"), dtype=object),
+            "status": pd.Series(_column(linked, "status"), dtype=object),
+            "issue_type": pd.Series(_column(linked, "issue_type"), dtype=object),
+            "done": pd.Series([c == "done" for c in categories], dtype=bool),
+            "known": pd.Series([bool(c) for c in categories], dtype=bool),
+        }
+    )
+    frame.index = pd.Index(_column(linked, "key"), dtype=object)
+    return frame[~frame.index.duplicated(keep="first")]
 
 
 # --- history look-ups ------------------------------------------------------------------------------------

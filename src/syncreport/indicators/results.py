@@ -23,11 +23,19 @@ Health = Literal["green", "amber", "red"]
 HEALTH_ORDER: tuple[Health, ...] = ("red", "amber", "green")  # worst first
 
 DependencyStatus = Literal[
-    "done", "external", "unscheduled", "late", "consumer_unscheduled", "at_risk", "on_track"
+    "done",
+    "consumer_done",
+    "external",
+    "unscheduled",
+    "late",
+    "consumer_unscheduled",
+    "at_risk",
+    "on_track",
 ]
 # Precedence: the first that applies wins (INDICATORS.md section 1).
 DEPENDENCY_STATUSES: tuple[DependencyStatus, ...] = (
     "done",
+    "consumer_done",
     "external",
     "unscheduled",
     "late",
@@ -43,8 +51,12 @@ STATUS_SEVERITY: tuple[DependencyStatus, ...] = (
     "external",
     "consumer_unscheduled",
     "on_track",
+    "consumer_done",
     "done",
 )
+# The statuses the summary counts (health, the counts by status, the charts): consumer_done is not one of them,
+# the need has passed; those links are listed for clean-up (IndicatorResults.clean_up).
+COUNTED_STATUSES: tuple[DependencyStatus, ...] = tuple(s for s in STATUS_SEVERITY if s != "consumer_done")
 STATUS_LABELS: dict[str, str] = {
     "late": "Late",
     "unscheduled": "Provider unscheduled",
@@ -52,6 +64,7 @@ STATUS_LABELS: dict[str, str] = {
     "external": "External provider",
     "consumer_unscheduled": "Consumer unscheduled",
     "on_track": "On track",
+    "consumer_done": "Consumer done",
     "done": "Done",
 }
 
@@ -464,7 +477,7 @@ class IndicatorResults:
     train_health: TrainHealth
     teams: tuple[TeamHealth, ...]  # worst health first, then by name
     attention: tuple[AttentionItem, ...]  # at most five, most severe first
-    status_counts: tuple[StatusCount, ...]  # every status, in STATUS_SEVERITY order (zero counts kept)
+    status_counts: tuple[StatusCount, ...]  # every COUNTED_STATUSES status, in that order (zero counts kept)
     dependencies: tuple[DependencyRow, ...]  # cross-team, most severe first, then consumer need, keys
     same_team_links: tuple[DependencyRow, ...]  # listed apart, not scored (status still shown)
     cycles: tuple[Cycle, ...]
@@ -485,3 +498,6 @@ class IndicatorResults:
     board: ProgramBoard
     charts: Charts
     thresholds: dict[str, float]  # the thresholds used (for the report's footnote)
+    # cross-team consumer_done dependencies (also in ``dependencies``): the need has passed, the link may be
+    # stale; listed for clean-up, in the consumer's key order
+    clean_up: tuple[DependencyRow, ...] = ()

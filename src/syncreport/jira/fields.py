@@ -67,8 +67,11 @@ class FieldMap:
         return system + sorted({f for f in custom if f and f not in system})
 
     def signature(self) -> str:
-        """Changes when the set of fetched fields changes, so cached issues fetched with fewer are refetched."""
-        return ",".join(self.request_fields())
+        """Changes when the set of fetched fields changes, so cached issues fetched with fewer are refetched.
+
+        The suffix names what the cache keeps of the histories: ``history=resolution`` since the resolution
+        items are kept (done-ness of deleted statuses), so histories cached without them are fetched again."""
+        return ",".join(self.request_fields()) + ";history=resolution"
 
 
 def _schema_custom(field: dict[str, Any]) -> str:

@@ -17,7 +17,16 @@ from typing import Any
 
 from syncreport.config import Config, TrainSettings
 from syncreport.jira.fields import FieldMap
-from syncreport.snapshot import Board, ChangeEvent, ChangeField, DependencyLink, Issue, Snapshot, Sprint
+from syncreport.snapshot import (
+    Board,
+    ChangeEvent,
+    ChangeField,
+    DependencyLink,
+    Issue,
+    LinkedIssue,
+    Snapshot,
+    Sprint,
+)
 
 # --- values ------------------------------------------------------------------------------------------------
 
@@ -177,6 +186,7 @@ class Normalizer:
             category = self._category(status.get("id"), status.get("name")) or "new"
         created = parse_datetime(f.get("created")) or datetime.fromtimestamp(0, UTC)
         fm = self.fields
+        team, team_choices = self._team(f)
         return Issue(
             id=str(raw["id"]),
             key=str(raw["key"]),
@@ -187,7 +197,8 @@ class Normalizer:
             project=str((f.get("project") or {}).get("key") or str(raw["key"]).rsplit("-", 1)[0]),
             created=created,
             updated=parse_datetime(f.get("updated")) or created,
-            team=self._team(f),
+            team=team,
+            team_choices=team_choices,
             sprint_ids=tuple(int(s["id"]) for s in sprint_values(f.get(fm.sprint)) if fm.sprint),
             pi=self._pi(f),
             points=_number(f.get(fm.points)) if fm.points else None,
@@ -205,6 +216,20 @@ class Normalizer:
             else None,
         )
 
+    def _team(self, f: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+        """(the issue's team, every candidate when it carried several: components or team labels)."""
+        source = self.train.team_source
+        if source == "field":
+            return (_name(f.get(self.fields.team)) if self.fields.team else None), ()
+        if source == "project":
+            return _name(f.get("project")), ()
+        if source == "component":
+            names = [n for n in (_name(c) for c in f.get("components") or ()) if n]
+        else:
+            prefix = self.train.team_label_prefix
+            names = [label[len(prefix) :] for label in f.get("labels") or () if label.startswith(prefix)]
+        return pick_team(names, self.train.teams)
+
     def _category(self, status_id: Any, name: Any) -> str | None:
         if status_id is not None and str(status_id) in self.status_categories:
             return self.status_categories[str(status_id)]
@@ -212,18 +237,16 @@ class Normalizer:
             return self.status_categories_by_name.get(str(name).casefold())
         return None
 
-    def _team(self, f: Mapping[str, Any]) -> str | None:
-        source = self.train.team_source
-        if source == "field":
-            return _name(f.get(self.fields.team)) if self.fields.team else None
-        if source == "component":
-            return _name(f.get("components"))
-        if source == "project":
-            return _name(f.get("project"))
-        prefix = self.train.team_label_prefix
-        return next(
-            (label[len(prefix) :] for label in f.get("labels") or () if label.startswith(prefix)), None
-        )
+    def _history_category(self, status_id: Any, name: Any, resolved: bool | None) -> str | None:
+        """The category of a status named in a history: by id while the status exists on the site; for a
+        deleted status, "done" / not done from the same history's resolution item (``resolved``: set or
+        cleared; None when the history has none), else by name among the site's current statuses; None
+        when still unknown (the indicators report it, see ``unknown_status``)."""
+        if status_id is not None and str(status_id) in self.status_categories:
+            return self.status_categories[str(status_id)]
+        if resolved is not None:
+            return "done" if resolved else "indeterminate"
+        return self._category(None, name)
 
     def _pi_names(self, f: Mapping[str, Any]) -> list[str]:
         source = self.train.pi_source
@@ -265,14 +288,16 @@ class Normalizer:
         events: list[ChangeEvent] = []
         for history in histories:
             at: datetime | None = None
-            for item in history.get("items") or ():
+            items = history.get("items") or ()
+            resolution = next((i for i in items if self._field_of(i, by_name) == "resolution"), None)
+            for item in items:
                 field = self._field_of(item, by_name)
                 if field not in relevant:
                     continue
                 at = at or parse_datetime(history.get("created"))
                 if at is None:
                     break
-                events.extend(self._item_events(key, at, item, field))
+                events.extend(self._item_events(key, at, item, field, resolution))
         events.sort(key=_event_time)
         return events
 
@@ -288,7 +313,14 @@ class Normalizer:
         name = str(item.get("field") or "").casefold()
         return custom_by_name.get(name) or _SYSTEM_FIELD_NAMES.get(name, name)
 
-    def _item_events(self, key: str, at: datetime, item: Mapping[str, Any], field: str) -> list[ChangeEvent]:
+    def _item_events(
+        self,
+        key: str,
+        at: datetime,
+        item: Mapping[str, Any],
+        field: str,
+        resolution: Mapping[str, Any] | None = None,
+    ) -> list[ChangeEvent]:
         fm = self.fields
         frm, to = item.get("from"), item.get("to")
         frm_s, to_s = item.get("fromString"), item.get("toString")
@@ -307,11 +339,12 @@ class Normalizer:
         if field == fm.sprint:
             return [event(ChangeField.SPRINT, _id_list(frm), _id_list(to), frm_s, to_s)]
         if field == "status":
+            was, now = _resolution_sides(resolution)
             return [
                 event(
                     ChangeField.STATUS,
-                    self._category(frm, frm_s),
-                    self._category(to, to_s),
+                    self._history_category(frm, frm_s, was),
+                    self._history_category(to, to_s, now),
                     frm_s,
                     to_s,
                 )
@@ -399,9 +432,10 @@ _SYSTEM_FIELD_NAMES = {
     "issueparentassociation": "IssueParentAssociation",
     "sprint": "Sprint",
     "flagged": "Flagged",
+    "resolution": "resolution",
 }
 _RELEVANT_SYSTEM_FIELDS = frozenset(
-    {"status", "duedate", "issuelinks", "fixVersions", "labels", "components", "parent"}
+    {"status", "resolution", "duedate", "issuelinks", "fixVersions", "labels", "components", "parent"}
     | {"IssueParentAssociation", "Parent Link", "Epic Link"}
 )
 
@@ -429,6 +463,24 @@ def _keep_relevant(
         if items:
             out.append({"id": history.get("id"), "created": history.get("created"), "items": items})
     return out
+
+
+def _resolution_sides(item: Mapping[str, Any] | None) -> tuple[bool | None, bool | None]:
+    """(resolved before, resolved after) from a history's resolution item; (None, None) without one."""
+    if item is None:
+        return None, None
+    return bool(item.get("from") or item.get("fromString")), bool(item.get("to") or item.get("toString"))
+
+
+def pick_team(names: Sequence[str], train_teams: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
+    """One team from several candidates (components, team labels), the same on every run whatever order
+    Jira lists them in: the first of the train's configured teams that is among them, else the first by
+    name (case-insensitive, then exact). Returns (team, every distinct candidate when there were several)."""
+    distinct = sorted(set(names), key=lambda n: (n.casefold(), n))
+    if len(distinct) <= 1:
+        return (distinct[0] if distinct else None), ()
+    chosen = next((t for t in train_teams if t in distinct), distinct[0])
+    return chosen, tuple(distinct)
 
 
 def _event_time(event: ChangeEvent) -> datetime:
@@ -486,6 +538,27 @@ def _dependency_links(
             link_id = str(link.get("id") or f"{provider}>{consumer}:{type_name}")
             seen.setdefault(link_id, DependencyLink(link_id, type_name, provider, consumer))
     return list(seen.values())
+
+
+def _link_ends(raw: Mapping[str, Any], types: Mapping[str, str], category: Any) -> Iterable[LinkedIssue]:
+    """The other end of each dependency link of this issue, as the link shows it (summary, status with its
+    category, type)."""
+    for link in (raw.get("fields") or {}).get("issuelinks") or ():
+        if str((link.get("type") or {}).get("name") or "").casefold() not in types:
+            continue
+        other = link.get("outwardIssue") or link.get("inwardIssue")
+        if not isinstance(other, Mapping) or not other.get("key"):
+            continue
+        f = other.get("fields") or {}
+        status = f.get("status") or {}
+        status_category = str((status.get("statusCategory") or {}).get("key") or "")
+        yield LinkedIssue(
+            key=str(other["key"]),
+            summary=str(f.get("summary") or ""),
+            status=str(status.get("name") or ""),
+            status_category=status_category or category(status.get("id"), status.get("name")) or "",
+            issue_type=_name(f.get("issuetype")) or "",
+        )
 
 
 def linked_keys(raw: Mapping[str, Any], train: TrainSettings) -> set[str]:
@@ -549,6 +622,7 @@ class SnapshotBuilder:
         self.issues: dict[str, Issue] = {}
         self.links: dict[str, DependencyLink] = {}
         self.changes: list[ChangeEvent] = []
+        self._link_ends: dict[str, LinkedIssue] = {}
         self._issue_sprints: dict[int, Sprint] = {}
         self._provider_sides = _provider_sides(config.train)
 
@@ -561,6 +635,9 @@ class SnapshotBuilder:
             self.changes.extend(self._normalizer.changes(issue.key, histories))
         for link in _dependency_links([raw], self._provider_sides):
             self.links.setdefault(link.id, link)
+        for end in _link_ends(raw, self._provider_sides, self._normalizer._category):
+            if end.status_category or end.key not in self._link_ends:
+                self._link_ends[end.key] = end
         sprint_field = self.fields.sprint
         for data in sprint_values((raw.get("fields") or {}).get(sprint_field) if sprint_field else None):
             sprint_id = int(data["id"])
@@ -609,6 +686,10 @@ class SnapshotBuilder:
             found[int(data["id"])] = sprint_from_json(data)
         sprints = sorted(found.values(), key=lambda s: (s.start or datetime.max.replace(tzinfo=UTC), s.id))
         in_train = [i for i in issues if i.in_train]
+        linked = sorted(
+            (end for key, end in self._link_ends.items() if key not in self.issues),
+            key=lambda e: order.get(e.key) or _key_order(e.key),
+        )
         teams = _ordered(train.teams, sorted({i.team for i in in_train if i.team}))
         pis = _ordered(train.pi_order, sorted({i.pi for i in in_train if i.pi}))
         return Snapshot(
@@ -625,6 +706,7 @@ class SnapshotBuilder:
             boards=tuple(_boards(boards, issues, sprints)),
             links=tuple(links),
             changes=tuple(changes),
+            linked=tuple(linked),
             available_fields=tuple(self._available(in_train)),
         )
 

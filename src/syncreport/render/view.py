@@ -48,6 +48,7 @@ STATUS_MARKS: dict[str, Mark] = {
     "external": Mark("↗", "EXTERNAL", "st-external"),
     "consumer_unscheduled": Mark("…", "CONSUMER UNSCHEDULED", "st-consumer-unscheduled"),
     "on_track": Mark("✓", "ON TRACK", "st-on-track"),
+    "consumer_done": Mark("⌫", "CONSUMER DONE", "st-consumer-done"),
     "done": Mark("✔", "DONE", "st-done"),
 }
 HEALTH_MARKS: dict[str, Mark] = {
