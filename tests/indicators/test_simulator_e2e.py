@@ -130,3 +130,24 @@ def test_carry_over_and_sprints_passed_match_the_generated_paths(pulled: Any) ->
         path = sim.site.by_key[row.key].sprints
         assert row.sprints_passed == tuple(names[i] for i in path), row.key
         assert row.carry_over == sum(1 for i in path[:-1] if state[i] == "closed"), row.key
+
+
+def test_rules_for_real_sites_hold_on_the_simulated_train(pulled: Any) -> None:
+    # The generator planted (see generator._rule_scenarios): done consumers of open providers; SEC-1 (open,
+    # not browsable) providing for a train issue; SEC-2 and a train issue, both done, needing each other;
+    # done transitions into the deleted status "Resolved" (resolution set in the same history); one move
+    # into the deleted "In QA" with no resolution.
+    sim, _, results, snapshot = pulled
+    planted_clean_up = {(s.consumer, s.provider) for s in sim.site.scenarios if s.status == "consumer_done"}
+    assert planted_clean_up <= {(d.consumer.key, d.provider.key) for d in results.clean_up}
+    # SEC-1: external, with the status its link shows; SEC-2's cycle is listed but not open (both done)
+    sec = {(d.consumer.key, d.provider.key): d for d in results.dependencies if "SEC-" in d.provider.key}
+    (external,) = [d for d in sec.values() if d.status == "external"]
+    assert external.reason.endswith("its link shows " + external.provider.status)
+    (cycle,) = [c for c in results.cycles if any(k.startswith("SEC-") for k in c.keys)]
+    assert not [a for a in results.attention if a.kind == "cycle" and set(a.keys) & set(cycle.keys)]
+    # "Resolved" (deleted) is done through the resolution of the same history; "In QA" is unknown: a finding
+    resolved = [c for c in snapshot.changes if c.field == "status" and c.to_string == "Resolved"]
+    assert len(resolved) >= 2 and {c.to_value for c in resolved} == {"done"}
+    unknown = next(f for f in results.data_quality if f.kind == "unknown_status")
+    assert unknown.count == 1 and "In QA" in unknown.detail and "Resolved" not in unknown.detail

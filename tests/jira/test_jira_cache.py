@@ -57,3 +57,20 @@ def test_disabled_cache_lives_in_memory(tmp_path: Path) -> None:
         cache.put_issues([row(1)])
         assert list(cache.versions()) == ["1"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cache_keeps_what_a_link_shows_of_its_far_end() -> None:
+    # an end the user cannot fetch is known only from the link: summary, status with its category, type
+    from syncreport.jira.fetch import slim_issue
+
+    raw = {"id": "1", "key": "A-1", "fields": {"issuelinks": [{
+        "id": "5", "self": "https://x/rest/api/3/issueLink/5", "type": {"name": "Blocks", "inward": "is blocked by"},
+        "inwardIssue": {"id": "40", "key": "SEC-4", "self": "https://x/rest/api/3/issue/40", "fields": {
+            "summary": "Embargoed fix", "priority": {"name": "High", "iconUrl": "https://x/p.svg"},
+            "status": {"id": "10500", "name": "Resolved", "iconUrl": "https://x/s.png",
+                       "statusCategory": {"id": 3, "key": "done", "colorName": "green"}},
+            "issuetype": {"name": "Bug", "iconUrl": "https://x/bug.svg"}}}}]}}  # fmt: skip
+    (link,) = slim_issue(raw)["fields"]["issuelinks"]
+    assert link == {"id": "5", "type": {"name": "Blocks"}, "inwardIssue": {"id": "40", "key": "SEC-4", "fields": {
+        "summary": "Embargoed fix", "status": {"id": "10500", "name": "Resolved", "statusCategory": {"key": "done"}},
+        "issuetype": {"name": "Bug"}}}}  # fmt: skip

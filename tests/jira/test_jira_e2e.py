@@ -65,8 +65,13 @@ def test_the_pull_is_complete(sim: Any, tmp_path: Path, monkeypatch: pytest.Monk
     # (Cloud keeps 40 inline, Data Center 100); the generator makes some issues longer than that.
     assert max(len(site.by_key[k].histories) for k in in_train) > 100
     assert result.stats.histories == sum(len(site.by_key[k].histories) for k in in_train)
-    # Far ends: every dependency link's other end is in the snapshot, outside the train.
+    # Far ends: every dependency link's other end is in the snapshot, outside the train; those the user may
+    # not browse (the generator links SEC-1 and SEC-2) as their links show them, with the status's category.
     keys = {i.key for i in snap.issues}
+    hidden = {k for k in (lnk.provider_key for lnk in snap.links) if k.startswith("SEC-")}
+    assert hidden and {i.key for i in snap.linked} == hidden
+    assert all(i.status_category for i in snap.linked)
+    keys |= hidden
     assert snap.links and all(lnk.provider_key in keys and lnk.consumer_key in keys for lnk in snap.links)
     assert any(not i.in_train for i in snap.issues)
     # Sprints of every board: each issue's sprints are known, with dates.

@@ -401,7 +401,7 @@ def test_resolution_items_are_kept_for_the_cache_and_the_cache_signature_says_so
     (kept,) = normalizer(CLOUD_FIELDS).relevant_histories([history])
     assert [item["field"] for item in kept["items"]] == ["status", "resolution"]
     # histories cached before resolution items were kept are fetched again
-    assert fields.signature().endswith(";history=resolution")
+    assert fields.signature().endswith(";history=resolution;links=status")
 
 
 def test_several_components_pick_a_configured_team_first_else_the_first_by_name() -> None:

@@ -137,6 +137,35 @@ def test_issue_bulkfetch_leaves_out_unknown_and_invisible_issues(cloud_sim: Simu
     assert session.get(f"{cloud_sim.url}/rest/api/3/issue/{hidden.key}").status_code == 404
 
 
+def test_datacenter_search_with_validate_query_off_skips_keys_the_user_cannot_see(
+    dc_sim: SimulatorHandle,
+) -> None:
+    # Data Center: "key in (...)" naming an issue the user may not browse is a 400 unless validateQuery=false,
+    # which returns the issues that can be seen (documented search parameter; the fetcher sends it)
+    session = _session(dc_sim)
+    hidden = next(i for i in dc_sim.site.issues if i.project == "SEC")
+    body = {"jql": f"key in (ORB-1, {hidden.key})", "fields": ["summary"]}
+    assert session.post(dc_sim.url + "/rest/api/2/search", json=body).status_code == 400
+    answer = session.post(dc_sim.url + "/rest/api/2/search", json={**body, "validateQuery": False}).json()
+    assert [i["key"] for i in answer["issues"]] == ["ORB-1"]
+
+
+def test_links_to_issues_the_user_cannot_browse_still_show_their_status(cloud_sim: SimulatorHandle) -> None:
+    # Jira embeds the linked issue's summary and status (with its category) in every link, also when the
+    # user may not open that issue: the generator links SEC-1 and SEC-2 to train issues
+    planted = [s for s in cloud_sim.site.scenarios if s.provider.startswith("SEC-")]
+    consumer = planted[0].consumer
+    data = _session(cloud_sim).get(
+        f"{cloud_sim.url}/rest/api/3/issue/{consumer}", params={"fields": "issuelinks"}
+    )
+    ends = [
+        link.get("inwardIssue") or link.get("outwardIssue") for link in data.json()["fields"]["issuelinks"]
+    ]
+    (sec,) = [e for e in ends if e["key"] == planted[0].provider]
+    assert sec["fields"]["status"]["statusCategory"]["key"] in ("new", "indeterminate", "done")
+    assert sec["fields"]["summary"]
+
+
 def test_approximate_count_matches_the_train(cloud_sim: SimulatorHandle) -> None:
     answer = _session(cloud_sim).post(
         cloud_sim.url + "/rest/api/3/search/approximate-count", json={"jql": train_jql()}

@@ -837,8 +837,29 @@ class _CloudFetcher:
                 return histories
 
 
+def _link_end_fields(shown: dict[str, Any]) -> dict[str, Any]:
+    def part(value: Any, name: str) -> dict[str, Any]:
+        found = value.get(name)
+        return found if isinstance(found, dict) else {}
+
+    status = part(shown, "status")
+    category = part(status, "statusCategory")
+    issuetype = part(shown, "issuetype")
+    return {
+        "summary": shown.get("summary"),
+        "status": {
+            "id": status.get("id"),
+            "name": status.get("name"),
+            "statusCategory": {"key": category.get("key")},
+        },
+        "issuetype": {"name": issuetype.get("name")},
+    }
+
+
 def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:
-    """An issue as the cache keeps it: link ends reduced to id and key, no ``self`` URLs or avatars."""
+    """An issue as the cache keeps it: link ends reduced to id, key and what the link shows of them (summary,
+    status with its category, type: all that is known of an end the user cannot fetch), no ``self`` URLs or
+    avatars."""
     fields = dict(issue.get("fields") or {})
     links = []
     for link in fields.get("issuelinks") or ():
@@ -846,6 +867,9 @@ def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:
         for side in ("inwardIssue", "outwardIssue"):
             if link.get(side):
                 slim[side] = {"id": link[side].get("id"), "key": link[side].get("key")}
+                shown = link[side].get("fields")
+                if isinstance(shown, dict):
+                    slim[side]["fields"] = _link_end_fields(shown)
         links.append(slim)
     if "issuelinks" in fields:
         fields["issuelinks"] = links

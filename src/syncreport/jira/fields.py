@@ -69,9 +69,9 @@ class FieldMap:
     def signature(self) -> str:
         """Changes when the set of fetched fields changes, so cached issues fetched with fewer are refetched.
 
-        The suffix names what the cache keeps of the histories: ``history=resolution`` since the resolution
-        items are kept (done-ness of deleted statuses), so histories cached without them are fetched again."""
-        return ",".join(self.request_fields()) + ";history=resolution"
+        The suffix names what the cache keeps beyond the fields: the histories' resolution items (done-ness of
+        deleted statuses) and the status link ends show, so issues cached without them are fetched again."""
+        return ",".join(self.request_fields()) + ";history=resolution;links=status"
 
 
 def _schema_custom(field: dict[str, Any]) -> str:

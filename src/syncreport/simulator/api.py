@@ -87,22 +87,22 @@ class Api:
         }  # fmt: skip
         if ids.epic_link:
             self.all_field_ids |= {ids.epic_link}
-        self._cache: OrderedDict[tuple[str, int], list[Issue]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, bool], list[Issue]] = OrderedDict()
         self._by_id_cache: tuple[int, dict[int, Issue], frozenset[str]] = (-1, {}, frozenset())
         # changelog/bulkfetch: each request's histories in Jira's order, kept while its pages are asked for
         self._changelog_orders: OrderedDict[tuple[str, int], list[tuple[Issue, int]]] = OrderedDict()
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    def query(self, jql: str) -> list[Issue]:
+    def query(self, jql: str, *, validate: bool = True) -> list[Issue]:
         """The issues a JQL selects (visible ones only), cached per query and data version."""
-        cache_key = (jql, self.site.version)
+        cache_key = (jql, self.site.version, validate)
         hit = self._cache.get(cache_key)
         if hit is not None:
             self._cache.move_to_end(cache_key)
             return hit
         try:
-            query = parse_jql(jql, self.site, self.deployment)
+            query = parse_jql(jql, self.site, self.deployment, validate=validate)
         except JqlError as exc:
             raise ApiError(400, str(exc)) from None
         issues = [i for i in self.site.issues if self.site.visible(i)]
@@ -304,7 +304,7 @@ class Api:
     def search_dc(self, groups: dict[str, str], params: Params) -> Any:
         """Data Center's search: startAt, maxResults (capped at 1000), total."""
         jql = self.text(params, "jql")
-        hits = self.query(jql)
+        hits = self.query(jql, validate=str(params.get("validateQuery", True)).lower() not in ("false", "0"))
         wanted = self.wanted(params.get("fields"), "*navigable")
         changelog = "changelog" in _as_list(params.get("expand"))
         start = max(0, self.integer(params, "startAt", 0))

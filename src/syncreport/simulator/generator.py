@@ -20,6 +20,11 @@ What the train looks like (``today`` falls in the 3rd of the current PI's 6 spri
   rank noise; every ``HEAVY_EVERY``-th issue has more than 100 histories (to exercise truncation).
 - Planted dependency scenarios (:class:`Scenario`) for every status of INDICATORS.md, cycles and same-team
   links, plus random dependencies between the rest.
+- The rules real sites need (:func:`_rule_scenarios`): done consumers of open providers (``consumer_done``),
+  links to SEC issues the user cannot fetch (one open: external, as its link shows; one done in a cycle with a
+  done train issue: not an open cycle), done transitions into a status a workflow migration deleted
+  (``Resolved``, not in /status; the same history sets the resolution), and one move into a deleted status
+  with no resolution item (``In QA``: its done-ness is unknown, a data-quality finding).
 """
 
 from __future__ import annotations
@@ -673,6 +678,7 @@ def _generate(issues: int, seed: int, today: date, teams: int) -> Site:
     _resolve_parents(b)
     _link_scenarios(b, scenario_plan)
     _random_links(b, external)
+    _rule_scenarios(b)  # last of the random draws: the train before it is the same with or without it
     _finish_histories(b)
     _business_values(b, seed)
     site.issues = b.issues
@@ -835,6 +841,93 @@ def _random_links(b: _Builder, external: list[Issue]) -> None:
         provider, consumer = rng.sample(features, 2)
         if provider.team != consumer.team:
             b.add_link("Blocks", provider, consumer)
+
+
+DELETED_DONE_STATUS = ("10900", "Resolved")  # named by changelogs, deleted from the site by a migration
+DELETED_OPEN_STATUS = ("10901", "In QA")
+
+
+def _rule_scenarios(b: _Builder) -> None:
+    """Plant what the rules of docs/indicators.md need, on issues no other scenario uses (only links and
+    changelog items are added or renamed, so every issue keeps its key, team, sprints and status)."""
+    site = b.site
+    linked = {key for s in site.scenarios for key in (s.provider, s.consumer)}
+    linked |= {key for link in site.links for key in (link.source, link.target)}
+    train = [
+        i
+        for i in b.issues
+        if i.issuetype != "Feature"
+        and i.team is not None
+        and i.key not in linked
+        and site.project(i.project).in_train
+        and i.pis == [site.current_pi]
+    ]
+    done = [i for i in train if site.statuses[i.status].category == "done"]
+    open_ = [i for i in train if site.statuses[i.status].category != "done" and i.sprints]
+    used: set[str] = set()
+
+    def take(pool: list[Issue], other_team: int | None = None) -> Issue | None:
+        for issue in pool:
+            if issue.key not in used and issue.team != other_team:
+                used.add(issue.key)
+                return issue
+        return None
+
+    def plant(status: str, link_type: str, provider: Issue, consumer: Issue, note: str) -> None:
+        b.add_link(link_type, provider, consumer)
+        site.scenarios.append(Scenario(status, provider.key, consumer.key, link_type, note))
+
+    for link_type in ["Blocks", "Dependency"] if b.target >= 200 else ["Blocks"]:
+        consumer = take(done)
+        provider = take(open_, consumer.team) if consumer else None
+        if consumer and provider:
+            plant("consumer_done", link_type, provider, consumer, "consumer done, provider still open")
+    hidden = [i for i in b.issues if i.project == RESTRICTED_PROJECT[0]]
+    if len(hidden) >= 2:
+        open_sec, done_sec = hidden[0], hidden[1]
+        consumer = take(open_)
+        if consumer:
+            plant(
+                "external", "Blocks", open_sec, consumer, "provider in SEC (not browsable): as its link shows"
+            )
+        partner = take(done)
+        if partner:
+            at = b._between(done_sec.created + timedelta(days=1), b.now - timedelta(days=1))
+            new, _, _, done_status, _ = (b._status(None, k) for k in range(5))
+            done_sec.resolved = b._event(
+                done_sec,
+                at,
+                ("status", new, site.statuses[new].name, done_status, site.statuses[done_status].name),
+                ("resolution", None, None, "10000", "Done"),
+            )
+            done_sec.status = done_status
+            note = "cycle of two done issues, one in SEC (not browsable): not open"
+            plant("done", "Blocks", done_sec, partner, note)
+            plant("done", "Blocks", partner, done_sec, note)
+    _deleted_statuses(b, [i for i in done if i.key not in used], [i for i in open_ if i.key not in used])
+
+
+def _deleted_statuses(b: _Builder, done: list[Issue], open_: list[Issue]) -> None:
+    """Changelogs that name statuses a workflow migration deleted: done transitions into ``Resolved`` (the
+    same history sets the resolution), and one move into ``In QA`` with no resolution item."""
+    renamed = 0
+    for issue in done:
+        if renamed >= max(2, b.target // 200):
+            break
+        events = b.events.get(issue.id, [])
+        for n, (at, who, items) in enumerate(events):
+            if any(item[0] == "resolution" and item[3] for item in items) and items[0][0] == "status":
+                status, frm, frm_s, _, _ = items[0]
+                events[n] = (at, who, ((status, frm, frm_s, *DELETED_DONE_STATUS), *items[1:]))
+                renamed += 1
+                break
+    for issue in open_:
+        events = b.events.get(issue.id, [])
+        moves = [n for n, (_, _, items) in enumerate(events) if any(item[0] == "status" for item in items)]
+        if len(moves) == 1 and len(events[moves[0]][2]) == 1:
+            at, who, ((field, frm, frm_s, _, _),) = events[moves[0]]
+            events[moves[0]] = (at, who, ((field, frm, frm_s, *DELETED_OPEN_STATUS),))
+            return
 
 
 def _business_values(b: _Builder, seed: int) -> None:

@@ -79,7 +79,10 @@ def _tokenize(jql: str) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, jql: str, site: Site, deployment: str, now: datetime) -> None:
+    def __init__(self, jql: str, site: Site, deployment: str, now: datetime, validate: bool = True) -> None:
+        self.validate = (
+            validate  # False (Data Center's validateQuery=false): unknown issue keys match nothing
+        )
         self.tokens = _tokenize(jql)
         self.i = 0
         self.site = site
@@ -401,6 +404,8 @@ class _Parser:
             if issue is None and v.isdigit():
                 issue = next((i for i in self.site.issues if i.id == int(v)), None)
             if issue is None or not self.site.visible(issue):
+                if not self.validate:
+                    continue
                 raise JqlError(f"An issue with key '{v}' does not exist for field 'key'.")
             found.add(issue.key)
         return found
@@ -506,9 +511,14 @@ def _order_value(issue: Issue, name: str) -> Any:
     return getattr(issue, name)
 
 
-def parse_jql(jql: str, site: Site, deployment: str, *, now: datetime | None = None) -> Query:
-    """Parse and resolve a query against the site; raises :class:`JqlError` with Jira's message."""
-    return _Parser(jql or "", site, deployment, now or datetime.now(UTC)).parse()
+def parse_jql(
+    jql: str, site: Site, deployment: str, *, now: datetime | None = None, validate: bool = True
+) -> Query:
+    """Parse and resolve a query against the site; raises :class:`JqlError` with Jira's message.
+
+    ``validate=False`` is Data Center's ``validateQuery=false``: an issue key that does not exist (or that the
+    user may not browse) matches nothing instead of failing the query."""
+    return _Parser(jql or "", site, deployment, now or datetime.now(UTC), validate).parse()
 
 
 def run_query(query: Query, issues: list[Issue]) -> list[Issue]:

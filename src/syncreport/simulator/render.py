@@ -271,8 +271,10 @@ class Renderer:
         for link in self.site.links_by_issue.get(issue.key, []):
             other_key = link.target if link.source == issue.key else link.source
             other = self.site.by_key.get(other_key)
-            if other is None or not self.site.visible(other):
-                continue  # Jira hides links to issues the user cannot see
+            if other is None:
+                continue
+            # a linked issue the user may not browse is still in the link, with its summary and status (and
+            # category): the link shows what the caller could not fetch
             link_type = next(t for t in self.site.link_types if t.name == link.type)
             data: dict[str, Any] = {
                 "id": link.id, "self": f"{self.api}/issueLink/{link.id}",
