@@ -151,3 +151,26 @@ def test_rules_for_real_sites_hold_on_the_simulated_train(pulled: Any) -> None:
     assert len(resolved) >= 2 and {c.to_value for c in resolved} == {"done"}
     unknown = next(f for f in results.data_quality if f.kind == "unknown_status")
     assert unknown.count == 1 and "In QA" in unknown.detail and "Resolved" not in unknown.detail
+
+
+def test_teams_from_several_components_are_picked_by_the_documented_rule(pulled: Any) -> None:
+    # The simulator gives every team issue its team's component, and every third issue (by id) also
+    # "Shared Services". With team_source = "component" and the train's teams configured, the configured
+    # team wins over "Shared Services": every issue keeps the team its Team field gives, and the issues with
+    # two components are the several_components finding.
+    sim, _, by_field, _ = pulled
+    data = demo_config(sim, token_env="SYNCREPORT_IND_E2E_TOKEN")
+    data["cache"] = {"enabled": False}
+    data["train"]["team_source"] = "component"
+    components = config_from_dict(data, source="<e2e config>")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SYNCREPORT_IND_E2E_TOKEN", sim.token)
+        snapshot = pull_snapshot(components)
+    results = compute_indicators(snapshot, thresholds=components.thresholds, iterations=components.iterations)
+    assert {i.key: i.team for i in results.issues} == {i.key: i.team for i in by_field.issues}
+    site = sim.site
+    expected = {i.key for i in site.issues if i.team is not None and i.id % 3 == 0} & {
+        i.key for i in results.issues
+    }
+    finding = next(f for f in results.data_quality if f.kind == "several_components")
+    assert expected and set(finding.keys) == expected

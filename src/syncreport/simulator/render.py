@@ -33,6 +33,7 @@ from syncreport.simulator.fields import FieldIds, field_ids
 from syncreport.simulator.model import History, Issue, Item, Link, Site, Sprint, Status, User
 
 USER_ZONE = ZoneInfo("Europe/Berlin")
+SHARED_COMPONENT = "Shared Services"  # a component several teams' issues carry besides their own
 _CATEGORY = {
     "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
     "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
@@ -297,6 +298,7 @@ class Renderer:
             "status": self._shared(("status", issue.status), self.status, site.statuses[issue.status]),
             "priority": self._shared(("priority", issue.priority), self.priority, issue.priority),
             "labels": plain["labels"],
+            "components": self.components(issue),
             "fixVersions": [
                 self._shared(("version", issue.project, pi), self.version, issue.project, pi)
                 for pi in issue.pis
@@ -337,6 +339,16 @@ class Renderer:
             assert ids.epic_link is not None
             fields[ids.epic_link] = parent.key if parent is not None else None
         return fields
+
+    def components(self, issue: Issue) -> list[dict[str, Any]]:
+        """One component per team (named like the team); every third issue also carries "Shared Services", as
+        real projects' issues often have several (Jira lists them by name)."""
+        if issue.team is None:
+            return []
+        ids = {self.site.teams[issue.team].name: str(10100 + issue.team)}
+        if issue.id % 3 == 0:
+            ids[SHARED_COMPONENT] = "10099"
+        return [{"self": f"{self.api}/component/{ids[n]}", "id": ids[n], "name": n} for n in sorted(ids)]
 
     def _shared(self, key: tuple[Any, ...], make: Callable[..., Any], *args: Any) -> Any:
         """A small object many issues hold (a status, project, version, sprint...), built once per version
