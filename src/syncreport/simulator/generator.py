@@ -3,7 +3,8 @@
 Deterministic for (seed, issues, teams, today): every random choice comes from one ``random.Random(seed)``
 and every timestamp is placed before ``today`` 00:00 UTC, so the wall clock never leaks in.
 
-What the train looks like (``today`` falls in the 3rd of the current PI's 6 sprints):
+What the train looks like (``today`` falls in the 3rd of the current PI's 6 sprints, on every day: see
+:func:`current_pi_start`):
 - 3 Jira projects in the train (ORB, NOVA, ATL), ``teams`` teams (default 8) spread over them, each with a
   scrum board and its own sprint objects: the previous PI (6 closed sprints), the current PI (2 closed,
   1 active, 3 future, the 6th being the IP sprint) and the next PI (6 future). One team (``OFF_CADENCE``)
@@ -147,10 +148,16 @@ def pi_name(index_from_now: int, current_start: date) -> str:
 
 
 def current_pi_start(today: date) -> date:
-    """Sprints start on Mondays of a fixed two-week grid; today is in the 3rd sprint of the current PI."""
+    """Sprints start on Mondays of a fixed two-week grid; today is in the 3rd sprint of the current PI.
+
+    The 3rd sprint is the latest one that started before today 00:00 UTC (the generator's "now"): sprints
+    start at 08:00, so on a grid Monday the sprint starting that morning has not begun yet and today is the
+    last day of the one before (ended Sunday 17:00, still open: its board's next sprint has not started).
+    """
     grid_monday = date(2024, 1, 1)
-    into_sprint = (today - grid_monday).days % SPRINT_DAYS
-    return today - timedelta(days=2 * SPRINT_DAYS + into_sprint)
+    started = today - timedelta(days=1)  # the latest day whose 08:00 lies before today 00:00
+    into_sprint = (started - grid_monday).days % SPRINT_DAYS
+    return started - timedelta(days=2 * SPRINT_DAYS + into_sprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +236,11 @@ class _Builder:
                     start = datetime.combine(day, time(8, 0), tzinfo=UTC)
                     end = start + timedelta(days=SPRINT_DAYS - 1, hours=9)
                     complete = end + timedelta(minutes=rng.randint(20, 600))
+                    # a team closes a sprint when it starts its next one (14 days on): between the end
+                    # (Sunday 17:00) and the next start (Monday 08:00) the sprint is still open
+                    following = start + timedelta(days=SPRINT_DAYS)
                     state = (
-                        "closed" if complete <= self.now else ("active" if start <= self.now else "future")
+                        "closed" if following <= self.now else ("active" if start <= self.now else "future")
                     )
                     short = pis[pi_index].removeprefix("PI ")
                     label = "IP" if k == SPRINTS_PER_PI - 1 else f"S{k + 1}"
