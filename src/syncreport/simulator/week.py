@@ -68,9 +68,12 @@ def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
             finished.append(provider.key)
 
     touched = set(turned_late) | set(finished)
+    # only the train's issues the user can see: a change to another train's or a restricted project's issue
+    # is one the report never shows, so the demo could not say it happened
+    train = [i for i in site.issues if site.project(i.project).in_train and site.visible(i)]
     pushed = [
         issue
-        for issue in site.issues
+        for issue in train
         if issue.duedate and issue.key not in touched and site.statuses[issue.status].category != "done"
     ][:per_kind]
     for issue in pushed:
@@ -78,7 +81,7 @@ def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
         handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7))
 
     busy = touched | {link.source for link in site.links} | {link.target for link in site.links}
-    candidates = [i for i in site.issues if i.team is not None and i.sprints and i.key not in busy]
+    candidates = [i for i in train if i.team is not None and i.sprints and i.key not in busy]
     pair = next(
         (
             (p.key, c.key)
