@@ -579,8 +579,9 @@ def start_simulator(
 ) -> SimulatorHandle:
     """Generate a train (or serve ``site``) on 127.0.0.1 from a background thread.
 
-    ``clock`` is the simulator's "now" (timezone-aware; the wall clock by default): the generated train is
-    centred on its day unless ``today`` says otherwise, and changes made while it runs are dated by it.
+    ``clock`` is the simulator's "now" (timezone-aware; the wall clock by default): the train is generated as
+    of its moment (``today``: as of that day's 00:00 UTC instead), and changes made while it runs are dated
+    by it.
 
     ``knobs`` are those of :meth:`SimulatorHandle.configure` (rate_limit, faults, ...), set before the first
     request.
@@ -589,7 +590,7 @@ def start_simulator(
         raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
     clock = clock or _wall_clock
     data = site or generate_site(
-        issues=issues, seed=seed, today=today or clock().astimezone(UTC).date(), teams=teams
+        issues=issues, seed=seed, today=today, teams=teams, now=None if today else clock()
     )
     # The site is hundreds of thousands of long-lived objects: keep the cyclic GC from walking them again
     # on every collection while the server answers (``stop`` lets it see them again).
