@@ -103,6 +103,7 @@ def test_the_demo_shows_the_same_week_on_any_day(moment: datetime, tmp_path: Pat
     assert counts == [2, 2, 2, 1]
 
     (path,) = result.paths
+    assert path.name == f"orbit-art-{moment.astimezone().date().isoformat()}.json"  # the run's day, not today
     changes = json.loads(path.read_text())["changes_since_last"]
     assert changes["available"] is True
     assert datetime.fromisoformat(changes["previous_generated_at"]) == moment - timedelta(days=7)
