@@ -58,7 +58,7 @@ IDS = [f"{m:%Y-%m-%dT%H%M}" for m in MOMENTS]
 @pytest.mark.parametrize("moment", MOMENTS, ids=IDS)
 def test_planted_scenarios_hold_on_any_day(moment: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = fixed_clock(moment)
-    with start_simulator(deployment="cloud", issues=300, seed=11, clock=clock) as sim:
+    with start_simulator(deployment="cloud", issues=150, seed=11, clock=clock) as sim:
         site = sim.site
         data = demo_config(sim, token_env="SYNCREPORT_ANY_DAY_TOKEN")
         data["cache"] = {"enabled": False}
@@ -95,7 +95,7 @@ def test_planted_scenarios_hold_on_any_day(moment: datetime, monkeypatch: pytest
 
 @pytest.mark.parametrize("moment", MOMENTS, ids=IDS)
 def test_the_demo_shows_the_same_week_on_any_day(moment: datetime, tmp_path: Path) -> None:
-    result = run_demo(tmp_path, issues=300, now=fixed_clock(moment), formats=["json"], echo=lambda _: None)
+    result = run_demo(tmp_path, issues=150, now=fixed_clock(moment), formats=["json"], echo=lambda _: None)
     assert result.run.taken_at == moment
     assert result.last_week.taken_at == moment - timedelta(days=7)
     week = result.week
