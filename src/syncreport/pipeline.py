@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from syncreport.clock import Clock, wall_clock
 from syncreport.config import (
     Config,
     EmailSettings,
@@ -135,10 +136,10 @@ def _plan(
     )
 
 
-def _pull(config: Config, progress: bool) -> Snapshot:
+def _pull(config: Config, progress: bool, now: Clock) -> Snapshot:
     from syncreport.jira import pull_snapshot  # imported here: the CLI starts fast without it
 
-    return pull_snapshot(config, progress=progress)
+    return pull_snapshot(config, progress=progress, now=now)
 
 
 def _compute(snapshot: Snapshot, config: Config | None, previous: dict[str, Any] | None) -> IndicatorResults:
@@ -194,8 +195,12 @@ def run_report(
     fail_on: str | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    now: Clock = wall_clock,
 ) -> ReportRun:
     """Produce and deliver one report. ``config`` may be None only with ``snapshot_path`` (default settings).
+
+    ``now`` is the run's one clock (the wall clock unless a caller pins it): the pull's ``taken_at``, so every
+    figure, the files' date and "changes since last" are as of it. A saved snapshot keeps its own time.
 
     Raises :class:`~syncreport.errors.SyncreportError` subclasses with one-line messages;
     :class:`~syncreport.deliver.lock.RunInProgress` (exit 0) when another run of the series holds the lock.
@@ -220,7 +225,7 @@ def run_report(
         if snapshot is None:
             assert config is not None
             say(f"Pulling {train} from {config.jira.url} ...")
-            snapshot = _pull(config, progress)
+            snapshot = _pull(config, progress, now)
         say(f"Computing indicators for {len(snapshot.issues)} issues ...")
         previous, previous_path = load_previous(
             state_root / slug, snapshot.taken_at, min_age_days=plan.changes_since_days

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from syncreport.cli import app
+from syncreport.clock import fixed_clock
 from syncreport.config import Config, config_from_dict
 from syncreport.errors import JiraError
 from syncreport.jira import pull, run_checks
@@ -92,8 +94,9 @@ def test_the_current_pi_is_found_without_being_configured(
 
 def test_both_dialects_give_the_same_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     snaps = []
+    clock = fixed_clock(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))  # both sites generated as of one moment
     for deployment in ("cloud", "datacenter"):
-        with start_simulator(deployment=deployment, issues=ISSUES, seed=7) as handle:
+        with start_simulator(deployment=deployment, issues=ISSUES, seed=7, clock=clock) as handle:
             config = make_config(handle, tmp_path / deployment, monkeypatch)
             snaps.append(pull(config).snapshot)
     cloud, dc = snaps

@@ -122,3 +122,26 @@ def test_issue_errors_fault_reports_retriable_failures_by_id(simulator: Any) -> 
         url, json={"issueIdsOrKeys": keys[2:]}, auth=(sim.email, sim.token), timeout=10
     ).json()
     assert [i["key"] for i in again["issues"]] == keys[2:] and again["issueErrors"] == []
+
+
+def test_a_request_is_in_the_stats_as_soon_as_its_answer_arrives(
+    simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under load the server thread may be descheduled between writing an answer and counting it; a slow
+    # count stands in for that here. The client reads the stats the moment it has its answer: the request
+    # must be counted already (it was counted after the answer was written, so this saw 0).
+    sim: SimulatorHandle = simulator(deployment="cloud")
+    state = type(sim._state)
+    count = state.count
+
+    def slow_count(self: Any, name: str, status: int) -> None:
+        time.sleep(0.3)
+        count(self, name, status)
+
+    monkeypatch.setattr(state, "count", slow_count)
+    assert _get(sim, "/rest/api/3/myself").status_code == 200
+    assert sim.stats()["endpoints"] == {"GET /rest/api/3/myself": 1}
+    assert (
+        requests.get(sim.url + "/rest/api/3/myself", auth=(sim.email, "wrong"), timeout=10).status_code == 401
+    )
+    assert sim.stats()["statuses"] == {"200": 1, "401": 1}

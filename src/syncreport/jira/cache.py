@@ -19,7 +19,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,16 +78,19 @@ class CachedIssue:
 class Cache:
     """One site's view of the cache file. ``Cache(None)`` is an in-memory cache (caching disabled)."""
 
-    def __init__(self, path: Path | None, site: str) -> None:
+    def __init__(self, path: Path | None, site: str, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.site = site.rstrip("/")
+        self._clock = clock  # the run's clock (epoch seconds): fetch times compared with max-ages
         self._db = self._open()
 
     @classmethod
-    def for_settings(cls, settings: CacheSettings, site: str) -> Cache:
+    def for_settings(
+        cls, settings: CacheSettings, site: str, *, clock: Callable[[], float] = time.time
+    ) -> Cache:
         if not settings.enabled:
-            return cls(None, site)
-        return cls(settings.path or default_cache_path(), site)
+            return cls(None, site, clock=clock)
+        return cls(settings.path or default_cache_path(), site, clock=clock)
 
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
@@ -160,7 +163,7 @@ class Cache:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO meta (site, name, value, fetched_at) VALUES (?, ?, ?, ?)",
-                (self.site, name, json.dumps(value), time.time()),
+                (self.site, name, json.dumps(value), self._clock()),
             )
 
     # --- issues -----------------------------------------------------------------------------------------
@@ -228,7 +231,7 @@ class Cache:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO scopes (site, jql, ids, taken_at) VALUES (?, ?, ?, ?)",
-                (self.site, jql, json.dumps(ids), time.time()),
+                (self.site, jql, json.dumps(ids), self._clock()),
             )
 
     # --- sprints ----------------------------------------------------------------------------------------

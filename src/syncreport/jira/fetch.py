@@ -41,11 +41,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
+from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
 from syncreport.errors import ConfigError
 from syncreport.jira.cache import Cache
@@ -168,7 +168,7 @@ class Puller:
         progress: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         before_request: Callable[[str, str], None] | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock = wall_clock,
     ) -> None:
         self.config = config
         self.settings = config.jira
@@ -179,11 +179,18 @@ class Puller:
         self._progress = _Progress(progress)
         self.stats = PullStats()
 
+    def _epoch(self) -> float:
+        """The run's clock as seconds since the epoch (the cache's max-ages and fetch times)."""
+        return self._now().timestamp()
+
     # --- the whole pull ---------------------------------------------------------------------------------
 
     def run(self) -> PullResult:
         started = time.monotonic()
-        with _no_cyclic_gc(), Cache.for_settings(self.config.cache, self.settings.url) as cache:
+        with (
+            _no_cyclic_gc(),
+            Cache.for_settings(self.config.cache, self.settings.url, clock=self._epoch) as cache,
+        ):
             deployment = self._deployment(cache)
             self.stats.deployment = deployment
             client = JiraClient(
@@ -604,14 +611,14 @@ class _Run:
             return
         max_age = self.config.cache.sprints_max_age_minutes * 60
         cached = self.cache.get_meta(self._boards_meta_name(set()))
-        if not cached or time.time() - cached[1] >= max_age:
+        if not cached or self.puller._epoch() - cached[1] >= max_age:
             self._board_futures = {
                 b: self.pool.submit(self.client.get, f"/rest/agile/1.0/board/{b}") for b in configured
             }
         sprints = self.cache.get_board_sprints()
         for board_id in configured:
             entry = sprints.get(board_id)
-            if entry is None or time.time() - entry[1] >= max_age:
+            if entry is None or self.puller._epoch() - entry[1] >= max_age:
                 self._sprint_futures[board_id] = self.pool.submit(self._fetch_sprints, board_id)
 
     def _boards_meta_name(self, projects: set[str]) -> str:
@@ -625,7 +632,7 @@ class _Run:
         max_age = self.config.cache.sprints_max_age_minutes * 60
         if self._board_futures:
             boards = [future.result() for future in self._board_futures.values()]
-        elif cached and time.time() - cached[1] < max_age:
+        elif cached and self.puller._epoch() - cached[1] < max_age:
             return list(cached[0])
         elif configured:
             boards = list(self._map(lambda b: self.client.get(f"/rest/agile/1.0/board/{b}"), configured))
@@ -658,7 +665,7 @@ class _Run:
         )
 
     def _board_sprints(self, board_ids: set[int], builder: SnapshotBuilder) -> list[dict[str, Any]]:
-        now = time.time()
+        now = self.puller._epoch()
         with self._lock:
             started = dict(self._sprint_futures)
         prefetched = {b: future.result() for b, future in started.items()}
@@ -906,14 +913,18 @@ def pull(
     progress: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     before_request: Callable[[str, str], None] | None = None,
+    now: Clock = wall_clock,
 ) -> PullResult:
-    """Pull the train; returns the snapshot and what it took (requests, fetched vs cached)."""
-    return Puller(config, progress=progress, sleep=sleep, before_request=before_request).run()
+    """Pull the train; returns the snapshot and what it took (requests, fetched vs cached).
+
+    ``now`` is the run's clock: the snapshot's ``taken_at`` and the cache's max-ages come from it.
+    """
+    return Puller(config, progress=progress, sleep=sleep, before_request=before_request, now=now).run()
 
 
-def pull_snapshot(config: Config, *, progress: bool = False) -> Snapshot:
+def pull_snapshot(config: Config, *, progress: bool = False, now: Clock = wall_clock) -> Snapshot:
     """The complete, normalized snapshot of the train (incremental: only changed issues are fetched)."""
-    return pull(config, progress=progress).snapshot
+    return pull(config, progress=progress, now=now).snapshot
 
 
 __all__ = ["PullResult", "PullStats", "Puller", "pull", "pull_snapshot"]

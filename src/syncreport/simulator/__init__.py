@@ -8,7 +8,8 @@ It imports nothing from the rest of syncreport, so it can stand in for Jira in a
 
 Where to look:
 - :mod:`.generator` - what the train holds (projects, teams, sprints, PIs, workflows, planted dependency
-  scenarios in ``site.scenarios``), deterministic for (seed, issues, today).
+  scenarios in ``site.scenarios``), deterministic for (seed, issues, now): pin ``today`` or a ``clock``
+  to get the same train from two simulators.
 - :mod:`.api` - the endpoints, page caps and changelog truncation per dialect; :mod:`.render` - the JSON
   shapes and the decisions the real API leaves open (Team field value, parent, changelog order).
 - :mod:`.jql` - the JQL subset and Jira's quirks it keeps (``!=`` skips empty fields, dates in the user's

@@ -73,10 +73,18 @@ class Route:
 
 
 class Api:
-    def __init__(self, site: Site, deployment: str, base_url: str) -> None:
+    def __init__(
+        self,
+        site: Site,
+        deployment: str,
+        base_url: str,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         if deployment not in ("cloud", "datacenter"):
             raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
         self.site = site
+        self.clock = clock  # the simulator's "now": JQL's now() and serverTime
         self.deployment = deployment
         self.cloud = deployment == "cloud"
         self.render = Renderer(site, deployment, base_url)
@@ -102,7 +110,7 @@ class Api:
             self._cache.move_to_end(cache_key)
             return hit
         try:
-            query = parse_jql(jql, self.site, self.deployment, validate=validate)
+            query = parse_jql(jql, self.site, self.deployment, now=self.clock(), validate=validate)
         except JqlError as exc:
             raise ApiError(400, str(exc)) from None
         issues = [i for i in self.site.issues if self.site.visible(i)]
@@ -114,7 +122,7 @@ class Api:
 
     def bounded(self, jql: str) -> bool:
         try:
-            return parse_jql(jql, self.site, self.deployment).bounded
+            return parse_jql(jql, self.site, self.deployment, now=self.clock()).bounded
         except JqlError as exc:
             raise ApiError(400, str(exc)) from None
 
@@ -182,7 +190,7 @@ class Api:
     # --- platform ----------------------------------------------------------------------------------------
 
     def server_info(self, groups: dict[str, str], params: Params) -> Any:
-        now = datetime.now(UTC)
+        now = self.clock()
         if self.cloud:
             return {
                 "baseUrl": self.base_url, "displayUrl": self.base_url, "version": "1001.0.0-SNAPSHOT",

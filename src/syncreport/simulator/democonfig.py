@@ -28,7 +28,7 @@ def demo_config(handle: Any, *, token_env: str = "SYNCREPORT_DEMO_TOKEN") -> dic
     if cloud:
         jira["email"] = handle.email
     train_teams = [t for t in site.teams if t.in_train]
-    pi_start: date = current_pi_start(site.today)
+    pi_start: date = current_pi_start(site.now)
     return {
         "jira": jira,
         "train": {

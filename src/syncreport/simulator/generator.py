@@ -1,9 +1,11 @@
 """A seeded, realistic Agile Release Train as Jira holds it: projects, teams, boards, sprints, issues, links, changelogs.
 
-Deterministic for (seed, issues, teams, today): every random choice comes from one ``random.Random(seed)``
-and every timestamp is placed before ``today`` 00:00 UTC, so the wall clock never leaks in.
+Deterministic for (seed, issues, teams, now): every random choice comes from one ``random.Random(seed)``
+and every timestamp is placed before ``now`` (a moment handed in, or ``today`` 00:00 UTC), so the wall
+clock never leaks in.
 
-What the train looks like (``today`` falls in the 3rd of the current PI's 6 sprints):
+What the train looks like (``now`` falls in the 3rd of the current PI's 6 sprints, on every day and at
+every hour: see :func:`current_pi_start`):
 - 3 Jira projects in the train (ORB, NOVA, ATL), ``teams`` teams (default 8) spread over them, each with a
   scrum board and its own sprint objects: the previous PI (6 closed sprints), the current PI (2 closed,
   1 active, 3 future, the 6th being the IP sprint) and the next PI (6 future). One team (``OFF_CADENCE``)
@@ -55,6 +57,7 @@ from syncreport.simulator.model import (
 MIN_ISSUES = 50
 MAX_ISSUES = 200_000
 SPRINT_DAYS = 14
+SPRINT_START_HOUR = 8  # UTC; a sprint ends 13 days 9 hours later (Sunday 17:00) and closes within 10 hours
 SPRINTS_PER_PI = 6  # five development sprints and the IP sprint
 PI_DAYS = SPRINT_DAYS * SPRINTS_PER_PI
 OFF_CADENCE_SHIFT_DAYS = 3
@@ -151,11 +154,26 @@ def pi_name(index_from_now: int, current_start: date) -> str:
     return f"PI {year}.{quarter}"
 
 
-def current_pi_start(today: date) -> date:
-    """Sprints start on Mondays of a fixed two-week grid; today is in the 3rd sprint of the current PI."""
+def _moment(when: date | datetime) -> datetime:
+    """A day means its 00:00 UTC; a moment is taken in UTC."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None:
+            raise ValueError("the generator's now must be timezone-aware")
+        return when.astimezone(UTC)
+    return datetime.combine(when, time(0, 0), tzinfo=UTC)
+
+
+def current_pi_start(now: date | datetime) -> date:
+    """Sprints start on Mondays of a fixed two-week grid; ``now`` is in the 3rd sprint of the current PI.
+
+    The 3rd sprint is the latest one that started (at 08:00 UTC) by ``now`` (a day: its 00:00 UTC). So on a
+    grid Monday before 08:00 it is the sprint that ended on Sunday 17:00, still open because its board's
+    next sprint has not started; from 08:00 on it is the one that started that morning.
+    """
     grid_monday = date(2024, 1, 1)
-    into_sprint = (today - grid_monday).days % SPRINT_DAYS
-    return today - timedelta(days=2 * SPRINT_DAYS + into_sprint)
+    started = (_moment(now) - timedelta(hours=SPRINT_START_HOUR)).date()  # the last day whose start is past
+    into_sprint = (started - grid_monday).days % SPRINT_DAYS
+    return started - timedelta(days=2 * SPRINT_DAYS + into_sprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,14 +192,14 @@ class _Spec:
 
 
 class _Builder:
-    def __init__(self, *, issues: int, seed: int, today: date, teams: int) -> None:
+    def __init__(self, *, issues: int, seed: int, now: datetime, teams: int) -> None:
         self.rng = random.Random(seed)
         self.target = issues
-        self.today = today
-        self.now = datetime.combine(today, time(0, 0), tzinfo=UTC)
+        self.today = now.date()
+        self.now = now
         self.limit = self.now - timedelta(minutes=1)  # the latest moment any generated change may have
         self.team_count = teams
-        self.pi_start = current_pi_start(today)
+        self.pi_start = current_pi_start(now)
         self.events: dict[int, list[tuple[datetime, int, tuple[Item, ...]]]] = {}
         self.issues: list[Issue] = []
         self.sprint_of: dict[tuple[int, int, int], Sprint] = {}  # (team index, pi index, sprint index)
@@ -231,11 +249,14 @@ class _Builder:
                     day = self.pi_start + timedelta(days=PI_DAYS * (pi_index - 1) + SPRINT_DAYS * k)
                     if t_index == off and pi_index >= 1:
                         day += timedelta(days=OFF_CADENCE_SHIFT_DAYS)
-                    start = datetime.combine(day, time(8, 0), tzinfo=UTC)
+                    start = datetime.combine(day, time(SPRINT_START_HOUR, 0), tzinfo=UTC)
                     end = start + timedelta(days=SPRINT_DAYS - 1, hours=9)
                     complete = end + timedelta(minutes=rng.randint(20, 600))
+                    # a team closes a sprint when it starts its next one (14 days on): between the end
+                    # (Sunday 17:00) and the next start (Monday 08:00) the sprint is still open
+                    following = start + timedelta(days=SPRINT_DAYS)
                     state = (
-                        "closed" if complete <= self.now else ("active" if start <= self.now else "future")
+                        "closed" if following <= self.now else ("active" if start <= self.now else "future")
                     )
                     short = pis[pi_index].removeprefix("PI ")
                     label = "IP" if k == SPRINTS_PER_PI - 1 else f"S{k + 1}"
@@ -608,8 +629,19 @@ class _Builder:
         )  # fmt: skip
 
 
-def generate_site(*, issues: int = 600, seed: int = 7, today: date | None = None, teams: int = 8) -> Site:
-    """Generate the whole site. ``issues`` counts the issues of the train's projects (the train's JQL)."""
+def generate_site(
+    *,
+    issues: int = 600,
+    seed: int = 7,
+    today: date | None = None,
+    teams: int = 8,
+    now: datetime | None = None,
+) -> Site:
+    """Generate the whole site. ``issues`` counts the issues of the train's projects (the train's JQL).
+
+    ``now`` (timezone-aware) is the site's moment: everything generated lies before it. ``today`` stands for
+    its 00:00 UTC; with neither, the wall clock's day.
+    """
     if not MIN_ISSUES <= issues <= MAX_ISSUES:
         raise ValueError(f"issues must be between {MIN_ISSUES} and {MAX_ISSUES}, not {issues}")
     if not 2 <= teams <= len(TEAM_NAMES):
@@ -618,14 +650,15 @@ def generate_site(*, issues: int = 600, seed: int = 7, today: date | None = None
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _generate(issues, seed, today or datetime.now(UTC).date(), teams)
+        moment = _moment(now if now is not None else today or datetime.now(UTC).date())
+        return _generate(issues, seed, moment, teams)
     finally:
         if collecting:
             gc.enable()
 
 
-def _generate(issues: int, seed: int, today: date, teams: int) -> Site:
-    b = _Builder(issues=issues, seed=seed, today=today, teams=teams)
+def _generate(issues: int, seed: int, now: datetime, teams: int) -> Site:
+    b = _Builder(issues=issues, seed=seed, now=now, teams=teams)
     site = b.site
     site.seed = seed
     rng = b.rng

@@ -60,9 +60,16 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r}")
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class _State:
-    def __init__(self, site: Site, deployment: str, email: str, token: str) -> None:
+    def __init__(
+        self, site: Site, deployment: str, email: str, token: str, clock: Callable[[], datetime]
+    ) -> None:
         self.site = site
+        self.clock = clock  # the simulated site's "now": changes made without ``at``, JQL's now(), serverTime
         self.deployment = deployment
         self.email = email
         self.token = token
@@ -177,9 +184,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
+    _counting: str | None = None  # the endpoint the request in hand is counted under, until it is counted
+
+    def _record(self, status: int) -> None:
+        """Count the request in the stats once, before its answer goes out: a client that reads the stats
+        as soon as it has its answer sees its request counted."""
+        name, self._counting = self._counting, None
+        if name is not None:
+            self.server.state.count(name, status)
+
     def _send(
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
+        self._record(status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -225,8 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         found = find_route(method, path, state.deployment)
         name = found[0].name(method, found[1]) if found else f"{method} (unknown path)"
+        self._counting = name
         status = self._answer(state, method, path, query, body, found)
-        state.count(name, status)
+        self._record(status)  # when no answer was written (none is: every path answers)
 
     def _answer(
         self, state: _State, method: str, path: str, query: dict[str, Any], body: Any, found: Any
@@ -312,6 +330,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _broken(self, fault: Fault, data: Any) -> None:
         body = dump(data).encode()
         half = body[: max(1, len(body) // 2)]
+        self._record(200)
         self.send_response(200)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         declared = len(body) if fault.kind == "truncated" else len(half)
@@ -354,6 +373,10 @@ class SimulatorHandle:
         self.email = state.email
         self.token = state.token
 
+    def now(self) -> datetime:
+        """The simulator's clock (handed in to :func:`start_simulator`; the wall clock by default)."""
+        return self._state.clock()
+
     @property
     def site(self) -> Site:
         """The generated data (read it under no lock only while no test mutates it)."""
@@ -393,7 +416,7 @@ class SimulatorHandle:
 
         ``status`` is a status name or id; ``sprint`` a sprint id the issue moves to (its closed sprints are
         kept before it, as Jira does); ``pi`` a fixVersion name replacing the current ones; ``team`` a team
-        name. ``at`` defaults to now (never earlier than the generated data).
+        name. ``at`` defaults to the simulator's clock (never earlier than the generated data).
         """
         state = self._state
         with state.lock:
@@ -401,7 +424,7 @@ class SimulatorHandle:
             issue = site.by_key[key]
             # never before the generated data, even when the machine's clock is behind the simulated "today"
             when = at or max(
-                datetime.now(UTC), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
+                state.clock(), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
             )
             items: list[Item] = []
             if status is not None:
@@ -460,10 +483,13 @@ class SimulatorHandle:
             issue.updated = when
             site.version += 1
 
-    def link_issues(self, provider: str, consumer: str, *, link_type: str = "Blocks") -> str:
+    def link_issues(
+        self, provider: str, consumer: str, *, link_type: str = "Blocks", at: datetime | None = None
+    ) -> str:
         """Add a dependency link in the type's own wording ("Dependency" is inverted); returns the link id.
 
-        Both issues get a "Link" changelog item and a new ``updated`` time, as in Jira.
+        Both issues get a "Link" changelog item and a new ``updated`` time, as in Jira (``at``, else the
+        simulator's clock, never earlier than the generated data).
         """
         state = self._state
         with state.lock:
@@ -478,7 +504,7 @@ class SimulatorHandle:
             for key, other, text in ((source, target, kind.outward), (target, source, kind.inward)):
                 issue = site.by_key[key]
                 when = max(
-                    datetime.now(UTC), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
+                    at or state.clock(), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
                 )
                 item: Item = ("link", None, None, other, f"This issue {text} {other}")
                 issue.histories.append(History(site.next_history_id, when, len(site.users) - 1, (item,)))
@@ -548,26 +574,34 @@ def start_simulator(
     today: date | None = None,
     teams: int = 8,
     site: Site | None = None,
+    clock: Callable[[], datetime] | None = None,
     **knobs: Any,
 ) -> SimulatorHandle:
     """Generate a train (or serve ``site``) on 127.0.0.1 from a background thread.
+
+    ``clock`` is the simulator's "now" (timezone-aware; the wall clock by default): the train is generated as
+    of its moment (``today``: as of that day's 00:00 UTC instead), and changes made while it runs are dated
+    by it.
 
     ``knobs`` are those of :meth:`SimulatorHandle.configure` (rate_limit, faults, ...), set before the first
     request.
     """
     if deployment not in ("cloud", "datacenter"):
         raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
-    data = site or generate_site(issues=issues, seed=seed, today=today, teams=teams)
+    clock = clock or _wall_clock
+    data = site or generate_site(
+        issues=issues, seed=seed, today=today, teams=teams, now=None if today else clock()
+    )
     # The site is hundreds of thousands of long-lived objects: keep the cyclic GC from walking them again
     # on every collection while the server answers (``stop`` lets it see them again).
     gc.collect()
     gc.freeze()
     token = CLOUD_TOKEN if deployment == "cloud" else DC_TOKEN
-    state = _State(data, deployment, CLOUD_EMAIL, token)
+    state = _State(data, deployment, CLOUD_EMAIL, token, clock)
     state.configure(latency_ms=latency_ms, **knobs)
     server = _Server(("127.0.0.1", port), state)
     host, bound = server.server_address[:2]
-    state.api = Api(data, deployment, f"http://{host!s}:{bound}")
+    state.api = Api(data, deployment, f"http://{host!s}:{bound}", clock=clock)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},

@@ -7,7 +7,7 @@ leaves the changelog history and ``updated`` time that Jira would, and an increm
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from syncreport.simulator.model import Issue, Site
 from syncreport.simulator.server import SimulatorHandle
@@ -43,9 +43,27 @@ def _iteration(site: Site, issue: Issue) -> int | None:
     return site.sprints[issue.sprints[-1]].iteration if issue.sprints else None
 
 
-def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
+def _days_of(week: tuple[datetime, datetime] | None) -> list[datetime | None]:
+    """When each kind of change happens: the 1st to 4th of five equal steps through ``week``, else (None)
+    at the simulator's clock."""
+    if week is None:
+        return [None] * 4
+    start, end = week
+    if end <= start:
+        raise ValueError("a week must end after it starts")
+    return [start + (end - start) * k / 5 for k in range(1, 5)]
+
+
+def play_a_week(
+    handle: SimulatorHandle, *, per_kind: int = 2, week: tuple[datetime, datetime] | None = None
+) -> WeekOfChanges:
     """Apply a few of a week's typical changes: on-track providers slip past their consumer, late providers
-    get finished, due dates move out, and a new cross-team dependency is agreed."""
+    get finished, due dates move out, and a new cross-team dependency is agreed.
+
+    ``week`` = (start, end): the changes are dated through it, one kind a step (slips first, the new link
+    last), as a week's work would be; without it they happen at the simulator's clock.
+    """
+    slipped_at, finished_at, pushed_at, linked_at = _days_of(week)
     site = handle.site
     turned_late: list[str] = []
     finished: list[str] = []
@@ -61,24 +79,27 @@ def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
                 else None
             )
             if target is not None:
-                handle.touch_issue(provider.key, sprint=target)
+                handle.touch_issue(provider.key, sprint=target, at=slipped_at)
                 turned_late.append(provider.key)
         elif scenario.status == "late" and len(finished) < per_kind and provider.key not in turned_late:
-            handle.touch_issue(provider.key, status=_done_status(site, provider))
+            handle.touch_issue(provider.key, status=_done_status(site, provider), at=finished_at)
             finished.append(provider.key)
 
     touched = set(turned_late) | set(finished)
+    # only the train's issues the user can see: a change to another train's or a restricted project's issue
+    # is one the report never shows, so the demo could not say it happened
+    train = [i for i in site.issues if site.project(i.project).in_train and site.visible(i)]
     pushed = [
         issue
-        for issue in site.issues
+        for issue in train
         if issue.duedate and issue.key not in touched and site.statuses[issue.status].category != "done"
     ][:per_kind]
     for issue in pushed:
         assert issue.duedate is not None
-        handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7))
+        handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7), at=pushed_at)
 
     busy = touched | {link.source for link in site.links} | {link.target for link in site.links}
-    candidates = [i for i in site.issues if i.team is not None and i.sprints and i.key not in busy]
+    candidates = [i for i in train if i.team is not None and i.sprints and i.key not in busy]
     pair = next(
         (
             (p.key, c.key)
@@ -89,7 +110,7 @@ def play_a_week(handle: SimulatorHandle, *, per_kind: int = 2) -> WeekOfChanges:
         None,
     )
     if pair is not None:
-        handle.link_issues(*pair, link_type="Blocks")
+        handle.link_issues(*pair, link_type="Blocks", at=linked_at)
     return WeekOfChanges(
         turned_late=tuple(turned_late),
         finished=tuple(finished),
