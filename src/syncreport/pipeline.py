@@ -48,6 +48,7 @@ from syncreport.deliver.state import load_previous, save_document
 from syncreport.errors import ConfigError, DeliveryError, SyncreportError
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.snapshot import Snapshot, load_snapshot
+from syncreport.untrusted import isolate
 
 if TYPE_CHECKING:
     from syncreport.indicators.results import IndicatorResults
@@ -281,8 +282,8 @@ def _email_message(
     subject = format_subject(
         settings.subject,
         {
-            "train": results.train.name,
-            "pi": results.train.pi or "",
+            "train": isolate(results.train.name),  # names in a sentence: isolated bidi runs
+            "pi": isolate(results.train.pi) if results.train.pi else "",
             "date": day.isoformat(),
             "health": results.train_health.health,
         },

@@ -18,6 +18,7 @@ from syncreport.errors import ConfigError
 from syncreport.indicators.results import IndicatorResults
 from syncreport.render import view
 from syncreport.snapshot import Snapshot
+from syncreport.untrusted import isolate
 
 REPORT_TEMPLATE = "base.html"
 EMAIL_HTML_TEMPLATE = "email/summary.html"
@@ -53,6 +54,8 @@ def template_environment(templates_dir: Path | None = None) -> jinja2.Environmen
         moment=view.format_datetime,
         days=view.format_days,
         number=view.format_number,
+        bdi=view.bdi,  # HTML: a sentence's isolated names as <bdi> elements
+        isolate=isolate,  # plain text: a name as an isolated bidi run (FSI ... PDI)
     )
     environment.globals.update(
         status_marks=view.STATUS_MARKS,
