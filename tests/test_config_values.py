@@ -201,3 +201,49 @@ def test_init_refuses_a_url_with_credentials_without_echoing_it(tmp_path: Path) 
     assert "must not contain a user name or token" in result.stderr
     assert "Sekr1tT0kenValue" not in result.output
     assert not (tmp_path / "new.toml").exists()
+
+
+UNREACHABLE = BASE.replace(
+    "https://acme.atlassian.net", "http://127.0.0.1:9"
+)  # a pull would fail with exit 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "words"),
+    [
+        (
+            lambda d: (d / "brand").mkdir() or (d / "brand" / "branding.html").write_text("{% if %}"),
+            '[report]\ntemplates_dir = "brand"\n',
+            "template",
+        ),
+        (
+            lambda d: (
+                (d / "brand").mkdir() or (d / "brand" / "branding.html").write_bytes(b"\xff\xfe{{ x }}")
+            ),
+            '[report]\ntemplates_dir = "brand"\n',
+            "not UTF-8",
+        ),
+        (
+            lambda d: (d / "ca.pem").write_text("not a certificate"),
+            '[email]\nenabled = true\nto = ["rte@acme.test"]\nca_bundle = "ca.pem"\n',
+            "email.ca_bundle",
+        ),
+        (
+            lambda d: None,
+            '[email]\nenabled = true\nto = ["rte@acme.test"]\nusername = "u"\npassword_env = "NO_SUCH_SMTP_PASSWORD_VAR"\n',
+            "NO_SUCH_SMTP_PASSWORD_VAR",
+        ),
+    ],
+    ids=["template syntax", "template not UTF-8", "CA file not PEM", "SMTP password unset"],
+)
+def test_templates_and_smtp_settings_fail_before_the_pull(
+    tmp_path: Path, monkeypatch, setup, extra, words
+) -> None:
+    monkeypatch.setenv("JIRA_API_TOKEN", "a-token-for-the-test")
+    setup(tmp_path)
+    path = tmp_path / "early.toml"
+    path.write_text(UNREACHABLE + extra)
+    result = CliRunner().invoke(app, ["report", "--config", str(path)])
+    assert result.exit_code == 2, result.output  # not 1: Jira was never asked
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and words in lines[0], result.stderr

@@ -38,9 +38,9 @@ from syncreport.deliver.email import (
     PdfAttachment,
     build_message,
     check_recipients,
+    check_smtp_settings,
     format_subject,
     send_message,
-    smtp_password,
 )
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
@@ -123,7 +123,11 @@ def _plan(
             raise ConfigError("e-mail needs the [email] section of a config file; pass --config")
         recipients = tuple(check_recipients(list(to) if to else config.email.to))
         format_subject(config.email.subject, dict.fromkeys(SUBJECT_FIELDS, ""))  # a bad placeholder fails now
-        smtp_password(config.email)  # a missing password variable fails now, not after the pull
+        check_smtp_settings(config.email)  # the password variable and the CA file, now, not after the pull
+    if report.templates_dir is not None:
+        from syncreport.render.html import check_templates  # imported here: the CLI starts fast without it
+
+        check_templates(report.templates_dir)
     return _Plan(
         formats=chosen,
         out_dir=(Path(out_dir) if out_dir is not None else report.out_dir).absolute(),
