@@ -38,6 +38,7 @@ BAD_VALUES = [
     ("nan retry budget", _jira("max_retry_seconds = nan"), ["jira.max_retry_seconds", "finite"]),
     ("huge timeout", _jira("timeout_seconds = 1e300"), ["jira.timeout_seconds", "3600"]),
     ("missing ca_bundle", _jira('ca_bundle = "nope.pem"'), ["jira.ca_bundle", "does not exist"]),
+    ("ca_bundle not PEM", _jira('ca_bundle = "bad.toml"'), ["jira.ca_bundle", "not a PEM file"]),
     ("cache path is a folder", BASE + '[cache]\npath = "."\n', ["cache.path", "is a folder"]),
     (
         "cache path under a file",
@@ -90,9 +91,14 @@ def test_a_bad_value_is_one_line_naming_the_key_and_exit_2(
 def test_a_url_with_credentials_is_refused_and_the_token_is_never_shown(tmp_path: Path) -> None:
     path = tmp_path / "creds.toml"
     log = tmp_path / "run.log"
-    path.write_text(BASE.replace("https://acme", "https://bob:s3cr3t-Tok3n-XYZ@acme"))
+    path.write_text(
+        BASE.replace("https://acme", "https://bob:s3cr3t-Tok3n-XYZ@acme")
+        + '[report]\nout_dir = "reports"\n[cache]\npath = "cache.sqlite"\n'
+    )
     result = CliRunner().invoke(app, ["--log-file", str(log), "report", "--config", str(path)])
     assert result.exit_code == 2
+    # refused before anything is written: no report (HTML, PDF, JSON), no cache entry keyed by the URL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["creds.toml", "run.log"]
     assert "jira.url" in result.stderr and "must not contain a user name or token" in result.stderr
     assert "s3cr3t-Tok3n-XYZ" not in result.output
     assert "s3cr3t-Tok3n-XYZ" not in log.read_text()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -364,6 +365,14 @@ def check_paths(config: Config) -> None:
             raise ConfigError(
                 f"{_where(config)}: key '{key}': {value} {what}; give the PEM file of your certificate authority"
             )
+        if value is not None:
+            try:
+                ssl.create_default_context(cafile=str(value))
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise ConfigError(
+                    f"{_where(config)}: key '{key}': {value} is not a PEM file of certificates "
+                    f"({getattr(exc, 'reason', None) or type(exc).__name__}); give your certificate authority's PEM file"
+                ) from None
     templates = config.report.templates_dir
     if templates is not None and not templates.is_dir():
         raise ConfigError(
