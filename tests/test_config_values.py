@@ -253,3 +253,10 @@ def test_templates_and_smtp_settings_fail_before_the_pull(
     assert result.exit_code == 2, result.output  # not 1: Jira was never asked
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and words in lines[0], result.stderr
+
+
+def test_a_huge_demo_train_is_a_usage_error_not_a_memory_blowup(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--issues", "1000000000000", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and "--issues" in result.stderr
+    assert not (tmp_path / "demo").exists()

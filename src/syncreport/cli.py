@@ -411,7 +411,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo report.")] = Path(
         "syncreport-demo"
     ),
-    issues: Annotated[int, typer.Option(help="Size of the simulated train.", min=50)] = 600,
+    issues: Annotated[int, typer.Option(help="Size of the simulated train.", min=50, max=200_000)] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the simulated train.")] = 7,
 ) -> None:
     """Run the whole report path against the built-in Jira simulator and write HTML, PDF and JSON."""
