@@ -30,6 +30,7 @@ def test_relative_paths_are_anchored_next_to_the_config_file(tmp_path: Path) -> 
         + '[report]\nout_dir = "reports"\ntemplates_dir = "brand"\n'
         + '[cache]\npath = "/var/cache/sr.sqlite"\n[logging]\nfile = "logs/run.log"\n',
     )
+    (path.parent / "brand").mkdir()  # a templates_dir must exist (checked when the config is loaded)
     config = load_config(path)
     assert config.report.out_dir == tmp_path / "etc" / "reports"
     assert config.report.templates_dir == tmp_path / "etc" / "brand"

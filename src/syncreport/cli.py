@@ -9,18 +9,64 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from syncreport import __version__
 from syncreport.errors import ExitCode, SyncreportError
 from syncreport.logs import redact
+from syncreport.untrusted import for_terminal
+
+try:  # Typer >= 0.20 vendors Click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older Typer on Click
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
+
+
+def _echo(message: str, *, err: bool = False) -> None:
+    """Every line the CLI prints: Jira text in it can carry escape sequences and bidi controls."""
+    typer.echo(for_terminal(message), err=err)
+
+
+class _Commands(TyperGroup):
+    """Usage errors as one line when stderr is not a terminal (cron mail), a boxed panel when it is."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode or sys.stderr.isatty():
+            return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "syncreport"
+            _echo(f"Error: {exc.format_message()} (try {command} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            _echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="syncreport",
     help="The weekly ART sync report from Jira: cross-team dependencies out of order, slippage, "
     "misalignment and what changed since last week, as HTML, PDF and JSON.",
@@ -37,7 +83,7 @@ T = TypeVar("T")
 
 def _debug_traceback(exit_code: int) -> typer.Exit:
     """Under --debug: the traceback, with every secret read from the environment replaced by ***."""
-    typer.echo(redact(traceback.format_exc()).rstrip(), err=True)
+    typer.echo(for_terminal(redact(traceback.format_exc()).rstrip(), keep_newlines=True), err=True)
     return typer.Exit(exit_code)
 
 
@@ -49,11 +95,11 @@ def _run(action: Callable[[], T]) -> T:
         if exc.exit_code == ExitCode.OK:
             # Nothing went wrong (e.g. another run holds the lock): cron must get no output, a person a note.
             if sys.stderr.isatty() and not _state["quiet"]:
-                typer.echo(f"syncreport: {exc.message}", err=True)
+                _echo(f"syncreport: {exc.message}", err=True)
             raise typer.Exit(0) from None
         if _state["debug"]:
             raise _debug_traceback(int(exc.exit_code)) from None
-        typer.echo(f"syncreport: error: {redact(exc.message)}", err=True)
+        _echo(f"syncreport: error: {redact(exc.message)}", err=True)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         typer.echo("syncreport: interrupted; nothing was written", err=True)
@@ -179,18 +225,20 @@ def init(
     )
     result = _run(lambda: run_init(options, prompter=None if non_interactive else _TyperPrompter()))
     if not _state["quiet"]:
-        typer.echo(f"Wrote {result.path}. Next: syncreport check --config {result.path}")
+        _echo(f"Wrote {result.path}. Next: syncreport check --config {result.path}")
 
 
 class _TyperPrompter:
     """The wizard's questions on the terminal (only 'init' ever prompts)."""
 
     def say(self, message: str) -> None:
-        typer.echo(message, err=True)
+        _echo(message, err=True)
 
     def ask(self, question: str, default: str | None = None) -> str:
         try:
-            answer: str = typer.prompt(question, default=default, err=True)
+            answer: str = typer.prompt(
+                for_terminal(question), default=for_terminal(default) if default else default, err=True
+            )
         except typer.Abort:  # Ctrl-C or end of input at a prompt
             typer.echo("", err=True)
             raise KeyboardInterrupt from None
@@ -198,7 +246,7 @@ class _TyperPrompter:
 
     def confirm(self, question: str, default: bool = True) -> bool:
         try:
-            return bool(typer.confirm(question, default=default, err=True))
+            return bool(typer.confirm(for_terminal(question), default=default, err=True))
         except typer.Abort:
             typer.echo("", err=True)
             raise KeyboardInterrupt from None
@@ -214,7 +262,7 @@ def check(config: ConfigOption) -> None:
     for result in results:
         mark = "ok  " if result.ok else "FAIL"
         fix = f" -> {result.fix}" if not result.ok and result.fix else ""
-        typer.echo(f"{mark} {result.name}: {result.detail}{fix}")
+        _echo(f"{mark} {result.name}: {result.detail}{fix}")
     if not all(result.ok for result in results):
         raise typer.Exit(int(ExitCode.RUNTIME_FAILURE))
 
@@ -318,17 +366,17 @@ def report(
             to=to or None,
             fail_on=fail_on.value if fail_on else None,
             progress=chatty,
-            log=(lambda message: typer.echo(message, err=True)) if chatty else None,
+            log=(lambda message: _echo(message, err=True)) if chatty else None,
         )
     )
     if not _state["quiet"]:
         for path in run.paths:
-            typer.echo(str(path))
+            _echo(str(path))
         reasons = f": {'; '.join(run.health_reasons[:3])}" if run.health_reasons else ""
         mailed = f"; e-mailed to {', '.join(run.recipients)}" if run.emailed else ""
-        typer.echo(f"Train health {run.health.upper()}{reasons}{mailed}", err=True)
+        _echo(f"Train health {run.health.upper()}{reasons}{mailed}", err=True)
     if run.health_fails:
-        typer.echo(
+        _echo(
             f"syncreport: train health is {run.health} (--fail-on {run.fail_on}); the report was delivered",
             err=True,
         )
@@ -350,7 +398,7 @@ def fetch(
     progress = sys.stderr.isatty()
     path = _run(lambda: save_snapshot(pull_snapshot(load_config(config), progress=progress), snapshot))
     if not _state.get("quiet"):
-        typer.echo(str(path))
+        _echo(str(path))
 
 
 class Deployment(StrEnum):
@@ -363,16 +411,16 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo report.")] = Path(
         "syncreport-demo"
     ),
-    issues: Annotated[int, typer.Option(help="Size of the simulated train.", min=50)] = 600,
+    issues: Annotated[int, typer.Option(help="Size of the simulated train.", min=50, max=200_000)] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the simulated train.")] = 7,
 ) -> None:
     """Run the whole report path against the built-in Jira simulator and write HTML, PDF and JSON."""
     from syncreport.demo import run_demo
 
     progress = sys.stderr.isatty()
-    result = _run(lambda: run_demo(out, issues=issues, seed=seed, progress=progress, echo=typer.echo))
+    result = _run(lambda: run_demo(out, issues=issues, seed=seed, progress=progress, echo=_echo))
     for path in result.paths:
-        typer.echo(str(path))
+        _echo(str(path))
 
 
 @app.command(rich_help_panel="Try it without a Jira site")
@@ -392,7 +440,7 @@ def simulator(
         try:
             serve_forever(
                 port=port, deployment=deployment.value, issues=issues, seed=seed, latency_ms=latency_ms,
-                echo=typer.echo,
+                echo=lambda text: typer.echo(for_terminal(text, keep_newlines=True)),  # a TOML snippet
             )  # fmt: skip
         except OSError as exc:
             raise SyncreportError(

@@ -10,37 +10,103 @@ Every key is documented in ``config.example.toml``.
 from __future__ import annotations
 
 import os
+import re
+import ssl
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from syncreport.errors import ConfigError
+from syncreport.logs import register_secret
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML has real booleans and numbers, so "no" is not false and "4" is not 4; inf and nan are
+    # refused. Paths are the one exception (TOML has no path type): see _PathValue.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+_PathValue = Annotated[Path, Field(strict=False)]
+# Names that end up in file names, titles and headers: one line, and short enough for a file name.
+_Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+_Text = Annotated[str, StringConstraints(max_length=2000)]
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_Seconds = Annotated[float, Field(gt=0, le=3600)]
+_Port = Annotated[int, Field(ge=1, le=65535)]
+_Days = Annotated[int, Field(ge=0, le=3660)]
+
+
+def is_env_name(value: str) -> bool:
+    """True for an environment variable's NAME; False for anything else, such as a pasted token.
+
+    API tokens and PATs are long random strings: besides characters a name cannot have (``-``, ``=``,
+    ``+``, ``/``), a run of 20 or more letters and digits in mixed case with no ``_`` is taken for one.
+    """
+    if not _ENV_NAME.match(value):
+        return False
+    random_looking = len(value) >= 20 and "_" not in value and not value.isupper() and not value.islower()
+    return not random_looking
+
+
+def _env_name(value: str | None, key: str) -> str | None:
+    """An environment variable's NAME; a value that is not one may be a pasted secret: never echo it."""
+    if value is None or is_env_name(value):
+        return value
+    register_secret(value)  # it may be the token itself: keep it out of every log from now on
+    raise ValueError(
+        f"must be the NAME of an environment variable (letters, digits, _), not the secret itself; "
+        f'export the secret as NAME=... and set {key} = "NAME" (did you paste the token?)'
+    )
+
+
+def check_site_url(value: str) -> str:
+    """The Jira base URL without a trailing slash; refuses one that carries credentials (never echoed)."""
+    try:
+        parts = urlsplit(value.strip())
+        has_credentials = parts.username is not None or parts.password is not None
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError:
+        raise ValueError("is not a URL; use the site's base URL, e.g. https://acme.atlassian.net") from None
+    if has_credentials or "@" in parts.netloc:
+        for secret in (parts.password, parts.username, value):
+            register_secret(secret)
+        raise ValueError(
+            "must not contain a user name or token (https://user:token@...); remove them from the URL "
+            "and put the token in the environment variable named by jira.token_env"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must start with https:// (or http:// for a local simulator) and name a host")
+    if parts.query or parts.fragment or any(ch.isspace() for ch in value.strip()) or port == 0:
+        raise ValueError(
+            "must be the site's base URL only, e.g. https://acme.atlassian.net (no ?query or #part)"
+        )
+    return value.strip().rstrip("/")
 
 
 class JiraSettings(_Section):
     url: str
     deployment: Literal["auto", "cloud", "datacenter"] = "auto"
-    email: str | None = None  # Cloud: the account e-mail that owns the API token
+    email: _Text | None = None  # Cloud: the account e-mail that owns the API token
     token_env: str = "JIRA_API_TOKEN"  # NAME of the environment variable holding the API token / PAT
     verify_tls: bool = True
-    ca_bundle: Path | None = None
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    ca_bundle: _PathValue | None = None
+    timeout_seconds: _Seconds = 30.0
     concurrency: int = Field(default=4, ge=1, le=32)
-    max_retry_seconds: float = Field(default=120.0, ge=0)  # total time budget for retries of one request
+    max_retry_seconds: float = Field(default=120.0, ge=0, le=86400)  # retry budget of one request
 
     @field_validator("url")
     @classmethod
-    def _url_has_scheme(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (or http:// for a local simulator)")
-        return value.rstrip("/")
+    def _url_is_a_site(cls, value: str) -> str:
+        return check_site_url(value)
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_env_is_a_name(cls, value: str) -> str:
+        return _env_name(value, "jira.token_env") or value
 
     def token(self) -> str | None:
         """The secret, read from the environment at the moment it is needed; never stored on the model."""
@@ -48,14 +114,14 @@ class JiraSettings(_Section):
 
 
 class DependencyLinkType(_Section):
-    name: str  # the link type's name as Jira shows it in issuelinks[].type.name, e.g. "Blocks"
+    name: _Name  # the link type's name as Jira shows it in issuelinks[].type.name, e.g. "Blocks"
     provider: Literal["outward", "inward"] = "outward"
     # "outward": in "X <outward text> Y" (X holds outwardIssue Y) X is the provider. For Blocks, X blocks Y.
 
 
 class TrainSettings(_Section):
-    name: str
-    jql: str
+    name: _Name
+    jql: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
     pi_source: Literal["fixVersion", "field", "label"] = "fixVersion"
     pi_field: str | None = None  # custom field name or id when pi_source = "field"
     pi_label_prefix: str = "PI-"  # when pi_source = "label"
@@ -72,7 +138,9 @@ class TrainSettings(_Section):
     parent_field: str = "parent"  # "parent" (Cloud), or "Epic Link" / "Parent Link" on Data Center
     business_value_planned_field: str | None = None
     business_value_actual_field: str | None = None
-    boards: list[int] = Field(default_factory=list)  # empty: discover the boards of the train's projects
+    boards: list[Annotated[int, Field(ge=1, le=2**53)]] = Field(
+        default_factory=list
+    )  # empty: discover the boards of the train's projects
     dependency_link_types: list[DependencyLinkType] = Field(
         default_factory=lambda: [DependencyLinkType(name="Blocks", provider="outward")]
     )
@@ -81,9 +149,9 @@ class TrainSettings(_Section):
 class IterationSettings(_Section):
     """The train's cadence. Without pi_start the iterations are derived from the sprints (INDICATORS.md)."""
 
-    pi_start: date | None = None
-    length_days: int = Field(default=14, ge=1)
-    count: int = Field(default=6, ge=1)
+    pi_start: Annotated[date, Field(strict=False)] | None = None  # a TOML date, or "2025-09-01"
+    length_days: int = Field(default=14, ge=1, le=366)
+    count: int = Field(default=6, ge=1, le=52)
 
 
 DEFAULT_BLOCKED_STATUSES = (
@@ -95,7 +163,7 @@ DEFAULT_BLOCKED_STATUSES = (
 class ThresholdSettings(_Section):
     """Green/amber/red rules for team and train health (defaults documented in config.example.toml)."""
 
-    cadence_tolerance_days: int = Field(default=1, ge=0)
+    cadence_tolerance_days: int = Field(default=1, ge=0, le=366)
     late_dependencies_amber: int = Field(default=1, ge=0)
     late_dependencies_red: int = Field(default=3, ge=0)
     carry_over_share_amber: float = Field(default=0.15, ge=0, le=1)
@@ -106,8 +174,8 @@ class ThresholdSettings(_Section):
     unscheduled_dependencies_red: int = Field(default=3, ge=0)
     orphan_share_amber: float = Field(default=0.20, ge=0, le=1)
     orphan_share_red: float = Field(default=0.40, ge=0, le=1)
-    ageing_days_amber: int = Field(default=5, ge=0)
-    ageing_days_red: int = Field(default=10, ge=0)
+    ageing_days_amber: _Days = 5
+    ageing_days_red: _Days = 10
     off_cadence_sprints_amber: int = Field(default=1, ge=0)  # 0 switches the rule off
     off_cadence_sprints_red: int = Field(default=0, ge=0)  # 0: off cadence alone never makes a team red
     # Status names that count as blocked for ageing (compared case-insensitively; status names are free text
@@ -116,44 +184,68 @@ class ThresholdSettings(_Section):
 
 
 class ReportSettings(_Section):
-    out_dir: Path = Path("reports")
+    out_dir: _PathValue = Path("reports")
     formats: list[Literal["html", "pdf", "json"]] = Field(default_factory=lambda: ["html", "pdf", "json"])  # type: ignore[arg-type]
     paper: Literal["A4", "Letter"] = "A4"
-    templates_dir: Path | None = None  # your own templates, in front of the packaged ones
-    keep: int = Field(default=12, ge=1)  # how many dated reports to keep in out_dir
-    pdf_list_limit: int = Field(default=25, ge=1)  # longer lists are capped in the PDF ("and N more")
+    templates_dir: _PathValue | None = None  # your own templates, in front of the packaged ones
+    keep: int = Field(default=12, ge=1, le=10_000)  # how many dated reports to keep in out_dir
+    pdf_list_limit: int = Field(
+        default=25, ge=1, le=10_000
+    )  # longer lists are capped in the PDF ("and N more")
     fail_on: Literal["red", "amber"] | None = None
     # Where the previous runs' JSON documents (for "changes since last") and the run lock live.
     # Default: next to the reports, in <out_dir>/.syncreport/ (see syncreport.deliver.state for why).
-    state_dir: Path | None = None
+    state_dir: _PathValue | None = None
     # 0: compare with the previous run; 7: with the latest run at least 7 days older (daily cron, weekly sync)
-    changes_since_days: int = Field(default=0, ge=0)
+    changes_since_days: _Days = 0
 
 
 class EmailSettings(_Section):
     enabled: bool = False
-    smtp_host: str = "localhost"
-    smtp_port: int | None = None  # default: 587 starttls, 465 tls, 25 plain
+    smtp_host: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)] = (
+        "localhost"
+    )
+    smtp_port: _Port | None = None  # default: 587 starttls, 465 tls, 25 plain
     security: Literal["starttls", "tls", "plain"] = "starttls"
-    username: str | None = None
+    username: _Text | None = None
     password_env: str | None = None  # NAME of the environment variable holding the SMTP password
-    sender: str = "syncreport@localhost"
-    to: list[str] = Field(default_factory=list)
-    subject: str = "ART sync report: {train} {pi} ({date})"
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    ca_bundle: Path | None = None  # a PEM file of CAs to trust for the SMTP server's certificate (private CA)
+    sender: _Text = "syncreport@localhost"
+    to: list[_Text] = Field(default_factory=list)
+    subject: Annotated[str, StringConstraints(max_length=500)] = "ART sync report: {train} {pi} ({date})"
+    timeout_seconds: _Seconds = 30.0
+    ca_bundle: _PathValue | None = None  # a PEM file of CAs to trust for the SMTP server's certificate
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _host_is_a_name(cls, value: str) -> str:
+        if any(ch.isspace() or ch in "/:@" for ch in value):
+            raise ValueError(
+                "must be a host name or address only, e.g. smtp.acme.com (the port is smtp_port)"
+            )
+        return value
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_is_an_address(cls, value: str) -> str:
+        if value.count("@") != 1 or value.startswith("@") or value.endswith("@") or value != value.strip():
+            raise ValueError("must be an e-mail address, e.g. syncreport@acme.com")
+        return value
+
+    @field_validator("password_env")
+    @classmethod
+    def _password_env_is_a_name(cls, value: str | None) -> str | None:
+        return _env_name(value, "email.password_env")
 
 
 class CacheSettings(_Section):
     enabled: bool = True
-    path: Path | None = None  # default: the user's cache directory (platformdirs)
-    sprints_max_age_minutes: int = Field(
-        default=60, ge=0
-    )  # board and sprint lists older than this are re-fetched
+    path: _PathValue | None = None  # default: the user's cache directory (platformdirs)
+    # board and sprint lists older than this are re-fetched (at most a year)
+    sprints_max_age_minutes: int = Field(default=60, ge=0, le=527_040)
 
 
 class LoggingSettings(_Section):
-    file: Path | None = None
+    file: _PathValue | None = None
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -166,7 +258,7 @@ class Config(_Section):
     email: EmailSettings = Field(default_factory=EmailSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
-    source: Path | None = Field(
+    source: _PathValue | None = Field(
         default=None, exclude=True
     )  # set by load_config, for messages; not a TOML key
 
@@ -188,6 +280,8 @@ def _one_line(error: dict[str, Any]) -> str:
         return f"required key '{key}' is missing"
     if kind == "extra_forbidden":
         return f"unknown key '{key}' (see config.example.toml for the keys there are)"
+    if kind == "value_error" and "error" in error.get("ctx", {}):
+        return f"key '{key}' {error['ctx']['error']}"  # our validators' messages read "<key> must ..."
     return f"key '{key}': {error['msg']}"
 
 
@@ -206,18 +300,27 @@ def config_from_dict(data: dict[str, Any], source: Path | str = "<config>") -> C
 def load_config(path: Path | str) -> Config:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             f"config file {path} does not exist; copy config.example.toml or run 'syncreport init'"
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return _paths_relative_to(path.parent, config_from_dict(data, path))
+    config = _paths_relative_to(path.parent, config_from_dict(data, path))
+    check_paths(config)
+    return config
 
 
 _PATH_KEYS = {
@@ -245,3 +348,64 @@ def _paths_relative_to(folder: Path, config: Config) -> Config:
         for name, keys in _PATH_KEYS.items()
     }
     return config.model_copy(update=sections)
+
+
+def _where(config: Config) -> str:
+    return str(config.source or "<config>")
+
+
+def check_paths(config: Config) -> None:
+    """The files and folders the config names can be used: checked before any slow work starts."""
+    for key, value in (
+        ("jira.ca_bundle", config.jira.ca_bundle),
+        ("email.ca_bundle", config.email.ca_bundle),
+    ):
+        if value is not None and not value.is_file():
+            what = "is a folder" if value.is_dir() else "does not exist"
+            raise ConfigError(
+                f"{_where(config)}: key '{key}': {value} {what}; give the PEM file of your certificate authority"
+            )
+        if value is not None:
+            try:
+                ssl.create_default_context(cafile=str(value))
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise ConfigError(
+                    f"{_where(config)}: key '{key}': {value} is not a PEM file of certificates "
+                    f"({getattr(exc, 'reason', None) or type(exc).__name__}); give your certificate authority's PEM file"
+                ) from None
+    templates = config.report.templates_dir
+    if templates is not None and not templates.is_dir():
+        raise ConfigError(
+            f"{_where(config)}: key 'report.templates_dir': {templates} is not a folder; create it or remove "
+            "the key to use the built-in templates"
+        )
+    for key, file in (("cache.path", config.cache.path if config.cache.enabled else None),
+                      ("logging.file", config.logging.file)):  # fmt: skip
+        if file is not None:
+            problem = _unwritable_file(file)
+            if problem:
+                raise ConfigError(
+                    f"{_where(config)}: key '{key}': {file} {problem}; choose a file you can write"
+                )
+    for key, folder in (
+        ("report.out_dir", config.report.out_dir),
+        ("report.state_dir", config.report.state_dir),
+    ):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{_where(config)}: key '{key}': {folder} is a file, not a folder")
+
+
+def _unwritable_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a file this user writes (None: it can, or its folder can be created)."""
+    if path.is_dir():
+        return "is a folder"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "is not writable"
+    parent = path.parent
+    while not parent.exists():
+        if parent == parent.parent:
+            return "is in a folder that cannot be created"
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"is under {parent}, which is a file"
+    return None if os.access(parent, os.W_OK | os.X_OK) else f"cannot be created ({parent} is not writable)"

@@ -2,7 +2,8 @@
 
 Every handler syncreport installs carries a :class:`RedactingFilter`. It replaces the values of secret
 environment variables (the Jira token and SMTP password the config names, plus any variable whose name
-says it is a secret) with ``***`` in messages, arguments, tracebacks and stack traces, whichever logger
+says it is a secret) with ``***`` in messages, arguments, tracebacks and stack traces (and strips terminal
+escape sequences and control characters from them, :func:`syncreport.untrusted.for_terminal`), whichever logger
 they come from (syncreport's own, and under ``--debug`` also ``urllib3`` and ``jira``). The CLI's ``--debug`` traceback goes through
 :func:`redact` too.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from syncreport.errors import ConfigError
+from syncreport.untrusted import for_terminal
 
 REDACTED = "***"
 _MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
@@ -69,15 +71,20 @@ class RedactingFilter(logging.Filter):
     """Rewrites each record so that no registered secret reaches a handler's output."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        record.msg = _clean(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = _clean(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = _clean(record.stack_info)
         return True
+
+
+def _clean(text: str) -> str:
+    """No secret, and no escape sequence or control character from Jira text (a log is read on a terminal)."""
+    return for_terminal(redact(text), keep_newlines=True)
 
 
 class _StderrHandler(logging.StreamHandler):

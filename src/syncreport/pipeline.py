@@ -39,9 +39,9 @@ from syncreport.deliver.email import (
     PdfAttachment,
     build_message,
     check_recipients,
+    check_smtp_settings,
     format_subject,
     send_message,
-    smtp_password,
 )
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
@@ -49,6 +49,7 @@ from syncreport.deliver.state import load_previous, save_document
 from syncreport.errors import ConfigError, DeliveryError, SyncreportError
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.snapshot import Snapshot, load_snapshot
+from syncreport.untrusted import isolate
 
 if TYPE_CHECKING:
     from syncreport.indicators.results import IndicatorResults
@@ -123,7 +124,11 @@ def _plan(
             raise ConfigError("e-mail needs the [email] section of a config file; pass --config")
         recipients = tuple(check_recipients(list(to) if to else config.email.to))
         format_subject(config.email.subject, dict.fromkeys(SUBJECT_FIELDS, ""))  # a bad placeholder fails now
-        smtp_password(config.email)  # a missing password variable fails now, not after the pull
+        check_smtp_settings(config.email)  # the password variable and the CA file, now, not after the pull
+    if report.templates_dir is not None:
+        from syncreport.render.html import check_templates  # imported here: the CLI starts fast without it
+
+        check_templates(report.templates_dir)
     return _Plan(
         formats=chosen,
         out_dir=(Path(out_dir) if out_dir is not None else report.out_dir).absolute(),
@@ -286,8 +291,8 @@ def _email_message(
     subject = format_subject(
         settings.subject,
         {
-            "train": results.train.name,
-            "pi": results.train.pi or "",
+            "train": isolate(results.train.name),  # names in a sentence: isolated bidi runs
+            "pi": isolate(results.train.pi) if results.train.pi else "",
             "date": day.isoformat(),
             "health": results.train_health.health,
         },

@@ -20,16 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
-from syncreport.config import JiraSettings, config_from_dict
+from syncreport.config import JiraSettings, check_site_url, config_from_dict, is_env_name
 from syncreport.deliver.files import atomic_write
 from syncreport.errors import ConfigError
 from syncreport.jira.client import JiraClient, probe_deployment
 from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMA
 from syncreport.logs import register_secret
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
 _STORY_POINT_NAMES = ("story points", "story point estimate")
 _ATTEMPTS = 3  # wrong answers to one question before init gives up
@@ -167,16 +164,16 @@ def _link_types(client: JiraClient) -> list[dict[str, Any]]:
 def _ask_url(options: InitOptions, prompt: Prompter) -> str:
     url = options.url or prompt.ask("Jira site URL (e.g. https://acme.atlassian.net)")
     try:
-        return JiraSettings(url=url).url
-    except ValidationError:
-        raise ConfigError(f"'{url}' is not a Jira URL: it must start with https:// (or http://)") from None
+        return check_site_url(url)
+    except ValueError as exc:  # never echo the URL: it may carry a token
+        raise ConfigError(f"the Jira URL {exc}") from None
 
 
 def _ask_token_env(options: InitOptions, prompt: Prompter, kind: str) -> str:
     name = options.token_env or prompt.ask(
         f"NAME of the environment variable that holds your {kind} (not the token itself)", "JIRA_API_TOKEN"
     )
-    if not _ENV_NAME.match(name):
+    if not is_env_name(name):
         register_secret(name)  # it may be a pasted token: keep it out of every log
         raise ConfigError(
             "that is not an environment variable name (did you paste the token?); export the token as "

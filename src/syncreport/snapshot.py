@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from syncreport.errors import ConfigError
 
@@ -267,12 +268,29 @@ def load_snapshot(path: Path) -> Snapshot:
         raise ConfigError(
             f"snapshot file {path} does not exist; create it with 'syncreport fetch --snapshot {path}'"
         ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read snapshot file {path}: {exc.strerror or exc}") from None
     try:
         text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
         data = json.loads(text)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"snapshot file {path} is damaged or not JSON ({exc}); fetch it again") from None
-    return snapshot_from_dict(data)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"snapshot file {path} is JSON but not a syncreport snapshot (a {type(data).__name__}, not an "
+            "object); pass a file from 'syncreport fetch --snapshot'"
+        )
+    try:
+        if "@" in urlsplit(str(data.get("site_url", ""))).netloc:  # saved from a URL with user:token@
+            raise ConfigError(
+                f"snapshot file {path} names its Jira site with a user name or token in the URL; fetch it "
+                "again with a plain jira.url"
+            )
+        return snapshot_from_dict(data)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise ConfigError(
+            f"snapshot file {path} is damaged ({type(exc).__name__} while reading it); fetch it again"
+        ) from None
 
 
 __all__ = [

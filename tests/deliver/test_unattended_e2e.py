@@ -77,7 +77,11 @@ def _report_files(out: Path) -> list[str]:
 def _assert_valid_report_mail(received) -> None:
     message = received.message
     assert received.rcpt_tos == ["rte@orbit.test", "po@orbit.test"]
-    assert re.fullmatch(r"\[(green|amber|red)\] Orbit ART PI 26\.4 \(\d{4}-\d{2}-\d{2}\)", message["Subject"])
+    # the train's and the PI's names are isolated bidi runs (FSI ... PDI) in the subject
+    assert re.fullmatch(
+        r"\[(green|amber|red)\] \u2068Orbit ART\u2069 \u2068PI 26\.4\u2069 \(\d{4}-\d{2}-\d{2}\)",
+        message["Subject"],
+    )
     assert "Orbit ART" in message.get_body(("plain",)).get_content()
     assert "Orbit ART" in message.get_body(("html",)).get_content()
     [attachment] = list(message.iter_attachments())

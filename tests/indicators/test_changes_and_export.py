@@ -142,7 +142,7 @@ def test_previous_run_of_another_train_or_schema_is_ignored_with_a_reason() -> N
     changes = compute_indicators(week_two(), previous=other).changes
     assert (changes.available, changes.reason) == (
         False,
-        "the previous run was for train 'Other ART', not 'Rocket ART'",
+        "the previous run was for train '\u2068Other ART\u2069', not '\u2068Rocket ART\u2069'",
     )
     old = compute_indicators(week_two(), previous={"schema_version": 0}).changes
     assert old.available is False and "schema version 0" in (old.reason or "")

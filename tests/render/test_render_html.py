@@ -168,8 +168,9 @@ def test_email_summary_has_health_top_items_and_links_in_both_parts(sample: Modu
     assert "Train health: RED" in html and "Train health: RED" in text
     assert f'<a href="{sample.SITE}/browse/{first.keys[0]}">{first.keys[0]}</a>' in html
     assert f"{first.keys[0]}: {sample.SITE}/browse/{first.keys[0]}" in text
-    assert "Payments ART &lt;b&gt;&amp;&lt;/b&gt;" in html
-    assert "ART sync report: Payments ART <b>&</b> · PI 26.4" in text  # plain text: nothing is markup
+    assert "<bdi>Payments ART &lt;b&gt;&amp;&lt;/b&gt;</bdi>" in html
+    # plain text: nothing is markup; the names are isolated bidi runs (FSI ... PDI)
+    assert "ART sync report: \u2068Payments ART <b>&</b>\u2069 · \u2068PI 26.4\u2069" in text
     assert "&lt;" not in text and "&amp;" not in text and "&#34;" not in text
 
 

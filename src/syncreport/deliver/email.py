@@ -98,6 +98,13 @@ def smtp_password(settings: EmailSettings) -> str | None:
     return password
 
 
+def check_smtp_settings(settings: EmailSettings) -> None:
+    """What can be checked about the SMTP settings without a connection: the password and the CA file."""
+    smtp_password(settings)  # a missing password variable fails now, not after the pull
+    if settings.security != "plain":
+        _tls_context(settings)  # a CA file that is not PEM fails now
+
+
 def _tls_context(settings: EmailSettings) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=str(settings.ca_bundle) if settings.ca_bundle else None)

@@ -23,6 +23,7 @@ from syncreport.indicators.results import (
     IssueChange,
     IssueRow,
 )
+from syncreport.untrusted import isolate
 
 JSON_SCHEMA_VERSION = 1
 
@@ -81,7 +82,9 @@ def changes_since_last(
     found = previous.get("train")
     prev_train: dict[str, Any] = found if isinstance(found, dict) else {}
     if prev_train.get("name") != train:
-        return _unavailable(f"the previous run was for train {prev_train.get('name')!r}, not {train!r}")
+        return _unavailable(
+            f"the previous run was for train '{isolate(prev_train.get('name'))}', not '{isolate(train)}'"
+        )
     prev_deps: dict[tuple[Any, Any], dict[str, Any]] = {
         (d.get("consumer"), d.get("provider")): d
         for d in _rows(previous.get("dependencies"))
@@ -185,7 +188,7 @@ def _slip_detail(issue: IssueRow, before: dict[str, Any] | None) -> str:
     if issue.pi_slip is not None:
         pi_before = before.get("pi_slip") if before else None
         if not isinstance(pi_before, dict) or pi_before.get("to") != issue.pi_slip.to_pi:
-            parts.append(f"moved from {issue.pi_slip.from_pi} to {issue.pi_slip.to_pi}")
+            parts.append(f"moved from {isolate(issue.pi_slip.from_pi)} to {isolate(issue.pi_slip.to_pi)}")
     if parts and before is None:
         parts.append("new in the report")
     return "; ".join(parts)

@@ -66,6 +66,7 @@ from syncreport.indicators.slippage import (
     sprint_reliability,
 )
 from syncreport.snapshot import ChangeField, Snapshot
+from syncreport.untrusted import isolate
 
 
 def _opt(value: Any) -> Any:
@@ -701,7 +702,7 @@ def _attention(
                 0,
                 "error" if dep.status == "late" else "warning",
                 f"{dep.status}_dependency",
-                f"{dep.provider.key} ({dep.provider.team}) {word} {dep.consumer.key} ({dep.consumer.team})",
+                f"{dep.provider.key} ({isolate(dep.provider.team)}) {word} {dep.consumer.key} ({isolate(dep.consumer.team)})",
                 dep.reason,
                 (dep.provider.key, dep.consumer.key),
                 tuple(sorted({dep.provider.team, dep.consumer.team})),
@@ -711,7 +712,13 @@ def _attention(
         if team.health == "red":
             items.append(
                 AttentionItem(
-                    0, "error", "red_team", f"{team.team} is red", "; ".join(team.reasons), (), (team.team,)
+                    0,
+                    "error",
+                    "red_team",
+                    f"{isolate(team.team)} is red",
+                    "; ".join(team.reasons),
+                    (),
+                    (team.team,),
                 )
             )
     for row in ageing_rows:
@@ -721,7 +728,7 @@ def _attention(
                     0,
                     "warning",
                     "ageing",
-                    f"{row.key} ({row.team}) {row.reason} for {row.days} days",
+                    f"{row.key} ({isolate(row.team)}) {row.reason} for {row.days} days",
                     row.summary,
                     (row.key,),
                     (row.team,),

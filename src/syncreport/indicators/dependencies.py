@@ -22,6 +22,7 @@ import pandas as pd
 from syncreport.indicators.cycles import find_cycles
 from syncreport.indicators.frames import UNASSIGNED, parse_ids, rows, value_asof
 from syncreport.indicators.results import STATUS_LABELS, STATUS_SEVERITY
+from syncreport.untrusted import isolate
 
 NOT_VISIBLE = "(not visible)"
 _END_COLUMNS = (
@@ -156,7 +157,7 @@ def dependency_frame(
 def _where(name: object, sprint: object) -> str:
     if isinstance(name, str):
         return name
-    return f"sprint {sprint} (no dates)" if isinstance(sprint, str) else "no sprint"
+    return f"sprint {isolate(sprint)} (no dates)" if isinstance(sprint, str) else "no sprint"
 
 
 def _reason(row: Any) -> str:
@@ -180,7 +181,7 @@ def _reason(row: Any) -> str:
         return f"provider is in no sprint; the consumer needs it in {consumer_at}"
     if status == "late":
         if row.later_pi and not (isinstance(row.p_ordinal, float) and row.p_ordinal > row.c_ordinal):
-            return f"provider is planned in {row.p_pi}, after the consumer's {row.c_pi}"
+            return f"provider is planned in {isolate(row.p_pi)}, after the consumer's {isolate(row.c_pi)}"
         return f"provider planned in {provider_at}, needed by the consumer in {consumer_at}"
     if status == "consumer_unscheduled":
         if not row.c_visible:

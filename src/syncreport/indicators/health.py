@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from syncreport.config import ThresholdSettings
 from syncreport.indicators.results import HEALTH_ORDER, Health, HealthFigures, TeamHealth, TrainHealth
+from syncreport.untrusted import isolate
 
 _RANK = {"green": 0, "amber": 1, "red": 2}
 
@@ -120,7 +121,8 @@ def train_health(
     for level in levels:
         named = [t.team for t in teams if t.health == level]
         if named:
-            reasons.append((level, f"{_plural(len(named), 'team')} {level}: {', '.join(named)}"))
+            names = ", ".join(isolate(name) for name in named)  # a name's bidi cannot reorder the sentence
+            reasons.append((level, f"{_plural(len(named), 'team')} {level}: {names}"))
     if open_cycles:
         reasons.append(("red", f"{_plural(open_cycles, 'dependency cycle')} among unfinished issues"))
     if unowned:

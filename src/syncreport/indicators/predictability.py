@@ -12,6 +12,7 @@ import pandas as pd
 
 from syncreport.indicators.results import Predictability, PredictabilityRow
 from syncreport.snapshot import Snapshot
+from syncreport.untrusted import isolate
 
 BAND = (0.8, 1.0)
 
@@ -39,7 +40,7 @@ def predictability(snapshot: Snapshot, issues: pd.DataFrame) -> Predictability:
                 "(set [train] business_value_planned_field and business_value_actual_field)"
             )
         else:
-            pi = snapshot.current_pi or "the train"
+            pi = isolate(snapshot.current_pi) if snapshot.current_pi else "the train"
             reason = f"not available because no issue of {pi} has a planned business value"
         return Predictability(available=False, reason=reason, train=None, teams=())
     if objectives["bv_actual"].isna().all():

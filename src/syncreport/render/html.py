@@ -18,6 +18,7 @@ from syncreport.errors import ConfigError
 from syncreport.indicators.results import IndicatorResults
 from syncreport.render import view
 from syncreport.snapshot import Snapshot
+from syncreport.untrusted import isolate
 
 REPORT_TEMPLATE = "base.html"
 EMAIL_HTML_TEMPLATE = "email/summary.html"
@@ -53,6 +54,8 @@ def template_environment(templates_dir: Path | None = None) -> jinja2.Environmen
         moment=view.format_datetime,
         days=view.format_days,
         number=view.format_number,
+        bdi=view.bdi,  # HTML: a sentence's isolated names as <bdi> elements
+        isolate=isolate,  # plain text: a name as an isolated bidi run (FSI ... PDI)
     )
     environment.globals.update(
         status_marks=view.STATUS_MARKS,
@@ -75,6 +78,40 @@ def _render(template_name: str, environment: jinja2.Environment, **context: obje
         raise ConfigError(
             f"template {exc.name} not found; an override in report.templates_dir must keep our names"
         ) from None
+    except jinja2.UndefinedError as exc:
+        raise ConfigError(
+            f"a template in report.templates_dir uses something that does not exist ({exc.message}); "
+            "see templates/README.md for what a template gets"
+        ) from None
+
+
+def check_templates(templates_dir: Path | None) -> None:
+    """Compile every template of ``templates_dir`` now, so a broken one fails before a long pull."""
+    if templates_dir is None:
+        return
+    environment = template_environment(templates_dir.resolve())
+    try:
+        names = [
+            path.relative_to(templates_dir).as_posix()
+            for path in sorted(templates_dir.rglob("*"))
+            if path.is_file() and path.suffix in (".html", ".txt", ".css")
+        ]
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read report.templates_dir {templates_dir}: {exc.strerror or exc}"
+        ) from None
+    for name in names:
+        try:
+            environment.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(
+                f"template {exc.filename or name}, line {exc.lineno}: {exc.message}; fix the template "
+                "in report.templates_dir"
+            ) from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"template {templates_dir / name} is not UTF-8 text; save it as UTF-8 (report.templates_dir)"
+            ) from None
 
 
 def render_document(

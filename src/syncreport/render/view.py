@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import (
@@ -28,6 +28,7 @@ from syncreport.indicators.results import (
 )
 from syncreport.render import charts
 from syncreport.snapshot import Snapshot
+from syncreport.untrusted import ISOLATED_RUN, isolate
 
 T = TypeVar("T")
 
@@ -150,7 +151,11 @@ def build_view(
     reliability_columns, reliability_rows = _reliability_grid(results)
     header = " · ".join(
         part
-        for part in (results.train.name, results.train.pi or "", format_date(results.train.generated_at))
+        for part in (
+            isolate(results.train.name),
+            isolate(results.train.pi) if results.train.pi else "",
+            format_date(results.train.generated_at),
+        )
         if part
     )
     return ReportView(
@@ -354,6 +359,12 @@ def _nan(value: float | None) -> float:
 
 
 # --- formatting, also registered as Jinja filters ----------------------------------------------------------
+
+
+def bdi(value: object) -> Markup:
+    """HTML for a sentence with isolated Jira names in it: each isolated run becomes a ``<bdi>`` element."""
+    escaped = str(escape(value))
+    return Markup(ISOLATED_RUN.sub(lambda run: f"<bdi>{run.group(1)}</bdi>", escaped))
 
 
 def fmt_count(value: float) -> str:
