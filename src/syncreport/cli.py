@@ -250,7 +250,7 @@ def report(
             "--format",
             "-f",
             metavar="LIST",
-            help="Comma-separated formats: html,pdf,json (default: report.formats).",
+            help="Comma-separated formats: html,pdf,json,csv,xlsx (default: report.formats).",
         ),
     ] = None,
     snapshot: Annotated[
@@ -273,6 +273,13 @@ def report(
             "--to",
             metavar="ADDR",
             help="A recipient (repeat for more); replaces email.to and implies --email.",
+        ),
+    ] = None,
+    chat: Annotated[
+        bool | None,
+        typer.Option(
+            "--chat/--no-chat",
+            help="Post the summary card to the Slack / Teams webhooks of [chat] (default: on when configured).",
         ),
     ] = None,
     fail_on: Annotated[
@@ -298,7 +305,8 @@ def report(
     """Pull from Jira, compute the indicators, write HTML/PDF/JSON and e-mail the PDF: the cron command.
 
     Exit codes: 0 delivered (or another run already holds the lock), 1 runtime failure, 2 usage or
-    configuration error, 3 train health at or worse than --fail-on.
+    configuration error, 3 train health at or worse than --fail-on, 4 delivered but a chat webhook
+    refused the card.
     """
     from syncreport.pipeline import run_report_from_files
 
@@ -317,6 +325,7 @@ def report(
             email=email,
             to=to or None,
             fail_on=fail_on.value if fail_on else None,
+            chat=chat,
             progress=chatty,
             log=(lambda message: typer.echo(message, err=True)) if chatty else None,
         )
@@ -326,7 +335,11 @@ def report(
             typer.echo(str(path))
         reasons = f": {'; '.join(run.health_reasons[:3])}" if run.health_reasons else ""
         mailed = f"; e-mailed to {', '.join(run.recipients)}" if run.emailed else ""
-        typer.echo(f"Train health {run.health.upper()}{reasons}{mailed}", err=True)
+        posted = f"; posted to {' and '.join(run.posted)}" if run.posted else ""
+        typer.echo(f"Train health {run.health.upper()}{reasons}{mailed}{posted}", err=True)
+    if run.notify_error is not None:
+        typer.echo(f"syncreport: error: {redact(run.notify_error)}", err=True)
+        raise typer.Exit(int(ExitCode.NOTIFY_FAILED))
     if run.health_fails:
         typer.echo(
             f"syncreport: train health is {run.health} (--fail-on {run.fail_on}); the report was delivered",

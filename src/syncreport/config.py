@@ -117,7 +117,9 @@ class ThresholdSettings(_Section):
 
 class ReportSettings(_Section):
     out_dir: Path = Path("reports")
-    formats: list[Literal["html", "pdf", "json"]] = Field(default_factory=lambda: ["html", "pdf", "json"])  # type: ignore[arg-type]
+    formats: list[Literal["html", "pdf", "json", "csv", "xlsx"]] = Field(
+        default_factory=lambda: ["html", "pdf", "json"]  # type: ignore[arg-type]
+    )
     paper: Literal["A4", "Letter"] = "A4"
     templates_dir: Path | None = None  # your own templates, in front of the packaged ones
     keep: int = Field(default=12, ge=1)  # how many dated reports to keep in out_dir
@@ -142,6 +144,26 @@ class EmailSettings(_Section):
     subject: str = "ART sync report: {train} {pi} ({date})"
     timeout_seconds: float = Field(default=30.0, gt=0)
     ca_bundle: Path | None = None  # a PEM file of CAs to trust for the SMTP server's certificate (private CA)
+    # "password": SMTP AUTH LOGIN/PLAIN with password_env; "xoauth2": an OAuth 2.0 access token (Microsoft 365,
+    # Google), from exactly one of token_env, token_command or the Microsoft 365 client-credentials flow.
+    auth: Literal["password", "xoauth2"] = "password"
+    token_env: str | None = None  # NAME of the variable holding an access token
+    token_command: list[str] | None = None  # a command (argv) that prints an access token, like a git helper
+    oauth_tenant: str | None = None  # Microsoft 365: the Entra tenant id (pip install 'syncreport[m365]')
+    oauth_client_id: str | None = None  # Microsoft 365: the app registration's client id
+    oauth_client_secret_env: str | None = None  # NAME of the variable holding the app's client secret
+    oauth_scope: str = "https://outlook.office365.com/.default"
+
+
+class ChatSettings(_Section):
+    """Chat cards after each delivered run (syncreport.deliver.chat). The URLs are secrets: name their variables."""
+
+    slack_webhook_env: str | None = None  # NAME of the variable holding the Slack incoming-webhook URL
+    teams_webhook_env: str | None = None  # NAME of the variable holding the Teams workflow webhook URL
+    report_url: str | None = (
+        None  # where readers open the full report; default: the HTML (or PDF) file's path
+    )
+    timeout_seconds: float = Field(default=15.0, gt=0)
 
 
 class CacheSettings(_Section):
@@ -164,6 +186,7 @@ class Config(_Section):
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     source: Path | None = Field(

@@ -50,11 +50,12 @@ from syncreport.logs import configure_logging, register_secret_env
 from syncreport.snapshot import Snapshot, load_snapshot
 
 if TYPE_CHECKING:
+    from syncreport.deliver.chat import Webhook
     from syncreport.indicators.results import IndicatorResults
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf", "json")
+FORMATS = ("html", "pdf", "json", "csv", "xlsx")
 HEALTH_RANK = {"green": 0, "amber": 1, "red": 2}
 STATE_FOLDER = ".syncreport"
 
@@ -75,6 +76,8 @@ class ReportRun:
     recipients: tuple[str, ...]
     previous: Path | None  # the state file "changes since last" compared with (None: first run)
     fail_on: str | None
+    posted: tuple[str, ...] = ()  # the chat services the card was posted to ("Slack", "Teams")
+    notify_error: str | None = None  # a chat webhook refused the card (exit 4); the report was delivered
 
     @property
     def health_fails(self) -> bool:
@@ -94,6 +97,7 @@ class _Plan:
     fail_on: str | None
     email: EmailSettings | None  # None: no e-mail
     recipients: tuple[str, ...]
+    webhooks: tuple[Webhook, ...] = ()  # chat cards to post after delivering
 
 
 def _plan(
@@ -104,6 +108,7 @@ def _plan(
     email: bool | None,
     to: Sequence[str] | None,
     fail_on: str | None,
+    chat: bool | None = None,
 ) -> _Plan:
     report = config.report if config else ReportSettings()
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in (formats or report.formats) if f.strip()))
@@ -123,6 +128,13 @@ def _plan(
         recipients = tuple(check_recipients(list(to) if to else config.email.to))
         format_subject(config.email.subject, dict.fromkeys(SUBJECT_FIELDS, ""))  # a bad placeholder fails now
         smtp_password(config.email)  # a missing password variable fails now, not after the pull
+    hooks: tuple[Webhook, ...] = ()
+    if config is not None and chat is not False:
+        from syncreport.deliver.chat import webhooks
+
+        hooks = tuple(webhooks(config.chat))  # a missing webhook variable fails now, not after the pull
+    elif chat and config is None:
+        raise ConfigError("chat cards need the [chat] section of a config file; pass --config")
     return _Plan(
         formats=chosen,
         out_dir=(Path(out_dir) if out_dir is not None else report.out_dir).absolute(),
@@ -132,6 +144,7 @@ def _plan(
         fail_on=threshold,
         email=config.email if email_on and config else None,
         recipients=recipients,
+        webhooks=hooks,
     )
 
 
@@ -174,6 +187,10 @@ def _render(
             outputs["pdf"] = render_pdf(results, snapshot, settings)
         elif ext == "json":
             outputs["json"] = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        elif ext in ("csv", "xlsx"):
+            from syncreport.render.spreadsheet import spreadsheet_outputs
+
+            outputs.update(spreadsheet_outputs(results, [ext]))
     if need_pdf and "pdf" not in outputs:
         outputs["_pdf_for_email"] = render_pdf(results, snapshot, settings)
     return outputs, document
@@ -192,6 +209,7 @@ def run_report(
     email: bool | None = None,
     to: Sequence[str] | None = None,
     fail_on: str | None = None,
+    chat: bool | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> ReportRun:
@@ -207,7 +225,7 @@ def run_report(
         )
     if config is not None:
         register_secret_env([config.jira.token_env, config.email.password_env])
-    plan = _plan(config, out_dir=out_dir, formats=formats, email=email, to=to, fail_on=fail_on)
+    plan = _plan(config, out_dir=out_dir, formats=formats, email=email, to=to, fail_on=fail_on, chat=chat)
 
     snapshot = load_snapshot(snapshot_path) if snapshot_path is not None else None
     train = config.train.name if config is not None else snapshot.train if snapshot else "train"
@@ -245,6 +263,7 @@ def run_report(
                 send_message(plan.email, message, plan.recipients)
             except DeliveryError as exc:
                 raise DeliveryError(f"{exc.message} (the report files are in {plan.out_dir})") from None
+        posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say)
         save_document(
             state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
         )
@@ -263,7 +282,34 @@ def run_report(
         recipients=plan.recipients,
         previous=previous_path,
         fail_on=plan.fail_on,
+        posted=posted,
+        notify_error=notify_error,
     )
+
+
+def _post_cards(
+    plan: _Plan,
+    config: Config | None,
+    results: IndicatorResults,
+    snapshot: Snapshot,
+    latest: Sequence[Path],
+    say: Callable[[str], None],
+) -> tuple[tuple[str, ...], str | None]:
+    """The chat cards, once each, after the files (and the e-mail) are delivered: (posted, error or None)."""
+    if not plan.webhooks or config is None:
+        return (), None
+    from syncreport.deliver.chat import notify, summarize
+
+    by_ext = {path.suffix.lstrip("."): path for path in latest}
+    where = config.chat.report_url or str(
+        by_ext.get("html") or by_ext.get("pdf") or (latest or [plan.out_dir])[0]
+    )
+    say(f"Posting the card to {', '.join(hook.service for hook in plan.webhooks)} ...")
+    summary = summarize(results, snapshot.issue_url, where)
+    posted, error = notify(plan.webhooks, summary, timeout=config.chat.timeout_seconds)
+    if error is not None:
+        logger.error("%s", error, extra={"file_only": True})
+    return tuple(posted), error
 
 
 def _email_message(
