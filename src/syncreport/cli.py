@@ -336,6 +336,8 @@ def report(
         reasons = f": {'; '.join(run.health_reasons[:3])}" if run.health_reasons else ""
         mailed = f"; e-mailed to {', '.join(run.recipients)}" if run.emailed else ""
         posted = f"; posted to {' and '.join(run.posted)}" if run.posted else ""
+        if run.confluence_url:
+            typer.echo(f"Published to {run.confluence_url}", err=True)
         typer.echo(f"Train health {run.health.upper()}{reasons}{mailed}{posted}", err=True)
     if run.notify_error is not None:
         typer.echo(f"syncreport: error: {redact(run.notify_error)}", err=True)

@@ -166,6 +166,20 @@ class ChatSettings(_Section):
     timeout_seconds: float = Field(default=15.0, gt=0)
 
 
+class ConfluenceSettings(_Section):
+    """Publish the report to a Confluence page after each run (syncreport.deliver.confluence); off without url."""
+
+    url: str | None = None  # Cloud: https://<site>.atlassian.net/wiki; Data Center: the base URL
+    deployment: Literal["cloud", "datacenter"] = "cloud"
+    space: str = "ART"  # the space key
+    parent_id: str | None = None  # create the page under this page
+    title: str = "ART sync report: {train}"  # one page per title: add {date} for one page per run
+    email: str | None = None  # Cloud: the account e-mail that owns the API token
+    token_env: str = "CONFLUENCE_API_TOKEN"  # NAME of the variable holding the API token / PAT
+    attach: list[Literal["pdf", "html"]] = Field(default_factory=lambda: ["pdf", "html"])  # type: ignore[arg-type]
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
 class CacheSettings(_Section):
     enabled: bool = True
     path: Path | None = None  # default: the user's cache directory (platformdirs)
@@ -187,6 +201,7 @@ class Config(_Section):
     report: ReportSettings = Field(default_factory=ReportSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    confluence: ConfluenceSettings = Field(default_factory=ConfluenceSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     source: Path | None = Field(

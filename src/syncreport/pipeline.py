@@ -76,6 +76,7 @@ class ReportRun:
     recipients: tuple[str, ...]
     previous: Path | None  # the state file "changes since last" compared with (None: first run)
     fail_on: str | None
+    confluence_url: str | None = None  # the Confluence page the report was published to
     posted: tuple[str, ...] = ()  # the chat services the card was posted to ("Slack", "Teams")
     notify_error: str | None = None  # a chat webhook refused the card (exit 4); the report was delivered
 
@@ -133,6 +134,10 @@ def _plan(
         from syncreport.deliver.chat import webhooks
 
         hooks = tuple(webhooks(config.chat))  # a missing webhook variable fails now, not after the pull
+    if config is not None and config.confluence.url:
+        from syncreport.deliver.confluence import check_settings
+
+        check_settings(config.confluence)  # the token variable and the title, before the pull
     elif chat and config is None:
         raise ConfigError("chat cards need the [chat] section of a config file; pass --config")
     return _Plan(
@@ -247,12 +252,19 @@ def run_report(
         settings = _report_settings(config)
         say(f"Rendering {', '.join(plan.formats)} ...")
         outputs, document = _render(
-            results, snapshot, settings, plan.formats, need_pdf=plan.email is not None
+            results,
+            snapshot,
+            settings,
+            plan.formats,
+            need_pdf=plan.email is not None
+            or bool(config and "pdf" in config.confluence.attach and config.confluence.url),
         )
         day = snapshot.taken_at.astimezone().date()
         message = None
+        pdf_only = outputs.pop("_pdf_for_email", None)  # rendered for the e-mail or Confluence, not a file
         if plan.email is not None:
-            pdf_bytes = outputs.get("pdf") or outputs.pop("_pdf_for_email")
+            pdf_bytes = outputs.get("pdf") or pdf_only
+            assert pdf_bytes is not None
             message = _email_message(plan.email, plan.recipients, results, snapshot, slug, day, pdf_bytes)
         written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
         for path in written.dated:
@@ -263,7 +275,8 @@ def run_report(
                 send_message(plan.email, message, plan.recipients)
             except DeliveryError as exc:
                 raise DeliveryError(f"{exc.message} (the report files are in {plan.out_dir})") from None
-        posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say)
+        page_url = _publish(config, results, snapshot, slug, day, outputs, pdf_only, say)
+        posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
         save_document(
             state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
         )
@@ -282,9 +295,41 @@ def run_report(
         recipients=plan.recipients,
         previous=previous_path,
         fail_on=plan.fail_on,
+        confluence_url=page_url,
         posted=posted,
         notify_error=notify_error,
     )
+
+
+def _publish(
+    config: Config | None,
+    results: IndicatorResults,
+    snapshot: Snapshot,
+    slug: str,
+    day: date,
+    outputs: dict[str, bytes],
+    pdf_only: bytes | None,
+    say: Callable[[str], None],
+) -> str | None:
+    """Create or update the Confluence page (after the files and the e-mail); its URL, or None when off."""
+    if config is None or not config.confluence.url:
+        return None
+    from syncreport.deliver.chat import summarize
+    from syncreport.deliver.confluence import page_title, publish, storage_body
+
+    settings = config.confluence
+    files = {}
+    for ext in settings.attach:
+        data = outputs.get(ext) or (pdf_only if ext == "pdf" else None)
+        if data is not None:
+            files[f"{slug}-latest.{ext}"] = data
+    title = page_title(
+        settings, {"train": results.train.name, "pi": results.train.pi or "", "date": day.isoformat()}
+    )
+    say(f"Publishing to Confluence: {title} ...")
+    summary = summarize(results, snapshot.issue_url, "the attachments")
+    page = publish(settings, title, storage_body(summary, tuple(files)), files)
+    return page.url
 
 
 def _post_cards(
@@ -294,6 +339,7 @@ def _post_cards(
     snapshot: Snapshot,
     latest: Sequence[Path],
     say: Callable[[str], None],
+    page_url: str | None = None,
 ) -> tuple[tuple[str, ...], str | None]:
     """The chat cards, once each, after the files (and the e-mail) are delivered: (posted, error or None)."""
     if not plan.webhooks or config is None:
@@ -301,8 +347,10 @@ def _post_cards(
     from syncreport.deliver.chat import notify, summarize
 
     by_ext = {path.suffix.lstrip("."): path for path in latest}
-    where = config.chat.report_url or str(
-        by_ext.get("html") or by_ext.get("pdf") or (latest or [plan.out_dir])[0]
+    where = (
+        config.chat.report_url
+        or page_url
+        or str(by_ext.get("html") or by_ext.get("pdf") or (latest or [plan.out_dir])[0])
     )
     say(f"Posting the card to {', '.join(hook.service for hook in plan.webhooks)} ...")
     summary = summarize(results, snapshot.issue_url, where)
