@@ -70,6 +70,17 @@ def test_slack_card_escapes_jira_text_and_links_the_keys():
     assert payload["blocks"][-1]["elements"][0]["text"] == "<https://wiki.acme.test/x/ART|Full report>"
 
 
+def test_a_long_slack_section_is_cut_at_a_line_end_within_slacks_limit():
+    many = tuple(
+        AttentionLine(n, "error", "x" * 700, (Link(f"ORB-{n}", f"https://acme.test/browse/ORB-{n}"),))
+        for n in range(1, 6)
+    )  # 5 lines of about 750 characters: about 3,760 in all, over Slack's 3,000
+    text = slack_payload(_summary(attention=many))["blocks"][2]["text"]["text"]
+    assert len(text) <= 3000
+    assert text.endswith("\n… (more in the full report)")
+    assert text.count("<https://acme.test/browse/") == 3  # whole lines only: 3 fit, no link cut in half
+
+
 def test_teams_card_is_an_adaptive_card_in_a_workflow_message_with_markdown_links():
     payload = teams_payload(_summary(report="/srv/reports/phoenix-latest.html"))
     assert payload["type"] == "message"
@@ -78,11 +89,15 @@ def test_teams_card_is_an_adaptive_card_in_a_workflow_message_with_markdown_link
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
     texts = [block["text"] for block in card["body"]]
-    # Brackets in the title are escaped so that only our link is a link.
+    # Only our link is a link: a "[text](url)" in Jira text is broken up (the card has no escape character).
     assert (
-        "1. \\[error\\] ORB-7 <late> & blocking \\[ORB-3\\] ([ORB-7](https://acme.atlassian.net/browse/ORB-7))"
+        "1. ERROR: ORB-7 <late> & blocking [ORB-3] ([ORB-7](https://acme.atlassian.net/browse/ORB-7))"
         in texts
     )
+    injected = teams_payload(_summary(reasons=("see [here](https://evil.test)",)))
+    assert "- see [here] (https://evil.test)" in [
+        b["text"] for b in injected["attachments"][0]["content"]["body"]
+    ]
     assert texts[-1] == "Full report: /srv/reports/phoenix-latest.html"
     assert "actions" not in card  # a path is not a URL to open
 
@@ -177,7 +192,7 @@ def test_a_run_posts_one_slack_and_one_teams_card_with_the_reports_figures(
         key = item.keys[0]
         assert f"<{snapshot.issue_url(key)}|{key}>" in slack_text
         assert f"[{key}]({snapshot.issue_url(key)})" in card_text
-    assert "No changes since the last run" in slack_text
+    assert "Changes since the last run are not available: " in slack_text
     latest_html = str(out / "orbit-art-latest.html")
     assert latest_html in slack_text and latest_html in card_text
 
@@ -245,7 +260,7 @@ def test_summary_of_a_first_run_says_why_there_are_no_changes(pulled):
     _, snapshot = pulled
     results = compute_indicators(snapshot)
     summary = summarize(results, snapshot.issue_url, "/tmp/r.html")
-    assert summary.changes.startswith("No changes since the last run: ")
+    assert summary.changes.startswith("Changes since the last run are not available: ")
     assert summary.health == results.train_health.health
     assert summary.as_of == results.train.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     assert [line.rank for line in summary.attention] == [1, 2, 3, 4, 5]

@@ -78,7 +78,8 @@ def summarize(results: IndicatorResults, issue_url: Callable[[str], str], report
             f"slipped, {len(changes.resolved)} resolved."
         )
     else:
-        sentence = f"No changes since the last run: {changes.reason or 'there is no earlier run'}."
+        why = (changes.reason or "there is no earlier run").rstrip(".")
+        sentence = f"Changes since the last run are not available: {why}."
     return ChatSummary(
         title=f"ART sync report: {train.name}" + (f" · {train.pi}" if train.pi else ""),
         as_of=train.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -110,6 +111,17 @@ def _slack_link(link: Link) -> str:
     return f"<{link.url}|{_slack_escape(link.text)}>"
 
 
+_SLACK_SECTION_LIMIT = 3000  # Slack refuses a section text longer than this (invalid_blocks)
+
+
+def _fit(text: str, limit: int = _SLACK_SECTION_LIMIT) -> str:
+    """Cut at a line end so that no link is cut in half; say that something was left out."""
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 40].rsplit("\n", 1)[0]
+    return kept + "\n… (more in the full report)"
+
+
 def slack_payload(summary: ChatSummary) -> dict[str, Any]:
     """An incoming-webhook message: a plain ``text`` (notifications, old clients) and Block Kit blocks."""
     health = HEALTH_WORDS[summary.health]
@@ -135,11 +147,16 @@ def slack_payload(summary: ChatSummary) -> dict[str, Any]:
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"{HEALTH_EMOJI[summary.health]} *Train health {health}* (as of "
-                    f"{_slack_escape(summary.as_of)}){reasons}",
+                    "text": _fit(
+                        f"{HEALTH_EMOJI[summary.health]} *Train health {health}* (as of "
+                        f"{_slack_escape(summary.as_of)}){reasons}"
+                    ),
                 },
             },
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Needs attention now*\n{attention}"}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _fit(f"*Needs attention now*\n{attention}")},
+            },
             {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(summary.changes)}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": report}]},
         ],
@@ -150,10 +167,12 @@ def slack_payload(summary: ChatSummary) -> dict[str, Any]:
 
 
 def _card_text(text: str) -> str:
-    """Adaptive Card TextBlock markdown: brackets and asterisks in Jira text must not become markup."""
-    for char in "\\[]*":  # not "_": CommonMark never reads an underscore inside a word (paths) as emphasis
-        text = text.replace(char, "\\" + char)
-    return text
+    """Jira text in an Adaptive Card TextBlock: never a link of its own.
+
+    Teams' card markdown has no documented escape character, so a "[text](url)" in a summary is broken up
+    ("] (") rather than escaped; emphasis characters are left alone (they cannot do harm).
+    """
+    return text.replace("](", "] (")
 
 
 def teams_payload(summary: ChatSummary) -> dict[str, Any]:
@@ -181,7 +200,7 @@ def teams_payload(summary: ChatSummary) -> dict[str, Any]:
     if summary.attention:
         for line in summary.attention:
             links = ", ".join(f"[{_card_text(k.text)}]({k.url})" for k in line.links)
-            text = f"{line.rank}. \\[{line.severity}\\] {_card_text(line.title)}" + (
+            text = f"{line.rank}. {line.severity.upper()}: {_card_text(line.title)}" + (
                 f" ({links})" if links else ""
             )
             body.append({"type": "TextBlock", "text": text, "wrap": True})
