@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -79,6 +80,7 @@ class ReportRun:
     confluence_url: str | None = None  # the Confluence page the report was published to
     posted: tuple[str, ...] = ()  # the chat services the card was posted to ("Slack", "Teams")
     notify_error: str | None = None  # a chat webhook refused the card (exit 4); the report was delivered
+    stdout_document: bytes | None = None  # --out -: the JSON document, for the CLI to write to stdout
 
     @property
     def health_fails(self) -> bool:
@@ -217,6 +219,7 @@ def run_report(
     chat: bool | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    stdout: bool = False,
 ) -> ReportRun:
     """Produce and deliver one report. ``config`` may be None only with ``snapshot_path`` (default settings).
 
@@ -230,13 +233,21 @@ def run_report(
         )
     if config is not None:
         register_secret_env([config.jira.token_env, config.email.password_env])
+    if stdout:  # --out -: the JSON document for a pipe; nothing written, sent or posted
+        if [f.strip().lower() for f in formats or ()] != ["json"]:
+            raise ConfigError("--out - writes the JSON document to stdout; use it with --format json")
+        email, chat, to = False, False, None
+        if config is not None:
+            config = config.model_copy(
+                update={"confluence": config.confluence.model_copy(update={"url": None})}
+            )
     plan = _plan(config, out_dir=out_dir, formats=formats, email=email, to=to, fail_on=fail_on, chat=chat)
 
     snapshot = load_snapshot(snapshot_path) if snapshot_path is not None else None
     train = config.train.name if config is not None else snapshot.train if snapshot else "train"
     slug = slugify(train)
     state_root = plan.state_dir or plan.out_dir / STATE_FOLDER
-    with run_lock(state_root / f"{slug}.lock"):
+    with nullcontext() if stdout else run_lock(state_root / f"{slug}.lock"):
         logger.info("report run for %s started (out: %s)", train, plan.out_dir)
         for stale in remove_stale_temp_files(plan.out_dir, slug):
             logger.warning("removed %s, left behind by an interrupted run", stale.name)
@@ -260,6 +271,8 @@ def run_report(
             or bool(config and "pdf" in config.confluence.attach and config.confluence.url),
         )
         day = snapshot.taken_at.astimezone().date()
+        if stdout:
+            return _stdout_run(results, snapshot, outputs["json"], previous_path, plan.fail_on)
         message = None
         pdf_only = outputs.pop("_pdf_for_email", None)  # rendered for the e-mail or Confluence, not a file
         if plan.email is not None:
@@ -298,6 +311,26 @@ def run_report(
         confluence_url=page_url,
         posted=posted,
         notify_error=notify_error,
+    )
+
+
+def _stdout_run(
+    results: IndicatorResults, snapshot: Snapshot, document: bytes, previous: Path | None, fail_on: str | None
+) -> ReportRun:
+    return ReportRun(
+        train=results.train.name,
+        pi=results.train.pi,
+        taken_at=snapshot.taken_at,
+        health=results.train_health.health,
+        health_reasons=tuple(results.train_health.reasons),
+        paths=(),
+        latest_paths=(),
+        removed=(),
+        emailed=False,
+        recipients=(),
+        previous=previous,
+        fail_on=fail_on,
+        stdout_document=document,
     )
 
 

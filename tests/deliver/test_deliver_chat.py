@@ -58,6 +58,13 @@ def _summary(**changes) -> ChatSummary:
     return ChatSummary(**values)  # type: ignore[arg-type]
 
 
+@pytest.fixture(autouse=True)
+def _reset_logging_after():
+    """The CLI configures syncreport's loggers; leave them as the next test expects (unconfigured)."""
+    yield
+    reset_logging()
+
+
 def test_slack_card_escapes_jira_text_and_links_the_keys():
     payload = slack_payload(_summary())
     # Worked out by hand: Slack mrkdwn escapes only &, <, >; a key is <url|KEY>.

@@ -11,10 +11,19 @@ import pytest
 from typer.testing import CliRunner
 
 from syncreport.cli import app
+from syncreport.logs import reset_logging
 from syncreport.setup_wizard import render_toml
 from syncreport.simulator import demo_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging_after():
+    """The CLI configures syncreport's loggers; leave them as the next test expects (unconfigured)."""
+    yield
+    reset_logging()
+
 
 SECRETS = {
     "EVERY_JIRA_TOKEN": None,  # the simulator's
