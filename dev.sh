@@ -5,6 +5,8 @@
 #                     whole test suite with branch coverage (the floor is in pyproject.toml)
 #   ./dev.sh test-fast [pytest args] - the unit tests alone (no simulator end to end, nothing slow): under a minute
 #   ./dev.sh docs   - regenerate docs/cli.md, the CLI reference, from the code
+#   ./dev.sh wheel  - build the wheel, install it into a clean virtual environment (no checkout on the
+#                     path) and run `syncreport demo` from there: what `pipx install` users get
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -78,13 +80,27 @@ case "${1:-}" in
     shift
     .venv/bin/pytest -q -m "not e2e and not slow" "$@"
     ;;
+  wheel)
+    need_system_packages demo
+    venv "[dev]"
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    .venv/bin/python -m pip wheel -q --disable-pip-version-check --no-deps -w "$work/dist" .
+    python3 -m venv "$work/venv"
+    "$work/venv/bin/python" -m pip install -q --disable-pip-version-check "$work"/dist/syncreport-*.whl
+    (cd "$work" && "$work/venv/bin/syncreport" demo --out "$work/demo" --issues 200 >/dev/null)
+    for ext in html pdf json; do
+      ls "$work"/demo/orbit-art-*."$ext" >/dev/null
+    done
+    echo "dev.sh: the wheel installs into a clean venv and runs the demo" >&2
+    ;;
   docs)
     venv "[dev]"
     cli_reference docs/cli.md
     echo "dev.sh: wrote docs/cli.md" >&2
     ;;
   *)
-    echo "usage: ./dev.sh demo [--out DIR] | ./dev.sh test [pytest args] | ./dev.sh test-fast [pytest args] | ./dev.sh docs" >&2
+    echo "usage: ./dev.sh demo [--out DIR] | ./dev.sh test [pytest args] | ./dev.sh test-fast [pytest args] | ./dev.sh docs | ./dev.sh wheel" >&2
     exit 2
     ;;
 esac

@@ -71,7 +71,7 @@ app = typer.Typer(
     help="The weekly ART sync report from Jira: cross-team dependencies out of order, slippage, "
     "misalignment and what changed since last week, as HTML, PDF and JSON.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     # Rich tracebacks print local variables by default, which would put a Jira token into a cron mail.
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
@@ -147,8 +147,37 @@ def main_options(
 
 
 ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="The TOML config (see config.example.toml).", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The TOML config (see config.example.toml); default: $SYNCREPORT_CONFIG, ./syncreport.toml, "
+        "then syncreport.toml in the user config directory.",
+        dir_okay=False,
+    ),
 ]
+
+
+def _find_config(
+    config: Path | None, *, required: bool = True, fix: str = "run 'syncreport init' to make one"
+) -> Any:
+    """The config file the same way for every command (syncreport.config_discovery), or one line and exit 2."""
+    from syncreport.config_discovery import find_config, searched
+    from syncreport.errors import ConfigError
+
+    found = find_config(config)
+    if found is None and required:
+        _run(lambda: _raise(ConfigError(f"no config file found (looked at {searched()}); {fix}")))
+    return found
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def _say_config(found: Any) -> None:
+    if found is not None and not _state["quiet"]:
+        _echo(f"Config: {found.path} (from {found.source})", err=True)
 
 
 @app.command(rich_help_panel="Set up")
@@ -253,12 +282,34 @@ class _TyperPrompter:
 
 
 @app.command(rich_help_panel="Set up")
-def check(config: ConfigOption) -> None:
+def check(
+    config: ConfigOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the results as one JSON object on stdout (for scripts).")
+    ] = False,
+) -> None:
     """Check the config, connectivity, credentials, field mapping, the JQL and the boards; one line each."""
     from syncreport.config import load_config
     from syncreport.jira import run_checks
 
-    results = _run(lambda: run_checks(load_config(config)))
+    found = _find_config(config)
+    results = _run(lambda: run_checks(load_config(found.path)))
+    if as_json:
+        import json
+
+        document = {
+            "config": str(found.path),
+            "config_source": found.source,
+            "ok": all(result.ok for result in results),
+            "checks": [
+                {"name": r.name, "ok": r.ok, "detail": r.detail, "fix": r.fix or None} for r in results
+            ],
+        }
+        typer.echo(redact(json.dumps(document, ensure_ascii=True, indent=2)))
+        if not document["ok"]:
+            raise typer.Exit(int(ExitCode.RUNTIME_FAILURE))
+        return
+    _say_config(found)
     for result in results:
         mark = "ok  " if result.ok else "FAIL"
         fix = f" -> {result.fix}" if not result.ok and result.fix else ""
@@ -278,19 +329,16 @@ def _interactive() -> bool:
 
 @app.command(rich_help_panel="Run")
 def report(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="The TOML config (see config.example.toml); also read from $SYNCREPORT_CONFIG.",
-            envvar="SYNCREPORT_CONFIG",
-            dir_okay=False,
-        ),
-    ] = None,
+    config: ConfigOption = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", metavar="DIR", help="Folder for the reports (default: report.out_dir)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Folder for the reports (default: report.out_dir); '-' with --format json writes the JSON "
+            "to stdout and nothing else (no files, e-mail, cards or page).",
+        ),
     ] = None,
     formats: Annotated[
         str | None,
@@ -298,7 +346,7 @@ def report(
             "--format",
             "-f",
             metavar="LIST",
-            help="Comma-separated formats: html,pdf,json (default: report.formats).",
+            help="Comma-separated formats: html,pdf,json,csv,xlsx (default: report.formats).",
         ),
     ] = None,
     snapshot: Annotated[
@@ -321,6 +369,13 @@ def report(
             "--to",
             metavar="ADDR",
             help="A recipient (repeat for more); replaces email.to and implies --email.",
+        ),
+    ] = None,
+    chat: Annotated[
+        bool | None,
+        typer.Option(
+            "--chat/--no-chat",
+            help="Post the summary card to the Slack / Teams webhooks of [chat] (default: on when configured).",
         ),
     ] = None,
     fail_on: Annotated[
@@ -346,35 +401,57 @@ def report(
     """Pull from Jira, compute the indicators, write HTML/PDF/JSON and e-mail the PDF: the cron command.
 
     Exit codes: 0 delivered (or another run already holds the lock), 1 runtime failure, 2 usage or
-    configuration error, 3 train health at or worse than --fail-on.
+    configuration error, 3 train health at or worse than --fail-on, 4 delivered but a chat webhook
+    refused the card.
     """
     from syncreport.pipeline import run_report_from_files
 
     _state["quiet"] = _state["quiet"] or quiet
     _state["log_file"] = log_file or _state["log_file"]
     chatty = _interactive()
+    found = _find_config(
+        config,
+        required=snapshot is None,
+        fix="pass --config FILE (or set SYNCREPORT_CONFIG) to pull from Jira, or --snapshot FILE to render a "
+        "saved snapshot",
+    )
+    to_stdout = out is not None and str(out) == "-"
     run = _run(
         lambda: run_report_from_files(
-            config,
+            found.path if found is not None else None,
+            stdout=to_stdout,
             snapshot_path=snapshot,
             log_file=_state["log_file"],
             quiet=_state["quiet"],
             debug=_state["debug"],
-            out_dir=out,
+            out_dir=None if to_stdout else out,
             formats=formats.split(",") if formats else None,
             email=email,
             to=to or None,
             fail_on=fail_on.value if fail_on else None,
+            chat=chat,
             progress=chatty,
             log=(lambda message: _echo(message, err=True)) if chatty else None,
         )
     )
+    if to_stdout:
+        typer.echo((run.stdout_document or b"").decode("utf-8"))
+        if run.health_fails:
+            raise typer.Exit(int(ExitCode.HEALTH_BELOW_THRESHOLD))
+        return
     if not _state["quiet"]:
+        _say_config(found)
         for path in run.paths:
             _echo(str(path))
         reasons = f": {'; '.join(run.health_reasons[:3])}" if run.health_reasons else ""
         mailed = f"; e-mailed to {', '.join(run.recipients)}" if run.emailed else ""
-        _echo(f"Train health {run.health.upper()}{reasons}{mailed}", err=True)
+        posted = f"; posted to {' and '.join(run.posted)}" if run.posted else ""
+        if run.confluence_url:
+            _echo(f"Published to {run.confluence_url}", err=True)
+        _echo(f"Train health {run.health.upper()}{reasons}{mailed}{posted}", err=True)
+    if run.notify_error is not None:
+        _echo(f"syncreport: error: {redact(run.notify_error)}", err=True)
+        raise typer.Exit(int(ExitCode.NOTIFY_FAILED))
     if run.health_fails:
         _echo(
             f"syncreport: train health is {run.health} (--fail-on {run.fail_on}); the report was delivered",
@@ -385,7 +462,8 @@ def report(
 
 @app.command(rich_help_panel="Run")
 def fetch(
-    config: ConfigOption,
+    config: ConfigOption = None,
+    *,
     snapshot: Annotated[
         Path, typer.Option("--snapshot", "-s", help="Write the snapshot here (gzipped JSON).", dir_okay=False)
     ],
@@ -396,8 +474,10 @@ def fetch(
     from syncreport.snapshot import save_snapshot
 
     progress = sys.stderr.isatty()
-    path = _run(lambda: save_snapshot(pull_snapshot(load_config(config), progress=progress), snapshot))
+    found = _find_config(config)
+    path = _run(lambda: save_snapshot(pull_snapshot(load_config(found.path), progress=progress), snapshot))
     if not _state.get("quiet"):
+        _say_config(found)
         _echo(str(path))
 
 

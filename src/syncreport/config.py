@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from syncreport.errors import ConfigError
 from syncreport.logs import register_secret
@@ -185,7 +193,9 @@ class ThresholdSettings(_Section):
 
 class ReportSettings(_Section):
     out_dir: _PathValue = Path("reports")
-    formats: list[Literal["html", "pdf", "json"]] = Field(default_factory=lambda: ["html", "pdf", "json"])  # type: ignore[arg-type]
+    formats: list[Literal["html", "pdf", "json", "csv", "xlsx"]] = Field(
+        default_factory=lambda: ["html", "pdf", "json"]  # type: ignore[arg-type]
+    )
     paper: Literal["A4", "Letter"] = "A4"
     templates_dir: _PathValue | None = None  # your own templates, in front of the packaged ones
     keep: int = Field(default=12, ge=1, le=10_000)  # how many dated reports to keep in out_dir
@@ -214,6 +224,17 @@ class EmailSettings(_Section):
     subject: Annotated[str, StringConstraints(max_length=500)] = "ART sync report: {train} {pi} ({date})"
     timeout_seconds: _Seconds = 30.0
     ca_bundle: _PathValue | None = None  # a PEM file of CAs to trust for the SMTP server's certificate
+    # "password": SMTP AUTH LOGIN/PLAIN with password_env; "xoauth2": an OAuth 2.0 access token (Microsoft 365,
+    # Google), from exactly one of token_env, token_command or the Microsoft 365 client-credentials flow.
+    auth: Literal["password", "xoauth2"] = "password"
+    token_env: str | None = None  # NAME of the variable holding an access token
+    token_command: list[_Text] | None = (
+        None  # a command (argv) that prints an access token, like a git helper
+    )
+    oauth_tenant: str | None = None  # Microsoft 365: the Entra tenant id (pip install 'syncreport[m365]')
+    oauth_client_id: str | None = None  # Microsoft 365: the app registration's client id
+    oauth_client_secret_env: str | None = None  # NAME of the variable holding the app's client secret
+    oauth_scope: _Text = "https://outlook.office365.com/.default"
 
     @field_validator("smtp_host")
     @classmethod
@@ -236,6 +257,53 @@ class EmailSettings(_Section):
     def _password_env_is_a_name(cls, value: str | None) -> str | None:
         return _env_name(value, "email.password_env")
 
+    @field_validator("token_env", "oauth_client_secret_env")
+    @classmethod
+    def _token_vars_are_names(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _env_name(value, f"email.{info.field_name}")
+
+
+class ChatSettings(_Section):
+    """Chat cards after each delivered run (syncreport.deliver.chat). The URLs are secrets: name their variables."""
+
+    slack_webhook_env: str | None = None  # NAME of the variable holding the Slack incoming-webhook URL
+    teams_webhook_env: str | None = None  # NAME of the variable holding the Teams workflow webhook URL
+    report_url: str | None = (
+        None  # where readers open the full report; default: the HTML (or PDF) file's path
+    )
+    timeout_seconds: _Seconds = 15.0
+
+    @field_validator("slack_webhook_env", "teams_webhook_env")
+    @classmethod
+    def _webhook_vars_are_names(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _env_name(value, f"chat.{info.field_name}")
+
+
+class ConfluenceSettings(_Section):
+    """Publish the report to a Confluence page after each run (syncreport.deliver.confluence); off without url."""
+
+    url: str | None = None  # Cloud: https://<site>.atlassian.net/wiki; Data Center: the base URL
+    deployment: Literal["cloud", "datacenter"] = "cloud"
+    space: str = "ART"  # the space key
+    parent_id: str | None = None  # create the page under this page
+    title: str = "ART sync report: {train}"  # one page per title: add {date} for one page per run
+    email: str | None = None  # Cloud: the account e-mail that owns the API token
+    token_env: str = "CONFLUENCE_API_TOKEN"  # NAME of the variable holding the API token / PAT
+    attach: list[Literal["pdf", "html"]] = Field(default_factory=lambda: ["pdf", "html"])  # type: ignore[arg-type]
+    timeout_seconds: _Seconds = 30.0
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_no_credentials(cls, value: str | None) -> str | None:
+        return check_site_url(value) if value is not None else None
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_env_is_a_name(cls, value: str) -> str:
+        checked = _env_name(value, "confluence.token_env")
+        assert checked is not None
+        return checked
+
 
 class CacheSettings(_Section):
     enabled: bool = True
@@ -256,6 +324,8 @@ class Config(_Section):
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
+    confluence: ConfluenceSettings = Field(default_factory=ConfluenceSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     source: _PathValue | None = Field(

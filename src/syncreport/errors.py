@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     RUNTIME_FAILURE = 1
     USAGE = 2
     HEALTH_BELOW_THRESHOLD = 3
+    NOTIFY_FAILED = 4
 
 
 class SyncreportError(Exception):
@@ -46,3 +47,9 @@ class JiraError(SyncreportError):
 
 class DeliveryError(SyncreportError):
     """Writing the report or sending the e-mail failed (exit 1)."""
+
+
+class NotifyError(SyncreportError):
+    """The report was delivered (files written, e-mail accepted) but a chat webhook refused the card (exit 4)."""
+
+    exit_code = ExitCode.NOTIFY_FAILED

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -52,11 +53,12 @@ from syncreport.snapshot import Snapshot, load_snapshot
 from syncreport.untrusted import isolate
 
 if TYPE_CHECKING:
+    from syncreport.deliver.chat import Webhook
     from syncreport.indicators.results import IndicatorResults
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf", "json")
+FORMATS = ("html", "pdf", "json", "csv", "xlsx")
 HEALTH_RANK = {"green": 0, "amber": 1, "red": 2}
 STATE_FOLDER = ".syncreport"
 
@@ -77,6 +79,10 @@ class ReportRun:
     recipients: tuple[str, ...]
     previous: Path | None  # the state file "changes since last" compared with (None: first run)
     fail_on: str | None
+    confluence_url: str | None = None  # the Confluence page the report was published to
+    posted: tuple[str, ...] = ()  # the chat services the card was posted to ("Slack", "Teams")
+    notify_error: str | None = None  # a chat webhook refused the card (exit 4); the report was delivered
+    stdout_document: bytes | None = None  # --out -: the JSON document, for the CLI to write to stdout
 
     @property
     def health_fails(self) -> bool:
@@ -96,6 +102,7 @@ class _Plan:
     fail_on: str | None
     email: EmailSettings | None  # None: no e-mail
     recipients: tuple[str, ...]
+    webhooks: tuple[Webhook, ...] = ()  # chat cards to post after delivering
 
 
 def _plan(
@@ -106,6 +113,7 @@ def _plan(
     email: bool | None,
     to: Sequence[str] | None,
     fail_on: str | None,
+    chat: bool | None = None,
 ) -> _Plan:
     report = config.report if config else ReportSettings()
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in (formats or report.formats) if f.strip()))
@@ -129,6 +137,17 @@ def _plan(
         from syncreport.render.html import check_templates  # imported here: the CLI starts fast without it
 
         check_templates(report.templates_dir)
+    hooks: tuple[Webhook, ...] = ()
+    if config is not None and chat is not False:
+        from syncreport.deliver.chat import webhooks
+
+        hooks = tuple(webhooks(config.chat))  # a missing webhook variable fails now, not after the pull
+    if config is not None and config.confluence.url:
+        from syncreport.deliver.confluence import check_settings
+
+        check_settings(config.confluence)  # the token variable and the title, before the pull
+    elif chat and config is None:
+        raise ConfigError("chat cards need the [chat] section of a config file; pass --config")
     return _Plan(
         formats=chosen,
         out_dir=(Path(out_dir) if out_dir is not None else report.out_dir).absolute(),
@@ -138,6 +157,7 @@ def _plan(
         fail_on=threshold,
         email=config.email if email_on and config else None,
         recipients=recipients,
+        webhooks=hooks,
     )
 
 
@@ -180,6 +200,10 @@ def _render(
             outputs["pdf"] = render_pdf(results, snapshot, settings)
         elif ext == "json":
             outputs["json"] = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        elif ext in ("csv", "xlsx"):
+            from syncreport.render.spreadsheet import spreadsheet_outputs
+
+            outputs.update(spreadsheet_outputs(results, [ext]))
     if need_pdf and "pdf" not in outputs:
         outputs["_pdf_for_email"] = render_pdf(results, snapshot, settings)
     return outputs, document
@@ -198,9 +222,11 @@ def run_report(
     email: bool | None = None,
     to: Sequence[str] | None = None,
     fail_on: str | None = None,
+    chat: bool | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
     now: Clock = wall_clock,
+    stdout: bool = False,
 ) -> ReportRun:
     """Produce and deliver one report. ``config`` may be None only with ``snapshot_path`` (default settings).
 
@@ -217,13 +243,21 @@ def run_report(
         )
     if config is not None:
         register_secret_env([config.jira.token_env, config.email.password_env])
-    plan = _plan(config, out_dir=out_dir, formats=formats, email=email, to=to, fail_on=fail_on)
+    if stdout:  # --out -: the JSON document for a pipe; nothing written, sent or posted
+        if [f.strip().lower() for f in formats or ()] != ["json"]:
+            raise ConfigError("--out - writes the JSON document to stdout; use it with --format json")
+        email, chat, to = False, False, None
+        if config is not None:
+            config = config.model_copy(
+                update={"confluence": config.confluence.model_copy(update={"url": None})}
+            )
+    plan = _plan(config, out_dir=out_dir, formats=formats, email=email, to=to, fail_on=fail_on, chat=chat)
 
     snapshot = load_snapshot(snapshot_path) if snapshot_path is not None else None
     train = config.train.name if config is not None else snapshot.train if snapshot else "train"
     slug = slugify(train)
     state_root = plan.state_dir or plan.out_dir / STATE_FOLDER
-    with run_lock(state_root / f"{slug}.lock"):
+    with nullcontext() if stdout else run_lock(state_root / f"{slug}.lock"):
         logger.info("report run for %s started (out: %s)", train, plan.out_dir)
         for stale in remove_stale_temp_files(plan.out_dir, slug):
             logger.warning("removed %s, left behind by an interrupted run", stale.name)
@@ -239,12 +273,21 @@ def run_report(
         settings = _report_settings(config)
         say(f"Rendering {', '.join(plan.formats)} ...")
         outputs, document = _render(
-            results, snapshot, settings, plan.formats, need_pdf=plan.email is not None
+            results,
+            snapshot,
+            settings,
+            plan.formats,
+            need_pdf=plan.email is not None
+            or bool(config and "pdf" in config.confluence.attach and config.confluence.url),
         )
         day = snapshot.taken_at.astimezone().date()
+        if stdout:
+            return _stdout_run(results, snapshot, outputs["json"], previous_path, plan.fail_on)
         message = None
+        pdf_only = outputs.pop("_pdf_for_email", None)  # rendered for the e-mail or Confluence, not a file
         if plan.email is not None:
-            pdf_bytes = outputs.get("pdf") or outputs.pop("_pdf_for_email")
+            pdf_bytes = outputs.get("pdf") or pdf_only
+            assert pdf_bytes is not None
             message = _email_message(plan.email, plan.recipients, results, snapshot, slug, day, pdf_bytes)
         written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
         for path in written.dated:
@@ -255,6 +298,8 @@ def run_report(
                 send_message(plan.email, message, plan.recipients)
             except DeliveryError as exc:
                 raise DeliveryError(f"{exc.message} (the report files are in {plan.out_dir})") from None
+        page_url = _publish(config, results, snapshot, slug, day, outputs, pdf_only, say)
+        posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
         save_document(
             state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
         )
@@ -273,7 +318,89 @@ def run_report(
         recipients=plan.recipients,
         previous=previous_path,
         fail_on=plan.fail_on,
+        confluence_url=page_url,
+        posted=posted,
+        notify_error=notify_error,
     )
+
+
+def _stdout_run(
+    results: IndicatorResults, snapshot: Snapshot, document: bytes, previous: Path | None, fail_on: str | None
+) -> ReportRun:
+    return ReportRun(
+        train=results.train.name,
+        pi=results.train.pi,
+        taken_at=snapshot.taken_at,
+        health=results.train_health.health,
+        health_reasons=tuple(results.train_health.reasons),
+        paths=(),
+        latest_paths=(),
+        removed=(),
+        emailed=False,
+        recipients=(),
+        previous=previous,
+        fail_on=fail_on,
+        stdout_document=document,
+    )
+
+
+def _publish(
+    config: Config | None,
+    results: IndicatorResults,
+    snapshot: Snapshot,
+    slug: str,
+    day: date,
+    outputs: dict[str, bytes],
+    pdf_only: bytes | None,
+    say: Callable[[str], None],
+) -> str | None:
+    """Create or update the Confluence page (after the files and the e-mail); its URL, or None when off."""
+    if config is None or not config.confluence.url:
+        return None
+    from syncreport.deliver.chat import summarize
+    from syncreport.deliver.confluence import page_title, publish, storage_body
+
+    settings = config.confluence
+    files = {}
+    for ext in settings.attach:
+        data = outputs.get(ext) or (pdf_only if ext == "pdf" else None)
+        if data is not None:
+            files[f"{slug}-latest.{ext}"] = data
+    title = page_title(
+        settings, {"train": results.train.name, "pi": results.train.pi or "", "date": day.isoformat()}
+    )
+    say(f"Publishing to Confluence: {title} ...")
+    summary = summarize(results, snapshot.issue_url, "the attachments")
+    page = publish(settings, title, storage_body(summary, tuple(files)), files)
+    return page.url
+
+
+def _post_cards(
+    plan: _Plan,
+    config: Config | None,
+    results: IndicatorResults,
+    snapshot: Snapshot,
+    latest: Sequence[Path],
+    say: Callable[[str], None],
+    page_url: str | None = None,
+) -> tuple[tuple[str, ...], str | None]:
+    """The chat cards, once each, after the files (and the e-mail) are delivered: (posted, error or None)."""
+    if not plan.webhooks or config is None:
+        return (), None
+    from syncreport.deliver.chat import notify, summarize
+
+    by_ext = {path.suffix.lstrip("."): path for path in latest}
+    where = (
+        config.chat.report_url
+        or page_url
+        or str(by_ext.get("html") or by_ext.get("pdf") or (latest or [plan.out_dir])[0])
+    )
+    say(f"Posting the card to {', '.join(hook.service for hook in plan.webhooks)} ...")
+    summary = summarize(results, snapshot.issue_url, where)
+    posted, error = notify(plan.webhooks, summary, timeout=config.chat.timeout_seconds)
+    if error is not None:
+        logger.error("%s", error, extra={"file_only": True})
+    return tuple(posted), error
 
 
 def _email_message(

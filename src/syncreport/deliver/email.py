@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from syncreport.config import EmailSettings
+from syncreport.deliver.oauth import TokenSource
 from syncreport.errors import ConfigError, DeliveryError
 from syncreport.logs import read_secret_env
 
@@ -81,7 +82,16 @@ def build_message(
 
 
 def smtp_password(settings: EmailSettings) -> str | None:
-    """The SMTP password from the environment (or None when no login is configured)."""
+    """The SMTP password from the environment (or None when no password login is configured).
+
+    With ``email.auth = "xoauth2"`` there is no password: the token source is checked instead (a missing
+    variable fails here, before the pull) and None is returned.
+    """
+    if settings.auth == "xoauth2":
+        from syncreport.deliver.oauth import token_source
+
+        token_source(settings)
+        return None
     if settings.username is None:
         return None
     if not settings.password_env:
@@ -133,16 +143,53 @@ def _connect(settings: EmailSettings, port: int) -> smtplib.SMTP:
     return smtp
 
 
+def _login_xoauth2(smtp: smtplib.SMTP, settings: EmailSettings, source: TokenSource, where: str) -> None:
+    """AUTH XOAUTH2 with a token from ``source``; a refused token is fetched afresh once (it may have expired)."""
+    from syncreport.deliver.oauth import xoauth2_authobject
+
+    assert settings.username is not None
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "XOAUTH2" not in offered:
+        raise DeliveryError(
+            f"the SMTP server {where} does not offer AUTH XOAUTH2 (it offers {' '.join(offered) or 'no login'}); "
+            'use email.auth = "password" or the server\'s OAuth endpoint (smtp.office365.com, smtp.gmail.com)'
+        )
+    token = source.fetch(False)
+    for attempt in (1, 2):
+        try:
+            smtp.auth("XOAUTH2", xoauth2_authobject(settings.username, token), initial_response_ok=True)
+            return
+        except smtplib.SMTPAuthenticationError as exc:
+            if attempt == 1 and source.refreshable:
+                log.info(
+                    "the SMTP server refused the OAuth 2.0 token (%s); fetching a fresh one", exc.smtp_code
+                )
+                token = source.fetch(True)
+                continue
+            raise DeliveryError(
+                f"the SMTP server {where} refused the OAuth 2.0 token of {settings.username} from {source.name} "
+                f"({exc.smtp_code}); check that the token is current and grants SMTP.Send (Microsoft 365: "
+                "SMTP AUTH must be on for the mailbox)"
+            ) from None
+
+
 def send_message(settings: EmailSettings, message: EmailMessage, recipients: Sequence[str]) -> None:
     """Deliver ``message`` to ``recipients``; raise :class:`DeliveryError` with one line on any failure."""
     password = smtp_password(settings)
+    source = None
+    if settings.auth == "xoauth2":
+        from syncreport.deliver.oauth import token_source
+
+        source = token_source(settings)
     port = settings.smtp_port or DEFAULT_PORTS[settings.security]
     where = f"{settings.smtp_host}:{port} ({settings.security})"
     log.info("sending the report to %d recipient(s) via %s", len(recipients), where)
     try:
         smtp = _connect(settings, port)
         try:
-            if settings.username is not None and password is not None:
+            if source is not None:
+                _login_xoauth2(smtp, settings, source, where)
+            elif settings.username is not None and password is not None:
                 smtp.login(settings.username, password)
             refused = smtp.send_message(message, from_addr=settings.sender, to_addrs=list(recipients))
         finally:

@@ -26,7 +26,8 @@ from syncreport.errors import DeliveryError
 _TEMP_SUFFIX = ".tmp"
 _UMASK = os.umask(0o022)  # read the process umask (the only way) and put it straight back
 os.umask(_UMASK)
-_DATED = re.compile(r"^(?P<slug>.+)-(?P<day>\d{4}-\d{2}-\d{2})\.(?P<ext>[a-z0-9]+)$")
+# ext may have parts: the CSV tables are "<slug>-<day>.dependencies.csv", "<slug>-<day>.data-quality.csv", ...
+_DATED = re.compile(r"^(?P<slug>.+)-(?P<day>\d{4}-\d{2}-\d{2})\.(?P<ext>[a-z0-9]+(?:[.-][a-z0-9]+)*)$")
 _TEMP = re.compile(r"^\.(?P<final>.+)\.[A-Za-z0-9_]+\.tmp$")  # what _write_temp creates
 
 
