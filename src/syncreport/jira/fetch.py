@@ -48,6 +48,7 @@ from typing import Any, TypeVar
 
 from syncreport.config import Config
 from syncreport.errors import ConfigError
+from syncreport.jira.agenda import add_agenda
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, probe_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
@@ -310,12 +311,27 @@ class _Run:
         board_ids = {int(b["id"]) for b in boards} | builder.sprint_board_ids()
         board_sprints = self._board_sprints(board_ids, builder)
         self._note_scope(scope)
-        return builder.snapshot(
+        snapshot = builder.snapshot(
             site_url=self.config.jira.url,
             deployment=self.deployment,
             taken_at=taken_at,
             boards=boards,
             board_sprints=board_sprints,
+        )
+        return self._with_agenda(snapshot, fields)
+
+    def _with_agenda(self, snapshot: Snapshot, fields: FieldMap) -> Snapshot:
+        """Risks and PI objectives, by their own JQL (syncreport.jira.agenda)."""
+        cached = self.cache.get_meta("fields")
+        return add_agenda(
+            snapshot,
+            self.client,
+            cloud=self.cloud,
+            config=self.config,
+            fields=fields,
+            site_fields=list(cached[0]) if cached else [],
+            statuses=self._statuses(force=False),
+            source=self.puller.source,
         )
 
     def _fields(self) -> FieldMap:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from syncreport.simulator.agenda import add_agenda
 from syncreport.simulator.model import (
     Board,
     History,
@@ -677,6 +678,7 @@ def _generate(issues: int, seed: int, today: date, teams: int) -> Site:
     _business_values(b, seed)
     site.issues = b.issues
     site.by_key = {issue.key: issue for issue in b.issues}
+    add_agenda(site, seed)  # risks and PI objectives (a random source of their own)
     return site
 
 
