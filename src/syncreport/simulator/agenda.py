@@ -76,9 +76,7 @@ def add_agenda(site: Site, seed: int) -> None:
     state = _State(site, rng, counters)
     train_teams = [n for n, t in enumerate(site.teams) if t.in_train]
     late = [s for s in site.scenarios if s.status == "late"]
-    features = {
-        (issue.team, pi): [] for issue in site.issues for pi in issue.pis if issue.issuetype == "Feature"
-    }
+    features: dict[tuple[int | None, str], list[Issue]] = {}
     for issue in site.issues:
         if issue.issuetype == "Feature" and site.project(issue.project).in_train:
             for pi in issue.pis:
