@@ -25,11 +25,11 @@ def predictability_of(objectives: Objectives) -> Predictability:
     scored = [t for t in objectives.teams if t.predictability is not None]
     if not objectives.available:
         notes = "; ".join(objectives.notes) or "no PI objectives"
-        return Predictability(False, f"not available: {notes}", None, ())
+        return Predictability(False, notes, None, ())
     train = objectives.train
     if not scored and (train is None or train.predictability is None):
         reason = train.reason if train and train.reason else "no team is scored yet"
-        return Predictability(False, f"not available yet: {reason}", None, ())
+        return Predictability(False, f"not scored yet, {reason}", None, ())
     return Predictability(
         available=True,
         reason=None,

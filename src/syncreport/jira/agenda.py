@@ -253,14 +253,20 @@ class AgendaFetcher:
         self, configured: str | None, default: str | None, key: str, notes: list[str]
     ) -> list[dict[str, Any]] | None:
         if configured:
-            return self.search(configured)  # the user's own JQL: its error is theirs to see
+            try:
+                return self.search(configured)
+            except JiraError as exc:  # the user's own JQL: its error is theirs to see, naming the right key
+                raise JiraError(
+                    exc.message.replace("the train's JQL", key).replace("[train].jql", key), exc.exit_code
+                ) from None
         if default is None:
             notes.append(f"the train has no issues, so there is no project to look in: set {key}")
             return None
         try:
             return self.search(default)
         except JiraError as exc:  # e.g. the issue type does not exist on this site
-            notes.append(f"the default query {default!r} failed ({exc.message}); set {key}")
+            said = exc.message.replace("Jira rejected the train's JQL", "Jira rejected it").split(": fix")[0]
+            notes.append(f"the default query {default!r} failed ({said}); set {key}")
             return None
 
     # --- one risk -----------------------------------------------------------------------------------
@@ -472,8 +478,19 @@ def add_agenda(
     log.info("fetched %d risks and %d PI objectives", len(found.risks), len(found.objectives))
     # A train JQL that also matches the risks or objectives (project in (...) alone does) must not count
     # them as train work: they would be orphans, unscheduled work, late providers.
-    keys = {r.key for r in found.risks} | {o.key for o in found.objectives}
-    if any(i.key in keys for i in snapshot.issues):
+    # Only issues of the risk / objective issue type (or with the objective label) are left out: a JQL of
+    # your own may well select train work as well, and that stays train work.
+    types = {config.risks.issue_type.casefold()}
+    if config.objectives.source == "issuetype":
+        types.add(config.objectives.issue_type.casefold())
+    label = config.objectives.label if config.objectives.source == "label" else None
+    found_keys = {r.key for r in found.risks} | {o.key for o in found.objectives}
+    keys = {
+        i.key
+        for i in snapshot.issues
+        if i.key in found_keys and (i.issue_type.casefold() in types or (label and label in i.labels))
+    }
+    if keys:
         log.info("risks and PI objectives matched by the train's JQL are left out of the train's work")
         snapshot = replace(
             snapshot,
