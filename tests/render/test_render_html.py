@@ -202,7 +202,9 @@ def test_a_train_with_no_risks_and_no_objective_fields_renders_how_to_set_them_u
         train="Bare ART",
         site_url="https://x.atlassian.net",
         taken_at=datetime(2026, 11, 25, tzinfo=UTC),
-        risk_notes=("no risks: no issue matches 'project in (A) AND issuetype = \"Risk\"'; record risks ...",),
+        risk_notes=(
+            "no risks: no issue matches 'project in (A) AND issuetype = \"Risk\"'; record risks ...",
+        ),
         objective_notes=(
             "no planned business value field: set [objectives] planned_value_field to the field ...",
             "no actual business value field: set [objectives] actual_value_field to the field ...",
