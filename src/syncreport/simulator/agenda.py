@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from syncreport.simulator.model import History, Issue, Item, Link, Scenario, Site, Status
 
@@ -234,3 +235,29 @@ def _objectives(state: _State, teams: list[int], features: dict[tuple[int | None
                     objective.resolved = created + timedelta(days=80)
                 for feature in pool[k::count][:2]:
                     state.link(objective, feature)
+
+
+def play_risks(handle: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A week at the ROAM board: the oldest risk not ROAMed is owned, the oldest owned one resolved.
+
+    ``handle`` is a :class:`~syncreport.simulator.server.SimulatorHandle`; the changes go through
+    ``touch_issue``, so they leave the changelog Jira would. Returns (roamed, resolved) keys.
+    """
+    site = handle.site
+    by_status = {
+        sid: (lang, n) for lang, flow in RISK_WORKFLOWS.items() for n, (sid, _, _) in enumerate(flow)
+    }
+    risks = sorted((i for i in site.issues if i.issuetype == RISK_TYPE), key=lambda i: (i.created, i.key))
+    fresh = [i for i in risks if by_status.get(i.status, ("en", -1))[1] == 0]
+    owned = [i for i in risks if by_status.get(i.status, ("en", -1))[1] == ROAM_INDEX["owned"]]
+    roamed: list[str] = []
+    resolved: list[str] = []
+    if fresh:
+        lang = by_status[fresh[0].status][0]
+        handle.touch_issue(fresh[0].key, status=RISK_WORKFLOWS[lang][ROAM_INDEX["owned"]][0])
+        roamed.append(fresh[0].key)
+    if owned:
+        lang = by_status[owned[0].status][0]
+        handle.touch_issue(owned[0].key, status=RISK_WORKFLOWS[lang][ROAM_INDEX["resolved"]][0])
+        resolved.append(owned[0].key)
+    return tuple(roamed), tuple(resolved)

@@ -605,7 +605,8 @@ class _Builder:
 
 
 def generate_site(*, issues: int = 600, seed: int = 7, today: date | None = None, teams: int = 8) -> Site:
-    """Generate the whole site. ``issues`` counts the issues of the train's projects (the train's JQL)."""
+    """Generate the whole site. ``issues`` counts the train's work (the train's JQL); the risks and PI
+    objectives of simulator.agenda live in the same projects, on top of it."""
     if not MIN_ISSUES <= issues <= MAX_ISSUES:
         raise ValueError(f"issues must be between {MIN_ISSUES} and {MAX_ISSUES}, not {issues}")
     if not 2 <= teams <= len(TEAM_NAMES):
