@@ -25,6 +25,8 @@ The steps, for both dialects:
    fetched, or when an issue names a sprint of that board that the list lacks or shows in another state.
    Otherwise the cached list is used: a warm re-run with nothing changed costs the scope pages and one
    far-end request.
+7. **Risks and PI objectives** (:mod:`syncreport.jira.agenda`): one search each, by their own JQL, with
+   their changelogs; they are few, so they are fetched whole every run (not cached).
 
 Requests run in a bounded thread pool (``[jira].concurrency``), one ``jira`` client per thread.
 """
