@@ -80,7 +80,7 @@ def test_predictability_during_the_pi_shows_planned_value_and_says_when_it_is_sc
     results = compute_indicators(train([], SPRINTS, objectives=objectives))
     assert results.predictability.available is False
     assert results.predictability.reason is not None
-    assert "scored at the end of the PI" in results.predictability.reason
+    assert "scored at PI end" in results.predictability.reason
     assert results.objectives.train is not None
     assert (results.objectives.train.planned_committed, results.objectives.train.actual) == (14.0, None)
 

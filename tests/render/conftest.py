@@ -145,7 +145,7 @@ def _objectives(teams: list[str], hostile: bool) -> Objectives:
     per_team = tuple(
         ObjectiveTeam(r.team, 1 if r.committed else 0, 0 if r.committed else 1, r.planned_value or 0.0 if r.committed else 0.0,
                       0.0 if r.committed else r.planned_value or 0.0, None, None, False, 1 if r.forecast == "at_risk" else 0,
-                      "scored at the end of the PI: no committed objective has an actual business value yet")
+                      "scored at PI end: no actual business value yet")
         for r in rows
     )  # fmt: skip
     train = ObjectiveTeam("Train", 2, 1, 15.0, 6.0, None, None, False, 1, per_team[0].reason)

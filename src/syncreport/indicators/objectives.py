@@ -192,7 +192,7 @@ def _team(scope: str, rows: Sequence[ObjectiveRow]) -> ObjectiveTeam:
     elif unplanned:
         reason = f"no planned business value on {', '.join(unplanned)}"
     elif len(unscored) == len(committed):
-        reason = "scored at the end of the PI: no committed objective has an actual business value yet"
+        reason = "scored at PI end: no actual business value yet"
     elif unscored:
         reason = f"not every committed objective is scored yet ({', '.join(unscored)} has no actual value)"
     else:
@@ -217,7 +217,7 @@ def _train(name: str, rows: Sequence[ObjectiveRow], teams: Sequence[ObjectiveTea
     waiting = [t.scope for t in teams if t.actual is None]
     if total.actual is not None or not waiting:
         return total
-    if all(t.reason and t.reason.startswith("scored at the end") for t in teams):
+    if all(t.reason and t.reason.startswith("scored at PI end") for t in teams):
         reason = total.reason
     else:
         reason = f"not every team is scored yet ({', '.join(waiting)})"
