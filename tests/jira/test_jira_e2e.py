@@ -261,8 +261,12 @@ def test_check_passes_on_a_good_config_and_fails_with_the_fix(
         "fields",
         "jql",
         "boards",
+        "risks and objectives",
     ]
     assert all(r.ok for r in results), results
+    # the simulator's 12 risks and 48 objectives (3 per team and PI, two PIs), fields found by name
+    assert results[7].detail.startswith("12 risk(s), ROAM state from the status; 48 PI objective(s)")
+    assert "Not set up" not in results[7].detail
     assert f"{len(train_keys(sim))} issues" in results[5].detail
     monkeypatch.setenv(config.jira.token_env, "wrong-token")
     failed = {r.name: r for r in run_checks(config)}
