@@ -36,6 +36,13 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
     assert len(changes["recovered"]) == 2
     assert len(changes["new_dependencies"]) == 1
     assert {i["key"] for i in changes["resolved"]} == {d["provider"] for d in changes["recovered"]}
+    # the ROAM board moves too: one risk ROAMed (not ROAMed -> owned), one owned risk resolved
+    risks = document["risks"]
+    assert sorted((c["previous"], c["roam"]) for c in risks["changes"]) == [
+        ("not_roamed", "owned"),
+        ("owned", "resolved"),
+    ]
+    assert document["objectives"]["available"] is True and document["objectives"]["objectives"]
     assert len(changes["newly_slipped"]) >= 2
     # last week's run was taken a week ago on the simulator's clock (it used to be seconds old), and the
     # demo says so: figures as of now, compared with the run of a week ago
@@ -50,6 +57,8 @@ def test_a_week_of_changes_goes_through_the_public_mutators_and_is_reported_back
         before = {key: (issue.updated, len(issue.histories)) for key, issue in sim.site.by_key.items()}
         week = play_a_week(sim)
         touched = {*week.turned_late, *week.finished, *week.due_dates_pushed, *week.new_links[0]}
+        assert len(week.risks_roamed) == 1 and len(week.risks_resolved) == 1  # the ROAM board moves too
+        touched |= {*week.risks_roamed, *week.risks_resolved}
         for key in touched:
             issue = sim.site.by_key[key]
             assert issue.updated > before[key][0]  # an incremental pull will pick it up

@@ -79,3 +79,85 @@ def test_a_file_that_is_not_a_snapshot_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_missing_snapshot_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="syncreport fetch --snapshot"):
         load_snapshot(tmp_path / "nope.json.gz")
+
+
+def _with_agenda() -> Snapshot:
+    from dataclasses import replace
+
+    from syncreport.snapshot import Objective, Risk
+
+    when = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    return replace(
+        _snapshot(),
+        risks=(
+            Risk(
+                key="PHX-9",
+                summary="Vendor late",
+                status="Owned",
+                status_category="indeterminate",
+                created=when,
+                team="Atlas",
+                owner="Ada",
+                roam="owned",
+                roam_since=when,
+                priority="High",
+                linked_keys=("PHX-1",),
+            ),
+        ),
+        objectives=(
+            Objective(
+                key="PHX-20",
+                summary="One-click pay",
+                status="In Progress",
+                status_category="indeterminate",
+                team="Atlas",
+                pi="PI 26.4",
+                planned_value=8.0,
+                actual_value=None,
+                committed=False,
+                linked_keys=("PHX-1",),
+            ),
+        ),
+        objective_notes=("no actual business value field: set [objectives] actual_value_field",),
+    )
+
+
+def test_risks_and_objectives_round_trip_as_typed_values(tmp_path: Path) -> None:
+    original = _with_agenda()
+    loaded = load_snapshot(save_snapshot(original, tmp_path / "a.json.gz"))
+    assert loaded == original
+    assert loaded.risks[0].roam_since == datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    assert loaded.objectives[0].linked_keys == ("PHX-1",)
+
+
+def test_a_version_1_snapshot_loads_without_risks_and_says_to_fetch_again(tmp_path: Path) -> None:
+    import json
+
+    from syncreport.snapshot import snapshot_to_dict
+
+    data = snapshot_to_dict(_snapshot())
+    data["schema_version"] = 1
+    for name in ("risks", "objectives", "risk_notes", "objective_notes"):
+        del data[name]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    loaded = load_snapshot(path)
+    assert loaded.issues == _snapshot().issues
+    assert (loaded.risks, loaded.objectives) == ((), ())
+    assert "older syncreport" in loaded.risk_notes[0] and "fetch it again" in loaded.objective_notes[0]
+
+
+def test_a_snapshot_of_an_unknown_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    import json
+
+    from syncreport.snapshot import snapshot_to_dict
+
+    data = snapshot_to_dict(_snapshot())
+    data["schema_version"] = 9
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(
+        ConfigError,
+        match=r"snapshot schema version 9 is not supported \(this syncreport reads versions 1, 2\)",
+    ):
+        load_snapshot(path)

@@ -168,6 +168,12 @@ DEFAULT_BLOCKED_STATUSES = (
 )  # fmt: skip
 
 
+DEFAULT_HIGH_RISK_PRIORITIES = (
+    "Highest", "High", "Critical", "Blocker", "Höchste", "Hoch", "Kritisch", "La plus haute", "Haute",
+    "Élevée", "Critique", "最高", "高", "严重",
+)  # fmt: skip
+
+
 class ThresholdSettings(_Section):
     """Green/amber/red rules for team and train health (defaults documented in config.example.toml)."""
 
@@ -189,6 +195,54 @@ class ThresholdSettings(_Section):
     # Status names that count as blocked for ageing (compared case-insensitively; status names are free text
     # per workflow and language, so the default covers the common translations of "Blocked").
     blocked_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_BLOCKED_STATUSES))
+    # Risks (ROAM): a high risk not ROAMed this many days after its creation is a finding and makes its team amber
+    risk_roam_days: int = Field(default=5, ge=0)
+    high_risk_priorities: list[str] = Field(default_factory=lambda: list(DEFAULT_HIGH_RISK_PRIORITIES))
+
+
+# ROAM state -> the status names (or select options, or label suffixes) that mean it, compared
+# case-insensitively; status names are free text per workflow and language, like the blocked statuses.
+DEFAULT_ROAM_NAMES: dict[str, tuple[str, ...]] = {
+    "resolved": ("Resolved", "Gelöst", "Behoben", "Résolu", "已解决", "Resuelto", "Risolto"),
+    "owned": ("Owned", "Übernommen", "Zugewiesen", "Pris en charge", "Assumé", "已认领", "Asumido"),
+    "accepted": ("Accepted", "Akzeptiert", "Accepté", "已接受", "Aceptado", "Accettato"),
+    "mitigated": ("Mitigated", "Gemindert", "Entschärft", "Atténué", "已缓解", "Mitigado", "Mitigato"),
+}
+
+
+class RiskSettings(_Section):
+    """ROAM risks: which issues are risks and how their ROAM state is read (see config.example.toml)."""
+
+    enabled: bool = True
+    jql: str | None = None  # default: project in (<the train's projects>) AND issuetype = "<issue_type>"
+    issue_type: str = "Risk"
+    roam_source: Literal["status", "field", "label"] = "status"
+    roam_field: str | None = None  # a select field (name or id) when roam_source = "field"
+    roam_label_prefix: str = "roam:"  # labels roam:owned, roam:accepted ... when roam_source = "label"
+    resolved: list[str] = Field(default_factory=lambda: list(DEFAULT_ROAM_NAMES["resolved"]))
+    owned: list[str] = Field(default_factory=lambda: list(DEFAULT_ROAM_NAMES["owned"]))
+    accepted: list[str] = Field(default_factory=lambda: list(DEFAULT_ROAM_NAMES["accepted"]))
+    mitigated: list[str] = Field(default_factory=lambda: list(DEFAULT_ROAM_NAMES["mitigated"]))
+    impact_field: str | None = None  # a select field for the impact; default: the issue's priority
+
+
+class ObjectiveSettings(_Section):
+    """PI objectives: which issues they are, their business value fields and commitment."""
+
+    enabled: bool = True
+    source: Literal["issuetype", "label"] = "issuetype"
+    issue_type: str = "PI Objective"
+    label: str = "pi-objective"
+    jql: str | None = None  # default: project in (<the train's projects>) AND (issuetype or labels) = ...
+    # "auto": a field named "Planned Business Value" or "Business Value" (actual: "Actual Business Value");
+    # empty: none. Defaults to [train].business_value_*_field when those are set.
+    planned_value_field: str = "auto"
+    actual_value_field: str = "auto"
+    committed_source: Literal["label", "field", "checkbox"] = "label"
+    uncommitted_label: str = "uncommitted"  # committed_source = "label": objectives with it are uncommitted
+    committed_field: str | None = None  # committed_source = "field" (a select) or "checkbox" (checkboxes)
+    committed_values: list[str] = Field(default_factory=lambda: ["Committed", "Yes", "Ja", "Oui", "是"])
+    uncommitted_values: list[str] = Field(default_factory=lambda: ["Uncommitted", "No", "Nein", "Non", "否"])
 
 
 class ReportSettings(_Section):
@@ -322,6 +376,8 @@ class Config(_Section):
     train: TrainSettings
     iterations: IterationSettings = Field(default_factory=IterationSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    risks: RiskSettings = Field(default_factory=RiskSettings)
+    objectives: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from syncreport.config import JiraSettings, check_site_url, config_from_dict, is_env_name
 from syncreport.deliver.files import atomic_write
 from syncreport.errors import ConfigError
+from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
 from syncreport.jira.client import JiraClient, probe_deployment
 from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMA
 from syncreport.logs import register_secret
@@ -70,6 +71,8 @@ class SiteFields:
     team: str | None
     parent: str
     notes: tuple[str, ...] = field(default=())
+    planned_value: str | None = None  # PI objectives' business value fields ([objectives])
+    actual_value: str | None = None
 
 
 class _Silent:
@@ -118,7 +121,15 @@ def find_fields(fields: Sequence[dict[str, Any]], deployment: str) -> SiteFields
     )
     epic_link = next((named(f) for f in fields if custom(f) == EPIC_LINK_SCHEMA), None)
     parent = "parent" if deployment == "cloud" or epic_link is None else epic_link
-    return SiteFields(sprint, story_points, team, parent, tuple(notes))
+    by_name = {named(f).casefold(): named(f) for f in fields}
+    planned = next((by_name[n] for n in PLANNED_VALUE_NAMES if n in by_name), None)
+    actual = next((by_name[n] for n in ACTUAL_VALUE_NAMES if n in by_name), None)
+    if planned is None or actual is None:
+        notes.append(
+            "no planned and actual business value fields found: PI objectives will show no predictability "
+            "until [objectives] planned_value_field and actual_value_field are set"
+        )
+    return SiteFields(sprint, story_points, team, parent, tuple(notes), planned, actual)
 
 
 def _projects(client: JiraClient) -> list[dict[str, Any]]:
@@ -391,7 +402,12 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
     jira: dict[str, Any] = {"url": url, "deployment": deployment, "token_env": token_env}
     if email:
         jira["email"] = email
-    data = {"jira": jira, "train": train}
+    data: dict[str, Any] = {"jira": jira, "train": train}
+    if found.planned_value and found.actual_value:
+        data["objectives"] = {
+            "planned_value_field": found.planned_value,
+            "actual_value_field": found.actual_value,
+        }
     config_from_dict(data, source=path)  # what we write must load
     for note in notes:
         prompt.say(f"Note: {note}")

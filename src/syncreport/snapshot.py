@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 
 from syncreport.errors import ConfigError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: risks and PI objectives (a version 1 file loads with neither, and says so)
+READABLE_VERSIONS = (1, 2)
 FORMAT_NAME = "syncreport-snapshot"
 
 
@@ -138,6 +139,48 @@ class ChangeEvent:
     to_string: str | None = None
 
 
+RoamState = str  # "resolved" | "owned" | "accepted" | "mitigated"; None on a risk = not ROAMed yet
+ROAM_STATES: tuple[str, ...] = ("resolved", "owned", "accepted", "mitigated")
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """A risk of the ROAM board (an issue selected by ``[risks]``), its ROAM state read as configured."""
+
+    key: str
+    summary: str
+    status: str
+    status_category: str
+    created: datetime
+    team: str | None = None
+    owner: str | None = None  # the assignee's display name
+    roam: RoamState | None = None  # None: not ROAMed yet
+    roam_since: datetime | None = None  # when it entered its current ROAM state (from the changelog)
+    roam_unknown: str | None = None  # a ROAM field value or label that names no ROAM state (a finding)
+    priority: str | None = None  # the impact field's value when configured, else the priority
+    linked_keys: tuple[str, ...] = ()  # every issue linked to the risk (any link type), sorted
+
+    @property
+    def done(self) -> bool:
+        return self.status_category == "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """A PI objective (an issue selected by ``[objectives]``) with its business values and commitment."""
+
+    key: str
+    summary: str
+    status: str
+    status_category: str
+    team: str | None = None
+    pi: str | None = None
+    planned_value: float | None = None
+    actual_value: float | None = None
+    committed: bool | None = None  # None: the commitment field is empty
+    linked_keys: tuple[str, ...] = ()  # the features (and other issues) linked to it, sorted
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     train: str
@@ -157,6 +200,11 @@ class Snapshot:
         LinkedIssue, ...
     ] = ()  # link ends not in ``issues`` (not fetched), as their links show them
     available_fields: tuple[str, ...] = ()  # e.g. "points", "business_value": what the site could tell
+    risks: tuple[Risk, ...] = ()
+    objectives: tuple[Objective, ...] = ()
+    # Why risks / objectives (or some of their figures) are missing: what to configure, one line each
+    risk_notes: tuple[str, ...] = ()
+    objective_notes: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     def issue_url(self, key: str) -> str:
@@ -178,7 +226,13 @@ _ROW_TYPES: dict[str, type] = {
     "links": DependencyLink,
     "changes": ChangeEvent,
     "linked": LinkedIssue,
+    "risks": Risk,
+    "objectives": Objective,
 }
+OLD_SNAPSHOT_NOTE = (
+    "this snapshot was saved by an older syncreport (snapshot version 1), before risks and PI objectives "
+    "were fetched; fetch it again to see them"
+)
 
 
 def _encode(value: Any) -> Any:
@@ -233,12 +287,16 @@ def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
             "this file is not a syncreport snapshot (no 'format' marker); pass a file from 'syncreport fetch --snapshot'"
         )
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ConfigError(
-            f"snapshot schema version {version} is not supported (this syncreport reads version {SCHEMA_VERSION}); "
-            "fetch it again with this version"
+            f"snapshot schema version {version} is not supported (this syncreport reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}); fetch it again with this version"
         )
     scalars = {k: v for k, v in data.items() if k not in _ROW_TYPES and k != "format"}
+    if version == 1:  # no risks or objectives then: say so instead of showing an empty board
+        scalars.update(
+            schema_version=SCHEMA_VERSION, risk_notes=[OLD_SNAPSHOT_NOTE], objective_notes=[OLD_SNAPSHOT_NOTE]
+        )
     decoded = _decode_row(Snapshot, scalars)
     rows = {name: tuple(_decode_row(cls, r) for r in data.get(name, [])) for name, cls in _ROW_TYPES.items()}
     return Snapshot(**{**{f.name: getattr(decoded, f.name) for f in fields(Snapshot)}, **rows})
@@ -301,6 +359,8 @@ __all__ = [
     "DependencyLink",
     "Issue",
     "LinkedIssue",
+    "Objective",
+    "Risk",
     "Snapshot",
     "Sprint",
     "load_snapshot",

@@ -260,3 +260,18 @@ def test_rendered_toml_escapes_quotes_and_reads_back():
         },
     }
     assert tomllib.loads(render_toml(data)) == data
+
+
+def test_find_fields_names_the_pi_objectives_business_value_fields_or_says_they_are_missing():
+    # "Business Value" is the planned one when there is no "Planned Business Value"; names match in any case.
+    fields = [
+        *FIELDS[:2],
+        {"id": "customfield_10050", "name": "Business Value", "schema": {"type": "number"}},
+        {"id": "customfield_10051", "name": "actual business value", "schema": {"type": "number"}},
+    ]
+    found = find_fields(fields, "cloud")
+    assert (found.planned_value, found.actual_value) == ("Business Value", "actual business value")
+    assert not any("business value" in n for n in found.notes)
+    bare = find_fields(FIELDS[:2], "cloud")
+    assert (bare.planned_value, bare.actual_value) == (None, None)
+    assert any("[objectives] planned_value_field" in n for n in bare.notes)

@@ -1,4 +1,4 @@
-"""Data-quality findings, predictability, and the program board placement.
+"""Data-quality findings and the program board placement (predictability: test_risks_objectives.py).
 
 Sprints: team A 11/12/13, team B 21/22/23 in iterations 1/2/3; snapshot on day 21. Expected values by hand.
 """
@@ -55,69 +55,6 @@ def test_naive_times_are_read_as_utc_and_reported() -> None:
     assert finding.count == 1
     (sprint_11,) = [r for r in results.sprint_reliability if r.sprint_id == 11]
     assert sprint_11.completed == 1
-
-
-def test_predictability_is_not_invented_without_business_value_fields() -> None:
-    results = compute_indicators(train([issue("A-1", "A", (12,), pi="PI-2")], SPRINTS))
-    assert results.predictability.available is False
-    assert results.predictability.reason is not None
-    assert results.predictability.reason.startswith(
-        "not available because the Jira site has no business value"
-    )
-
-
-def test_predictability_is_actual_over_planned_business_value_per_team_and_train() -> None:
-    # A: planned 10 + 10, actual 8 + 9 -> 17/20 = 85% (in the 80-100% band); B: 10 planned, 5 actual -> 50%
-    # train: 22 / 30. O-9 belongs to PI-3 and is left out.
-    objectives = [
-        issue(
-            "O-1",
-            "A",
-            issue_type="Objective",
-            pi="PI-2",
-            business_value_planned=10.0,
-            business_value_actual=8.0,
-        ),
-        issue(
-            "O-2",
-            "A",
-            issue_type="Objective",
-            pi="PI-2",
-            business_value_planned=10.0,
-            business_value_actual=9.0,
-        ),
-        issue(
-            "O-3",
-            "B",
-            issue_type="Objective",
-            pi="PI-2",
-            business_value_planned=10.0,
-            business_value_actual=5.0,
-        ),
-        issue(
-            "O-9",
-            "B",
-            issue_type="Objective",
-            pi="PI-3",
-            business_value_planned=10.0,
-            business_value_actual=0.0,
-        ),
-    ]
-    pred = compute_indicators(train(objectives, SPRINTS, available_fields=("business_value",))).predictability
-    assert pred.available
-    assert [(r.scope, r.planned, r.actual, r.ratio, r.in_band) for r in pred.teams] == [
-        ("A", 20.0, 17.0, 0.85, True),
-        ("B", 10.0, 5.0, 0.5, False),
-    ]
-    assert pred.train is not None
-    assert (pred.train.planned, pred.train.actual, pred.train.ratio) == (30.0, 22.0, 22 / 30)
-
-
-def test_predictability_before_any_actual_value_says_why() -> None:
-    objectives = [issue("O-1", "A", issue_type="Objective", pi="PI-2", business_value_planned=10.0)]
-    pred = compute_indicators(train(objectives, SPRINTS, available_fields=("business_value",))).predictability
-    assert (pred.available, pred.train) == (False, None)
-    assert pred.reason is not None and "no PI objective has an actual business value yet" in pred.reason
 
 
 def test_program_board_places_features_and_dependency_ends_by_team_and_iteration() -> None:

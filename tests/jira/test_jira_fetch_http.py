@@ -64,6 +64,9 @@ def config(tmp_path: Path, deployment: str) -> Config:
             "jira": {"url": SITE, "deployment": deployment, "email": "rte@acme.com"},
             "train": {"name": "ART", "jql": "project = A"},
             "cache": {"path": str(tmp_path / "cache.sqlite3")},
+            # the train's requests only: risks and objectives have their own tests (test_jira_agenda.py)
+            "risks": {"enabled": False},
+            "objectives": {"enabled": False},
         }
     )
 

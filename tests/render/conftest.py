@@ -18,6 +18,8 @@ from types import ModuleType
 import pytest
 
 from syncreport.indicators.results import (
+    ROAM_COLUMNS,
+    ROAM_LABELS,
     STATUS_LABELS,
     STATUS_SEVERITY,
     AgeingRow,
@@ -43,10 +45,16 @@ from syncreport.indicators.results import (
     IssueRef,
     IssueRow,
     Iteration,
+    ObjectiveRow,
+    Objectives,
+    ObjectiveTeam,
     OrphanRow,
     PiSlip,
     Predictability,
     ProgramBoard,
+    RiskRow,
+    Risks,
+    RoamCount,
     SprintReliability,
     StatusCount,
     TeamHealth,
@@ -78,6 +86,70 @@ def _figures(issues: int, late: int = 0, reliability: float | None = 0.85) -> He
         max_ageing_days=late * 3,
         aged_issues=late,
     )
+
+
+def _risks(teams: list[str], hostile: bool) -> Risks:
+    """Five risks, one per ROAM column; the first high, not ROAMed for 9 days and linked to a late dependency."""
+    rows = []
+    for n, column in enumerate(ROAM_COLUMNS):
+        summary = HOSTILE_SUMMARY if hostile else f"Risk number {n + 1}"
+        rows.append(
+            RiskRow(
+                key=f"RSK-{n + 1}",
+                summary=summary,
+                url=f"{SITE}/browse/RSK-{n + 1}",
+                team=teams[n % len(teams)],
+                owner=None if n == 1 else f"Owner {n}",
+                roam=column,
+                roam_label=ROAM_LABELS[column],
+                roam_since=None if column == "not_roamed" else TAKEN_AT - timedelta(days=3),
+                days_in_state=None if column == "not_roamed" else 3,
+                age_days=9 + n,
+                priority="High" if n in (0, 1) else "Low",
+                high=n in (0, 1),
+                open=column != "resolved",
+                linked=("ART-1",),
+                late_dependencies=("ART-1 -> ART-2",) if n == 0 else (),
+                flags=("high risk not ROAMed 9 days after creation",) if n == 0 else (),
+            )
+        )
+    counts = tuple(RoamCount(c, ROAM_LABELS[c], 1, 1 if i < 2 else 0) for i, c in enumerate(ROAM_COLUMNS))
+    return Risks(True, (), tuple(rows), counts, 2, False, "no previous run to compare with", (), 5)
+
+
+def _objectives(teams: list[str], hostile: bool) -> Objectives:
+    rows = tuple(
+        ObjectiveRow(
+            key=f"OBJ-{n + 1}",
+            summary=HOSTILE_SUMMARY if hostile else f"Objective number {n + 1}",
+            url=f"{SITE}/browse/OBJ-{n + 1}",
+            team=teams[n % len(teams)],
+            pi="PI 26.4",
+            committed=n != 2,
+            planned_value=float(8 - n),
+            actual_value=None,
+            status="In Progress",
+            done=False,
+            features=("ART-1",),
+            outside=(),
+            unit="points",
+            work_total=10.0,
+            work_done=float(n + 2),
+            progress=(n + 2) / 10,
+            forecast="at_risk" if n == 0 else "on_track",
+            forecast_label="At risk" if n == 0 else "On track",
+            forecast_reason="ART-1 is late for ART-2" if n == 0 else "",
+        )
+        for n in range(3)
+    )
+    per_team = tuple(
+        ObjectiveTeam(r.team, 1 if r.committed else 0, 0 if r.committed else 1, r.planned_value or 0.0 if r.committed else 0.0,
+                      0.0 if r.committed else r.planned_value or 0.0, None, None, False, 1 if r.forecast == "at_risk" else 0,
+                      "scored at PI end: no actual business value yet")
+        for r in rows
+    )  # fmt: skip
+    train = ObjectiveTeam("Train", 2, 1, 15.0, 6.0, None, None, False, 1, per_team[0].reason)
+    return Objectives(True, (), "PI 26.4", rows, per_team, train)
 
 
 def sample_train(
@@ -516,6 +588,8 @@ def sample_train(
             ),
         ),
         thresholds={"late_dependencies_red": 3.0, "reliability_amber": 0.8},
+        risks=_risks(team_names, hostile),
+        objectives=_objectives(team_names, hostile),
     )
     snapshot = Snapshot(
         train=results.train.name,

@@ -62,6 +62,8 @@ def test_the_pdf_has_every_section_and_its_bookmark(pulled: tuple[IndicatorResul
         "Executive summary",
         "Program board",
         "Dependencies",
+        "ROAM risk board",
+        "PI objectives",
         "Slippage",
         "Cadence and sprint commitment reliability",
         "Appendix: data quality",

@@ -189,10 +189,40 @@ def test_an_empty_train_renders_sentences_instead_of_empty_tables_and_charts() -
         "Executive summary",
         "Program board",
         "Dependencies",
+        "ROAM risk board",
+        "PI objectives",
         "Slippage",
         "Cadence and sprint commitment reliability",
         "Appendix: data quality",
     ]
+
+
+def test_a_train_with_no_risks_and_no_objective_fields_renders_how_to_set_them_up() -> None:
+    # What the fetch records on a site with no Risk issue type and no business value fields.
+    snapshot = Snapshot(
+        train="Bare ART",
+        site_url="https://x.atlassian.net",
+        taken_at=datetime(2026, 11, 25, tzinfo=UTC),
+        risk_notes=(
+            "no risks: no issue matches 'project in (A) AND issuetype = \"Risk\"'; record risks ...",
+        ),
+        objective_notes=(
+            "no planned business value field: set [objectives] planned_value_field to the field ...",
+            "no actual business value field: set [objectives] actual_value_field to the field ...",
+        ),
+    )
+    results = compute_indicators(snapshot)
+    html = render_html(results, snapshot, ReportSettings())
+    risks = html[html.index('id="risks"') : html.index('id="objectives"')]
+    objectives = html[html.index('id="objectives"') : html.index('id="slippage"')]
+    assert "No risks to show. How to set it up:" in risks
+    assert "record risks ..." in risks and "[risks] roam_source" in risks
+    assert "No PI objectives to show. How to set it up:" in objectives
+    assert "set [objectives] planned_value_field" in objectives
+    assert "set [objectives] actual_value_field" in objectives
+    assert "%" not in objectives  # no number invented
+    assert "Risks: not set up" in html and "PI objectives: not set up" in html  # the summary says so too
+    assert "Not available: no planned business value field" in html  # predictability
 
 
 def test_the_email_summary_can_be_overridden_too(tmp_path: Path, sample: ModuleType) -> None:

@@ -20,6 +20,8 @@ SECTIONS = [
     "Executive summary",
     "Program board",
     "Dependencies",
+    "ROAM risk board",
+    "PI objectives",
     "Slippage",
     "Cadence and sprint commitment reliability",
     "Appendix: data quality",

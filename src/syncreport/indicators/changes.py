@@ -25,7 +25,8 @@ from syncreport.indicators.results import (
 )
 from syncreport.untrusted import isolate
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2  # 2: risks and PI objectives added; a version 1 document is still compared with
+READABLE_JSON_VERSIONS = (1, 2)
 
 
 def _unavailable(reason: str) -> ChangesSinceLast:
@@ -74,7 +75,7 @@ def changes_since_last(
         return _unavailable(
             "no previous run to compare with (this is the first report, or its JSON was not kept)"
         )
-    if not isinstance(previous, dict) or previous.get("schema_version") != JSON_SCHEMA_VERSION:
+    if not isinstance(previous, dict) or previous.get("schema_version") not in READABLE_JSON_VERSIONS:
         version = previous.get("schema_version") if isinstance(previous, dict) else None
         return _unavailable(
             f"the previous run's JSON has schema version {version!r}, not {JSON_SCHEMA_VERSION}"

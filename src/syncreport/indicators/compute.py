@@ -38,7 +38,8 @@ from syncreport.indicators.frames import (
 )
 from syncreport.indicators.health import sort_teams, team_health, train_health
 from syncreport.indicators.misalignment import cadence, orphans
-from syncreport.indicators.predictability import predictability
+from syncreport.indicators.objectives import objective_board
+from syncreport.indicators.predictability import predictability_of
 from syncreport.indicators.results import (
     AgeingRow,
     AttentionItem,
@@ -57,6 +58,7 @@ from syncreport.indicators.results import (
     TeamHealth,
     TrainInfo,
 )
+from syncreport.indicators.risks import risk_attention, risk_board, with_risk_health
 from syncreport.indicators.slippage import (
     ageing,
     carry_over,
@@ -220,9 +222,12 @@ def _compute(
         ageing_rows=list(ageing_rows),
         ageing_amber=thresholds.ageing_days_amber,
     )
+    findings = Findings()
+    risks = risk_board(snapshot, cross, thresholds, previous, findings)
+    objectives = objective_board(snapshot, cross, issue_rows, findings)
+    team_health_rows = sort_teams(with_risk_health(team_health_rows, risks))
     health = train_health(team_health_rows, train_figures, open_cycles, len(unowned))
 
-    findings = Findings()
     issue_findings(findings, snapshot, issues, frames.naive_times, frames.duplicate_keys)
     used_sprints = set(pairs["sprint_id"]) | set(issues["sprint_id"].dropna().astype(int))
     sprint_findings(findings, sprints, used_sprints, calendar.source)
@@ -248,7 +253,13 @@ def _compute(
         train_health=health,
         teams=team_health_rows,
         attention=_attention(
-            cycles, cross, team_health_rows, ageing_rows, thresholds.ageing_days_red, done_of
+            cycles,
+            cross,
+            team_health_rows,
+            ageing_rows,
+            thresholds.ageing_days_red,
+            done_of,
+            risk_attention(risks),
         ),
         status_counts=counts,
         dependencies=tuple(cross),
@@ -269,7 +280,7 @@ def _compute(
         off_cadence=tuple(c for c in cadence_rows if c.off_cadence),
         orphans=orphan_rows,
         unowned=unowned,
-        predictability=predictability(snapshot, issues),
+        predictability=predictability_of(objectives),
         data_quality=findings.sorted(),
         changes=changes,
         board=board_module.program_board(board_rows, calendar, issues, cross, browse),
@@ -279,6 +290,8 @@ def _compute(
             for k, v in thresholds.model_dump().items()
             if isinstance(v, int | float) and not isinstance(v, bool)
         },
+        risks=risks,
+        objectives=objectives,
     )
 
 
@@ -677,6 +690,7 @@ def _attention(
     ageing_rows: Sequence[AgeingRow],
     ageing_red: int,
     done_of: pd.Series,
+    risk_items: Sequence[AttentionItem] = (),
 ) -> tuple[AttentionItem, ...]:
     items: list[AttentionItem] = []
     for cycle in cycles:
@@ -693,6 +707,7 @@ def _attention(
                 tuple(sorted(set(cycle.teams))),
             )
         )
+    items.extend(risk_items)  # high risks: an overdue ROAM is an error, right after the cycles
     for dep in cross:
         if dep.status not in ("late", "unscheduled") or dep.consumer.done:
             continue

@@ -20,6 +20,9 @@ from syncreport.indicators.results import (
     IndicatorResults,
     IssueChange,
     IssueRow,
+    Objectives,
+    ObjectiveTeam,
+    Risks,
 )
 
 SCHEMA_VERSION = JSON_SCHEMA_VERSION
@@ -117,6 +120,86 @@ def _dep_change(change: DependencyChange) -> dict[str, Any]:
         "provider_team": change.provider_team,
         "previous_status": change.previous_status,
         "status": change.status,
+    }
+
+
+def _risks(risks: Risks) -> dict[str, Any]:
+    return {
+        "available": risks.available,
+        "notes": list(risks.notes),
+        "counts": {c.state: c.count for c in risks.counts},
+        "open_high": risks.open_high,
+        "roam_days": risks.roam_days,
+        "risks": [
+            {
+                "key": r.key,
+                "summary": r.summary,
+                "team": r.team,
+                "owner": r.owner,
+                "roam": r.roam,
+                "roam_since": _time(r.roam_since),
+                "days_in_state": r.days_in_state,
+                "age_days": r.age_days,
+                "priority": r.priority,
+                "high": r.high,
+                "open": r.open,
+                "linked": list(r.linked),
+                "late_dependencies": list(r.late_dependencies),
+                "flags": list(r.flags),
+            }
+            for r in risks.rows
+        ],
+        "changes_available": risks.changes_available,
+        "changes": [
+            {"key": c.key, "team": c.team, "previous": c.previous, "roam": c.roam} for c in risks.changes
+        ],
+    }
+
+
+def _objective_team(t: ObjectiveTeam) -> dict[str, Any]:
+    return {
+        "scope": t.scope,
+        "committed": t.committed,
+        "uncommitted": t.uncommitted,
+        "planned_committed": t.planned_committed,
+        "planned_uncommitted": t.planned_uncommitted,
+        "actual": t.actual,
+        "predictability": t.predictability,
+        "in_band": t.in_band,
+        "at_risk": t.at_risk,
+        "reason": t.reason,
+    }
+
+
+def _objectives(objectives: Objectives) -> dict[str, Any]:
+    return {
+        "available": objectives.available,
+        "notes": list(objectives.notes),
+        "pi": objectives.pi,
+        "objectives": [
+            {
+                "key": o.key,
+                "summary": o.summary,
+                "team": o.team,
+                "pi": o.pi,
+                "committed": o.committed,
+                "planned_value": o.planned_value,
+                "actual_value": o.actual_value,
+                "status": o.status,
+                "done": o.done,
+                "features": list(o.features),
+                "outside": list(o.outside),
+                "unit": o.unit,
+                "work_total": o.work_total,
+                "work_done": o.work_done,
+                "progress": o.progress,
+                "forecast": o.forecast,
+                "forecast_reason": o.forecast_reason,
+            }
+            for o in objectives.rows
+        ],
+        "teams": [_objective_team(t) for t in objectives.teams],
+        "train": None if objectives.train is None else _objective_team(objectives.train),
     }
 
 
@@ -244,6 +327,8 @@ def to_json_document(results: IndicatorResults) -> dict[str, Any]:
             }
             for f in results.data_quality
         ],
+        "risks": _risks(results.risks),
+        "objectives": _objectives(results.objectives),
         "changes_since_last": {
             "available": changes.available,
             "reason": changes.reason,

@@ -498,6 +498,133 @@ class IndicatorResults:
     board: ProgramBoard
     charts: Charts
     thresholds: dict[str, float]  # the thresholds used (for the report's footnote)
+    risks: Risks
+    objectives: Objectives
     # cross-team consumer_done dependencies (also in ``dependencies``): the need has passed, the link may be
     # stale; listed for clean-up, in the consumer's key order
     clean_up: tuple[DependencyRow, ...] = ()
+
+
+# --- the ROAM risk board (indicators/risks.py) ------------------------------------------------------------
+
+RoamColumn = Literal["not_roamed", "owned", "accepted", "mitigated", "resolved"]
+ROAM_COLUMNS: tuple[RoamColumn, ...] = ("not_roamed", "owned", "accepted", "mitigated", "resolved")
+ROAM_LABELS: dict[str, str] = {
+    "not_roamed": "Not ROAMed",
+    "owned": "Owned",
+    "accepted": "Accepted",
+    "mitigated": "Mitigated",
+    "resolved": "Resolved",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRow:
+    key: str
+    summary: str
+    url: str
+    team: str  # "unassigned" when missing
+    owner: str | None  # the assignee
+    roam: RoamColumn
+    roam_label: str
+    roam_since: datetime | None  # None when not ROAMed
+    days_in_state: int | None  # whole days since roam_since (None when not ROAMed)
+    age_days: int  # whole days since the risk was created
+    priority: str | None
+    high: bool  # the priority is one of [thresholds] high_risk_priorities
+    open: bool  # not resolved
+    linked: tuple[str, ...]  # the issues linked to the risk
+    late_dependencies: tuple[str, ...]  # "PROVIDER -> CONSUMER" of the late dependencies it is linked to
+    flags: tuple[str, ...]  # what the RTE should raise about it, e.g. "not ROAMed 9 days after creation"
+
+
+@dataclass(frozen=True, slots=True)
+class RoamCount:
+    state: RoamColumn
+    label: str
+    count: int
+    high: int  # of which high priority
+
+
+@dataclass(frozen=True, slots=True)
+class RiskChange:
+    key: str
+    team: str
+    summary: str
+    previous: RoamColumn | None  # None: a new risk
+    roam: RoamColumn | None  # None: gone from the board (its JQL no longer finds it)
+
+
+@dataclass(frozen=True, slots=True)
+class Risks:
+    available: bool  # risks were fetched (possibly none)
+    notes: tuple[str, ...]  # what to set up, why something is missing; shown in the section
+    rows: tuple[
+        RiskRow, ...
+    ]  # open risks most severe first (high, not ROAMed, linked late, oldest), resolved last
+    counts: tuple[RoamCount, ...]  # every ROAM column, in ROAM_COLUMNS order (zero counts kept)
+    open_high: int
+    changes_available: bool
+    changes_reason: str | None
+    changes: tuple[RiskChange, ...]  # new risks and ROAM state changes since the last run
+    roam_days: int  # [thresholds] risk_roam_days used
+
+
+# --- PI objectives (indicators/objectives.py) --------------------------------------------------------------
+
+Forecast = Literal["done", "on_track", "at_risk", "no_features"]
+FORECAST_LABELS: dict[str, str] = {
+    "done": "Done",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "no_features": "No linked feature",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveRow:
+    key: str
+    summary: str
+    url: str
+    team: str
+    pi: str | None
+    committed: bool | None  # None: the commitment is not set
+    planned_value: float | None
+    actual_value: float | None
+    status: str
+    done: bool
+    features: tuple[str, ...]  # linked train issues (the features it is delivered by)
+    outside: tuple[str, ...]  # linked issues that are not in the train's snapshot (not counted)
+    unit: Literal["points", "issues"]
+    work_total: float  # points (or issues) of the features' work
+    work_done: float
+    progress: float | None  # work_done / work_total
+    forecast: Forecast
+    forecast_label: str
+    forecast_reason: str  # why at risk (e.g. "ORB-12 provides a late dependency"), or ""
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveTeam:
+    """One team's (or the train's) objectives of the report's PI and SAFe predictability."""
+
+    scope: str
+    committed: int
+    uncommitted: int
+    planned_committed: float  # planned BV of the committed objectives (SAFe's denominator)
+    planned_uncommitted: float
+    actual: float | None  # actual BV of all objectives, committed and uncommitted (None: not scored yet)
+    predictability: float | None  # actual / planned_committed, when scored
+    in_band: bool  # 0.8 <= predictability <= 1.0
+    at_risk: int  # objectives forecast at risk
+    reason: str | None  # why predictability is not available yet
+
+
+@dataclass(frozen=True, slots=True)
+class Objectives:
+    available: bool  # objectives were fetched and some belong to the report's PI
+    notes: tuple[str, ...]  # what to set up, why something is missing
+    pi: str | None
+    rows: tuple[ObjectiveRow, ...]  # by team, committed first, then planned BV (highest first)
+    teams: tuple[ObjectiveTeam, ...]  # by team name
+    train: ObjectiveTeam | None

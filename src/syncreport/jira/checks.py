@@ -1,16 +1,18 @@
 """``syncreport check``: is this config good to pull a train? One result per check, each with its fix.
 
 The checks run in order (config, token, connectivity, authentication, field mapping, the JQL's count,
-boards); when one fails, those that depend on it are reported as not run rather than failing noisily.
+boards, risks and PI objectives); when one fails, those that depend on it are reported as not run rather than failing noisily.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from syncreport.config import Config
 from syncreport.errors import SyncreportError
+from syncreport.jira.agenda import AgendaFetcher, agenda_fields
 from syncreport.jira.client import Deployment, JiraClient, deployment_of
 from syncreport.jira.fields import FieldMap, discover_fields
 
@@ -42,6 +44,7 @@ class _Checker:
         self.client: JiraClient | None = None
         self.fields: FieldMap | None = None
         self.projects: list[str] = []
+        self.site_fields: list[dict[str, Any]] = []
 
     def step(self, name: str, action: Callable[[], str], fix: str) -> bool:
         try:
@@ -104,7 +107,8 @@ class _Checker:
     def field_mapping(self) -> str:
         assert self.client is not None
         api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
-        fm = discover_fields(self.client.get(f"{api}/field"), self.config.train, source=self.source)
+        self.site_fields = list(self.client.get(f"{api}/field"))
+        fm = discover_fields(self.site_fields, self.config.train, source=self.source)
         self.fields = fm
         parts = [f"sprint={fm.sprint}"]
         parts.append(f"story points={fm.points or 'none found (points-based figures will be omitted)'}")
@@ -162,6 +166,31 @@ class _Checker:
         more = f" and {len(boards) - 12} more" if len(boards) > 12 else ""
         return f"{len(boards)} board(s): {names}{more}"
 
+    def agenda(self) -> str:
+        """Risks and PI objectives: their fields found by name, their JQL run; what is missing is named
+        (not a failure: a train may run its ROAM board elsewhere)."""
+        assert self.client is not None and self.fields is not None
+        agenda, notes = agenda_fields(self.site_fields, self.config, source=self.source)
+        api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
+        found = AgendaFetcher(
+            self.client,
+            cloud=self.deployment == "cloud",
+            config=self.config,
+            fields=self.fields,
+            agenda=agenda,
+            statuses=self.client.get(f"{api}/status"),
+        ).fetch(self.projects, notes)
+        risks, objectives = self.config.risks, self.config.objectives
+        parts = [
+            f"{len(found.risks)} risk(s), ROAM state from the {risks.roam_source}"
+            + (f" {agenda.roam}" if agenda.roam else ""),
+            f"{len(found.objectives)} PI objective(s), business value "
+            f"{agenda.planned or 'none'}/{agenda.actual or 'none'}, commitment from the "
+            f"{objectives.committed_source}" + (f" {agenda.committed}" if agenda.committed else ""),
+        ]
+        missing = [*found.risk_notes, *found.objective_notes]
+        return "; ".join(parts) + (f". Not set up: {'; '.join(missing)}" if missing else "")
+
     def run(self) -> list[CheckResult]:
         try:
             self._run()
@@ -177,14 +206,14 @@ class _Checker:
             self.token,
             f"export the token in ${self.config.jira.token_env}, or change [jira].token_env",
         ):
-            self.skip("connectivity", "authentication", "fields", "jql", "boards")
+            self.skip("connectivity", "authentication", "fields", "jql", "boards", "risks and objectives")
             return
         if not self.step(
             "connectivity",
             self.connectivity,
             "check [jira].url (the site's base URL), network, proxy or [jira].ca_bundle",
         ):
-            self.skip("authentication", "fields", "jql", "boards")
+            self.skip("authentication", "fields", "jql", "boards", "risks and objectives")
             return
         auth_fix = (
             "check [jira].email and create a new API token at https://id.atlassian.com/manage-profile/security/api-tokens"
@@ -192,7 +221,7 @@ class _Checker:
             else "create a new personal access token under your Jira profile"
         )
         if not self.step("authentication", self.auth, auth_fix):
-            self.skip("fields", "jql", "boards")
+            self.skip("fields", "jql", "boards", "risks and objectives")
             return
         self.step(
             "fields",
@@ -207,8 +236,16 @@ class _Checker:
                 self.boards,
                 "set [train].boards to the ids of the teams' boards, or check board permissions",
             )
+            if self.fields is not None:
+                self.step(
+                    "risks and objectives",
+                    self.agenda,
+                    f"set [risks] / [objectives] in {self.source} (see docs/configuration.md)",
+                )
+            else:
+                self.skip("risks and objectives")
         else:
-            self.skip("boards")
+            self.skip("boards", "risks and objectives")
 
 
 def run_checks(config: Config) -> list[CheckResult]:

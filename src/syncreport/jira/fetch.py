@@ -25,6 +25,8 @@ The steps, for both dialects:
    fetched, or when an issue names a sprint of that board that the list lacks or shows in another state.
    Otherwise the cached list is used: a warm re-run with nothing changed costs the scope pages and one
    far-end request.
+7. **Risks and PI objectives** (:mod:`syncreport.jira.agenda`): one search each, by their own JQL, with
+   their changelogs; they are few, so they are fetched whole every run (not cached).
 
 Requests run in a bounded thread pool (``[jira].concurrency``), one ``jira`` client per thread.
 """
@@ -48,6 +50,7 @@ from typing import Any, TypeVar
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
 from syncreport.errors import ConfigError
+from syncreport.jira.agenda import add_agenda
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, probe_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
@@ -317,12 +320,27 @@ class _Run:
         board_ids = {int(b["id"]) for b in boards} | builder.sprint_board_ids()
         board_sprints = self._board_sprints(board_ids, builder)
         self._note_scope(scope)
-        return builder.snapshot(
+        snapshot = builder.snapshot(
             site_url=self.config.jira.url,
             deployment=self.deployment,
             taken_at=taken_at,
             boards=boards,
             board_sprints=board_sprints,
+        )
+        return self._with_agenda(snapshot, fields)
+
+    def _with_agenda(self, snapshot: Snapshot, fields: FieldMap) -> Snapshot:
+        """Risks and PI objectives, by their own JQL (syncreport.jira.agenda)."""
+        cached = self.cache.get_meta("fields")
+        return add_agenda(
+            snapshot,
+            self.client,
+            cloud=self.cloud,
+            config=self.config,
+            fields=fields,
+            site_fields=list(cached[0]) if cached else [],
+            statuses=self._statuses(force=False),
+            source=self.puller.source,
         )
 
     def _fields(self) -> FieldMap:

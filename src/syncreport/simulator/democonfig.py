@@ -6,14 +6,17 @@ import json
 from datetime import date
 from typing import Any
 
+from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 from syncreport.simulator.generator import TRAIN_PROJECTS, current_pi_start
 
 TRAIN_NAME = "Orbit ART"
 
 
 def train_jql() -> str:
-    """The train's JQL: every issue of the train's three projects (PLAT and SEC are outside)."""
-    return f"project in ({', '.join(key for key, _ in TRAIN_PROJECTS)})"
+    """The train's JQL: the work of the train's three projects (PLAT and SEC are outside); risks and PI
+    objectives live in the same projects and are selected by [risks] and [objectives] instead."""
+    projects = ", ".join(key for key, _ in TRAIN_PROJECTS)
+    return f'project in ({projects}) AND issuetype not in ("{RISK_TYPE}", "{OBJECTIVE_TYPE}")'
 
 
 def demo_config(handle: Any, *, token_env: str = "SYNCREPORT_DEMO_TOKEN") -> dict[str, Any]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from syncreport.simulator.agenda import add_agenda
 from syncreport.simulator.model import (
     Board,
     History,
@@ -637,7 +638,8 @@ def generate_site(
     teams: int = 8,
     now: datetime | None = None,
 ) -> Site:
-    """Generate the whole site. ``issues`` counts the issues of the train's projects (the train's JQL).
+    """Generate the whole site. ``issues`` counts the train's work (the train's JQL); the risks and PI
+    objectives of simulator.agenda live in the same projects, on top of it.
 
     ``now`` (timezone-aware) is the site's moment: everything generated lies before it. ``today`` stands for
     its 00:00 UTC; with neither, the wall clock's day.
@@ -716,6 +718,7 @@ def _generate(issues: int, seed: int, now: datetime, teams: int) -> Site:
     _business_values(b, seed)
     site.issues = b.issues
     site.by_key = {issue.key: issue for issue in b.issues}
+    add_agenda(site, seed)  # risks and PI objectives (a random source of their own)
     return site
 
 

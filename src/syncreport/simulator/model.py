@@ -122,6 +122,7 @@ class Issue:
     rank: int = 0  # Jira's default order
     bv_planned: float | None = None  # features only: planned business value (1-10)
     bv_actual: float | None = None  # features of a finished PI only
+    assignee: int | None = None  # index into Site.users
 
 
 @dataclass(slots=True)

@@ -40,7 +40,10 @@ _CATEGORY = {
     "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
 }
 _PRIORITY_IDS = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
-_ISSUETYPES = {"Feature": ("10000", 1), "Story": ("10001", 0), "Bug": ("10004", 0)}
+_ISSUETYPES = {
+    "Feature": ("10000", 1), "Story": ("10001", 0), "Bug": ("10004", 0), "Risk": ("10005", 0),
+    "PI Objective": ("10006", 1),
+}  # fmt: skip
 SYSTEM_FIELDS = {
     "summary", "issuetype", "project", "status", "priority", "labels", "fixVersions", "duedate", "created",
     "updated", "resolutiondate", "resolution", "issuelinks", "assignee", "parent",
@@ -316,7 +319,7 @@ class Renderer:
             if issue.resolved
             else None,
             "issuelinks": self.links(issue),
-            "assignee": None,
+            "assignee": None if issue.assignee is None else self.user(site.users[issue.assignee]),
             ids.sprint: [self._shared(("sprint", s.id), self.sprint_field, s) for s in sprints] or None,
             ids.team: self.team(issue.team),
             ids.points: issue.points,

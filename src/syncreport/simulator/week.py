@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from syncreport.simulator.agenda import play_risks
 from syncreport.simulator.model import Issue, Site
 from syncreport.simulator.server import SimulatorHandle
 
@@ -19,6 +20,8 @@ class WeekOfChanges:
     finished: tuple[str, ...]  # providers of late dependencies that were finished
     due_dates_pushed: tuple[str, ...]
     new_links: tuple[tuple[str, str], ...]  # (provider, consumer)
+    risks_roamed: tuple[str, ...] = ()  # risks moved from not ROAMed to owned (see simulator.agenda)
+    risks_resolved: tuple[str, ...] = ()
 
 
 def _done_status(site: Site, issue: Issue) -> str:
@@ -111,9 +114,12 @@ def play_a_week(
     )
     if pair is not None:
         handle.link_issues(*pair, link_type="Blocks", at=linked_at)
+    roamed, resolved = play_risks(handle, at=pushed_at)
     return WeekOfChanges(
         turned_late=tuple(turned_late),
         finished=tuple(finished),
         due_dates_pushed=tuple(i.key for i in pushed),
         new_links=(pair,) if pair else (),
+        risks_roamed=roamed,
+        risks_resolved=resolved,
     )

@@ -1,0 +1,511 @@
+"""The ART sync's other two boards: ROAM risks and PI objectives, fetched by their own JQL.
+
+Risks and objectives are issues like any other, but they are not train work: they never enter the
+dependency, slippage or health figures of ``snapshot.issues``. They are fetched after the train's issues
+(a few dozen issues, one search each, with their changelogs) and normalized here into the snapshot's
+:class:`~syncreport.snapshot.Risk` and :class:`~syncreport.snapshot.Objective` values.
+
+Where something cannot be read (no such issue type, no business value field), the snapshot carries a
+one-line note saying what to configure; the report shows it instead of inventing a number.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from syncreport.config import DEFAULT_ROAM_NAMES, Config, ObjectiveSettings, RiskSettings
+from syncreport.errors import JiraError
+from syncreport.jira.fields import FieldMap, _optional, _resolve
+from syncreport.jira.normalize import Normalizer, _name, _number, parse_datetime, status_maps
+from syncreport.snapshot import ROAM_STATES, Objective, Risk, Snapshot
+
+log = logging.getLogger(__name__)
+
+SEARCH_PAGE = 100  # Cloud's search/jql cap with fields or changelog; Data Center allows more
+CHANGELOG_PAGE = 100
+PLANNED_VALUE_NAMES = ("planned business value", "business value", "pi objective business value")
+ACTUAL_VALUE_NAMES = ("actual business value", "delivered business value")
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaFields:
+    """The ids of the fields risks and objectives need (None: not configured or not on this site)."""
+
+    roam: str | None = None
+    impact: str | None = None
+    planned: str | None = None
+    actual: str | None = None
+    committed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    risks: tuple[Risk, ...]
+    objectives: tuple[Objective, ...]
+    risk_notes: tuple[str, ...]
+    objective_notes: tuple[str, ...]
+
+
+def agenda_fields(
+    site_fields: list[dict[str, Any]], config: Config, *, source: str = "the config"
+) -> tuple[AgendaFields, list[str]]:
+    """Resolve the risk and objective fields (a configured name that matches nothing is a ConfigError);
+    the notes say which optional ones were not found and what to set."""
+    risks, objectives, train = config.risks, config.objectives, config.train
+    notes: list[str] = []
+
+    def named(value: str | None, key: str) -> str | None:
+        return _resolve(site_fields, value, key=key, source=source) if value else None
+
+    roam = named(risks.roam_field, "[risks].roam_field") if risks.roam_source == "field" else None
+    impact = named(risks.impact_field, "[risks].impact_field")
+    planned_name = objectives.planned_value_field
+    if planned_name == "auto" and train.business_value_planned_field:
+        planned_name = train.business_value_planned_field
+    actual_name = objectives.actual_value_field
+    if actual_name == "auto" and train.business_value_actual_field:
+        actual_name = train.business_value_actual_field
+    planned = (
+        _optional(site_fields, names=PLANNED_VALUE_NAMES, schema=None)
+        if planned_name == "auto"
+        else named(planned_name, "[objectives].planned_value_field")
+    )
+    actual = (
+        _optional(site_fields, names=ACTUAL_VALUE_NAMES, schema=None)
+        if actual_name == "auto"
+        else named(actual_name, "[objectives].actual_value_field")
+    )
+    if planned is not None and planned == actual:
+        actual = None
+    if planned is None:
+        notes.append(
+            "no planned business value field: set [objectives] planned_value_field to the field that holds "
+            'an objective\'s planned business value (e.g. "Business Value")'
+        )
+    if actual is None:
+        notes.append(
+            "no actual business value field: set [objectives] actual_value_field to the field the business "
+            'owners score at the end of the PI (e.g. "Actual Business Value")'
+        )
+    committed = None
+    if objectives.committed_source in ("field", "checkbox"):
+        if not objectives.committed_field:
+            notes.append(
+                f'[objectives] committed_source = "{objectives.committed_source}" needs committed_field '
+                "(the field that says whether an objective is committed)"
+            )
+        else:
+            committed = named(objectives.committed_field, "[objectives].committed_field")
+    if risks.roam_source == "field" and not risks.roam_field:
+        notes.append(
+            '[risks] roam_source = "field" needs roam_field (the select field holding the ROAM state)'
+        )
+    return AgendaFields(roam, impact, planned, actual, committed), notes
+
+
+def default_jql(projects: Sequence[str], clause: str) -> str | None:
+    if not projects:
+        return None
+    return f"project in ({', '.join(sorted(projects))}) AND {clause}"
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class AgendaFetcher:
+    """Search, complete the changelogs, normalize. ``client`` is a :class:`~syncreport.jira.client.JiraClient`."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        cloud: bool,
+        config: Config,
+        fields: FieldMap,
+        agenda: AgendaFields,
+        statuses: Iterable[Mapping[str, Any]],
+    ) -> None:
+        self.client = client
+        self.cloud = cloud
+        self.api = "/rest/api/3" if cloud else "/rest/api/2"
+        self.config = config
+        self.fields = fields
+        self.agenda = agenda
+        by_id, by_name = status_maps(statuses)
+        self.categories = by_id
+        self.normalizer = Normalizer(config.train, fields, by_id, by_name)
+
+    # --- searching ----------------------------------------------------------------------------------
+
+    def request_fields(self) -> list[str]:
+        extra = ["assignee", "priority", *(f for f in vars_of(self.agenda) if f)]
+        return sorted(set(self.fields.request_fields()) | set(extra))
+
+    def search(self, jql: str) -> list[dict[str, Any]]:
+        """Every issue of the JQL with its complete changelog (``changelog.histories``)."""
+        wanted = self.request_fields()
+        found: list[dict[str, Any]] = []
+        if self.cloud:
+            token: str | None = None
+            while True:
+                body: dict[str, Any] = {
+                    "jql": jql,
+                    "fields": wanted,
+                    "expand": "changelog",
+                    "maxResults": SEARCH_PAGE,
+                }
+                if token:
+                    body["nextPageToken"] = token
+                page = self.client.post("/rest/api/3/search/jql", body)
+                found.extend(page.get("issues") or ())
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast"):
+                    break
+        else:
+            start = 0
+            while True:
+                body = {
+                    "jql": jql,
+                    "startAt": start,
+                    "maxResults": SEARCH_PAGE,
+                    "fields": wanted,
+                    "expand": ["changelog"],
+                }
+                page = self.client.post("/rest/api/2/search", body)
+                batch = list(page.get("issues") or ())
+                found.extend(batch)
+                start += len(batch)
+                if not batch or start >= int(page.get("total") or 0):
+                    break
+        for raw in found:
+            raw["changelog"] = {"histories": self._complete_histories(raw)}
+        return found
+
+    def _complete_histories(self, raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+        changelog = raw.get("changelog") or {}
+        histories = list(changelog.get("histories") or ())
+        total = int(changelog.get("total") or len(histories))
+        if total <= len(histories):
+            return histories
+        key = str(raw["key"])
+        if not self.cloud:  # Data Center's issue resource returns the whole changelog
+            full = self.client.get(f"{self.api}/issue/{key}", {"expand": "changelog", "fields": "summary"})
+            return list(((full or {}).get("changelog") or {}).get("histories") or ())
+        out: list[dict[str, Any]] = []
+        while True:
+            page = self.client.get(
+                f"{self.api}/issue/{key}/changelog", {"startAt": len(out), "maxResults": CHANGELOG_PAGE}
+            )
+            values = list((page or {}).get("values") or ())
+            out.extend(values)
+            if not values or (page or {}).get("isLast", True) or len(out) >= int(page.get("total") or 0):
+                return out
+
+    # --- the whole agenda ---------------------------------------------------------------------------
+
+    def fetch(self, projects: Sequence[str], taken_notes: Sequence[str] = ()) -> Agenda:
+        risk_notes: list[str] = []
+        objective_notes = list(taken_notes)
+        risks: tuple[Risk, ...] = ()
+        objectives: tuple[Objective, ...] = ()
+        rs, os_ = self.config.risks, self.config.objectives
+        if not rs.enabled:
+            risk_notes.append("risks are switched off ([risks] enabled = false)")
+        else:
+            clause = f"issuetype = {_quoted(rs.issue_type)}"
+            raw = self._selected(rs.jql, default_jql(projects, clause), "[risks] jql", risk_notes)
+            if raw is not None:
+                risks = tuple(sorted((self.risk(r) for r in raw), key=lambda r: _key_order(r.key)))
+                if not risks:
+                    risk_notes.append(
+                        f"no risks: no issue matches {rs.jql or default_jql(projects, clause)!r}; record risks as "
+                        f'issues of type "{rs.issue_type}" or set [risks] jql to the query that finds them'
+                    )
+        if not os_.enabled:
+            objective_notes.append("PI objectives are switched off ([objectives] enabled = false)")
+        else:
+            clause = (
+                f"issuetype = {_quoted(os_.issue_type)}"
+                if os_.source == "issuetype"
+                else f"labels = {_quoted(os_.label)}"
+            )
+            raw = self._selected(os_.jql, default_jql(projects, clause), "[objectives] jql", objective_notes)
+            if raw is not None:
+                objectives = tuple(sorted((self.objective(r) for r in raw), key=lambda o: _key_order(o.key)))
+                if not objectives:
+                    what = (
+                        f'issues of type "{os_.issue_type}"'
+                        if os_.source == "issuetype"
+                        else f'issues labelled "{os_.label}"'
+                    )
+                    objective_notes.append(
+                        f"no PI objectives: no issue matches {os_.jql or default_jql(projects, clause)!r}; record "
+                        f"objectives as {what} or set [objectives] jql"
+                    )
+        return Agenda(risks, objectives, tuple(risk_notes), tuple(objective_notes))
+
+    def _selected(
+        self, configured: str | None, default: str | None, key: str, notes: list[str]
+    ) -> list[dict[str, Any]] | None:
+        if configured:
+            try:
+                return self.search(configured)
+            except JiraError as exc:  # the user's own JQL: its error is theirs to see, naming the right key
+                raise JiraError(
+                    exc.message.replace("the train's JQL", key).replace("[train].jql", key), exc.exit_code
+                ) from None
+        if default is None:
+            notes.append(f"the train has no issues, so there is no project to look in: set {key}")
+            return None
+        try:
+            return self.search(default)
+        except JiraError as exc:  # e.g. the issue type does not exist on this site
+            said = exc.message.replace("Jira rejected the train's JQL", "Jira rejected it").split(": fix")[0]
+            notes.append(f"the default query {default!r} failed ({said}); set {key}")
+            return None
+
+    # --- one risk -----------------------------------------------------------------------------------
+
+    def risk(self, raw: Mapping[str, Any]) -> Risk:
+        f = raw.get("fields") or {}
+        issue = self.normalizer.issue(raw, in_train=False)
+        settings = self.config.risks
+        names = roam_names(settings)
+        histories = sorted(
+            (raw.get("changelog") or {}).get("histories") or (),
+            key=lambda h: parse_datetime(h.get("created")) or issue.created,
+        )
+        state, unknown = self._roam_now(f, issue.status, issue.status_category, names)
+        since = self._roam_since(histories, state, issue.created, names) if state else None
+        impact = self.agenda.impact
+        return Risk(
+            key=issue.key,
+            summary=issue.summary,
+            status=issue.status,
+            status_category=issue.status_category,
+            created=issue.created,
+            team=issue.team,
+            owner=_name((f.get("assignee") or {}).get("displayName")),
+            roam=state,
+            roam_since=since,
+            roam_unknown=unknown,
+            priority=_name(f.get(impact)) if impact else _name(f.get("priority")),
+            linked_keys=_linked(f),
+        )
+
+    def _roam_now(
+        self, f: Mapping[str, Any], status: str, category: str, names: Mapping[str, str]
+    ) -> tuple[str | None, str | None]:
+        """(the ROAM state, the value read that maps to none: for a finding)."""
+        source = self.config.risks.roam_source
+        if source == "status":
+            state = names.get(status.casefold())
+            return (state or ("resolved" if category == "done" else None)), None
+        if source == "field":
+            if not self.agenda.roam:
+                return None, None
+            value = _name(f.get(self.agenda.roam))
+            if value is None:
+                return None, None
+            state = names.get(value.casefold())
+            return state, None if state else value
+        prefix = self.config.risks.roam_label_prefix.casefold()
+        states = [
+            (names.get(label.casefold()[len(prefix) :]), label)
+            for label in f.get("labels") or ()
+            if str(label).casefold().startswith(prefix)
+        ]
+        known = [s for s, _ in states if s]
+        if known:
+            return known[0], None
+        return None, states[0][1] if states else None
+
+    def _roam_since(
+        self,
+        histories: Sequence[Mapping[str, Any]],
+        state: str,
+        created: datetime,
+        names: Mapping[str, str],
+    ) -> datetime:
+        """When the risk last entered ``state``: the latest change into it from another state (else created)."""
+        since = created
+        previous: str | None = None
+        for history in histories:
+            at = parse_datetime(history.get("created"))
+            if at is None:
+                continue
+            for item in history.get("items") or ():
+                new = self._item_state(item, names)
+                if new is _NOT_ROAM:
+                    continue
+                if new == state and previous != state:
+                    since = at
+                previous = new if isinstance(new, str) or new is None else previous
+        return since
+
+    def _item_state(self, item: Mapping[str, Any], names: Mapping[str, str]) -> str | object | None:
+        """The ROAM state a changelog item moves the risk into; _NOT_ROAM when the item is about another field."""
+        source = self.config.risks.roam_source
+        field = str(item.get("field") or "").casefold()
+        field_id = str(item.get("fieldId") or "")
+        if source == "status":
+            if field != "status":
+                return _NOT_ROAM
+            to_name = str(item.get("toString") or "")
+            state = names.get(to_name.casefold())
+            if state is None and self.categories.get(str(item.get("to"))) == "done":
+                return "resolved"
+            return state
+        if source == "field":
+            roam = self.agenda.roam
+            own_name = self.fields.names.get(roam or "", "").casefold()
+            if not roam or not (field_id == roam or (not field_id and field == own_name)):
+                return _NOT_ROAM
+            return names.get(str(item.get("toString") or "").casefold())
+        if field != "labels":
+            return _NOT_ROAM
+        prefix = self.config.risks.roam_label_prefix.casefold()
+        for label in str(item.get("toString") or "").split():
+            if label.casefold().startswith(prefix):
+                state = names.get(label.casefold()[len(prefix) :])
+                if state:
+                    return state
+        return None
+
+    # --- one objective ------------------------------------------------------------------------------
+
+    def objective(self, raw: Mapping[str, Any]) -> Objective:
+        f = raw.get("fields") or {}
+        issue = self.normalizer.issue(raw, in_train=False)
+        a = self.agenda
+        return Objective(
+            key=issue.key,
+            summary=issue.summary,
+            status=issue.status,
+            status_category=issue.status_category,
+            team=issue.team,
+            pi=issue.pi,
+            planned_value=_number(f.get(a.planned)) if a.planned else None,
+            actual_value=_number(f.get(a.actual)) if a.actual else None,
+            committed=commitment(
+                self.config.objectives,
+                f.get("labels") or (),
+                f.get(a.committed) if a.committed else None,
+                self.fields.names.get(a.committed or "", ""),
+            ),
+            linked_keys=_linked(f),
+        )
+
+
+_NOT_ROAM = object()
+
+
+def vars_of(agenda: AgendaFields) -> list[str | None]:
+    return [agenda.roam, agenda.impact, agenda.planned, agenda.actual, agenda.committed]
+
+
+def roam_names(settings: RiskSettings) -> dict[str, str]:
+    """casefolded name -> ROAM state; the English state names themselves always count."""
+    out: dict[str, str] = {}
+    for state in ROAM_STATES:
+        for name in (state, *getattr(settings, state), *DEFAULT_ROAM_NAMES[state][:1]):
+            out.setdefault(str(name).casefold(), state)
+    return out
+
+
+def commitment(
+    settings: ObjectiveSettings, labels: Iterable[Any], value: Any, field_name: str = ""
+) -> bool | None:
+    """Committed (True), uncommitted (False) or unknown (None), read as ``committed_source`` says."""
+    if settings.committed_source == "label":
+        return settings.uncommitted_label.casefold() not in {str(x).casefold() for x in labels}
+    yes = {v.casefold() for v in settings.committed_values}
+    no = {v.casefold() for v in settings.uncommitted_values}
+    if settings.committed_source == "field":
+        name = _name(value)
+        if name is None:
+            return None
+        folded = name.casefold()
+        return True if folded in yes else False if folded in no else None
+    checked = {str(_name(v) or "").casefold() for v in (value if isinstance(value, list) else [value]) if v}
+    if checked & no:
+        return False
+    if checked & yes:
+        return True
+    if checked:
+        return None
+    # nothing ticked: a box named "Uncommitted" left empty means committed, a box "Committed" uncommitted
+    return "uncommitted" in field_name.casefold()
+
+
+def _linked(f: Mapping[str, Any]) -> tuple[str, ...]:
+    keys = set()
+    for link in f.get("issuelinks") or ():
+        other = link.get("outwardIssue") or link.get("inwardIssue")
+        if other and other.get("key"):
+            keys.add(str(other["key"]))
+    return tuple(sorted(keys, key=_key_order))
+
+
+def _key_order(key: str) -> tuple[str, int]:
+    project, _, number = key.rpartition("-")
+    return (project, int(number)) if number.isdigit() else (key, 0)
+
+
+def add_agenda(
+    snapshot: Snapshot,
+    client: Any,
+    *,
+    cloud: bool,
+    config: Config,
+    fields: FieldMap,
+    site_fields: list[dict[str, Any]],
+    statuses: Iterable[Mapping[str, Any]],
+    source: str = "the config",
+) -> Snapshot:
+    """The snapshot with its risks and objectives (and the notes on what could not be read)."""
+    agenda, notes = agenda_fields(site_fields, config, source=source)
+    fetcher = AgendaFetcher(
+        client, cloud=cloud, config=config, fields=fields, agenda=agenda, statuses=statuses
+    )
+    projects = sorted({i.project for i in snapshot.issues if i.in_train and i.project})
+    found = fetcher.fetch(projects, notes)
+    log.info("fetched %d risks and %d PI objectives", len(found.risks), len(found.objectives))
+    # A train JQL that also matches the risks or objectives (project in (...) alone does) must not count
+    # them as train work: they would be orphans, unscheduled work, late providers.
+    # Only issues of the risk / objective issue type (or with the objective label) are left out: a JQL of
+    # your own may well select train work as well, and that stays train work.
+    types = {config.risks.issue_type.casefold()}
+    if config.objectives.source == "issuetype":
+        types.add(config.objectives.issue_type.casefold())
+    label = config.objectives.label if config.objectives.source == "label" else None
+    found_keys = {r.key for r in found.risks} | {o.key for o in found.objectives}
+    keys = {
+        i.key
+        for i in snapshot.issues
+        if i.key in found_keys and (i.issue_type.casefold() in types or (label and label in i.labels))
+    }
+    if keys:
+        log.info("risks and PI objectives matched by the train's JQL are left out of the train's work")
+        snapshot = replace(
+            snapshot,
+            issues=tuple(i for i in snapshot.issues if i.key not in keys),
+            changes=tuple(e for e in snapshot.changes if e.issue_key not in keys),
+            links=tuple(
+                link
+                for link in snapshot.links
+                if link.provider_key not in keys and link.consumer_key not in keys
+            ),
+        )
+    return replace(
+        snapshot,
+        risks=found.risks,
+        objectives=found.objectives,
+        risk_notes=found.risk_notes,
+        objective_notes=found.objective_notes,
+    )
