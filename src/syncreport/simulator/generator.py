@@ -156,11 +156,13 @@ def pi_name(index_from_now: int, current_start: date) -> str:
 
 
 def _moment(when: date | datetime) -> datetime:
-    """A day means its 00:00 UTC; a moment is taken in UTC."""
+    """A day means its 00:00 UTC; a moment is taken in UTC, to the millisecond (Jira's timestamps have no finer
+    part, so every generated time round-trips through the API unchanged)."""
     if isinstance(when, datetime):
         if when.tzinfo is None:
             raise ValueError("the generator's now must be timezone-aware")
-        return when.astimezone(UTC)
+        moment = when.astimezone(UTC)
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     return datetime.combine(when, time(0, 0), tzinfo=UTC)
 
 
