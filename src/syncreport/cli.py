@@ -302,7 +302,8 @@ def check(
             "config_source": found.source,
             "ok": all(result.ok for result in results),
             "checks": [
-                {"name": r.name, "ok": r.ok, "detail": r.detail, "fix": r.fix or None} for r in results
+                {"name": r.name, "ok": r.ok, "warning": r.warning, "detail": r.detail, "fix": r.fix or None}
+                for r in results
             ],
         }
         typer.echo(redact(json.dumps(document, ensure_ascii=True, indent=2)))
@@ -311,8 +312,8 @@ def check(
         return
     _say_config(found)
     for result in results:
-        mark = "ok  " if result.ok else "FAIL"
-        fix = f" -> {result.fix}" if not result.ok and result.fix else ""
+        mark = "FAIL" if not result.ok else "warn" if result.warning else "ok  "
+        fix = f" -> {result.fix}" if (not result.ok or result.warning) and result.fix else ""
         _echo(f"{mark} {result.name}: {result.detail}{fix}")
     if not all(result.ok for result in results):
         raise typer.Exit(int(ExitCode.RUNTIME_FAILURE))

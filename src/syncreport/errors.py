@@ -45,6 +45,14 @@ class JiraError(SyncreportError):
     """Jira answered with something we cannot use: auth, permission, bad JQL, wrong URL, outage (exit 1)."""
 
 
+class RunTimeout(JiraError):
+    """The pull took longer than ``[jira].run_timeout_seconds`` (exit 1)."""
+
+
+class PagingError(JiraError):
+    """Jira's paging did not end (a repeated token, ``isLast`` never true, more pages than the count allows)."""
+
+
 class DeliveryError(SyncreportError):
     """Writing the report or sending the e-mail failed (exit 1)."""
 

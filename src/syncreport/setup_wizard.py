@@ -25,6 +25,7 @@ from syncreport.deliver.files import atomic_write
 from syncreport.errors import ConfigError
 from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
 from syncreport.jira.client import JiraClient, probe_deployment
+from syncreport.jira.fetch import agile_pages
 from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMA
 from syncreport.logs import register_secret
 
@@ -138,19 +139,7 @@ def _projects(client: JiraClient) -> list[dict[str, Any]]:
 
 
 def _boards(client: JiraClient, project: str) -> list[dict[str, Any]]:
-    boards: list[dict[str, Any]] = []
-    start = 0
-    while True:
-        page = client.get(
-            "/rest/agile/1.0/board",
-            {"projectKeyOrId": project, "startAt": start, "maxResults": 50},
-            missing_ok=True,
-        )
-        values = (page or {}).get("values") or []
-        boards.extend(values)
-        if not values or (page or {}).get("isLast", True):
-            return boards
-        start += len(values)
+    return agile_pages(client, "/rest/agile/1.0/board", {"projectKeyOrId": project})
 
 
 def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:

@@ -11,14 +11,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncreport.config import Config
-from syncreport.errors import SyncreportError
+from syncreport.errors import JiraError, SyncreportError
 from syncreport.jira.agenda import AgendaFetcher, agenda_fields
-from syncreport.jira.client import Deployment, JiraClient, deployment_of
+from syncreport.jira.client import Deployment, JiraClient, ServerProbe, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
+
+_DIALECTS: dict[Deployment, str] = {
+    "cloud": "Cloud API (REST v3, search/jql, bulk fetches)",
+    "datacenter": "Data Center API (REST v2, search with startAt)",
+}
 
 
 class _Failed(SyncreportError):
     """A check's own finding (the step's fix applies); errors from the client carry their own fix."""
+
+
+class _Warned(SyncreportError):
+    """Not a failure, but worth saying (the step's fix applies): the pull will still work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,7 @@ class CheckResult:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # ok, but with something to look at (``detail`` says what)
 
 
 def _quick(config: Config) -> Config:
@@ -52,6 +62,9 @@ class _Checker:
         except _Failed as exc:
             self.results.append(CheckResult(name, False, exc.message, fix))
             return False
+        except _Warned as exc:
+            self.results.append(CheckResult(name, True, exc.message, fix, warning=True))
+            return True
         except SyncreportError as exc:
             self.results.append(CheckResult(name, False, exc.message))
             return False
@@ -76,24 +89,28 @@ class _Checker:
         return f"a token is set in ${settings.token_env}"
 
     def connectivity(self) -> str:
-        with JiraClient(self.config.jira, None, config_name=self.source) as anonymous:
-            try:
-                info = anonymous.get("/rest/api/2/serverInfo")
-            except SyncreportError as exc:
-                if "HTTP 401" not in exc.message:
-                    raise
-                info = {}
-        found = deployment_of(info, self.config.jira)
         configured = self.config.jira.deployment
-        self.deployment = found if configured == "auto" else configured
+        try:
+            probe: ServerProbe | None = detect_deployment(self.config.jira, config_name=self.source)
+        except JiraError as exc:
+            if configured == "auto" or not exc.message.startswith("cannot tell whether"):
+                raise
+            probe = None  # the site does not say; the configured dialect is used
+        info = probe.info if probe else {}
+        found: Deployment = probe.deployment if probe else "cloud" if configured == "cloud" else "datacenter"
+        deployment: Deployment = found if configured == "auto" else configured
+        self.deployment = deployment
         version = info.get("version") or "version not shown"
         kind = "Jira Cloud" if found == "cloud" else "Jira Data Center / Server"
-        mismatch = (
-            f"; but [jira].deployment says {configured}" if configured not in ("auto", found) and info else ""
-        )
-        if mismatch:
-            raise _Failed(f"reached {self.config.jira.url}: {kind} ({version}){mismatch}")
-        return f"reached {self.config.jira.url}: {kind} ({version})"
+        if probe is not None and configured not in ("auto", found):
+            raise _Failed(
+                f"reached {self.config.jira.url}: {kind} ({version}); but [jira].deployment says {configured}"
+            )
+        how = "signed in" if probe and probe.signed_in else "anonymously"
+        said = f"{kind} ({version}), serverInfo asked {how}" if probe else "serverInfo does not say"
+        using = _DIALECTS[deployment]
+        why = "detected" if configured == "auto" else "[jira].deployment"
+        return f"reached {self.config.jira.url}: {said}; using the {using} ({why})"
 
     def auth(self) -> str:
         assert self.deployment is not None
@@ -140,7 +157,7 @@ class _Checker:
             {str(((i.get("fields") or {}).get("project") or {}).get("key")) for i in page.get("issues") or ()}
         )
         if count == 0:
-            raise _Failed("the train's JQL matches no issue")
+            raise _Failed(f"the train's JQL matches no issue ({' '.join(jql.split())})")
         about = "about " if self.deployment == "cloud" else ""
         return f"the JQL matches {about}{count} issues in {', '.join(self.projects) or 'no project'}"
 
@@ -161,7 +178,10 @@ class _Checker:
                 )
                 boards.extend((page or {}).get("values") or ())
         if not boards:
-            raise _Failed("no board found for the train's projects")
+            raise _Warned(
+                "no board found for the train's projects: the report still runs, with the sprints its issues "
+                "name (sprints no issue is in yet are not shown)"
+            )
         names = ", ".join(f"{b.get('name')} ({b.get('id')})" for b in boards[:12])
         more = f" and {len(boards) - 12} more" if len(boards) > 12 else ""
         return f"{len(boards)} board(s): {names}{more}"

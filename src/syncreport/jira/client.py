@@ -26,6 +26,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -37,13 +38,14 @@ from jira.exceptions import JIRAError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
-from syncreport.errors import ConfigError, JiraError
+from syncreport.errors import ConfigError, JiraError, RunTimeout
 
 log = logging.getLogger(__name__)
 
 Deployment = Literal["cloud", "datacenter"]
 
 MAX_ATTEMPTS = 10
+MISSING_ATTEMPTS = 3  # issue/bulkfetch: asks for issues left out without a word, before the run fails
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
 _RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
@@ -116,8 +118,12 @@ class JiraClient:
         sleep: Callable[[float], None] = time.sleep,
         before_request: Callable[[str, str], None] | None = None,
         config_name: str = "the config",
+        deadline: float | None = None,
     ) -> None:
         self.settings = settings
+        # time.monotonic() past which no request starts, no retry waits and no answer is awaited any longer
+        # (the run's [jira].run_timeout_seconds); None: only the per-request limits apply.
+        self.deadline = deadline
         self.deployment = deployment
         self.base_url = settings.url.rstrip("/")
         self._sleep = sleep
@@ -179,12 +185,26 @@ class JiraClient:
         self._cancelled.set()
 
     def _pause(self, seconds: float) -> None:
+        remaining = self._remaining()
+        if remaining is not None and seconds >= remaining:
+            raise self._past_deadline()
         if self._sleep is time.sleep:
             self._cancelled.wait(seconds)
         else:
             self._sleep(seconds)
         if self._cancelled.is_set():
             raise _Cancelled
+
+    def _remaining(self) -> float | None:
+        """Seconds left before the run's deadline (None: no deadline)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _past_deadline(self) -> JiraError:
+        return RunTimeout(
+            f"the pull from {self._host()} did not finish within {self.settings.run_timeout_seconds:g} s "
+            "([jira].run_timeout_seconds): Jira or a proxy is too slow or not answering; try again later, or "
+            f"raise [jira].run_timeout_seconds in {self._config_name} for a very large train"
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -241,23 +261,36 @@ class JiraClient:
                 "or lower [jira].concurrency if Jira is rate-limiting you"
             ) from None
 
-    def bulk_issues(self, ids_or_keys: list[str], fields: list[str]) -> list[dict[str, Any]]:
+    def bulk_issues(
+        self, ids_or_keys: list[str], fields: list[str], *, require_all: bool = False
+    ) -> list[dict[str, Any]]:
         """Cloud's POST issue/bulkfetch (at most 100), fetching again the issues it lists in ``issueErrors``.
 
         Jira leaves out issues the account may not see, and lists under ``issueErrors`` ({id, errorMessage})
         those it could not return this time (a timeout, a payload limit): those are asked again, with the
-        same backoff and budget as any retry.
+        same backoff and budget as any retry. With ``require_all`` (the train's own issues, which the same
+        account just found with its search) an issue left out without an ``issueErrors`` entry is asked again
+        too, at most :data:`MISSING_ATTEMPTS` times; then the request fails naming them.
         """
         found: list[dict[str, Any]] = []
         todo = list(ids_or_keys)
         waited = 0.0
+        missing: list[str] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             answer = self.post("/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": todo, "fields": fields})
-            found.extend(answer.get("issues") or ())
+            issues = [i for i in answer.get("issues") or () if isinstance(i, dict)]
+            found.extend(issues)
             errors = [e for e in answer.get("issueErrors") or () if isinstance(e, dict) and e.get("id")]
-            if not errors:
+            retry = [str(e["id"]) for e in errors]
+            missing = []
+            if require_all:
+                got = {str(i.get(k)) for i in issues for k in ("id", "key") if i.get(k) is not None}
+                missing = [ref for ref in todo if ref not in got and ref not in retry]
+                if missing and attempt >= MISSING_ATTEMPTS:
+                    break
+            if not retry and not missing:
                 return found
-            todo = [str(e["id"]) for e in errors]
+            todo = retry + missing
             pause = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
             if attempt == MAX_ATTEMPTS or waited + pause > self.settings.max_retry_seconds:
                 break
@@ -266,6 +299,12 @@ class JiraClient:
             )
             waited += pause
             self._pause(pause)
+        if missing:
+            raise JiraError(
+                f"Jira's issue/bulkfetch left out {_some(missing)} of the train's JQL without an issueErrors "
+                f"entry, {attempt} times: the report would miss them; try again later, and if it persists "
+                "check that the account may browse those issues"
+            )
         said = str(errors[0].get("errorMessage") or "no reason given")
         raise JiraError(
             f"Jira could not return {len(todo)} issue(s) after {attempt} attempts (Jira says: {said}): "
@@ -280,6 +319,9 @@ class JiraClient:
         body: dict[str, Any] | None,
         missing_ok: bool,
     ) -> Any:
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0:
+            raise self._past_deadline()
         if self._cancelled.is_set():
             raise _Cancelled
         if self._before_request is not None:
@@ -290,8 +332,15 @@ class JiraClient:
         kwargs: dict[str, Any] = {"params": params}
         if body is not None:
             kwargs["data"] = json.dumps(body)
+        session = self._client()._session
+        # requests bounds each connect and each read; the run's deadline bounds them too
+        session.timeout = (
+            self.settings.timeout_seconds
+            if remaining is None
+            else min(self.settings.timeout_seconds, max(remaining, 0.001))
+        )
         try:
-            response = self._client()._session.request(method, url, **kwargs)
+            response = session.request(method, url, **kwargs)
         except JIRAError as exc:
             if exc.response is None:
                 raise JiraError(f"Jira gave no answer for {method} {path}") from None
@@ -302,6 +351,8 @@ class JiraClient:
                 "authority, set [jira].ca_bundle to its PEM file (verify_tls = false only for a test site)"
             ) from None
         except requests.exceptions.Timeout:
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                raise self._past_deadline() from None
             raise _Transient(f"no answer within {self.settings.timeout_seconds:g} s") from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Transient("the answer was cut short") from None
@@ -418,6 +469,13 @@ class JiraClient:
         return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+def _some(refs: list[str], limit: int = 10) -> str:
+    """ "issue(s) 10001, 10002 and 3 more" (ids or keys)."""
+    shown = ", ".join(refs[:limit])
+    more = f" and {len(refs) - limit} more" if len(refs) > limit else ""
+    return f"{len(refs)} issue(s) ({shown}{more})"
+
+
 def _is_unreachable(exc: requests.exceptions.ConnectionError) -> bool:
     text = repr(exc.args[0]) if exc.args else repr(exc)
     return any(
@@ -452,6 +510,61 @@ def probe_deployment(settings: JiraSettings, *, sleep: Callable[[float], None] =
                 raise
             info = {}
     return deployment_of(info, settings)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerProbe:
+    """What serverInfo said: the dialect, the answer itself, and whether it took signing in."""
+
+    deployment: Deployment
+    info: dict[str, Any]
+    signed_in: bool
+
+
+def detect_deployment(
+    settings: JiraSettings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
+    config_name: str = "the config",
+) -> ServerProbe:
+    """Cloud or Data Center, from serverInfo's ``deploymentType``; never guessed from the URL.
+
+    serverInfo is asked anonymously first (most sites answer it); a site that refuses anonymous callers
+    is asked again signed in: with the token as a Data Center bearer token, then (when ``[jira].email`` is
+    set) as Cloud's e-mail + API token. A failed bearer attempt locks no account on either kind of site,
+    so it goes first. When no answer names the deployment, the run stops with one line.
+    """
+    with JiraClient(settings, None, sleep=sleep, deadline=deadline, config_name=config_name) as anonymous:
+        info = _server_info(anonymous)
+    if info.get("deploymentType"):
+        return ServerProbe(deployment_of(info, settings), info, False)
+    refused = "anonymous callers"
+    if settings.token():
+        kinds: list[Deployment] = ["datacenter", "cloud"] if settings.email else ["datacenter"]
+        for kind in kinds:
+            with JiraClient(
+                settings, kind, sleep=sleep, deadline=deadline, config_name=config_name
+            ) as client:
+                info = _server_info(client)
+            if info.get("deploymentType"):
+                return ServerProbe(deployment_of(info, settings), info, True)
+        refused = "anonymous and signed-in callers"
+    raise JiraError(
+        f"cannot tell whether {settings.url} is Jira Cloud or Data Center: its serverInfo did not say to "
+        f'{refused}; set [jira].deployment = "cloud" or "datacenter" in {config_name}'
+    )
+
+
+def _server_info(client: JiraClient) -> dict[str, Any]:
+    """serverInfo's answer, or {} when the site refuses this caller (HTTP 401/403)."""
+    try:
+        info = client.get("/rest/api/2/serverInfo")
+    except JiraError as exc:
+        if "HTTP 401" not in exc.message and "HTTP 403" not in exc.message:
+            raise
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
 def deployment_of(server_info: dict[str, Any], settings: JiraSettings) -> Deployment:

@@ -49,12 +49,13 @@ from typing import Any, TypeVar
 
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
-from syncreport.errors import ConfigError
+from syncreport.errors import ConfigError, JiraError
 from syncreport.jira.agenda import add_agenda
 from syncreport.jira.cache import Cache
-from syncreport.jira.client import Deployment, JiraClient, probe_deployment
+from syncreport.jira.client import Deployment, JiraClient, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
 from syncreport.jira.normalize import SnapshotBuilder, linked_keys, parse_datetime, sprint_values
+from syncreport.jira.paging import PageGuard, more_claimed_but_no_token
 from syncreport.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,9 @@ class Puller:
         self._now = now
         self._progress = _Progress(progress)
         self.stats = PullStats()
+        self._deadline: float | None = (
+            None  # time.monotonic() past which the pull stops (run_timeout_seconds)
+        )
 
     def _epoch(self) -> float:
         """The run's clock as seconds since the epoch (the cache's max-ages and fetch times)."""
@@ -190,6 +194,7 @@ class Puller:
 
     def run(self) -> PullResult:
         started = time.monotonic()
+        self._deadline = started + self.settings.run_timeout_seconds
         with (
             _no_cyclic_gc(),
             Cache.for_settings(self.config.cache, self.settings.url, clock=self._epoch) as cache,
@@ -202,6 +207,7 @@ class Puller:
                 sleep=self._sleep,
                 before_request=self._before_request,
                 config_name=self.source,
+                deadline=self._deadline,
             )
             pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="jira")
             try:
@@ -233,13 +239,16 @@ class Puller:
         configured = self.settings.deployment
         if configured != "auto":
             return configured
-        remembered = cache.get_meta("deployment")
+        # "deployment-detected": what serverInfo said; older versions kept a guess under "deployment"
+        remembered = cache.get_meta("deployment-detected")
         if remembered and remembered[0] in ("cloud", "datacenter"):
             return remembered[0]
-        found = probe_deployment(self.settings, sleep=self._sleep)
-        self.stats.requests += 1
-        cache.put_meta("deployment", found)
-        return found
+        found = detect_deployment(
+            self.settings, sleep=self._sleep, deadline=self._deadline, config_name=self.source
+        )
+        self.stats.requests += 1 + found.signed_in
+        cache.put_meta("deployment-detected", found.deployment)
+        return found.deployment
 
 
 class _Run:
@@ -306,6 +315,12 @@ class _Run:
         else:
             scope = self._scope()
             self._dc_fetch_changed(scope, fields)
+        if not scope:
+            jql = " ".join(self.config.train.jql.split())
+            raise JiraError(
+                f"the train's JQL matches no issue ({jql}): fix [train].jql in {self.puller.source}; "
+                "try it in Jira's issue search with the same account"
+            )
         if self._status_ids_seen - {str(s.get("id")) for s in statuses}:
             # A changelog names a status we do not know: fetch the list again and normalize afresh.
             self.builder = SnapshotBuilder(self.config, fields, self._statuses(force=True))
@@ -370,8 +385,7 @@ class _Run:
         self.progress.stage("Listing the train's issues", 0)
         scope: dict[str, str] = {}
         for page in self._dc_search(self.config.train.jql, SCOPE_FIELDS, expand=None):
-            for issue in page.get("issues") or ():
-                scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
+            scope.update(_scope_page(page, "search"))
         self.stats.in_scope = len(scope)
         return scope
 
@@ -381,6 +395,7 @@ class _Run:
         Without ``with_updated`` (an empty cache: everything is fetched anyway) only ids are asked, the
         lightest page Jira serves; ``updated`` is then "".
         """
+        guard = PageGuard("the train's issues (search/jql)")
         token: str | None = None
         while True:
             body: dict[str, Any] = {"jql": self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
@@ -389,13 +404,18 @@ class _Run:
             if token:
                 body["nextPageToken"] = token
             page = self.client.post("/rest/api/3/search/jql", body)
-            yield {
-                str(issue["id"]): str((issue.get("fields") or {}).get("updated") or "")
-                for issue in page.get("issues") or ()
-            }
-            token = page.get("nextPageToken")
-            if not token or page.get("isLast"):
+            guard.page()
+            ids = _scope_page(page, "search/jql")
+            guard.items(ids)
+            yield ids
+            token = page.get("nextPageToken") or None
+            if page.get("isLast") is True:
                 return
+            if token is None:
+                if page.get("isLast") is False:
+                    raise more_claimed_but_no_token("the train's issues (search/jql)")
+                return
+            guard.token(str(token))
 
     def _cloud_scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
         """Page the ids and start fetching each page's changed issues while the next page loads."""
@@ -535,14 +555,18 @@ class _Run:
         )
         changelog = (answer or {}).get("changelog") or {}
         histories = list(changelog.get("histories") or ())
-        total = int(changelog.get("total") or 0)
+        total = _count(changelog.get("total"))
+        guard = PageGuard(f"the changelog of {issue.get('key') or issue['id']}")
+        guard.items(h.get("id") for h in histories if isinstance(h, dict))
         while len(histories) < total:
             page = self.client.get(
                 f"/rest/api/2/issue/{issue['id']}/changelog", {"startAt": len(histories), "maxResults": 100}
             )
+            guard.page(total=total, size=100)
             values = list(page.get("values") or page.get("histories") or ())
             if not values:
-                break
+                raise guard.fail(f"the pages ended after {len(histories)} of {total} histories")
+            guard.items(h.get("id") if isinstance(h, dict) else h for h in values)
             histories.extend(values)
         return issue, histories
 
@@ -665,17 +689,7 @@ class _Run:
         return self._agile_pages("/rest/agile/1.0/board", {"projectKeyOrId": project})
 
     def _agile_pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        values: list[dict[str, Any]] = []
-        while True:
-            page = self.client.get(
-                path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, missing_ok=True
-            )
-            if page is None:
-                return values
-            batch = list(page.get("values") or ())
-            values.extend(batch)
-            if page.get("isLast", True) or not batch:
-                return values
+        return agile_pages(self.client, path, params)
 
     def _fetch_sprints(self, board_id: int) -> list[dict[str, Any]]:
         return self._agile_pages(
@@ -850,16 +864,76 @@ class _CloudFetcher:
     def _changelogs(self, unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}
         token: str | None = None
+        guard = PageGuard("the changelogs (changelog/bulkfetch)")
         while True:
             body: dict[str, Any] = {"issueIdsOrKeys": list(unit), "maxResults": CHANGELOG_PAGE}
             if token:
                 body["nextPageToken"] = token
             answer = self.client.post("/rest/api/3/changelog/bulkfetch", body)
+            guard.page()
+            seen: list[str] = []
             for entry in answer.get("issueChangeLogs") or ():
-                histories.setdefault(str(entry.get("issueId")), []).extend(entry.get("changeHistories") or ())
-            token = answer.get("nextPageToken")
-            if not token:
+                if not isinstance(entry, dict):
+                    continue
+                issue_id = str(entry.get("issueId"))
+                found = entry.get("changeHistories")
+                found = found if isinstance(found, list) else []
+                histories.setdefault(issue_id, []).extend(found)
+                seen.extend(f"{issue_id}:{h.get('id') if isinstance(h, dict) else h}" for h in found)
+            guard.items(seen)
+            token = answer.get("nextPageToken") or None
+            if token is None:
                 return histories
+            guard.token(str(token))
+
+
+def agile_pages(client: JiraClient, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every value of an agile list (boards, a board's sprints): startAt/maxResults pages until isLast, an
+    empty page or the answer's total; a page that repeats the last ones, or more pages than the total
+    allows, fail with one line. A 403/404 (a board the account may not see) is an empty list."""
+    values: list[dict[str, Any]] = []
+    guard = PageGuard(f"{path}")
+    while True:
+        page = client.get(path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, missing_ok=True)
+        if page is None:
+            return values
+        batch = [v for v in page.get("values") or () if isinstance(v, dict)]
+        total = page.get("total")
+        guard.page(total=total if isinstance(total, int) else None, size=len(batch) or AGILE_PAGE)
+        if not batch:
+            return values
+        guard.items(v.get("id") for v in batch)
+        values.extend(batch)
+        if page.get("isLast", True):
+            return values
+
+
+def _scope_page(page: Mapping[str, Any], endpoint: str) -> dict[str, str]:
+    """id -> updated of a search page; an issue without an id is an error (it cannot be fetched)."""
+    out: dict[str, str] = {}
+    for issue in page.get("issues") or ():
+        issue_id = issue.get("id") if isinstance(issue, dict) else None
+        if issue_id in (None, ""):
+            raise JiraError(
+                f"Jira's {endpoint} answered an issue without an id ({str(issue)[:80]}): a proxy or a Jira bug; "
+                "try again later"
+            )
+        fields = issue.get("fields")
+        updated = fields.get("updated") if isinstance(fields, dict) else None
+        out[str(issue_id)] = str(updated or "")
+    return out
+
+
+def _count(value: Any) -> int:
+    """A count from Jira's JSON (``total``), 0 when it is not a number."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 def _link_end_fields(shown: dict[str, Any]) -> dict[str, Any]:
