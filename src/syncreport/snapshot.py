@@ -182,6 +182,14 @@ class Objective:
 
 
 @dataclass(frozen=True, slots=True)
+class OddIssue:
+    """Something odd in the shape of an issue Jira returned, found while reading it (one per problem)."""
+
+    issue_key: str
+    problem: str  # what was odd and what was done about it, e.g. "its status is the string 'Done', ..."
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     train: str
     site_url: str
@@ -205,6 +213,7 @@ class Snapshot:
     # Why risks / objectives (or some of their figures) are missing: what to configure, one line each
     risk_notes: tuple[str, ...] = ()
     objective_notes: tuple[str, ...] = ()
+    odd_issues: tuple[OddIssue, ...] = ()  # issues read despite an odd shape: data-quality findings
     schema_version: int = SCHEMA_VERSION
 
     def issue_url(self, key: str) -> str:
@@ -228,6 +237,7 @@ _ROW_TYPES: dict[str, type] = {
     "linked": LinkedIssue,
     "risks": Risk,
     "objectives": Objective,
+    "odd_issues": OddIssue,
 }
 OLD_SNAPSHOT_NOTE = (
     "this snapshot was saved by an older syncreport (snapshot version 1), before risks and PI objectives "
@@ -360,6 +370,7 @@ __all__ = [
     "Issue",
     "LinkedIssue",
     "Objective",
+    "OddIssue",
     "Risk",
     "Snapshot",
     "Sprint",

@@ -23,7 +23,13 @@ from syncreport.indicators.calendar import (
     with_team,
 )
 from syncreport.indicators.changes import changes_since_last
-from syncreport.indicators.data_quality import Findings, issue_findings, link_findings, sprint_findings
+from syncreport.indicators.data_quality import (
+    Findings,
+    issue_findings,
+    link_findings,
+    odd_issue_findings,
+    sprint_findings,
+)
 from syncreport.indicators.dependencies import NOT_VISIBLE, dependency_cycles, dependency_frame
 from syncreport.indicators.frames import (
     UNASSIGNED,
@@ -232,6 +238,7 @@ def _compute(
     used_sprints = set(pairs["sprint_id"]) | set(issues["sprint_id"].dropna().astype(int))
     sprint_findings(findings, sprints, used_sprints, calendar.source)
     link_findings(findings, deps, dropped)
+    odd_issue_findings(findings, snapshot)
 
     counts = board_module.status_counts(cross)
     carry_by_team = {t: f.carry_over_issues for t, f in figures_by_team.items()}

@@ -240,3 +240,20 @@ def link_findings(findings: Findings, dependencies: pd.DataFrame, dropped: pd.Da
         "Ignored; remove the link in Jira.",
         dropped.loc[dropped["provider"] == dropped["consumer"], "provider"],
     )
+
+
+def odd_issue_findings(findings: Findings, snapshot: Snapshot) -> None:
+    """Issues Jira returned in an odd shape (read with what could be kept; see syncreport.jira.shape)."""
+    odd = snapshot.odd_issues
+    if not odd:
+        return
+    shown = "; ".join(f"{o.issue_key}: {o.problem}" for o in odd[:5])
+    more = f"; and {len(odd) - 5} more" if len(odd) > 5 else ""
+    findings.add(
+        "odd_issue",
+        "warning",
+        "Issues Jira returned in an odd shape",
+        f"{shown}{more}. Figures about them may be incomplete: check them in Jira (a workflow or app may "
+        "write unusual values) and report it to your Jira admin if it persists.",
+        (o.issue_key for o in odd),
+    )

@@ -32,7 +32,8 @@ from syncreport.config import CacheSettings
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = 2
+# 3: only rows that normalized cleanly are stored; older files may hold odd rows that fail every run
+LAYOUT_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (

@@ -33,6 +33,7 @@ Requests run in a bounded thread pool (``[jira].concurrency``), one ``jira`` cli
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import sys
@@ -56,7 +57,8 @@ from syncreport.jira.client import Deployment, JiraClient, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
 from syncreport.jira.normalize import SnapshotBuilder, linked_keys, parse_datetime, sprint_values
 from syncreport.jira.paging import PageGuard, more_claimed_but_no_token
-from syncreport.snapshot import Snapshot
+from syncreport.jira.shape import check_issue
+from syncreport.snapshot import OddIssue, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +277,10 @@ class _Run:
         # The run's state, set as the steps go:
         self.builder: SnapshotBuilder  # fetched issues are normalized into it as they arrive
         self._added: set[str] = set()  # ids already in the builder
+        # Issues read despite an odd shape (syncreport.jira.shape): key -> problems, for the findings; the
+        # train's ones are never cached (fetched again next run), so they are kept here by id meanwhile.
+        self._odd: dict[str, list[str]] = {}
+        self._uncached: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
         self._status_future: Future[Any] | None = None
         self._board_futures: dict[int, Future[Any]] = {}
@@ -326,11 +332,26 @@ class _Run:
             self.builder = SnapshotBuilder(self.config, fields, self._statuses(force=True))
             self._added = set()
         builder = self.builder
+        for issue_id, (raw, histories) in self._uncached.items():
+            if issue_id not in self._added:
+                builder.add(raw, histories, in_train=True)
+                self._added.add(issue_id)
         for cached in self._cached_rows([i for i in scope if i not in self._added]):
             builder.add(cached.issue, cached.histories, in_train=True)
+            self._added.add(cached.id)
+        absent = [i for i in scope if i not in self._added]
+        if absent:
+            raise JiraError(
+                f"{len(absent)} issue(s) of the train's JQL could not be fetched (ids {', '.join(absent[:10])}"
+                f"{' and more' if len(absent) > 10 else ''}): Jira's answers left them out; the report would "
+                "miss them. Try again later; if it persists, check that the account may browse them"
+            )
         far = self._far_ends(builder, fields)
         for raw in far:
-            builder.add(raw, None, in_train=False)
+            checked, _, problems = check_issue(raw, None, sprint_field=fields.sprint)
+            builder.add(checked, None, in_train=False)
+            if problems:
+                self._odd[str(checked["key"])] = problems
         boards = self._boards({i.project for i in builder.issues.values() if i.in_train})
         board_ids = {int(b["id"]) for b in boards} | builder.sprint_board_ids()
         board_sprints = self._board_sprints(board_ids, builder)
@@ -342,6 +363,11 @@ class _Run:
             boards=boards,
             board_sprints=board_sprints,
         )
+        if self._odd:
+            for key, problems in sorted(self._odd.items()):
+                log.warning("%s: Jira returned it in an odd shape: %s", key, "; ".join(problems))
+            odd = tuple(OddIssue(key, p) for key, found in sorted(self._odd.items()) for p in found)
+            snapshot = dataclasses.replace(snapshot, odd_issues=odd)
         return self._with_agenda(snapshot, fields)
 
     def _with_agenda(self, snapshot: Snapshot, fields: FieldMap) -> Snapshot:
@@ -493,19 +519,33 @@ class _Run:
         self.progress.stage(f"Fetching {len(changed)} issues with complete changelogs", len(changed))
         self._dc_fetch(changed, fields)
 
-    def _store(self, rows: Sequence[tuple[dict[str, Any], list[dict[str, Any]] | None]], sig: str) -> None:
-        self.stats.histories += sum(len(h or ()) for _, h in rows)
+    def _store(self, rows: Sequence[tuple[Any, list[Any] | None]], sig: str) -> None:
+        """Check, normalize and then cache fetched train issues: only rows that normalized cleanly are
+        cached (an odd one is fetched again next run, so its finding stays while Jira's answer is odd)."""
+        self.stats.histories += sum(len(h) for _, h in rows if isinstance(h, list))
         builder = self.builder
-        slim = [(slim_issue(issue), builder.relevant_histories(histories or ())) for issue, histories in rows]
-        self.cache.put_issues((issue, histories, sig) for issue, histories in slim)
+        sprint_field = builder.fields.sprint
         status_ids = self._status_ids_seen
-        for issue, histories in slim:
+        clean: list[tuple[dict[str, Any], list[dict[str, Any]], str]] = []
+        for raw, raw_histories in rows:
+            checked, checked_histories, problems = check_issue(raw, raw_histories, sprint_field=sprint_field)
+            issue = slim_issue(checked)
+            histories = builder.relevant_histories(checked_histories or ())
             builder.add(issue, histories, in_train=True)
-            self._added.add(str(issue["id"]))
+            issue_id = str(issue["id"])
+            self._added.add(issue_id)
+            if problems:
+                self._odd[str(issue["key"])] = problems
+                self._uncached[issue_id] = (issue, histories)
+            else:
+                self._odd.pop(str(issue["key"]), None)
+                self._uncached.pop(issue_id, None)
+                clean.append((issue, histories, sig))
             for history in histories:
                 for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
+        self.cache.put_issues(clean)
         self.progress.advance(len(rows))
 
     def _dc_cold(self, fields: FieldMap) -> dict[str, str]:
@@ -514,8 +554,7 @@ class _Run:
         scope: dict[str, str] = {}
         pages = self._dc_search(self.config.train.jql, fields.request_fields(), expand="changelog")
         for page in pages:
-            for issue in page.get("issues") or ():
-                scope[str(issue["id"])] = str((issue.get("fields") or {}).get("updated") or "")
+            scope.update(_scope_page(page, "search"))
             self._dc_store_page(page, fields, None)
         self.stats.in_scope = self.stats.fetched = len(scope)
         return scope
@@ -528,20 +567,33 @@ class _Run:
             jql = f"id in ({','.join(batch)})"
             return list(self._dc_search(jql, wanted, expand="changelog", parallel=False))
 
-        for result in self._map(by_ids, _chunks(ids, DC_FETCH_BATCH)):
-            for page in result:
-                self._dc_store_page(page, fields, set(ids))
+        todo = ids
+        for _ in range(2):  # issues a search by id left out are asked once more; still absent, the run fails
+            for result in self._map(by_ids, _chunks(todo, DC_FETCH_BATCH)):
+                for page in result:
+                    self._dc_store_page(page, fields, set(todo))
+            todo = [i for i in todo if i not in self._added]
+            if not todo:
+                return
+            log.warning("a search by id left out %d issue(s); asking again", len(todo))
 
     def _dc_store_page(self, page: Mapping[str, Any], fields: FieldMap, wanted_ids: set[str] | None) -> None:
         """Store a search page's issues, completing every changelog that came back cut short."""
         complete: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = []
         truncated: list[dict[str, Any]] = []
         for issue in page.get("issues") or ():
-            if wanted_ids is not None and str(issue["id"]) not in wanted_ids:
+            if not isinstance(issue, dict) or not issue.get("id") or not issue.get("key"):
+                check_issue(issue, None)  # raises, naming it
+                continue
+            if wanted_ids is not None and str(issue.get("id")) not in wanted_ids:
                 continue
             changelog = issue.pop("changelog", None) or {}
-            histories = list(changelog.get("histories") or ())
-            if int(changelog.get("total") or 0) > len(histories):
+            if not isinstance(changelog, dict):
+                changelog = {"histories": changelog}  # check_issue names the odd changelog
+            histories = changelog.get("histories")
+            if histories is None:
+                histories = []
+            if isinstance(histories, list) and _count(changelog.get("total")) > len(histories):
                 truncated.append(issue)
             else:
                 complete.append((issue, histories))
@@ -828,7 +880,10 @@ class _CloudFetcher:
                 continue
             n = self.ready.popleft()
             logs = self.logs.pop(n)
-            rows = [(issue, logs.get(str(issue["id"]), [])) for issue in self.issues.pop(n)]
+            rows = [
+                (issue, logs.get(str(issue.get("id")), []) if isinstance(issue, dict) else None)
+                for issue in self.issues.pop(n)
+            ]
             self.run._store(rows, self.sig)
             self._fill()
 
@@ -843,8 +898,11 @@ class _CloudFetcher:
             if self.on_all_issues is not None:
                 train = self.run.config.train
                 for raw in result:
-                    self.keys.add(str(raw["key"]))
-                    self.link_ends |= linked_keys(raw, train)
+                    try:
+                        self.keys.add(str(raw["key"]))
+                        self.link_ends |= linked_keys(raw, train)
+                    except (AttributeError, KeyError, TypeError):
+                        pass  # an odd issue: its far ends are found later, once it is checked
                 if self.issue_jobs == 0 and not self.waiting:
                     self.on_all_issues(self.link_ends - self.keys)
                     self.on_all_issues = None
@@ -859,7 +917,7 @@ class _CloudFetcher:
             future.cancel()
 
     def _issues(self, batch: Sequence[str]) -> list[dict[str, Any]]:
-        return self.client.bulk_issues(list(batch), self.wanted)
+        return self.client.bulk_issues(list(batch), self.wanted, require_all=True)
 
     def _changelogs(self, unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}

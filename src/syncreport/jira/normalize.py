@@ -44,7 +44,10 @@ def parse_datetime(value: Any) -> datetime | None:
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
         number = float(value)
         seconds = number / 1000 if abs(number) > 1e11 else number
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):  # out of any calendar's range: not a time
+            return None
     text = str(value).strip()
     try:
         parsed = datetime.fromisoformat(text)

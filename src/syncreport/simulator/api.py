@@ -99,6 +99,8 @@ class Api:
         self._by_id_cache: tuple[int, dict[int, Issue], frozenset[str]] = (-1, {}, frozenset())
         # changelog/bulkfetch: each request's histories in Jira's order, kept while its pages are asked for
         self._changelog_orders: OrderedDict[tuple[str, int], list[tuple[Issue, int]]] = OrderedDict()
+        # The server's paging fault for the request being answered ("repeat_token" | "never_last" | None)
+        self.paging_fault: str | None = None
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -301,6 +303,18 @@ class Api:
         if more:
             data["nextPageToken"] = self.token({"q": digest, "o": start + size})
         data["isLast"] = not more
+        return self._paging_fault(data, token, digest, start, size)
+
+    def _paging_fault(self, data: dict[str, Any], token: str, digest: str, start: int, size: int) -> Any:
+        """A broken server's token paging: the token just used again, or a next page for ever."""
+        if self.paging_fault == "repeat_token":
+            data["nextPageToken"] = token or self.token({"q": digest, "o": start})
+        elif self.paging_fault == "never_last":
+            data["nextPageToken"] = self.token({"q": digest, "o": start + size})
+        else:
+            return data
+        if "isLast" in data:
+            data["isLast"] = False
         return data
 
     def approximate_count(self, groups: dict[str, str], params: Params) -> Any:
@@ -379,7 +393,7 @@ class Api:
         }
         if start + size < len(flat):
             data["nextPageToken"] = self.token({"q": digest, "o": start + size})
-        return data
+        return self._paging_fault(data, token, digest, start, size)
 
     def _changelog_order(
         self, refs: list[str], wanted: set[str] | None, digest: str
@@ -422,11 +436,12 @@ class Api:
             if match is None:
                 raise ApiError(400, f"No project could be found with key or id '{project}'.")
             boards = [b for b in boards if b.project == match.key]
-        start = max(0, self.integer(params, "startAt", 0))
+        start = max(0, self.integer(params, "startAt", 0)) if self.paging_fault != "never_last" else 0
         size = max(1, min(self.integer(params, "maxResults", AGILE_PAGE), AGILE_PAGE))
         page = boards[start : start + size]
         return {
-            "maxResults": size, "startAt": start, "total": len(boards), "isLast": start + size >= len(boards),
+            "maxResults": size, "startAt": start, "total": len(boards),
+            "isLast": start + size >= len(boards) and self.paging_fault != "never_last",
             "values": [self._board(b.id) for b in page],
         }  # fmt: skip
 
@@ -463,11 +478,12 @@ class Api:
         sprints = self._board_sprints(board_id)
         if states:
             sprints = [s for s in sprints if s.state in states]
-        start = max(0, self.integer(params, "startAt", 0))
+        start = max(0, self.integer(params, "startAt", 0)) if self.paging_fault != "never_last" else 0
         size = max(1, min(self.integer(params, "maxResults", AGILE_PAGE), AGILE_PAGE))
         page = sprints[start : start + size]
         return {
-            "maxResults": size, "startAt": start, "total": len(sprints), "isLast": start + size >= len(sprints),
+            "maxResults": size, "startAt": start, "total": len(sprints),
+            "isLast": start + size >= len(sprints) and self.paging_fault != "never_last",
             "values": [self.render.sprint(s) for s in page],
         }  # fmt: skip
 

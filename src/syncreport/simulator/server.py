@@ -12,6 +12,14 @@ Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the sam
   for 503/429}. "truncated" sends a Content-Length bigger than the body and closes; "cut_json" sends half a
   JSON body; "issue_errors" (issue/bulkfetch) moves the second half of the found issues to ``issueErrors``
   as {"id", "errorMessage"}: Jira's "retriable error", which a client must fetch again.
+  Paging faults (what broken proxies and server bugs do): "repeat_token" (search/jql, changelog/bulkfetch:
+  the answer's nextPageToken is the one the request sent, or one for the same page, with isLast false);
+  "never_last" (search/jql and changelog/bulkfetch always give a next token, past the end too; agile lists
+  ignore startAt and answer their first page with isLast false).
+  "omit_issues" (issue/bulkfetch): the last found issue is left out silently, with no issueErrors entry.
+  "malformed" with "variant" and "key": the issue ``key`` in the answer (issue/bulkfetch, the searches,
+  changelog/bulkfetch) is made odd: "status_string", "project_string", "link_without_key",
+  "history_not_object", "created_out_of_range".
 Control endpoints (no auth, not counted): GET /_simulator/stats, POST /_simulator/reset, POST /_simulator/config.
 """
 
@@ -54,10 +62,24 @@ class Fault:
     count: int = 1
     delay_s: float = 2.0
     retry_after: str = "1"
+    variant: str = ""  # for "malformed": what is odd
+    key: str = ""  # for "malformed": the issue made odd
 
     def __post_init__(self) -> None:
-        if self.kind not in ("500", "503", "429", "slow", "truncated", "cut_json", "issue_errors"):
+        if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
+        if self.kind == "malformed" and (self.variant not in MALFORMED or not self.key):
+            raise ValueError(f"a malformed fault needs a key and a variant among {', '.join(MALFORMED)}")
+
+
+FAULT_KINDS = (
+    "500", "503", "429", "slow", "truncated", "cut_json", "issue_errors",
+    "repeat_token", "never_last", "omit_issues", "malformed",
+)  # fmt: skip
+PAGING_FAULTS = ("repeat_token", "never_last")  # the API's paging code applies them (Api.paging_fault)
+MALFORMED = (
+    "status_string", "project_string", "link_without_key", "history_not_object", "created_out_of_range",
+)  # fmt: skip
 
 
 def _wall_clock() -> datetime:
@@ -278,7 +300,15 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with state.lock:
                 assert state.api is not None
-                data = route.handler(state.api, groups, params)
+                state.api.paging_fault = (
+                    fault.kind if fault is not None and fault.kind in PAGING_FAULTS else None
+                )
+                try:
+                    data = route.handler(state.api, groups, params)
+                finally:
+                    state.api.paging_fault = None
+                if fault is not None and fault.kind == "malformed":
+                    data = _malform(data, fault, state.site)
         except ApiError as exc:
             self._json(exc.status, exc.body)
             return exc.status
@@ -288,6 +318,13 @@ class _Handler(BaseHTTPRequestHandler):
             return 500
         if fault is not None and fault.kind == "issue_errors":
             _fail_second_half(data)
+        if (
+            fault is not None
+            and fault.kind == "omit_issues"
+            and isinstance(data, dict)
+            and data.get("issues")
+        ):
+            data["issues"] = data["issues"][:-1]
         if fault is not None and fault.kind in ("truncated", "cut_json"):
             self._broken(fault, data)
         else:
@@ -392,11 +429,19 @@ class SimulatorHandle:
         self._state.configure(**knobs)
 
     def inject_fault(
-        self, path: str, kind: str, *, count: int = 1, delay_s: float = 2.0, retry_after: str = "1"
+        self,
+        path: str,
+        kind: str,
+        *,
+        count: int = 1,
+        delay_s: float = 2.0,
+        retry_after: str = "1",
+        variant: str = "",
+        key: str = "",
     ) -> None:
         """Make the next ``count`` requests whose path matches the glob ``path`` fail in the given way."""
         with self._state.knob_lock:
-            self._state.faults.append(Fault(path, kind, count, delay_s, retry_after))
+            self._state.faults.append(Fault(path, kind, count, delay_s, retry_after, variant, key))
 
     def touch_issue(
         self,
@@ -552,6 +597,47 @@ def _fail_second_half(data: Any) -> None:
         }
         for i in failed
     ]
+
+
+def _malform(data: Any, fault: Fault, site: Site) -> Any:
+    """The "malformed" fault: the issue ``fault.key`` in this answer made odd in the way ``fault.variant`` says."""
+    if not isinstance(data, dict):
+        return data
+    target = site.by_key.get(fault.key.upper())
+    if "issueChangeLogs" in data:
+        if fault.variant == "history_not_object" and target is not None:
+            logs = [e.value() if isinstance(e, Json) else e for e in data["issueChangeLogs"]]
+            for entry in logs:
+                if str(entry.get("issueId")) == str(target.id) and entry.get("changeHistories"):
+                    entry["changeHistories"][0] = "a history that is not an object"
+            data["issueChangeLogs"] = logs
+        return data
+    issues = [i.value() if isinstance(i, Json) else i for i in data.get("issues") or ()]
+    for issue in issues:
+        if issue.get("key") != fault.key:
+            continue
+        fields = issue.setdefault("fields", {})
+        if fault.variant == "status_string":
+            fields["status"] = str((fields.get("status") or {}).get("name") or "In Progress")
+        elif fault.variant == "project_string":
+            fields["project"] = str((fields.get("project") or {}).get("key") or "X")
+        elif fault.variant == "created_out_of_range":
+            fields["created"] = 10**20  # an epoch number no calendar holds
+        elif fault.variant == "link_without_key":
+            links = fields.setdefault("issuelinks", [])
+            if links:
+                for side in ("inwardIssue", "outwardIssue"):
+                    if isinstance(links[0].get(side), dict):
+                        links[0][side].pop("key", None)
+            else:
+                links.append({"id": "990001", "type": {"name": "Blocks"}, "outwardIssue": {"id": "1"}})
+        elif fault.variant == "history_not_object":
+            histories = (issue.get("changelog") or {}).get("histories")
+            if histories:
+                histories[0] = "a history that is not an object"
+    if "issues" in data:
+        data["issues"] = issues
+    return data
 
 
 def _sprint_text(site: Site, ids: list[int]) -> tuple[str | None, str | None]:
