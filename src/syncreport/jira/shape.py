@@ -63,10 +63,9 @@ def _checked_fields(fields: Mapping[str, Any], problems: list[str], sprint_field
         else:
             changed["status"] = None
             problems.append("its status is not an object: left unknown (counted as not started)")
-    elif isinstance(status, Mapping) and status.get("statusCategory") is not None:
-        if not isinstance(status["statusCategory"], Mapping):
-            changed["status"] = {k: v for k, v in status.items() if k != "statusCategory"}
-            problems.append("its status category is not an object: the category was looked up by status")
+    elif isinstance(status, Mapping) and not isinstance(status.get("statusCategory") or {}, Mapping):
+        changed["status"] = {k: v for k, v in status.items() if k != "statusCategory"}
+        problems.append("its status category is not an object: the category was looked up by status")
     for name in _LISTS:
         value = fields.get(name)
         if value is not None and not isinstance(value, list):

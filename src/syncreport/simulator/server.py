@@ -20,6 +20,7 @@ Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the sam
   "malformed" with "variant" and "key": the issue ``key`` in the answer (issue/bulkfetch, the searches,
   changelog/bulkfetch) is made odd: "status_string", "project_string", "link_without_key",
   "history_not_object", "created_out_of_range".
+- ``anonymous_server_info``: False makes serverInfo refuse anonymous callers (401), as some sites do.
 Control endpoints (no auth, not counted): GET /_simulator/stats, POST /_simulator/reset, POST /_simulator/config.
 """
 
@@ -105,6 +106,7 @@ class _State:
         self.recent: deque[float] = deque()
         self.rate_limit_every: int | None = None
         self.rate_counter = 0
+        self.anonymous_server_info = True  # False: serverInfo asks for credentials too, as some sites do
         self.faults: list[Fault] = []
         self.stats: dict[str, int] = {}
         self.statuses: dict[str, int] = {}
@@ -125,6 +127,8 @@ class _State:
                     self.rate_window_s = float(value)
                 elif name == "rate_retry_after":
                     self.rate_retry_after = str(value)
+                elif name == "anonymous_server_info":
+                    self.anonymous_server_info = bool(value)
                 elif name == "faults":
                     self.faults = [f if isinstance(f, Fault) else Fault(**f) for f in value or []]
                 else:
@@ -281,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
             if done:
                 return int(fault.kind) if fault.kind.isdigit() else 200
         has_auth = bool(self.headers.get("Authorization"))
-        anonymous_ok = path.endswith("/serverInfo") and not has_auth
+        anonymous_ok = path.endswith("/serverInfo") and not has_auth and state.anonymous_server_info
         if not anonymous_ok and not self._authorised(state):
             self._json(
                 401,
