@@ -226,3 +226,16 @@ def test_check_connectivity_uses_the_configured_dialect_when_serverinfo_will_not
     connectivity = run_checks(config_from_dict(data))[2]
     assert connectivity.ok and "serverInfo does not say" in connectivity.detail
     assert "using the Data Center API" in connectivity.detail and "[jira].deployment" in connectivity.detail
+
+
+@responses.activate
+def test_a_data_center_total_no_site_holds_stops_the_run(tmp_path: Path) -> None:
+    common("2")
+    # 10^12 issues at 1,000 a page would be a billion requests: more pages than any count allows.
+    responses.post(
+        f"{SITE}/rest/api/2/search",
+        json={"startAt": 0, "maxResults": 1000, "total": 10**12, "issues": [{**issue(1), "changelog": {}}]},
+    )
+    with pytest.raises(PagingError, match="a total of 1000000000000 issues"):
+        pull(config(tmp_path, "datacenter"))
+    assert len([c for c in responses.calls if "/search" in c.request.url]) == 1

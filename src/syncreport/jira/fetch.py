@@ -56,7 +56,7 @@ from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
 from syncreport.jira.normalize import SnapshotBuilder, linked_keys, parse_datetime, sprint_values
-from syncreport.jira.paging import PageGuard, more_claimed_but_no_token
+from syncreport.jira.paging import MAX_PAGES, PageGuard, more_claimed_but_no_token
 from syncreport.jira.shape import check_issue
 from syncreport.snapshot import OddIssue, Snapshot
 
@@ -485,6 +485,8 @@ class _Run:
         total = int(first.get("total") or 0)
         if size <= 0:
             return
+        if total > size * MAX_PAGES:  # a total no site holds (a proxy's or a bug's): never page through it
+            raise PageGuard("the search (/rest/api/2/search)").fail(f"a total of {total} issues")
         starts = range(size, total, size)
         if parallel:
             yield from self._map(lambda start: page(start, size), starts)
