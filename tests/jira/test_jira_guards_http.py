@@ -186,6 +186,17 @@ def test_a_well_formed_issue_has_no_problem() -> None:
     assert check_issue(raw, [history(1)], sprint_field="customfield_10020")[2] == []
 
 
+def test_a_sprint_with_an_odd_board_id_is_left_out_and_named() -> None:
+    raw = issue(1)
+    raw["fields"]["customfield_10020"] = [
+        {"id": 5, "name": "S1", "boardId": "seven"},
+        {"id": 6, "name": "S2"},
+    ]
+    clean, _, problems = check_issue(raw, None, sprint_field="customfield_10020")
+    assert clean["fields"]["customfield_10020"] == [{"id": 6, "name": "S2"}]
+    assert problems == ["sprint 5 names a board id that is not a number: the sprint was left out"]
+
+
 def test_an_issue_without_a_key_is_an_error_naming_its_id() -> None:
     with pytest.raises(JiraError, match="id 101"):
         check_issue({"id": "101", "fields": {}}, None)

@@ -667,7 +667,9 @@ class _Run:
                 for data in sprint_values(
                     (raw.get("fields") or {}).get(sprint_field) if sprint_field else None
                 )
-                if data.get("name") and (board := data.get("originBoardId", data.get("boardId"))) is not None
+                if data.get("name")
+                and (board := data.get("originBoardId", data.get("boardId"))) is not None
+                and str(board).isdigit()  # an odd one is named by check_issue later
             }
             with self._lock:
                 for board_id in sorted(boards - known_boards - set(self._sprint_futures)):

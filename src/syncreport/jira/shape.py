@@ -125,6 +125,12 @@ def _checked_sprints(value: Any, problems: list[str]) -> Any:
         if isinstance(item, Mapping) and not _is_int(sprint_id):
             problems.append(f"a sprint with the id {str(sprint_id)[:20]!r} was left out (not a number)")
             continue
+        boards = [item.get(k) for k in ("originBoardId", "boardId")] if isinstance(item, Mapping) else []
+        if any(b is not None and not _is_int(b) for b in boards):
+            problems.append(
+                f"sprint {sprint_id} names a board id that is not a number: the sprint was left out"
+            )
+            continue
         kept.append(item)
     return value if len(kept) == len(items) else kept
 
