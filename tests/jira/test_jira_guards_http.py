@@ -181,6 +181,32 @@ def test_odd_fields_are_read_with_what_can_be_kept_and_named() -> None:
     assert raw["fields"]["status"] == "Done"  # the answer itself is left as it was
 
 
+@pytest.mark.parametrize(
+    ("fields", "histories", "problem"),
+    [
+        ("not an object", None, "its fields are not an object"),
+        ({"status": 3}, None, "its status is not an object: left unknown"),
+        (
+            {"status": {"name": "Done", "statusCategory": "done"}},
+            None,
+            "its status category is not an object",
+        ),
+        ({"project": ["A"]}, None, "its project is not an object: taken from the issue key"),
+        ({"issuelinks": "A-2"}, None, "its issue links are not a list"),
+        ({"issuelinks": ["A-2"]}, None, "an issue link that is not an object"),
+        ({}, "not a list", "its changelog is not a list"),
+        (
+            {},
+            [{"created": "2025-08-01T09:00:00.000+0000", "items": ["x"]}],
+            "1 changelog item(s) not an object",
+        ),
+    ],
+)
+def test_each_odd_shape_is_named(fields: Any, histories: Any, problem: str) -> None:
+    _, _, problems = check_issue({"id": "101", "key": "A-1", "fields": fields}, histories)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
 def test_a_well_formed_issue_has_no_problem() -> None:
     raw = issue(1, links=[{"id": "9", "type": {"name": "Blocks"}, "outwardIssue": {"id": "5", "key": "B-5"}}])
     assert check_issue(raw, [history(1)], sprint_field="customfield_10020")[2] == []
