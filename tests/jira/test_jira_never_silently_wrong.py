@@ -25,7 +25,7 @@ from syncreport.indicators import compute_indicators
 from syncreport.jira import pull, run_checks
 from syncreport.simulator import SimulatorHandle, demo_config
 from syncreport.snapshot import Snapshot
-from tests.jira.test_jira_e2e import _toml
+from tests.jira.test_jira_e2e import _toml, train_keys
 
 pytestmark = pytest.mark.e2e
 Start = Callable[..., SimulatorHandle]
@@ -38,11 +38,6 @@ def make_config(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **ove
     for section, values in overrides.items():
         data[section] = {**data.get(section, {}), **values}
     return config_from_dict(data, tmp_path / "syncreport.toml")
-
-
-def train_keys(sim: Any) -> set[str]:
-    site = sim.site
-    return {i.key for i in site.issues if site.project(i.project).in_train}
 
 
 def in_train(snapshot: Snapshot) -> set[str]:
