@@ -76,7 +76,9 @@ def test_check_json_with_the_config_found_in_the_working_directory(cloud_sim, mo
     assert document["config"] == str(Path.cwd() / "syncreport.toml")
     assert document["config_source"] == "./syncreport.toml"
     assert result.exit_code == (0 if document["ok"] else 1)
-    assert document["checks"] and all(set(c) == {"name", "ok", "detail", "fix"} for c in document["checks"])
+    assert document["checks"] and all(
+        set(c) == {"name", "ok", "warning", "detail", "fix"} for c in document["checks"]
+    )
     assert document["ok"] is True, document
     assert cloud_sim.token not in result.stdout
 
