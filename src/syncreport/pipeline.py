@@ -288,7 +288,9 @@ def run_report(
         if plan.email is not None:
             pdf_bytes = outputs.get("pdf") or pdf_only
             assert pdf_bytes is not None
-            message = _email_message(plan.email, plan.recipients, results, snapshot, slug, day, pdf_bytes)
+            message = _email_message(
+                plan.email, plan.recipients, results, snapshot, settings, slug, day, pdf_bytes
+            )
         written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
         for path in written.dated:
             logger.info("wrote %s", path)
@@ -408,13 +410,14 @@ def _email_message(
     recipients: Sequence[str],
     results: IndicatorResults,
     snapshot: Snapshot,
+    report_settings: ReportSettings,
     slug: str,
     day: date,
     pdf_bytes: bytes,
 ) -> EmailMessage:
     from syncreport.render import render_email_summary
 
-    html, text = render_email_summary(results, snapshot)
+    html, text = render_email_summary(results, snapshot, report_settings)  # templates_dir applies here too
     subject = format_subject(
         settings.subject,
         {

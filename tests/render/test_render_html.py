@@ -163,7 +163,7 @@ def test_a_broken_user_template_names_the_file_and_line(tmp_path: Path, sample: 
 
 def test_email_summary_has_health_top_items_and_links_in_both_parts(sample: ModuleType) -> None:
     results, snapshot = sample.train(hostile=True)
-    html, text = render_email_summary(results, snapshot)
+    html, text = render_email_summary(results, snapshot, ReportSettings())
     first = results.attention[0]
     assert "Train health: RED" in html and "Train health: RED" in text
     assert f'<a href="{sample.SITE}/browse/{first.keys[0]}">{first.keys[0]}</a>' in html
