@@ -2,7 +2,8 @@
 
 Everything that is the user's to fix (configuration, credentials, JQL, site URL, network) is raised as a
 :class:`SyncreportError` whose message is a single line saying what is wrong and how to fix it. Any other
-exception is a bug: the CLI shows its traceback only under ``--debug``.
+exception is a bug: the CLI shows its traceback only under ``--debug``. A Ctrl-C once report files exist
+is an :class:`InterruptedAfterWriting` (still a KeyboardInterrupt) that says what was delivered.
 """
 
 from __future__ import annotations
