@@ -286,6 +286,9 @@ def test_page_one_gives_team_reasons_whole_and_health_changes_and_the_appendix_s
         "(amber from 1)"
     ) in page
     assert "Health changed 2 the train: ⚠ AMBER → ✗ RED; B: ⚠ AMBER → ✗ RED" in page
+    mail_html, mail_text = render_email_summary(results, snapshot, ReportSettings())
+    assert "Health changed: the train AMBER → RED; B AMBER → RED" in _text(mail_html)
+    assert "Health changed: the train AMBER -> RED; B AMBER -> RED\n" in mail_text
     # the thresholds appendix: shares in percent like the health reasons, days in days, 0 counts "off"
     assert "share of sprinted issues carried over from 15% from 30%" in page
     assert "sprint commitment reliability below 80% below 60%" in page
