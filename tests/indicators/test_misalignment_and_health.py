@@ -207,9 +207,9 @@ def test_a_red_team_keeps_its_place_beside_two_cycles_and_three_late_dependencie
     assert [(a.rank, a.kind, a.title) for a in results.attention] == [
         (1, "cycle", "Dependency cycle: C-1 -> D-1 -> C-1"),
         (2, "cycle", "Dependency cycle: C-2 -> D-2 -> C-2"),
-        (3, "late_dependency", "B-1 (B) is late for A-1 (A)"),
-        (4, "late_dependency", "B-2 (B) is late for A-2 (A)"),
-        (5, "red_team", "B is red"),
+        (3, "late_dependency", "B-1 (\u2068B\u2069) is late for A-1 (\u2068A\u2069)"),
+        (4, "late_dependency", "B-2 (\u2068B\u2069) is late for A-2 (\u2068A\u2069)"),
+        (5, "red_team", "\u2068B\u2069 is red"),
     ]
     # the red team's reasons come whole, every one of them
     assert results.attention[4].detail == "; ".join(results.teams[0].reasons)
