@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from syncreport.errors import ConfigError
+from syncreport.errors import ConfigError, DeliveryError
 from syncreport.snapshot import (
     ChangeEvent,
     DependencyLink,
@@ -67,6 +67,25 @@ def test_snapshot_round_trips_through_a_file(tmp_path: Path) -> None:
 def test_saving_leaves_no_temporary_file(tmp_path: Path) -> None:
     save_snapshot(_snapshot(), tmp_path / "s.json.gz")
     assert [p.name for p in tmp_path.iterdir()] == ["s.json.gz"]
+
+
+def test_saving_under_a_file_is_one_line_naming_the_file_in_the_way(tmp_path: Path) -> None:
+    # reports/ is a file, so reports/s.json.gz cannot be made (mkdir raised FileExistsError before)
+    (tmp_path / "reports").write_text("not a folder")
+    with pytest.raises(DeliveryError) as failed:
+        save_snapshot(_snapshot(), tmp_path / "reports" / "s.json.gz")
+    assert failed.value.message == (
+        f"cannot write the snapshot to {tmp_path / 'reports' / 's.json.gz'}: {tmp_path / 'reports'} is a file, "
+        "not a folder; choose another path with --snapshot"
+    )
+
+
+def test_saving_onto_a_folder_is_one_line_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    (tmp_path / "snap").mkdir()
+    with pytest.raises(DeliveryError, match="snap: that is a folder; give a file name"):
+        save_snapshot(_snapshot(), tmp_path / "snap")
+    assert [p.name for p in tmp_path.iterdir()] == ["snap"]
+    assert list((tmp_path / "snap").iterdir()) == []
 
 
 def test_a_file_that_is_not_a_snapshot_is_a_clear_error(tmp_path: Path) -> None:

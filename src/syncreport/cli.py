@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from syncreport import __version__
-from syncreport.errors import ExitCode, SyncreportError
+from syncreport.errors import ExitCode, InterruptedAfterWriting, SyncreportError
 from syncreport.logs import redact
 from syncreport.untrusted import for_terminal
 
@@ -101,9 +101,12 @@ def _run(action: Callable[[], T]) -> T:
             raise _debug_traceback(int(exc.exit_code)) from None
         _echo(f"syncreport: error: {redact(exc.message)}", err=True)
         raise typer.Exit(int(exc.exit_code)) from None
+    except InterruptedAfterWriting as exc:
+        _echo(f"syncreport: {redact(exc.message)}", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except KeyboardInterrupt:
         typer.echo("syncreport: interrupted; nothing was written", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as exc:
         if _state["debug"]:
             raise _debug_traceback(int(ExitCode.RUNTIME_FAILURE)) from None
@@ -403,7 +406,7 @@ def report(
 
     Exit codes: 0 delivered (or another run already holds the lock), 1 runtime failure, 2 usage or
     configuration error, 3 train health at or worse than --fail-on, 4 delivered but a chat webhook
-    refused the card.
+    refused the card, 130 interrupted (Ctrl-C).
     """
     from syncreport.pipeline import run_report_from_files
 

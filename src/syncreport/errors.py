@@ -2,12 +2,14 @@
 
 Everything that is the user's to fix (configuration, credentials, JQL, site URL, network) is raised as a
 :class:`SyncreportError` whose message is a single line saying what is wrong and how to fix it. Any other
-exception is a bug: the CLI shows its traceback only under ``--debug``.
+exception is a bug: the CLI shows its traceback only under ``--debug``. A Ctrl-C once report files exist
+is an :class:`InterruptedAfterWriting` (still a KeyboardInterrupt) that says what was delivered.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -18,6 +20,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     HEALTH_BELOW_THRESHOLD = 3
     NOTIFY_FAILED = 4
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class SyncreportError(Exception):
@@ -61,3 +64,53 @@ class NotifyError(SyncreportError):
     """The report was delivered (files written, e-mail accepted) but a chat webhook refused the card (exit 4)."""
 
     exit_code = ExitCode.NOTIFY_FAILED
+
+
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C after report files were written: which ones, and what of the delivery was done.
+
+    Still a :class:`KeyboardInterrupt` (whatever stops on Ctrl-C still stops); the CLI prints :attr:`message`
+    instead of "nothing was written", which only a plain KeyboardInterrupt means.
+
+    ``complete``: every file of the report was written (False: only ``written`` were replaced, the others
+    are as before). ``email``: None (no e-mail planned), "not sent", "sending" (it may or may not have gone
+    out) or "sent". ``remembered``: the run was kept as the one the next report compares with.
+    """
+
+    def __init__(
+        self,
+        written: tuple[Path, ...],
+        *,
+        complete: bool = True,
+        email: str | None = None,
+        remembered: bool = False,
+    ) -> None:
+        self.written = written
+        self.complete = complete
+        self.email = email
+        self.remembered = remembered
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        files = ", ".join(str(p) for p in self.written)
+        if not self.complete:
+            return (
+                f"interrupted while the report's files were put in place: only {files} are new, the others "
+                "are as before; run the report again"
+            )
+        parts = [f"interrupted after the report was written ({files})"]
+        parts += [_EMAIL_STATES[self.email]] if self.email in _EMAIL_STATES else []
+        if not self.remembered:
+            parts.append("the next report compares with the run before this one")
+        return "; ".join(parts)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_EMAIL_STATES = {
+    "not sent": "the e-mail was not sent",
+    "sending": "the e-mail was being sent and may not have gone out",
+    "sent": "the e-mail was sent",
+}

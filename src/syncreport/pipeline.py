@@ -18,8 +18,8 @@ Relative paths in a config file are relative to the config file's folder (resolv
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -47,7 +47,7 @@ from syncreport.deliver.email import (
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
 from syncreport.deliver.state import load_previous, save_document
-from syncreport.errors import ConfigError, DeliveryError, SyncreportError
+from syncreport.errors import ConfigError, DeliveryError, InterruptedAfterWriting, SyncreportError
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.snapshot import Snapshot, load_snapshot
 from syncreport.untrusted import isolate
@@ -257,7 +257,11 @@ def run_report(
     train = config.train.name if config is not None else snapshot.train if snapshot else "train"
     slug = slugify(train)
     state_root = plan.state_dir or plan.out_dir / STATE_FOLDER
-    with nullcontext() if stdout else run_lock(state_root / f"{slug}.lock"):
+    delivery = _Delivery(email="not sent" if plan.email is not None else None)
+    with (
+        _interrupted_after_writing(delivery),
+        nullcontext() if stdout else run_lock(state_root / f"{slug}.lock"),
+    ):
         logger.info("report run for %s started (out: %s)", train, plan.out_dir)
         for stale in remove_stale_temp_files(plan.out_dir, slug):
             logger.warning("removed %s, left behind by an interrupted run", stale.name)
@@ -288,21 +292,27 @@ def run_report(
         if plan.email is not None:
             pdf_bytes = outputs.get("pdf") or pdf_only
             assert pdf_bytes is not None
-            message = _email_message(plan.email, plan.recipients, results, snapshot, slug, day, pdf_bytes)
+            message = _email_message(
+                plan.email, plan.recipients, results, snapshot, settings, slug, day, pdf_bytes
+            )
         written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
+        delivery.written = written.dated
         for path in written.dated:
             logger.info("wrote %s", path)
         if message is not None and plan.email is not None:
             say(f"E-mailing {len(plan.recipients)} recipient(s) ...")
+            delivery.email = "sending"
             try:
                 send_message(plan.email, message, plan.recipients)
             except DeliveryError as exc:
                 raise DeliveryError(f"{exc.message} (the report files are in {plan.out_dir})") from None
+            delivery.email = "sent"
         page_url = _publish(config, results, snapshot, slug, day, outputs, pdf_only, say)
         posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
         save_document(
             state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
         )
+        delivery.remembered = True
         health = results.train_health.health
         logger.info("report run for %s finished: health %s, e-mailed %s", train, health, bool(message))
     return ReportRun(
@@ -403,18 +413,45 @@ def _post_cards(
     return tuple(posted), error
 
 
+@dataclass(slots=True)
+class _Delivery:
+    """How far delivery got, for the message of a Ctrl-C (see :class:`InterruptedAfterWriting`)."""
+
+    email: str | None  # None (no e-mail), "not sent", "sending", "sent"
+    written: tuple[Path, ...] = ()
+    remembered: bool = False
+
+
+@contextmanager
+def _interrupted_after_writing(delivery: _Delivery) -> Iterator[None]:
+    """A Ctrl-C once files are written says what was delivered; before that, it stays a plain interrupt."""
+    try:
+        yield
+    except InterruptedAfterWriting as exc:
+        if not exc.complete:
+            raise
+        raise InterruptedAfterWriting(exc.written, email=delivery.email) from None
+    except KeyboardInterrupt:
+        if not delivery.written:
+            raise
+        raise InterruptedAfterWriting(
+            delivery.written, email=delivery.email, remembered=delivery.remembered
+        ) from None
+
+
 def _email_message(
     settings: EmailSettings,
     recipients: Sequence[str],
     results: IndicatorResults,
     snapshot: Snapshot,
+    report_settings: ReportSettings,
     slug: str,
     day: date,
     pdf_bytes: bytes,
 ) -> EmailMessage:
     from syncreport.render import render_email_summary
 
-    html, text = render_email_summary(results, snapshot)
+    html, text = render_email_summary(results, snapshot, report_settings)  # templates_dir applies here too
     subject = format_subject(
         settings.subject,
         {
@@ -460,6 +497,12 @@ def run_report_from_files(
         return run_report(config, snapshot_path=snapshot_path, **options)
     except RunInProgress as exc:
         logger.info("%s", exc.message, extra={"file_only": True})
+        raise
+    except InterruptedAfterWriting as exc:
+        logger.warning("report run %s", exc.message, extra={"file_only": True})
+        raise
+    except KeyboardInterrupt:
+        logger.warning("report run interrupted; nothing was written", extra={"file_only": True})
         raise
     except SyncreportError as exc:
         logger.error("report run failed: %s", exc.message, extra={"file_only": True})

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
-from syncreport.errors import ConfigError
+from syncreport.errors import ConfigError, DeliveryError
 
 SCHEMA_VERSION = 2  # 2: risks and PI objectives (a version 1 file loads with neither, and says so)
 READABLE_VERSIONS = (1, 2)
@@ -313,10 +313,24 @@ def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
 
 
 def save_snapshot(snapshot: Snapshot, path: Path) -> Path:
-    """Write the snapshot atomically (a temp file in the same folder, then rename): never half a file."""
+    """Write the snapshot atomically (a temp file in the same folder, then rename): never half a file.
+
+    Raises :class:`DeliveryError` (one line, nothing left behind) when the file cannot be written.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(snapshot_to_dict(snapshot), ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        _write_atomically(path, payload)
+    except OSError as exc:
+        raise DeliveryError(
+            f"cannot write the snapshot to {path}: {_why_not_written(path, exc)}; "
+            "choose another path with --snapshot"
+        ) from None
+    return path
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
@@ -325,7 +339,15 @@ def save_snapshot(snapshot: Snapshot, path: Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def _why_not_written(path: Path, exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        return "that is a folder; give a file name"
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder"
+    return exc.strerror or str(exc)
 
 
 def load_snapshot(path: Path) -> Snapshot:

@@ -196,6 +196,8 @@ def test_a_run_posts_one_slack_and_one_teams_card_with_the_reports_figures(
     assert f"train health {results.train_health.health.upper()}" in slack.json()["text"]
     assert len(results.attention) == 5
     for item in results.attention:
+        if not item.keys:  # a red team's item names a team, no issue (red teams have their places first)
+            continue
         key = item.keys[0]
         assert f"<{snapshot.issue_url(key)}|{key}>" in slack_text
         assert f"[{key}]({snapshot.issue_url(key)})" in card_text

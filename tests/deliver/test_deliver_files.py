@@ -12,7 +12,7 @@ from syncreport.deliver.files import (
     write_all,
     write_report_files,
 )
-from syncreport.errors import DeliveryError
+from syncreport.errors import DeliveryError, InterruptedAfterWriting
 
 
 def test_slugify_makes_file_name_safe_lower_case_slugs():
@@ -94,6 +94,54 @@ def test_a_rename_failing_midway_reports_what_was_replaced_and_leaves_only_compl
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.pdf"]
     assert (tmp_path / "a.html").read_bytes() == b"new html"
     assert (tmp_path / "a.pdf").read_bytes() == b"%PDF old"
+
+
+def test_ctrl_c_between_two_renames_says_which_files_are_new(tmp_path: Path, monkeypatch):
+    # Ctrl-C lands after a.html was renamed into place, before a.pdf: "nothing was written" would be false
+    real_replace = os.replace
+
+    def interrupt_second_rename(src, dst):
+        if Path(dst).name == "a.pdf":
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", interrupt_second_rename)
+    with pytest.raises(InterruptedAfterWriting) as interrupted:
+        write_all(tmp_path, {"a.html": b"new html", "a.pdf": b"%PDF new"})
+    assert interrupted.value.message == (
+        f"interrupted while the report's files were put in place: only {tmp_path / 'a.html'} are new, "
+        "the others are as before; run the report again"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]  # no temp file left
+
+
+def test_ctrl_c_before_any_rename_stays_a_plain_interrupt(tmp_path: Path, monkeypatch):
+    def interrupt(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "replace", interrupt)
+    with pytest.raises(KeyboardInterrupt) as interrupted:
+        write_all(tmp_path, {"a.html": b"new html"})
+    assert not isinstance(interrupted.value, InterruptedAfterWriting)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_removing_old_reports_says_the_report_was_written(tmp_path: Path, monkeypatch):
+    write_report_files(tmp_path, "t", date(2026, 11, 1), {"pdf": b"%PDF 1"}, keep=1)
+
+    real_unlink = Path.unlink
+
+    def interrupt_removing_the_old_day(path, missing_ok=False):
+        if path.name == "t-2026-11-01.pdf":
+            raise KeyboardInterrupt
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(files.Path, "unlink", interrupt_removing_the_old_day)
+    with pytest.raises(InterruptedAfterWriting) as interrupted:
+        write_report_files(tmp_path, "t", date(2026, 11, 2), {"pdf": b"%PDF 2"}, keep=1)
+    assert interrupted.value.written == (tmp_path / "t-2026-11-02.pdf",)
+    assert interrupted.value.complete
+    assert (tmp_path / "t-2026-11-02.pdf").read_bytes() == b"%PDF 2"
 
 
 def test_a_failure_while_staging_leaves_the_old_files_untouched(tmp_path: Path, monkeypatch):

@@ -128,6 +128,38 @@ def test_a_failed_e_mail_keeps_the_files_says_where_and_does_not_advance_the_sta
     assert not (out / ".syncreport" / "orbit-art").exists()
 
 
+def test_the_e_mail_body_uses_the_templates_dir_of_the_config(pulled, smtp_server, tmp_path: Path):
+    # report.templates_dir holds email/summary.txt: the mail's plain-text part is that template
+    # (the pipeline rendered the body without the report settings, so the packaged one was sent)
+    data, snapshot = pulled
+    smtp = smtp_server(security="plain")
+    templates = tmp_path / "my-templates"
+    (templates / "email").mkdir(parents=True)
+    (templates / "email" / "summary.txt").write_text("Our own summary for {{ results.train.name }}\n")
+    config = config_from_dict(
+        {
+            **data,
+            "report": {"templates_dir": str(templates)},
+            "email": {
+                "smtp_host": smtp.host,
+                "smtp_port": smtp.port,
+                "security": "plain",
+                "to": ["rte@orbit.test"],
+            },
+        }
+    )
+    run = run_report(
+        config,
+        snapshot_path=_snapshot_file(snapshot, tmp_path),
+        out_dir=tmp_path / "out",
+        formats=["json"],
+        email=True,
+    )
+    assert run.emailed and len(smtp.messages) == 1
+    body = smtp.messages[0].message.get_body(preferencelist=("plain",))
+    assert body is not None and body.get_content().strip() == "Our own summary for Orbit ART"
+
+
 def test_e_mail_set_up_errors_stop_the_run_before_any_work(pulled, tmp_path: Path, monkeypatch):
     data, snapshot = pulled
     monkeypatch.delenv("ORBIT_SMTP_PW", raising=False)

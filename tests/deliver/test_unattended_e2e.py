@@ -14,11 +14,13 @@ import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -240,3 +242,72 @@ def test_a_run_killed_mid_way_leaves_no_partial_report(simulator, smtp_server, t
     assert len(smtp.messages) == 2
     _assert_valid_report_mail(smtp.messages[1])
     assert "left behind by an interrupted run" in (tmp_path / "logs" / "syncreport.log").read_text()
+
+
+def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(simulator, tmp_path: Path):
+    # The SMTP server accepts the connection and never greets: the run has written its files and waits in
+    # the e-mail step when we press Ctrl-C. Saying "nothing was written" there would be false.
+    sim = simulator(deployment="cloud")
+    with socket.socket() as stalled:
+        stalled.bind(("127.0.0.1", 0))
+        stalled.listen()
+        stalled.settimeout(200)
+        config = _write_config(
+            sim, SimpleNamespace(host="127.0.0.1", port=stalled.getsockname()[1]), tmp_path
+        )
+        run = subprocess.Popen(
+            [sys.executable, "-m", "syncreport", "--quiet", "report", "--config", str(config)],
+            env=_env(sim),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            connection, _ = stalled.accept()
+            with connection:
+                run.send_signal(signal.SIGINT)
+                out, err = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
+    assert run.returncode == 130
+    reports = tmp_path / "reports"
+    [json_file] = [p for p in reports.glob(f"{SLUG}-2*.json")]
+    written = [json_file.with_suffix(f".{ext}") for ext in ("html", "pdf", "json")]
+    assert all(p.is_file() for p in written)
+    assert out == ""
+    assert err.splitlines() == [
+        f"syncreport: interrupted after the report was written ({', '.join(map(str, written))}); the e-mail "
+        "was being sent and may not have gone out; the next report compares with the run before this one"
+    ]
+    assert not (reports / ".syncreport" / SLUG).exists()  # not remembered as the last run
+    assert (
+        "report run interrupted after the report was written"
+        in (tmp_path / "logs" / "syncreport.log").read_text()
+    )
+
+
+def test_ctrl_c_during_the_pull_says_nothing_was_written(simulator, tmp_path: Path):
+    sim = simulator(deployment="cloud", latency_ms=40)  # the pull takes a few seconds
+    config = _write_config(sim, SimpleNamespace(host="127.0.0.1", port=25), tmp_path)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "syncreport", "--quiet", "report", "--config", str(config)],
+        env=_env(sim),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_locked(tmp_path / "logs" / "syncreport.log", run)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 130
+    assert err.splitlines() == ["syncreport: interrupted; nothing was written"]
+    assert _report_files(tmp_path / "reports") == []

@@ -12,7 +12,7 @@ from syncreport.config import IterationSettings, ThresholdSettings
 from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.snapshot import Issue
 
-from .builders import blocks, change, issue, sprint, sprints_for, train
+from .builders import BOARDS, blocks, change, issue, sprint, sprints_for, train
 
 PI_CALENDAR = IterationSettings(pi_start=date(2026, 1, 5), length_days=14, count=3)
 
@@ -190,6 +190,29 @@ def test_attention_keeps_room_for_other_kinds_beside_many_late_dependencies() ->
         (4, "red_team", "\u2068A\u2069 is red"),
         (5, "red_team", "\u2068B\u2069 is red"),
     ]
+
+
+def test_a_red_team_keeps_its_place_beside_two_cycles_and_three_late_dependencies() -> None:
+    # B provides three late dependencies (B-n in I3 for A-n in I2): B is red (red from 3). C and D wait for
+    # each other twice (C-1 <-> D-1, C-2 <-> D-2, all in I2): two open cycles, at risk, nobody red for it.
+    # Ranked: 2 cycles, 3 late strings, then "B is red" (errors all). Five places: cycles and late strings
+    # alone would fill them (two kinds, at most three each); the red team has its place first, so the
+    # third late string waits: cycle, cycle, late B-1, late B-2, B is red.
+    issues = three_late_for_a()
+    issues += [issue(f"{t}-{n}", t, (BOARDS[t] * 10 + 2,), parent_key="F-1") for t in "CD" for n in (1, 2)]
+    links = [blocks(f"B-{n}", f"A-{n}") for n in (1, 2, 3)]
+    links += [blocks(f"C-{n}", f"D-{n}") for n in (1, 2)] + [blocks(f"D-{n}", f"C-{n}") for n in (1, 2)]
+    results = compute_indicators(train(issues, sprints_for("A", "B", "C", "D"), links))
+    assert {t.team: t.health for t in results.teams} == {"A": "green", "B": "red", "C": "green", "D": "green"}
+    assert [(a.rank, a.kind, a.title) for a in results.attention] == [
+        (1, "cycle", "Dependency cycle: C-1 -> D-1 -> C-1"),
+        (2, "cycle", "Dependency cycle: C-2 -> D-2 -> C-2"),
+        (3, "late_dependency", "B-1 (\u2068B\u2069) is late for A-1 (\u2068A\u2069)"),
+        (4, "late_dependency", "B-2 (\u2068B\u2069) is late for A-2 (\u2068A\u2069)"),
+        (5, "red_team", "\u2068B\u2069 is red"),
+    ]
+    # the red team's reasons come whole, every one of them
+    assert results.attention[4].detail == "; ".join(results.teams[0].reasons)
 
 
 def test_health_changes_since_last_run_list_the_train_first_then_teams_worse_first() -> None:

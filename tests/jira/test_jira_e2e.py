@@ -294,6 +294,13 @@ def test_cli_fetch_writes_a_snapshot_and_check_exits_1_on_failure(
     result = runner.invoke(app, ["fetch", "--config", str(toml), "--snapshot", str(out)])
     assert result.exit_code == 0, result.output
     assert {i.key for i in load_snapshot(out).issues if i.in_train} == train_keys(sim)
+    # a snapshot path under that file cannot be written: one line, exit 1 (was "internal error")
+    blocked = runner.invoke(app, ["fetch", "--config", str(toml), "--snapshot", str(out / "again.gz")])
+    assert blocked.exit_code == 1 and "Traceback" not in blocked.output
+    assert blocked.stderr.splitlines() == [
+        f"syncreport: error: cannot write the snapshot to {out / 'again.gz'}: {out} is a file, not a folder; "
+        "choose another path with --snapshot"
+    ]
     assert runner.invoke(app, ["check", "--config", str(toml)]).exit_code == 0
     monkeypatch.setenv(data["jira"]["token_env"], "wrong-token")
     failed = runner.invoke(app, ["check", "--config", str(toml)])

@@ -67,7 +67,7 @@ def test_the_pdf_headline_is_not_scrambled_by_an_override(two_red_teams) -> None
 
 def test_the_email_parts_isolate_names(two_red_teams) -> None:
     results, snapshot = two_red_teams
-    html, text = render_email_summary(results, snapshot)
+    html, text = render_email_summary(results, snapshot, ReportSettings())
     assert f"2 teams red: {FSI}{RLO_TEAM}{PDI}, {FSI}東京{PDI}" in text  # plain text keeps FSI ... PDI
     assert f"ART sync report: {FSI}Rocket ART{PDI}" in text
     assert f"<li>2 teams red: <bdi>{RLO_TEAM}</bdi>, <bdi>東京</bdi></li>" in html

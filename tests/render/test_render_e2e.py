@@ -74,7 +74,7 @@ def test_the_pdf_has_every_section_and_its_bookmark(pulled: tuple[IndicatorResul
 
 def test_the_email_summary_names_the_top_items(pulled: tuple[IndicatorResults, Snapshot]) -> None:
     results, snapshot = pulled
-    html, text = render_email_summary(results, snapshot)
+    html, text = render_email_summary(results, snapshot, ReportSettings())
     for item in results.attention:
         assert item.title in text
         assert bdi(item.title) in html  # the team names in the title as <bdi> elements

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
@@ -13,9 +15,11 @@ from pypdf import PdfReader
 
 from syncreport.config import ReportSettings
 from syncreport.errors import ConfigError
-from syncreport.indicators import compute_indicators
+from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.render import render_email_summary, render_html, render_pdf
+from syncreport.render.html import render_document
 from syncreport.snapshot import Snapshot
+from tests.indicators.builders import blocks, issue, sprints_for, train
 
 
 class _Tags(HTMLParser):
@@ -163,7 +167,7 @@ def test_a_broken_user_template_names_the_file_and_line(tmp_path: Path, sample: 
 
 def test_email_summary_has_health_top_items_and_links_in_both_parts(sample: ModuleType) -> None:
     results, snapshot = sample.train(hostile=True)
-    html, text = render_email_summary(results, snapshot)
+    html, text = render_email_summary(results, snapshot, ReportSettings())
     first = results.attention[0]
     assert "Train health: RED" in html and "Train health: RED" in text
     assert f'<a href="{sample.SITE}/browse/{first.keys[0]}">{first.keys[0]}</a>' in html
@@ -249,3 +253,45 @@ def test_a_consumer_done_dependency_is_listed_for_clean_up_and_not_in_the_summar
     clean_up = html[html.index('id="clean-up"') : html.index("<h3>Dependency cycles</h3>")]
     assert "A-1" in clean_up and "B-1" in clean_up
     assert "CONSUMER DONE" in html
+
+
+def _text(html: str) -> str:
+    """The page's words as read: cells and blocks apart, inline tags (marks, bdi, links) run into the text."""
+    blocks_apart = re.sub(r"</?(td|th|tr|li|p|div|h\d|table|thead|tbody|br)\b[^>]*>", " ", html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", blocks_apart)).split())
+
+
+def test_page_one_gives_team_reasons_whole_and_health_changes_and_the_appendix_speaks_percent() -> None:
+    # B provides three late dependencies (B-1..3 in I3 for A-1..3 in I2) and one in no sprint (B-4 for A-4):
+    # B is red, "3 late dependencies to deliver (red from 3)" then "1 dependency to deliver still in no
+    # sprint (amber from 1)" (56 characters: the print cut it at 48). Last run (edited): B and the train
+    # amber, so the summary lists "the train: AMBER -> RED; B: AMBER -> RED".
+    issues = [issue(f"A-{n}", "A", (12,), parent_key="F-1") for n in (1, 2, 3, 4)]
+    issues += [issue(f"B-{n}", "B", (23,), parent_key="F-1") for n in (1, 2, 3)]
+    issues += [issue("B-4", "B", (), parent_key="F-1"), issue("F-1", "A", issue_type="Feature")]
+    links = [blocks(f"B-{n}", f"A-{n}") for n in (1, 2, 3, 4)]
+    snapshot = train(issues, sprints_for("A", "B"), links)
+    previous = to_json_document(compute_indicators(snapshot))
+    previous["train"]["health"] = "amber"
+    for team in previous["teams"]:
+        team["health"] = "amber" if team["name"] == "B" else team["health"]
+    results = compute_indicators(snapshot, previous=previous)
+    assert next(t for t in results.teams if t.team == "B").reasons == (
+        "3 late dependencies to deliver (red from 3)",
+        "1 dependency to deliver still in no sprint (amber from 1)",
+    )
+    page = _text(render_document(results, snapshot, ReportSettings(), for_print=True))
+    assert (
+        "B ✗ RED 3 late dependencies to deliver (red from 3); 1 dependency to deliver still in no sprint "
+        "(amber from 1)"
+    ) in page
+    assert "Health changed 2 the train: ⚠ AMBER → ✗ RED; B: ⚠ AMBER → ✗ RED" in page
+    mail_html, mail_text = render_email_summary(results, snapshot, ReportSettings())
+    assert "Health changed: the train AMBER → RED; B AMBER → RED" in _text(mail_html)
+    assert "Health changed: the train AMBER -> RED; B AMBER -> RED\n" in mail_text
+    # the thresholds appendix: shares in percent like the health reasons, days in days, 0 counts "off"
+    assert "share of sprinted issues carried over from 15% from 30%" in page
+    assert "sprint commitment reliability below 80% below 60%" in page
+    assert "oldest flagged or blocked issue from 5 days from 10 days" in page
+    assert "sprints off the train's cadence from 1 off" in page
+    assert "0.15" not in page and "0.8" not in page

@@ -10,7 +10,7 @@ from types import ModuleType
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import Iteration
 from syncreport.render import charts
-from syncreport.render.view import build_view, cap
+from syncreport.render.view import build_view, cap, other_thresholds, threshold_rows
 
 
 def test_cap_keeps_the_first_items_and_counts_the_rest() -> None:
@@ -91,3 +91,26 @@ def test_a_series_with_its_own_style_is_drawn_in_it_and_the_others_take_the_pale
     )
     assert "#b00020" in svg  # the late bars wear the late mark's red
     assert charts.SERIES_STYLES[1][0] in svg  # the second series keeps its palette colour
+
+
+def test_thresholds_read_like_the_health_reasons_and_none_is_lost() -> None:
+    # shares in percent, days in days, a 0 count "off", a missing half "—"; a key that is no amber/red pair
+    # of the health table (the cadence tolerance, or one we do not know yet) is kept apart, never dropped
+    thresholds = {
+        "carry_over_share_amber": 0.15,
+        "carry_over_share_red": 0.3,
+        "reliability_red": 0.6,
+        "ageing_days_amber": 5.0,
+        "ageing_days_red": 10.0,
+        "off_cadence_sprints_amber": 1.0,
+        "off_cadence_sprints_red": 0.0,
+        "cadence_tolerance_days": 1.0,
+        "something_new": 2.0,
+    }
+    assert [(r.rule, r.amber, r.red) for r in threshold_rows(thresholds)] == [
+        ("share of sprinted issues carried over", "from 15%", "from 30%"),
+        ("sprint commitment reliability", "—", "below 60%"),
+        ("oldest flagged or blocked issue", "from 5 days", "from 10 days"),
+        ("sprints off the train's cadence", "from 1", "off"),
+    ]
+    assert other_thresholds(thresholds) == (("cadence_tolerance_days", 1.0), ("something_new", 2.0))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from syncreport.errors import DeliveryError
+from syncreport.errors import DeliveryError, InterruptedAfterWriting
 
 _TEMP_SUFFIX = ".tmp"
 _UMASK = os.umask(0o022)  # read the process umask (the only way) and put it straight back
@@ -100,6 +100,10 @@ def write_all(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
             f"cannot write the report into {folder}: {_describe(exc)}; {outcome}; "
             "check the free space and permissions"
         ) from None
+    except KeyboardInterrupt:
+        if replaced:  # Ctrl-C between two renames: say which files are new
+            raise InterruptedAfterWriting(tuple(folder / n for n in replaced), complete=False) from None
+        raise
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
@@ -128,7 +132,10 @@ def write_report_files(
         files[latest_name(slug, ext)] = data
     written = write_all(out_dir, files)
     count = len(outputs)
-    removed = apply_retention(out_dir, slug, keep=keep)
+    try:
+        removed = apply_retention(out_dir, slug, keep=keep)
+    except KeyboardInterrupt:
+        raise InterruptedAfterWriting(tuple(written[:count])) from None
     return WrittenReport(dated=tuple(written[:count]), latest=tuple(written[count:]), removed=tuple(removed))
 
 

@@ -758,10 +758,14 @@ def _attention(
             )
     order = {"error": 0, "warning": 1, "info": 2}
     ranked = [item for _, item in sorted(enumerate(items), key=lambda p: (order[p[1].severity], p[0]))]
-    # at most three of one kind while other kinds wait, so one red team is not hidden behind ten late strings
-    chosen: list[AttentionItem] = []
-    per_kind: dict[str, int] = {}
+    # The first red team has its place first, whatever else is going on: cycles and late strings together
+    # must not push the team verdict off page 1. Then at most three of one kind while other kinds wait
+    # (more red teams among them), then the rest in order.
+    chosen = [item for item in ranked if item.kind == "red_team"][:1]
+    per_kind: dict[str, int] = {"red_team": len(chosen)}
     for item in ranked:
+        if item in chosen:
+            continue
         if len(chosen) < _ATTENTION and per_kind.get(item.kind, 0) < _ATTENTION_PER_KIND:
             chosen.append(item)
             per_kind[item.kind] = per_kind.get(item.kind, 0) + 1

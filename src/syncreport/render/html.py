@@ -134,13 +134,14 @@ def render_html(results: IndicatorResults, snapshot: Snapshot, settings: ReportS
 
 
 def render_email_summary(
-    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings | None = None
+    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings
 ) -> tuple[str, str]:
     """The e-mail body: a short HTML summary and its plain-text alternative (the PDF is attached).
 
-    With ``settings``, a ``templates_dir`` override of ``email/summary.html`` or ``.txt`` is used too.
+    ``settings`` is required, like the report's: a ``templates_dir`` override of ``email/summary.html`` or
+    ``.txt`` is used in the e-mail the same way as a section's in the report.
     """
-    templates_dir = settings.templates_dir if settings else None
+    templates_dir = settings.templates_dir
     environment = template_environment(templates_dir.resolve() if templates_dir else None)
     context = {"results": results, "issue_url": snapshot.issue_url}
     return (

@@ -126,6 +126,58 @@ class ReliabilityRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ThresholdRow:
+    """One health rule of the thresholds appendix, worded like the health reasons ("red from 30%")."""
+
+    rule: str
+    amber: str
+    red: str
+
+
+# (key prefix, the rule in words, how its value reads): the order of the health table in docs/indicators.md
+_THRESHOLD_RULES: tuple[tuple[str, str, str], ...] = (
+    ("late_dependencies", "late dependencies the team provides", "count"),
+    ("unscheduled_dependencies", "dependencies the team provides that are in no sprint", "count"),
+    ("carry_over_share", "share of sprinted issues carried over", "share"),
+    ("reliability", "sprint commitment reliability", "below"),
+    ("orphan_share", "share of PI work with no feature in the train", "share"),
+    ("ageing_days", "oldest flagged or blocked issue", "days"),
+    ("off_cadence_sprints", "sprints off the train's cadence", "count"),
+)
+
+
+def _threshold_value(value: float | None, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "count":
+        return "off" if value == 0 else f"from {value:g}"
+    if kind == "share":
+        return f"from {format_percent(value)}"
+    if kind == "below":
+        return f"below {format_percent(value)}"
+    return f"from {format_days(value)}"
+
+
+def threshold_rows(thresholds: dict[str, float]) -> tuple[ThresholdRow, ...]:
+    """The health rules with their amber and red thresholds: shares in percent, days in days, 0 counts "off"."""
+    return tuple(
+        ThresholdRow(
+            rule,
+            _threshold_value(thresholds.get(f"{key}_amber"), kind),
+            _threshold_value(thresholds.get(f"{key}_red"), kind),
+        )
+        for key, rule, kind in _THRESHOLD_RULES
+        if f"{key}_amber" in thresholds or f"{key}_red" in thresholds
+    )
+
+
+def other_thresholds(thresholds: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    """Thresholds that are not an amber/red pair of the health table (e.g. the cadence tolerance)."""
+    paired = {f"{key}_{level}" for key, _, _ in _THRESHOLD_RULES for level in ("amber", "red")}
+    return tuple((name, value) for name, value in sorted(thresholds.items()) if name not in paired)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     for_print: bool
     paper: str
@@ -140,6 +192,8 @@ class ReportView:
     summary_teams: tuple[TeamHealth, ...]  # the summary's team table (print: red and amber teams only)
     folded_green_teams: tuple[str, ...]  # print: green teams named on one line instead of a row each
     charts: dict[str, Markup]
+    thresholds: tuple[ThresholdRow, ...] = ()  # the appendix's health rules
+    other_thresholds: tuple[tuple[str, float], ...] = ()  # the rest (cadence tolerance), by name
 
 
 def build_view(
@@ -172,6 +226,8 @@ def build_view(
         summary_teams=tuple(t for t in results.teams if not for_print or t.health != "green"),
         folded_green_teams=tuple(t.team for t in results.teams if for_print and t.health == "green"),
         charts=_charts_once(results),
+        thresholds=threshold_rows(results.thresholds),
+        other_thresholds=other_thresholds(results.thresholds),
     )
 
 
