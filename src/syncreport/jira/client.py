@@ -329,7 +329,11 @@ class JiraClient:
             )
             return None
         if status >= 400:
-            raise JiraError(self._explain(method, path, response)) from None
+            raise JiraError(
+                self._explain(method, path, response),
+                status=status,
+                jira_messages=tuple(jira_error_messages(response)),
+            ) from None
         if status == 204 or not response.content:
             return {}
         try:

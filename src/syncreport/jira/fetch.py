@@ -42,14 +42,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
-from syncreport.errors import ConfigError
+from syncreport.errors import ConfigError, JiraError
 from syncreport.jira.agenda import add_agenda
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import Deployment, JiraClient, probe_deployment
@@ -345,14 +345,50 @@ class _Run:
 
     def _fields(self) -> FieldMap:
         cached = self.cache.get_meta("fields")
+        found: FieldMap | None = None
         if cached:
             try:
-                return discover_fields(cached[0], self.config.train, source=self.puller.source)
+                found = discover_fields(cached[0], self.config.train, source=self.puller.source)
             except ConfigError:
                 log.info("a configured field is not in the cached field list; asking Jira again")
-        fresh = self.client.get(f"{self.api}/field")
-        self.cache.put_meta("fields", fresh)
-        return discover_fields(fresh, self.config.train, source=self.puller.source)
+        if found is None:
+            fresh = self.client.get(f"{self.api}/field")
+            self.cache.put_meta("fields", fresh)
+            found = discover_fields(fresh, self.config.train, source=self.puller.source)
+        if found.points_candidates:
+            found = self._choose_points(found)
+        return found
+
+    def _choose_points(self, fields: FieldMap) -> FieldMap:
+        """story_points_field = "auto" on a site with several story points fields ("Story Points" and "Story
+        point estimate"): the one most of the train's issues have a value in (two counts; remembered in the
+        cache per field list), and the log says which."""
+        memo = f"points:{','.join(fields.points_candidates)}:{self.config.train.jql}"
+        remembered = self.cache.get_meta(memo)
+        max_age = self.config.cache.sprints_max_age_minutes * 60
+        if remembered and time.time() - remembered[1] < max_age and remembered[0] in fields.points_candidates:
+            return replace(fields, points=str(remembered[0]))
+        counts = {f: self._count(f"({self.config.train.jql}) AND cf[{f.removeprefix('customfield_')}] is not EMPTY")
+                  for f in fields.points_candidates}  # fmt: skip
+        chosen = max(fields.points_candidates, key=lambda f: (counts[f], f == fields.points))
+        log.info(
+            'story points: %s (%s) is used by %d of the train\'s issues%s; story_points_field = "auto" takes it',
+            fields.names.get(chosen, chosen),
+            chosen,
+            counts[chosen],
+            "".join(f", {fields.names.get(f, f)} ({f}) by {n}" for f, n in counts.items() if f != chosen),
+        )
+        self.cache.put_meta(memo, chosen)
+        return replace(fields, points=chosen)
+
+    def _count(self, jql: str) -> int:
+        """How many issues a JQL matches (Cloud: approximate-count; Data Center: a search's total)."""
+        if self.cloud:
+            return int(
+                self.client.post("/rest/api/3/search/approximate-count", {"jql": jql}).get("count") or 0
+            )
+        answer = self.client.post("/rest/api/2/search", {"jql": jql, "maxResults": 0, "fields": ["id"]})
+        return int(answer.get("total") or 0)
 
     def _statuses(self, *, force: bool) -> list[dict[str, Any]]:
         cached = self.cache.get_meta("statuses")
@@ -678,9 +714,17 @@ class _Run:
                 return values
 
     def _fetch_sprints(self, board_id: int) -> list[dict[str, Any]]:
-        return self._agile_pages(
-            f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
-        )
+        try:
+            return self._agile_pages(
+                f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
+            )
+        except JiraError as exc:
+            # A kanban board: Jira answers 400 "The board does not support sprints". Its issues have no
+            # sprints (the data-quality findings say so); the other boards' sprints are what there is.
+            if exc.status == 400 and any("support sprints" in m for m in exc.jira_messages):
+                log.info("board %d is a kanban board: it has no sprints", board_id)
+                return []
+            raise
 
     def _board_sprints(self, board_ids: set[int], builder: SnapshotBuilder) -> list[dict[str, Any]]:
         now = self.puller._epoch()

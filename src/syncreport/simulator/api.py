@@ -40,6 +40,8 @@ REMOVED_SEARCH = (
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."
+KANBAN_NO_SPRINTS = "The board does not support sprints"
+_SPRINT_STATE_ORDER = {"closed": 0, "active": 1, "future": 2}
 
 
 class ApiError(Exception):
@@ -209,7 +211,7 @@ class Api:
         return self.render.myself()
 
     def fields(self, groups: dict[str, str], params: Params) -> Any:
-        return field_list(self.deployment)
+        return field_list(self.deployment, legacy_points=self.site.legacy_points_field)
 
     def statuses(self, groups: dict[str, str], params: Params) -> Any:
         return [self.render.status(s) for s in self.site.statuses.values()]
@@ -435,7 +437,7 @@ class Api:
         project = self.site.project(board.project)
         return {
             "id": board.id, "self": f"{self.base_url}/rest/agile/1.0/board/{board.id}", "name": board.name,
-            "type": "scrum",
+            "type": board.kind,
             "location": {
                 "projectId": int(project.id), "displayName": f"{project.name} ({project.key})",
                 "projectName": project.name, "projectKey": project.key, "projectTypeKey": "software",
@@ -454,6 +456,10 @@ class Api:
         board = next((b for b in self.site.boards if b.id == board_id), None)
         if board is None:
             raise ApiError(404, "Board does not exist or you do not have permission to see it.")
+        if board.kind != "scrum":
+            # A kanban board has no sprints: real Jira answers 400 {"errorMessages": ["The board does not
+            # support sprints"]}, not an empty list (docs/jira-notes.md).
+            raise ApiError(400, KANBAN_NO_SPRINTS)
         states = [s.strip().lower() for s in self.text(params, "state").split(",") if s.strip()]
         bad = [s for s in states if s not in ("future", "active", "closed")]
         if bad:
@@ -474,13 +480,16 @@ class Api:
     def _board_sprints(self, board_id: int) -> list[Any]:
         """The board's own sprints and the sprints of other boards that its issues are in (originBoardId)."""
         team_index = next((i for i, t in enumerate(self.site.teams) if t.board_id == board_id), None)
-        ids = {s.id for s in self.site.sprints.values() if s.board_id == board_id}
+        shared = self.site.shared_boards.get(board_id)
+        ids = {s.id for s in self.site.sprints.values() if s.board_id in (board_id, shared)}
         if team_index is not None:
             for issue in self.site.issues:
                 if issue.team == team_index:
-                    ids.update(issue.sprints)
+                    ids.update(s for s in issue.sprints if s in self.site.sprints)
         sprints = [self.site.sprints[i] for i in ids]
-        sprints.sort(key=lambda s: (s.start, s.id))
+        # Jira Software, Get all sprints: "Returns all sprints from a board ... Sprints will be ordered first by
+        # state (i.e. closed, active, future) then by their position in the backlog." (position: id order here)
+        sprints.sort(key=lambda s: (_SPRINT_STATE_ORDER.get(s.state, 3), s.id))
         return sprints
 
     def sprint(self, groups: dict[str, str], params: Params) -> Any:
