@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,20 @@ import pytest
 from syncreport.config import Config, config_from_dict
 from syncreport.indicators import compute_indicators
 from syncreport.jira import pull
+from syncreport.jira.fetch import Puller
 from syncreport.simulator import demo_config, generate_site, start_simulator
-from syncreport.simulator.variants import kanban_team, legacy_story_points
+from syncreport.simulator.variants import kanban_team, legacy_story_points, undated_future_sprints
 
 pytestmark = pytest.mark.e2e
 ISSUES = 300
 
 
-def make_config(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> Config:
+def make_config(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, drop: tuple[str, ...] = (), **overrides: Any
+) -> Config:
     data = demo_config(sim)
+    for section in drop:
+        data.pop(section, None)
     monkeypatch.setenv(data["jira"]["token_env"], sim.token)
     data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
     for section, values in overrides.items():
@@ -160,3 +166,33 @@ def test_renamed_atlassian_team_field_is_found_by_type() -> None:
     fields = _site_fields({"id": "customfield_10001", "name": "Squad", "schema": {"custom": CLOUD_TEAM}})
     assert discover_fields(fields, TrainSettings(name="ART", jql="x")).team == "customfield_10001"
     assert find_fields(fields, "cloud").team == "Squad"
+
+
+TODAY = date(2026, 3, 11)  # a Wednesday in the 3rd sprint of the generated current PI
+
+
+def _pulled_results(site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    with start_simulator(deployment="cloud", site=site) as sim:
+        # no [iterations]: the calendar is derived from the sprints
+        config = make_config(sim, tmp_path, monkeypatch, drop=("iterations",), cache={"enabled": False})
+        snapshot = Puller(config, now=lambda: site.now).run().snapshot
+    return compute_indicators(snapshot, thresholds=config.thresholds, iterations=config.iterations)
+
+
+def test_undated_future_sprints_follow_their_boards_cadence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real future sprints have no dates until started. Before: the derived calendar kept only the dated
+    windows, 3 of the current PI's 6 (I1-I3), and I4-I6 were gone. Expected, by hand: each board's undated
+    sprints follow its 14-day cadence from its active sprint, so the calendar is the same 6 iterations as with
+    dated sprints (I3 current), every dependency keeps its status, and the finding says they were placed."""
+    dated = _pulled_results(generate_site(issues=ISSUES, seed=7, today=TODAY), tmp_path / "a", monkeypatch)
+    site = generate_site(issues=ISSUES, seed=7, today=TODAY)
+    assert undated_future_sprints(site) > 0
+    undated = _pulled_results(site, tmp_path / "b", monkeypatch)
+    windows = [(i.name, i.start, i.end, i.state) for i in undated.calendar.iterations]
+    assert len(windows) == 6 and undated.calendar.current_index == 3
+    assert windows == [(i.name, i.start, i.end, i.state) for i in dated.calendar.iterations]
+    status = {(d.consumer.key, d.provider.key): d.status for d in dated.dependencies}
+    assert {(d.consumer.key, d.provider.key): d.status for d in undated.dependencies} == status
+    assert "future_sprint_without_dates" in {f.kind for f in undated.data_quality}
