@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +196,45 @@ def test_undated_future_sprints_follow_their_boards_cadence(
     status = {(d.consumer.key, d.provider.key): d.status for d in dated.dependencies}
     assert {(d.consumer.key, d.provider.key): d.status for d in undated.dependencies} == status
     assert "future_sprint_without_dates" in {f.kind for f in undated.data_quality}
+
+
+def test_cloud_warm_run_lists_ids_only_and_asks_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cloud serves 5,000 a page only for id/key alone, 100 with any other field (the simulator now too).
+    Before: the warm listing asked fields=["updated"], 12 pages for 1,200 issues. Expected: one page of ids
+    plus the pages of "updated since the last run, less 1 h": the issues the generator last touched in the
+    hour before its "now" and the 2 touched here, 100 a page; both touched issues fetched again."""
+    with start_simulator(deployment="cloud", issues=1200, seed=7) as sim:
+        config = make_config(sim, tmp_path, monkeypatch)
+        pull(config)
+        touched = [i.key for i in sim.site.issues if sim.site.project(i.project).in_train][:2]
+        for key in touched:
+            sim.touch_issue(key, summary=f"{key} renamed")
+        train = [i for i in sim.site.issues if sim.site.project(i.project).in_train]
+        mark = max(i.updated for i in train if i.key not in touched)
+        recent = sum(1 for i in train if i.updated >= mark - timedelta(hours=1))
+        sim.reset_stats()
+        warm = pull(config)
+        assert sim.stats()["endpoints"]["POST /rest/api/3/search/jql"] == 1 + -(-recent // 100) < 12
+        assert warm.stats.fetched == 2
+        by_key = warm.snapshot.issues_by_key()
+        assert [by_key[k].summary for k in touched] == [f"{k} renamed" for k in touched]
+
+
+def test_simulated_search_caps_pages_as_documented() -> None:
+    """search/jql: "the greatest number of items returned per page is achieved when requesting id or key
+    only" -- 5,000 then; 100 with any other field, ``updated`` included."""
+    import requests
+
+    with start_simulator(deployment="cloud", issues=1200, seed=7) as sim:
+        url, jql = f"{sim.url}/rest/api/3/search/jql", "project in (ORB, NOVA, ATL)"
+
+        def page(**body: Any) -> int:
+            answer = requests.post(
+                url, json={"jql": jql, "maxResults": 5000, **body}, timeout=30, **_auth(sim)
+            )
+            return len(answer.json()["issues"])
+
+        assert page() == page(fields=["id", "key"]) > 1000
+        assert page(fields=["updated"]) == 100

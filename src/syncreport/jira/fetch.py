@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import sys
 import threading
 import time
@@ -43,9 +44,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, timedelta, tzinfo
 from functools import partial
 from queue import SimpleQueue
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
@@ -67,6 +70,9 @@ DC_PAGE = 1000
 DC_FETCH_BATCH = 200
 AGILE_PAGE = 50
 SCOPE_FIELDS = ["updated"]
+# Cloud search is eventually consistent (search/jql's reconcileIssues exists for a caller's own edits): a
+# change can reach search after a later one did, so "updated since the last run" looks back this much more.
+UPDATED_MARGIN = timedelta(hours=1)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -268,6 +274,7 @@ class _Run:
         self._added: set[str] = set()  # ids already in the builder
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
         self._status_future: Future[Any] | None = None
+        self._myself_future: Future[Any] | None = None
         self._board_futures: dict[int, Future[Any]] = {}
         self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}  # started early, by board id
         self._early_far_ends: tuple[set[str], list[Future[list[dict[str, Any]]]]] | None = None
@@ -294,6 +301,10 @@ class _Run:
             else self.pool.submit(self.client.get, f"{self.api}/status")
         )
         self._prefetch_configured_boards()
+        if self.cloud and not self.cache.get_meta("user_time_zone"):  # for "updated since" on warm runs
+            self._myself_future = self.pool.submit(
+                partial(self.client.get, missing_ok=True), f"{self.api}/myself"
+            )
         fields = self._fields()
         statuses = self._statuses(force=False)
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
@@ -411,15 +422,17 @@ class _Run:
         self.stats.in_scope = len(scope)
         return scope
 
-    def _cloud_scope_pages(self, *, with_updated: bool) -> Iterator[dict[str, str]]:
-        """Pages of id -> updated for the train's JQL (Cloud: search/jql, 5,000 a page, by token).
+    def _cloud_scope_pages(self, *, with_updated: bool, jql: str | None = None) -> Iterator[dict[str, str]]:
+        """Pages of id -> updated for the train's JQL (or ``jql``) (Cloud: search/jql, by token).
 
-        Without ``with_updated`` (an empty cache: everything is fetched anyway) only ids are asked, the
-        lightest page Jira serves; ``updated`` is then "".
+        Without ``with_updated`` only ids are asked: the only page Cloud serves 5,000 at a time ("the greatest
+        number of items returned per page is achieved when requesting id or key only"); ``updated`` is then
+        "". With it, pages are far smaller (100 on today's sites). Page sizes may change without notice: the
+        loop follows the tokens, whatever size comes back.
         """
         token: str | None = None
         while True:
-            body: dict[str, Any] = {"jql": self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
+            body: dict[str, Any] = {"jql": jql or self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
             if with_updated:
                 body["fields"] = SCOPE_FIELDS
             if token:
@@ -439,11 +452,20 @@ class _Run:
         versions = self.cache.versions()
         sig = fields.signature()
         scope: dict[str, str] = {}
+        # A warm run lists ids only and asks separately for what changed since the last run (few issues);
+        # without a watermark yet (the first warm run), the listing carries ``updated`` for every issue.
+        recent = self._cloud_updated_since() if versions else None
+        before = set(self.cache.get_scope(self.config.train.jql) or ())
         fetcher = _CloudFetcher(self, fields)
         try:
-            for page in self._cloud_scope_pages(with_updated=bool(versions)):
+            for page in self._cloud_scope_pages(with_updated=bool(versions) and recent is None):
+                if recent is not None:
+                    page = {i: recent.get(i) or versions.get(i, ("", ""))[0] for i in page}
+                    # new to the scope: it may have changed while outside it, before the watermark
+                    changed = [i for i, u in page.items() if versions.get(i) != (u, sig) or i not in before]
+                else:
+                    changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
                 scope.update(page)
-                changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
                 self.progress.grow(len(changed))
                 fetcher.submit(changed)
             # Every issue of the scope fetched (a cold run): the far ends are known once the last issue
@@ -455,7 +477,53 @@ class _Run:
         self.stats.in_scope = len(scope)
         self.stats.fetched = fetcher.submitted
         self.stats.from_cache = len(scope) - fetcher.submitted
+        self._put_updated_mark(scope)
+        self._user_zone()  # asked alongside the cold run's first requests; remembered for the warm ones
         return scope
+
+    def _updated_mark_name(self) -> str:
+        return f"updated_mark:{self.config.train.jql}"
+
+    def _put_updated_mark(self, scope: Mapping[str, str]) -> None:
+        """The latest ``updated`` among the scope's stored issues: every later change has a later ``updated``
+        (Jira's own times, so neither our clock nor a clock handed in matters)."""
+        versions = self.cache.versions()
+        times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
+        if times:
+            self.cache.put_meta(self._updated_mark_name(), max(times).isoformat())
+
+    def _cloud_updated_since(self) -> dict[str, str] | None:
+        """id -> updated of the train's issues updated since the last run's watermark, less a margin for
+        search's eventual consistency (an edit reaches search a moment after it is made); None without a
+        watermark. JQL dates are minutes in the API user's time zone (GET myself), so the margin also
+        covers the minute cut and, when the zone is unknown, any zone."""
+        mark = self.cache.get_meta(self._updated_mark_name())
+        since = parse_datetime(mark[0]) if mark else None
+        if since is None:
+            return None
+        zone, margin = self._user_zone(), UPDATED_MARGIN
+        if zone is None:
+            zone, margin = UTC, margin + timedelta(hours=14)
+        text = (since - margin).astimezone(zone).strftime("%Y/%m/%d %H:%M")
+        jql = f'({_without_order_by(self.config.train.jql)}) AND updated >= "{text}"'
+        recent: dict[str, str] = {}
+        for page in self._cloud_scope_pages(with_updated=True, jql=jql):
+            recent.update(page)
+        return recent
+
+    def _user_zone(self) -> tzinfo | None:
+        """The API user's time zone (GET myself, remembered in the cache), which JQL dates are read in."""
+        cached = self.cache.get_meta("user_time_zone")
+        name = cached[0] if cached else None
+        if name is None:
+            future, self._myself_future = self._myself_future, None
+            me = (future.result() if future else self.client.get(f"{self.api}/myself", missing_ok=True)) or {}
+            name = str(me.get("timeZone") or "")
+            self.cache.put_meta("user_time_zone", name)
+        try:
+            return ZoneInfo(name) if name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
 
     def _dc_search(
         self, jql: str, fields: list[str], *, expand: str | None, parallel: bool = True
@@ -923,6 +991,27 @@ def _link_end_fields(shown: dict[str, Any]) -> dict[str, Any]:
         },
         "issuetype": {"name": issuetype.get("name")},
     }
+
+
+def _without_order_by(jql: str) -> str:
+    """The JQL without its ORDER BY clause (outside quotes), so it can be combined with AND."""
+    quote: str | None = None
+    i = 0
+    while i < len(jql):
+        ch = jql[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif (i == 0 or not (jql[i - 1].isalnum() or jql[i - 1] == "_")) and re.match(
+            r"order\s+by\b", jql[i:], re.IGNORECASE
+        ):
+            return jql[:i].rstrip()
+        i += 1
+    return jql
 
 
 def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:

@@ -279,9 +279,10 @@ class Api:
         wanted = self.wanted(params.get("fields"), "id")
         expand = _as_list(params.get("expand"))
         changelog = "changelog" in expand
-        only_ids = (
-            wanted is not None and wanted <= {"id", "key", "updated"} and not changelog
-        )  # ids + updated: still a light page
+        # "To manage page size, Jira may return fewer items per page where a large number of fields are
+        # requested. The greatest number of items returned per page is achieved when requesting id or key
+        # only" (search/jql, maxResults): 5,000 for id/key alone, 100 with any other field (even updated)
+        only_ids = wanted is not None and wanted <= {"id", "key"} and not changelog
         size = self.integer(params, "maxResults", 50)
         size = max(1, min(size, CLOUD_ID_PAGE if only_ids else CLOUD_PAGE))
         digest = hashlib.sha1(jql.encode()).hexdigest()[:16]
