@@ -238,3 +238,44 @@ def test_simulated_search_caps_pages_as_documented() -> None:
 
         assert page() == page(fields=["id", "key"]) > 1000
         assert page(fields=["updated"]) == 100
+
+
+def test_data_center_search_stops_at_the_10000th_result() -> None:
+    """Atlassian KB (Data Center): "you may hit a 500 error if you try to access results beyond the configured
+    max_result_window (default: 10,000)": startAt 10,000 + 100 asks for 10,100 results."""
+    import requests
+
+    with start_simulator(deployment="datacenter", issues=10_500, seed=7) as sim:
+        url, jql = f"{sim.url}/rest/api/2/search", "project in (ORB, NOVA, ATL)"
+
+        def search(start: int, size: int) -> requests.Response:
+            body = {"jql": jql, "startAt": start, "maxResults": size, "fields": ["id"]}
+            return requests.post(url, json=body, timeout=30, **_auth(sim))
+
+        assert search(9000, 1000).status_code == 200
+        refused = search(10_000, 100)
+        assert refused.status_code == 500
+        assert (
+            "requests 10,100 results which exceeded the search platform limit of 10,000"
+            in (refused.json()["errorMessages"][0])
+        )
+
+
+@pytest.mark.slow
+def test_a_30000_issue_data_center_train_is_pulled_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: pages went on by startAt to the total, and the page at 10,000 answered 500 (the pull failed).
+    Expected: slices ordered by key, each under 10,000 results, reach every one of the train's 30,000 issues
+    (cold, with changelogs) and again on a warm run (the id listing); Jira never answers 500."""
+    with start_simulator(deployment="datacenter", issues=30_000, seed=7) as sim:
+        config = make_config(sim, tmp_path, monkeypatch)
+        train = {i.key for i in sim.site.issues if sim.site.project(i.project).in_train}
+        assert len(train) > 20_000
+        cold = pull(config).snapshot
+        assert {i.key for i in cold.issues if i.in_train} == train
+        sim.touch_issue(sorted(train)[-1], summary="the last one, changed")
+        warm = pull(config)
+        assert {i.key for i in warm.snapshot.issues if i.in_train} == train
+        assert warm.stats.fetched == 1
+        assert "500" not in sim.stats()["statuses"]

@@ -67,6 +67,7 @@ BULK_ISSUES = 100
 CHANGELOG_BULK_ISSUES = 1000
 CHANGELOG_PAGE = 1000  # the documented default; Jira documents no higher cap, so none is assumed
 DC_PAGE = 1000
+DC_WINDOW = 10_000  # Data Center: no page may reach past the 10,000th result (max_result_window)
 DC_FETCH_BATCH = 200
 AGILE_PAGE = 50
 SCOPE_FIELDS = ["updated"]
@@ -531,16 +532,19 @@ class _Run:
         """All pages of a Data Center search: the first page tells the total, the rest run in parallel
         (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock)."""
 
-        def page(start: int, size: int) -> dict[str, Any]:
-            body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+        def page(start: int, size: int, query: str = jql) -> dict[str, Any]:
+            body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
             if expand:
                 body["expand"] = [expand]
             return self.client.post("/rest/api/2/search", body)
 
         first = page(0, DC_PAGE)
-        yield first
         size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
         total = int(first.get("total") or 0)
+        if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
+            yield from self._dc_sliced(jql, page, size, parallel=parallel)
+            return
+        yield first
         if size <= 0:
             return
         starts = range(size, total, size)
@@ -548,6 +552,52 @@ class _Run:
             yield from self._map(lambda start: page(start, size), starts)
         else:
             yield from (page(start, size) for start in starts)
+
+    def _dc_sliced(
+        self, jql: str, page: Callable[..., dict[str, Any]], size: int, *, parallel: bool
+    ) -> Iterator[dict[str, Any]]:
+        """A search of more than 10,000 issues on Data Center, in slices of at most 10,000.
+
+        Data Center's search platform answers 500 "Search limit exceeded" for any page that reaches past
+        its max_result_window (10,000 by default; Atlassian KB "Handling JQL REST API searching exceeding
+        max_result_window in Jira"). So the query is ordered by key and each slice starts after the last key
+        of the one before: ``(project = P AND key > P-N) OR project not in (projects done, P)`` (Jira orders
+        keys by project, then number, and compares keys within their project).
+        """
+        base = _without_order_by(jql)
+        done: list[str] = []  # projects every issue of which has been listed
+        after: str | None = None  # the last key listed
+        size = max(1, min(size, DC_WINDOW))
+        while True:
+            if after is None:
+                where = base
+            else:
+                project = after.rpartition("-")[0]
+                others = ", ".join(f'"{p}"' for p in [*done, project])
+                where = (
+                    f'({base}) AND ((project = "{project}" AND key > "{after}") OR project not in ({others}))'
+                )
+            ordered = f"{where} ORDER BY key ASC"
+            first = page(0, size, ordered)
+            total = int(first.get("total") or 0)
+            starts = range(size, min(total, DC_WINDOW - size + 1), size)
+            if parallel:
+                rest = list(self._map(partial(lambda query, start: page(start, size, query), ordered), starts))
+            else:
+                rest = [page(start, size, ordered) for start in starts]
+            pages = sorted([first, *rest], key=lambda p: int(p.get("startAt") or 0))
+            keys = [str(i["key"]) for p in pages for i in p.get("issues") or ()]
+            yield from pages
+            if total <= len(keys) or not keys:
+                return
+            seen = list(dict.fromkeys(k.rpartition("-")[0] for k in keys))
+            if keys[-1] == after or any(p in done for p in seen):
+                raise JiraError(
+                    f"{self.config.jira.url} does not order the train's issues by key as Jira does, so its "
+                    "more than 10,000 issues cannot be listed in slices: narrow [train].jql"
+                )
+            done.extend(p for p in seen[:-1] if p not in done)
+            after = keys[-1]
 
     def _note_scope(self, scope: Mapping[str, str]) -> None:
         jql = self.config.train.jql

@@ -41,6 +41,12 @@ REMOVED_SEARCH = (
 )
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."
 KANBAN_NO_SPRINTS = "The board does not support sprints"
+SEARCH_LIMIT = (
+    "Search limit exceeded. We couldn't complete your search because it requests {wanted:,} results which "
+    "exceeded the search platform limit of {window:,}. Try refining your query or contact your Jira "
+    "administrator. Repeating the same search may not work."
+)
+DC_MAX_RESULT_WINDOW = 10_000  # jira.search.platform.max.result.window's default (OpenSearch's too)
 _SPRINT_STATE_ORDER = {"closed": 0, "active": 1, "future": 2}
 
 
@@ -91,6 +97,7 @@ class Api:
         self.cloud = deployment == "cloud"
         self.render = Renderer(site, deployment, base_url)
         self.base_url = base_url
+        self.max_result_window = DC_MAX_RESULT_WINDOW if not self.cloud else 10**9
         ids = field_ids(deployment)
         self.all_field_ids = SYSTEM_FIELDS | {
             ids.sprint, ids.team, ids.points, ids.flagged, ids.rank, ids.bv_planned, ids.bv_actual,
@@ -321,6 +328,10 @@ class Api:
         start = max(0, self.integer(params, "startAt", 0))
         size = self.integer(params, "maxResults", 50)
         size = DC_PAGE if size < 0 else min(size, DC_PAGE)
+        if start + size > self.max_result_window and start < len(hits):
+            # Atlassian KB "Handling JQL REST API searching exceeding max_result_window in Jira" (Data
+            # Center): past the search platform's window (default 10,000) the search answers 500.
+            raise ApiError(500, SEARCH_LIMIT.format(wanted=start + size, window=self.max_result_window))
         page = hits[start : start + size]
         return {
             "expand": "schema,names",

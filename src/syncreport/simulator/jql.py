@@ -256,6 +256,8 @@ class _Parser:
         if name in ("project",):
             return self.multi(field, operator, values, self.project_values, lambda i: [i.project])
         if name in ("key", "issuekey", "id"):
+            if operator in (">", ">=", "<", "<="):
+                return self.key_range(field, operator, values)
             return self.multi(field, operator, values, self.key_values, lambda i: [i.key], optional=False)
         if name == "labels":
             return self.multi(field, operator, values, lambda vs: {v for v in vs}, lambda i: i.labels)
@@ -311,6 +313,14 @@ class _Parser:
         if name in _DATE_FIELDS:
             return self.dates(field, operator, values, _DATE_FIELDS[name])
         raise JqlError(f"Field '{field}' does not exist or you do not have permission to view it.")
+
+    def key_range(self, field: str, operator: str, values: list[str | None]) -> Predicate:
+        """``key > ABC-123``: issues of ABC numbered above 123 (Jira compares keys within their project)."""
+        (key,) = self.key_values([v for v in values if v is not None] or [""])
+        project, _, number = key.partition("-")
+        bound = int(number)
+        compare = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__}[operator]
+        return lambda issue: issue.project == project and compare(int(issue.key.partition("-")[2]), bound)
 
     def multi(
         self,
