@@ -582,7 +582,9 @@ class _Run:
             total = int(first.get("total") or 0)
             starts = range(size, min(total, DC_WINDOW - size + 1), size)
             if parallel:
-                rest = list(self._map(partial(lambda query, start: page(start, size, query), ordered), starts))
+                rest = list(
+                    self._map(partial(lambda query, start: page(start, size, query), ordered), starts)
+                )
             else:
                 rest = [page(start, size, ordered) for start in starts]
             pages = sorted([first, *rest], key=lambda p: int(p.get("startAt") or 0))
