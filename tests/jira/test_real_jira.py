@@ -19,7 +19,12 @@ from syncreport.indicators import compute_indicators
 from syncreport.jira import pull
 from syncreport.jira.fetch import Puller
 from syncreport.simulator import demo_config, generate_site, start_simulator
-from syncreport.simulator.variants import kanban_team, legacy_story_points, undated_future_sprints
+from syncreport.simulator.variants import (
+    kanban_team,
+    legacy_story_points,
+    shared_sprints,
+    undated_future_sprints,
+)
 
 pytestmark = pytest.mark.e2e
 ISSUES = 300
@@ -279,3 +284,40 @@ def test_a_30000_issue_data_center_train_is_pulled_whole(
         assert {i.key for i in warm.snapshot.issues if i.in_train} == train
         assert warm.stats.fetched == 1
         assert "500" not in sim.stats()["statuses"]
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_init_proposes_the_pi_order_from_the_projects_versions(
+    deployment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GET /rest/api/2/project/{key}/versions was missing from the simulator (404): init proposed no PI order.
+    Expected: the generator's three PIs, oldest release first (previous, current, next)."""
+    from syncreport.config import JiraSettings
+    from syncreport.jira.client import JiraClient
+    from syncreport.setup_wizard import _pi_versions
+
+    with start_simulator(deployment=deployment, issues=100, seed=7) as sim:
+        monkeypatch.setenv("SIM_TOKEN", sim.token)
+        settings = {"url": sim.url, "token_env": "SIM_TOKEN"}
+        if deployment == "cloud":
+            settings["email"] = sim.email
+        with JiraClient(JiraSettings.model_validate(settings), deployment) as client:
+            assert _pi_versions(client, sim.site.train_projects()) == sim.site.pis
+
+
+def test_a_board_sharing_another_boards_sprints_keeps_each_sprint_once_with_its_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Board 1 lists board 2's sprints too (its filter takes in board 2's issues), as real boards do; a
+    sprint's originBoardId stays board 2. Expected: the snapshot has every sprint once, each on its own board."""
+    site = generate_site(issues=ISSUES, seed=7)
+    shared_sprints(site, 1, 2)
+    with start_simulator(deployment="cloud", site=site) as sim:
+        import requests
+
+        listed = requests.get(f"{sim.url}/rest/agile/1.0/board/1/sprint", params={"maxResults": 50}, timeout=10,
+                              **_auth(sim)).json()  # fmt: skip
+        assert {s["originBoardId"] for s in listed["values"]} >= {1, 2}
+        snapshot = pull(make_config(sim, tmp_path, monkeypatch)).snapshot
+    assert sorted(s.id for s in snapshot.sprints) == sorted(site.sprints)
+    assert {s.id: s.board_id for s in snapshot.sprints} == {s.id: s.board_id for s in site.sprints.values()}

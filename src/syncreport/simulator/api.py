@@ -233,6 +233,18 @@ class Api:
             raise ApiError(404, f"No project could be found with key '{groups['key']}'.")
         return self.render.project(match.key)
 
+    def project_versions(self, groups: dict[str, str], params: Params) -> Any:
+        """GET project/{key}/versions: every version of the project (not paged), as the platform API lists them."""
+        ref = groups["key"].lower()
+        match = next((p for p in self.site.projects if p.visible and ref in (p.key.lower(), p.id)), None)
+        if match is None:
+            raise ApiError(404, f"No project could be found with key '{groups['key']}'.")
+        return [
+            {**self.render.version(v.project, v.name), "projectId": int(match.id)}
+            for v in self.site.versions
+            if v.project == match.key
+        ]
+
     def link_types(self, groups: dict[str, str], params: Params) -> Any:
         return {
             "issueLinkTypes": [
@@ -535,6 +547,7 @@ ROUTES: list[Route] = [
     Route(("GET",), "/rest/api/{v}/field", Api.fields),
     Route(("GET",), "/rest/api/{v}/status", Api.statuses),
     Route(("GET",), "/rest/api/{v}/project", Api.projects),
+    Route(("GET",), "/rest/api/{v}/project/{key}/versions", Api.project_versions),
     Route(("GET",), "/rest/api/{v}/project/{key}", Api.project),
     Route(("GET",), "/rest/api/{v}/issueLinkType", Api.link_types),
     Route(("GET", "POST"), "/rest/api/{v}/search/jql", Api.search_jql, ("cloud",)),
