@@ -45,7 +45,22 @@ class ConfigError(SyncreportError):
 
 
 class JiraError(SyncreportError):
-    """Jira answered with something we cannot use: auth, permission, bad JQL, wrong URL, outage (exit 1)."""
+    """Jira answered with something we cannot use: auth, permission, bad JQL, wrong URL, outage (exit 1).
+
+    ``status`` and ``jira_messages`` (Jira's errorMessages) are set when Jira answered with an HTTP error, so
+    the library can tell an answer it expects (a kanban board's 400) from a failure."""
+
+    def __init__(
+        self,
+        message: str,
+        exit_code: ExitCode | None = None,
+        *,
+        status: int | None = None,
+        jira_messages: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, exit_code)
+        self.status = status
+        self.jira_messages = jira_messages
 
 
 class RunTimeout(JiraError):

@@ -26,7 +26,7 @@ from syncreport.errors import ConfigError
 from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
 from syncreport.jira.client import JiraClient, probe_deployment
 from syncreport.jira.fetch import agile_pages
-from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMA
+from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMAS
 from syncreport.logs import register_secret
 
 _PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
@@ -117,7 +117,7 @@ def find_fields(fields: Sequence[dict[str, Any]], deployment: str) -> SiteFields
     story_points = point_fields[0] if len(point_fields) == 1 else "auto"
     if not point_fields:
         notes.append("no Story points field: points-based figures will be left out")
-    team = next((named(f) for f in fields if custom(f) == TEAM_SCHEMA), None) or next(
+    team = next((named(f) for f in fields if custom(f) in TEAM_SCHEMAS), None) or next(
         (named(f) for f in fields if named(f).lower() == "team"), None
     )
     epic_link = next((named(f) for f in fields if custom(f) == EPIC_LINK_SCHEMA), None)

@@ -69,6 +69,7 @@ class Board:
     name: str
     team: str | None = None
     project_key: str | None = None
+    board_type: str = "scrum"  # Jira's board type: "scrum", "kanban" (no sprints) or "simple"
 
 
 @dataclass(frozen=True, slots=True)

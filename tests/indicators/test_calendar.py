@@ -60,18 +60,16 @@ def test_issue_in_several_sprints_belongs_to_its_latest() -> None:
 
 
 def test_future_sprint_without_dates_follows_its_boards_last_dated_sprint() -> None:
-    # A's last dated sprint is 13 (I3); undated future sprints 14 and 15 follow as "I4" and "I5": beyond the
-    # derived calendar of 3 iterations, so shown as "after I3", but still compared as later than I3.
+    # A's last dated sprint is 13 (I3); undated future sprints 14 and 15 follow A's cadence (issue 10: real
+    # future sprints have no dates), one sprint each after 13: the derived calendar has 5 iterations, not the
+    # 3 dated ones, and 15 is I5, later than B-1's I2.
     undated = [sprint(14, "A", 4, "future", dated=False), sprint(15, "A", 5, "future", dated=False)]
     issues = [issue("A-1", "A", (15,)), issue("B-1", "B", (22,))]
     snapshot = train(issues, [*sprints_for("A", "B"), *undated], [blocks("A-1", "B-1")])
     results = compute_indicators(snapshot)
     dep = results.dependencies[0]
-    assert (dep.provider.iteration_name, dep.provider.iteration_index, dep.status) == (
-        "after I3",
-        None,
-        "late",
-    )
+    assert (dep.provider.iteration_name, dep.provider.iteration_index, dep.status) == ("I5", 5, "late")
+    assert len(results.calendar.iterations) == 5
     kinds = {f.kind: f.keys for f in results.data_quality}
     assert kinds["future_sprint_without_dates"] == ("15",)
 

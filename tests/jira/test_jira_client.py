@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import traceback
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ import responses
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError
-from syncreport.jira.client import MAX_ATTEMPTS, JiraClient, parse_retry_after
+from syncreport.jira.client import MAX_ATTEMPTS, NEAR_LIMIT_PAUSE_SECONDS, JiraClient, parse_retry_after
 
 SITE = "https://acme.atlassian.net"
 TOKEN = "s3cr3t-token-value"
@@ -236,3 +237,28 @@ def test_bulkfetch_errors_that_never_clear_are_one_line(env: None) -> None:
     with client([]) as c, pytest.raises(JiraError, match="could not return 1 issue"):
         c.bulk_issues(["2"], ["summary"])
     assert len(responses.calls) == MAX_ATTEMPTS
+
+
+@responses.activate
+def test_429_without_retry_after_waits_until_the_documented_reset(env: None) -> None:
+    """ "429 responses may be accompanied by Retry-After and X-RateLimit-Reset headers"; the reset is written
+    yyyy-MM-ddTHH:mmZ. Before: no Retry-After meant a backoff of at most 1 s, straight back into the limit.
+    Expected: the wait runs to the named minute, here at least 60 s ahead (a minute from now, cut to minutes
+    plus one)."""
+    reset = (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%MZ")
+    responses.post(SEARCH, status=429, body="<html>slow down</html>", headers={"X-RateLimit-Reset": reset})
+    responses.post(SEARCH, json={"issues": [], "isLast": True})
+    sleeps: list[float] = []
+    with client(sleeps, max_retry_seconds=300) as c:
+        assert c.post("/rest/api/3/search/jql", {"jql": "project = A"}) == {"issues": [], "isLast": True}
+    assert len(sleeps) == 1 and 60 <= sleeps[0] <= 120
+
+
+@responses.activate
+def test_near_limit_answers_slow_the_next_request(env: None) -> None:
+    """X-RateLimit-NearLimit: true (under 20% of the budget left): slow down before the 429, not after."""
+    responses.get(f"{SITE}/rest/api/3/field", json=[], headers={"X-RateLimit-NearLimit": "true"})
+    sleeps: list[float] = []
+    with client(sleeps) as c:
+        assert c.get("/rest/api/3/field") == []
+    assert sleeps == [NEAR_LIMIT_PAUSE_SECONDS]

@@ -82,6 +82,8 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def common(api: str) -> None:
     responses.get(f"{SITE}/rest/api/{api}/field", json=FIELDS)
+    if api == "3":
+        responses.get(f"{SITE}/rest/api/3/myself", json={"accountId": "a1", "timeZone": "Europe/Paris"})
     responses.get(f"{SITE}/rest/api/{api}/status", json=STATUSES)
     responses.get(
         f"{SITE}/rest/agile/1.0/board", json={"isLast": True, "values": [{"id": 7, "name": "Rockets"}]}
@@ -134,15 +136,26 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
     assert [(lnk.provider_key, lnk.consumer_key) for lnk in snap.links] == [("X-1", "A-1")]
     assert [s.id for s in snap.sprints] == [5] and snap.boards[0].team == "Rockets"
 
-    # Warm re-run, nothing changed: the id search and the far end only.
+    # Warm re-run, nothing changed: what changed since the last run (nothing), the ids, and the far end.
     responses.calls.reset()
-    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [{"id": "101", "fields": {"updated": U}}, {"id": "102", "fields": {"updated": U}}], "isLast": True})  # fmt: skip
+    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [], "isLast": True})
+    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [{"id": "101"}, {"id": "102"}], "isLast": True})  # fmt: skip
     warm = pull(config(tmp_path, "cloud"))
     assert [c.request.url.removeprefix(SITE) for c in responses.calls] == [
         "/rest/api/3/search/jql",
+        "/rest/api/3/search/jql",
         "/rest/api/3/issue/bulkfetch",
     ]
-    assert body(responses.calls[0]) == {"jql": "project = A", "fields": ["updated"], "maxResults": 5000}
+    # The last run's latest "updated" is U (09:00 UTC); less the 1 h margin: 08:00 UTC, 10:00 in the API
+    # user's Europe/Paris (summer time), which is how Jira reads a JQL date. Cloud serves 100 issues a page
+    # with fields, 5,000 with ids only: the listing asks ids only.
+    since = {
+        "jql": '(project = A) AND updated >= "2025/09/01 10:00"',
+        "fields": ["updated"],
+        "maxResults": 5000,
+    }
+    assert body(responses.calls[0]) == since
+    assert body(responses.calls[1]) == {"jql": "project = A", "maxResults": 5000}
     assert warm.stats.fetched == 0 and warm.stats.from_cache == 2
     assert warm.snapshot.issues == snap.issues and warm.snapshot.changes == snap.changes
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -145,3 +146,26 @@ def test_a_request_is_in_the_stats_as_soon_as_its_answer_arrives(
         requests.get(sim.url + "/rest/api/3/myself", auth=(sim.email, "wrong"), timeout=10).status_code == 401
     )
     assert sim.stats()["statuses"] == {"200": 1, "401": 1}
+
+
+def test_rate_limits_are_per_endpoint_and_method_as_cloud_burst_limits(simulator: Any) -> None:
+    """Cloud's burst limit (RateLimit-Reason jira-burst-based): "One tenant, one endpoint, one HTTP method"."""
+    sim: SimulatorHandle = simulator(deployment="cloud")
+    sim.configure(rate_limit=5, rate_window_s=30)
+    near = [_get(sim, "/rest/api/3/myself") for _ in range(5)]
+    # under 20% of the budget left (0 of 5 after the fifth): X-RateLimit-NearLimit
+    assert [r.headers["X-RateLimit-Remaining"] for r in near] == ["4", "3", "2", "1", "0"]
+    assert [r.headers.get("X-RateLimit-NearLimit") for r in near] == [None] * 4 + ["true"]
+    assert _get(sim, "/rest/api/3/myself").status_code == 429
+    assert _get(sim, "/rest/api/3/field").status_code == 200  # another endpoint has its own budget
+
+
+def test_429_without_retry_after_names_the_reset_as_the_docs_write_it(simulator: Any) -> None:
+    """ "429 responses may be accompanied by Retry-After and X-RateLimit-Reset headers" ... X-RateLimit-Reset
+    "is provided in the format: yyyy-MM-ddTHH:mmZ" (Jira Cloud, Rate limiting)."""
+    sim: SimulatorHandle = simulator(deployment="cloud")
+    sim.configure(rate_limit=1, rate_window_s=30, rate_retry_after=None)
+    _get(sim, "/rest/api/3/myself")
+    limited = _get(sim, "/rest/api/3/myself")
+    assert limited.status_code == 429 and "Retry-After" not in limited.headers
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", limited.headers["X-RateLimit-Reset"])

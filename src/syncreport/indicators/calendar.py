@@ -7,8 +7,9 @@ that overlap no window already chosen. A sprint belongs to the iteration it over
 Refinements for real Jira data (docs/indicators.md):
 - Every sprint also gets an ``ordinal``: its iteration's number, extended beyond the calendar on a configured
   cadence (a sprint before the PI gets 0 or less, after it n+1 or more) so "later" can still be compared.
-- Future sprints without dates (Jira creates them undated until they start) follow their board's last dated
-  sprint, one iteration each in id order; closed or active sprints without dates get no iteration.
+- Future sprints without dates (Jira creates them undated until they start) follow their board's cadence
+  from its last dated sprint, one sprint each in id order, before the calendar is derived (so it keeps the
+  PI's future iterations); closed or active sprints without dates get no iteration.
 - The team of a sprint is its board's team, else the most common team of the issues in it.
 """
 
@@ -84,14 +85,52 @@ def build_calendar(
 ) -> tuple[Calendar, pd.DataFrame]:
     """The calendar, and ``sprints`` with ordinal, iteration_index, iteration_name, inferred_iteration."""
     now = utc_timestamp(taken_at)
+    # Real future sprints have no dates until they start: they follow their board's cadence, so the calendar
+    # (and each sprint's iteration) is the same as if the board had planned them with dates.
+    filled, inferred = _follow_cadence(sprints)
     source: CalendarSource
     if settings.pi_start is not None:
         windows, source = _configured_windows(settings), "configured"
     else:
-        windows = _derived_windows(sprints)
+        windows = _derived_windows(filled)
         source = "derived" if windows else "none"
     calendar = _calendar(source, windows, now)
-    return calendar, _place_sprints(sprints, windows, settings if source == "configured" else None)
+    placed = _place_sprints(filled, windows, settings if source == "configured" else None)
+    placed["start"], placed["end"] = sprints["start"], sprints["end"]  # Jira's own dates (none when undated)
+    placed.loc[inferred, "inferred_iteration"] = True
+    return calendar, placed
+
+
+def _follow_cadence(sprints: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """``sprints`` with dates for undated future sprints, and which got them.
+
+    A board's undated future sprints, in id order (their order in the backlog), follow its last dated sprint:
+    the k-th starts k steps after it, a step being the board's usual start-to-start interval (the median of
+    its dated sprints'; with one dated sprint, its length in whole days), and lasts as long as that sprint.
+    Boards with no dated sprint keep theirs undated.
+    """
+    dated = sprints["start"].notna() & sprints["end"].notna()
+    undated_future = ~dated & (sprints["state"] == "future") & sprints["board_id"].notna()
+    inferred = pd.Series(False, index=sprints.index)
+    if not undated_future.any():
+        return sprints, inferred
+    filled = sprints.copy()
+    for board_id, group in sprints[undated_future].sort_values("id").groupby("board_id", sort=True):
+        own = sprints[dated & (sprints["board_id"] == board_id)].sort_values(["start", "id"])
+        if own.empty:
+            continue
+        last = own.iloc[-1]
+        length = last["end"] - last["start"]
+        steps = own["start"].diff().dropna()
+        step = pd.Timedelta(steps.median()) if not steps.empty else pd.Timedelta(length).ceil("D")
+        if pd.isna(step) or step <= pd.Timedelta(0):
+            continue
+        for k, index in enumerate(group.index, start=1):
+            start = last["start"] + k * step
+            filled.at[index, "start"] = start
+            filled.at[index, "end"] = start + length
+            inferred.at[index] = True
+    return filled, inferred
 
 
 CalendarSource = Literal["configured", "derived", "none"]

@@ -143,6 +143,19 @@ def issue_findings(
         "Those sprints were ignored; add their boards to [train] boards.",
         train.loc[train["unknown_sprint_ids"].notna(), "key"],
     )
+    kanban = sorted((b for b in snapshot.boards if b.board_type == "kanban"), key=lambda b: b.id)
+    if kanban:
+        projects = {b.project_key for b in kanban if b.project_key}
+        on_kanban = {i.key for i in snapshot.issues if i.project in projects}
+        findings.add(
+            "kanban_board",
+            "warning",
+            "Issues on kanban boards have no sprints",
+            f"{', '.join(b.name for b in kanban)} run{'s' if len(kanban) == 1 else ''} kanban: these issues "
+            "have no sprint, so no iteration, and dependencies on them are judged without one. Plan them in "
+            "a scrum team's sprint or set [iterations] and due dates.",
+            train.loc[~train["scheduled"] & train["key"].isin(on_kanban), "key"],
+        )
 
 
 def _examples(texts: Iterable[str], limit: int = 3) -> str:

@@ -49,6 +49,7 @@ MISSING_ATTEMPTS = 3  # issue/bulkfetch: asks for issues left out without a word
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
 _RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
+NEAR_LIMIT_PAUSE_SECONDS = 0.25  # after an answer with X-RateLimit-NearLimit: true
 
 
 class _Transient(Exception):
@@ -82,6 +83,21 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds until an X-RateLimit-Reset time, which Cloud writes ``yyyy-MM-ddTHH:mmZ`` (ISO 8601 with
+    seconds accepted too); None when absent, unreadable or already past (then the usual backoff applies)."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return seconds if seconds > 0 else None
 
 
 def jira_error_messages(response: requests.Response) -> list[str]:
@@ -369,10 +385,16 @@ class JiraClient:
 
     def _decode(self, method: str, path: str, response: requests.Response, missing_ok: bool) -> Any:
         status = response.status_code
+        if status < 400 and response.headers.get("X-RateLimit-NearLimit", "").lower() == "true":
+            # under 20% of the burst budget left: slow down before the 429, not after it
+            self._pause(NEAR_LIMIT_PAUSE_SECONDS)
         if status in _RETRY_STATUSES:
             retry_after = (
                 parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
             )
+            if retry_after is None and status == 429:  # "429 responses may be accompanied by Retry-After
+                # and X-RateLimit-Reset headers": without the first, wait until the reset the second names
+                retry_after = parse_rate_limit_reset(response.headers.get("X-RateLimit-Reset"))
             raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after)
         if status in (403, 404) and missing_ok:
             log.warning(
@@ -380,7 +402,11 @@ class JiraClient:
             )
             return None
         if status >= 400:
-            raise JiraError(self._explain(method, path, response)) from None
+            raise JiraError(
+                self._explain(method, path, response),
+                status=status,
+                jira_messages=tuple(jira_error_messages(response)),
+            ) from None
         if status == 204 or not response.content:
             return {}
         try:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import re
 import sys
 import threading
 import time
@@ -43,10 +44,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, timedelta, tzinfo
 from functools import partial
 from queue import SimpleQueue
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
@@ -67,9 +70,13 @@ BULK_ISSUES = 100
 CHANGELOG_BULK_ISSUES = 1000
 CHANGELOG_PAGE = 1000  # the documented default; Jira documents no higher cap, so none is assumed
 DC_PAGE = 1000
+DC_WINDOW = 10_000  # Data Center: no page may reach past the 10,000th result (max_result_window)
 DC_FETCH_BATCH = 200
 AGILE_PAGE = 50
 SCOPE_FIELDS = ["updated"]
+# Cloud search is eventually consistent (search/jql's reconcileIssues exists for a caller's own edits): a
+# change can reach search after a later one did, so "updated since the last run" looks back this much more.
+UPDATED_MARGIN = timedelta(hours=1)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -283,6 +290,7 @@ class _Run:
         self._uncached: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
         self._status_future: Future[Any] | None = None
+        self._myself_future: Future[Any] | None = None
         self._board_futures: dict[int, Future[Any]] = {}
         self._sprint_futures: dict[int, Future[list[dict[str, Any]]]] = {}  # started early, by board id
         self._early_far_ends: tuple[set[str], list[Future[list[dict[str, Any]]]]] | None = None
@@ -309,6 +317,10 @@ class _Run:
             else self.pool.submit(self.client.get, f"{self.api}/status")
         )
         self._prefetch_configured_boards()
+        if self.cloud and not self.cache.get_meta("user_time_zone"):  # for "updated since" on warm runs
+            self._myself_future = self.pool.submit(
+                partial(self.client.get, missing_ok=True), f"{self.api}/myself"
+            )
         fields = self._fields()
         statuses = self._statuses(force=False)
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
@@ -386,14 +398,50 @@ class _Run:
 
     def _fields(self) -> FieldMap:
         cached = self.cache.get_meta("fields")
+        found: FieldMap | None = None
         if cached:
             try:
-                return discover_fields(cached[0], self.config.train, source=self.puller.source)
+                found = discover_fields(cached[0], self.config.train, source=self.puller.source)
             except ConfigError:
                 log.info("a configured field is not in the cached field list; asking Jira again")
-        fresh = self.client.get(f"{self.api}/field")
-        self.cache.put_meta("fields", fresh)
-        return discover_fields(fresh, self.config.train, source=self.puller.source)
+        if found is None:
+            fresh = self.client.get(f"{self.api}/field")
+            self.cache.put_meta("fields", fresh)
+            found = discover_fields(fresh, self.config.train, source=self.puller.source)
+        if found.points_candidates:
+            found = self._choose_points(found)
+        return found
+
+    def _choose_points(self, fields: FieldMap) -> FieldMap:
+        """story_points_field = "auto" on a site with several story points fields ("Story Points" and "Story
+        point estimate"): the one most of the train's issues have a value in (two counts; remembered in the
+        cache per field list), and the log says which."""
+        memo = f"points:{','.join(fields.points_candidates)}:{self.config.train.jql}"
+        remembered = self.cache.get_meta(memo)
+        max_age = self.config.cache.sprints_max_age_minutes * 60
+        if remembered and time.time() - remembered[1] < max_age and remembered[0] in fields.points_candidates:
+            return replace(fields, points=str(remembered[0]))
+        counts = {f: self._count(f"({self.config.train.jql}) AND cf[{f.removeprefix('customfield_')}] is not EMPTY")
+                  for f in fields.points_candidates}  # fmt: skip
+        chosen = max(fields.points_candidates, key=lambda f: (counts[f], f == fields.points))
+        log.info(
+            'story points: %s (%s) is used by %d of the train\'s issues%s; story_points_field = "auto" takes it',
+            fields.names.get(chosen, chosen),
+            chosen,
+            counts[chosen],
+            "".join(f", {fields.names.get(f, f)} ({f}) by {n}" for f, n in counts.items() if f != chosen),
+        )
+        self.cache.put_meta(memo, chosen)
+        return replace(fields, points=chosen)
+
+    def _count(self, jql: str) -> int:
+        """How many issues a JQL matches (Cloud: approximate-count; Data Center: a search's total)."""
+        if self.cloud:
+            return int(
+                self.client.post("/rest/api/3/search/approximate-count", {"jql": jql}).get("count") or 0
+            )
+        answer = self.client.post("/rest/api/2/search", {"jql": jql, "maxResults": 0, "fields": ["id"]})
+        return int(answer.get("total") or 0)
 
     def _statuses(self, *, force: bool) -> list[dict[str, Any]]:
         cached = self.cache.get_meta("statuses")
@@ -415,16 +463,18 @@ class _Run:
         self.stats.in_scope = len(scope)
         return scope
 
-    def _cloud_scope_pages(self, *, with_updated: bool) -> Iterator[dict[str, str]]:
-        """Pages of id -> updated for the train's JQL (Cloud: search/jql, 5,000 a page, by token).
+    def _cloud_scope_pages(self, *, with_updated: bool, jql: str | None = None) -> Iterator[dict[str, str]]:
+        """Pages of id -> updated for the train's JQL (or ``jql``) (Cloud: search/jql, by token).
 
-        Without ``with_updated`` (an empty cache: everything is fetched anyway) only ids are asked, the
-        lightest page Jira serves; ``updated`` is then "".
+        Without ``with_updated`` only ids are asked: the only page Cloud serves 5,000 at a time ("the greatest
+        number of items returned per page is achieved when requesting id or key only"); ``updated`` is then
+        "". With it, pages are far smaller (100 on today's sites). Page sizes may change without notice: the
+        loop follows the tokens, whatever size comes back.
         """
         guard = PageGuard("the train's issues (search/jql)")
         token: str | None = None
         while True:
-            body: dict[str, Any] = {"jql": self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
+            body: dict[str, Any] = {"jql": jql or self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
             if with_updated:
                 body["fields"] = SCOPE_FIELDS
             if token:
@@ -449,11 +499,20 @@ class _Run:
         versions = self.cache.versions()
         sig = fields.signature()
         scope: dict[str, str] = {}
+        # A warm run lists ids only and asks separately for what changed since the last run (few issues);
+        # without a watermark yet (the first warm run), the listing carries ``updated`` for every issue.
+        recent = self._cloud_updated_since() if versions else None
+        before = set(self.cache.get_scope(self.config.train.jql) or ())
         fetcher = _CloudFetcher(self, fields)
         try:
-            for page in self._cloud_scope_pages(with_updated=bool(versions)):
+            for page in self._cloud_scope_pages(with_updated=bool(versions) and recent is None):
+                if recent is not None:
+                    page = {i: recent.get(i) or versions.get(i, ("", ""))[0] for i in page}
+                    # new to the scope: it may have changed while outside it, before the watermark
+                    changed = [i for i, u in page.items() if versions.get(i) != (u, sig) or i not in before]
+                else:
+                    changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
                 scope.update(page)
-                changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
                 self.progress.grow(len(changed))
                 fetcher.submit(changed)
             # Every issue of the scope fetched (a cold run): the far ends are known once the last issue
@@ -465,7 +524,53 @@ class _Run:
         self.stats.in_scope = len(scope)
         self.stats.fetched = fetcher.submitted
         self.stats.from_cache = len(scope) - fetcher.submitted
+        self._put_updated_mark(scope)
+        self._user_zone()  # asked alongside the cold run's first requests; remembered for the warm ones
         return scope
+
+    def _updated_mark_name(self) -> str:
+        return f"updated_mark:{self.config.train.jql}"
+
+    def _put_updated_mark(self, scope: Mapping[str, str]) -> None:
+        """The latest ``updated`` among the scope's stored issues: every later change has a later ``updated``
+        (Jira's own times, so neither our clock nor a clock handed in matters)."""
+        versions = self.cache.versions()
+        times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
+        if times:
+            self.cache.put_meta(self._updated_mark_name(), max(times).isoformat())
+
+    def _cloud_updated_since(self) -> dict[str, str] | None:
+        """id -> updated of the train's issues updated since the last run's watermark, less a margin for
+        search's eventual consistency (an edit reaches search a moment after it is made); None without a
+        watermark. JQL dates are minutes in the API user's time zone (GET myself), so the margin also
+        covers the minute cut and, when the zone is unknown, any zone."""
+        mark = self.cache.get_meta(self._updated_mark_name())
+        since = parse_datetime(mark[0]) if mark else None
+        if since is None:
+            return None
+        zone, margin = self._user_zone(), UPDATED_MARGIN
+        if zone is None:
+            zone, margin = UTC, margin + timedelta(hours=14)
+        text = (since - margin).astimezone(zone).strftime("%Y/%m/%d %H:%M")
+        jql = f'({_without_order_by(self.config.train.jql)}) AND updated >= "{text}"'
+        recent: dict[str, str] = {}
+        for page in self._cloud_scope_pages(with_updated=True, jql=jql):
+            recent.update(page)
+        return recent
+
+    def _user_zone(self) -> tzinfo | None:
+        """The API user's time zone (GET myself, remembered in the cache), which JQL dates are read in."""
+        cached = self.cache.get_meta("user_time_zone")
+        name = cached[0] if cached else None
+        if name is None:
+            future, self._myself_future = self._myself_future, None
+            me = (future.result() if future else self.client.get(f"{self.api}/myself", missing_ok=True)) or {}
+            name = str(me.get("timeZone") or "")
+            self.cache.put_meta("user_time_zone", name)
+        try:
+            return ZoneInfo(name) if name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
 
     def _dc_search(
         self, jql: str, fields: list[str], *, expand: str | None, parallel: bool = True
@@ -473,16 +578,19 @@ class _Run:
         """All pages of a Data Center search: the first page tells the total, the rest run in parallel
         (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock)."""
 
-        def page(start: int, size: int) -> dict[str, Any]:
-            body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+        def page(start: int, size: int, query: str = jql) -> dict[str, Any]:
+            body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
             if expand:
                 body["expand"] = [expand]
             return self.client.post("/rest/api/2/search", body)
 
         first = page(0, DC_PAGE)
-        yield first
         size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
         total = int(first.get("total") or 0)
+        if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
+            yield from self._dc_sliced(jql, page, size, parallel=parallel)
+            return
+        yield first
         if size <= 0:
             return
         if total > size * MAX_PAGES:  # a total no site holds (a proxy's or a bug's): never page through it
@@ -492,6 +600,54 @@ class _Run:
             yield from self._map(lambda start: page(start, size), starts)
         else:
             yield from (page(start, size) for start in starts)
+
+    def _dc_sliced(
+        self, jql: str, page: Callable[..., dict[str, Any]], size: int, *, parallel: bool
+    ) -> Iterator[dict[str, Any]]:
+        """A search of more than 10,000 issues on Data Center, in slices of at most 10,000.
+
+        Data Center's search platform answers 500 "Search limit exceeded" for any page that reaches past
+        its max_result_window (10,000 by default; Atlassian KB "Handling JQL REST API searching exceeding
+        max_result_window in Jira"). So the query is ordered by key and each slice starts after the last key
+        of the one before: ``(project = P AND key > P-N) OR project not in (projects done, P)`` (Jira orders
+        keys by project, then number, and compares keys within their project).
+        """
+        base = _without_order_by(jql)
+        done: list[str] = []  # projects every issue of which has been listed
+        after: str | None = None  # the last key listed
+        size = max(1, min(size, DC_WINDOW))
+        while True:
+            if after is None:
+                where = base
+            else:
+                project = after.rpartition("-")[0]
+                others = ", ".join(f'"{p}"' for p in [*done, project])
+                where = (
+                    f'({base}) AND ((project = "{project}" AND key > "{after}") OR project not in ({others}))'
+                )
+            ordered = f"{where} ORDER BY key ASC"
+            first = page(0, size, ordered)
+            total = int(first.get("total") or 0)
+            starts = range(size, min(total, DC_WINDOW - size + 1), size)
+            if parallel:
+                rest = list(
+                    self._map(partial(lambda query, start: page(start, size, query), ordered), starts)
+                )
+            else:
+                rest = [page(start, size, ordered) for start in starts]
+            pages = sorted([first, *rest], key=lambda p: int(p.get("startAt") or 0))
+            keys = [str(i["key"]) for p in pages for i in p.get("issues") or ()]
+            yield from pages
+            if total <= len(keys) or not keys:
+                return
+            seen = list(dict.fromkeys(k.rpartition("-")[0] for k in keys))
+            if keys[-1] == after or any(p in done for p in seen):
+                raise JiraError(
+                    f"{self.config.jira.url} does not order the train's issues by key as Jira does, so its "
+                    "more than 10,000 issues cannot be listed in slices: narrow [train].jql"
+                )
+            done.extend(p for p in seen[:-1] if p not in done)
+            after = keys[-1]
 
     def _note_scope(self, scope: Mapping[str, str]) -> None:
         jql = self.config.train.jql
@@ -748,9 +904,17 @@ class _Run:
         return agile_pages(self.client, path, params)
 
     def _fetch_sprints(self, board_id: int) -> list[dict[str, Any]]:
-        return self._agile_pages(
-            f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
-        )
+        try:
+            return self._agile_pages(
+                f"/rest/agile/1.0/board/{board_id}/sprint", {"state": "closed,active,future"}
+            )
+        except JiraError as exc:
+            # A kanban board: Jira answers 400 "The board does not support sprints". Its issues have no
+            # sprints (the data-quality findings say so); the other boards' sprints are what there is.
+            if exc.status == 400 and any("support sprints" in m for m in exc.jira_messages):
+                log.info("board %d is a kanban board: it has no sprints", board_id)
+                return []
+            raise
 
     def _board_sprints(self, board_ids: set[int], builder: SnapshotBuilder) -> list[dict[str, Any]]:
         now = self.puller._epoch()
@@ -1015,6 +1179,27 @@ def _link_end_fields(shown: dict[str, Any]) -> dict[str, Any]:
         },
         "issuetype": {"name": issuetype.get("name")},
     }
+
+
+def _without_order_by(jql: str) -> str:
+    """The JQL without its ORDER BY clause (outside quotes), so it can be combined with AND."""
+    quote: str | None = None
+    i = 0
+    while i < len(jql):
+        ch = jql[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif (i == 0 or not (jql[i - 1].isalnum() or jql[i - 1] == "_")) and re.match(
+            r"order\s+by\b", jql[i:], re.IGNORECASE
+        ):
+            return jql[:i].rstrip()
+        i += 1
+    return jql
 
 
 def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:

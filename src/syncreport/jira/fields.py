@@ -17,7 +17,10 @@ from syncreport.errors import ConfigError
 
 SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"
 STORY_POINTS_SCHEMA = "com.pyxis.greenhopper.jira:jsw-story-points"
-TEAM_SCHEMA = "com.atlassian.teams:rm-teams-custom-field-team"
+TEAM_SCHEMA = "com.atlassian.teams:rm-teams-custom-field-team"  # Advanced Roadmaps' Team (DC, older Cloud)
+# Today's Cloud Team field (Atlassian teams): the type a site created since 2024 shows in GET /field
+ATLASSIAN_TEAM_SCHEMA = "com.atlassian.jira.plugin.system.customfieldtypes:atlassian-team"
+TEAM_SCHEMAS = (ATLASSIAN_TEAM_SCHEMA, TEAM_SCHEMA)
 EPIC_LINK_SCHEMA = "com.pyxis.greenhopper.jira:gh-epic-link"
 STORY_POINT_NAMES = ("story points", "story point estimate")
 
@@ -36,6 +39,9 @@ class FieldMap:
     business_value_planned: str | None
     business_value_actual: str | None
     names: dict[str, str]  # field id -> display name (Data Center changelog items carry names only)
+    # story_points_field = "auto" on a site with several story points fields ("Story Points" and "Story
+    # point estimate"): all of them; the pull keeps the one the train's issues use (points is a guess till then)
+    points_candidates: tuple[str, ...] = ()
 
     def request_fields(self) -> list[str]:
         """The fields to ask Jira for in an issue fetch."""
@@ -89,7 +95,7 @@ def _resolve(
     wanted: str,
     *,
     key: str,
-    schema: str | None = None,
+    schema: str | tuple[str, ...] | None = None,
     default: str | None = None,
     source: str = "the config",
 ) -> str:
@@ -97,9 +103,10 @@ def _resolve(
     by_id = {str(f.get("id")): f for f in fields}
     if wanted in by_id or wanted == "parent":
         return wanted
+    schemas = (schema,) if isinstance(schema, str) else (schema or ())
     named = [f for f in fields if str(f.get("name", "")).casefold() == wanted.casefold()]
-    if len(named) > 1 and schema:
-        typed = [f for f in named if _schema_custom(f) == schema]
+    if len(named) > 1 and schemas:
+        typed = [f for f in named if _schema_custom(f) in schemas]
         named = typed or named
     if len(named) == 1:
         return str(named[0]["id"])
@@ -108,8 +115,8 @@ def _resolve(
         raise ConfigError(
             f"{source}: {key} = '{wanted}' is ambiguous on this site, it matches {listed}: set it to one of these ids"
         )
-    if schema:
-        typed = [f for f in fields if _schema_custom(f) == schema]
+    if schemas:
+        typed = [f for f in fields if _schema_custom(f) in schemas]
         if len(typed) == 1 and wanted == default:
             return str(typed[0]["id"])  # the default name, renamed on this site (or in another language)
         candidates = typed
@@ -152,8 +159,15 @@ def discover_fields(
         default="Sprint",
         source=source,
     )
+    candidates: tuple[str, ...] = ()
     if train.story_points_field == "auto":
         points = _optional(fields, names=STORY_POINT_NAMES, schema=STORY_POINTS_SCHEMA)
+        candidates = tuple(
+            str(f["id"])
+            for f in fields
+            if _schema_custom(f) == STORY_POINTS_SCHEMA
+            or str(f.get("name", "")).casefold() in STORY_POINT_NAMES
+        )
     else:
         points = _resolve(fields, train.story_points_field, key="[train].story_points_field", source=source)
     team = (
@@ -161,7 +175,7 @@ def discover_fields(
             fields,
             train.team_field,
             key="[train].team_field",
-            schema=TEAM_SCHEMA,
+            schema=TEAM_SCHEMAS,
             default="Team",
             source=source,
         )
@@ -210,4 +224,5 @@ def discover_fields(
         business_value_planned=bv_planned,
         business_value_actual=bv_actual,
         names={str(f.get("id")): str(f.get("name", "")) for f in fields},
+        points_candidates=candidates if len(candidates) > 1 else (),
     )

@@ -758,6 +758,7 @@ def _boards(
                 name=str(data.get("name") or f"Board {board_id}"),
                 team=counts.most_common(1)[0][0] if counts else None,
                 project_key=location.get("projectKey"),
+                board_type=str(data.get("type") or "scrum"),
             )
         )
     return sorted(boards, key=lambda b: b.id)

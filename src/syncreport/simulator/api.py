@@ -40,6 +40,14 @@ REMOVED_SEARCH = (
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."
+KANBAN_NO_SPRINTS = "The board does not support sprints"
+SEARCH_LIMIT = (
+    "Search limit exceeded. We couldn't complete your search because it requests {wanted:,} results which "
+    "exceeded the search platform limit of {window:,}. Try refining your query or contact your Jira "
+    "administrator. Repeating the same search may not work."
+)
+DC_MAX_RESULT_WINDOW = 10_000  # jira.search.platform.max.result.window's default (OpenSearch's too)
+_SPRINT_STATE_ORDER = {"closed": 0, "active": 1, "future": 2}
 
 
 class ApiError(Exception):
@@ -89,6 +97,7 @@ class Api:
         self.cloud = deployment == "cloud"
         self.render = Renderer(site, deployment, base_url)
         self.base_url = base_url
+        self.max_result_window = DC_MAX_RESULT_WINDOW if not self.cloud else 10**9
         ids = field_ids(deployment)
         self.all_field_ids = SYSTEM_FIELDS | {
             ids.sprint, ids.team, ids.points, ids.flagged, ids.rank, ids.bv_planned, ids.bv_actual,
@@ -211,7 +220,7 @@ class Api:
         return self.render.myself()
 
     def fields(self, groups: dict[str, str], params: Params) -> Any:
-        return field_list(self.deployment)
+        return field_list(self.deployment, legacy_points=self.site.legacy_points_field)
 
     def statuses(self, groups: dict[str, str], params: Params) -> Any:
         return [self.render.status(s) for s in self.site.statuses.values()]
@@ -225,6 +234,18 @@ class Api:
         if match is None:
             raise ApiError(404, f"No project could be found with key '{groups['key']}'.")
         return self.render.project(match.key)
+
+    def project_versions(self, groups: dict[str, str], params: Params) -> Any:
+        """GET project/{key}/versions: every version of the project (not paged), as the platform API lists them."""
+        ref = groups["key"].lower()
+        match = next((p for p in self.site.projects if p.visible and ref in (p.key.lower(), p.id)), None)
+        if match is None:
+            raise ApiError(404, f"No project could be found with key '{groups['key']}'.")
+        return [
+            {**self.render.version(v.project, v.name), "projectId": int(match.id)}
+            for v in self.site.versions
+            if v.project == match.key
+        ]
 
     def link_types(self, groups: dict[str, str], params: Params) -> Any:
         return {
@@ -279,9 +300,10 @@ class Api:
         wanted = self.wanted(params.get("fields"), "id")
         expand = _as_list(params.get("expand"))
         changelog = "changelog" in expand
-        only_ids = (
-            wanted is not None and wanted <= {"id", "key", "updated"} and not changelog
-        )  # ids + updated: still a light page
+        # "To manage page size, Jira may return fewer items per page where a large number of fields are
+        # requested. The greatest number of items returned per page is achieved when requesting id or key
+        # only" (search/jql, maxResults): 5,000 for id/key alone, 100 with any other field (even updated)
+        only_ids = wanted is not None and wanted <= {"id", "key"} and not changelog
         size = self.integer(params, "maxResults", 50)
         size = max(1, min(size, CLOUD_ID_PAGE if only_ids else CLOUD_PAGE))
         digest = hashlib.sha1(jql.encode()).hexdigest()[:16]
@@ -332,6 +354,10 @@ class Api:
         start = max(0, self.integer(params, "startAt", 0))
         size = self.integer(params, "maxResults", 50)
         size = DC_PAGE if size < 0 else min(size, DC_PAGE)
+        if start + size > self.max_result_window and start < len(hits):
+            # Atlassian KB "Handling JQL REST API searching exceeding max_result_window in Jira" (Data
+            # Center): past the search platform's window (default 10,000) the search answers 500.
+            raise ApiError(500, SEARCH_LIMIT.format(wanted=start + size, window=self.max_result_window))
         page = hits[start : start + size]
         return {
             "expand": "schema,names",
@@ -450,7 +476,7 @@ class Api:
         project = self.site.project(board.project)
         return {
             "id": board.id, "self": f"{self.base_url}/rest/agile/1.0/board/{board.id}", "name": board.name,
-            "type": "scrum",
+            "type": board.kind,
             "location": {
                 "projectId": int(project.id), "displayName": f"{project.name} ({project.key})",
                 "projectName": project.name, "projectKey": project.key, "projectTypeKey": "software",
@@ -469,6 +495,10 @@ class Api:
         board = next((b for b in self.site.boards if b.id == board_id), None)
         if board is None:
             raise ApiError(404, "Board does not exist or you do not have permission to see it.")
+        if board.kind != "scrum":
+            # A kanban board has no sprints: real Jira answers 400 {"errorMessages": ["The board does not
+            # support sprints"]}, not an empty list (docs/jira-notes.md).
+            raise ApiError(400, KANBAN_NO_SPRINTS)
         states = [s.strip().lower() for s in self.text(params, "state").split(",") if s.strip()]
         bad = [s for s in states if s not in ("future", "active", "closed")]
         if bad:
@@ -490,13 +520,16 @@ class Api:
     def _board_sprints(self, board_id: int) -> list[Any]:
         """The board's own sprints and the sprints of other boards that its issues are in (originBoardId)."""
         team_index = next((i for i, t in enumerate(self.site.teams) if t.board_id == board_id), None)
-        ids = {s.id for s in self.site.sprints.values() if s.board_id == board_id}
+        shared = self.site.shared_boards.get(board_id)
+        ids = {s.id for s in self.site.sprints.values() if s.board_id in (board_id, shared)}
         if team_index is not None:
             for issue in self.site.issues:
                 if issue.team == team_index:
-                    ids.update(issue.sprints)
+                    ids.update(s for s in issue.sprints if s in self.site.sprints)
         sprints = [self.site.sprints[i] for i in ids]
-        sprints.sort(key=lambda s: (s.start, s.id))
+        # Jira Software, Get all sprints: "Returns all sprints from a board ... Sprints will be ordered first by
+        # state (i.e. closed, active, future) then by their position in the backlog." (position: id order here)
+        sprints.sort(key=lambda s: (_SPRINT_STATE_ORDER.get(s.state, 3), s.id))
         return sprints
 
     def sprint(self, groups: dict[str, str], params: Params) -> Any:
@@ -530,6 +563,7 @@ ROUTES: list[Route] = [
     Route(("GET",), "/rest/api/{v}/field", Api.fields),
     Route(("GET",), "/rest/api/{v}/status", Api.statuses),
     Route(("GET",), "/rest/api/{v}/project", Api.projects),
+    Route(("GET",), "/rest/api/{v}/project/{key}/versions", Api.project_versions),
     Route(("GET",), "/rest/api/{v}/project/{key}", Api.project),
     Route(("GET",), "/rest/api/{v}/issueLinkType", Api.link_types),
     Route(("GET", "POST"), "/rest/api/{v}/search/jql", Api.search_jql, ("cloud",)),

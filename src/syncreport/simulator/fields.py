@@ -54,7 +54,16 @@ def cf_number(field_id: str) -> str:
     return field_id.removeprefix("customfield_")
 
 
-def field_list(deployment: str) -> list[dict[str, object]]:
+#: Cloud's Team field type today (Atlassian teams). Older sites, and Data Center's Advanced Roadmaps, show
+#: ``com.atlassian.teams:rm-teams-custom-field-team`` (developer.atlassian.com, "Team field in Jira REST API").
+CLOUD_TEAM_TYPE = "com.atlassian.jira.plugin.system.customfieldtypes:atlassian-team"
+DC_TEAM_TYPE = "com.atlassian.teams:rm-teams-custom-field-team"
+#: A company-managed "Story Points" field that a Cloud site keeps next to "Story point estimate" (both of the
+#: story points type); the train's issues use only the estimate. Listed only when the site asks for it.
+LEGACY_POINTS = "customfield_10028"
+
+
+def field_list(deployment: str, *, legacy_points: bool = False) -> list[dict[str, object]]:
     """GET /rest/api/2/field: system fields the client reads and the custom fields of an agile site."""
     ids = field_ids(deployment)
 
@@ -102,11 +111,14 @@ def field_list(deployment: str) -> list[dict[str, object]]:
     number = "com.atlassian.jira.plugin.system.customfieldtypes:float"
     fields.append(custom(ids.bv_planned, "Business Value", "number", number))
     fields.append(custom(ids.bv_actual, "Actual Business Value", "number", number))
-    team = custom(ids.team, "Team", "any", "com.atlassian.teams:rm-teams-custom-field-team")
+    team = custom(ids.team, "Team", "team", CLOUD_TEAM_TYPE if deployment == "cloud" else DC_TEAM_TYPE)
     team["clauseNames"] = [f"cf[{cf_number(ids.team)}]", "Team", "Team[Team]"]
     fields.append(team)
     if deployment == "cloud":
         fields.insert(0, system("parent", "Parent", "issuelink"))
+        if legacy_points:  # before the estimate, as GET /field lists them by id on such a site
+            points_type = "com.pyxis.greenhopper.jira:jsw-story-points"
+            fields.append(custom(LEGACY_POINTS, "Story Points", "number", points_type))
         fields.append(
             custom(ids.points, ids.points_name, "number", "com.pyxis.greenhopper.jira:jsw-story-points")
         )

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncreport.simulator.fields import cf_number, field_ids
+from syncreport.simulator.fields import LEGACY_POINTS, cf_number, field_ids
 from syncreport.simulator.model import Issue, Site
 
 USER_ZONE = ZoneInfo("Europe/Berlin")
@@ -91,6 +91,12 @@ class _Parser:
         ids = field_ids(deployment)
         self.team_names = {"team", "team[team]", f"cf[{cf_number(ids.team)}]", ids.team}
         self.sprint_names = {"sprint", f"cf[{cf_number(ids.sprint)}]", ids.sprint}
+        self.points_names = {ids.points_name.lower(), f"cf[{cf_number(ids.points)}]", ids.points}
+        self.legacy_points_names = (
+            {"story points", f"cf[{cf_number(LEGACY_POINTS)}]", LEGACY_POINTS}
+            if deployment == "cloud" and site.legacy_points_field
+            else set()
+        )
         self.parent_names = {"parent"} | (
             {"epic link", f"cf[{cf_number(ids.epic_link)}]"} if ids.epic_link else set()
         )
@@ -250,6 +256,8 @@ class _Parser:
         if name in ("project",):
             return self.multi(field, operator, values, self.project_values, lambda i: [i.project])
         if name in ("key", "issuekey", "id"):
+            if operator in (">", ">=", "<", "<="):
+                return self.key_range(field, operator, values)
             return self.multi(field, operator, values, self.key_values, lambda i: [i.key], optional=False)
         if name == "labels":
             return self.multi(field, operator, values, lambda vs: {v for v in vs}, lambda i: i.labels)
@@ -261,6 +269,14 @@ class _Parser:
             return self.multi(
                 field, operator, values, self.sprint_values, lambda i: [str(s) for s in i.sprints]
             )
+        if name in self.points_names or name in self.legacy_points_names:
+            if operator not in ("is", "is not"):
+                raise JqlError(f"The simulator supports only IS [NOT] EMPTY on the field '{field}'.")
+            legacy = name in self.legacy_points_names
+            return self.multi(
+                field, operator, values, lambda vs: set(vs),
+                lambda i: [] if legacy or i.points is None else [f"{i.points:g}"],
+            )  # fmt: skip
         if name == "status":
             return self.multi(
                 field, operator, values, self.status_values, lambda i: [i.status], optional=False
@@ -297,6 +313,14 @@ class _Parser:
         if name in _DATE_FIELDS:
             return self.dates(field, operator, values, _DATE_FIELDS[name])
         raise JqlError(f"Field '{field}' does not exist or you do not have permission to view it.")
+
+    def key_range(self, field: str, operator: str, values: list[str | None]) -> Predicate:
+        """``key > ABC-123``: issues of ABC numbered above 123 (Jira compares keys within their project)."""
+        (key,) = self.key_values([v for v in values if v is not None] or [""])
+        project, _, number = key.partition("-")
+        bound = int(number)
+        compare = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__}[operator]
+        return lambda issue: issue.project == project and compare(int(issue.key.partition("-")[2]), bound)
 
     def multi(
         self,

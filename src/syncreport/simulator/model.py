@@ -55,6 +55,7 @@ class Board:
     name: str
     project: str
     team: str | None
+    kind: str = "scrum"  # "scrum" | "kanban" (GET board/{id}/sprint answers 400 on a kanban board)
 
 
 @dataclass(slots=True)
@@ -69,6 +70,7 @@ class Sprint:
     iteration: int  # global iteration ordinal (previous PI 0-5, current 6-11, next 12-17)
     pi: str
     goal: str = ""
+    dated: bool = True  # False: a future sprint not yet started, which Jira shows without start/end dates
 
 
 @dataclass(slots=True)
@@ -167,6 +169,10 @@ class Site:
     links_by_issue: dict[str, list[Link]] = field(default_factory=dict)
     scenarios: list[Scenario] = field(default_factory=list)
     next_history_id: int = 1
+    legacy_points_field: bool = False
+    shared_boards: dict[int, int] = field(
+        default_factory=dict
+    )  # board id -> board whose sprints it lists too  # Cloud: an unused "Story Points" field beside "Story point estimate"
     version: int = 0  # bumped on every change, invalidates cached search results
 
     def project(self, key: str) -> Project:

@@ -218,6 +218,8 @@ class Renderer:
             "name": sprint.name, "startDate": agile_time(sprint.start), "endDate": agile_time(sprint.end),
             "originBoardId": sprint.board_id, "goal": sprint.goal,
         }  # fmt: skip
+        if not sprint.dated:  # Jira leaves a future sprint's dates out until someone sets them
+            del data["startDate"], data["endDate"]
         if sprint.state != "future":
             data["activatedDate"] = agile_time(sprint.start)
         if sprint.complete is not None:
@@ -231,6 +233,8 @@ class Renderer:
                 "id": sprint.id, "name": sprint.name, "state": sprint.state, "boardId": sprint.board_id,
                 "goal": sprint.goal, "startDate": agile_time(sprint.start), "endDate": agile_time(sprint.end),
             }  # fmt: skip
+            if not sprint.dated:
+                del data["startDate"], data["endDate"]
             if sprint.complete is not None:
                 data["completeDate"] = agile_time(sprint.complete)
             return data
@@ -241,7 +245,8 @@ class Renderer:
         return (
             f"com.atlassian.greenhopper.service.sprint.Sprint@{(sprint.id * 2654435761) % (1 << 32):x}"
             f"[id={sprint.id},rapidViewId={sprint.board_id},state={sprint.state.upper()},name={sprint.name},"
-            f"goal={sprint.goal},startDate={value(sprint.start)},endDate={value(sprint.end)},"
+            f"goal={sprint.goal},startDate={value(sprint.start if sprint.dated else None)},"
+            f"endDate={value(sprint.end if sprint.dated else None)},"
             f"completeDate={value(sprint.complete)},activatedDate={value(sprint.start if sprint.state != 'future' else None)},"
             f"sequence={sprint.id},autoStartStop=false,synced=false]"
         )

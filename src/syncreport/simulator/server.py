@@ -2,9 +2,13 @@
 
 Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the same keys as JSON):
 - ``latency_ms``: added before every answer.
-- ``rate_limit``: at most this many requests per ``rate_window_s`` seconds (default 1); beyond it 429 with
-  ``Retry-After: rate_retry_after`` (0 allowed), X-RateLimit-Limit/-Remaining/-Reset, RateLimit-Reason
-  "jira-burst-based" and an HTML body, as Cloud answers. ``None`` turns it off.
+- ``rate_limit``: at most this many requests per ``rate_window_s`` seconds (default 1) *per endpoint and
+  HTTP method* (Cloud's burst limit: "one tenant, one endpoint, one HTTP method"); beyond it 429 with
+  ``Retry-After: rate_retry_after`` (0 allowed; ``None``: no Retry-After, as "429 responses may be
+  accompanied by Retry-After and X-RateLimit-Reset headers"), X-RateLimit-Limit/-Remaining, X-RateLimit-Reset
+  as the docs write it (``yyyy-MM-ddTHH:mmZ``), RateLimit-Reason "jira-burst-based" and an HTML body, as
+  Cloud answers. Answers under the limit carry X-RateLimit-Limit/-Remaining and, with under 20% of the
+  budget left, ``X-RateLimit-NearLimit: true``. ``None`` turns it off.
 - ``rate_limit_every``: answer every N-th API request with that same 429, whatever the timing: a
   deterministic 429 storm for tests (``rate_limit`` depends on how fast the client and the machine are).
 - ``faults``: a list of {"path": glob on the path (e.g. "*/search/jql"), "kind": "500"|"503"|"429"|"slow"|
@@ -103,8 +107,8 @@ class _State:
         self.latency_ms = 0
         self.rate_limit: int | None = None
         self.rate_window_s = 1.0
-        self.rate_retry_after = "1"
-        self.recent: deque[float] = deque()
+        self.rate_retry_after: str | None = "1"
+        self.recent: dict[str, deque[float]] = {}  # per "METHOD endpoint"
         self.rate_limit_every: int | None = None
         self.rate_counter = 0
         self.anonymous_server_info = True  # False: serverInfo asks for credentials too, as some sites do
@@ -120,14 +124,14 @@ class _State:
                     self.latency_ms = int(value or 0)
                 elif name == "rate_limit":
                     self.rate_limit = int(value) if value is not None else None
-                    self.recent.clear()
+                    self.recent = {}
                 elif name == "rate_limit_every":
                     self.rate_limit_every = int(value) if value else None
                     self.rate_counter = 0
                 elif name == "rate_window_s":
                     self.rate_window_s = float(value)
                 elif name == "rate_retry_after":
-                    self.rate_retry_after = str(value)
+                    self.rate_retry_after = None if value is None else str(value)
                 elif name == "anonymous_server_info":
                     self.anonymous_server_info = bool(value)
                 elif name == "faults":
@@ -163,21 +167,23 @@ class _State:
                     return fault
             return None
 
-    def over_rate_limit(self) -> bool:
+    def over_rate_limit(self, endpoint: str = "") -> int | None:
+        """None when over the limit (answer 429), else the budget left in this endpoint's window."""
         with self.knob_lock:
             if self.rate_limit_every:
                 self.rate_counter += 1
                 if self.rate_counter % self.rate_limit_every == 0:
-                    return True
+                    return None
             if self.rate_limit is None:
-                return False
+                return -1
             now = time.monotonic()
-            while self.recent and self.recent[0] <= now - self.rate_window_s:
-                self.recent.popleft()
-            if len(self.recent) >= self.rate_limit:
-                return True
-            self.recent.append(now)
-            return False
+            recent = self.recent.setdefault(endpoint, deque())
+            while recent and recent[0] <= now - self.rate_window_s:
+                recent.popleft()
+            if len(recent) >= self.rate_limit:
+                return None
+            recent.append(now)
+            return self.rate_limit - len(recent)
 
 
 class _Server(ThreadingHTTPServer):
@@ -235,7 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-AREQUESTID", f"{int(time.time() * 1000) % 100000}x1")
-        for name, value in (headers or {}).items():
+        for name, value in {**getattr(self, "_rate_headers", {}), **(headers or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
@@ -263,6 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         state = self.server.state
+        self._rate_headers: dict[str, str] = {}
         split = urlsplit(self.path)
         path = split.path.rstrip("/") or "/"
         query: dict[str, Any] = parse_qs(split.query, keep_blank_values=True)
@@ -277,16 +284,33 @@ class _Handler(BaseHTTPRequestHandler):
         found = find_route(method, path, state.deployment)
         name = found[0].name(method, found[1]) if found else f"{method} (unknown path)"
         self._counting = name
-        status = self._answer(state, method, path, query, body, found)
+        status = self._answer(state, method, path, query, body, found, name)
         self._record(status)  # when no answer was written (none is: every path answers)
 
     def _answer(
-        self, state: _State, method: str, path: str, query: dict[str, Any], body: Any, found: Any
+        self,
+        state: _State,
+        method: str,
+        path: str,
+        query: dict[str, Any],
+        body: Any,
+        found: Any,
+        name: str = "",
     ) -> int:
         if state.latency_ms:
             time.sleep(state.latency_ms / 1000)
-        if state.over_rate_limit():
+        left = state.over_rate_limit(name)
+        if left is None:
             return self._rate_limited(state, state.rate_retry_after)
+        if left >= 0 and state.rate_limit:
+            self._rate_headers = {
+                "X-RateLimit-Limit": str(state.rate_limit),
+                "X-RateLimit-Remaining": str(left),
+            }
+            if left < 0.2 * state.rate_limit:
+                self._rate_headers["X-RateLimit-NearLimit"] = "true"
+        else:
+            self._rate_headers = {}
         fault = state.take_fault(path)
         if fault is not None:
             done = self._fault(fault)
@@ -343,17 +367,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, data)
         return 200
 
-    def _rate_limited(self, state: _State, retry_after: str) -> int:
-        reset = (datetime.now(UTC) + timedelta(seconds=max(1.0, float(retry_after)))).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+    def _rate_limited(self, state: _State, retry_after: str | None) -> int:
+        # "X-RateLimit-Reset ... the timestamp (in ISO 8601 format) when the rate limit will reset, calculated
+        # as the request timestamp plus the Retry-After period. It's provided in the format: yyyy-MM-ddTHH:mmZ"
+        wait = float(retry_after) if retry_after is not None else state.rate_window_s
+        reset = (datetime.now(UTC) + timedelta(seconds=wait)).strftime("%Y-%m-%dT%H:%MZ")
         headers = {
-            "Retry-After": retry_after,
             "X-RateLimit-Limit": str(state.rate_limit or 0),
             "X-RateLimit-Remaining": "0",
             "X-RateLimit-Reset": reset,
             "RateLimit-Reason": "jira-burst-based",
         }
+        if retry_after is not None:
+            headers["Retry-After"] = retry_after
         self._send(429, RATE_LIMIT_PAGE.encode(), "text/html;charset=UTF-8", headers)
         return 429
 
