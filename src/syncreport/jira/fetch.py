@@ -587,14 +587,14 @@ class _Run:
         first = page(0, DC_PAGE)
         size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
         total = int(first.get("total") or 0)
+        if total > max(size, 1) * MAX_PAGES:  # a total no site holds (a proxy's or a bug's): never page it
+            raise PageGuard("the search (/rest/api/2/search)").fail(f"a total of {total} issues")
         if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
             yield from self._dc_sliced(jql, page, size, parallel=parallel)
             return
         yield first
         if size <= 0:
             return
-        if total > size * MAX_PAGES:  # a total no site holds (a proxy's or a bug's): never page through it
-            raise PageGuard("the search (/rest/api/2/search)").fail(f"a total of {total} issues")
         starts = range(size, total, size)
         if parallel:
             yield from self._map(lambda start: page(start, size), starts)
