@@ -1,7 +1,7 @@
 """Rendering: the report as self-contained HTML, a print-ready PDF, and the short e-mail summary.
 
-Templates live in the top-level ``templates/`` folder (shipped inside the package as
-``syncreport/templates``); they format what the indicators computed and compute nothing themselves.
+Templates live inside the package, in ``src/syncreport/templates/`` (no symlink: it breaks on Windows
+checkouts); they format what the indicators computed and compute nothing themselves.
 """
 
 from syncreport.render.html import render_email_summary, render_html
