@@ -133,7 +133,7 @@ def test_carry_over_and_sprints_passed_match_the_generated_paths(pulled: Any) ->
 
 
 def test_rules_for_real_sites_hold_on_the_simulated_train(pulled: Any) -> None:
-    # The generator planted (see generator._rule_scenarios): done consumers of open providers; SEC-1 (open,
+    # The generator planted (see simulator/scenarios.py, rule_scenarios): done consumers of open providers; SEC-1 (open,
     # not browsable) providing for a train issue; SEC-2 and a train issue, both done, needing each other;
     # done transitions into the deleted status "Resolved" (resolution set in the same history); one move
     # into the deleted "In QA" with no resolution.

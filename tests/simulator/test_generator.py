@@ -22,7 +22,7 @@ from syncreport.simulator.model import Issue
 
 TODAY = date(2026, 11, 26)
 TRAIN = ("ORB", "NOVA", "ATL")
-DELETED = {"10900", "10901"}  # generator.DELETED_DONE_STATUS and DELETED_OPEN_STATUS
+DELETED = {"10900", "10901"}  # vocabulary.DELETED_DONE_STATUS and DELETED_OPEN_STATUS
 AGENDA = (RISK_TYPE, OBJECTIVE_TYPE)
 
 

@@ -4,18 +4,37 @@ Rules (docs/indicators.md): a count threshold of 0 switches that rule off; share
 their threshold; reliability fires below its threshold. A team is judged on dependencies it *provides*
 (the team that must deliver); the consumer side is shown as impact, not scored. The train is as bad as its
 worst team, red with an open dependency cycle, and amber when train issues have no team.
+
+Here too: the figures a verdict is taken on (:func:`health_figures`), whether a cycle is still open
+(:func:`cycle_is_open`), and what needs attention on page 1 (:func:`attention`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import pandas as pd
 
 from syncreport.config import ThresholdSettings
-from syncreport.indicators.results import HEALTH_ORDER, Health, HealthFigures, TeamHealth, TrainHealth
+from syncreport.indicators.results import (
+    HEALTH_ORDER,
+    AgeingRow,
+    AttentionItem,
+    Cycle,
+    DependencyRow,
+    Health,
+    HealthFigures,
+    OrphanRow,
+    SprintReliability,
+    TeamHealth,
+    TrainHealth,
+)
 from syncreport.untrusted import isolate
 
 _RANK = {"green": 0, "amber": 1, "red": 2}
+_ATTENTION = 5  # items on page 1 at the most
+_ATTENTION_PER_KIND = 3  # of one kind while other kinds wait
 
 
 @dataclass(frozen=True)
@@ -134,3 +153,131 @@ def train_health(
 
 def sort_teams(teams: Sequence[TeamHealth]) -> tuple[TeamHealth, ...]:
     return tuple(sorted(teams, key=lambda t: (HEALTH_ORDER.index(t.health), t.team)))
+
+
+def cycle_is_open(keys: Sequence[str], done_of: pd.Series) -> bool:
+    """A cycle is open while at least two of its issues are not done (docs/indicators.md section 1): with one
+    left, that one can finish first. An issue of unknown done-ness counts as not done."""
+    return sum(1 for k in keys if not bool(done_of.get(k, False))) >= 2
+
+
+def health_figures(
+    *,
+    team_issues: pd.DataFrame,
+    deps: pd.DataFrame,
+    team: str | None,
+    per_issue: pd.DataFrame,
+    reliability: Sequence[SprintReliability],
+    orphan: OrphanRow | None,
+    off_cadence: int,
+    ageing_rows: Sequence[AgeingRow],
+    ageing_amber: int,
+) -> HealthFigures:
+    provided = deps if team is None else deps[deps["p_team"] == team]
+    consumed = deps if team is None else deps[deps["c_team"] == team]
+    carry = per_issue.reindex(team_issues.index)
+    sprinted = int(carry["sprinted"].fillna(False).astype(bool).sum())
+    carried = int((carry["carry_over"].fillna(0) > 0).sum())
+    ratios = [
+        r.reliability for r in reliability if r.reliability is not None and r.iteration_index is not None
+    ]
+    aged = [a for a in ageing_rows if a.days >= ageing_amber]
+    return HealthFigures(
+        issues=len(team_issues),
+        done=int(team_issues["done"].sum()),
+        late_dependencies=int((provided["status"] == "late").sum()),
+        unscheduled_dependencies=int((provided["status"] == "unscheduled").sum()),
+        at_risk_dependencies=int((provided["status"] == "at_risk").sum()),
+        consumer_late_dependencies=int((consumed["status"] == "late").sum()),
+        carry_over_issues=carried,
+        carry_over_share=carried / sprinted if sprinted else None,
+        reliability=sum(ratios) / len(ratios) if ratios else None,
+        orphan_share=orphan.share if orphan else None,
+        off_cadence_sprints=off_cadence,
+        max_ageing_days=max((a.days for a in ageing_rows), default=0),
+        aged_issues=len(aged),
+    )
+
+
+def attention(
+    cycles: Sequence[Cycle],
+    cross: Sequence[DependencyRow],
+    teams: Sequence[TeamHealth],
+    ageing_rows: Sequence[AgeingRow],
+    ageing_red: int,
+    done_of: pd.Series,
+    risk_items: Sequence[AttentionItem] = (),
+) -> tuple[AttentionItem, ...]:
+    items: list[AttentionItem] = []
+    for cycle in cycles:
+        if not cycle_is_open(cycle.keys, done_of):
+            continue
+        items.append(
+            AttentionItem(
+                0,
+                "error",
+                "cycle",
+                "Dependency cycle: " + " -> ".join((*cycle.keys, cycle.keys[0])),
+                "Each issue waits for the next: none of them can finish first. Break one link.",
+                cycle.keys,
+                tuple(sorted(set(cycle.teams))),
+            )
+        )
+    items.extend(risk_items)  # high risks: an overdue ROAM is an error, right after the cycles
+    for dep in cross:
+        if dep.status not in ("late", "unscheduled") or dep.consumer.done:
+            continue
+        word = "is late for" if dep.status == "late" else "is unscheduled but needed by"
+        items.append(
+            AttentionItem(
+                0,
+                "error" if dep.status == "late" else "warning",
+                f"{dep.status}_dependency",
+                f"{dep.provider.key} ({isolate(dep.provider.team)}) {word} {dep.consumer.key} ({isolate(dep.consumer.team)})",
+                dep.reason,
+                (dep.provider.key, dep.consumer.key),
+                tuple(sorted({dep.provider.team, dep.consumer.team})),
+            )
+        )
+    for team in teams:
+        if team.health == "red":
+            items.append(
+                AttentionItem(
+                    0,
+                    "error",
+                    "red_team",
+                    f"{isolate(team.team)} is red",
+                    "; ".join(team.reasons),
+                    (),
+                    (team.team,),
+                )
+            )
+    for row in ageing_rows:
+        if ageing_red and row.days >= ageing_red:
+            items.append(
+                AttentionItem(
+                    0,
+                    "warning",
+                    "ageing",
+                    f"{row.key} ({isolate(row.team)}) {row.reason} for {row.days} days",
+                    row.summary,
+                    (row.key,),
+                    (row.team,),
+                )
+            )
+    order = {"error": 0, "warning": 1, "info": 2}
+    ranked = [item for _, item in sorted(enumerate(items), key=lambda p: (order[p[1].severity], p[0]))]
+    # The first red team has its place first, whatever else is going on: cycles and late strings together
+    # must not push the team verdict off page 1. Then at most three of one kind while other kinds wait
+    # (more red teams among them), then the rest in order.
+    chosen = [item for item in ranked if item.kind == "red_team"][:1]
+    per_kind: dict[str, int] = {"red_team": len(chosen)}
+    for item in ranked:
+        if item in chosen:
+            continue
+        if len(chosen) < _ATTENTION and per_kind.get(item.kind, 0) < _ATTENTION_PER_KIND:
+            chosen.append(item)
+            per_kind[item.kind] = per_kind.get(item.kind, 0) + 1
+    chosen += [item for item in ranked if item not in chosen][: _ATTENTION - len(chosen)]
+    chosen.sort(key=ranked.index)
+    return tuple(replace(item, rank=i + 1) for i, item in enumerate(chosen))
