@@ -379,13 +379,13 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
     settings = JiraSettings(url=url, deployment=deployment, email=email, token_env=token_env)
     register_secret(settings.token(), user=email)
     with JiraClient(settings, deployment, config_name=str(path)) as client:
-        me = client.get(endpoints.myself(deployment))
+        me = client.get(endpoints.MYSELF_V2)
         prompt.say(f"Signed in as {me.get('displayName') or me.get('name') or 'you'}.")
         projects = _projects(client)
         keys = _choose_projects(options, prompt, projects)
         boards = [board for key in keys for board in _boards(client, key)]
         board_ids = _choose_boards(options, prompt, list({int(b["id"]): b for b in boards}.values()))
-        found = find_fields(client.get(endpoints.fields(deployment)), deployment)
+        found = find_fields(client.get(endpoints.FIELDS_V2), deployment)
         site_link_types = _link_types(client)
         link_types = _choose_link_types(options, prompt, site_link_types)
         pi_order = _pi_versions(client, keys)

@@ -22,6 +22,10 @@ SERVER_INFO = "/rest/api/2/serverInfo"
 PROJECTS = "/rest/api/2/project"
 LINK_TYPES = "/rest/api/2/issueLinkType"
 BOARDS = "/rest/agile/1.0/board"
+# ``syncreport init`` reads the account and the field list on v2 on both dialects (Cloud serves v2 too, and
+# the answers it reads are the same)
+MYSELF_V2 = "/rest/api/2/myself"
+FIELDS_V2 = "/rest/api/2/field"
 
 
 def api(deployment: Deployment | None) -> str:
