@@ -141,3 +141,31 @@ def test_end_of_input_at_a_prompt_stops_cleanly_and_writes_nothing(tmp_path: Pat
     assert result.stderr.splitlines()[-1] == "syncreport: interrupted; nothing was written"
     assert "internal error" not in result.output
     assert not path.exists()
+
+
+def test_init_asks_serverinfo_signed_in_when_the_site_refuses_anonymous_callers(
+    simulator, tmp_path: Path, monkeypatch
+):
+    """A Cloud site whose serverInfo refuses anonymous callers, on a URL that is not *.atlassian.net (the
+    simulator's http://127.0.0.1). Before: init guessed from the URL and wrote deployment = "datacenter"
+    (and no e-mail). Expected: init signs in to ask serverInfo, as deployment = "auto" does, and writes
+    "cloud" with the e-mail given."""
+    sim = simulator(deployment="cloud", issues=100)
+    sim.configure(anonymous_server_info=False)
+    monkeypatch.setenv("ORBIT_TOKEN", sim.token)
+    path = tmp_path / "orbit.toml"
+    args = [
+        "init",
+        "--non-interactive",
+        "--config",
+        str(path),
+        "--url",
+        sim.url,
+        "--token-env",
+        "ORBIT_TOKEN",
+    ]
+    args += ["--email", sim.email, "--project", "ORB", "--train", "Orbit ART"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    config = load_config(path)
+    assert (config.jira.deployment, config.jira.email) == ("cloud", sim.email)

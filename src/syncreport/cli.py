@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from syncreport import __version__
 from syncreport.errors import ExitCode, InterruptedAfterWriting, SyncreportError
 from syncreport.logs import redact
+from syncreport.terminal import progress_bar
 from syncreport.untrusted import for_terminal
 
 try:  # Typer >= 0.20 vendors Click
@@ -434,7 +435,7 @@ def report(
             to=to or None,
             fail_on=fail_on.value if fail_on else None,
             chat=chat,
-            progress=chatty,
+            progress=progress_bar(chatty),
             log=(lambda message: _echo(message, err=True)) if chatty else None,
         )
     )
@@ -477,7 +478,7 @@ def fetch(
     from syncreport.jira import pull_snapshot
     from syncreport.snapshot import save_snapshot
 
-    progress = sys.stderr.isatty()
+    progress = progress_bar(True)
     found = _find_config(config)
     path = _run(lambda: save_snapshot(pull_snapshot(load_config(found.path), progress=progress), snapshot))
     if not _state.get("quiet"):
@@ -501,7 +502,7 @@ def demo(
     """Run the whole report path against the built-in Jira simulator and write HTML, PDF and JSON."""
     from syncreport.demo import run_demo
 
-    progress = sys.stderr.isatty()
+    progress = progress_bar(True)
     result = _run(lambda: run_demo(out, issues=issues, seed=seed, progress=progress, echo=_echo))
     for path in result.paths:
         _echo(str(path))

@@ -17,6 +17,7 @@ from pathlib import Path
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import config_from_dict
 from syncreport.pipeline import ReportRun, run_report
+from syncreport.progress import NO_PROGRESS, Progress
 from syncreport.simulator import demo_config, start_simulator
 from syncreport.simulator.week import WeekOfChanges, play_a_week
 
@@ -51,7 +52,7 @@ def run_demo(
     *,
     issues: int = 600,
     seed: int = 7,
-    progress: bool = False,
+    progress: Progress = NO_PROGRESS,
     echo: Callable[[str], None] = print,
     now: Clock = wall_clock,
     formats: Sequence[str] = ("html", "pdf", "json"),

@@ -49,6 +49,7 @@ from syncreport.deliver.lock import RunInProgress, run_lock
 from syncreport.deliver.state import load_previous, save_document
 from syncreport.errors import ConfigError, DeliveryError, InterruptedAfterWriting, SyncreportError
 from syncreport.logs import configure_logging, register_secret_env
+from syncreport.progress import NO_PROGRESS, Progress
 from syncreport.snapshot import Snapshot, load_snapshot
 from syncreport.untrusted import isolate
 
@@ -161,7 +162,7 @@ def _plan(
     )
 
 
-def _pull(config: Config, progress: bool, now: Clock) -> Snapshot:
+def _pull(config: Config, progress: Progress, now: Clock) -> Snapshot:
     from syncreport.jira import pull_snapshot  # imported here: the CLI starts fast without it
 
     return pull_snapshot(config, progress=progress, now=now)
@@ -223,7 +224,7 @@ def run_report(
     to: Sequence[str] | None = None,
     fail_on: str | None = None,
     chat: bool | None = None,
-    progress: bool = False,
+    progress: Progress = NO_PROGRESS,
     log: Callable[[str], None] | None = None,
     now: Clock = wall_clock,
     stdout: bool = False,

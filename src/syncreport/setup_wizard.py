@@ -23,10 +23,12 @@ from typing import Any, Protocol
 from syncreport.config import JiraSettings, check_site_url, config_from_dict, is_env_name
 from syncreport.deliver.files import atomic_write
 from syncreport.errors import ConfigError
+from syncreport.jira import endpoints
 from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
-from syncreport.jira.client import JiraClient, probe_deployment
-from syncreport.jira.fetch import agile_pages
+from syncreport.jira.client import JiraClient, anonymous_probe, detect_deployment
+from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMAS
+from syncreport.jira.paging import agile_pages
 from syncreport.logs import register_secret
 
 _PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
@@ -134,19 +136,19 @@ def find_fields(fields: Sequence[dict[str, Any]], deployment: str) -> SiteFields
 
 
 def _projects(client: JiraClient) -> list[dict[str, Any]]:
-    answer = client.get("/rest/api/2/project", missing_ok=True)
+    answer = client.get(endpoints.PROJECTS, missing_ok=True)
     return [p for p in answer or [] if isinstance(p, dict) and p.get("key")]
 
 
 def _boards(client: JiraClient, project: str) -> list[dict[str, Any]]:
-    return agile_pages(client, "/rest/agile/1.0/board", {"projectKeyOrId": project})
+    return agile_pages(client, endpoints.BOARDS, {"projectKeyOrId": project})
 
 
 def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
     """Version names that look like PIs ("PI 26.4", "2026 PI-1"), oldest release date first."""
     found: dict[str, str] = {}
     for key in projects:
-        for version in client.get(f"/rest/api/2/project/{key}/versions", missing_ok=True) or []:
+        for version in client.get(endpoints.project_versions(key), missing_ok=True) or []:
             name = str(version.get("name") or "")
             if _PI_NAME.search(name) and name not in found:
                 found[name] = str(version.get("releaseDate") or "9999")
@@ -154,7 +156,7 @@ def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
 
 
 def _link_types(client: JiraClient) -> list[dict[str, Any]]:
-    answer = client.get("/rest/api/2/issueLinkType", missing_ok=True) or {}
+    answer = client.get(endpoints.LINK_TYPES, missing_ok=True) or {}
     return [t for t in answer.get("issueLinkTypes") or [] if t.get("name")]
 
 
@@ -332,6 +334,40 @@ def _train_name(
     return options.train or prompt.ask("Name of the train (shown on the report)", default)
 
 
+def _site_and_credentials(
+    url: str, options: InitOptions, prompt: Prompter
+) -> tuple[Deployment, str, str | None]:
+    """Cloud or Data Center from serverInfo's deploymentType (never guessed from the URL), the token's
+    variable and (Cloud) the account's e-mail. A site that refuses anonymous callers is asked signed in,
+    as ``deployment = "auto"`` does (:func:`~syncreport.jira.client.detect_deployment`)."""
+    probe = anonymous_probe(JiraSettings(url=url), config_name=str(options.path))
+    if probe is not None:
+        cloud = probe.deployment == "cloud"
+        prompt.say(f"{url} is Jira {'Cloud' if cloud else 'Data Center'}.")
+        token_env = _ask_token_env(options, prompt, "API token" if cloud else "personal access token")
+        email = None
+        if cloud:
+            email = options.email or prompt.ask("E-mail of the Atlassian account that owns the API token")
+        return probe.deployment, token_env, email
+    prompt.say(
+        f"{url} does not tell anonymous callers whether it is Jira Cloud or Data Center; signing in to ask."
+    )
+    token_env = _ask_token_env(options, prompt, "API token (Cloud) or personal access token (Data Center)")
+    email = options.email or prompt.ask(
+        "E-mail of the Atlassian account (Jira Cloud only; empty for Data Center)", ""
+    )
+    settings = JiraSettings(url=url, email=email or None, token_env=token_env)
+    register_secret(settings.token(), user=email or None)
+    if not settings.token():
+        raise ConfigError(
+            f"the environment variable {token_env} is empty or not set: export your Jira token in it, then run "
+            "'syncreport init' again"
+        )
+    found = detect_deployment(settings, config_name=str(options.path)).deployment
+    prompt.say(f"{url} is Jira {'Cloud' if found == 'cloud' else 'Data Center'}.")
+    return found, token_env, (email or None) if found == "cloud" else None  # Cloud answers signed in with one
+
+
 def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResult:
     """Ask (or take from ``options``), discover, and write the config; return what was written."""
     prompt: Prompter = prompter or _Silent()
@@ -339,23 +375,17 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
     if path.exists() and not options.force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it or choose another --config")
     url = _ask_url(options, prompt)
-    deployment = probe_deployment(JiraSettings(url=url))
-    kind = "API token" if deployment == "cloud" else "personal access token"
-    prompt.say(f"{url} is Jira {'Cloud' if deployment == 'cloud' else 'Data Center'}.")
-    token_env = _ask_token_env(options, prompt, kind)
-    email = None
-    if deployment == "cloud":
-        email = options.email or prompt.ask("E-mail of the Atlassian account that owns the API token")
+    deployment, token_env, email = _site_and_credentials(url, options, prompt)
     settings = JiraSettings(url=url, deployment=deployment, email=email, token_env=token_env)
     register_secret(settings.token(), user=email)
     with JiraClient(settings, deployment, config_name=str(path)) as client:
-        me = client.get("/rest/api/2/myself")
+        me = client.get(endpoints.MYSELF_V2)
         prompt.say(f"Signed in as {me.get('displayName') or me.get('name') or 'you'}.")
         projects = _projects(client)
         keys = _choose_projects(options, prompt, projects)
         boards = [board for key in keys for board in _boards(client, key)]
         board_ids = _choose_boards(options, prompt, list({int(b["id"]): b for b in boards}.values()))
-        found = find_fields(client.get("/rest/api/2/field"), deployment)
+        found = find_fields(client.get(endpoints.FIELDS_V2), deployment)
         site_link_types = _link_types(client)
         link_types = _choose_link_types(options, prompt, site_link_types)
         pi_order = _pi_versions(client, keys)

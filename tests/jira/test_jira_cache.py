@@ -61,7 +61,7 @@ def test_disabled_cache_lives_in_memory(tmp_path: Path) -> None:
 
 def test_the_cache_keeps_what_a_link_shows_of_its_far_end() -> None:
     # an end the user cannot fetch is known only from the link: summary, status with its category, type
-    from syncreport.jira.fetch import slim_issue
+    from syncreport.jira.cache import slim_issue
 
     raw = {"id": "1", "key": "A-1", "fields": {"issuelinks": [{
         "id": "5", "self": "https://x/rest/api/3/issueLink/5", "type": {"name": "Blocks", "inward": "is blocked by"},

@@ -18,7 +18,8 @@ from syncreport.config import JiraSettings, config_from_dict
 from syncreport.errors import JiraError, PagingError, RunTimeout
 from syncreport.jira import run_checks
 from syncreport.jira.client import JiraClient
-from syncreport.jira.fetch import agile_pages, pull
+from syncreport.jira.fetch import pull
+from syncreport.jira.paging import agile_pages
 from syncreport.jira.shape import check_issue
 from tests.jira.test_jira_fetch_http import FIELDS, SITE, STATUSES, U, common, config, history, issue
 

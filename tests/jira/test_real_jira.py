@@ -135,7 +135,7 @@ def test_story_points_auto_picks_the_field_the_train_uses(
     legacy_story_points(site)
     with start_simulator(deployment="cloud", site=site) as sim:
         config = make_config(sim, tmp_path, monkeypatch)
-        with caplog.at_level(logging.INFO, logger="syncreport.jira.fetch"):
+        with caplog.at_level(logging.INFO, logger="syncreport.jira.site"):
             snapshot = pull(config).snapshot
         train = [i for i in site.issues if _work(site, i)]
         expected = {i.key: i.points for i in train if i.points is not None}

@@ -19,8 +19,11 @@ from typing import Any
 
 from syncreport.config import DEFAULT_ROAM_NAMES, Config, ObjectiveSettings, RiskSettings
 from syncreport.errors import JiraError
+from syncreport.jira import endpoints
+from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import FieldMap, _optional, _resolve
 from syncreport.jira.normalize import Normalizer, _name, _number, parse_datetime, status_maps
+from syncreport.jira.paging import token_pages
 from syncreport.snapshot import ROAM_STATES, Objective, Risk, Snapshot
 
 log = logging.getLogger(__name__)
@@ -132,7 +135,7 @@ class AgendaFetcher:
     ) -> None:
         self.client = client
         self.cloud = cloud
-        self.api = "/rest/api/3" if cloud else "/rest/api/2"
+        self.deployment: Deployment = "cloud" if cloud else "datacenter"
         self.config = config
         self.fields = fields
         self.agenda = agenda
@@ -151,21 +154,14 @@ class AgendaFetcher:
         wanted = self.request_fields()
         found: list[dict[str, Any]] = []
         if self.cloud:
-            token: str | None = None
-            while True:
-                body: dict[str, Any] = {
-                    "jql": jql,
-                    "fields": wanted,
-                    "expand": "changelog",
-                    "maxResults": SEARCH_PAGE,
-                }
-                if token:
-                    body["nextPageToken"] = token
-                page = self.client.post("/rest/api/3/search/jql", body)
+            body: dict[str, Any] = {
+                "jql": jql,
+                "fields": wanted,
+                "expand": "changelog",
+                "maxResults": SEARCH_PAGE,
+            }
+            for page in token_pages(self.client, endpoints.CLOUD_SEARCH, body, f"the issues of {jql!r}"):
                 found.extend(page.get("issues") or ())
-                token = page.get("nextPageToken")
-                if not token or page.get("isLast"):
-                    break
         else:
             start = 0
             while True:
@@ -176,7 +172,7 @@ class AgendaFetcher:
                     "fields": wanted,
                     "expand": ["changelog"],
                 }
-                page = self.client.post("/rest/api/2/search", body)
+                page = self.client.post(endpoints.DC_SEARCH, body)
                 batch = list(page.get("issues") or ())
                 found.extend(batch)
                 start += len(batch)
@@ -194,12 +190,15 @@ class AgendaFetcher:
             return histories
         key = str(raw["key"])
         if not self.cloud:  # Data Center's issue resource returns the whole changelog
-            full = self.client.get(f"{self.api}/issue/{key}", {"expand": "changelog", "fields": "summary"})
+            full = self.client.get(
+                endpoints.issue(self.deployment, key), {"expand": "changelog", "fields": "summary"}
+            )
             return list(((full or {}).get("changelog") or {}).get("histories") or ())
         out: list[dict[str, Any]] = []
         while True:
             page = self.client.get(
-                f"{self.api}/issue/{key}/changelog", {"startAt": len(out), "maxResults": CHANGELOG_PAGE}
+                endpoints.issue_changelog(self.deployment, key),
+                {"startAt": len(out), "maxResults": CHANGELOG_PAGE},
             )
             values = list((page or {}).get("values") or ())
             out.extend(values)

@@ -4,7 +4,7 @@ What it keeps, per site:
 - ``issues``: each issue's raw JSON and its *complete* changelog, written together in one transaction, so a
   row is either whole or absent (a run killed mid-fetch leaves only whole rows; the next run resumes);
 - ``scopes``: the issue ids a train's JQL matched last time, to notice issues that left the scope;
-- ``board_sprints``: each board's sprint list with the time it was fetched (see ``fetch.py`` for when
+- ``board_sprints``: each board's sprint list with the time it was fetched (see ``boards.py`` for when
   it is fetched again);
 - ``meta``: the deployment type, the field list and the status list.
 
@@ -252,3 +252,69 @@ class Cache:
                     "INSERT OR REPLACE INTO board_sprints (site, board_id, sprints, fetched_at) VALUES (?, ?, ?, ?)",
                     (self.site, board_id, json.dumps(sprints), fetched_at),
                 )
+
+
+# --- what a cached row keeps -----------------------------------------------------------------------
+
+
+def slim_issue(issue: dict[str, Any]) -> dict[str, Any]:
+    """An issue as the cache keeps it: link ends reduced to id, key and what the link shows of them (summary,
+    status with its category, type: all that is known of an end the user cannot fetch), no ``self`` URLs or
+    avatars."""
+    fields = dict(issue.get("fields") or {})
+    links = []
+    for link in fields.get("issuelinks") or ():
+        slim = {"id": link.get("id"), "type": {"name": (link.get("type") or {}).get("name")}}
+        for side in ("inwardIssue", "outwardIssue"):
+            if link.get(side):
+                slim[side] = {"id": link[side].get("id"), "key": link[side].get("key")}
+                shown = link[side].get("fields")
+                if isinstance(shown, dict):
+                    slim[side]["fields"] = _link_end_fields(shown)
+        links.append(slim)
+    if "issuelinks" in fields:
+        fields["issuelinks"] = links
+    for name, keep in _KEEP.items():
+        value = fields.get(name)
+        if isinstance(value, dict):
+            fields[name] = _trim(value, keep)
+        elif isinstance(value, list):
+            fields[name] = [_trim(v, keep) if isinstance(v, dict) else v for v in value]
+    return {"id": issue["id"], "key": issue["key"], "fields": fields}
+
+
+_KEEP = {
+    "status": ("id", "name", "statusCategory"),
+    "project": ("id", "key", "name"),
+    "issuetype": ("id", "name"),
+    "fixVersions": ("id", "name"),
+    "components": ("id", "name"),
+    "parent": ("id", "key"),
+}
+
+
+def _trim(value: dict[str, Any], keep: tuple[str, ...]) -> dict[str, Any]:
+    trimmed = {k: value[k] for k in keep if k in value}
+    category = trimmed.get("statusCategory")
+    if isinstance(category, dict):
+        trimmed["statusCategory"] = {"key": category.get("key")}
+    return trimmed
+
+
+def _link_end_fields(shown: dict[str, Any]) -> dict[str, Any]:
+    def part(value: Any, name: str) -> dict[str, Any]:
+        found = value.get(name)
+        return found if isinstance(found, dict) else {}
+
+    status = part(shown, "status")
+    category = part(status, "statusCategory")
+    issuetype = part(shown, "issuetype")
+    return {
+        "summary": shown.get("summary"),
+        "status": {
+            "id": status.get("id"),
+            "name": status.get("name"),
+            "statusCategory": {"key": category.get("key")},
+        },
+        "issuetype": {"name": issuetype.get("name")},
+    }

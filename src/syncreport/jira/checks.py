@@ -12,9 +12,11 @@ from typing import Any
 
 from syncreport.config import Config
 from syncreport.errors import JiraError, SyncreportError
+from syncreport.jira import endpoints
 from syncreport.jira.agenda import AgendaFetcher, agenda_fields
 from syncreport.jira.client import Deployment, JiraClient, ServerProbe, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
+from syncreport.jira.paging import agile_pages
 
 _DIALECTS: dict[Deployment, str] = {
     "cloud": "Cloud API (REST v3, search/jql, bulk fetches)",
@@ -115,16 +117,14 @@ class _Checker:
     def auth(self) -> str:
         assert self.deployment is not None
         self.client = JiraClient(self.config.jira, self.deployment, config_name=self.source)
-        api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
-        me = self.client.get(f"{api}/myself")
+        me = self.client.get(endpoints.myself(self.deployment))
         who = me.get("displayName") or me.get("name") or "?"
         mail = me.get("emailAddress")
         return f"authenticated as {who}" + (f" <{mail}>" if mail else "")
 
     def field_mapping(self) -> str:
         assert self.client is not None
-        api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
-        self.site_fields = list(self.client.get(f"{api}/field"))
+        self.site_fields = list(self.client.get(endpoints.fields(self.deployment)))
         fm = discover_fields(self.site_fields, self.config.train, source=self.source)
         self.fields = fm
         parts = [f"sprint={fm.sprint}"]
@@ -141,18 +141,12 @@ class _Checker:
     def jql_count(self) -> str:
         assert self.client is not None
         jql = self.config.train.jql
-        if self.deployment == "cloud":
-            count = int(
-                self.client.post("/rest/api/3/search/approximate-count", {"jql": jql}).get("count") or 0
-            )
-            page = self.client.post(
-                "/rest/api/3/search/jql", {"jql": jql, "fields": ["project"], "maxResults": 100}
-            )
-        else:
-            page = self.client.post(
-                "/rest/api/2/search", {"jql": jql, "fields": ["project"], "maxResults": 100}
-            )
-            count = int(page.get("total") or 0)
+        cloud = self.deployment == "cloud"
+        approximate = self.client.post(endpoints.CLOUD_COUNT, {"jql": jql}) if cloud else None
+        page = self.client.post(
+            endpoints.search(self.deployment), {"jql": jql, "fields": ["project"], "maxResults": 100}
+        )
+        count = int((approximate.get("count") if approximate is not None else page.get("total")) or 0)
         self.projects = sorted(
             {str(((i.get("fields") or {}).get("project") or {}).get("key")) for i in page.get("issues") or ()}
         )
@@ -165,7 +159,7 @@ class _Checker:
         assert self.client is not None
         configured = self.config.train.boards
         if configured:
-            found = [self.client.get(f"/rest/agile/1.0/board/{b}", missing_ok=True) for b in configured]
+            found = [self.client.get(endpoints.board(b), missing_ok=True) for b in configured]
             missing = [str(b) for b, f in zip(configured, found, strict=True) if f is None]
             if missing:
                 raise _Failed(f"board(s) {', '.join(missing)} of [train].boards not found or not visible")
@@ -173,10 +167,7 @@ class _Checker:
         else:
             boards = []
             for project in self.projects:
-                page = self.client.get(
-                    "/rest/agile/1.0/board", {"projectKeyOrId": project, "maxResults": 50}, missing_ok=True
-                )
-                boards.extend((page or {}).get("values") or ())
+                boards.extend(agile_pages(self.client, endpoints.BOARDS, {"projectKeyOrId": project}))
         if not boards:
             raise _Warned(
                 "no board found for the train's projects: the report still runs, with the sprints its issues "
@@ -191,14 +182,13 @@ class _Checker:
         (not a failure: a train may run its ROAM board elsewhere)."""
         assert self.client is not None and self.fields is not None
         agenda, notes = agenda_fields(self.site_fields, self.config, source=self.source)
-        api = "/rest/api/3" if self.deployment == "cloud" else "/rest/api/2"
         found = AgendaFetcher(
             self.client,
             cloud=self.deployment == "cloud",
             config=self.config,
             fields=self.fields,
             agenda=agenda,
-            statuses=self.client.get(f"{api}/status"),
+            statuses=self.client.get(endpoints.statuses(self.deployment)),
         ).fetch(self.projects, notes)
         risks, objectives = self.config.risks, self.config.objectives
         parts = [

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -39,10 +39,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
+from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, SERVER_INFO, Deployment
 
 log = logging.getLogger(__name__)
-
-Deployment = Literal["cloud", "datacenter"]
 
 MAX_ATTEMPTS = 10
 MISSING_ATTEMPTS = 3  # issue/bulkfetch: asks for issues left out without a word, before the run fails
@@ -293,7 +292,7 @@ class JiraClient:
         waited = 0.0
         missing: list[str] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            answer = self.post("/rest/api/3/issue/bulkfetch", {"issueIdsOrKeys": todo, "fields": fields})
+            answer = self.post(CLOUD_BULK_ISSUES, {"issueIdsOrKeys": todo, "fields": fields})
             issues = [i for i in answer.get("issues") or () if isinstance(i, dict)]
             found.extend(issues)
             errors = [e for e in answer.get("issueErrors") or () if isinstance(e, dict) and e.get("id")]
@@ -526,18 +525,6 @@ def _endpoint_name(path: str) -> str:
 _ID_SEGMENT = re.compile(r"/(issue|board|sprint|project)/(?!bulkfetch)[^/]+")
 
 
-def probe_deployment(settings: JiraSettings, *, sleep: Callable[[float], None] = time.sleep) -> Deployment:
-    """Ask serverInfo (anonymously: it answers without credentials) whether the site is Cloud or DC."""
-    with JiraClient(settings, None, sleep=sleep) as anonymous:
-        try:
-            info = anonymous.get("/rest/api/2/serverInfo")
-        except JiraError as exc:
-            if "HTTP 401" not in exc.message and "HTTP 403" not in exc.message:
-                raise
-            info = {}
-    return deployment_of(info, settings)
-
-
 @dataclass(frozen=True, slots=True)
 class ServerProbe:
     """What serverInfo said: the dialect, the answer itself, and whether it took signing in."""
@@ -561,10 +548,9 @@ def detect_deployment(
     set) as Cloud's e-mail + API token. A failed bearer attempt locks no account on either kind of site,
     so it goes first. When no answer names the deployment, the run stops with one line.
     """
-    with JiraClient(settings, None, sleep=sleep, deadline=deadline, config_name=config_name) as anonymous:
-        info = _server_info(anonymous)
-    if info.get("deploymentType"):
-        return ServerProbe(deployment_of(info, settings), info, False)
+    probe = anonymous_probe(settings, sleep=sleep, deadline=deadline, config_name=config_name)
+    if probe is not None:
+        return probe
     refused = "anonymous callers"
     if settings.token():
         kinds: list[Deployment] = ["datacenter", "cloud"] if settings.email else ["datacenter"]
@@ -574,7 +560,7 @@ def detect_deployment(
             ) as client:
                 info = _server_info(client)
             if info.get("deploymentType"):
-                return ServerProbe(deployment_of(info, settings), info, True)
+                return ServerProbe(deployment_of(info), info, True)
         refused = "anonymous and signed-in callers"
     raise JiraError(
         f"cannot tell whether {settings.url} is Jira Cloud or Data Center: its serverInfo did not say to "
@@ -582,10 +568,23 @@ def detect_deployment(
     )
 
 
+def anonymous_probe(
+    settings: JiraSettings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
+    config_name: str = "the config",
+) -> ServerProbe | None:
+    """serverInfo asked without credentials; None when the site refuses anonymous callers or does not say."""
+    with JiraClient(settings, None, sleep=sleep, deadline=deadline, config_name=config_name) as anonymous:
+        info = _server_info(anonymous)
+    return ServerProbe(deployment_of(info), info, False) if info.get("deploymentType") else None
+
+
 def _server_info(client: JiraClient) -> dict[str, Any]:
     """serverInfo's answer, or {} when the site refuses this caller (HTTP 401/403)."""
     try:
-        info = client.get("/rest/api/2/serverInfo")
+        info = client.get(SERVER_INFO)
     except JiraError as exc:
         if "HTTP 401" not in exc.message and "HTTP 403" not in exc.message:
             raise
@@ -593,10 +592,7 @@ def _server_info(client: JiraClient) -> dict[str, Any]:
     return info if isinstance(info, dict) else {}
 
 
-def deployment_of(server_info: dict[str, Any], settings: JiraSettings) -> Deployment:
+def deployment_of(server_info: dict[str, Any]) -> Deployment:
+    """serverInfo's ``deploymentType``: "Cloud", else ("Server", "DataCenter") Data Center."""
     kind = str(server_info.get("deploymentType") or "")
-    if kind.lower() == "cloud":
-        return "cloud"
-    if kind:
-        return "datacenter"
-    return "cloud" if settings.email and ".atlassian.net" in settings.url else "datacenter"
+    return "cloud" if kind.lower() == "cloud" else "datacenter"

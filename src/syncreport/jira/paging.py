@@ -9,9 +9,11 @@ Each loop keeps one :class:`PageGuard` and tells it about every page; the guard 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 from syncreport.errors import PagingError
+from syncreport.jira.endpoints import AGILE_PAGE
 
 # A loop without any count to go by stops past this many pages (50 million issues at 5,000 a page).
 MAX_PAGES = 10_000
@@ -75,3 +77,60 @@ class PageGuard:
 def more_claimed_but_no_token(what: str) -> PagingError:
     """isLast false, yet no nextPageToken: the rest of the list cannot be asked for."""
     return PagingError(_advice(what, "isLast is false but no nextPageToken came"))
+
+
+class JsonRequests(Protocol):
+    """What the paging loops need of a client (:class:`~syncreport.jira.client.JiraClient` has it)."""
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any: ...
+
+    def post(self, path: str, body: dict[str, Any]) -> Any: ...
+
+
+def agile_pages(client: JsonRequests, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every value of an agile list (boards, a board's sprints): startAt/maxResults pages until isLast, an
+    empty page or the answer's total; a page that repeats the last ones, or more pages than the total
+    allows, fail with one line. A 403/404 (a board the account may not see) is an empty list."""
+    values: list[dict[str, Any]] = []
+    guard = PageGuard(f"{path}")
+    while True:
+        page = client.get(path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, missing_ok=True)
+        if page is None:
+            return values
+        batch = [v for v in page.get("values") or () if isinstance(v, dict)]
+        total = page.get("total")
+        guard.page(total=total if isinstance(total, int) else None, size=len(batch) or AGILE_PAGE)
+        if not batch:
+            return values
+        guard.items(v.get("id") for v in batch)
+        values.extend(batch)
+        if page.get("isLast", True):
+            return values
+
+
+def token_pages(
+    client: JsonRequests, path: str, body: dict[str, Any], what: str, *, item_ids: Any = None
+) -> Iterator[dict[str, Any]]:
+    """Every page of a token-paged POST (Cloud's search/jql): the same body with ``nextPageToken`` until
+    ``isLast`` is true or no token comes. A repeated token, pages that bring nothing new (``item_ids(page)``
+    names a page's items; the issues' ids by default) or isLast false without a token fail with one line."""
+    guard = PageGuard(what)
+    token: str | None = None
+    ids = item_ids or _issue_ids
+    while True:
+        page = client.post(path, {**body, "nextPageToken": token} if token else body)
+        guard.page()
+        guard.items(ids(page))
+        yield page
+        token = page.get("nextPageToken") or None
+        if page.get("isLast") is True:
+            return
+        if token is None:
+            if page.get("isLast") is False:
+                raise more_claimed_but_no_token(what)
+            return
+        guard.token(str(token))
+
+
+def _issue_ids(page: dict[str, Any]) -> list[object]:
+    return [i.get("id") if isinstance(i, dict) else i for i in page.get("issues") or ()]

@@ -1,0 +1,303 @@
+"""Jira Cloud's dialect of the pull: the enhanced search (/rest/api/3/search/jql, by token) and bulk fetches.
+
+- **Scope**: the train's ids in search/jql pages of up to 5,000 (ids only: the only page Cloud serves that
+  large). A warm run asks separately for what changed since the last run's watermark (``updated >=`` the
+  latest ``updated`` stored, less :data:`UPDATED_MARGIN` for search's eventual consistency, in the API
+  user's time zone); without a watermark yet, the listing carries ``updated`` for every issue.
+- **Changed issues**: issue/bulkfetch 100 at a time (issues it lists in issueErrors are asked again) and
+  changelog/bulkfetch up to 1,000 issues a request, paged by token (complete histories); the fetch of a
+  page of ids starts while the next page loads (:class:`_CloudFetcher`).
+- **Far ends** by key: issue/bulkfetch. **Counts**: search/approximate-count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from datetime import UTC, timedelta, tzinfo
+from functools import partial
+from queue import SimpleQueue
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from syncreport.jira.dialect import RunContext, chunks, scope_page, without_order_by
+from syncreport.jira.endpoints import (
+    BULK_ISSUES,
+    CHANGELOG_BULK_ISSUES,
+    CHANGELOG_PAGE,
+    CLOUD_BULK_CHANGELOGS,
+    CLOUD_COUNT,
+    CLOUD_ID_PAGE,
+    CLOUD_SEARCH,
+    Deployment,
+    myself,
+)
+from syncreport.jira.fields import FieldMap
+from syncreport.jira.normalize import linked_keys, parse_datetime
+from syncreport.jira.paging import PageGuard, token_pages
+
+log = logging.getLogger(__name__)
+
+SCOPE_FIELDS = ["updated"]
+# Cloud search is eventually consistent (search/jql's reconcileIssues exists for a caller's own edits): a
+# change can reach search after a later one did, so "updated since the last run" looks back this much more.
+UPDATED_MARGIN = timedelta(hours=1)
+
+
+class CloudDialect:
+    """The Cloud side of :class:`~syncreport.jira.dialect.Dialect`."""
+
+    deployment: Deployment = "cloud"
+
+    def __init__(self, run: RunContext) -> None:
+        self.run = run
+        self.client = run.client
+        self.cache = run.cache
+        self.config = run.config
+        self._myself_future: Future[Any] | None = None
+
+    def start(self) -> None:
+        if not self.cache.get_meta("user_time_zone"):  # for "updated since" on warm runs
+            self._myself_future = self.run.pool.submit(
+                partial(self.client.get, missing_ok=True), myself("cloud")
+            )
+
+    def count(self, jql: str) -> int:
+        return int(self.client.post(CLOUD_COUNT, {"jql": jql}).get("count") or 0)
+
+    def by_keys(self, wanted: list[str]) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
+        def fetch(batch: Sequence[str]) -> list[dict[str, Any]]:
+            return self.client.bulk_issues(list(batch), wanted)
+
+        return fetch
+
+    def scope_pages(self, *, with_updated: bool, jql: str | None = None) -> Iterator[dict[str, str]]:
+        """Pages of id -> updated for the train's JQL (or ``jql``) (search/jql, by token).
+
+        Without ``with_updated`` only ids are asked: the only page Cloud serves 5,000 at a time ("the greatest
+        number of items returned per page is achieved when requesting id or key only"); ``updated`` is then
+        "". With it, pages are far smaller (100 on today's sites). Page sizes may change without notice: the
+        loop follows the tokens, whatever size comes back.
+        """
+        body: dict[str, Any] = {"jql": jql or self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
+        if with_updated:
+            body["fields"] = SCOPE_FIELDS
+        for page in token_pages(self.client, CLOUD_SEARCH, body, "the train's issues (search/jql)"):
+            yield scope_page(page, "search/jql")
+
+    def scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
+        """Page the ids and start fetching each page's changed issues while the next page loads."""
+        run = self.run
+        run.progress.stage("Fetching issues with complete changelogs", 0)
+        versions = self.cache.versions()
+        sig = fields.signature()
+        scope: dict[str, str] = {}
+        # A warm run lists ids only and asks separately for what changed since the last run (few issues);
+        # without a watermark yet (the first warm run), the listing carries ``updated`` for every issue.
+        recent = self.updated_since() if versions else None
+        before = set(self.cache.get_scope(self.config.train.jql) or ())
+        fetcher = _CloudFetcher(run, fields)
+        try:
+            for page in self.scope_pages(with_updated=bool(versions) and recent is None):
+                if recent is not None:
+                    page = {i: recent.get(i) or versions.get(i, ("", ""))[0] for i in page}
+                    # new to the scope: it may have changed while outside it, before the watermark
+                    changed = [i for i, u in page.items() if versions.get(i) != (u, sig) or i not in before]
+                else:
+                    changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
+                scope.update(page)
+                run.progress.grow(len(changed))
+                fetcher.submit(changed)
+            # Every issue of the scope fetched (a cold run): the far ends are known once the last issue
+            # answer is in, before its unit is stored; otherwise they are fetched after the cached rows.
+            whole_scope = fetcher.submitted == len(scope)
+            fetcher.collect(partial(run.start_far_ends, fields=fields) if whole_scope else None)
+        finally:
+            fetcher.cancel()
+        run.stats.in_scope = len(scope)
+        run.stats.fetched = fetcher.submitted
+        run.stats.from_cache = len(scope) - fetcher.submitted
+        self._put_updated_mark(scope)
+        self.user_zone()  # asked alongside the cold run's first requests; remembered for the warm ones
+        return scope
+
+    def _updated_mark_name(self) -> str:
+        return f"updated_mark:{self.config.train.jql}"
+
+    def _put_updated_mark(self, scope: Mapping[str, str]) -> None:
+        """The latest ``updated`` among the scope's stored issues: every later change has a later ``updated``
+        (Jira's own times, so neither our clock nor a clock handed in matters)."""
+        versions = self.cache.versions()
+        times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
+        if times:
+            self.cache.put_meta(self._updated_mark_name(), max(times).isoformat())
+
+    def updated_since(self) -> dict[str, str] | None:
+        """id -> updated of the train's issues updated since the last run's watermark, less a margin for
+        search's eventual consistency (an edit reaches search a moment after it is made); None without a
+        watermark. JQL dates are minutes in the API user's time zone (GET myself), so the margin also
+        covers the minute cut and, when the zone is unknown, any zone."""
+        mark = self.cache.get_meta(self._updated_mark_name())
+        since = parse_datetime(mark[0]) if mark else None
+        if since is None:
+            return None
+        zone, margin = self.user_zone(), UPDATED_MARGIN
+        if zone is None:
+            zone, margin = UTC, margin + timedelta(hours=14)
+        text = (since - margin).astimezone(zone).strftime("%Y/%m/%d %H:%M")
+        jql = f'({without_order_by(self.config.train.jql)}) AND updated >= "{text}"'
+        recent: dict[str, str] = {}
+        for page in self.scope_pages(with_updated=True, jql=jql):
+            recent.update(page)
+        return recent
+
+    def user_zone(self) -> tzinfo | None:
+        """The API user's time zone (GET myself, remembered in the cache), which JQL dates are read in."""
+        cached = self.cache.get_meta("user_time_zone")
+        name = cached[0] if cached else None
+        if name is None:
+            future, self._myself_future = self._myself_future, None
+            me = (future.result() if future else self.client.get(myself("cloud"), missing_ok=True)) or {}
+            name = str(me.get("timeZone") or "")
+            self.cache.put_meta("user_time_zone", name)
+        try:
+            return ZoneInfo(name) if name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+
+
+class _CloudFetcher:
+    """Cloud's changed issues, in units of up to 1,000: each unit is one changelog job (changelog/bulkfetch,
+    paged by token, complete histories) and issue jobs (issue/bulkfetch, 100 a request). Jobs run in the
+    pool; a unit's rows are stored, in one transaction, when all its jobs are in. At most
+    ``2 x concurrency`` units are in flight, so answers never pile up in memory faster than they are stored."""
+
+    def __init__(self, run: RunContext, fields: FieldMap) -> None:
+        self.run = run
+        self.client = run.client
+        self.wanted = fields.request_fields()
+        self.sig = fields.signature()
+        self.max_active = 2 * run.config.jira.concurrency
+        self.waiting: deque[Sequence[str]] = deque()
+        self.futures: dict[Future[Any], tuple[str, int]] = {}
+        self.done: SimpleQueue[Future[Any]] = SimpleQueue()  # futures as they finish, in that order
+        self.issues: dict[int, list[dict[str, Any]]] = {}
+        self.logs: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        self.pending: dict[int, int] = {}  # unit -> jobs not yet answered
+        self.ready: deque[int] = deque()  # units whose jobs are all answered, not stored yet
+        self.issue_jobs = 0  # issue/bulkfetch jobs not yet answered
+        self.on_all_issues: Callable[[set[str]], None] | None = None
+        self.keys: set[str] = set()  # of the issues fetched, while on_all_issues waits
+        self.link_ends: set[str] = set()  # ... and the other ends of their dependency links
+        self.next_unit = 0
+        self.submitted = 0
+
+    def submit(self, ids: list[str]) -> None:
+        """Queue these ids (one page of the scope) and start as many units as the limit allows."""
+        if not ids:
+            return
+        first = self.submitted == 0
+        self.submitted += len(ids)
+        per_worker = -(-len(ids) // self.run.config.jira.concurrency)
+        size = min(CHANGELOG_BULK_ISSUES, max(BULK_ISSUES, -(-per_worker // BULK_ISSUES) * BULK_ISSUES))
+        if first and size > BULK_ISSUES:
+            # The first unit small (one changelog page): the pull starts storing and normalizing one
+            # round trip after the ids come in, instead of after a whole chain of changelog pages.
+            self.waiting.append(ids[:BULK_ISSUES])
+            ids = ids[BULK_ISSUES:]
+        self.waiting.extend(chunks(ids, size))
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.waiting and len(self.pending) + len(self.ready) < self.max_active:
+            unit, n = self.waiting.popleft(), self.next_unit
+            self.next_unit += 1
+            batches = chunks(unit, BULK_ISSUES)
+            self.issues[n] = []
+            self.pending[n] = 1 + len(batches)
+            self._submit("changelog", n, self._changelogs, unit)  # the long chain first
+            for batch in batches:
+                self._submit("issues", n, self._issues, batch)
+            self.issue_jobs += len(batches)
+
+    def _submit(self, kind: str, unit: int, fn: Callable[[Sequence[str]], Any], ids: Sequence[str]) -> None:
+        future = self.run.pool.submit(fn, ids)
+        self.futures[future] = (kind, unit)
+        future.add_done_callback(self.done.put)
+
+    def collect(self, on_all_issues: Callable[[set[str]], None] | None = None) -> None:
+        """Take answers as they come and store each whole unit. Answers that came in are taken before the
+        next unit is stored, so ``on_all_issues`` (called with the far ends of the issues' dependency links
+        once the last issue/bulkfetch answer is in) fires while the last units are still being stored."""
+        self.on_all_issues = on_all_issues
+        while self.futures or self.ready:
+            if not self.ready or not self.done.empty():
+                self._receive(self.done.get())  # waits only when no unit is ready to store
+                continue
+            n = self.ready.popleft()
+            logs = self.logs.pop(n)
+            rows = [
+                (issue, logs.get(str(issue.get("id")), []) if isinstance(issue, dict) else None)
+                for issue in self.issues.pop(n)
+            ]
+            self.run.store(rows, self.sig)
+            self._fill()
+
+    def _receive(self, future: Future[Any]) -> None:
+        kind, n = self.futures.pop(future)
+        result = future.result()
+        if kind == "changelog":
+            self.logs[n] = result
+        else:
+            self.issues[n].extend(result)
+            self.issue_jobs -= 1
+            if self.on_all_issues is not None:
+                train = self.run.config.train
+                for raw in result:
+                    try:
+                        self.keys.add(str(raw["key"]))
+                        self.link_ends |= linked_keys(raw, train)
+                    except (AttributeError, KeyError, TypeError):
+                        pass  # an odd issue: its far ends are found later, once it is checked
+                if self.issue_jobs == 0 and not self.waiting:
+                    self.on_all_issues(self.link_ends - self.keys)
+                    self.on_all_issues = None
+        self.pending[n] -= 1
+        if self.pending[n] == 0:
+            del self.pending[n]
+            self.ready.append(n)
+
+    def cancel(self) -> None:
+        self.waiting.clear()
+        for future in self.futures:
+            future.cancel()
+
+    def _issues(self, batch: Sequence[str]) -> list[dict[str, Any]]:
+        return self.client.bulk_issues(list(batch), self.wanted, require_all=True)
+
+    def _changelogs(self, unit: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        histories: dict[str, list[dict[str, Any]]] = {i: [] for i in unit}
+        token: str | None = None
+        guard = PageGuard("the changelogs (changelog/bulkfetch)")
+        while True:
+            body: dict[str, Any] = {"issueIdsOrKeys": list(unit), "maxResults": CHANGELOG_PAGE}
+            if token:
+                body["nextPageToken"] = token
+            answer = self.client.post(CLOUD_BULK_CHANGELOGS, body)
+            guard.page()
+            seen: list[str] = []
+            for entry in answer.get("issueChangeLogs") or ():
+                if not isinstance(entry, dict):
+                    continue
+                issue_id = str(entry.get("issueId"))
+                found = entry.get("changeHistories")
+                found = found if isinstance(found, list) else []
+                histories.setdefault(issue_id, []).extend(found)
+                seen.extend(f"{issue_id}:{h.get('id') if isinstance(h, dict) else h}" for h in found)
+            guard.items(seen)
+            token = answer.get("nextPageToken") or None
+            if token is None:
+                return histories
+            guard.token(str(token))

@@ -1,0 +1,259 @@
+"""Jira Data Center's dialect of the pull: /rest/api/2/search with startAt, total and expand=changelog.
+
+- **Cold** (an empty cache): the train's JQL with expand=changelog brings ids, fields and changelogs at
+  once; the first page tells the total and the rest run in parallel.
+- **Warm**: the scope (id and ``updated``) in pages of up to 1,000, then the changed issues by
+  ``id in (...)`` searches of :data:`~syncreport.jira.endpoints.DC_FETCH_BATCH`, in parallel; an issue a
+  search by id left out is asked once more, then the run fails.
+- Every changelog that came back cut short (``total`` above what came inline) is completed from
+  ``issue/{id}?expand=changelog`` and ``issue/{id}/changelog`` pages.
+- **Past 10,000 issues** the search platform refuses any page beyond the 10,000th result, so the JQL is
+  sliced by key (:meth:`DataCenterDialect._sliced`).
+- **Far ends** by key: one ``key in (...)`` search a batch (``validateQuery=false``: a key that no longer
+  exists is left out, not an error). **Counts**: a search's total.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from syncreport.errors import JiraError
+from syncreport.jira.dialect import RunContext, chunks, count_of, scope_page, without_order_by
+from syncreport.jira.endpoints import (
+    DC_CHANGELOG_PAGE,
+    DC_FETCH_BATCH,
+    DC_PAGE,
+    DC_SEARCH,
+    DC_WINDOW,
+    Deployment,
+    issue_changelog,
+)
+from syncreport.jira.endpoints import issue as issue_path
+from syncreport.jira.fields import FieldMap
+from syncreport.jira.paging import MAX_PAGES, PageGuard
+from syncreport.jira.shape import check_issue
+
+log = logging.getLogger(__name__)
+
+SCOPE_FIELDS = ["updated"]
+
+
+class DataCenterDialect:
+    """The Data Center side of :class:`~syncreport.jira.dialect.Dialect`."""
+
+    deployment: Deployment = "datacenter"
+
+    def __init__(self, run: RunContext) -> None:
+        self.run = run
+        self.client = run.client
+        self.cache = run.cache
+        self.config = run.config
+
+    def start(self) -> None:
+        return None
+
+    def scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
+        if not self.cache.versions():
+            return self._cold(fields)  # an empty cache: one search brings ids, fields and changelogs
+        scope = self.scope()
+        self._fetch_changed(scope, fields)
+        return scope
+
+    def count(self, jql: str) -> int:
+        answer = self.client.post(DC_SEARCH, {"jql": jql, "maxResults": 0, "fields": ["id"]})
+        return int(answer.get("total") or 0)
+
+    def by_keys(self, wanted: list[str]) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
+        def fetch(batch: Sequence[str]) -> list[dict[str, Any]]:
+            body = {
+                "jql": f"key in ({','.join(batch)})",
+                "fields": wanted,
+                "maxResults": len(batch),
+                "validateQuery": False,
+            }
+            answer = self.client.post(DC_SEARCH, body)
+            return list(answer.get("issues") or ())
+
+        return fetch
+
+    def scope(self) -> dict[str, str]:
+        """id -> updated for every issue of the train's JQL (Data Center)."""
+        self.run.progress.stage("Listing the train's issues", 0)
+        scope: dict[str, str] = {}
+        for page in self.search(self.config.train.jql, SCOPE_FIELDS, expand=None):
+            scope.update(scope_page(page, "search"))
+        self.run.stats.in_scope = len(scope)
+        return scope
+
+    def search(
+        self, jql: str, fields: list[str], *, expand: str | None, parallel: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """All pages of a Data Center search: the first page tells the total, the rest run in parallel
+        (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock)."""
+
+        def page(start: int, size: int, query: str = jql) -> dict[str, Any]:
+            body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
+            if expand:
+                body["expand"] = [expand]
+            return self.client.post(DC_SEARCH, body)
+
+        first = page(0, DC_PAGE)
+        size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
+        total = int(first.get("total") or 0)
+        if total > max(size, 1) * MAX_PAGES:  # a total no site holds (a proxy's or a bug's): never page it
+            raise PageGuard("the search (/rest/api/2/search)").fail(f"a total of {total} issues")
+        if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
+            yield from self._sliced(jql, page, size, parallel=parallel)
+            return
+        yield first
+        if size <= 0:
+            return
+        starts = range(size, total, size)
+        if parallel:
+            yield from self.run.map(lambda start: page(start, size), starts)
+        else:
+            yield from (page(start, size) for start in starts)
+
+    def _sliced(
+        self, jql: str, page: Callable[..., dict[str, Any]], size: int, *, parallel: bool
+    ) -> Iterator[dict[str, Any]]:
+        """A search of more than 10,000 issues on Data Center, in slices of at most 10,000.
+
+        Data Center's search platform answers 500 "Search limit exceeded" for any page that reaches past
+        its max_result_window (10,000 by default; Atlassian KB "Handling JQL REST API searching exceeding
+        max_result_window in Jira"). So the query is ordered by key and each slice starts after the last key
+        of the one before: ``(project = P AND key > P-N) OR project not in (projects done, P)`` (Jira orders
+        keys by project, then number, and compares keys within their project).
+        """
+        base = without_order_by(jql)
+        done: list[str] = []  # projects every issue of which has been listed
+        after: str | None = None  # the last key listed
+        size = max(1, min(size, DC_WINDOW))
+        while True:
+            if after is None:
+                where = base
+            else:
+                project = after.rpartition("-")[0]
+                others = ", ".join(f'"{p}"' for p in [*done, project])
+                where = (
+                    f'({base}) AND ((project = "{project}" AND key > "{after}") OR project not in ({others}))'
+                )
+            ordered = f"{where} ORDER BY key ASC"
+            first = page(0, size, ordered)
+            total = int(first.get("total") or 0)
+            starts = range(size, min(total, DC_WINDOW - size + 1), size)
+            if parallel:
+                rest = list(
+                    self.run.map(partial(lambda query, start: page(start, size, query), ordered), starts)
+                )
+            else:
+                rest = [page(start, size, ordered) for start in starts]
+            pages = sorted([first, *rest], key=lambda p: int(p.get("startAt") or 0))
+            keys = [_key_of(i) for p in pages for i in p.get("issues") or ()]
+            yield from pages
+            if total <= len(keys) or not keys:
+                return
+            seen = list(dict.fromkeys(k.rpartition("-")[0] for k in keys))
+            if keys[-1] == after or any(p in done for p in seen):
+                raise JiraError(
+                    f"{self.config.jira.url} does not order the train's issues by key as Jira does, so its "
+                    "more than 10,000 issues cannot be listed in slices: narrow [train].jql"
+                )
+            done.extend(p for p in seen[:-1] if p not in done)
+            after = keys[-1]
+
+    def _fetch_changed(self, scope: Mapping[str, str], fields: FieldMap) -> None:
+        sig = fields.signature()
+        versions = self.cache.versions()
+        changed = [i for i, updated in scope.items() if versions.get(i) != (updated, sig)]
+        self.run.stats.fetched = len(changed)
+        self.run.stats.from_cache = len(scope) - len(changed)
+        if not changed:
+            return
+        self.run.progress.stage(f"Fetching {len(changed)} issues with complete changelogs", len(changed))
+        self._fetch(changed, fields)
+
+    def _cold(self, fields: FieldMap) -> dict[str, str]:
+        """Data Center with an empty cache: the train's JQL with expand=changelog gives everything at once."""
+        self.run.progress.stage("Fetching the train's issues with complete changelogs", 0)
+        scope: dict[str, str] = {}
+        pages = self.search(self.config.train.jql, fields.request_fields(), expand="changelog")
+        for page in pages:
+            scope.update(scope_page(page, "search"))
+            self._store_page(page, fields, None)
+        self.run.stats.in_scope = self.run.stats.fetched = len(scope)
+        return scope
+
+    def _fetch(self, ids: list[str], fields: FieldMap) -> None:
+        """Data Center, changed issues: searches by id with expand=changelog, batches in parallel."""
+        wanted = fields.request_fields()
+
+        def by_ids(batch: Sequence[str]) -> list[dict[str, Any]]:
+            jql = f"id in ({','.join(batch)})"
+            return list(self.search(jql, wanted, expand="changelog", parallel=False))
+
+        todo = ids
+        for _ in range(2):  # issues a search by id left out are asked once more; still absent, the run fails
+            for result in self.run.map(by_ids, chunks(todo, DC_FETCH_BATCH)):
+                for page in result:
+                    self._store_page(page, fields, set(todo))
+            todo = [i for i in todo if i not in self.run.added]
+            if not todo:
+                return
+            log.warning("a search by id left out %d issue(s); asking again", len(todo))
+
+    def _store_page(self, page: Mapping[str, Any], fields: FieldMap, wanted_ids: set[str] | None) -> None:
+        """Store a search page's issues, completing every changelog that came back cut short."""
+        complete: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = []
+        truncated: list[dict[str, Any]] = []
+        for issue in page.get("issues") or ():
+            if not isinstance(issue, dict) or not issue.get("id") or not issue.get("key"):
+                check_issue(issue, None)  # raises, naming it
+                continue
+            if wanted_ids is not None and str(issue.get("id")) not in wanted_ids:
+                continue
+            changelog = issue.pop("changelog", None) or {}
+            if not isinstance(changelog, dict):
+                changelog = {"histories": changelog}  # check_issue names the odd changelog
+            histories = changelog.get("histories")
+            if histories is None:
+                histories = []
+            if isinstance(histories, list) and count_of(changelog.get("total")) > len(histories):
+                truncated.append(issue)
+            else:
+                complete.append((issue, histories))
+        complete.extend(self.run.map(self._complete_changelog, truncated))
+        self.run.store(complete, fields.signature())
+
+    def _complete_changelog(self, issue: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The whole changelog of an issue whose inline changelog was cut short."""
+        answer = self.client.get(
+            issue_path("datacenter", str(issue["id"])), {"expand": "changelog", "fields": "updated"}
+        )
+        changelog = (answer or {}).get("changelog") or {}
+        histories = list(changelog.get("histories") or ())
+        total = count_of(changelog.get("total"))
+        guard = PageGuard(f"the changelog of {issue.get('key') or issue['id']}")
+        guard.items(h.get("id") for h in histories if isinstance(h, dict))
+        while len(histories) < total:
+            page = self.client.get(
+                issue_changelog("datacenter", str(issue["id"])),
+                {"startAt": len(histories), "maxResults": DC_CHANGELOG_PAGE},
+            )
+            guard.page(total=total, size=DC_CHANGELOG_PAGE)
+            values = list(page.get("values") or page.get("histories") or ())
+            if not values:
+                raise guard.fail(f"the pages ended after {len(histories)} of {total} histories")
+            guard.items(h.get("id") if isinstance(h, dict) else h for h in values)
+            histories.extend(values)
+        return issue, histories
+
+
+def _key_of(issue: Any) -> str:
+    """A listed issue's key; an issue without one is the same one-line error as anywhere else (shape.py)."""
+    if not isinstance(issue, dict) or not isinstance(issue.get("key"), str) or not issue.get("key"):
+        check_issue(issue, None)  # raises, naming it
+    return str(issue["key"])
