@@ -14,9 +14,10 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from syncreport.simulator.consistency import RECONCILE_MAX, SearchIndex
 from syncreport.simulator.fields import field_ids, field_list
 from syncreport.simulator.jql import JqlError, parse_jql, run_query
 from syncreport.simulator.model import Issue, Site
@@ -32,6 +33,18 @@ CHANGELOG_PAGE = 100
 BULK_ISSUES = 100
 BULK_CHANGELOG_ISSUES = 1000
 BULK_CHANGELOG_FIELDS = 10
+BULK_CHANGELOG_PAGE = (
+    1,
+    10_000,
+)  # BulkChangelogRequestBean.maxResults: minimum 1, maximum 10000, default 1000
+TOKEN_LIFETIME = timedelta(days=7)  # search/jql: "This token will expire in 7 days"
+# The request beans' properties (the OpenAPI's SearchAndReconcileRequestBean and BulkChangelogRequestBean):
+# a body with any other property is refused, as Jira's JSON binding refuses an unknown field.
+SEARCH_JQL_KEYS = frozenset(
+    {"jql", "nextPageToken", "maxResults", "fields", "expand", "properties", "fieldsByKeys", "failFast",
+     "reconcileIssues"}
+)  # fmt: skip
+BULK_CHANGELOG_KEYS = frozenset({"issueIdsOrKeys", "fieldIds", "maxResults", "nextPageToken"})
 AGILE_PAGE = 50
 
 UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
@@ -104,7 +117,8 @@ class Api:
         }  # fmt: skip
         if ids.epic_link:
             self.all_field_ids |= {ids.epic_link}
-        self._cache: OrderedDict[tuple[str, int, bool], list[Issue]] = OrderedDict()
+        self._cache: OrderedDict[tuple[Any, ...], list[Issue]] = OrderedDict()
+        self.index = SearchIndex()  # Cloud search's eventual consistency (the ``search_lag_s`` knob)
         self._by_id_cache: tuple[int, dict[int, Issue], frozenset[str]] = (-1, {}, frozenset())
         # changelog/bulkfetch: each request's histories in Jira's order, kept while its pages are asked for
         self._changelog_orders: OrderedDict[tuple[str, int], list[tuple[Issue, int]]] = OrderedDict()
@@ -113,18 +127,29 @@ class Api:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    def query(self, jql: str, *, validate: bool = True) -> list[Issue]:
-        """The issues a JQL selects (visible ones only), cached per query and data version."""
-        cache_key = (jql, self.site.version, validate)
+    def query(
+        self, jql: str, *, validate: bool = True, reconcile: frozenset[int] = frozenset()
+    ) -> list[Issue]:
+        """The issues a JQL selects (visible ones only), cached per query and data version.
+
+        Cloud's searches see the index (:mod:`syncreport.simulator.consistency`): with the ``search_lag_s``
+        knob, recent edits and deletions are not seen yet, except for the ``reconcile`` ids."""
+        now = self.clock()
+        lagging = self.cloud and self.index.lag_s > 0
+        state = self.index.version(now) if lagging else None
+        cache_key = (jql, self.site.version, validate, state, reconcile if lagging else None)
         hit = self._cache.get(cache_key)
         if hit is not None:
             self._cache.move_to_end(cache_key)
             return hit
         try:
-            query = parse_jql(jql, self.site, self.deployment, now=self.clock(), validate=validate)
+            query = parse_jql(jql, self.site, self.deployment, now=now, validate=validate)
         except JqlError as exc:
             raise ApiError(400, str(exc)) from None
         issues = [i for i in self.site.issues if self.site.visible(i)]
+        if lagging:
+            issues, _ = self.index.view(issues, now, reconcile)
+            issues = [i for i in issues if self.site.visible(i)]
         result = run_query(query, issues)
         self._cache[cache_key] = result
         if len(self._cache) > 32:
@@ -140,7 +165,11 @@ class Api:
     def issue_by_ref(self, ref: str) -> Issue | None:
         """The visible issue with this id or key (a key is never all digits)."""
         by_id, visible = self._by_id()
-        issue = by_id.get(int(ref)) if ref.isdigit() else self.site.by_key.get(ref.upper())
+        if ref.isdigit():
+            issue = by_id.get(int(ref))
+        else:  # "a case-insensitive search and check for moved issues is performed" (GET issue, bulkfetch)
+            key = ref.upper()
+            issue = self.site.by_key.get(key) or self.site.by_key.get(self.site.moved.get(key, ""))
         if issue is None or issue.project not in visible:
             return None
         return issue
@@ -182,19 +211,27 @@ class Api:
             value = value[0] if value else ""
         return "" if value is None else str(value)
 
-    @staticmethod
-    def token(payload: dict[str, Any]) -> str:
+    def token(self, payload: dict[str, Any]) -> str:
+        """A page token: the request it belongs to (``q``), the offset (``o``) and when it was made (``t``)."""
+        payload = {**payload, "t": payload.get("t", int(self.clock().timestamp()))}
         return (
             base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
         )
 
-    @staticmethod
-    def untoken(token: str, digest: str) -> int:
+    def untoken(self, token: Any, digest: str) -> tuple[int, int]:
+        """(offset, time made) of a token of this request; refused when malformed, made for another request
+        (search/jql: "the token encodes the query") or older than 7 days ("This token will expire in 7
+        days")."""
         try:
+            if not isinstance(token, str):
+                raise TypeError("a token is a string")
             data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             if data["q"] != digest:
                 raise ValueError("token of another query")
-            return int(data["o"])
+            made = int(data["t"])
+            if datetime.fromtimestamp(made, UTC) + TOKEN_LIFETIME < self.clock():
+                raise ValueError("expired")
+            return int(data["o"]), made
         except (ValueError, KeyError, TypeError):
             raise ApiError(400, "The provided next page token is invalid or expired.") from None
 
@@ -292,32 +329,48 @@ class Api:
         return data
 
     def search_jql(self, groups: dict[str, str], params: Params) -> Any:
-        """Cloud's enhanced search: nextPageToken, isLast, no total, page caps, unbounded queries refused."""
+        """Cloud's enhanced search: nextPageToken, isLast, no total, page caps, unbounded queries refused.
+
+        GET reads the query string, POST only its body (a SearchAndReconcileRequestBean: any other property,
+        or ``expand`` as a list where the bean has a comma-separated string, is refused). ``maxResults``
+        outside 1-5000 is refused, not clamped; the token is bound to its JQL (and reconcileIssues) and
+        expires after 7 days; an empty or null token is the first page."""
+        if params.get("@method") == "POST":
+            params = _bean(params, SEARCH_JQL_KEYS, "SearchAndReconcileRequestBean")
+            if params.get("expand") is not None and not isinstance(params["expand"], str):
+                raise ApiError(400, _NOT_A_STRING.format(name="expand"))
         jql = self.text(params, "jql")
-        if not self.bounded(jql):
-            raise ApiError(400, UNBOUNDED)
-        hits = self.query(jql)
+        reconcile = self._reconcile(params.get("reconcileIssues"))
         wanted = self.wanted(params.get("fields"), "id")
         expand = _as_list(params.get("expand"))
         changelog = "changelog" in expand
+        digest = hashlib.sha1(json.dumps([jql, sorted(reconcile)]).encode()).hexdigest()[:16]
+        token = params.get("nextPageToken")
+        token = token[0] if isinstance(token, list) and len(token) == 1 else token
+        start = self.untoken(token, digest)[0] if token not in (None, "") else 0
+        size = self.integer(params, "maxResults", 50)
+        if not 1 <= size <= CLOUD_ID_PAGE:
+            raise ApiError(400, f"The maxResults value must be between 1 and {CLOUD_ID_PAGE}.")
+        if not self.bounded(jql):
+            raise ApiError(400, UNBOUNDED)
+        hits = self.query(jql, reconcile=reconcile)
         # "To manage page size, Jira may return fewer items per page where a large number of fields are
         # requested. The greatest number of items returned per page is achieved when requesting id or key
         # only" (search/jql, maxResults): 5,000 for id/key alone, 100 with any other field (even updated)
         only_ids = wanted is not None and wanted <= {"id", "key"} and not changelog
-        size = self.integer(params, "maxResults", 50)
-        size = max(1, min(size, CLOUD_ID_PAGE if only_ids else CLOUD_PAGE))
-        digest = hashlib.sha1(jql.encode()).hexdigest()[:16]
-        token = self.text(params, "nextPageToken")
-        start = self.untoken(token, digest) if token else 0
+        size = min(size, CLOUD_ID_PAGE if only_ids else CLOUD_PAGE)
         page = hits[start : start + size]
         issues: list[Any]
-        if wanted is not None and wanted <= {"id", "key"}:
+        if only_ids:
             # search/jql with only id (its default) answers {"id": ...}; with key as well, {"id", "key"}
             with_key = "key" in wanted
             issues = [{"id": str(i.id), "key": i.key} if with_key else {"id": str(i.id)} for i in page]
         else:
+            stale = Renderer(self.site, self.deployment, self.base_url)  # issues as the index still has them
             issues = [
-                self.render.issue(i, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog)
+                (self.render if self.site.by_key.get(i.key) is i else stale).issue(
+                    i, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
+                )
                 for i in page
             ]
         data: dict[str, Any] = {"issues": issues}
@@ -325,7 +378,20 @@ class Api:
         if more:
             data["nextPageToken"] = self.token({"q": digest, "o": start + size})
         data["isLast"] = not more
-        return self._paging_fault(data, token, digest, start, size)
+        return self._paging_fault(data, str(token or ""), digest, start, size)
+
+    @staticmethod
+    def _reconcile(value: Any) -> frozenset[int]:
+        """reconcileIssues: "Strong consistency issue ids to be reconciled with search results. Accepts max 50
+        ids" (numeric ids; a comma-separated string on GET)."""
+        ids = _as_list(value)
+        try:
+            found = frozenset(int(i) for i in ids)
+        except (TypeError, ValueError):
+            raise ApiError(400, "reconcileIssues must be a list of numeric issue ids.") from None
+        if len(found) > RECONCILE_MAX:
+            raise ApiError(400, f"reconcileIssues accepts at most {RECONCILE_MAX} issue ids.")
+        return found
 
     def _paging_fault(self, data: dict[str, Any], token: str, digest: str, start: int, size: int) -> Any:
         """A broken server's token paging: the token just used again, or a next page for ever."""
@@ -340,6 +406,8 @@ class Api:
         return data
 
     def approximate_count(self, groups: dict[str, str], params: Params) -> Any:
+        """ "Provide an estimated count of the issues that match the JQL. Recent updates might not be
+        immediately visible in the returned output": counted on the search index (``search_lag_s``)."""
         jql = self.text(params, "jql")
         if not self.bounded(jql):
             raise ApiError(400, UNBOUNDED)
@@ -378,38 +446,50 @@ class Api:
             raise ApiError(400, f"issueIdsOrKeys must contain at most {BULK_ISSUES} issues.")
         wanted = self.wanted(params.get("fields"), "*navigable")
         changelog = "changelog" in _as_list(params.get("expand"))
-        issues = []
+        found: dict[int, Issue] = {}
         for ref in refs:
             issue = self.issue_by_ref(str(ref))
             if issue is None:  # Jira: issues not found or not visible are left out, and not listed as errors
                 continue
-            issues.append(
-                self.render.issue(
-                    issue, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
-                )
+            found[issue.id] = issue  # an issue asked by id and by (an old) key is answered once
+        # "Issues will be returned in ascending id order" (whatever the order asked); an old key of a moved
+        # issue answers with the issue under its new key
+        issues = [
+            self.render.issue(
+                found[issue_id], wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
             )
+            for issue_id in sorted(found)
+        ]
         # issueErrors lists issues Jira could not return this time ("a retriable error or payload constraint"):
         # the server's "issue_errors" fault fills it.
         return {"expand": "schema,names", "issues": issues, "issueErrors": []}
 
     def changelog_bulkfetch(self, groups: dict[str, str], params: Params) -> Any:
+        """POST changelog/bulkfetch: a BulkChangelogRequestBean (unknown properties refused, maxResults 1 to
+        10,000, default 1,000), histories "sorted by changelog date and issue IDs", ``created`` as an epoch
+        number (the OpenAPI's example: ``"created": 1492070429``; milliseconds here, as Jira's JSON writes a
+        date), and ``"nextPageToken": null`` on the last page (the response bean's token is nullable)."""
+        params = _bean(params, BULK_CHANGELOG_KEYS, "BulkChangelogRequestBean")
         refs = [str(r) for r in _as_list(params.get("issueIdsOrKeys"))]
         if not 1 <= len(refs) <= BULK_CHANGELOG_ISSUES:
             raise ApiError(400, f"issueIdsOrKeys must contain between 1 and {BULK_CHANGELOG_ISSUES} issues.")
         field_filter = [str(f) for f in _as_list(params.get("fieldIds"))]
         if len(field_filter) > BULK_CHANGELOG_FIELDS:
             raise ApiError(400, f"fieldIds must contain at most {BULK_CHANGELOG_FIELDS} fields.")
-        size = max(1, min(self.integer(params, "maxResults", 1000), 10000))
+        size = self.integer(params, "maxResults", 1000)
+        low, high = BULK_CHANGELOG_PAGE
+        if not low <= size <= high:
+            raise ApiError(400, f"maxResults must be between {low} and {high}.")
         digest = hashlib.sha1(json.dumps([refs, field_filter]).encode()).hexdigest()[:16]
         token = self.text(params, "nextPageToken")
-        start = self.untoken(token, digest) if token else 0
+        start = self.untoken(token, digest)[0] if token else 0
         wanted = set(field_filter) if field_filter else None
         flat = self._changelog_order(refs, wanted, digest)
         page = flat[start : start + size]
         logs: dict[int, tuple[Issue, list[Json]]] = {}
         for issue, index in page:
             logs.setdefault(issue.id, (issue, []))[1].append(
-                self.render.history(issue.histories[index], wanted)
+                self.render.history(issue.histories[index], wanted, epoch_created=True)
             )
         data: dict[str, Any] = {
             "issueChangeLogs": [
@@ -417,8 +497,8 @@ class Api:
                 for issue, histories in logs.values()
             ]
         }
-        if start + size < len(flat):
-            data["nextPageToken"] = self.token({"q": digest, "o": start + size})
+        more = start + size < len(flat)
+        data["nextPageToken"] = self.token({"q": digest, "o": start + size}) if more else None
         return self._paging_fault(data, token, digest, start, size)
 
     def _changelog_order(
@@ -537,6 +617,21 @@ class Api:
         if sprint is None:
             raise ApiError(404, "Sprint does not exist or you do not have permission to see it.")
         return self.render.sprint(sprint)
+
+
+_NOT_A_STRING = "Cannot deserialize value of type `java.lang.String` from Array value (property '{name}')."
+
+
+def _bean(params: Params, keys: frozenset[str], bean: str) -> Params:
+    """A POST's JSON body as its request bean: only the body counts (not the query string), and a property
+    the bean does not declare is refused with 400, as Jira's JSON binding does."""
+    body = params.get("@body")
+    if not isinstance(body, dict):
+        raise ApiError(400, f"The request body must be a JSON object ({bean}).")
+    unknown = sorted(set(body) - keys)
+    if unknown:
+        raise ApiError(400, f'Unrecognized field "{unknown[0]}" (class {bean}), not marked as ignorable')
+    return body
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -424,7 +424,10 @@ class _Parser:
     def key_values(self, values: list[str]) -> set[str]:
         found: set[str] = set()
         for v in values:
-            issue = self.site.by_key.get(v.upper())
+            # an old key of an issue moved to another project finds it under its new key, as in Jira
+            issue = self.site.by_key.get(v.upper()) or self.site.by_key.get(
+                self.site.moved.get(v.upper(), "")
+            )
             if issue is None and v.isdigit():
                 issue = next((i for i in self.site.issues if i.id == int(v)), None)
             if issue is None or not self.site.visible(issue):

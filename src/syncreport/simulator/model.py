@@ -174,6 +174,7 @@ class Site:
         default_factory=dict
     )  # board id -> board whose sprints it lists too  # Cloud: an unused "Story Points" field beside "Story point estimate"
     version: int = 0  # bumped on every change, invalidates cached search results
+    moved: dict[str, str] = field(default_factory=dict)  # old key -> current key of issues moved to a project
 
     def project(self, key: str) -> Project:
         return next(p for p in self.projects if p.key == key)

@@ -137,6 +137,7 @@ class Renderer:
         self._heads: dict[int, str] = {}  # Issue.id -> see _head
         self._fields_text: dict[int, dict[frozenset[str] | None, str]] = {}  # Issue.id -> see _fields
         self._history_text: dict[int, str] = {}  # History.id -> the whole history
+        self._epoch_history_text: dict[int, str] = {}  # ... with "created" as epoch milliseconds
         self._user_text: dict[int, str] = {}  # index into Site.users -> the user as a history's author
         self._small: dict[tuple[Any, ...], Any] = {}  # see _shared
         self._item_heads: dict[str, str] = {}  # logical field -> '{"field":..,"fieldtype":..[,"fieldId":..]'
@@ -147,6 +148,7 @@ class Renderer:
             self._heads.clear()
             self._fields_text.clear()
             self._history_text.clear()
+            self._epoch_history_text.clear()
             self._user_text.clear()
             self._small.clear()
             self._version = self.site.version
@@ -432,27 +434,38 @@ class Renderer:
         """A JSON array of whole histories."""
         return Json("[" + ",".join(self.history(h).text for h in histories) + "]")
 
-    def history(self, history: History, field_filter: set[str] | None = None) -> Json:
+    def history(
+        self, history: History, field_filter: set[str] | None = None, *, epoch_created: bool = False
+    ) -> Json:
         """One changelog history; with ``field_filter``, only the items of those field ids (and the history
-        even when none is left: the caller decides whether to list it)."""
+        even when none is left: the caller decides whether to list it). ``epoch_created``: ``created`` as
+        epoch milliseconds (changelog/bulkfetch) instead of Jira's ISO-8601 text."""
         if field_filter is not None:
             return Json(
-                self._history(history, [i for i in history.items if self.field_id(i) in field_filter])
+                self._history(
+                    history, [i for i in history.items if self.field_id(i) in field_filter], epoch_created
+                )
             )
         self._current()
-        text = self._history_text.get(history.id)
+        cache = self._epoch_history_text if epoch_created else self._history_text
+        text = cache.get(history.id)
         if text is None:
-            text = self._history_text[history.id] = self._history(history, history.items)
+            text = cache[history.id] = self._history(history, history.items, epoch_created)
         return Json(text)
 
-    def _history(self, history: History, items: Iterable[Item]) -> str:
+    def _history(self, history: History, items: Iterable[Item], epoch_created: bool = False) -> str:
         """The history as JSON text, written out directly (the same text as encoding :meth:`item` dicts in
         ``{"id", "author", "created", "items"}``; a history page holds thousands of them)."""
         author = self._user_text.get(history.author)
         if author is None:
             author = self._user_text[history.author] = _encode(self.user(self.site.users[history.author]))
+        created = (
+            str(int(history.created.timestamp() * 1000))
+            if epoch_created
+            else f'"{jira_time(history.created)}"'
+        )
         return (
-            f'{{"id":"{history.id}","author":{author},"created":"{jira_time(history.created)}","items":['
+            f'{{"id":"{history.id}","author":{author},"created":{created},"items":['
             + ",".join(self._item_text(i) for i in items)
             + "]}"
         )
@@ -497,6 +510,8 @@ class Renderer:
             "labels": ("labels", "jira", "labels"),
             "link": ("Link", "jira", None),
             "summary": ("summary", "jira", "summary"),
+            "key": ("Key", "jira", None),  # an issue moved to another project: its key and project change
+            "project": ("project", "jira", "project"),
             "parent": ("IssueParentAssociation", "jira", None)
             if self.cloud
             else ("Epic Link", "custom", None),

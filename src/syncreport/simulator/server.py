@@ -25,6 +25,15 @@ Knobs (``SimulatorHandle.configure`` or ``POST /_simulator/config`` with the sam
   changelog/bulkfetch) is made odd: "status_string", "project_string", "link_without_key",
   "history_not_object", "created_out_of_range".
 - ``anonymous_server_info``: False makes serverInfo refuse anonymous callers (401), as some sites do.
+- ``search_lag_s``: Cloud search's eventual consistency (:mod:`syncreport.simulator.consistency`): edits and
+  deletions made through the handle reach search/jql and approximate-count this many seconds later (on the
+  simulator's clock) unless reconciled (``reconcileIssues``); the issue resources see them at once. 0: off.
+
+Cloud also answers as the platform's API gateway does for scoped API tokens and service accounts: the same
+API under ``/ex/jira/{cloudId}`` (``https://api.atlassian.com/ex/jira/{cloudId}`` on a real site), with the
+cloud id from the site's anonymous ``GET /_edge/tenant_info`` (``{"cloudId": ...}``). A scoped token
+(``SCOPED_TOKEN``) is refused on the site's own URL with 401, as Atlassian's KB "401 Unauthorized error when
+service account accesses Jira or Confluence API" describes, and accepted through the gateway.
 Control endpoints (no auth, not counted): GET /_simulator/stats, POST /_simulator/reset, POST /_simulator/config.
 """
 
@@ -33,11 +42,13 @@ from __future__ import annotations
 import base64
 import fnmatch
 import gc
+import hashlib
 import json
 import sys
 import threading
 import time
 import traceback
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,12 +59,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from syncreport.simulator.api import Api, ApiError, find_route
 from syncreport.simulator.generator import generate_site
-from syncreport.simulator.model import History, Item, Link, Site
+from syncreport.simulator.model import History, Issue, Item, Link, Site
 from syncreport.simulator.render import Json, dump
 
 CLOUD_EMAIL = "rte@example.com"
 CLOUD_TOKEN = "ATATT3xSimulatorDemoToken-not-a-secret-0000"  # demo credentials of a local fake
 DC_TOKEN = "NjM4NDk1MjIwOTk2OlNpbXVsYXRvckRlbW9QQVQtbm90LWEtc2VjcmV0"
+SCOPED_TOKEN = "ATATT3xSimulatorScopedToken-not-a-secret-0000"  # works only through the gateway path
+GATEWAY_PREFIX = "/ex/jira/"
 
 RATE_LIMIT_PAGE = (
     "<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body>"
@@ -112,6 +125,10 @@ class _State:
         self.rate_limit_every: int | None = None
         self.rate_counter = 0
         self.anonymous_server_info = True  # False: serverInfo asks for credentials too, as some sites do
+        self.search_lag_s = 0.0
+        self.scoped_token = SCOPED_TOKEN
+        # the site's cloud id (a UUID, as tenant_info gives it), the same for the same generated site
+        self.cloud_id = str(uuid.UUID(hashlib.sha1(f"syncreport-sim-{site.seed}".encode()).hexdigest()[:32]))
         self.faults: list[Fault] = []
         self.stats: dict[str, int] = {}
         self.statuses: dict[str, int] = {}
@@ -134,6 +151,10 @@ class _State:
                     self.rate_retry_after = None if value is None else str(value)
                 elif name == "anonymous_server_info":
                     self.anonymous_server_info = bool(value)
+                elif name == "search_lag_s":
+                    self.search_lag_s = max(0.0, float(value or 0))
+                    if self.api is not None:
+                        self.api.index.lag_s = self.search_lag_s
                 elif name == "faults":
                     self.faults = [f if isinstance(f, Fault) else Fault(**f) for f in value or []]
                 else:
@@ -260,11 +281,14 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise ApiError(400, "Unexpected character in the request body: it is not valid JSON.") from None
 
-    def _authorised(self, state: _State) -> bool:
+    def _authorised(self, state: _State, via_gateway: bool) -> bool:
         header = self.headers.get("Authorization") or ""
         if state.deployment == "cloud":
-            expected = base64.b64encode(f"{state.email}:{state.token}".encode()).decode()
-            return header == f"Basic {expected}"
+            tokens = (state.token, state.scoped_token) if via_gateway else (state.token,)
+            return any(
+                header == "Basic " + base64.b64encode(f"{state.email}:{token}".encode()).decode()
+                for token in tokens
+            )
         return header == f"Bearer {state.token}"
 
     def _dispatch(self, method: str) -> None:
@@ -281,10 +305,27 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_simulator"):
             self._control(method, path, body)
             return
+        via_gateway = False
+        if path.startswith(GATEWAY_PREFIX) and state.deployment == "cloud":
+            cloud_id, _, rest = path[len(GATEWAY_PREFIX) :].partition("/")
+            if cloud_id != state.cloud_id:  # the gateway knows no such site
+                self._counting = f"{method} (unknown path)"
+                self._json(404, {"code": 404, "message": "Not Found"})
+                return
+            path, via_gateway = "/" + rest, True
+        if (
+            path == "/_edge/tenant_info"
+            and method == "GET"
+            and state.deployment == "cloud"
+            and not via_gateway
+        ):
+            self._counting = "GET /_edge/tenant_info"
+            self._json(200, {"cloudId": state.cloud_id})  # anonymous, as on a real site
+            return
         found = find_route(method, path, state.deployment)
         name = found[0].name(method, found[1]) if found else f"{method} (unknown path)"
         self._counting = name
-        status = self._answer(state, method, path, query, body, found, name)
+        status = self._answer(state, method, path, query, body, found, name, via_gateway)
         self._record(status)  # when no answer was written (none is: every path answers)
 
     def _answer(
@@ -296,6 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
         body: Any,
         found: Any,
         name: str = "",
+        via_gateway: bool = False,
     ) -> int:
         if state.latency_ms:
             time.sleep(state.latency_ms / 1000)
@@ -318,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return int(fault.kind) if fault.kind.isdigit() else 200
         has_auth = bool(self.headers.get("Authorization"))
         anonymous_ok = path.endswith("/serverInfo") and not has_auth and state.anonymous_server_info
-        if not anonymous_ok and not self._authorised(state):
+        if not anonymous_ok and not self._authorised(state, via_gateway):
             self._json(
                 401,
                 {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."],
@@ -333,6 +375,8 @@ class _Handler(BaseHTTPRequestHandler):
         params: dict[str, Any] = dict(query)
         if isinstance(body, dict):
             params.update(body)
+        params["@method"] = method  # what a handler that reads only the body (a request bean) needs
+        params["@body"] = body if method in ("POST", "PUT") else None
         try:
             with state.lock:
                 assert state.api is not None
@@ -447,6 +491,11 @@ class SimulatorHandle:
         self.deployment = state.deployment
         self.email = state.email
         self.token = state.token
+        self.scoped_token = state.scoped_token  # Cloud: accepted only through the gateway URL
+        self.cloud_id = state.cloud_id
+        self.gateway_url = (
+            f"{self.url}{GATEWAY_PREFIX}{state.cloud_id}"  # api.atlassian.com/ex/jira/{cloudId}
+        )
 
     def now(self) -> datetime:
         """The simulator's clock (handed in to :func:`start_simulator`; the wall clock by default)."""
@@ -509,6 +558,7 @@ class SimulatorHandle:
             when = at or max(
                 state.clock(), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
             )
+            self._before_edit(issue)
             items: list[Item] = []
             if status is not None:
                 new = next((s for s in site.statuses.values() if status in (s.id, s.name)), None)
@@ -586,6 +636,7 @@ class SimulatorHandle:
             site.add_link(link)
             for key, other, text in ((source, target, kind.outward), (target, source, kind.inward)):
                 issue = site.by_key[key]
+                self._before_edit(issue)
                 when = max(
                     at or state.clock(), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
                 )
@@ -602,12 +653,66 @@ class SimulatorHandle:
         with state.lock:
             site = state.site
             issue = site.by_key.pop(key)
+            assert state.api is not None
+            state.api.index.deleted(issue, state.clock())
             site.issues.remove(issue)
             for link in site.links_by_issue.pop(key, []):
                 other = link.target if link.source == key else link.source
                 site.links_by_issue[other] = [x for x in site.links_by_issue.get(other, []) if x is not link]
                 site.links.remove(link)
             site.version += 1
+
+    def move_issue(self, key: str, project: str, *, at: datetime | None = None) -> str:
+        """Move an issue to another project, as Jira's Move does; returns its new key.
+
+        The issue keeps its id and gets the project's next key; its changelog gets "Key" and "project"
+        items and its ``updated`` moves on. Jira finds it by the old key too (GET issue, issue/bulkfetch and
+        JQL: "a case-insensitive search and check for moved issues is performed"). Linked issues and
+        children show the new key at once, but their own ``updated`` does not change.
+        """
+        state = self._state
+        with state.lock:
+            site = state.site
+            issue = site.by_key[key]
+            target = site.project(project)
+            when = at or max(
+                state.clock(), site.now + timedelta(minutes=1), issue.updated + timedelta(seconds=1)
+            )
+            self._before_edit(issue)
+            number = 1 + max(
+                (int(i.key.partition("-")[2]) for i in site.issues if i.project == target.key), default=0
+            )
+            new_key = f"{target.key}-{number}"
+            old_project = site.project(issue.project)
+            items: tuple[Item, ...] = (
+                ("key", None, key, None, new_key),
+                ("project", old_project.id, old_project.name, target.id, target.name),
+            )
+            issue.histories.append(History(site.next_history_id, when, len(site.users) - 1, items))
+            site.next_history_id += 1
+            del site.by_key[key]
+            issue.key, issue.project, issue.updated = new_key, target.key, when
+            site.by_key[new_key] = issue
+            site.moved = {old: (new_key if now == key else now) for old, now in site.moved.items()}
+            site.moved[key] = new_key
+            links = site.links_by_issue.pop(key, [])
+            for link in links:
+                if link.source == key:
+                    link.source = new_key
+                if link.target == key:
+                    link.target = new_key
+            site.links_by_issue[new_key] = links
+            for child in site.issues:
+                if child.parent == key:
+                    child.parent = new_key
+            site.version += 1
+            return new_key
+
+    def _before_edit(self, issue: Issue) -> None:
+        """Search keeps seeing the issue as it is now for ``search_lag_s`` (Cloud's eventual consistency)."""
+        state = self._state
+        assert state.api is not None
+        state.api.index.before_edit(issue, state.clock())
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -726,6 +831,7 @@ def start_simulator(
     server = _Server(("127.0.0.1", port), state)
     host, bound = server.server_address[:2]
     state.api = Api(data, deployment, f"http://{host!s}:{bound}", clock=clock)
+    state.api.index.lag_s = state.search_lag_s
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},
