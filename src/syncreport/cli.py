@@ -235,6 +235,15 @@ def init(
             help="A dependency link type as NAME:outward or NAME:inward (which side provides); repeat.",
         ),
     ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--api-url",
+            metavar="URL",
+            help="Jira Cloud scoped API token: the API gateway, https://api.atlassian.com/ex/jira/<cloudId> "
+            "(default: found when the site URL refuses the token).",
+        ),
+    ] = None,
     non_interactive: Annotated[
         bool,
         typer.Option("--non-interactive", help="Ask nothing: take every answer from the options (scripts)."),
@@ -255,6 +264,7 @@ def init(
         jql=jql,
         link_types=tuple(link_type or ()),
         force=force,
+        api_url=api_url,
     )
     result = _run(lambda: run_init(options, prompter=None if non_interactive else _TyperPrompter()))
     if not _state["quiet"]:

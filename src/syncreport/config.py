@@ -97,6 +97,9 @@ def check_site_url(value: str) -> str:
 
 class JiraSettings(_Section):
     url: str
+    # Cloud, scoped API tokens and service accounts: the REST API's base URL when it is not the site's, i.e.
+    # the platform gateway https://api.atlassian.com/ex/jira/{cloudId}; the report's links keep using ``url``
+    api_url: str | None = None
     deployment: Literal["auto", "cloud", "datacenter"] = "auto"
     email: _Text | None = None  # Cloud: the account e-mail that owns the API token
     token_env: str = "JIRA_API_TOKEN"  # NAME of the environment variable holding the API token / PAT
@@ -112,6 +115,16 @@ class JiraSettings(_Section):
     @classmethod
     def _url_is_a_site(cls, value: str) -> str:
         return check_site_url(value)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url_is_a_base(cls, value: str | None) -> str | None:
+        return check_site_url(value) if value is not None else None
+
+    @property
+    def api_base(self) -> str:
+        """Where REST requests go: ``api_url`` when set, else the site's own URL."""
+        return self.api_url or self.url
 
     @field_validator("token_env")
     @classmethod

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from syncreport.config import JiraSettings, check_site_url, config_from_dict, is_env_name
 from syncreport.deliver.files import atomic_write
-from syncreport.errors import ConfigError
+from syncreport.errors import ConfigError, JiraError
 from syncreport.jira import endpoints
 from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
 from syncreport.jira.client import JiraClient, anonymous_probe, detect_deployment
@@ -56,6 +56,8 @@ class InitOptions:
     jql: str | None = None
     link_types: tuple[str, ...] = ()  # "NAME:outward" / "NAME:inward"
     force: bool = False
+    api_url: str | None = None  # Cloud scoped tokens: the API gateway URL, when the user knows it
+    gateway: str = endpoints.ATLASSIAN_GATEWAY  # where scoped tokens go (tests hand in a loopback simulator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,67 @@ def _ask_url(options: InitOptions, prompt: Prompter) -> str:
         return check_site_url(url)
     except ValueError as exc:  # never echo the URL: it may carry a token
         raise ConfigError(f"the Jira URL {exc}") from None
+
+
+def _ask_api_url(options: InitOptions) -> str | None:
+    if options.api_url is None:
+        return None
+    try:
+        return check_site_url(options.api_url)
+    except ValueError as exc:
+        raise ConfigError(f"--api-url {exc}") from None
+
+
+def _sign_in(
+    settings: JiraSettings, options: InitOptions, prompt: Prompter, path: Path
+) -> tuple[JiraSettings, dict[str, Any]]:
+    """Sign in (GET myself); on Cloud, a token the site URL refuses with 401 may be a scoped API token, which
+    works only through the platform gateway: the site's cloud id (its anonymous /_edge/tenant_info) gives the
+    gateway URL, which is proposed and tried. Returns the settings that worked and who signed in."""
+    assert settings.deployment in ("cloud", "datacenter")
+    try:
+        with JiraClient(settings, settings.deployment, config_name=str(path)) as client:
+            return settings, client.get(endpoints.MYSELF_V2)
+    except JiraError as exc:
+        if settings.deployment != "cloud" or settings.api_url or exc.status != 401:
+            raise
+        refused = exc
+    cloud_id = _cloud_id(settings)
+    if cloud_id is None:
+        raise refused
+    gateway = f"{options.gateway.rstrip('/')}/ex/jira/{cloud_id}"
+    prompt.say(
+        f"{settings.url} refused the token (HTTP 401). A scoped API token (the only kind a service account "
+        f"has) works through Atlassian's API gateway instead: {gateway}"
+    )
+    if not prompt.confirm("Try the token through the API gateway?", True):
+        raise refused
+    through = settings.model_copy(update={"api_url": gateway})
+    try:
+        with JiraClient(through, settings.deployment, config_name=str(path)) as client:
+            me = client.get(endpoints.MYSELF_V2)
+    except JiraError as exc:
+        if exc.status != 401:
+            raise
+        raise JiraError(
+            f"Jira Cloud rejected the API token in ${settings.token_env} for {settings.email} on the site URL "
+            f"and through the API gateway {gateway} (HTTP 401): check [jira].email and the token's scopes, "
+            "or create a new token at https://id.atlassian.com/manage-profile/security/api-tokens",
+            status=401,
+        ) from None
+    prompt.say(f"The token works through the gateway: [jira].api_url = {gateway}")
+    return through, me
+
+
+def _cloud_id(settings: JiraSettings) -> str | None:
+    """The site's cloud id from its anonymous ``/_edge/tenant_info`` ({"cloudId": ...}); None without one."""
+    try:
+        with JiraClient(settings.model_copy(update={"api_url": None}), None) as anonymous:
+            answer = anonymous.get(endpoints.CLOUD_TENANT_INFO, missing_ok=True)
+    except JiraError:
+        return None
+    cloud_id = answer.get("cloudId") if isinstance(answer, dict) else None
+    return str(cloud_id) if cloud_id and re.fullmatch(r"[0-9a-fA-F-]{8,64}", str(cloud_id)) else None
 
 
 def _ask_token_env(options: InitOptions, prompt: Prompter, kind: str) -> str:
@@ -376,10 +439,11 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         raise ConfigError(f"{path} already exists; pass --force to overwrite it or choose another --config")
     url = _ask_url(options, prompt)
     deployment, token_env, email = _site_and_credentials(url, options, prompt)
-    settings = JiraSettings(url=url, deployment=deployment, email=email, token_env=token_env)
+    api_url = _ask_api_url(options) if deployment == "cloud" else None
+    settings = JiraSettings(url=url, api_url=api_url, deployment=deployment, email=email, token_env=token_env)
     register_secret(settings.token(), user=email)
+    settings, me = _sign_in(settings, options, prompt, path)
     with JiraClient(settings, deployment, config_name=str(path)) as client:
-        me = client.get(endpoints.MYSELF_V2)
         prompt.say(f"Signed in as {me.get('displayName') or me.get('name') or 'you'}.")
         projects = _projects(client)
         keys = _choose_projects(options, prompt, projects)
@@ -419,6 +483,8 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         dependency_link_types=link_types,
     )
     jira: dict[str, Any] = {"url": url, "deployment": deployment, "token_env": token_env}
+    if settings.api_url:
+        jira["api_url"] = settings.api_url
     if email:
         jira["email"] = email
     data: dict[str, Any] = {"jira": jira, "train": train}

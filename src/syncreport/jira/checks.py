@@ -106,13 +106,13 @@ class _Checker:
         kind = "Jira Cloud" if found == "cloud" else "Jira Data Center / Server"
         if probe is not None and configured not in ("auto", found):
             raise _Failed(
-                f"reached {self.config.jira.url}: {kind} ({version}); but [jira].deployment says {configured}"
+                f"reached {self.config.jira.api_base}: {kind} ({version}); but [jira].deployment says {configured}"
             )
         how = "signed in" if probe and probe.signed_in else "anonymously"
         said = f"{kind} ({version}), serverInfo asked {how}" if probe else "serverInfo does not say"
         using = _DIALECTS[deployment]
         why = "detected" if configured == "auto" else "[jira].deployment"
-        return f"reached {self.config.jira.url}: {said}; using the {using} ({why})"
+        return f"reached {self.config.jira.api_base}: {said}; using the {using} ({why})"
 
     def auth(self) -> str:
         assert self.deployment is not None
@@ -120,7 +120,13 @@ class _Checker:
         me = self.client.get(endpoints.myself(self.deployment))
         who = me.get("displayName") or me.get("name") or "?"
         mail = me.get("emailAddress")
-        return f"authenticated as {who}" + (f" <{mail}>" if mail else "")
+        settings = self.config.jira
+        through = (
+            f"through the API gateway {settings.api_url} ([jira].api_url; report links use {settings.url})"
+            if settings.api_url
+            else f"at {settings.url}"
+        )
+        return f"authenticated as {who}" + (f" <{mail}>" if mail else "") + f", API base URL {through}"
 
     def field_mapping(self) -> str:
         assert self.client is not None

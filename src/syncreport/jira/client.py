@@ -140,7 +140,7 @@ class JiraClient:
         # (the run's [jira].run_timeout_seconds); None: only the per-request limits apply.
         self.deadline = deadline
         self.deployment = deployment
-        self.base_url = settings.url.rstrip("/")
+        self.base_url = settings.api_base.rstrip("/")  # the site, or the API gateway ([jira].api_url)
         self._sleep = sleep
         self._before_request = before_request
         self._config_name = config_name
@@ -425,10 +425,17 @@ class JiraClient:
         said = f" (Jira says: {jira_says})" if jira_says else ""
         if status == 401:
             if self.deployment == "cloud":
+                scoped = (
+                    "; a scoped API token (a service account's) works only through the API gateway: set "
+                    "[jira].api_url = \"https://api.atlassian.com/ex/jira/<cloudId>\" (the cloud id is in "
+                    f"{self.settings.url}/_edge/tenant_info), or run 'syncreport init' to find it"
+                    if not self.settings.api_url
+                    else ""
+                )
                 return (
                     f"Jira Cloud rejected the API token in ${self.settings.token_env} for {self.settings.email} "
                     "(HTTP 401): check the e-mail in [jira].email and create a new token at "
-                    "https://id.atlassian.com/manage-profile/security/api-tokens"
+                    f"https://id.atlassian.com/manage-profile/security/api-tokens{scoped}"
                 )
             if self.deployment == "datacenter":
                 return (

@@ -73,11 +73,15 @@ CLOUD_SEARCH = "/rest/api/3/search/jql"  # by nextPageToken; no total
 CLOUD_COUNT = "/rest/api/3/search/approximate-count"
 CLOUD_BULK_ISSUES = "/rest/api/3/issue/bulkfetch"
 CLOUD_BULK_CHANGELOGS = "/rest/api/3/changelog/bulkfetch"
+CLOUD_TENANT_INFO = "/_edge/tenant_info"  # the site's cloud id, anonymous: {"cloudId": ...}
+# Scoped API tokens and service accounts call the platform gateway, {gateway}/ex/jira/{cloudId}/rest/...
+ATLASSIAN_GATEWAY = "https://api.atlassian.com"
 
 CLOUD_ID_PAGE = 5000  # "requesting id or key only": the largest page search/jql serves
 BULK_ISSUES = 100  # issue/bulkfetch: issueIdsOrKeys, at most 100
 CHANGELOG_BULK_ISSUES = 1000  # changelog/bulkfetch: issueIdsOrKeys, 1 to 1,000
 CHANGELOG_PAGE = 1000  # the documented default; Jira documents no higher cap, so none is assumed
+RECONCILE_ISSUES = 50  # search/jql's reconcileIssues: "Accepts max 50 ids"
 
 # --- Data Center --------------------------------------------------------------------------------------
 DC_SEARCH = "/rest/api/2/search"  # startAt / maxResults / total

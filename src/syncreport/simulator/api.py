@@ -363,7 +363,7 @@ class Api:
         issues: list[Any]
         if only_ids:
             # search/jql with only id (its default) answers {"id": ...}; with key as well, {"id", "key"}
-            with_key = "key" in wanted
+            with_key = wanted is not None and "key" in wanted
             issues = [{"id": str(i.id), "key": i.key} if with_key else {"id": str(i.id)} for i in page]
         else:
             stale = Renderer(self.site, self.deployment, self.base_url)  # issues as the index still has them
