@@ -251,3 +251,20 @@ def test_a_scoped_token_works_through_the_gateway_and_not_on_the_site_url(cloud_
     assert wrong.status_code == 404
     header = base64.b64encode(f"{cloud_sim.email}:{cloud_sim.scoped_token}".encode()).decode()
     assert json.dumps(me.json()).find(header) == -1
+
+
+# --- sprint lists ------------------------------------------------------------------------------------
+
+
+def test_a_boards_sprints_come_by_state_then_backlog_position(cloud_sim: SimulatorHandle) -> None:
+    # Jira Software, Get all sprints: "Sprints will be ordered first by state (i.e. closed, active, future)
+    # then by their position in the backlog." (position: the sprints' id order in the simulator)
+    answer = _session(cloud_sim).get(
+        cloud_sim.url + "/rest/agile/1.0/board/1/sprint", params={"maxResults": 50}
+    )
+    values = answer.json()["values"]
+    rank = {"closed": 0, "active": 1, "future": 2}
+    assert [(s["state"], s["id"]) for s in values] == sorted(
+        ((s["state"], s["id"]) for s in values), key=lambda pair: (rank[pair[0]], pair[1])
+    )
+    assert values[0]["state"] == "closed" and values[-1]["state"] == "future"

@@ -277,7 +277,12 @@ class JiraClient:
             ) from None
 
     def bulk_issues(
-        self, ids_or_keys: list[str], fields: list[str], *, require_all: bool = False
+        self,
+        ids_or_keys: list[str],
+        fields: list[str],
+        *,
+        require_all: bool = False,
+        recheck: Callable[[list[str]], set[str]] | None = None,
     ) -> list[dict[str, Any]]:
         """Cloud's POST issue/bulkfetch (at most 100), fetching again the issues it lists in ``issueErrors``.
 
@@ -286,6 +291,10 @@ class JiraClient:
         same backoff and budget as any retry. With ``require_all`` (the train's own issues, which the same
         account just found with its search) an issue left out without an ``issueErrors`` entry is asked again
         too, at most :data:`MISSING_ATTEMPTS` times; then the request fails naming them.
+
+        ``recheck`` (with ``require_all``) is asked first which of the left-out refs the search still lists
+        when asked consistently (search is eventually consistent: an issue deleted a moment ago is still
+        found): those it no longer lists are gone, not missing, and are dropped without a word.
         """
         found: list[dict[str, Any]] = []
         todo = list(ids_or_keys)
@@ -301,6 +310,10 @@ class JiraClient:
             if require_all:
                 got = {str(i.get(k)) for i in issues for k in ("id", "key") if i.get(k) is not None}
                 missing = [ref for ref in todo if ref not in got and ref not in retry]
+                if missing and recheck is not None:
+                    listed = recheck(missing)
+                    missing = [ref for ref in missing if ref in listed]
+                    recheck = None  # once: what search says consistently does not change on asking again
                 if missing and attempt >= MISSING_ATTEMPTS:
                     break
             if not retry and not missing:
@@ -427,7 +440,7 @@ class JiraClient:
             if self.deployment == "cloud":
                 scoped = (
                     "; a scoped API token (a service account's) works only through the API gateway: set "
-                    "[jira].api_url = \"https://api.atlassian.com/ex/jira/<cloudId>\" (the cloud id is in "
+                    '[jira].api_url = "https://api.atlassian.com/ex/jira/<cloudId>" (the cloud id is in '
                     f"{self.settings.url}/_edge/tenant_info), or run 'syncreport init' to find it"
                     if not self.settings.api_url
                     else ""

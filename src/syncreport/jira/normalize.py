@@ -628,12 +628,30 @@ class SnapshotBuilder:
         self._link_ends: dict[str, LinkedIssue] = {}
         self._issue_sprints: dict[int, Sprint] = {}
         self._provider_sides = _provider_sides(config.train)
+        # An issue's identity is its id: a key changes when the issue moves to another project, and a cached
+        # issue's links still name the old key (Jira does not update the linked issue). Link ends carry the
+        # far end's id, so an old key is mapped to the key its id has now.
+        self._key_of_id: dict[str, str] = {}
+        self._id_of_end: dict[str, str] = {}
 
     def add(
         self, raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any]] | None, *, in_train: bool
     ) -> Issue:
         issue = self._normalizer.issue(raw, in_train=in_train)
+        known = self.issues.get(issue.key)
+        if known is not None and known.in_train and not in_train:
+            return (
+                known  # a far end that is the train's own issue (asked by an old key): the train's copy wins
+            )
         self.issues[issue.key] = issue
+        if raw.get("id") is not None:
+            self._key_of_id[str(raw["id"])] = issue.key
+        for link in (raw.get("fields") or {}).get("issuelinks") or ():
+            other = (
+                (link.get("outwardIssue") or link.get("inwardIssue")) if isinstance(link, Mapping) else None
+            )
+            if isinstance(other, Mapping) and other.get("key") and other.get("id") is not None:
+                self._id_of_end[str(other["key"])] = str(other["id"])
         if histories:
             self.changes.extend(self._normalizer.changes(issue.key, histories))
         for link in _dependency_links([raw], self._provider_sides):
@@ -654,8 +672,26 @@ class SnapshotBuilder:
 
     def far_end_keys(self) -> set[str]:
         """Keys at the other end of a dependency link that are not (yet) in the builder."""
-        ends = {k for link in self.links.values() for k in (link.provider_key, link.consumer_key)}
+        ends = {
+            self.current_key(k)
+            for link in self.links.values()
+            for k in (link.provider_key, link.consumer_key)
+        }
         return ends - set(self.issues)
+
+    def current_key(self, key: str) -> str:
+        """The key the issue a link names by ``key`` has now (another one when it was moved since)."""
+        return self._key_of_id.get(self._id_of_end.get(key, ""), key)
+
+    def _current_links(self) -> list[DependencyLink]:
+        """The links with each end under its current key (a moved issue's old key replaced), once per id."""
+        out: dict[str, DependencyLink] = {}
+        for link in self.links.values():
+            provider, consumer = self.current_key(link.provider_key), self.current_key(link.consumer_key)
+            if (provider, consumer) != (link.provider_key, link.consumer_key):
+                link = DependencyLink(link.id, link.link_type, provider, consumer, link.created)
+            out.setdefault(link.id, link)
+        return list(out.values())
 
     def sprint_board_ids(self) -> set[int]:
         return {s.board_id for s in self._issue_sprints.values() if s.board_id is not None}
@@ -674,7 +710,8 @@ class SnapshotBuilder:
     ) -> Snapshot:
         train = self.config.train
         order = {key: _key_order(key) for key in self.issues}  # each key parsed once, not once per event
-        for link in self.links.values():
+        current_links = self._current_links()
+        for link in current_links:
             for key in (link.provider_key, link.consumer_key):
                 if key not in order:
                     order[key] = _key_order(key)
@@ -682,7 +719,7 @@ class SnapshotBuilder:
         changes = sorted(
             self.changes, key=lambda e: (e.at, order.get(e.issue_key) or _key_order(e.issue_key), e.field)
         )
-        links = _with_created(list(self.links.values()), changes)
+        links = _with_created(current_links, changes)
         links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
         found = dict(self._issue_sprints)
         for data in board_sprints:
@@ -690,7 +727,7 @@ class SnapshotBuilder:
         sprints = sorted(found.values(), key=lambda s: (s.start or datetime.max.replace(tzinfo=UTC), s.id))
         in_train = [i for i in issues if i.in_train]
         linked = sorted(
-            (end for key, end in self._link_ends.items() if key not in self.issues),
+            (end for key, end in self._link_ends.items() if self.current_key(key) not in self.issues),
             key=lambda e: order.get(e.key) or _key_order(e.key),
         )
         teams = _ordered(train.teams, sorted({i.team for i in in_train if i.team}))
