@@ -863,6 +863,7 @@ def serve_forever(
         echo(f"Jira simulator ({deployment}, {issues} issues, seed {seed}) listening on {handle.url}")
         if deployment == "cloud":
             echo(f"  accepts Basic auth: e-mail {handle.email}  API token {handle.token}")
+            echo(f"  a scoped API token {handle.scoped_token} works only through {handle.gateway_url}")
         else:
             echo(f"  accepts Bearer personal access token {handle.token}")
         echo(
