@@ -640,9 +640,8 @@ class SnapshotBuilder:
         issue = self._normalizer.issue(raw, in_train=in_train)
         known = self.issues.get(issue.key)
         if known is not None and known.in_train and not in_train:
-            return (
-                known  # a far end that is the train's own issue (asked by an old key): the train's copy wins
-            )
+            # a far end that is the train's own issue (asked by an old key): the train's copy wins
+            return known
         self.issues[issue.key] = issue
         if raw.get("id") is not None:
             self._key_of_id[str(raw["id"])] = issue.key
