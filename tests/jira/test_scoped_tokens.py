@@ -95,3 +95,25 @@ def test_check_says_which_base_url_it_used(
     auth = next(r for name, r in results.items() if "auth" in name.lower())
     assert auth.ok, auth.detail
     assert f"API gateway {sim.gateway_url}" in auth.detail and sim.url in auth.detail
+
+
+def test_init_takes_the_gateway_the_user_names(
+    sim: SimulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`syncreport init --api-url URL`: the token is tried there at once (no 401 from the site URL first)."""
+    from typer.testing import CliRunner
+
+    from syncreport.cli import app
+
+    monkeypatch.setenv("SCOPED_TOKEN", sim.scoped_token)
+    path = tmp_path / "named.toml"
+    sim.reset_stats()
+    args = [
+        "init", "--non-interactive", "--config", str(path), "--url", sim.url, "--api-url", sim.gateway_url,
+        "--token-env", "SCOPED_TOKEN", "--email", sim.email, "--project", "ORB", "--link-type", "Blocks:outward",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert load_config(path).jira.api_url == sim.gateway_url
+    assert sim.stats()["statuses"].get("401", 0) == 0
+    assert sim.scoped_token not in result.output
