@@ -33,8 +33,8 @@ from syncreport.clock import fixed_clock
 from syncreport.config import config_from_dict
 from syncreport.demo import run_demo
 from syncreport.indicators import compute_indicators
-from syncreport.indicators.results import DEPENDENCY_STATUSES
 from syncreport.jira import pull_snapshot
+from syncreport.kinds import DEPENDENCY_STATUSES
 from syncreport.simulator import demo_config, start_simulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,6 +18,7 @@ from typer.core import TyperGroup
 
 from syncreport import __version__
 from syncreport.errors import ExitCode, InterruptedAfterWriting, SyncreportError
+from syncreport.kinds import Deployment, FailOn
 from syncreport.logs import redact
 from syncreport.terminal import progress_bar
 from syncreport.untrusted import for_terminal
@@ -333,11 +333,6 @@ def check(
         raise typer.Exit(int(ExitCode.RUNTIME_FAILURE))
 
 
-class FailOn(StrEnum):
-    red = "red"
-    amber = "amber"
-
-
 def _interactive() -> bool:
     return sys.stderr.isatty() and not _state["quiet"]
 
@@ -443,7 +438,7 @@ def report(
             formats=formats.split(",") if formats else None,
             email=email,
             to=to or None,
-            fail_on=fail_on.value if fail_on else None,
+            fail_on=fail_on,
             chat=chat,
             progress=progress_bar(chatty),
             log=(lambda message: _echo(message, err=True)) if chatty else None,
@@ -496,11 +491,6 @@ def fetch(
         _echo(str(path))
 
 
-class Deployment(StrEnum):
-    cloud = "cloud"
-    datacenter = "datacenter"
-
-
 @app.command(rich_help_panel="Try it without a Jira site")
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo report.")] = Path(
@@ -523,7 +513,7 @@ def simulator(
     port: Annotated[
         int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)
     ] = 8765,
-    deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = Deployment.cloud,
+    deployment: Annotated[Deployment, typer.Option(help="The Jira dialect to speak.")] = "cloud",
     issues: Annotated[int, typer.Option(help="Issues in the train's projects.", min=50, max=200_000)] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the generated train.")] = 7,
     latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every answer.", min=0)] = 0,
@@ -534,7 +524,7 @@ def simulator(
     def serve() -> None:
         try:
             serve_forever(
-                port=port, deployment=deployment.value, issues=issues, seed=seed, latency_ms=latency_ms,
+                port=port, deployment=deployment, issues=issues, seed=seed, latency_ms=latency_ms,
                 echo=lambda text: typer.echo(for_terminal(text, keep_newlines=True)),  # a TOML snippet
             )  # fmt: skip
         except OSError as exc:

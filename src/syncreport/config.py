@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from syncreport.errors import ConfigError
+from syncreport.kinds import Deployment, FailOn, Format
 from syncreport.logs import register_secret
 
 
@@ -100,7 +101,7 @@ class JiraSettings(_Section):
     # Cloud, scoped API tokens and service accounts: the REST API's base URL when it is not the site's, i.e.
     # the platform gateway https://api.atlassian.com/ex/jira/{cloudId}; the report's links keep using ``url``
     api_url: str | None = None
-    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
+    deployment: Literal["auto"] | Deployment = "auto"
     email: _Text | None = None  # Cloud: the account e-mail that owns the API token
     token_env: str = "JIRA_API_TOKEN"  # NAME of the environment variable holding the API token / PAT
     verify_tls: bool = True
@@ -262,7 +263,7 @@ class ObjectiveSettings(_Section):
 
 class ReportSettings(_Section):
     out_dir: _PathValue = Path("reports")
-    formats: list[Literal["html", "pdf", "json", "csv", "xlsx"]] = Field(
+    formats: list[Format] = Field(
         default_factory=lambda: ["html", "pdf", "json"]  # type: ignore[arg-type]
     )
     paper: Literal["A4", "Letter"] = "A4"
@@ -271,7 +272,7 @@ class ReportSettings(_Section):
     pdf_list_limit: int = Field(
         default=25, ge=1, le=10_000
     )  # longer lists are capped in the PDF ("and N more")
-    fail_on: Literal["red", "amber"] | None = None
+    fail_on: FailOn | None = None
     # Where the previous runs' JSON documents (for "changes since last") and the run lock live.
     # Default: next to the reports, in <out_dir>/.syncreport/ (see syncreport.deliver.state for why).
     state_dir: _PathValue | None = None
@@ -352,7 +353,7 @@ class ConfluenceSettings(_Section):
     """Publish the report to a Confluence page after each run (syncreport.deliver.confluence); off without url."""
 
     url: str | None = None  # Cloud: https://<site>.atlassian.net/wiki; Data Center: the base URL
-    deployment: Literal["cloud", "datacenter"] = "cloud"
+    deployment: Deployment = "cloud"
     space: str = "ART"  # the space key
     parent_id: str | None = None  # create the page under this page
     title: str = "ART sync report: {train}"  # one page per title: add {date} for one page per run

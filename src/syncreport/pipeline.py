@@ -48,6 +48,7 @@ from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugif
 from syncreport.deliver.lock import RunInProgress, run_lock
 from syncreport.deliver.state import load_previous, save_document
 from syncreport.errors import ConfigError, DeliveryError, InterruptedAfterWriting, SyncreportError
+from syncreport.kinds import FORMATS, Health
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.progress import NO_PROGRESS, Progress
 from syncreport.snapshot import Snapshot, load_snapshot
@@ -59,8 +60,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf", "json", "csv", "xlsx")
-HEALTH_RANK = {"green": 0, "amber": 1, "red": 2}
 STATE_FOLDER = ".syncreport"
 
 
@@ -71,7 +70,7 @@ class ReportRun:
     train: str
     pi: str | None
     taken_at: datetime
-    health: str  # "green" | "amber" | "red"
+    health: Health
     health_reasons: tuple[str, ...]
     paths: tuple[Path, ...]  # the dated files, in the order of the formats
     latest_paths: tuple[Path, ...]  # the stable "<train>-latest.<ext>" copies
@@ -88,7 +87,7 @@ class ReportRun:
     @property
     def health_fails(self) -> bool:
         """True when health is at or beyond ``fail_on`` (exit code 3)."""
-        return self.fail_on is not None and HEALTH_RANK[self.health] >= HEALTH_RANK[self.fail_on]
+        return self.fail_on is not None and Health(self.health) >= self.fail_on
 
 
 @dataclass(frozen=True, slots=True)

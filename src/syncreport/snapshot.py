@@ -33,6 +33,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
 from syncreport.errors import ConfigError, DeliveryError
+from syncreport.kinds import Deployment
 
 SCHEMA_VERSION = 2  # 2: risks and PI objectives (a version 1 file loads with neither, and says so)
 READABLE_VERSIONS = (1, 2)
@@ -195,7 +196,7 @@ class Snapshot:
     train: str
     site_url: str
     taken_at: datetime
-    deployment: str = "cloud"  # "cloud" | "datacenter": provenance only, never used by the indicators
+    deployment: Deployment = "cloud"  # provenance only, never used by the indicators
     jql: str = ""
     pis: tuple[str, ...] = ()  # in planning order, oldest first
     current_pi: str | None = None

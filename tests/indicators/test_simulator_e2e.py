@@ -15,8 +15,9 @@ from jsonschema import Draft202012Validator
 
 from syncreport.config import Config, config_from_dict
 from syncreport.indicators import compute_indicators, report_schema, to_json_document
-from syncreport.indicators.results import DEPENDENCY_STATUSES, IndicatorResults
+from syncreport.indicators.results import IndicatorResults
 from syncreport.jira import pull_snapshot
+from syncreport.kinds import DEPENDENCY_STATUSES
 from syncreport.simulator import demo_config, start_simulator
 from syncreport.snapshot import Snapshot
 

@@ -20,8 +20,6 @@ import pytest
 from syncreport.indicators.results import (
     ROAM_COLUMNS,
     ROAM_LABELS,
-    STATUS_LABELS,
-    STATUS_SEVERITY,
     AgeingRow,
     AttentionItem,
     BoardCard,
@@ -61,6 +59,7 @@ from syncreport.indicators.results import (
     TrainHealth,
     TrainInfo,
 )
+from syncreport.kinds import HEALTH_WORST_FIRST, STATUS_SEVERITY, DependencyStatus, Health
 from syncreport.snapshot import Issue, Snapshot, Sprint
 
 SITE = "https://acme.atlassian.net"
@@ -272,18 +271,18 @@ def sample_train(
             pi=row.pi,
         )
 
-    def status_of(provider: IssueRow, consumer: IssueRow) -> str:
+    def status_of(provider: IssueRow, consumer: IssueRow) -> DependencyStatus:
         if provider.done:
-            return "done"
+            return DependencyStatus.DONE
         if provider.iteration_index is None:
-            return "unscheduled"
+            return DependencyStatus.UNSCHEDULED
         if consumer.iteration_index is None:
-            return "consumer_unscheduled"
+            return DependencyStatus.CONSUMER_UNSCHEDULED
         if provider.iteration_index > consumer.iteration_index:
-            return "late"
+            return DependencyStatus.LATE
         if provider.iteration_index == consumer.iteration_index:
-            return "at_risk"
-        return "on_track"
+            return DependencyStatus.AT_RISK
+        return DependencyStatus.ON_TRACK
 
     dependencies: list[DependencyRow] = []
     keys = list(by_key)
@@ -299,9 +298,9 @@ def sample_train(
                 link_type="Blocks",
                 consumer=end(consumer),
                 provider=end(provider),
-                status=status,  # type: ignore[arg-type]
-                status_label=STATUS_LABELS[status],
-                severity_rank=STATUS_SEVERITY.index(status),  # type: ignore[arg-type]
+                status=status,
+                status_label=status.label,
+                severity_rank=status.severity,
                 reason=f"provider planned in I{pi_}, needed in I{ci}"
                 if pi_ and ci
                 else "provider not in a sprint",
@@ -367,7 +366,7 @@ def sample_train(
     team_health = tuple(
         TeamHealth(
             team=t,
-            health=("red", "amber", "green")[i % 3],  # type: ignore[arg-type]
+            health=HEALTH_WORST_FIRST[i % 3],
             reasons=(
                 ()
                 if i % 3 == 2
@@ -441,7 +440,7 @@ def sample_train(
         available=True,
         reason=None,
         previous_generated_at=TAKEN_AT - timedelta(days=7),
-        previous_train_health="amber",
+        previous_train_health=Health.AMBER,
         turned_late=tuple(
             DependencyChange(
                 d.consumer.key, d.provider.key, d.consumer.team, d.provider.team, "at_risk", "late"
@@ -505,13 +504,13 @@ def sample_train(
         ),
         calendar=Calendar(source="derived", iterations=calendar_iterations, current_index=4),
         train_health=TrainHealth(
-            health="red",
+            health=Health.RED,
             reasons=(f"{counts['late']} late dependencies (red at 3)", "Team Atlas is red"),
             figures=_figures(issues, late=counts["late"]),
         ),
         teams=team_health,
         attention=attention,
-        status_counts=tuple(StatusCount(s, STATUS_LABELS[s], counts[s]) for s in STATUS_SEVERITY),
+        status_counts=tuple(StatusCount(s, s.label, counts[s]) for s in STATUS_SEVERITY),
         dependencies=tuple(dependencies),
         same_team_links=(),
         cycles=(Cycle(keys=(keys[0], keys[1]), teams=(by_key[keys[0]].team, by_key[keys[1]].team)),),
@@ -557,7 +556,7 @@ def sample_train(
         charts=Charts(
             dependency_status=Chart(
                 "Dependencies by status",
-                tuple(STATUS_LABELS[s] for s in STATUS_SEVERITY),
+                tuple(s.label for s in STATUS_SEVERITY),
                 (ChartSeries("dependencies", tuple(float(counts[s]) for s in STATUS_SEVERITY)),),
                 "issues",
             ),
@@ -580,9 +579,15 @@ def sample_train(
                 "Dependencies by the iteration that needs them",
                 tuple(it.name for it in calendar_iterations),
                 (
-                    ChartSeries("late", tuple(float(i % 3) for i in range(iterations))),
-                    ChartSeries("at risk", tuple(float(i % 2) for i in range(iterations))),
-                    ChartSeries("on track", tuple(float(i) for i in range(iterations))),
+                    ChartSeries(
+                        "Late", tuple(float(i % 3) for i in range(iterations)), DependencyStatus.LATE
+                    ),
+                    ChartSeries(
+                        "At risk", tuple(float(i % 2) for i in range(iterations)), DependencyStatus.AT_RISK
+                    ),
+                    ChartSeries(
+                        "On track", tuple(float(i) for i in range(iterations)), DependencyStatus.ON_TRACK
+                    ),
                 ),
                 "issues",
             ),

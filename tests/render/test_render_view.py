@@ -114,3 +114,24 @@ def test_thresholds_read_like_the_health_reasons_and_none_is_lost() -> None:
         ("sprints off the train's cadence", "from 1", "off"),
     ]
     assert other_thresholds(thresholds) == (("cadence_tolerance_days", 1.0), ("something_new", 2.0))
+
+
+def test_a_status_series_is_styled_by_its_status_not_its_label(sample: ModuleType) -> None:
+    """The chart of dependencies by iteration styles each series as its status (late: red, striped), even
+    when the legend says something else: the style used to be looked up by the lower-cased label."""
+    from syncreport.indicators.results import ChartSeries
+    from syncreport.kinds import DependencyStatus
+    from syncreport.render.view import STATUS_SERIES_STYLES, _series
+
+    results, _ = sample.train(issues=60, teams=3)
+    chart = results.charts.dependencies_by_iteration
+    assert [s.status for s in chart.series] == [
+        DependencyStatus.LATE,
+        DependencyStatus.AT_RISK,
+        DependencyStatus.ON_TRACK,
+    ]
+    renamed = replace(chart, series=(ChartSeries("Verspätet", (1.0,), status=DependencyStatus.LATE),))
+    (series,) = _series(renamed)
+    assert series.style == STATUS_SERIES_STYLES[DependencyStatus.LATE] == ("#b00020", "///")
+    (plain,) = _series(replace(chart, series=(ChartSeries("Late", (1.0,)),)))
+    assert plain.style is None  # no status: the next of the chart's own styles

@@ -16,8 +16,6 @@ import pandas as pd
 
 from syncreport.indicators.frames import issue_order
 from syncreport.indicators.results import (
-    COUNTED_STATUSES,
-    STATUS_LABELS,
     BoardCard,
     BoardCell,
     BoardDependencyEnd,
@@ -32,6 +30,10 @@ from syncreport.indicators.results import (
     SprintReliability,
     StatusCount,
 )
+from syncreport.kinds import COUNTED_STATUSES, DependencyStatus
+
+#: The series of the chart of dependencies by the iteration that needs them.
+_NEED_SERIES = (DependencyStatus.LATE, DependencyStatus.AT_RISK, DependencyStatus.ON_TRACK)
 
 CellKey = tuple[str, int | None]
 Role = Literal["provider", "consumer"]
@@ -137,7 +139,7 @@ def status_counts(dependencies: Sequence[DependencyRow]) -> tuple[StatusCount, .
     for dep in dependencies:
         if dep.status in counts:
             counts[dep.status] += 1
-    return tuple(StatusCount(s, STATUS_LABELS[s], counts[s]) for s in COUNTED_STATUSES)
+    return tuple(StatusCount(s, s.label, counts[s]) for s in COUNTED_STATUSES)
 
 
 def charts(
@@ -164,7 +166,7 @@ def charts(
         for team in teams
         if team in by_team
     )
-    need: dict[str, list[float]] = {s: [0.0] * len(names) for s in ("late", "at_risk", "on_track")}
+    need: dict[DependencyStatus, list[float]] = {s: [0.0] * len(names) for s in _NEED_SERIES}
     for dep in dependencies:
         index = dep.consumer.iteration_index
         if dep.status in need and index is not None:
@@ -191,9 +193,7 @@ def charts(
         dependencies_by_iteration=Chart(
             title="Dependencies by the iteration that needs them",
             labels=names,
-            series=tuple(
-                ChartSeries(STATUS_LABELS[s], tuple(need[s])) for s in ("late", "at_risk", "on_track")
-            ),
+            series=tuple(ChartSeries(s.label, tuple(need[s]), status=s) for s in _NEED_SERIES),
             unit="dependencies",
         ),
     )

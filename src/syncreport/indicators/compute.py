@@ -7,15 +7,13 @@ dependencies, slippage, result records (indicators/records.py), health and atten
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from syncreport.config import IterationSettings, ThresholdSettings
+from syncreport.gc_pause import gc_paused
 from syncreport.indicators import board as board_module
 from syncreport.indicators import records
 from syncreport.indicators.calendar import (
@@ -47,6 +45,7 @@ from syncreport.indicators.health import (
 from syncreport.indicators.misalignment import cadence, orphans
 from syncreport.indicators.objectives import objective_board
 from syncreport.indicators.predictability import predictability_of
+from syncreport.indicators.previous import read_previous
 from syncreport.indicators.results import (
     AgeingRow,
     CadenceRow,
@@ -84,26 +83,10 @@ def compute_indicators(
     previous: dict[str, Any] | None = None,
 ) -> IndicatorResults:
     """Every indicator of docs/indicators.md over one snapshot; ``previous`` is the last run's JSON document."""
-    with _gc_paused():
+    with gc_paused():  # the rows built here make no reference cycles
         return _compute(
             snapshot, thresholds or ThresholdSettings(), iterations or IterationSettings(), previous
         )
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause automatic garbage collection while computing.
-
-    A big snapshot holds hundreds of thousands of objects; every full collection triggered by the rows built
-    here would scan them all again (about a second in the benchmark) and find nothing: no cycles are made.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _compute(
@@ -113,6 +96,7 @@ def _compute(
     previous: dict[str, Any] | None,
 ) -> IndicatorResults:
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
+    last_run = read_previous(previous)
     frames = build_frames(snapshot)
     calendar, sprints, issues = _schedule(snapshot, frames, iterations)
     events = _events_by_field(frames.changes)
@@ -124,7 +108,7 @@ def _compute(
     health = _health(train_issues, sprints, deps, slip, rows_, teams, thresholds)
 
     findings = Findings()
-    risks = risk_board(snapshot, deps.cross, thresholds, previous, findings)
+    risks = risk_board(snapshot, deps.cross, thresholds, last_run, findings)
     objectives = objective_board(snapshot, deps.cross, rows_.issues, findings)
     team_health_rows = sort_teams(with_risk_health(health.teams, risks))
     verdict = train_health(team_health_rows, health.train, deps.open_cycles, len(rows_.unowned))
@@ -134,7 +118,7 @@ def _compute(
     carry_by_team = {t: f.carry_over_issues for t, f in health.by_team.items()}
     board_rows = teams + ([UNASSIGNED] if len(rows_.unowned) else [])
     colours = {snapshot.train: verdict.health, **{t.team: t.health for t in team_health_rows}}
-    changes = changes_since_last(previous, snapshot.train, deps.cross, rows_.issues, colours)
+    changes = changes_since_last(last_run, snapshot.train, deps.cross, rows_.issues, colours)
     return IndicatorResults(
         train=TrainInfo(
             name=snapshot.train,

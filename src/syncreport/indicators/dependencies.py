@@ -1,7 +1,7 @@
 """Dependencies: the program board's strings, their status, cross-team vs same-team, cycles, provider slip.
 
 One row per dependency link with at least one end in the train. The status is the first of INDICATORS.md's
-list that applies (see :data:`~syncreport.indicators.results.DEPENDENCY_STATUSES`); refinements for data the
+list that applies (see :class:`~syncreport.kinds.DependencyStatus`); refinements for data the
 design page does not cover (docs/indicators.md):
 - an end that is not in the snapshot's issues (the user cannot fetch it) has team ``NOT_VISIBLE`` and keeps what
   its link shows (summary, status with its category): a provider done there is ``done``, a consumer done there
@@ -21,7 +21,7 @@ import pandas as pd
 
 from syncreport.indicators.cycles import find_cycles
 from syncreport.indicators.frames import UNASSIGNED, parse_ids, rows, value_asof
-from syncreport.indicators.results import STATUS_LABELS, STATUS_SEVERITY
+from syncreport.kinds import DEPENDENCY_STATUSES, DependencyStatus
 from syncreport.untrusted import isolate
 
 NOT_VISIBLE = "(not visible)"
@@ -133,15 +133,15 @@ def dependency_frame(
         ~frame["c_scheduled"],
         (p_ord == c_ord).fillna(False).astype(bool) | frame["p_flagged"] | p_ord.isna() | c_ord.isna(),
     ]
-    choices = ["done", "consumer_done", "external", "unscheduled", "late", "consumer_unscheduled", "at_risk"]
-    frame["status"] = np.select(conditions, choices, default="on_track")
+    *first, last = DEPENDENCY_STATUSES  # precedence: the first condition that holds wins, else on_track
+    frame["status"] = np.select(conditions, [s.value for s in first], default=last.value)
     frame["cross_pi"] = (
         frame["p_pi"].notna() & frame["c_pi"].notna() & (frame["p_pi"] != frame["c_pi"])
     ).astype(bool)
     frame["iterations_late"] = (p_ord - c_ord).astype("Int64")
     frame["later_pi"] = later_pi
-    frame["severity_rank"] = frame["status"].map({s: i for i, s in enumerate(STATUS_SEVERITY)})
-    frame["status_label"] = frame["status"].map(STATUS_LABELS)
+    frame["severity_rank"] = frame["status"].map({s.value: s.severity for s in DependencyStatus})
+    frame["status_label"] = frame["status"].map({s.value: s.label for s in DependencyStatus})
     reason_columns = ["status", "later_pi", "p_visible", "c_visible", "p_flagged", "p_ordinal", "c_ordinal"]
     reason_columns += ["p_status", "c_status", "p_known"]
     reason_columns += ["p_iteration_name", "c_iteration_name", "p_sprint", "c_sprint", "p_pi", "c_pi"]

@@ -18,21 +18,19 @@ import pandas as pd
 
 from syncreport.config import ThresholdSettings
 from syncreport.indicators.results import (
-    HEALTH_ORDER,
     AgeingRow,
     AttentionItem,
     Cycle,
     DependencyRow,
-    Health,
     HealthFigures,
     OrphanRow,
     SprintReliability,
     TeamHealth,
     TrainHealth,
 )
+from syncreport.kinds import HEALTH_WORST_FIRST, Health
 from syncreport.untrusted import isolate
 
-_RANK = {"green": 0, "amber": 1, "red": 2}
 _ATTENTION = 5  # items on page 1 at the most
 _ATTENTION_PER_KIND = 3  # of one kind while other kinds wait
 
@@ -55,9 +53,9 @@ def _plural(n: int, word: str) -> str:
 
 def _count_rule(value: int, amber: int, red: int, text: str) -> Verdict | None:
     if red and value >= red:
-        return Verdict("red", f"{text} (red from {red})")
+        return Verdict(Health.RED, f"{text} (red from {red})")
     if amber and value >= amber:
-        return Verdict("amber", f"{text} (amber from {amber})")
+        return Verdict(Health.AMBER, f"{text} (amber from {amber})")
     return None
 
 
@@ -66,9 +64,9 @@ def _high_rule(value: float | None, amber: float, red: float, text: str, unit: s
         return None
     shown = (lambda v: _percent(v)) if unit == "%" else (lambda v: f"{v:g} days")
     if value >= red:
-        return Verdict("red", f"{text} (red from {shown(red)})")
+        return Verdict(Health.RED, f"{text} (red from {shown(red)})")
     if value >= amber:
-        return Verdict("amber", f"{text} (amber from {shown(amber)})")
+        return Verdict(Health.AMBER, f"{text} (amber from {shown(amber)})")
     return None
 
 
@@ -115,11 +113,11 @@ def judge(figures: HealthFigures, t: ThresholdSettings) -> tuple[Health, tuple[s
     if figures.reliability is not None:
         text = f"sprint commitment reliability {_percent(figures.reliability)}"
         if figures.reliability < t.reliability_red:
-            verdicts.append(Verdict("red", f"{text} (red below {_percent(t.reliability_red)})"))
+            verdicts.append(Verdict(Health.RED, f"{text} (red below {_percent(t.reliability_red)})"))
         elif figures.reliability < t.reliability_amber:
-            verdicts.append(Verdict("amber", f"{text} (amber below {_percent(t.reliability_amber)})"))
-    fired = sorted((v for v in verdicts if v is not None), key=lambda v: -_RANK[v.health])
-    health: Health = fired[0].health if fired else "green"
+            verdicts.append(Verdict(Health.AMBER, f"{text} (amber below {_percent(t.reliability_amber)})"))
+    fired = sorted((v for v in verdicts if v is not None), key=lambda v: -v.health.rank)
+    health = fired[0].health if fired else Health.GREEN
     return health, tuple(v.reason for v in fired)
 
 
@@ -136,23 +134,22 @@ def train_health(
     teams: Sequence[TeamHealth], figures: HealthFigures, open_cycles: int, unowned: int
 ) -> TrainHealth:
     reasons: list[tuple[Health, str]] = []
-    levels: tuple[Health, ...] = ("red", "amber")
-    for level in levels:
+    for level in (Health.RED, Health.AMBER):
         named = [t.team for t in teams if t.health == level]
         if named:
             names = ", ".join(isolate(name) for name in named)  # a name's bidi cannot reorder the sentence
             reasons.append((level, f"{_plural(len(named), 'team')} {level}: {names}"))
     if open_cycles:
-        reasons.append(("red", f"{_plural(open_cycles, 'dependency cycle')} among unfinished issues"))
+        reasons.append((Health.RED, f"{_plural(open_cycles, 'dependency cycle')} among unfinished issues"))
     if unowned:
-        reasons.append(("amber", f"{_plural(unowned, 'train issue')} with no team"))
-    reasons.sort(key=lambda r: -_RANK[r[0]])
-    health: Health = reasons[0][0] if reasons else "green"
+        reasons.append((Health.AMBER, f"{_plural(unowned, 'train issue')} with no team"))
+    reasons.sort(key=lambda r: -r[0].rank)
+    health = reasons[0][0] if reasons else Health.GREEN
     return TrainHealth(health=health, reasons=tuple(r for _, r in reasons), figures=figures)
 
 
 def sort_teams(teams: Sequence[TeamHealth]) -> tuple[TeamHealth, ...]:
-    return tuple(sorted(teams, key=lambda t: (HEALTH_ORDER.index(t.health), t.team)))
+    return tuple(sorted(teams, key=lambda t: (HEALTH_WORST_FIRST.index(t.health), t.team)))
 
 
 def cycle_is_open(keys: Sequence[str], done_of: pd.Series) -> bool:
@@ -240,7 +237,7 @@ def attention(
             )
         )
     for team in teams:
-        if team.health == "red":
+        if team.health is Health.RED:
             items.append(
                 AttentionItem(
                     0,

@@ -29,6 +29,7 @@ from syncreport.indicators.results import (
     PiSlip,
     SprintReliability,
 )
+from syncreport.kinds import DependencyStatus
 
 
 def _opt(value: Any) -> Any:
@@ -176,7 +177,7 @@ def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
             link_type=str(link_type),
             consumer=consumer,
             provider=provider,
-            status=status,
+            status=DependencyStatus(status),
             status_label=label,
             severity_rank=int(rank),
             reason=reason,

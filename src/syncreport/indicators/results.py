@@ -9,8 +9,9 @@ Conventions:
 - Sequences are tuples, already in display order (the order is documented on each field).
 - ``iteration_index`` is 1-based (the program board's column number); ``None`` means unscheduled.
 - Shares and ratios are floats in [0, 1] (``None`` when there is nothing to divide by).
-- Dependency statuses are the strings in :data:`DEPENDENCY_STATUSES` (precedence order of INDICATORS.md);
-  :data:`STATUS_SEVERITY` is the display order, most severe first.
+- Health and dependency status are the ``StrEnum`` types of syncreport/kinds.py (each member is its string;
+  ``DEPENDENCY_STATUSES`` there is the precedence order of docs/indicators.md, ``STATUS_SEVERITY`` the
+  display order, most severe first).
 """
 
 from __future__ import annotations
@@ -19,54 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-Health = Literal["green", "amber", "red"]
-HEALTH_ORDER: tuple[Health, ...] = ("red", "amber", "green")  # worst first
-
-DependencyStatus = Literal[
-    "done",
-    "consumer_done",
-    "external",
-    "unscheduled",
-    "late",
-    "consumer_unscheduled",
-    "at_risk",
-    "on_track",
-]
-# Precedence: the first that applies wins (INDICATORS.md section 1).
-DEPENDENCY_STATUSES: tuple[DependencyStatus, ...] = (
-    "done",
-    "consumer_done",
-    "external",
-    "unscheduled",
-    "late",
-    "consumer_unscheduled",
-    "at_risk",
-    "on_track",
-)
-# Display order, most severe first (docs/indicators.md explains the ranking).
-STATUS_SEVERITY: tuple[DependencyStatus, ...] = (
-    "late",
-    "unscheduled",
-    "at_risk",
-    "external",
-    "consumer_unscheduled",
-    "on_track",
-    "consumer_done",
-    "done",
-)
-# The statuses the summary counts (health, the counts by status, the charts): consumer_done is not one of them,
-# the need has passed; those links are listed for clean-up (IndicatorResults.clean_up).
-COUNTED_STATUSES: tuple[DependencyStatus, ...] = tuple(s for s in STATUS_SEVERITY if s != "consumer_done")
-STATUS_LABELS: dict[str, str] = {
-    "late": "Late",
-    "unscheduled": "Provider unscheduled",
-    "at_risk": "At risk",
-    "external": "External provider",
-    "consumer_unscheduled": "Consumer unscheduled",
-    "on_track": "On track",
-    "consumer_done": "Consumer done",
-    "done": "Done",
-}
+from syncreport.kinds import DependencyStatus, Deployment, Health
 
 Severity = Literal["error", "warning", "info"]
 
@@ -102,7 +56,7 @@ class TrainInfo:
     pis: tuple[str, ...]  # every PI in planning order
     generated_at: datetime  # = snapshot.taken_at (the reference time of every figure)
     jira_url: str
-    deployment: str
+    deployment: Deployment
     issue_count: int  # train issues (in_train), far ends excluded
     team_count: int
 
@@ -192,7 +146,7 @@ class DependencyRow:
     provider: DependencyEnd
     status: DependencyStatus
     status_label: str
-    severity_rank: int  # index in STATUS_SEVERITY (0 = most severe)
+    severity_rank: int  # status.severity (0 = most severe)
     reason: str  # e.g. "provider planned in I4, needed by the consumer in I2"
     cross_pi: bool  # both PIs known and different
     iterations_late: int | None  # provider iteration - consumer iteration when both scheduled
@@ -449,6 +403,7 @@ class ProgramBoard:
 class ChartSeries:
     name: str  # the legend label
     values: tuple[float | None, ...]  # aligned with the chart's labels; None = no data
+    status: DependencyStatus | None = None  # a series of one dependency status (its style follows the status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,7 +432,9 @@ class IndicatorResults:
     train_health: TrainHealth
     teams: tuple[TeamHealth, ...]  # worst health first, then by name
     attention: tuple[AttentionItem, ...]  # at most five, most severe first
-    status_counts: tuple[StatusCount, ...]  # every COUNTED_STATUSES status, in that order (zero counts kept)
+    status_counts: tuple[
+        StatusCount, ...
+    ]  # every kinds.COUNTED_STATUSES status, in that order (zero counts kept)
     dependencies: tuple[DependencyRow, ...]  # cross-team, most severe first, then consumer need, keys
     same_team_links: tuple[DependencyRow, ...]  # listed apart, not scored (status still shown)
     cycles: tuple[Cycle, ...]

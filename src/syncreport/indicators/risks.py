@@ -12,13 +12,13 @@ Definitions (docs/indicators.md, "Risks"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
 from syncreport.config import ThresholdSettings
 from syncreport.indicators.data_quality import Findings
 from syncreport.indicators.frames import UNASSIGNED, issue_order
+from syncreport.indicators.previous import PreviousRun
 from syncreport.indicators.results import (
     ROAM_COLUMNS,
     ROAM_LABELS,
@@ -31,6 +31,7 @@ from syncreport.indicators.results import (
     RoamCount,
     TeamHealth,
 )
+from syncreport.kinds import Health
 from syncreport.snapshot import Snapshot
 
 
@@ -42,7 +43,7 @@ def risk_board(
     snapshot: Snapshot,
     dependencies: Sequence[DependencyRow],
     thresholds: ThresholdSettings,
-    previous: Mapping[str, Any] | None,
+    previous: PreviousRun | None,
     findings: Findings,
 ) -> Risks:
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
@@ -166,21 +167,15 @@ def risk_board(
 
 
 def _changes(
-    previous: Mapping[str, Any] | None, train: str, rows: Sequence[RiskRow]
+    previous: PreviousRun | None, train: str, rows: Sequence[RiskRow]
 ) -> tuple[bool, str | None, tuple[RiskChange, ...]]:
-    if not isinstance(previous, Mapping):
+    if previous is None:
         return False, "no previous run to compare with", ()
-    prev_train = previous.get("train")
-    if not isinstance(prev_train, Mapping) or prev_train.get("name") != train:
+    if previous.train != train:
         return False, "the previous run was for another train", ()
-    prev_risks = previous.get("risks")
-    if not isinstance(prev_risks, Mapping) or not isinstance(prev_risks.get("risks"), list):
+    before = previous.risks
+    if before is None:
         return False, "the previous run did not record risks (an older syncreport, or risks not set up)", ()
-    before = {
-        str(r["key"]): r.get("roam")
-        for r in prev_risks["risks"]
-        if isinstance(r, Mapping) and isinstance(r.get("key"), str)
-    }
     out: list[RiskChange] = []
     now_keys = set()
     for row in rows:
@@ -212,7 +207,7 @@ def with_risk_health(teams: Iterable[TeamHealth], risks: Risks) -> list[TeamHeal
                 f"{len(keys)} high risk{'s' if len(keys) > 1 else ''} not ROAMed within "
                 f"{risks.roam_days} days ({', '.join(keys)})"
             )
-            health = "amber" if team.health == "green" else team.health
+            health = max(team.health, Health.AMBER)
             team = replace(team, health=health, reasons=(*team.reasons, reason))
         out.append(team)
     return out

@@ -13,9 +13,7 @@ too, and it is the one call made before the dialect is known).
 
 from __future__ import annotations
 
-from typing import Literal
-
-Deployment = Literal["cloud", "datacenter"]
+from syncreport.kinds import Deployment as Deployment  # the one deployment type, named here for jira/
 
 # --- both dialects ------------------------------------------------------------------------------------
 SERVER_INFO = "/rest/api/2/serverInfo"

@@ -17,6 +17,7 @@ from typing import Any
 
 from syncreport.config import Config, TrainSettings
 from syncreport.jira.fields import FieldMap
+from syncreport.kinds import Deployment
 from syncreport.snapshot import (
     Board,
     ChangeEvent,
@@ -702,7 +703,7 @@ class SnapshotBuilder:
         self,
         *,
         site_url: str,
-        deployment: str,
+        deployment: Deployment,
         taken_at: datetime,
         boards: Sequence[Mapping[str, Any]],
         board_sprints: Sequence[Mapping[str, Any]],

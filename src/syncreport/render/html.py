@@ -16,6 +16,7 @@ import jinja2
 from syncreport.config import ReportSettings
 from syncreport.errors import ConfigError
 from syncreport.indicators.results import IndicatorResults
+from syncreport.kinds import STATUS_SEVERITY
 from syncreport.render import view
 from syncreport.snapshot import Snapshot
 from syncreport.untrusted import isolate
@@ -59,6 +60,7 @@ def template_environment(templates_dir: Path | None = None) -> jinja2.Environmen
     )
     environment.globals.update(
         status_marks=view.STATUS_MARKS,
+        dependency_statuses=STATUS_SEVERITY,  # most severe first
         health_marks=view.HEALTH_MARKS,
         severity_marks=view.SEVERITY_MARKS,
         cap=view.cap,

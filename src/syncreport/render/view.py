@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import (
-    STATUS_SEVERITY,
     BoardCard,
     BoardDependencyEnd,
     Chart,
@@ -26,6 +25,7 @@ from syncreport.indicators.results import (
     SprintReliability,
     TeamHealth,
 )
+from syncreport.kinds import DependencyStatus, Mark
 from syncreport.render import charts
 from syncreport.snapshot import Snapshot
 from syncreport.untrusted import ISOLATED_RUN, isolate
@@ -33,25 +33,8 @@ from syncreport.untrusted import ISOLATED_RUN, isolate
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """How a status or a health reads without colour: a symbol, a word, and a CSS class for the pattern."""
-
-    symbol: str
-    word: str
-    css: str
-
-
-STATUS_MARKS: dict[str, Mark] = {
-    "late": Mark("✗", "LATE", "st-late"),
-    "unscheduled": Mark("?", "UNSCHEDULED", "st-unscheduled"),
-    "at_risk": Mark("⚠", "AT RISK", "st-at-risk"),
-    "external": Mark("↗", "EXTERNAL", "st-external"),
-    "consumer_unscheduled": Mark("…", "CONSUMER UNSCHEDULED", "st-consumer-unscheduled"),
-    "on_track": Mark("✓", "ON TRACK", "st-on-track"),
-    "consumer_done": Mark("⌫", "CONSUMER DONE", "st-consumer-done"),
-    "done": Mark("✔", "DONE", "st-done"),
-}
+# The templates look marks up by status (a member or its string, as a previous run's document names it).
+STATUS_MARKS: dict[str, Mark] = {status: status.mark for status in DependencyStatus}
 HEALTH_MARKS: dict[str, Mark] = {
     "red": Mark("✗", "RED", "health-red"),
     "amber": Mark("⚠", "AMBER", "health-amber"),
@@ -242,14 +225,17 @@ def _board_grid(
     if board.has_unscheduled:
         columns.append(BoardColumn(None, "Unscheduled", "no sprint", False))
     cells = {(cell.team, cell.iteration_index): cell for cell in board.cells}
-    severity = {status: rank for rank, status in enumerate(STATUS_SEVERITY)}
     rows = []
     for team in board.teams:
         grid = []
         for column in columns:
             cell = cells.get((team, column.index))
             features = cell.features if cell else ()
-            ends = sorted(cell.dependency_ends, key=lambda e: severity[e.status]) if cell else []
+            ends = (
+                sorted(cell.dependency_ends, key=lambda e: DependencyStatus(e.status).severity)
+                if cell
+                else []
+            )
             if cell_limit is None:
                 shown = BOARD_CELL_UNFOLDED
                 grid.append(
@@ -328,7 +314,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
         "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
         "dependencies_by_iteration": charts.columns(
             results.charts.dependencies_by_iteration.labels,
-            _series(results.charts.dependencies_by_iteration, STATUS_SERIES_STYLES),
+            _series(results.charts.dependencies_by_iteration),
             chart_id="dep-iter",
             title=results.charts.dependencies_by_iteration.title,
             axis_label=results.charts.dependencies_by_iteration.unit,
@@ -396,16 +382,21 @@ def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup
 
 
 # Status series look like the status marks: late is red and striped, at risk amber and dashed.
-STATUS_SERIES_STYLES: dict[str, tuple[str, str]] = {
-    "late": ("#b00020", "///"),
-    "at risk": ("#e0a000", "--"),
-    "on track": ("#2e6b30", ""),
+STATUS_SERIES_STYLES: dict[DependencyStatus, tuple[str, str]] = {
+    DependencyStatus.LATE: ("#b00020", "///"),
+    DependencyStatus.AT_RISK: ("#e0a000", "--"),
+    DependencyStatus.ON_TRACK: ("#2e6b30", ""),
 }
 
 
-def _series(chart: Chart, styles: dict[str, tuple[str, str]] | None = None) -> list[charts.Series]:
+def _series(chart: Chart) -> list[charts.Series]:
+    """The chart's series; one of a dependency status is styled as that status."""
     return [
-        charts.Series(s.name, tuple(_nan(v) for v in s.values), (styles or {}).get(s.name.lower()))
+        charts.Series(
+            s.name,
+            tuple(_nan(v) for v in s.values),
+            STATUS_SERIES_STYLES.get(s.status) if s.status is not None else None,
+        )
         for s in chart.series
     ]
 

@@ -1,7 +1,8 @@
 """A Jira simulator: a real HTTP server on 127.0.0.1 that answers, as Jira Cloud or Data Center would, the
 part of the REST API syncreport uses, over a seeded, realistic Agile Release Train.
 
-It imports nothing from the rest of syncreport, so it can stand in for Jira in any test or benchmark.
+It imports nothing from the rest of syncreport (but the dependency-free ``syncreport.gc_pause``), so it can
+stand in for Jira in any test or benchmark.
 
     with start_simulator(deployment="cloud", issues=600, seed=7) as sim:
         JIRA(server=sim.url, basic_auth=(sim.email, sim.token))          # Data Center: token_auth=sim.token

@@ -35,10 +35,10 @@ every hour: see :func:`current_pi_start`):
 
 from __future__ import annotations
 
-import gc
 import random
 from datetime import UTC, date, datetime
 
+from syncreport.gc_pause import gc_paused
 from syncreport.simulator.agenda import add_agenda
 from syncreport.simulator.builder import Builder, Event, FeaturePool, IssueSpec
 from syncreport.simulator.model import History, Issue, Site
@@ -77,14 +77,9 @@ def generate_site(
     if not 2 <= teams <= len(TEAM_NAMES):
         raise ValueError(f"teams must be between 2 and {len(TEAM_NAMES)}, not {teams}")
     # Hundreds of thousands of small objects and no reference cycles: the cyclic GC would only slow this down.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         at = moment(now if now is not None else today or datetime.now(UTC).date())
         return _generate(issues, seed, at, teams)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _generate(issues: int, seed: int, now: datetime, teams: int) -> Site:
