@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -17,7 +18,15 @@ import typer
 from typer.core import TyperGroup
 
 from syncreport import __version__
-from syncreport.errors import ExitCode, InterruptedAfterWriting, SyncreportError
+from syncreport.errors import (
+    ConfigError,
+    DeliveryError,
+    InterruptedAfterWriting,
+    JiraError,
+    NotifyError,
+    RunInProgress,
+    SyncreportError,
+)
 from syncreport.kinds import Deployment, FailOn
 from syncreport.logs import redact
 from syncreport.terminal import progress_bar
@@ -66,6 +75,35 @@ class _Commands(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+class ExitCode(IntEnum):
+    """Documented exit codes (README, "Exit codes")."""
+
+    OK = 0
+    RUNTIME_FAILURE = 1
+    USAGE = 2
+    HEALTH_BELOW_THRESHOLD = 3
+    NOTIFY_FAILED = 4
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+
+#: The library's error types and the exit code each ends a command with (README, "Exit codes"): the first
+#: row the error is an instance of wins. The library raises types; only the CLI knows about exit codes.
+EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
+    (RunInProgress, ExitCode.OK),  # another run of the report is going: nothing went wrong
+    (ConfigError, ExitCode.USAGE),
+    (NotifyError, ExitCode.NOTIFY_FAILED),
+    (JiraError, ExitCode.RUNTIME_FAILURE),
+    (DeliveryError, ExitCode.RUNTIME_FAILURE),
+    (SyncreportError, ExitCode.RUNTIME_FAILURE),
+    (KeyboardInterrupt, ExitCode.INTERRUPTED),  # InterruptedAfterWriting too
+)
+
+
+def exit_code_of(exc: BaseException) -> ExitCode:
+    """The exit code for an error the library raised (an internal error, any other exception: 1)."""
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), ExitCode.RUNTIME_FAILURE)
+
+
 app = typer.Typer(
     cls=_Commands,
     name="syncreport",
@@ -93,21 +131,22 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except SyncreportError as exc:
-        if exc.exit_code == ExitCode.OK:
+        code = exit_code_of(exc)
+        if code == ExitCode.OK:
             # Nothing went wrong (e.g. another run holds the lock): cron must get no output, a person a note.
             if sys.stderr.isatty() and not _state["quiet"]:
                 _echo(f"syncreport: {exc.message}", err=True)
             raise typer.Exit(0) from None
         if _state["debug"]:
-            raise _debug_traceback(int(exc.exit_code)) from None
+            raise _debug_traceback(int(code)) from None
         _echo(f"syncreport: error: {redact(exc.message)}", err=True)
-        raise typer.Exit(int(exc.exit_code)) from None
+        raise typer.Exit(int(code)) from None
     except InterruptedAfterWriting as exc:
         _echo(f"syncreport: {redact(exc.message)}", err=True)
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    except KeyboardInterrupt:
+        raise typer.Exit(int(exit_code_of(exc))) from None
+    except KeyboardInterrupt as exc:
         typer.echo("syncreport: interrupted; nothing was written", err=True)
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        raise typer.Exit(int(exit_code_of(exc))) from None
     except Exception as exc:
         if _state["debug"]:
             raise _debug_traceback(int(ExitCode.RUNTIME_FAILURE)) from None
@@ -528,9 +567,8 @@ def simulator(
                 echo=lambda text: typer.echo(for_terminal(text, keep_newlines=True)),  # a TOML snippet
             )  # fmt: skip
         except OSError as exc:
-            raise SyncreportError(
-                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port, or --port 0 for a free one",
-                ExitCode.USAGE,
+            raise ConfigError(
+                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port, or --port 0 for a free one"
             ) from None
 
     _run(serve)

@@ -1,51 +1,36 @@
-"""The one exception type a user can act on, and the exit codes the CLI turns it into.
+"""The library's error types: what went wrong, as a type and a one-line message; never an exit code.
 
 Everything that is the user's to fix (configuration, credentials, JQL, site URL, network) is raised as a
-:class:`SyncreportError` whose message is a single line saying what is wrong and how to fix it. Any other
-exception is a bug: the CLI shows its traceback only under ``--debug``. A Ctrl-C once report files exist
-is an :class:`InterruptedAfterWriting` (still a KeyboardInterrupt) that says what was delivered.
+:class:`SyncreportError` subclass whose message is a single line saying what is wrong and how to fix it:
+:class:`ConfigError`, :class:`JiraError` (and :class:`RunTimeout`, :class:`PagingError`),
+:class:`DeliveryError`, :class:`NotifyError`, :class:`RunInProgress` (the lock is held). A Ctrl-C once
+report files exist is an :class:`InterruptedAfterWriting` (still a KeyboardInterrupt) that says what was
+delivered. The CLI alone turns a type into an exit code (``syncreport.cli.EXIT_CODES``, the README's
+table); any other exception is a bug, whose traceback the CLI shows only under ``--debug``.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from pathlib import Path
-
-
-class ExitCode(IntEnum):
-    """Documented exit codes (README, "Exit codes")."""
-
-    OK = 0
-    RUNTIME_FAILURE = 1
-    USAGE = 2
-    HEALTH_BELOW_THRESHOLD = 3
-    NOTIFY_FAILED = 4
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class SyncreportError(Exception):
     """An error with a one-line, actionable message for the user."""
 
-    exit_code: ExitCode = ExitCode.RUNTIME_FAILURE
-
-    def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        if exit_code is not None:
-            self.exit_code = exit_code
 
     def __str__(self) -> str:
         return self.message
 
 
 class ConfigError(SyncreportError):
-    """The configuration file or a command-line option is wrong (exit 2)."""
-
-    exit_code = ExitCode.USAGE
+    """The configuration file or a command-line option is wrong."""
 
 
 class JiraError(SyncreportError):
-    """Jira answered with something we cannot use: auth, permission, bad JQL, wrong URL, outage (exit 1).
+    """Jira answered with something we cannot use: auth, permission, bad JQL, wrong URL, outage.
 
     ``status`` and ``jira_messages`` (Jira's errorMessages) are set when Jira answered with an HTTP error, so
     the library can tell an answer it expects (a kanban board's 400) from a failure."""
@@ -53,18 +38,17 @@ class JiraError(SyncreportError):
     def __init__(
         self,
         message: str,
-        exit_code: ExitCode | None = None,
         *,
         status: int | None = None,
         jira_messages: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(message, exit_code)
+        super().__init__(message)
         self.status = status
         self.jira_messages = jira_messages
 
 
 class RunTimeout(JiraError):
-    """The pull took longer than ``[jira].run_timeout_seconds`` (exit 1)."""
+    """The pull took longer than ``[jira].run_timeout_seconds``."""
 
 
 class PagingError(JiraError):
@@ -72,13 +56,15 @@ class PagingError(JiraError):
 
 
 class DeliveryError(SyncreportError):
-    """Writing the report or sending the e-mail failed (exit 1)."""
+    """Writing the report or sending the e-mail failed."""
 
 
 class NotifyError(SyncreportError):
-    """The report was delivered (files written, e-mail accepted) but a chat webhook refused the card (exit 4)."""
+    """The report was delivered (files written, e-mail accepted) but a chat webhook refused the card."""
 
-    exit_code = ExitCode.NOTIFY_FAILED
+
+class RunInProgress(SyncreportError):
+    """Another run of the same train holds the run lock; this run did nothing (nothing went wrong)."""
 
 
 class InterruptedAfterWriting(KeyboardInterrupt):

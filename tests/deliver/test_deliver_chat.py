@@ -7,7 +7,7 @@ from datetime import UTC
 import pytest
 from typer.testing import CliRunner
 
-from syncreport.cli import app
+from syncreport.cli import app, exit_code_of
 from syncreport.config import ChatSettings, config_from_dict
 from syncreport.deliver.chat import (
     AttentionLine,
@@ -138,7 +138,7 @@ def test_a_refused_card_is_one_line_without_the_url_and_is_not_retried(http_reco
         f"the Slack webhook ({SLACK_ENV}) answered 404 no_service; check the URL in {SLACK_ENV} "
         "(re-create the webhook if it was revoked)"
     )
-    assert caught.value.exit_code == 4
+    assert exit_code_of(caught.value) == 4
     assert len(http_recorder.received) == 1
     logged = log_file.read_text()
     assert '"POST ***' in logged  # the request line was logged, its path redacted

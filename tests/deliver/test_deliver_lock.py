@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from syncreport.cli import ExitCode, exit_code_of
 from syncreport.deliver.lock import RunInProgress, run_lock
-from syncreport.errors import ExitCode
 
 
 def test_second_holder_is_refused_at_once_and_lock_is_free_again_after(tmp_path: Path):
@@ -14,7 +14,7 @@ def test_second_holder_is_refused_at_once_and_lock_is_free_again_after(tmp_path:
     with run_lock(lock_path):
         with pytest.raises(RunInProgress) as refused, run_lock(lock_path):
             pass
-        assert refused.value.exit_code == ExitCode.OK
+        assert exit_code_of(refused.value) == ExitCode.OK
     with run_lock(lock_path):
         pass
 

@@ -14,13 +14,9 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from syncreport.errors import DeliveryError, ExitCode, SyncreportError
+from syncreport.errors import DeliveryError, RunInProgress
 
-
-class RunInProgress(SyncreportError):
-    """Another run of the same train holds the lock; this run did nothing (exit 0, see README)."""
-
-    exit_code = ExitCode.OK
+__all__ = ["RunInProgress", "run_lock"]
 
 
 @contextmanager

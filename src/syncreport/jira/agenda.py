@@ -256,7 +256,9 @@ class AgendaFetcher:
                 return self.search(configured)
             except JiraError as exc:  # the user's own JQL: its error is theirs to see, naming the right key
                 raise JiraError(
-                    exc.message.replace("the train's JQL", key).replace("[train].jql", key), exc.exit_code
+                    exc.message.replace("the train's JQL", key).replace("[train].jql", key),
+                    status=exc.status,
+                    jira_messages=exc.jira_messages,
                 ) from None
         if default is None:
             notes.append(f"the train has no issues, so there is no project to look in: set {key}")
