@@ -122,7 +122,7 @@ def baseline_comparison(
     new_deps = [
         DependencyChange(d.consumer.key, d.provider.key, d.consumer.team, d.provider.team, None, d.status)
         for d in dependencies
-        if (d.consumer.key, d.provider.key) not in agreed and d.status not in ("done", "consumer_done")
+        if (d.consumer.key, d.provider.key) not in agreed
     ]
     scope = _scope(baseline, capacity, notes)
     return BaselineComparison(

@@ -4,7 +4,9 @@ Definitions (docs/indicators.md, "Capacity against load"):
 - A team's **unit** is points when any of its train work has points, else issues.
 - **Velocity**: the mean completed work of the team's last ``[capacity] velocity_sprints`` (default 3)
   closed sprints that hold train work: every issue in the sprint at its end and done by then (committed or
-  added mid-sprint, as Jira's velocity chart counts it). ``[capacity] velocity`` sets it by hand per team.
+  added mid-sprint, as Jira's velocity chart counts it). Sprints of the report's PI count once the team has
+  closed one; before that (the PI's first iteration) the last sprints of earlier PIs, which a train JQL that
+  selects one PI sees only in part (the section says so). ``[capacity] velocity`` sets it by hand per team.
 - **Planned** work of an iteration: the points (or issues) of the team's train work whose sprint lies in
   that iteration, done or not; features themselves are containers, not work. Issues without points are
   counted apart (``unestimated``) when the unit is points.
@@ -44,11 +46,14 @@ def capacity(
     train = issues[issues["in_train"]]
     work = train[~feature_mask(issues).loc[train.index].to_numpy(dtype=bool)]
     measured = _measured(reliability, sprints)
+    used: set[str] = set()
     out = []
     for team in teams:
         mine = work[work["team"] == team]
         unit: Literal["points", "issues"] = "points" if (mine["points"].fillna(0) > 0).any() else "issues"
         history = measured[measured["team"] == team].tail(velocity_sprints)
+        if team not in configured and len(history):
+            used.add(team)
         values = (history["points"] if unit == "points" else history["issues"]).tolist()
         done = [float(v) for v in values if v == v]  # NaN: a sprint measured in points, for a team of issues
         velocity: float | None
@@ -98,8 +103,8 @@ def capacity(
 def _measured(reliability: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
     """Per closed sprint with train work, oldest first: team, name, completed points and issues."""
     if reliability.empty:
-        return pd.DataFrame({"team": [], "name": [], "points": [], "issues": []})
-    table = reliability.join(sprints[["name", "team", "closed_at"]], on="sprint_id")
+        return pd.DataFrame({"team": [], "name": [], "points": [], "issues": [], "unit": [], "in_pi": []})
+    table = reliability.join(sprints[["name", "team", "closed_at", "iteration_index"]], on="sprint_id")
     table = table[table["team"].notna()]
     done = table["completed"].astype("float64") + table["added_completed"].astype("float64")
     held = table["committed"].astype("float64") + table["added"].astype("float64")
@@ -108,7 +113,12 @@ def _measured(reliability: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
         issues=np.where(table["unit"] == "issues", done, np.nan),
     )
     table = table[held > 0].sort_values(["closed_at", "sprint_id"], kind="stable")
-    return table[["team", "name", "points", "issues", "unit"]]
+    # a team's sprints of the report's PI when it has closed ones; earlier PIs' only before that (the train's
+    # JQL may select one PI's work, so earlier sprints can be partly visible: see the note in the section)
+    in_pi = table["iteration_index"].notna()
+    has_pi = table["team"].map(in_pi.groupby(table["team"]).any())
+    table = table.assign(in_pi=in_pi)[in_pi | ~has_pi.astype(bool)]
+    return table[["team", "name", "points", "issues", "unit", "in_pi"]]
 
 
 def _amount(work: pd.DataFrame, unit: str) -> float:
