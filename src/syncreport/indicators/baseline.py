@@ -153,6 +153,8 @@ def _scope(baseline: dict[str, Any], capacity: Capacity, notes: list[str]) -> tu
         was = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
         if before is not None and before.get("unit") != team.unit:
             was = None  # measured in another unit then: not comparable
+        if not was and not team.committed:
+            continue  # a team with no work then or now (a board's team of another train, say)
         growth = (team.committed - was) / was if was else None
         out.append(ScopeChange(team.team, team.unit, was, team.committed, growth))
     return tuple(out)

@@ -29,6 +29,7 @@ from syncreport.simulator.model import Issue, Site, Sprint
 
 OVERLOAD_STORIES = 6
 OVERLOAD_POINTS = 8.0
+PLANTED_ISSUES = 17  # the train issues plant_features adds (the generator leaves room for them)
 OVERLOAD_SPRINT = 4  # the current PI's fifth sprint (index 4), a future one on every day of the simulation
 
 
@@ -44,6 +45,7 @@ def plant_features(site: Site, seed: int) -> None:
     import random
 
     state = _State(site, random.Random(seed * 7919 + 13), {})
+    first_id = state.next_id
     teams = [n for n, t in enumerate(site.teams) if t.in_train]
     current, following = site.pis[1], site.pis[2]
     created = site.now - timedelta(days=30)
@@ -124,6 +126,7 @@ def plant_features(site: Site, seed: int) -> None:
     )
     site.issues.sort(key=lambda i: i.id)
     site.by_key = {issue.key: issue for issue in site.issues}
+    assert state.next_id - first_id == PLANTED_ISSUES, "keep PLANTED_ISSUES in step with what is planted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,8 @@ import random
 from datetime import UTC, date, datetime
 
 from syncreport.simulator.agenda import add_agenda
-from syncreport.simulator.features import PLANTED_ISSUES, plant_features
 from syncreport.simulator.builder import Builder, Event, FeaturePool, IssueSpec
+from syncreport.simulator.features import PLANTED_ISSUES, plant_features
 from syncreport.simulator.model import History, Issue, Site
 from syncreport.simulator.scenarios import link_scenarios, plant_scenarios, random_links, rule_scenarios
 from syncreport.simulator.vocabulary import (
