@@ -66,7 +66,7 @@ def test_export_is_valid_against_the_schema_and_json_serialisable() -> None:
     )
     text = json.dumps(document)
     assert json.loads(text) == document
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 2
     assert document["train"]["name"] == "Rocket ART"
     assert document["train"]["generated_at"] == "2026-01-28T00:00:00Z"
     assert {d["status"] for d in document["dependencies"]} <= {
@@ -165,5 +165,5 @@ def test_schema_is_versioned_draft_2020_12() -> None:
     schema = report_schema()
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith("/v3.json")
-    assert schema["properties"]["schema_version"] == {"const": 3}
+    assert schema["$id"].endswith("/v2.json")
+    assert schema["properties"]["schema_version"] == {"const": 2}

@@ -246,7 +246,7 @@ def test_a_baseline_of_another_pi_or_an_older_document_is_said_so() -> None:
         result.baseline.reason
         == "the baseline is of \u2068PI-1\u2069, not of \u2068PI-2\u2069: name this PI's planning in [baseline]"
     )
-    # a version 2 document (no features, no capacity): dependencies compared, the rest said so
+    # a document of an older syncreport (no features, no capacity): dependencies compared, the rest said so
     old = {k: v for k, v in planning.items() if k not in ("features", "capacity", "baseline")}
     old["schema_version"] = 2
     compared = compute_indicators(

@@ -25,8 +25,8 @@ from syncreport.indicators.results import (
 )
 from syncreport.untrusted import isolate
 
-JSON_SCHEMA_VERSION = 3  # 2: risks and PI objectives; 3: features, capacity, the PI baseline
-READABLE_JSON_VERSIONS = (1, 2, 3)  # an older document is still compared with
+JSON_SCHEMA_VERSION = 2  # 2: risks and PI objectives added; a version 1 document is still compared with
+READABLE_JSON_VERSIONS = (1, 2)
 
 
 def _unavailable(reason: str) -> ChangesSinceLast:
