@@ -214,6 +214,9 @@ class ThresholdSettings(_Section):
     # Risks (ROAM): a high risk not ROAMed this many days after its creation is a finding and makes its team amber
     risk_roam_days: int = Field(default=5, ge=0)
     high_risk_priorities: list[str] = Field(default_factory=lambda: list(DEFAULT_HIGH_RISK_PRIORITIES))
+    # Capacity: an iteration (current or future) planned beyond this share of the team's velocity is
+    # overloaded, and makes the team amber (0 switches the rule off)
+    overload_share: float = Field(default=1.10, ge=0, le=10)
 
 
 # ROAM state -> the status names (or select options, or label suffixes) that mean it, compared
@@ -224,6 +227,26 @@ DEFAULT_ROAM_NAMES: dict[str, tuple[str, ...]] = {
     "accepted": ("Accepted", "Akzeptiert", "Accepté", "已接受", "Aceptado", "Accettato"),
     "mitigated": ("Mitigated", "Gemindert", "Entschärft", "Atténué", "已缓解", "Mitigado", "Mitigato"),
 }
+
+
+class CapacitySettings(_Section):
+    """Capacity against load: the demonstrated velocity a team's planned work is compared with."""
+
+    # velocity = mean completed points (issues where the team has no points) of the team's last N closed sprints
+    velocity_sprints: int = Field(default=3, ge=1, le=26)
+    # a team's velocity set by hand (team name -> points per iteration), instead of the measured one
+    velocity: dict[str, Annotated[float, Field(gt=0, le=100_000)]] = Field(default_factory=dict)
+
+
+_Day = Annotated[date, Field(strict=False)]
+
+
+class BaselineSettings(_Section):
+    """The PI baseline (the plan as it stood at PI planning); by default the first run inside the PI's
+    first iteration, kept in the state folder apart from the rolling history."""
+
+    snapshot: _PathValue | None = None  # a saved snapshot file (syncreport fetch --snapshot) of PI planning
+    date: _Day | None = None  # instead: the first run on or after this day (a TOML date, or "2026-11-16")
 
 
 class RiskSettings(_Section):
@@ -394,6 +417,8 @@ class Config(_Section):
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     risks: RiskSettings = Field(default_factory=RiskSettings)
     objectives: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
+    capacity: CapacitySettings = Field(default_factory=CapacitySettings)
+    baseline: BaselineSettings = Field(default_factory=BaselineSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
@@ -471,6 +496,7 @@ _PATH_KEYS = {
     "email": ("ca_bundle",),
     "cache": ("path",),
     "logging": ("file",),
+    "baseline": ("snapshot",),
 }
 
 

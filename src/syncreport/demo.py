@@ -78,20 +78,24 @@ def run_demo(
         data = demo_config(sim, token_env=DEMO_TOKEN_ENV)
         data["cache"] = {"enabled": True, "path": str(Path(cache_dir) / "cache.sqlite")}
         data.setdefault("report", {})["out_dir"] = str(out)
+        # last week's run is the PI baseline (the plan as it stood then), so this week's shows the drift
+        data["baseline"] = {"date": sim_clock().date().isoformat()}
         config = config_from_dict(data, source="<demo config>")
         with _environment_variable(DEMO_TOKEN_ENV, sim.token):
             last = run_report(
                 config, out_dir=out, formats=["json"], email=False, progress=progress, now=sim_clock
             )
             echo(
-                f"Last week's report, as of {_moment(last.taken_at)}: a first run, so this week's can show "
-                "what changed since"
+                f"Last week's report, as of {_moment(last.taken_at)}: a first run and the PI baseline, so "
+                "this week's can show what changed since"
             )
             week = play_a_week(sim, week=(last.taken_at, now()))
             lag[0] = timedelta(0)
             echo(
                 f"A week in Jira: {len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
-                f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
+                f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency, "
+                f"{len(week.features_added)} feature pulled into the PI, {len(week.features_moved)} slipped, "
+                f"{len(week.features_removed)} descoped"
             )
             run = run_report(
                 config,

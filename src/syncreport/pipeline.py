@@ -46,7 +46,13 @@ from syncreport.deliver.email import (
 )
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
-from syncreport.deliver.state import load_previous, save_document
+from syncreport.deliver.state import (
+    first_document_since,
+    load_baseline,
+    load_previous,
+    save_baseline,
+    save_document,
+)
 from syncreport.errors import ConfigError, DeliveryError, InterruptedAfterWriting, SyncreportError
 from syncreport.kinds import FORMATS, Health
 from syncreport.logs import configure_logging, register_secret_env
@@ -56,6 +62,7 @@ from syncreport.untrusted import isolate
 
 if TYPE_CHECKING:
     from syncreport.deliver.chat import Webhook
+    from syncreport.indicators.plan import BaselineInput
     from syncreport.indicators.results import IndicatorResults
 
 logger = logging.getLogger(__name__)
@@ -167,7 +174,13 @@ def _pull(config: Config, progress: Progress, now: Clock) -> Snapshot:
     return pull_snapshot(config, progress=progress, now=now)
 
 
-def _compute(snapshot: Snapshot, config: Config | None, previous: dict[str, Any] | None) -> IndicatorResults:
+def _compute(
+    snapshot: Snapshot,
+    config: Config | None,
+    previous: dict[str, Any] | None,
+    baseline: BaselineInput | None = None,
+) -> IndicatorResults:
+    from syncreport.config import CapacitySettings
     from syncreport.indicators import compute_indicators
 
     return compute_indicators(
@@ -175,7 +188,37 @@ def _compute(snapshot: Snapshot, config: Config | None, previous: dict[str, Any]
         thresholds=config.thresholds if config else ThresholdSettings(),
         iterations=config.iterations if config else IterationSettings(),
         previous=previous,
+        capacity=config.capacity if config else CapacitySettings(),
+        baseline=baseline,
     )
+
+
+def _baseline(config: Config | None, folder: Path, snapshot: Snapshot) -> tuple[BaselineInput, bool]:
+    """The PI baseline to compare with, and whether to keep that document as the baseline (one found in
+    the rolling history by ``[baseline] date``, so retention cannot drop it)."""
+    from syncreport.indicators.baseline import FIRST_ITERATION
+    from syncreport.indicators.export import to_json_document
+    from syncreport.indicators.plan import BaselineInput
+
+    settings = config.baseline if config is not None else None
+    pi = snapshot.current_pi
+    if settings is not None and settings.snapshot is not None:
+        planned = load_snapshot(settings.snapshot)
+        document = to_json_document(_compute(planned, config, None))
+        when = planned.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        return BaselineInput(document, f"the snapshot {settings.snapshot.name} ({when})"), False
+    take_from = settings.date if settings is not None else None
+    source = f"the first run on or after {take_from}" if take_from else FIRST_ITERATION
+    if pi is None:
+        return BaselineInput(None, source, take_from), False
+    kept, _ = load_baseline(folder, pi)
+    if kept is not None:
+        return BaselineInput(kept, source, take_from), False
+    if take_from is not None:
+        earlier = first_document_since(folder, take_from, pi)
+        if earlier is not None:
+            return BaselineInput(earlier, source, take_from), True
+    return BaselineInput(None, source, take_from), False
 
 
 def _render(
@@ -273,7 +316,8 @@ def run_report(
         previous, previous_path = load_previous(
             state_root / slug, snapshot.taken_at, min_age_days=plan.changes_since_days
         )
-        results = _compute(snapshot, config, previous)
+        baseline, keep_baseline = _baseline(config, state_root / slug, snapshot)
+        results = _compute(snapshot, config, previous, baseline)
         settings = _report_settings(config)
         say(f"Rendering {', '.join(plan.formats)} ...")
         outputs, document = _render(
@@ -313,6 +357,10 @@ def run_report(
             state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
         )
         delivery.remembered = True
+        if snapshot.current_pi is not None and (keep_baseline or results.baseline.take_now):
+            kept = baseline.document if keep_baseline and baseline.document is not None else document
+            if save_baseline(state_root / slug, snapshot.current_pi, kept) is not None:
+                logger.info("kept this run's plan as the baseline of %s", snapshot.current_pi)
         health = results.train_health.health
         logger.info("report run for %s finished: health %s, e-mailed %s", train, health, bool(message))
     return ReportRun(

@@ -61,6 +61,8 @@ def test_the_pdf_has_every_section_and_its_bookmark(pulled: tuple[IndicatorResul
     assert top_level == [
         "Executive summary",
         "Program board",
+        "Features and the PI baseline",
+        "Capacity against load",
         "Dependencies",
         "ROAM risk board",
         "PI objectives",

@@ -192,6 +192,8 @@ def test_an_empty_train_renders_sentences_instead_of_empty_tables_and_charts() -
     assert [item.title for item in pdf.outline if not isinstance(item, list)] == [
         "Executive summary",
         "Program board",
+        "Features and the PI baseline",
+        "Capacity against load",
         "Dependencies",
         "ROAM risk board",
         "PI objectives",

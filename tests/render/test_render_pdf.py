@@ -19,6 +19,8 @@ pytestmark = pytest.mark.slow
 SECTIONS = [
     "Executive summary",
     "Program board",
+    "Features and the PI baseline",
+    "Capacity against load",
     "Dependencies",
     "ROAM risk board",
     "PI objectives",

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-from datetime import UTC, datetime, timedelta
+import tempfile
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syncreport.deliver.files import atomic_write
+from syncreport.deliver.files import atomic_write, slugify
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +74,73 @@ def save_document(folder: Path, taken_at: datetime, document: dict[str, Any], *,
     for _, old in _history(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return path
+
+
+# --- the PI baseline ------------------------------------------------------------------------------------
+#
+# The plan as it stood at PI planning is kept apart from the rolling history (retention never drops it):
+# ``<train-slug>/baseline/<PI-slug>.json``, written once and never replaced. It is staged in a temporary
+# file and hard-linked into place, which fails when a baseline exists: a second writer, or a run killed
+# half-way, can neither replace nor corrupt it (a killed run leaves at most a stray ``.tmp`` file).
+
+BASELINE_FOLDER = "baseline"
+
+
+def baseline_path(folder: Path, pi: str) -> Path:
+    return folder / BASELINE_FOLDER / f"{slugify(pi)}.json"
+
+
+def load_baseline(folder: Path, pi: str) -> tuple[dict[str, Any] | None, Path | None]:
+    """The kept baseline document of ``pi`` and its file, or ``(None, None)`` (a damaged one is skipped with a
+    warning: the report says there is no baseline rather than comparing with half a plan)."""
+    path = baseline_path(folder, pi)
+    if not path.is_file():
+        return None, None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("skipping the damaged baseline file %s (%s)", path, exc)
+        return None, None
+    if not isinstance(document, dict):
+        log.warning("skipping the baseline file %s: not a report document", path)
+        return None, None
+    return document, path
+
+
+def save_baseline(folder: Path, pi: str, document: dict[str, Any]) -> Path | None:
+    """Keep ``document`` as the baseline of ``pi`` unless one is kept already; the path written, or None."""
+    path = baseline_path(folder, pi)
+    if path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stray in path.parent.glob(f".{path.name}.*.tmp"):  # left by a run killed while keeping it
+        stray.unlink(missing_ok=True)
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and never over an existing baseline
+        except FileExistsError:
+            return None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def first_document_since(folder: Path, day: date, pi: str) -> dict[str, Any] | None:
+    """The earliest kept run document of ``pi`` taken on or after ``day`` ([baseline] date), or None."""
+    start = datetime.combine(day, datetime.min.time())
+    for moment, path in _history(folder):
+        if moment < start:
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(document, dict) and (document.get("train") or {}).get("pi") == pi:
+            return document
+    return None

@@ -21,11 +21,14 @@ from syncreport.indicators.results import (
     BoardDependencyEnd,
     BoardString,
     Calendar,
+    Capacity,
     Chart,
     Charts,
     ChartSeries,
     DependencyEnd,
     DependencyRow,
+    Features,
+    IterationLoad,
     ProgramBoard,
     SprintReliability,
     StatusCount,
@@ -45,10 +48,18 @@ def program_board(
     issues: pd.DataFrame,
     dependencies: Sequence[DependencyRow],
     browse_url: str,
+    *,
+    features: Features | None = None,
+    capacity: Capacity | None = None,
 ) -> ProgramBoard:
+    """``features`` gives each card its feature's progress and forecast, ``capacity`` each cell its load."""
     rows = set(teams)
+    forecasts = {f.key: f for f in features.rows} if features is not None else {}
+    loads: dict[CellKey, IterationLoad] = {
+        (t.team, load.iteration_index): load for t in (capacity.teams if capacity else ()) for load in t.loads
+    }
     n = len(calendar.iterations)
-    features: dict[CellKey, list[BoardCard]] = defaultdict(list)
+    cards: dict[CellKey, list[BoardCard]] = defaultdict(list)
     children = issues[issues["in_train"] & issues["parent_key"].isin(issues.index)]
     if not children.empty:
         child = pd.DataFrame(
@@ -71,13 +82,16 @@ def program_board(
             if team not in rows:
                 continue
             where = None if pd.isna(last) else int(last)
-            features[(team, where)].append(
+            row = forecasts.get(str(feature))
+            cards[(team, where)].append(
                 BoardCard(
                     key=str(feature),
                     summary=str(summaries[feature]),
                     url=f"{browse_url}{feature}",
                     done=bool(done[feature]),
                     children=int(scheduled),
+                    progress=row.progress if row else None,
+                    forecast=row.forecast if row else ("done" if done[feature] else "on_track"),
                 )
             )
     ends: dict[CellKey, list[BoardDependencyEnd]] = defaultdict(list)
@@ -114,14 +128,16 @@ def program_board(
     order = {team: i for i, team in enumerate(teams)}
     cells = []
     for key in sorted(
-        set(features) | set(ends), key=lambda k: (order[k[0]], n + 1 if k[1] is None else k[1])
+        set(cards) | set(ends) | {k for k, load in loads.items() if k[0] in rows and load.planned},
+        key=lambda k: (order[k[0]], n + 1 if k[1] is None else k[1]),
     ):
         cells.append(
             BoardCell(
                 team=key[0],
                 iteration_index=key[1],
-                features=tuple(sorted(features.get(key, []), key=lambda c: issue_order(c.key))),
+                features=tuple(sorted(cards.get(key, []), key=lambda c: issue_order(c.key))),
                 dependency_ends=tuple(ends.get(key, [])),
+                load=loads.get(key),
             )
         )
     return ProgramBoard(

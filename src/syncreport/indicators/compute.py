@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from syncreport.config import IterationSettings, ThresholdSettings
+from syncreport.config import CapacitySettings, IterationSettings, ThresholdSettings
 from syncreport.gc_pause import gc_paused
 from syncreport.indicators import board as board_module
 from syncreport.indicators import records
@@ -24,6 +24,7 @@ from syncreport.indicators.calendar import (
     sprint_teams,
     with_team,
 )
+from syncreport.indicators.capacity import with_capacity_health
 from syncreport.indicators.changes import changes_since_last
 from syncreport.indicators.data_quality import (
     Findings,
@@ -33,6 +34,7 @@ from syncreport.indicators.data_quality import (
     sprint_findings,
 )
 from syncreport.indicators.dependencies import dependency_frame
+from syncreport.indicators.features import feature_attention
 from syncreport.indicators.frames import UNASSIGNED, Frames, build_frames, issue_order, rows, utc_timestamp
 from syncreport.indicators.health import (
     attention,
@@ -44,6 +46,7 @@ from syncreport.indicators.health import (
 )
 from syncreport.indicators.misalignment import cadence, orphans
 from syncreport.indicators.objectives import objective_board
+from syncreport.indicators.plan import BaselineInput, plan_indicators
 from syncreport.indicators.predictability import predictability_of
 from syncreport.indicators.previous import read_previous
 from syncreport.indicators.results import (
@@ -81,11 +84,19 @@ def compute_indicators(
     thresholds: ThresholdSettings | None = None,
     iterations: IterationSettings | None = None,
     previous: dict[str, Any] | None = None,
+    capacity: CapacitySettings | None = None,
+    baseline: BaselineInput | None = None,
 ) -> IndicatorResults:
-    """Every indicator of docs/indicators.md over one snapshot; ``previous`` is the last run's JSON document."""
+    """Every indicator of docs/indicators.md over one snapshot; ``previous`` is the last run's JSON document,
+    ``baseline`` the PI baseline (see :mod:`syncreport.indicators.baseline`)."""
     with gc_paused():  # the rows built here make no reference cycles
         return _compute(
-            snapshot, thresholds or ThresholdSettings(), iterations or IterationSettings(), previous
+            snapshot,
+            thresholds or ThresholdSettings(),
+            iterations or IterationSettings(),
+            previous,
+            capacity or CapacitySettings(),
+            baseline or BaselineInput(),
         )
 
 
@@ -94,6 +105,8 @@ def _compute(
     thresholds: ThresholdSettings,
     iterations: IterationSettings,
     previous: dict[str, Any] | None,
+    capacity: CapacitySettings,
+    baseline: BaselineInput,
 ) -> IndicatorResults:
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
     last_run = read_previous(previous)
@@ -110,7 +123,19 @@ def _compute(
     findings = Findings()
     risks = risk_board(snapshot, deps.cross, thresholds, last_run, findings)
     objectives = objective_board(snapshot, deps.cross, rows_.issues, findings)
-    team_health_rows = sort_teams(with_risk_health(health.teams, risks))
+    plan = plan_indicators(
+        snapshot,
+        issues=issues,
+        sprints=sprints,
+        reliability=slip.reliability,
+        calendar=calendar,
+        teams=teams,
+        dependencies=deps.cross,
+        thresholds=thresholds,
+        settings=capacity,
+        baseline=baseline,
+    )
+    team_health_rows = sort_teams(with_capacity_health(with_risk_health(health.teams, risks), plan.capacity))
     verdict = train_health(team_health_rows, health.train, deps.open_cycles, len(rows_.unowned))
     _data_quality(findings, snapshot, frames, issues, sprints, calendar, deps, slip)
 
@@ -141,6 +166,7 @@ def _compute(
             thresholds.ageing_days_red,
             deps.done_of,
             risk_attention(risks),
+            feature_attention(plan.features),
         ),
         status_counts=counts,
         dependencies=tuple(deps.cross),
@@ -164,7 +190,9 @@ def _compute(
         predictability=predictability_of(objectives),
         data_quality=findings.sorted(),
         changes=changes,
-        board=board_module.program_board(board_rows, calendar, issues, deps.cross, browse),
+        board=board_module.program_board(
+            board_rows, calendar, issues, deps.cross, browse, features=plan.features, capacity=plan.capacity
+        ),
         charts=board_module.charts(calendar, teams, counts, deps.cross, rows_.reliability, carry_by_team),
         thresholds={
             k: float(v)
@@ -173,6 +201,9 @@ def _compute(
         },
         risks=risks,
         objectives=objectives,
+        features=plan.features,
+        capacity=plan.capacity,
+        baseline=plan.baseline,
     )
 
 

@@ -14,9 +14,12 @@ from typing import Any
 
 from syncreport.indicators.changes import JSON_SCHEMA_VERSION
 from syncreport.indicators.results import (
+    BaselineComparison,
+    Capacity,
     DependencyChange,
     DependencyEnd,
     DependencyRow,
+    Features,
     IndicatorResults,
     IssueChange,
     IssueRow,
@@ -203,6 +206,101 @@ def _objectives(objectives: Objectives) -> dict[str, Any]:
     }
 
 
+def _features(features: Features) -> dict[str, Any]:
+    return {
+        "available": features.available,
+        "pi": features.pi,
+        "iterations": features.iterations,
+        "notes": list(features.notes),
+        "counts": {c.forecast: c.count for c in features.counts},
+        "features": [
+            {
+                "key": f.key,
+                "summary": f.summary,
+                "team": f.team,
+                "issue_type": f.issue_type,
+                "status": f.status,
+                "done": f.done,
+                "pi": f.pi,
+                "fetched": f.fetched,
+                "children": f.children,
+                "children_done": f.children_done,
+                "unit": f.unit,
+                "total": f.total,
+                "completed": f.completed,
+                "progress": f.progress,
+                "last_ordinal": f.last_ordinal,
+                "last_iteration": f.last_iteration,
+                "unscheduled": f.unscheduled,
+                "forecast": f.forecast,
+                "reasons": list(f.reasons),
+                "teams": list(f.teams),
+            }
+            for f in features.rows
+        ],
+    }
+
+
+def _capacity(capacity: Capacity) -> dict[str, Any]:
+    return {
+        "available": capacity.available,
+        "velocity_sprints": capacity.velocity_sprints,
+        "overload_share": capacity.overload_share,
+        "notes": list(capacity.notes),
+        "teams": [
+            {
+                "team": t.team,
+                "unit": t.unit,
+                "velocity": t.velocity,
+                "velocity_source": t.velocity_source,
+                "sprints": list(t.sprints),
+                "completed": list(t.completed),
+                "committed": t.committed,
+                "overloaded": list(t.overloaded),
+                "loads": [
+                    {
+                        "iteration": load.iteration_name,
+                        "iteration_index": load.iteration_index,
+                        "planned": load.planned,
+                        "unestimated": load.unestimated,
+                        "load": load.load,
+                        "overloaded": load.overloaded,
+                        "past": load.past,
+                    }
+                    for load in t.loads
+                ],
+            }
+            for t in capacity.teams
+        ],
+    }
+
+
+def _baseline(baseline: BaselineComparison) -> dict[str, Any]:
+    return {
+        "available": baseline.available,
+        "reason": baseline.reason,
+        "source": baseline.source,
+        "taken_at": _time(baseline.taken_at),
+        "this_run": baseline.take_now,
+        "notes": list(baseline.notes),
+        "features_added": [
+            {"key": f.key, "team": f.team, "summary": f.summary} for f in baseline.features_added
+        ],
+        "features_removed": [
+            {"key": f.key, "team": f.team, "summary": f.summary} for f in baseline.features_removed
+        ],
+        "features_moved": [
+            {"key": m.key, "team": m.team, "before": m.before, "after": m.after, "iterations": m.iterations}
+            for m in baseline.features_moved
+        ],
+        "dependencies_added": [_dep_change(c) for c in baseline.dependencies_added],
+        "scope": [
+            {"team": c.team, "unit": c.unit, "baseline": c.baseline, "now": c.now, "growth": c.growth}
+            for c in baseline.scope
+        ],
+    }
+
+
 def _issue_change(change: IssueChange) -> dict[str, Any]:
     return {"key": change.key, "team": change.team, "detail": change.detail}
 
@@ -329,6 +427,9 @@ def to_json_document(results: IndicatorResults) -> dict[str, Any]:
         ],
         "risks": _risks(results.risks),
         "objectives": _objectives(results.objectives),
+        "features": _features(results.features),
+        "capacity": _capacity(results.capacity),
+        "baseline": _baseline(results.baseline),
         "changes_since_last": {
             "available": changes.available,
             "reason": changes.reason,

@@ -204,6 +204,7 @@ def attention(
     ageing_red: int,
     done_of: pd.Series,
     risk_items: Sequence[AttentionItem] = (),
+    feature_items: Sequence[AttentionItem] = (),
 ) -> tuple[AttentionItem, ...]:
     items: list[AttentionItem] = []
     for cycle in cycles:
@@ -236,6 +237,7 @@ def attention(
                 tuple(sorted({dep.provider.team, dep.consumer.team})),
             )
         )
+    items.extend(feature_items)  # features that will not finish in the PI, after the strings behind them
     for team in teams:
         if team.health is Health.RED:
             items.append(

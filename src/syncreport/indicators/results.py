@@ -16,7 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -354,6 +354,8 @@ class BoardCard:
     url: str
     done: bool
     children: int  # the team's scheduled children of the feature
+    progress: float | None = None  # the whole feature's done share (features section), None: no children
+    forecast: str = "on_track"  # a FEATURE_FORECASTS value (the whole feature's, not this team's part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +374,7 @@ class BoardCell:
     iteration_index: int | None  # None: the "unscheduled" column
     features: tuple[BoardCard, ...]
     dependency_ends: tuple[BoardDependencyEnd, ...]
+    load: IterationLoad | None = None  # the team's planned work against its velocity in this iteration
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +463,9 @@ class IndicatorResults:
     # cross-team consumer_done dependencies (also in ``dependencies``): the need has passed, the link may be
     # stale; listed for clean-up, in the consumer's key order
     clean_up: tuple[DependencyRow, ...] = ()
+    features: Features = field(default_factory=lambda: no_features())
+    capacity: Capacity = field(default_factory=lambda: no_capacity())
+    baseline: BaselineComparison = field(default_factory=lambda: no_baseline())
 
 
 # --- the ROAM risk board (indicators/risks.py) ------------------------------------------------------------
@@ -585,3 +591,165 @@ class Objectives:
     rows: tuple[ObjectiveRow, ...]  # by team, committed first, then planned BV (highest first)
     teams: tuple[ObjectiveTeam, ...]  # by team name
     train: ObjectiveTeam | None
+
+
+# --- features: progress and forecast (indicators/features.py) ---------------------------------------------
+
+FeatureForecast = Literal["will_not_finish", "no_plan", "no_stories", "at_risk", "on_track", "done"]
+FEATURE_FORECASTS: tuple[FeatureForecast, ...] = (  # the features section's order: most at risk first
+    "will_not_finish",
+    "no_plan",
+    "no_stories",
+    "at_risk",
+    "on_track",
+    "done",
+)
+FEATURE_FORECAST_LABELS: dict[str, str] = {
+    "will_not_finish": "Will not finish in the PI",
+    "no_plan": "No plan",
+    "no_stories": "No stories",
+    "at_risk": "At risk",
+    "on_track": "On track",
+    "done": "Done",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRow:
+    """A feature (a parent of train work, or an issue of a feature type) with its children's progress."""
+
+    key: str
+    summary: str
+    url: str
+    team: str  # the feature's own team, else its children's most common one
+    issue_type: str
+    status: str
+    done: bool
+    pi: str | None
+    fetched: bool  # False: the parent is outside the train's JQL; only its children are known
+    children: int
+    children_done: int
+    unit: Literal["points", "issues"]  # points when every child has points, else the issue count
+    total: float
+    completed: float
+    progress: float | None  # completed / total; None without children
+    last_ordinal: int | None  # the iteration of its last scheduled open child (beyond the PI: > n), or None
+    last_iteration: str | None  # "I4", "after I5", or the later PI's name; None when no child is scheduled
+    unscheduled: int  # open children in no sprint
+    forecast: FeatureForecast
+    forecast_label: str
+    reasons: tuple[str, ...]  # why (e.g. "ORB-12 is planned in PI 27.1"), most telling first
+    teams: tuple[str, ...]  # the teams of its children
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureCount:
+    forecast: FeatureForecast
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    available: bool  # the train has features
+    pi: str | None
+    iterations: int  # the PI's iteration count the forecast is judged against
+    rows: tuple[FeatureRow, ...]  # FEATURE_FORECASTS order, then the least progress first, then key
+    counts: tuple[FeatureCount, ...]  # every forecast in FEATURE_FORECASTS order (zero counts kept)
+    notes: tuple[str, ...] = ()
+
+
+def no_features() -> Features:
+    return Features(
+        False, None, 0, (), tuple(FeatureCount(f, FEATURE_FORECAST_LABELS[f], 0) for f in FEATURE_FORECASTS)
+    )
+
+
+# --- capacity against load (indicators/capacity.py) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IterationLoad:
+    team: str
+    iteration_index: int
+    iteration_name: str
+    planned: float  # points (or issues, the team's unit) of the team's train work planned in the iteration
+    unestimated: int  # of its issues, how many have no points (not in ``planned`` when the unit is points)
+    velocity: float | None
+    load: float | None  # planned / velocity
+    overloaded: bool  # load beyond [thresholds] overload_share, in the current or a future iteration
+    past: bool  # the iteration is over: its load is history, never flagged
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCapacity:
+    team: str
+    unit: Literal["points", "issues"]
+    velocity: float | None  # None: no closed sprint to measure and none configured
+    velocity_source: Literal["measured", "configured", "none"]
+    sprints: tuple[str, ...]  # the closed sprints measured, oldest first
+    completed: tuple[float, ...]  # their completed work, same order
+    committed: float  # points (or issues) of the team's train work in the report's PI (scope)
+    loads: tuple[IterationLoad, ...]  # one per iteration of the calendar
+    overloaded: tuple[str, ...]  # names of the overloaded iterations
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    available: bool
+    velocity_sprints: int  # [capacity] velocity_sprints
+    overload_share: float  # [thresholds] overload_share (0: off)
+    teams: tuple[TeamCapacity, ...]  # by team name
+    notes: tuple[str, ...] = ()
+
+
+def no_capacity() -> Capacity:
+    return Capacity(False, 3, 1.10, ())
+
+
+# --- the PI baseline (indicators/baseline.py) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureMove:
+    key: str
+    summary: str
+    team: str
+    before: str | None  # the baseline's forecast iteration ("I3"), None: no child was scheduled
+    after: str | None
+    iterations: int | None  # how many iterations later (None when either side is unscheduled)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRef:
+    key: str
+    summary: str
+    team: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeChange:
+    team: str
+    unit: str
+    baseline: float | None  # None: the team had no work in the baseline
+    now: float
+    growth: float | None  # (now - baseline) / baseline
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineComparison:
+    available: bool
+    reason: str | None  # no baseline yet: why, and when it will be taken
+    source: str  # "first run in I1", "the snapshot file ...", "the first run on or after ..."
+    taken_at: datetime | None
+    take_now: bool  # this run is the baseline: the pipeline keeps its document apart
+    features_added: tuple[FeatureRef, ...] = ()
+    features_removed: tuple[FeatureRef, ...] = ()
+    features_moved: tuple[FeatureMove, ...] = ()  # forecast iteration moved later, most moved first
+    dependencies_added: tuple[DependencyChange, ...] = ()  # agreed after planning
+    scope: tuple[ScopeChange, ...] = ()  # committed points per team then and now
+    notes: tuple[str, ...] = ()
+
+
+def no_baseline() -> BaselineComparison:
+    return BaselineComparison(False, "the baseline was not computed", "", None, False)

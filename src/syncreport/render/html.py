@@ -63,6 +63,7 @@ def template_environment(templates_dir: Path | None = None) -> jinja2.Environmen
         dependency_statuses=STATUS_SEVERITY,  # most severe first
         health_marks=view.HEALTH_MARKS,
         severity_marks=view.SEVERITY_MARKS,
+        feature_marks=view.FEATURE_MARKS,
         cap=view.cap,
     )
     return environment

@@ -22,6 +22,7 @@ from syncreport.indicators.results import (
     Chart,
     IndicatorResults,
     Iteration,
+    IterationLoad,
     SprintReliability,
     TeamHealth,
 )
@@ -39,6 +40,15 @@ HEALTH_MARKS: dict[str, Mark] = {
     "red": Mark("✗", "RED", "health-red"),
     "amber": Mark("⚠", "AMBER", "health-amber"),
     "green": Mark("✓", "GREEN", "health-green"),
+}
+# feature forecasts (indicators/features.py): a symbol and a word each, so cards read in grayscale too
+FEATURE_MARKS: dict[str, Mark] = {
+    "will_not_finish": Mark("✗", "WILL NOT FINISH", "ft-will-not-finish"),
+    "no_plan": Mark("?", "NO PLAN", "ft-no-plan"),
+    "no_stories": Mark("∅", "NO STORIES", "ft-no-stories"),
+    "at_risk": Mark("⚠", "AT RISK", "ft-at-risk"),
+    "on_track": Mark("✓", "ON TRACK", "ft-on-track"),
+    "done": Mark("✔", "DONE", "ft-done"),
 }
 SEVERITY_MARKS: dict[str, Mark] = {
     "error": Mark("✗", "Critical", "sev-error"),
@@ -84,6 +94,7 @@ class BoardGridCell:
     ends: Capped[BoardDependencyEnd]
     folded_features: tuple[BoardCard, ...] = ()
     folded_ends: tuple[BoardDependencyEnd, ...] = ()
+    load: IterationLoad | None = None  # the team's planned work against its velocity
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,11 +251,19 @@ def _board_grid(
                 shown = BOARD_CELL_UNFOLDED
                 grid.append(
                     BoardGridCell(
-                        cap(features, shown), cap(ends, shown), tuple(features[shown:]), tuple(ends[shown:])
+                        cap(features, shown),
+                        cap(ends, shown),
+                        tuple(features[shown:]),
+                        tuple(ends[shown:]),
+                        load=cell.load if cell else None,
                     )
                 )
             else:
-                grid.append(BoardGridCell(cap(features, cell_limit), cap(ends, cell_limit)))
+                grid.append(
+                    BoardGridCell(
+                        cap(features, cell_limit), cap(ends, cell_limit), load=cell.load if cell else None
+                    )
+                )
         rows.append(BoardRow(team, tuple(grid)))
     return tuple(columns), tuple(rows)
 

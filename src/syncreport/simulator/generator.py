@@ -41,6 +41,7 @@ from datetime import UTC, date, datetime
 from syncreport.gc_pause import gc_paused
 from syncreport.simulator.agenda import add_agenda
 from syncreport.simulator.builder import Builder, Event, FeaturePool, IssueSpec
+from syncreport.simulator.features import PLANTED_ISSUES, plant_features
 from syncreport.simulator.model import History, Issue, Site
 from syncreport.simulator.scenarios import link_scenarios, plant_scenarios, random_links, rule_scenarios
 from syncreport.simulator.vocabulary import (
@@ -117,7 +118,8 @@ def _generate(issues: int, seed: int, now: datetime, teams: int) -> Site:
         odd = b.add_issue(IssueSpec(2, None, (), "new"), summary="Idea without PI or estimate")
         odd.points = None
         oddities = 3
-    for _ in range(remaining - oddities):
+    planted = PLANTED_ISSUES if remaining - oddities >= 2 * PLANTED_ISSUES else 0  # too small a train: none
+    for _ in range(remaining - oddities - planted):  # simulator.features adds the planted ones
         owner = None if rng.random() < 0.03 else rng.randrange(teams)
         b.add_issue(b.story_spec(owner, features))
 
@@ -144,6 +146,8 @@ def _generate(issues: int, seed: int, now: datetime, teams: int) -> Site:
     site.issues = b.issues
     site.by_key = {issue.key: issue for issue in b.issues}
     add_agenda(site, seed)  # risks and PI objectives (a random source of their own)
+    if planted:
+        plant_features(site, seed)  # the PI plan's cases: features that cannot finish, an overloaded team
     return site
 
 

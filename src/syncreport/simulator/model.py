@@ -175,6 +175,8 @@ class Site:
     )  # board id -> board whose sprints it lists too  # Cloud: an unused "Story Points" field beside "Story point estimate"
     version: int = 0  # bumped on every change, invalidates cached search results
     moved: dict[str, str] = field(default_factory=dict)  # old key -> current key of issues moved to a project
+    # what simulator.features planted for the PI plan sections: kind -> issue keys ("team/sprint" for overload)
+    plan: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def project(self, key: str) -> Project:
         return next(p for p in self.projects if p.key == key)

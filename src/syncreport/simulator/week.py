@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from syncreport.simulator.agenda import play_risks
+from syncreport.simulator.features import play_feature_week
 from syncreport.simulator.model import Issue, Site
 from syncreport.simulator.server import SimulatorHandle
 
@@ -22,6 +23,9 @@ class WeekOfChanges:
     new_links: tuple[tuple[str, str], ...]  # (provider, consumer)
     risks_roamed: tuple[str, ...] = ()  # risks moved from not ROAMed to owned (see simulator.agenda)
     risks_resolved: tuple[str, ...] = ()
+    features_added: tuple[str, ...] = ()  # next-PI features pulled into the PI (see simulator.features)
+    features_moved: tuple[str, ...] = ()  # features whose last story slipped a sprint
+    features_removed: tuple[str, ...] = ()  # features descoped to the next PI
 
 
 def _done_status(site: Site, issue: Issue) -> str:
@@ -102,7 +106,15 @@ def play_a_week(
         handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7), at=pushed_at)
 
     busy = touched | {link.source for link in site.links} | {link.target for link in site.links}
-    candidates = [i for i in train if i.team is not None and i.sprints and i.key not in busy]
+    # open work only: a dependency agreed this week is one still to deliver (and the baseline lists it)
+    candidates = [
+        i
+        for i in train
+        if i.team is not None
+        and i.sprints
+        and i.key not in busy
+        and site.statuses[i.status].category != "done"
+    ]
     pair = next(
         (
             (p.key, c.key)
@@ -115,6 +127,9 @@ def play_a_week(
     if pair is not None:
         handle.link_issues(*pair, link_type="Blocks", at=linked_at)
     roamed, resolved = play_risks(handle, at=pushed_at)
+    plan = play_feature_week(
+        handle, at=pushed_at, busy=sorted(busy | {k for p in ([pair] if pair else []) for k in p})
+    )
     return WeekOfChanges(
         turned_late=tuple(turned_late),
         finished=tuple(finished),
@@ -122,4 +137,7 @@ def play_a_week(
         new_links=(pair,) if pair else (),
         risks_roamed=roamed,
         risks_resolved=resolved,
+        features_added=plan.added,
+        features_moved=plan.moved,
+        features_removed=plan.removed,
     )
