@@ -46,7 +46,7 @@ from syncreport.deliver.email import (
 )
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
-from syncreport.deliver.state import load_previous, save_document
+from syncreport.deliver.state import load_history, load_previous, save_document
 from syncreport.errors import ConfigError, DeliveryError, InterruptedAfterWriting, SyncreportError
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.progress import NO_PROGRESS, Progress
@@ -168,7 +168,12 @@ def _pull(config: Config, progress: Progress, now: Clock) -> Snapshot:
     return pull_snapshot(config, progress=progress, now=now)
 
 
-def _compute(snapshot: Snapshot, config: Config | None, previous: dict[str, Any] | None) -> IndicatorResults:
+def _compute(
+    snapshot: Snapshot,
+    config: Config | None,
+    previous: dict[str, Any] | None,
+    history: Sequence[dict[str, Any]] = (),
+) -> IndicatorResults:
     from syncreport.indicators import compute_indicators
 
     return compute_indicators(
@@ -176,6 +181,7 @@ def _compute(snapshot: Snapshot, config: Config | None, previous: dict[str, Any]
         thresholds=config.thresholds if config else ThresholdSettings(),
         iterations=config.iterations if config else IterationSettings(),
         previous=previous,
+        history=history,
     )
 
 
@@ -274,8 +280,9 @@ def run_report(
         previous, previous_path = load_previous(
             state_root / slug, snapshot.taken_at, min_age_days=plan.changes_since_days
         )
-        results = _compute(snapshot, config, previous)
         settings = _report_settings(config)
+        history = load_history(state_root / slug, snapshot.taken_at, days=settings.history_days)
+        results = _compute(snapshot, config, previous, history)
         say(f"Rendering {', '.join(plan.formats)} ...")
         outputs, document = _render(
             results,
@@ -310,8 +317,15 @@ def run_report(
             delivery.email = "sent"
         page_url = _publish(config, results, snapshot, slug, day, outputs, pdf_only, say)
         posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
+        from syncreport.indicators.trends import trend_summary
+
         save_document(
-            state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
+            state_root / slug,
+            snapshot.taken_at,
+            document,
+            keep=max(plan.keep, plan.changes_since_days + 2),
+            summary=trend_summary(document),
+            history_days=settings.history_days,
         )
         delivery.remembered = True
         health = results.train_health.health

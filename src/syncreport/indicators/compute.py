@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,7 @@ from syncreport.indicators.health import (
 )
 from syncreport.indicators.misalignment import cadence, orphans
 from syncreport.indicators.objectives import objective_board
+from syncreport.indicators.pictures import with_pictures
 from syncreport.indicators.predictability import predictability_of
 from syncreport.indicators.results import (
     AgeingRow,
@@ -82,12 +83,15 @@ def compute_indicators(
     thresholds: ThresholdSettings | None = None,
     iterations: IterationSettings | None = None,
     previous: dict[str, Any] | None = None,
+    history: Sequence[Mapping[str, Any]] = (),
 ) -> IndicatorResults:
-    """Every indicator of docs/indicators.md over one snapshot; ``previous`` is the last run's JSON document."""
+    """Every indicator of docs/indicators.md over one snapshot; ``previous`` is the last run's JSON document,
+    ``history`` the trend summaries of earlier runs (indicators/trends.py)."""
     with _gc_paused():
-        return _compute(
+        results = _compute(
             snapshot, thresholds or ThresholdSettings(), iterations or IterationSettings(), previous
         )
+        return with_pictures(results, history, previous)
 
 
 @contextlib.contextmanager
