@@ -17,14 +17,20 @@ apt_install() {
 }
 
 need_system_packages() {
-  # WeasyPrint needs Pango; the tests read PDFs back with poppler-utils (pdftoppm, pdftotext).
+  # WeasyPrint needs Pango; the tests read PDFs back with poppler-utils (pdftoppm, pdftotext) and drive the
+  # HTML in Chromium.
   # Fonts: DejaVu for text, Droid Sans Fallback for CJK status names, Noto Color Emoji for emoji in summaries.
   # Each is installed only when absent.
   local missing=()
   local libs fonts
   libs=$(ldconfig -p 2>/dev/null || true)
   grep -q 'libpango-1.0.so' <<<"$libs" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-  if [ "${1:-}" = test ]; then command -v pdftoppm >/dev/null || missing+=(poppler-utils); fi
+  if [ "${1:-}" = test ]; then
+    command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+    # the HTML report's browser tests drive Debian's Chromium through its chromedriver (no browser download)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  fi
   if command -v fc-list >/dev/null; then
     fonts=$(fc-list 2>/dev/null || true)
     grep -q 'DejaVuSans' <<<"$fonts" || missing+=(fonts-dejavu-core)

@@ -1,4 +1,5 @@
-"""How fast the report renders for a big train: HTML (target <= 2 s) and PDF (target <= 15 s) at 10,000 issues.
+"""How fast the report renders for a big train: HTML (target <= 2 s) and PDF (target <= 15 s) at 10,000 issues,
+and what the pictures (dependency map, drawn board, trends over a PI of weekly runs) add to the PDF (<= 1 s).
 
 The train is the simulator's generated one (hostile summaries, CJK and RTL text, cycles, external providers),
 pulled through the real Jira client over HTTP once and saved as a snapshot file; the indicators are computed
@@ -28,6 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve()
 HTML_TARGET_SECONDS = 2.0
 PDF_TARGET_SECONDS = 15.0
+PICTURES_TARGET_SECONDS = 1.0  # what the map, the drawn board and the trends may add to the PDF
 
 
 def pull_train(issues: int, seed: int, path: Path) -> None:
@@ -59,7 +61,7 @@ def child_render(snapshot_path: str, settings_json: str) -> dict[str, Any]:
 
     figures: dict[str, Any] = {"import_s": time.perf_counter() - started}
     snapshot = load_snapshot(Path(snapshot_path))
-    results = compute_indicators(snapshot)
+    results = compute_indicators(snapshot, history=weekly_history(compute_indicators(snapshot)))
     settings = ReportSettings.model_validate(json.loads(settings_json))
     figures["issues"] = results.train.issue_count
     figures["teams"] = results.train.team_count
@@ -77,7 +79,60 @@ def child_render(snapshot_path: str, settings_json: str) -> dict[str, Any]:
         if name == "pdf":
             assert isinstance(output, bytes)
             figures["pdf_pages"] = len(PdfReader(io.BytesIO(output)).pages)
+    figures.update(pictures_cost(results, snapshot, settings))
     return figures
+
+
+def weekly_history(results: Any) -> list[dict[str, Any]]:
+    """A PI of weekly runs before this one (12 trend summaries), so the trends are drawn as in real use."""
+    from datetime import timedelta
+
+    from syncreport.indicators import to_json_document
+    from syncreport.indicators.trends import trend_summary
+
+    summary = trend_summary(to_json_document(results))
+    history = []
+    for week in range(12, 0, -1):
+        moment = results.train.generated_at - timedelta(weeks=week)
+        counts = {k: max(0, v - week % 4) for k, v in summary["dependency_counts"].items()}
+        history.append({**summary, "generated_at": moment.isoformat(), "dependency_counts": counts})
+    return history
+
+
+def pictures_cost(results: Any, snapshot: Any, settings: Any) -> dict[str, float]:
+    """What the map, the drawn board and the trends add to the PDF: the PDF with them (drawing included)
+    against the PDF with none of them, each the best of two cold renders (fresh results, nothing cached)."""
+    from unittest import mock
+
+    from markupsafe import Markup
+
+    from syncreport.render import pictures, render_pdf
+    from syncreport.render.boardsvg import DrawnBoard
+
+    empty = pictures.Pictures(Markup(""), DrawnBoard(Markup(""), 0, ()), Markup(""), Markup(""), Markup(""))
+
+    def best(render: Any) -> float:
+        times = []
+        for _ in range(2):
+            given = dataclasses.replace(results)
+            started = time.perf_counter()
+            render(given)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    started = time.perf_counter()
+    pictures.draw_pictures(dataclasses.replace(results))
+    drawing = time.perf_counter() - started
+    with_pictures = best(lambda r: render_pdf(r, snapshot, settings))
+    with mock.patch("syncreport.render.view.draw_pictures", return_value=empty):
+        without = best(
+            lambda r: render_pdf(dataclasses.replace(r, team_map=None, trends=None), snapshot, settings)
+        )
+    return {
+        "pictures_draw_s": drawing,
+        "pdf_with_pictures_s": with_pictures,
+        "pdf_without_pictures_s": without,
+    }
 
 
 def main() -> None:
@@ -121,6 +176,13 @@ def main() -> None:
             f"{f[f'{name}_bytes'] / 1e6:.2f} MB   target <= {target:g} s: {verdict}"
         )
     print(f"PDF pages: {f['pdf_pages']}")
+    extra = f["pdf_with_pictures_s"] - f["pdf_without_pictures_s"]
+    verdict = "ok" if extra <= PICTURES_TARGET_SECONDS else "OVER TARGET"
+    print(
+        f"pictures (dependency map, drawn board, trends of 13 runs): drawing {f['pictures_draw_s']:.2f} s; "
+        f"PDF {f['pdf_with_pictures_s']:.2f} s with them, {f['pdf_without_pictures_s']:.2f} s without: "
+        f"+{extra:.2f} s, target <= {PICTURES_TARGET_SECONDS:g} s: {verdict}"
+    )
 
 
 if __name__ == "__main__":

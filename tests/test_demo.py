@@ -1,6 +1,7 @@
 """The demo is the newcomer's first command: the real report path, end to end, against the simulator."""
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -50,6 +51,15 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
     previous = datetime.fromisoformat(changes["previous_generated_at"])
     assert timedelta(days=7) <= generated - previous < timedelta(days=7, minutes=5)
     assert f"compared with the run of {previous:%Y-%m-%d %H:%M} UTC" in result.output
+    # the demo played several weeks before this one (DEMO_WEEKS = 3), so the report shows four runs of trends,
+    # and page 1 says how the late count moved since the last run: "Late N (+k since D Mon)"
+    html = next(p for p in printed if p.suffix == ".html").read_text()
+    assert 'id="trends"' in html and "Health, run by run" in html
+    assert len(list((tmp_path / ".syncreport" / "orbit-art" / "trends").glob("*.json"))) == 4
+    late_now = document["dependency_counts"]["late"]
+    assert re.search(
+        rf"{late_now} <span class=\"delta\">\([+−±]\d+ since {previous.day} {previous:%b}\)</span>", html
+    )
 
 
 def test_a_week_of_changes_goes_through_the_public_mutators_and_is_reported_back() -> None:

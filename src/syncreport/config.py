@@ -301,6 +301,9 @@ class ReportSettings(_Section):
     state_dir: _PathValue | None = None
     # 0: compare with the previous run; 7: with the latest run at least 7 days older (daily cron, weekly sync)
     changes_since_days: _Days = 0
+    # How far back the trends look: the runs of the last N days (their small trend summaries are kept that
+    # long in the state folder). 91 days = 13 weeks, a whole PI of six two-week iterations.
+    history_days: int = Field(default=91, ge=1, le=3660)
 
 
 class EmailSettings(_Section):

@@ -23,6 +23,9 @@ from syncreport.simulator.week import WeekOfChanges, play_a_week
 
 DEMO_TOKEN_ENV = "SYNCREPORT_DEMO_TOKEN"
 WEEK = timedelta(days=7)
+# Weeks played before this week's report (its trends show DEMO_WEEKS + 1 runs). The earlier weeks change
+# other dependencies than the planted ones, so the last week tells the planted story on any day.
+DEMO_WEEKS = 3
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class DemoResult:
     simulator_url: str
     last_week: ReportRun  # the first run, a week before ``run`` on the simulator's clock
     week: WeekOfChanges  # what was changed in Jira between the two
+    weeks: tuple[WeekOfChanges, ...] = ()  # every week played, oldest first (``week`` is the last)
 
 
 @contextmanager
@@ -56,16 +60,17 @@ def run_demo(
     echo: Callable[[str], None] = print,
     now: Clock = wall_clock,
     formats: Sequence[str] = ("html", "pdf", "json"),
+    weeks: int = DEMO_WEEKS,
 ) -> DemoResult:
     """Start the simulator, write a config for it, and run the report into ``out`` (HTML, PDF, JSON).
 
-    The week is played on the simulator's clock, which runs a week behind ``now`` at first: the simulated
-    site is generated as of last week, last week's report is taken then, the week's changes are dated
-    through that week, and this week's report is taken at ``now``, so it is "compared with the run of" a
-    week ago.
+    The weeks are played on the simulator's clock, which runs ``weeks`` weeks behind ``now`` at first: the
+    simulated site is generated as of then and a first report is taken; each week's changes are dated
+    through that week and a report (JSON only) is taken at its end; this week's report is taken at ``now``,
+    so it is "compared with the run of" a week ago and its trends show every week.
     """
     out = Path(out)
-    lag = [WEEK]  # how far the simulator's clock (and the run's) is behind ``now``
+    lag = [WEEK * weeks]  # how far the simulator's clock (and the run's) is behind ``now``
 
     def sim_clock() -> datetime:
         return now() - lag[0]
@@ -81,22 +86,34 @@ def run_demo(
         # last week's run is the PI baseline (the plan as it stood then), so this week's shows the drift
         data["baseline"] = {"date": sim_clock().date().isoformat()}
         config = config_from_dict(data, source="<demo config>")
+        played: list[WeekOfChanges] = []
         with _environment_variable(DEMO_TOKEN_ENV, sim.token):
             last = run_report(
                 config, out_dir=out, formats=["json"], email=False, progress=progress, now=sim_clock
             )
             echo(
-                f"Last week's report, as of {_moment(last.taken_at)}: a first run and the PI baseline, so "
-                "this week's can show what changed since"
+                f"The report of {weeks} week{'s' if weeks != 1 else ''} ago, as of {_moment(last.taken_at)}: "
+                "a first run and the PI baseline, so the later ones can show what changed since"
             )
-            week = play_a_week(sim, week=(last.taken_at, now()))
-            lag[0] = timedelta(0)
-            echo(
-                f"A week in Jira: {len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
-                f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency, "
-                f"{len(week.features_added)} feature pulled into the PI, {len(week.features_moved)} slipped, "
-                f"{len(week.features_removed)} descoped"
-            )
+            for week_number in range(weeks, 0, -1):
+                lag[0] = WEEK * (week_number - 1)
+                week = play_a_week(sim, week=(last.taken_at, sim_clock()), planted=week_number == 1)
+                played.append(week)
+                echo(
+                    f"A week in Jira: {len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
+                    f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
+                    + (
+                        f", {len(week.features_added)} feature pulled into the PI, {len(week.features_moved)} "
+                        f"slipped, {len(week.features_removed)} descoped"
+                        if week_number == 1
+                        else ""
+                    )
+                )
+                if week_number > 1:
+                    last = run_report(
+                        config, out_dir=out, formats=["json"], email=False, progress=progress, now=sim_clock
+                    )
+                    echo(f"The report as of {_moment(last.taken_at)}")
             run = run_report(
                 config,
                 out_dir=out,
@@ -109,7 +126,14 @@ def run_demo(
                 f"This week's report, as of {_moment(run.taken_at)}, compared with the run of "
                 f"{_moment(last.taken_at)}"
             )
-        return DemoResult(paths=tuple(run.paths), run=run, simulator_url=sim.url, last_week=last, week=week)
+        return DemoResult(
+            paths=tuple(run.paths),
+            run=run,
+            simulator_url=sim.url,
+            last_week=last,
+            week=played[-1],
+            weeks=tuple(played),
+        )
 
 
 def _moment(when: datetime) -> str:

@@ -49,6 +49,7 @@ from syncreport.deliver.lock import RunInProgress, run_lock
 from syncreport.deliver.state import (
     first_document_since,
     load_baseline,
+    load_history,
     load_previous,
     save_baseline,
     save_document,
@@ -179,6 +180,7 @@ def _compute(
     config: Config | None,
     previous: dict[str, Any] | None,
     baseline: BaselineInput | None = None,
+    history: Sequence[dict[str, Any]] = (),
 ) -> IndicatorResults:
     from syncreport.config import CapacitySettings
     from syncreport.indicators import compute_indicators
@@ -190,6 +192,7 @@ def _compute(
         previous=previous,
         capacity=config.capacity if config else CapacitySettings(),
         baseline=baseline,
+        history=history,
     )
 
 
@@ -317,8 +320,9 @@ def run_report(
             state_root / slug, snapshot.taken_at, min_age_days=plan.changes_since_days
         )
         baseline, keep_baseline = _baseline(config, state_root / slug, snapshot)
-        results = _compute(snapshot, config, previous, baseline)
         settings = _report_settings(config)
+        history = load_history(state_root / slug, snapshot.taken_at, days=settings.history_days)
+        results = _compute(snapshot, config, previous, baseline, history)
         say(f"Rendering {', '.join(plan.formats)} ...")
         outputs, document = _render(
             results,
@@ -353,8 +357,15 @@ def run_report(
             delivery.email = "sent"
         page_url = _publish(config, results, snapshot, slug, day, outputs, pdf_only, say)
         posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
+        from syncreport.indicators.trends import trend_summary
+
         save_document(
-            state_root / slug, snapshot.taken_at, document, keep=max(plan.keep, plan.changes_since_days + 2)
+            state_root / slug,
+            snapshot.taken_at,
+            document,
+            keep=max(plan.keep, plan.changes_since_days + 2),
+            summary=trend_summary(document),
+            history_days=settings.history_days,
         )
         delivery.remembered = True
         if snapshot.current_pi is not None and (keep_baseline or results.baseline.take_now):

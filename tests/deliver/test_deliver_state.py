@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncreport.deliver.state import load_previous, save_document
+from syncreport.deliver.state import TRENDS_FOLDER, load_history, load_previous, save_document
 
 
 def _at(day: int, hour: int = 7) -> datetime:
@@ -45,3 +45,27 @@ def test_save_keeps_only_the_newest_documents(tmp_path: Path):
     for day in (5, 12, 19, 26):
         save_document(folder, _at(day), {"run": day}, keep=2)
     assert sorted(p.name for p in folder.iterdir()) == ["20261119T070000Z.json", "20261126T070000Z.json"]
+
+
+def test_trend_summaries_are_kept_by_age_while_documents_are_kept_by_count(tmp_path: Path):
+    folder = tmp_path / "phoenix"
+    for day in (5, 12, 19, 26):
+        save_document(folder, _at(day), {"run": day}, keep=2, summary={"run": day}, history_days=15)
+    # documents: the newest 2; summaries: those of the last 15 days before the 26th (12th, 19th, 26th)
+    assert sorted(p.name for p in folder.glob("*.json")) == ["20261119T070000Z.json", "20261126T070000Z.json"]
+    assert sorted(p.name for p in (folder / TRENDS_FOLDER).iterdir()) == [
+        "20261112T070000Z.json",
+        "20261119T070000Z.json",
+        "20261126T070000Z.json",
+    ]
+
+
+def test_history_is_the_summaries_of_the_last_days_before_this_run_oldest_first(tmp_path: Path, caplog):
+    folder = tmp_path / "phoenix"
+    for day in (5, 12, 19, 26):
+        save_document(folder, _at(day), {"run": day}, keep=10, summary={"run": day}, history_days=100)
+    (folder / TRENDS_FOLDER / "20261120T070000Z.json").write_text('{"run": 20, "tru')
+    # re-running the 26th: earlier runs only, within 16 days (the 12th and the 19th; the damaged 20th skipped)
+    assert load_history(folder, _at(26), days=16) == [{"run": 12}, {"run": 19}]
+    assert "skipping the damaged trend summary" in caplog.text
+    assert load_history(tmp_path / "nobody", _at(26), days=16) == []

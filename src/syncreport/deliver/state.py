@@ -7,6 +7,11 @@ delivered run named by the snapshot's time (``20261126T070000Z.json``), plus the
 series of reports in that folder (a different ``--out`` starts a different series), cache directories are
 cleaned without warning, and the lock then guards exactly the folder that must not be written twice.
 
+Beside the documents, ``trends/`` holds each run's trend summary, ``trends/20261126T070000Z.json`` (a few hundred bytes, see
+indicators/trends.py): the trends read those, so a PI of daily runs of a big train stays cheap to chart.
+Documents are kept by count (``report.keep``, at least what ``changes_since_days`` needs); summaries by age
+(``report.history_days``, a whole PI by default).
+
 The previous document is the latest one whose snapshot is older than this run's by at least
 ``report.changes_since_days`` (0: simply the previous run). A damaged state file is skipped with a
 warning; it never stops a report.
@@ -28,11 +33,12 @@ from syncreport.deliver.files import atomic_write, slugify
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d{8}T\d{6}Z)\.json$")
+TRENDS_FOLDER = "trends"
 _FORMAT = "%Y%m%dT%H%M%SZ"
 
 
 def _history(folder: Path) -> list[tuple[datetime, Path]]:
-    """The saved documents, oldest first (times are naive UTC)."""
+    """The saved documents (or summaries), oldest first (times are naive UTC)."""
     if not folder.is_dir():
         return []
     entries = []
@@ -67,12 +73,49 @@ def load_previous(
     return None, None
 
 
-def save_document(folder: Path, taken_at: datetime, document: dict[str, Any], *, keep: int) -> Path:
-    """Save this run's document atomically and drop the oldest beyond ``keep``."""
-    path = folder / f"{_naive_utc(taken_at).strftime(_FORMAT)}.json"
+def load_history(folder: Path, taken_at: datetime, *, days: int) -> list[dict[str, Any]]:
+    """The trend summaries of the runs of the last ``days`` days before ``taken_at``, oldest first.
+
+    A damaged or unreadable summary is skipped with a warning."""
+    now = _naive_utc(taken_at)
+    summaries = []
+    for moment, path in _history(folder / TRENDS_FOLDER):
+        if not now - timedelta(days=days) <= moment < now:
+            continue
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("skipping the damaged trend summary %s (%s)", path, exc)
+            continue
+        if isinstance(summary, dict):
+            summaries.append(summary)
+    return summaries
+
+
+def save_document(
+    folder: Path,
+    taken_at: datetime,
+    document: dict[str, Any],
+    *,
+    keep: int,
+    summary: dict[str, Any] | None = None,
+    history_days: int = 0,
+) -> Path:
+    """Save this run's document (and its trend ``summary``) atomically; drop the documents beyond ``keep``
+    and the summaries older than ``history_days`` days."""
+    stamp = _naive_utc(taken_at).strftime(_FORMAT)
+    path = folder / f"{stamp}.json"
     atomic_write(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    if summary is not None:
+        atomic_write(
+            folder / TRENDS_FOLDER / f"{stamp}.json", json.dumps(summary, ensure_ascii=False).encode()
+        )
     for _, old in _history(folder)[:-keep]:
         old.unlink(missing_ok=True)
+    oldest = _naive_utc(taken_at) - timedelta(days=history_days)
+    for moment, old in _history(folder / TRENDS_FOLDER):
+        if moment < oldest:
+            old.unlink(missing_ok=True)
     return path
 
 

@@ -7,6 +7,7 @@ dependencies, slippage, result records (indicators/records.py), health and atten
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,7 @@ from syncreport.indicators.health import (
 )
 from syncreport.indicators.misalignment import cadence, orphans
 from syncreport.indicators.objectives import objective_board
+from syncreport.indicators.pictures import with_pictures
 from syncreport.indicators.plan import BaselineInput, plan_indicators
 from syncreport.indicators.predictability import predictability_of
 from syncreport.indicators.previous import read_previous
@@ -86,11 +88,13 @@ def compute_indicators(
     previous: dict[str, Any] | None = None,
     capacity: CapacitySettings | None = None,
     baseline: BaselineInput | None = None,
+    history: Sequence[Mapping[str, Any]] = (),
 ) -> IndicatorResults:
     """Every indicator of docs/indicators.md over one snapshot; ``previous`` is the last run's JSON document,
-    ``baseline`` the PI baseline (see :mod:`syncreport.indicators.baseline`)."""
+    ``baseline`` the PI baseline (see :mod:`syncreport.indicators.baseline`), ``history`` the trend summaries
+    of earlier runs (indicators/trends.py)."""
     with gc_paused():  # the rows built here make no reference cycles
-        return _compute(
+        results = _compute(
             snapshot,
             thresholds or ThresholdSettings(),
             iterations or IterationSettings(),
@@ -98,6 +102,7 @@ def compute_indicators(
             capacity or CapacitySettings(),
             baseline or BaselineInput(),
         )
+        return with_pictures(results, history, previous)
 
 
 def _compute(

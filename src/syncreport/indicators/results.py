@@ -466,6 +466,10 @@ class IndicatorResults:
     features: Features = field(default_factory=lambda: no_features())
     capacity: Capacity = field(default_factory=lambda: no_capacity())
     baseline: BaselineComparison = field(default_factory=lambda: no_baseline())
+    # pictures and time (indicators/pictures.py, indicators/trends.py)
+    team_map: TeamMap | None = None
+    slippage_by_team: tuple[TeamSlippage, ...] = ()  # the slippage table's team order
+    trends: Trends | None = None
 
 
 # --- the ROAM risk board (indicators/risks.py) ------------------------------------------------------------
@@ -753,3 +757,85 @@ class BaselineComparison:
 
 def no_baseline() -> BaselineComparison:
     return BaselineComparison(False, "the baseline was not computed", "", None, False)
+
+
+# --- pictures: the dependency map and slippage by team (indicators/pictures.py) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMapEdge:
+    """Every counted cross-team dependency from one providing team to one consuming team."""
+
+    provider_team: str
+    consumer_team: str
+    count: int
+    worst: DependencyStatus  # the most severe status among them (STATUS_SEVERITY)
+    by_status: tuple[tuple[DependencyStatus, int], ...]  # non-zero counts, most severe first
+    in_cycle: bool  # some dependency of the pair is part of a dependency cycle
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMap:
+    """Who depends on whom: teams as nodes, one edge per provider -> consumer pair (consumer_done and done
+    dependencies left out: nothing is owed any more)."""
+
+    teams: tuple[str, ...]  # every team with an edge, in the report's team order
+    edges: tuple[TeamMapEdge, ...]  # most severe first, then most dependencies, then names
+    team_cycles: tuple[tuple[str, ...], ...] = ()  # teams of each open dependency cycle, in cycle order
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSlippage:
+    team: str
+    carried_over: int  # issues carried over at least once
+    due_date_slips: int  # issues whose due date moved later
+    pi_slips: int  # issues moved to a later PI
+
+
+# --- trends over the previous runs (indicators/trends.py) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One run's figures, read back from its saved document (this run's from the results)."""
+
+    generated_at: datetime
+    health: Health
+    teams: tuple[tuple[str, Health], ...]  # each team's health in that run
+    dependency_counts: tuple[tuple[DependencyStatus, int], ...]  # COUNTED_STATUSES order
+    carried_over: int  # issues carried over at least once
+    slipped: int  # issues with a due-date or PI slip
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDelta:
+    """Page 1's "Late 7 (+2 since 24 Nov)": a status's count now and its change since the compared run."""
+
+    status: DependencyStatus
+    count: int
+    change: int | None  # None: no previous run to compare with (or it did not count this status)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekFigures:
+    """Carry-over and slips per week: the last run of each week, and the change from the week before."""
+
+    week_start: date  # the Monday
+    carried_over: int
+    carried_over_change: int | None  # None for the first week shown
+    slipped: int
+    slipped_change: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Trends:
+    available: bool  # at least one earlier run of this train and PI was found
+    reason: str | None  # why not ("the first run: trends start with the next one"), None when available
+    points: tuple[TrendPoint, ...]  # oldest first, this run last
+    teams: tuple[str, ...]  # the health strip's rows: the report's team order, then teams seen only before
+    weeks: tuple[WeekFigures, ...]  # oldest first
+    since: datetime | None  # the run page 1's deltas compare with (that of "changes since the last run")
+    deltas: tuple[StatusDelta, ...]  # every counted status
+
+
+NO_TRENDS = Trends(False, "no previous run was given", (), (), (), None, ())

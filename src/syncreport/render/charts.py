@@ -25,6 +25,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.container import BarContainer
 from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Lightness steps so series stay distinct in grayscale; hatches make them distinct without any colour.
 # Line hatches only: matplotlib writes dot hatches as thousands of circles (a 10x larger SVG, a slow PDF).
@@ -121,6 +122,7 @@ def horizontal_bars(
             )
         axes.set_yticks(list(positions), [_shorten(c) for c in categories])
         axes.invert_yaxis()
+        _whole_ticks(axes.xaxis, series)
         axes.set_xlabel(axis_label)
         upper = axis_max if axis_max is not None else max(largest * 1.18, 1.0)
         axes.set_xlim(min(smallest * 1.3, 0.0), upper)
@@ -179,6 +181,7 @@ def columns(
         _grouped_bars(axes, positions, series, value_format, group_size=group_width, horizontal=False)
         values = [v for s in series for v in s.values if not math.isnan(v)]
         axes.set_ylim(0, max(max(values, default=0.0) * 1.18, 1.0))
+        _whole_ticks(axes.yaxis, series)
         axes.set_xticks(list(positions), [_shorten(c, 14) for c in categories])
         axes.set_ylabel(axis_label)
         axes.set_title(title, loc="left")
@@ -203,45 +206,72 @@ def lines(
     axis_label: str,
     reference_lines: Sequence[ReferenceLine] = (),
     axis_range: tuple[float, float] | None = None,
+    styles: dict[str, tuple[str, str, str]] | None = None,
+    height: float = 3.2,
 ) -> Markup:
-    """One line per series across ordered categories (iterations); NaN values leave a gap."""
+    """One line per series across ordered categories (iterations, runs); NaN values leave a gap.
+
+    Every line is named at its last point (direct labels, pushed apart where they would overlap) instead of
+    a legend: with 8 or more teams a legend of similar markers cannot be read in grayscale. ``styles`` maps
+    a series name to (colour, dash, marker); the others take LINE_STYLES in turn.
+    """
     if not categories or not series:
         return _empty(title)
     with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, 3.2), layout="constrained")
+        figure = Figure(figsize=(7.0, height), layout="constrained")
         axes = figure.subplots()
         positions = list(range(len(categories)))
+        ends: list[tuple[float, float, str, str]] = []
         for index, one in enumerate(series):
             marker, dash = LINE_STYLES[index % len(LINE_STYLES)]
+            colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+            if styles and one.name in styles:
+                colour, dash, marker = styles[one.name]
             axes.plot(
                 positions,
                 one.values,
                 marker=marker,
                 linestyle=dash,
-                color=LINE_COLOURS[index % len(LINE_COLOURS)],
-                linewidth=1.2,
+                color=colour,
+                linewidth=1.3,
                 markersize=4.5,
-                label=_shorten(one.name, 22),
             )
+            last = next(
+                (
+                    (p, v)
+                    for p, v in zip(reversed(positions), reversed(one.values), strict=True)
+                    if not math.isnan(v)
+                ),
+                None,
+            )
+            if last is not None:
+                ends.append((float(last[0]), last[1], _shorten(one.name, 22), colour))
         for line in reference_lines:
             axes.axhline(line.at, color="#444444", linestyle=line.style, linewidth=0.8)
             axes.annotate(
                 line.label,
-                xy=(1.0, line.at),
+                xy=(0.0, line.at),
                 xycoords=("axes fraction", "data"),
-                xytext=(-2, 2),
+                xytext=(2, 2),
                 textcoords="offset points",
-                ha="right",
+                ha="left",
                 fontsize=6.5,
                 color="#333333",
             )
         axes.set_xticks(positions, [_shorten(c, 14) for c in categories])
+        right = len(categories) - 1 + 0.35
+        axes.set_xlim(-0.3, right + max(1.2, 0.28 * len(categories)))
         if axis_range:
             axes.set_ylim(*axis_range)
+        else:
+            values = [v for one in series for v in one.values if not math.isnan(v)]
+            axes.set_ylim(0, max(max(values, default=0.0) * 1.15, 1.0))
+            _whole_ticks(axes.yaxis, series)
+        low, high = axes.get_ylim()
+        _direct_labels(axes, ends, x=right, gap=(high - low) * 0.075)
         axes.set_ylabel(axis_label)
         axes.set_title(title, loc="left")
         axes.grid(axis="y", color="#dddddd", linewidth=0.5)
-        axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=6.5, frameon=False)
         return _to_svg(figure, chart_id=chart_id, title=title)
 
 
@@ -265,6 +295,7 @@ def histogram(
         )
         axes.set_xlabel(axis_label)
         axes.set_ylabel("issues")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(title, loc="left")
         axes.grid(axis="y", color="#dddddd", linewidth=0.5)
         axes.set_axisbelow(True)
@@ -325,6 +356,50 @@ def timeline(
         axes.grid(axis="x", color="#dddddd", linewidth=0.5)
         axes.set_axisbelow(True)
         return _to_svg(figure, chart_id=chart_id, title=title)
+
+
+def _whole_ticks(axis: Any, series: Sequence[Series]) -> None:
+    """Count axes get whole-number ticks (no "2.5 issues"); other values keep matplotlib's choice."""
+    values = [v for one in series for v in one.values if not math.isnan(v)]
+    if values and all(float(v).is_integer() for v in values):
+        axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _direct_labels(axes: Any, ends: Sequence[tuple[float, float, str, str]], *, x: float, gap: float) -> None:
+    """Each line's name written in a column at ``x``, level with the line's last point (no legend of
+    look-alike markers), with a thin leader in its colour; ``ends`` = (last x, last y, label, colour).
+    Labels closer than ``gap`` (data units) are pushed apart, and the stack is kept inside the axes."""
+    if not ends:
+        return
+    low, high = axes.get_ylim()
+    ordered = sorted(ends, key=lambda e: e[1])
+    placed: list[float] = []
+    for _, y, _, _ in ordered:
+        placed.append(max(y, placed[-1] + gap) if placed else max(y, low + gap / 2))
+    overflow = placed[-1] - (high - gap / 2)
+    if overflow > 0:
+        placed = [max(low + gap / 2 + i * gap, at - overflow) for i, at in enumerate(placed)]
+    for (last_x, y, label, colour), at in zip(ordered, placed, strict=True):
+        axes.annotate(
+            label,
+            xy=(last_x, y),
+            xytext=(x, at),
+            textcoords="data",
+            xycoords="data",
+            fontsize=6.8,
+            color=colour,
+            ha="left",
+            va="center",
+            annotation_clip=False,
+            arrowprops={
+                "arrowstyle": "-",
+                "color": colour,
+                "linewidth": 0.5,
+                "linestyle": ":",
+                "shrinkA": 0,
+                "shrinkB": 2,
+            },
+        )
 
 
 def _empty(title: str, why: str = "nothing to chart") -> Markup:

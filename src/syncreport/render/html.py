@@ -8,10 +8,13 @@ replaced by a file of the same name; everything else falls back to the packaged 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from syncreport.config import ReportSettings
 from syncreport.errors import ConfigError
@@ -22,6 +25,7 @@ from syncreport.snapshot import Snapshot
 from syncreport.untrusted import isolate
 
 REPORT_TEMPLATE = "base.html"
+REPORT_SCRIPT = "assets/report.js"
 EMAIL_HTML_TEMPLATE = "email/summary.html"
 EMAIL_TEXT_TEMPLATE = "email/summary.txt"
 
@@ -122,17 +126,37 @@ def render_document(
 ) -> str:
     """The report as one self-contained HTML page; ``for_print`` caps long lists for the PDF."""
     environment = template_environment(settings.templates_dir.resolve() if settings.templates_dir else None)
+    script, script_hash = ("", "") if for_print else report_script(environment)
     return _render(
         REPORT_TEMPLATE,
         environment,
         results=results,
         view=view.build_view(results, snapshot, settings, for_print=for_print),
         issue_url=snapshot.issue_url,
+        script=Markup(script),
+        script_policy=content_security_policy(script_hash),
     )
 
 
+def report_script(environment: jinja2.Environment) -> tuple[str, str]:
+    """The HTML report's inline script (``assets/report.js``, a user's override first) and its CSP hash."""
+    assert environment.loader is not None
+    source = environment.loader.get_source(environment, REPORT_SCRIPT)[0]
+    if "</" in source:
+        raise ConfigError(f"{REPORT_SCRIPT} must not contain '</' (it would end the inline script)")
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+    return source, f"sha256-{digest}"
+
+
+def content_security_policy(script_hash: str) -> str:
+    """Nothing may be loaded from anywhere; inline styles are allowed, and only the one script whose hash
+    is given (none in the PDF's HTML)."""
+    script = f"script-src '{script_hash}'" if script_hash else "script-src 'none'"
+    return f"default-src 'none'; style-src 'unsafe-inline'; {script}; base-uri 'none'; form-action 'none'"
+
+
 def render_html(results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings) -> str:
-    """The full interactive-free HTML report: inline CSS and SVG, every list complete."""
+    """The full HTML report: inline CSS, SVG and one small script (filters, sorting), every list complete."""
     return render_document(results, snapshot, settings, for_print=False)
 
 

@@ -28,6 +28,7 @@ from syncreport.indicators.results import (
 )
 from syncreport.kinds import DependencyStatus, Mark
 from syncreport.render import charts
+from syncreport.render.pictures import Pictures, TrendView, draw_pictures, trend_view
 from syncreport.snapshot import Snapshot
 from syncreport.untrusted import ISOLATED_RUN, isolate
 
@@ -188,6 +189,8 @@ class ReportView:
     charts: dict[str, Markup]
     thresholds: tuple[ThresholdRow, ...] = ()  # the appendix's health rules
     other_thresholds: tuple[tuple[str, float], ...] = ()  # the rest (cadence tolerance), by name
+    pictures: Pictures | None = None  # the dependency map, the drawn board, trends and slippage charts
+    trends: TrendView | None = None  # the trend strip and page 1's deltas
 
 
 def build_view(
@@ -222,6 +225,8 @@ def build_view(
         charts=_charts_once(results),
         thresholds=threshold_rows(results.thresholds),
         other_thresholds=other_thresholds(results.thresholds),
+        pictures=draw_pictures(results),
+        trends=trend_view(results, for_print=for_print),
     )
 
 

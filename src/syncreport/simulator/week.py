@@ -6,11 +6,12 @@ leaves the changelog history and ``updated`` time that Jira would, and an increm
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from syncreport.simulator.agenda import play_risks
-from syncreport.simulator.features import play_feature_week
+from syncreport.simulator.features import FeatureWeek, play_feature_week
 from syncreport.simulator.model import Issue, Site
 from syncreport.simulator.server import SimulatorHandle
 
@@ -50,6 +51,49 @@ def _iteration(site: Site, issue: Issue) -> int | None:
     return site.sprints[issue.sprints[-1]].iteration if issue.sprints else None
 
 
+def _open_state(site: Site, provider: Issue, consumer: Issue) -> str | None:
+    """ "on_track" or "late" by the two ends' iterations as they are now; None for anything else."""
+    if any(site.statuses[i.status].category == "done" for i in (provider, consumer)):
+        return None
+    provided, needed = _iteration(site, provider), _iteration(site, consumer)
+    if provided is None or needed is None or provider.team == consumer.team:
+        return None
+    return "on_track" if provided < needed else "late" if provided > needed else "at_risk"
+
+
+def _dependencies_now(site: Site, *, planted_first: bool = True) -> Iterator[tuple[str, Issue, Issue]]:
+    """The train's open cross-team dependencies that are on track, late or at risk now: the planted on-track
+    and late scenarios first (still in the state they were planted in), then the other dependency links of the
+    train, so a demo that plays several weeks finds new ones to change each week."""
+    planted: list[tuple[str, Issue, Issue]] = []
+    ends_of_planted = set()
+    for scenario in site.scenarios:
+        provider, consumer = site.by_key.get(scenario.provider), site.by_key.get(scenario.consumer)
+        ends_of_planted.add((scenario.provider, scenario.consumer))
+        if (
+            provider is not None
+            and consumer is not None
+            and scenario.status in ("on_track", "late")
+            and _open_state(site, provider, consumer) == scenario.status
+        ):
+            planted.append((scenario.status, provider, consumer))
+    others: list[tuple[str, Issue, Issue]] = []
+    for link in site.links:
+        # "Blocks": the source provides; "Dependency" is worded the other way round (the target provides)
+        ends = {"Blocks": (link.source, link.target), "Dependency": (link.target, link.source)}.get(link.type)
+        if ends is None or ends in ends_of_planted:
+            continue
+        provider, consumer = site.by_key.get(ends[0]), site.by_key.get(ends[1])
+        if provider is None or consumer is None:
+            continue
+        if not all(site.project(i.project).in_train and site.visible(i) for i in (provider, consumer)):
+            continue
+        state = _open_state(site, provider, consumer)
+        if state is not None:
+            others.append((state, provider, consumer))
+    yield from (*planted, *others) if planted_first else others
+
+
 def _days_of(week: tuple[datetime, datetime] | None) -> list[datetime | None]:
     """When each kind of change happens: the 1st to 4th of five equal steps through ``week``, else (None)
     at the simulator's clock."""
@@ -62,23 +106,26 @@ def _days_of(week: tuple[datetime, datetime] | None) -> list[datetime | None]:
 
 
 def play_a_week(
-    handle: SimulatorHandle, *, per_kind: int = 2, week: tuple[datetime, datetime] | None = None
+    handle: SimulatorHandle,
+    *,
+    per_kind: int = 2,
+    week: tuple[datetime, datetime] | None = None,
+    planted: bool = True,
 ) -> WeekOfChanges:
     """Apply a few of a week's typical changes: on-track providers slip past their consumer, late providers
     get finished, due dates move out, and a new cross-team dependency is agreed.
 
     ``week`` = (start, end): the changes are dated through it, one kind a step (slips first, the new link
     last), as a week's work would be; without it they happen at the simulator's clock.
+    ``planted=False`` leaves the planted scenarios alone (the demo's earlier weeks change other
+    dependencies, so the last week still tells the planted story).
     """
     slipped_at, finished_at, pushed_at, linked_at = _days_of(week)
     site = handle.site
     turned_late: list[str] = []
     finished: list[str] = []
-    for scenario in site.scenarios:
-        provider, consumer = site.by_key.get(scenario.provider), site.by_key.get(scenario.consumer)
-        if provider is None or consumer is None:
-            continue
-        if scenario.status == "on_track" and len(turned_late) < per_kind:
+    for status, provider, consumer in _dependencies_now(site, planted_first=planted):
+        if status in ("on_track", "at_risk") and len(turned_late) < per_kind:
             consumer_iteration = _iteration(site, consumer)
             target = (
                 _later_sprint_of_team(site, provider, consumer_iteration)
@@ -88,7 +135,7 @@ def play_a_week(
             if target is not None:
                 handle.touch_issue(provider.key, sprint=target, at=slipped_at)
                 turned_late.append(provider.key)
-        elif scenario.status == "late" and len(finished) < per_kind and provider.key not in turned_late:
+        elif status == "late" and len(finished) < per_kind and provider.key not in turned_late:
             handle.touch_issue(provider.key, status=_done_status(site, provider), at=finished_at)
             finished.append(provider.key)
 
@@ -127,8 +174,14 @@ def play_a_week(
     if pair is not None:
         handle.link_issues(*pair, link_type="Blocks", at=linked_at)
     roamed, resolved = play_risks(handle, at=pushed_at)
-    plan = play_feature_week(
-        handle, at=pushed_at, busy=sorted(busy | {k for p in ([pair] if pair else []) for k in p})
+    # the feature drift is the planted week's alone: the baseline is the demo's first run, and one scripted
+    # drift (added, moved, removed) is what the report is checked against
+    plan = (
+        play_feature_week(
+            handle, at=pushed_at, busy=sorted(busy | {k for p in ([pair] if pair else []) for k in p})
+        )
+        if planted
+        else FeatureWeek((), (), ())
     )
     return WeekOfChanges(
         turned_late=tuple(turned_late),

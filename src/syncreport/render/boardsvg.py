@@ -1,0 +1,249 @@
+"""The drawn program board: teams by iterations, features as cards, the strings that matter as lines (SVG).
+
+As on a physical PI planning board: a row per team, a column per iteration (plus "Unscheduled" and "Other
+PI" when a string needs them), the features as cards where the team plans to finish its part, and a pin
+for every issue at an end of a **late, at-risk or unscheduled** dependency, with a line from the pin of the
+issue that provides to the pin of the issue that needs it (red dashed for late). Every one of those strings
+is drawn, however many there are (no end is hidden behind a count: a busy cell grows); the other
+dependencies (on track, external, ...) are counted under the board and listed in the text board and the
+dependency table. A cell shows at most ``FEATURES_DRAWN`` feature cards and says how many more it has.
+
+Placing is presentation of computed results (the board's cells and the dependency rows); nothing here
+decides a status.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from syncreport.indicators.results import DependencyEnd, DependencyRow, ProgramBoard
+from syncreport.kinds import STATUS_SEVERITY
+from syncreport.render.svg import STRING_STYLES, document, element, shorten, text
+
+DRAWN: tuple[str, ...] = ("late", "at_risk", "unscheduled")  # the strings that matter, most severe first
+FEATURES_DRAWN = 3
+TEAM_W, COL_W, HEAD_H = 96.0, 132.0, 32.0
+CARD_H, PIN_H, PIN_W, PAD = 15.0, 13.0, 60.0, 4.0
+UNSCHEDULED, OTHER_PI = "unscheduled", "other"
+OTHER_TEAMS = "Other teams"
+_RANK: dict[str, int] = {status: rank for rank, status in enumerate(STATUS_SEVERITY)}
+
+Column = int | str  # an iteration index, UNSCHEDULED or OTHER_PI
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnBoard:
+    svg: Markup
+    drawn: int  # strings drawn
+    not_drawn: tuple[tuple[str, int], ...]  # (status, count) of the dependencies counted instead
+
+
+def _column(end: DependencyEnd) -> Column:
+    if end.iteration_index is not None:
+        return end.iteration_index
+    return UNSCHEDULED if end.sprint is None else OTHER_PI
+
+
+def drawn_board(
+    board: ProgramBoard, dependencies: Sequence[DependencyRow], *, current: int | None = None
+) -> DrawnBoard:
+    """The board as inline SVG with every late, at-risk and unscheduled string drawn."""
+    strings = [d for d in dependencies if d.status in DRAWN]
+    rest = Counter(d.status for d in dependencies if d.status not in DRAWN and d.status != "done")
+    not_drawn = tuple(sorted(rest.items(), key=lambda item: _RANK[item[0]]))
+    if not board.iterations:
+        return DrawnBoard(Markup(""), 0, not_drawn)
+    rows = list(board.teams)
+    index = {it.index for it in board.iterations}
+    placed = [(d.provider, d) for d in strings] + [(d.consumer, d) for d in strings]
+    if any(end.team not in rows for end, _ in placed):
+        rows.append(OTHER_TEAMS)
+    columns: list[Column] = [it.index for it in board.iterations]
+    wanted = {_column(end) for end, _ in placed} | {c.iteration_index or UNSCHEDULED for c in board.cells}
+    columns += [c for c in (UNSCHEDULED, OTHER_PI) if c in wanted]
+    names = {it.index: it.name for it in board.iterations} | {
+        UNSCHEDULED: "Unscheduled",
+        OTHER_PI: "Other PI",
+    }
+
+    def cell_of(end: DependencyEnd) -> tuple[str, Column]:
+        column = _column(end)
+        if isinstance(column, int) and column not in index:
+            column = OTHER_PI
+        return (end.team if end.team in rows else OTHER_TEAMS, column)
+
+    pins: dict[tuple[str, Column], dict[str, str]] = defaultdict(dict)  # cell -> key -> worst status
+    for end, dep in placed:
+        cell = pins[cell_of(end)]
+        if end.key not in cell or _RANK[dep.status] < _RANK[cell[end.key]]:
+            cell[end.key] = dep.status
+    # open features first: a done one is worth less room on a crowded board
+    features = {
+        (c.team, c.iteration_index or UNSCHEDULED): tuple(sorted(c.features, key=lambda f: f.done))
+        for c in board.cells
+    }
+    per_row = max(1, int((COL_W - PAD) // (PIN_W + PAD)))
+
+    def cell_height(team: str, column: Column) -> float:
+        cards = features.get((team, column), ())
+        shown = min(len(cards), FEATURES_DRAWN)
+        height = shown * (CARD_H + 2) + (12.0 if len(cards) > shown else 0.0)
+        count = len(pins.get((team, column), {}))
+        return height + math.ceil(count / per_row) * (PIN_H + 3)
+
+    heights = [max(28.0, PAD * 2 + max(cell_height(team, c) for c in columns)) for team in rows]
+    tops = [HEAD_H + sum(heights[:i]) for i in range(len(rows))]
+    width = TEAM_W + COL_W * len(columns)
+    height = HEAD_H + sum(heights) + 24.0
+    x_of = {column: TEAM_W + COL_W * i for i, column in enumerate(columns)}
+    parts: list[str] = []
+    for i, column in enumerate(columns):
+        x = x_of[column]
+        fill = "#cfdceb" if column == current else "#e4e9ef" if i % 2 == 0 else "#edf0f4"
+        label = ("▼ " if column == current else "") + names[column]
+        parts.append(
+            element("rect", x=x, y=0.0, width=COL_W, height=height - 24.0, fill=fill, stroke="#b8c2cc")
+        )
+        parts.append(
+            element(
+                "text",
+                text(label),
+                x=x + COL_W / 2,
+                y=20.0,
+                font_size=11.0,
+                font_weight="bold",
+                text_anchor="middle",
+            )
+        )
+    anchors: dict[tuple[tuple[str, Column], str], tuple[float, float]] = {}
+    for team, top in zip(rows, tops, strict=True):
+        parts.append(element("line", x1=0.0, y1=top, x2=width, y2=top, stroke="#8a96a3", stroke_width=0.8))
+        parts.append(
+            element("text", text(shorten(team, 15)), x=6.0, y=top + 16.0, font_size=10.5, font_weight="bold")
+        )
+        for column in columns:
+            x, y = x_of[column] + PAD, top + PAD
+            cards = features.get((team, column), ())
+            for card in cards[:FEATURES_DRAWN]:
+                parts.append(
+                    element(
+                        "rect",
+                        x=x,
+                        y=y,
+                        width=COL_W - 2 * PAD,
+                        height=CARD_H,
+                        rx=2.0,
+                        fill="#ffffff" if card.done else "#dbe7f3",
+                        stroke="#8aa0b6",
+                        stroke_dasharray="2 2" if card.done else None,
+                    )
+                    + element(
+                        "text",
+                        text(card.key + (" ✔" if card.done else "")),
+                        x=x + 3.0,
+                        y=y + 11.0,
+                        font_size=8.0,
+                        font_weight="bold",
+                    )
+                    + element("text", text(shorten(card.summary, 15)), x=x + 58.0, y=y + 11.0, font_size=7.5)
+                )
+                y += CARD_H + 2
+            if len(cards) > FEATURES_DRAWN:
+                parts.append(
+                    element(
+                        "text",
+                        text(f"+{len(cards) - FEATURES_DRAWN} more features"),
+                        x=x,
+                        y=y + 9.0,
+                        font_size=7.5,
+                        font_style="italic",
+                    )
+                )
+                y += 12.0
+            for n, (key, status) in enumerate(sorted(pins.get((team, column), {}).items())):
+                style = STRING_STYLES[status]
+                px = x + (n % per_row) * (PIN_W + PAD)
+                py = y + (n // per_row) * (PIN_H + 3)
+                parts.append(
+                    element(
+                        "rect",
+                        x=px,
+                        y=py,
+                        width=PIN_W,
+                        height=PIN_H,
+                        rx=6.0,
+                        fill="#ffffff",
+                        stroke=style.colour,
+                        stroke_width=1.4,
+                        stroke_dasharray=style.dash or None,
+                    )
+                    + element(
+                        "text",
+                        text(shorten(key, 11)),
+                        x=px + PIN_W / 2,
+                        y=py + 9.5,
+                        font_size=7.5,
+                        text_anchor="middle",
+                    )
+                )
+                anchors[((team, column), key)] = (px + PIN_W / 2, py + PIN_H / 2)
+    lines = []
+    for dep in sorted(strings, key=lambda d: -_RANK[d.status]):  # late drawn last, on top
+        tail = anchors[(cell_of(dep.provider), dep.provider.key)]
+        head = anchors[(cell_of(dep.consumer), dep.consumer.key)]
+        style = STRING_STYLES[dep.status]
+        bend = max(30.0, abs(head[0] - tail[0]) * 0.35)
+        path = (
+            f"M{tail[0]:.1f},{tail[1]:.1f} C{tail[0]:.1f},{tail[1] + bend * 0.4:.1f} "
+            f"{head[0]:.1f},{head[1] - bend * 0.4:.1f} {head[0]:.1f},{head[1]:.1f}"
+        )
+        lines.append(
+            element(
+                "path",
+                element(
+                    "title",
+                    text(
+                        f"{dep.provider.key} ({dep.provider.team}) provides to "
+                        f"{dep.consumer.key} ({dep.consumer.team}): {dep.status_label}"
+                    ),
+                ),
+                d=path,
+                fill="none",
+                stroke=style.colour,
+                stroke_width=1.6 if dep.status == "late" else 1.2,
+                stroke_dasharray=style.dash or None,
+                stroke_opacity="0.9",
+                class_=f"board-string st-{dep.status.replace('_', '-')}",
+                data_provider=dep.provider.key,
+                data_consumer=dep.consumer.key,
+            )
+            + element("circle", cx=head[0], cy=head[1], r=2.6, fill=style.colour)
+        )
+    counted = ", ".join(
+        f"{n} {STRING_STYLES[s].word if s in STRING_STYLES else s.replace('_', ' ')}" for s, n in not_drawn
+    )
+    legend = "Strings: " + "; ".join(
+        f"{STRING_STYLES[s].word} ({sum(1 for d in strings if d.status == s)})" for s in DRAWN
+    )
+    legend += ", from the pin that provides to the dot that needs." + (
+        f" Not drawn: {counted}." if counted else ""
+    )
+    parts.append(element("text", text(legend), x=4.0, y=height - 8.0, font_size=9.0))
+    description = (
+        f"{len(strings)} late, at-risk and unscheduled dependencies drawn between the issues that provide and "
+        "need them; the dependency table lists each one."
+    )
+    svg = document(
+        [*parts, *lines],
+        width=width,
+        height=height,
+        title="The program board with its strings: teams by iterations",
+        description=description,
+        css="chart board-drawing",
+    )
+    return DrawnBoard(svg, len(strings), not_drawn)
