@@ -69,6 +69,12 @@ def test_a_week_of_changes_goes_through_the_public_mutators_and_is_reported_back
         touched = {*week.turned_late, *week.finished, *week.due_dates_pushed, *week.new_links[0]}
         assert len(week.risks_roamed) == 1 and len(week.risks_resolved) == 1  # the ROAM board moves too
         touched |= {*week.risks_roamed, *week.risks_resolved}
+        # the plan drifts too: a feature pulled in and one descoped, each with its stories
+        assert len(week.features_added) == 1 and len(week.features_removed) == 1
+        assert {*week.features_added, *week.features_removed, *week.stories_descoped} <= set(
+            week.feature_issues
+        )
+        touched |= set(week.feature_issues)
         for key in touched:
             issue = sim.site.by_key[key]
             assert issue.updated > before[key][0]  # an incremental pull will pick it up

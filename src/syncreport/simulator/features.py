@@ -134,6 +134,8 @@ class FeatureWeek:
     added: tuple[str, ...]  # features pulled into the PI after planning
     moved: tuple[str, ...]  # features whose last story slipped a sprint
     removed: tuple[str, ...] = ()  # features descoped to the next PI with their stories
+    descoped_stories: tuple[str, ...] = ()  # those stories: moved to a later PI, so newly slipped
+    touched: tuple[str, ...] = ()  # every issue the week changed: the features and their stories
 
 
 def _iteration(site: Site, issue: Issue) -> int | None:
@@ -144,6 +146,12 @@ def play_feature_week(handle: Any, *, at: datetime | None = None, busy: Sequence
     """Pull a next-PI feature into the PI (its 2-4 stories into the PI's fifth sprint) and slip the last
     story of an open feature by one sprint. ``busy``: keys the rest of the week touched (left alone)."""
     site: Site = handle.site
+    touched: list[str] = []
+
+    def touch(key: str, **change: Any) -> None:
+        handle.touch_issue(key, at=at, **change)
+        touched.append(key)
+
     current, following = site.pis[1], site.pis[2]
     done = {s.id for s in site.statuses.values() if s.category == "done"}
     train = [
@@ -162,9 +170,9 @@ def play_feature_week(handle: Any, *, at: datetime | None = None, busy: Sequence
         free = all(k.key not in linked and k.status not in done for k in kids)
         if feature.issuetype == "Feature" and feature.pis == [following] and 2 <= len(kids) <= 4 and free:
             target = _team_sprints(site, feature.team, current)[OVERLOAD_SPRINT]  # type: ignore[arg-type]
-            handle.touch_issue(feature.key, pi=current, at=at)
+            touch(feature.key, pi=current)
             for kid in kids:
-                handle.touch_issue(kid.key, pi=current, sprint=target.id, at=at)
+                touch(kid.key, pi=current, sprint=target.id)
             added.append(feature.key)
             break
     moved: list[str] = []
@@ -187,15 +195,17 @@ def play_feature_week(handle: Any, *, at: datetime | None = None, busy: Sequence
         sprints = _team_sprints(site, last.team, current)  # type: ignore[arg-type]
         later = [s for s in sprints if s.iteration > (_iteration(site, last) or 0) and s.state == "future"]
         if later and later[0].iteration < sprints[-1].iteration:  # stays inside the PI
-            handle.touch_issue(last.key, sprint=later[0].id, at=at)
+            touch(last.key, sprint=later[0].id)
             moved.append(feature.key)
             break
     removed: list[str] = []
+    descoped: list[str] = []
     for key in site.plan.get("to_descope", ()):
         feature = site.by_key[key]
-        handle.touch_issue(key, pi=following, at=at)
+        touch(key, pi=following)
         for kid in children.get(key, []):
             next_pi = _team_sprints(site, kid.team, following)[0]  # type: ignore[arg-type]
-            handle.touch_issue(kid.key, pi=following, sprint=next_pi.id, at=at)
+            touch(kid.key, pi=following, sprint=next_pi.id)
+            descoped.append(kid.key)
         removed.append(feature.key)
-    return FeatureWeek(tuple(added), tuple(moved), tuple(removed))
+    return FeatureWeek(tuple(added), tuple(moved), tuple(removed), tuple(descoped), tuple(touched))

@@ -27,6 +27,8 @@ class WeekOfChanges:
     features_added: tuple[str, ...] = ()  # next-PI features pulled into the PI (see simulator.features)
     features_moved: tuple[str, ...] = ()  # features whose last story slipped a sprint
     features_removed: tuple[str, ...] = ()  # features descoped to the next PI
+    stories_descoped: tuple[str, ...] = ()  # their stories, moved to the next PI (a PI slip: newly slipped)
+    feature_issues: tuple[str, ...] = ()  # every issue the feature drift changed (features and stories)
 
 
 def _done_status(site: Site, issue: Issue) -> str:
@@ -193,4 +195,6 @@ def play_a_week(
         features_added=plan.added,
         features_moved=plan.moved,
         features_removed=plan.removed,
+        stories_descoped=plan.descoped_stories,
+        feature_issues=plan.touched,
     )
