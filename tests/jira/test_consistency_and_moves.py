@@ -59,15 +59,16 @@ def test_an_issue_deleted_a_moment_before_the_run_is_not_a_failed_pull(
         assert result.stats.in_scope == len(train) - 1
 
 
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
 def test_a_moved_issue_keeps_its_identity_and_its_links(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    deployment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ORB-x blocks NOVA-y; ORB-x is moved to ATL (still in the train) between two runs. Jira gives the
     moved issue a new key and a new ``updated``; NOVA-y is not updated, so the warm run takes it from the
     cache, where its link still names ORB-x. Expected: the warm run's snapshot has the moved issue once,
     under its new key and in the train; the dependency joins the new key to NOVA-y; ORB-x is nowhere (not
     an issue, not a far end, not a link end)."""
-    with start_simulator(deployment="cloud", issues=300, seed=7) as sim:
+    with start_simulator(deployment=deployment, issues=300, seed=7) as sim:
         config = _config(sim, tmp_path, monkeypatch)
         link = next(
             x
@@ -114,3 +115,32 @@ def test_an_edit_search_does_not_show_yet_is_in_the_next_run(
         clock.now += timedelta(minutes=5, seconds=1)
         third = pull(config, now=sim.now).snapshot.issues_by_key()
         assert third[b].summary == "B edited before run 2"
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_an_issue_moved_out_of_the_train_is_a_far_end_under_its_new_key(
+    deployment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ORB-x blocks NOVA-y; ORB-x is moved to PLAT (outside the train's JQL) between two runs. The warm run
+    takes NOVA-y from the cache, whose link still names ORB-x; Jira answers the far end ORB-x as PLAT-n.
+    Before: the dependency kept ORB-x, an issue the snapshot does not have, beside PLAT-n with no link.
+    Expected: the dependency is PLAT-n -> NOVA-y, PLAT-n is a far end (not in the train), ORB-x is nowhere."""
+    with start_simulator(deployment=deployment, issues=300, seed=7) as sim:
+        config = _config(sim, tmp_path, monkeypatch)
+        link = next(
+            x
+            for x in sim.site.links
+            if x.type == "Blocks" and x.source.startswith("ORB-") and x.target.startswith("NOVA-")
+            and _work(sim.site, sim.site.by_key[x.source]) and _work(sim.site, sim.site.by_key[x.target])
+        )  # fmt: skip
+        old_key, other = link.source, link.target
+        pull(config, now=sim.now)
+        new_key = sim.move_issue(old_key, "PLAT", at=sim.site.now + timedelta(hours=2))
+        snapshot = pull(config, now=sim.now).snapshot
+        by_key = snapshot.issues_by_key()
+        assert old_key not in by_key and not by_key[new_key].in_train
+        assert {(d.provider_key, d.consumer_key) for d in snapshot.links if d.id == link.id} == {
+            (new_key, other)
+        }
+        assert old_key not in {k for d in snapshot.links for k in (d.provider_key, d.consumer_key)}
+        assert old_key not in {e.key for e in snapshot.linked}
