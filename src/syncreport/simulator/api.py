@@ -366,12 +366,14 @@ class Api:
             with_key = wanted is not None and "key" in wanted
             issues = [{"id": str(i.id), "key": i.key} if with_key else {"id": str(i.id)} for i in page]
         else:
-            stale = Renderer(self.site, self.deployment, self.base_url)  # issues as the index still has them
+            current = [self.site.by_key.get(i.key) is i for i in page]
+            # issues as the index still has them (copies from before an edit) are rendered apart, uncached
+            stale = None if all(current) else Renderer(self.site, self.deployment, self.base_url)
             issues = [
-                (self.render if self.site.by_key.get(i.key) is i else stale).issue(
+                (self.render if now else stale or self.render).issue(
                     i, wanted, changelog_limit=CLOUD_INLINE_CHANGELOG, with_changelog=changelog
                 )
-                for i in page
+                for i, now in zip(page, current, strict=True)
             ]
         data: dict[str, Any] = {"issues": issues}
         more = start + size < len(hits)
