@@ -15,8 +15,10 @@ Where to look:
   shapes and the decisions the real API leaves open (Team field value, parent, changelog order).
 - :mod:`.jql` - the JQL subset and Jira's quirks it keeps (``!=`` skips empty fields, dates in the user's
   zone, unknown values are errors).
-- :mod:`.server` - knobs (latency, rate limits, faults), stats, and changing data while it runs:
-  ``touch_issue``, ``link_issues``, ``remove_from_scope``.
+- :mod:`.server` - knobs (latency, rate limits, faults, ``search_lag_s``), stats, changing data while it
+  runs: ``touch_issue``, ``link_issues``, ``remove_from_scope``, ``move_issue``; Cloud's API gateway for
+  scoped tokens (``gateway_url``, ``scoped_token``, ``/_edge/tenant_info``).
+- :mod:`.consistency` - Cloud search's eventual consistency (what search sees a moment after an edit).
 - :func:`demo_config` - a syncreport config that fits the train.
 """
 
