@@ -419,7 +419,7 @@ def _site_and_credentials(
     email = options.email or prompt.ask(
         "E-mail of the Atlassian account (Jira Cloud only; empty for Data Center)", ""
     )
-    settings = JiraSettings(url=url, email=email or None, token_env=token_env)
+    settings = JiraSettings(url=url, api_url=_ask_api_url(options), email=email or None, token_env=token_env)
     register_secret(settings.token(), user=email or None)
     if not settings.token():
         raise ConfigError(

@@ -117,3 +117,23 @@ def test_init_takes_the_gateway_the_user_names(
     assert load_config(path).jira.api_url == sim.gateway_url
     assert sim.stats()["statuses"].get("401", 0) == 0
     assert sim.scoped_token not in result.output
+
+
+def test_init_through_the_named_gateway_when_the_site_hides_server_info(
+    sim: SimulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site that answers serverInfo only signed in: init signs in to ask; with a scoped token that works
+    only through the gateway, so a named --api-url is where it asks. Before: "cannot tell whether ... is Jira
+    Cloud or Data Center" (the token refused on the site URL both ways)."""
+    monkeypatch.setenv("SCOPED_TOKEN", sim.scoped_token)
+    path = tmp_path / "hidden.toml"
+    options = InitOptions(
+        path=path, url=sim.url, api_url=sim.gateway_url, token_env="SCOPED_TOKEN", email=sim.email,
+        projects=("ORB",), link_types=("Blocks:outward",),
+    )  # fmt: skip
+    sim.configure(anonymous_server_info=False)
+    try:
+        run_init(options)
+    finally:
+        sim.configure(anonymous_server_info=True)
+    assert load_config(path).jira.api_url == sim.gateway_url
