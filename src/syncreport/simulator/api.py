@@ -469,8 +469,9 @@ class Api:
     def changelog_bulkfetch(self, groups: dict[str, str], params: Params) -> Any:
         """POST changelog/bulkfetch: a BulkChangelogRequestBean (unknown properties refused, maxResults 1 to
         10,000, default 1,000), histories "sorted by changelog date and issue IDs", ``created`` as an epoch
-        number (the OpenAPI's example: ``"created": 1492070429``; milliseconds here, as Jira's JSON writes a
-        date), and ``"nextPageToken": null`` on the last page (the response bean's token is nullable)."""
+        number (the OpenAPI's example: ``"created": 1492070429``, seconds; the schema says date-time and real
+        answers are not documented, so the simulator sends milliseconds: a client must accept any of the
+        three), and ``"nextPageToken": null`` on the last page (the response bean's token is nullable)."""
         params = _bean(params, BULK_CHANGELOG_KEYS, "BulkChangelogRequestBean")
         refs = [str(r) for r in _as_list(params.get("issueIdsOrKeys"))]
         if not 1 <= len(refs) <= BULK_CHANGELOG_ISSUES:
