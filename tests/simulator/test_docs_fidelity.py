@@ -268,3 +268,22 @@ def test_a_boards_sprints_come_by_state_then_backlog_position(cloud_sim: Simulat
         ((s["state"], s["id"]) for s in values), key=lambda pair: (rank[pair[0]], pair[1])
     )
     assert values[0]["state"] == "closed" and values[-1]["state"] == "future"
+
+
+def test_bulkfetch_takes_1000_issues_only_when_the_request_is_shaped_to_be_served_efficiently(
+    cloud_sim: SimulatorHandle,
+) -> None:
+    # issue/bulkfetch: "By default you can request up to 100 issues in a single call. You can request up to
+    # 1000 issues in a single call when the request is shaped so that it can be served efficiently" (fields
+    # named explicitly, none with several values, no changelog expand); "larger requests are rejected with 400"
+    session = _session(cloud_sim)
+    refs = [str(i.id) for i in cloud_sim.site.issues[:250]]
+    shaped = session.post(cloud_sim.url + BULK, json={"issueIdsOrKeys": refs, "fields": ["updated"]})
+    assert shaped.status_code == 200 and len(shaped.json()["issues"]) > 200
+    for body in (
+        {"issueIdsOrKeys": refs, "fields": ["*all"]},
+        {"issueIdsOrKeys": refs},
+        {"issueIdsOrKeys": refs, "fields": ["updated", "comment"]},
+        {"issueIdsOrKeys": refs, "fields": ["updated"], "expand": ["changelog"]},
+    ):
+        assert session.post(cloud_sim.url + BULK, json=body).status_code == 400
