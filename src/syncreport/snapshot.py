@@ -192,6 +192,15 @@ class OddIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class StaleSearch:
+    """Jira's search lagging behind the issues themselves during the pull (Cloud's search is eventually
+    consistent): edits made just before the run may be missing from the report (the next run has them)."""
+
+    issue: str  # the issue's key, or "id N" for one that is gone
+    detail: str  # what was seen, e.g. "updated 2026-11-26 09:07 UTC; search still showed 09:00"
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     train: str
     site_url: str
@@ -216,6 +225,7 @@ class Snapshot:
     risk_notes: tuple[str, ...] = ()
     objective_notes: tuple[str, ...] = ()
     odd_issues: tuple[OddIssue, ...] = ()  # issues read despite an odd shape: data-quality findings
+    stale_search: tuple[StaleSearch, ...] = ()  # search seen lagging behind the issues: a finding
     schema_version: int = SCHEMA_VERSION
 
     def issue_url(self, key: str) -> str:
@@ -240,6 +250,7 @@ _ROW_TYPES: dict[str, type] = {
     "risks": Risk,
     "objectives": Objective,
     "odd_issues": OddIssue,
+    "stale_search": StaleSearch,
 }
 OLD_SNAPSHOT_NOTE = (
     "this snapshot was saved by an older syncreport (snapshot version 1), before risks and PI objectives "
@@ -398,6 +409,7 @@ __all__ = [
     "Risk",
     "Snapshot",
     "Sprint",
+    "StaleSearch",
     "load_snapshot",
     "save_snapshot",
     "snapshot_from_dict",

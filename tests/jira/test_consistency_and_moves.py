@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from syncreport.config import Config, config_from_dict
+from syncreport.indicators import compute_indicators
 from syncreport.jira import pull
 from syncreport.simulator import demo_config, start_simulator
 from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
@@ -46,17 +47,22 @@ def test_an_issue_deleted_a_moment_before_the_run_is_not_a_failed_pull(
     """Search still lists an issue deleted a few seconds ago; issue/bulkfetch no longer returns it (and names
     no issueErrors). Before: the pull asked three times and failed ("issue/bulkfetch left out 1 issue(s)").
     Expected: the pull asks search again with reconcileIssues (consistent for those ids), which says the
-    issue is gone; the report has every other issue of the train: 300 generated, the train's work less one."""
+    issue is gone; the report has every other issue of the train (the train's work less one) and a
+    "search_behind" finding naming the gone issue by its id (the only name search gave it)."""
     clock = Clock()
     with start_simulator(deployment="cloud", issues=300, seed=7, clock=clock, search_lag_s=60) as sim:
         config = _config(sim, tmp_path, monkeypatch)
         train = [i.key for i in sim.site.issues if _work(sim.site, i)]
         deleted = train[len(train) // 2]
+        deleted_id = sim.site.by_key[deleted].id
         sim.remove_from_scope(deleted)
         result = pull(config, now=sim.now, sleep=lambda _: None)
         keys = {i.key for i in result.snapshot.issues if i.in_train}
         assert keys == set(train) - {deleted}
         assert result.stats.in_scope == len(train) - 1
+        findings = compute_indicators(result.snapshot).data_quality
+        behind = next(f for f in findings if f.kind == "search_behind")
+        assert f"id {deleted_id}" in behind.detail and behind.count == 1
 
 
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
@@ -92,8 +98,9 @@ def test_a_moved_issue_keeps_its_identity_and_its_links(
 def test_an_edit_search_does_not_show_yet_is_in_the_next_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Search shows an edit 5 minutes late; the issue resources at once. At 09:00 A is edited, at 09:05:01
-    B, at 09:07 A again. Run 2 (09:07) sees A's first edit in search, so it fetches A, whose stored copy is
+    """Search shows an edit 5 minutes late; the issue resources at once. At 09:00 A is edited (its updated:
+    09:01, as the simulator never dates a change before the generated data's minute), at 09:05:01 B, at
+    09:07 A again. Run 2 (09:07) sees A's first edit in search, so it fetches A, whose stored copy is
     then the 09:07 one: the watermark is 09:07, two minutes past B's edit, which search does not show yet.
     Run 2 cannot know of B's edit (search is the only way to learn what changed): B keeps its old summary.
     Run 3 (5 minutes later) asks "updated since the watermark less 1 h", so B's edit is in it, as it is in
@@ -109,9 +116,13 @@ def test_an_edit_search_does_not_show_yet_is_in_the_next_run(
         sim.touch_issue(b, summary="B edited before run 2")
         clock.now += timedelta(minutes=1, seconds=59)
         sim.touch_issue(a, summary="A edited again")
-        second = pull(config, now=sim.now).snapshot.issues_by_key()
+        run2 = pull(config, now=sim.now).snapshot
+        second = run2.issues_by_key()
         assert second[a].summary == "A edited again"  # fetched: the issue resources are current
         assert second[b].summary != "B edited before run 2"
+        # not silent: search showed A at 09:01 while A itself says 09:07, so the report says search was behind
+        behind = next(f for f in compute_indicators(run2).data_quality if f.kind == "search_behind")
+        assert behind.keys == (a,) and "09:07:00" in behind.detail and "09:01:00" in behind.detail
         clock.now += timedelta(minutes=5, seconds=1)
         third = pull(config, now=sim.now).snapshot.issues_by_key()
         assert third[b].summary == "B edited before run 2"

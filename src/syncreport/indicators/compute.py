@@ -33,6 +33,7 @@ from syncreport.indicators.data_quality import (
     link_findings,
     odd_issue_findings,
     sprint_findings,
+    stale_search_findings,
 )
 from syncreport.indicators.dependencies import dependency_frame
 from syncreport.indicators.features import feature_attention
@@ -424,3 +425,4 @@ def _data_quality(
     sprint_findings(findings, sprints, used_sprints, calendar.source)
     link_findings(findings, deps.frame, deps.dropped)
     odd_issue_findings(findings, snapshot)
+    stale_search_findings(findings, snapshot)

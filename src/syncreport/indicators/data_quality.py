@@ -270,3 +270,21 @@ def odd_issue_findings(findings: Findings, snapshot: Snapshot) -> None:
         "write unusual values) and report it to your Jira admin if it persists.",
         (o.issue_key for o in odd),
     )
+
+
+def stale_search_findings(findings: Findings, snapshot: Snapshot) -> None:
+    """Jira's search seen lagging behind the issues during the pull (Cloud; docs/jira-notes.md)."""
+    stale = snapshot.stale_search
+    if not stale:
+        return
+    shown = "; ".join(f"{s.issue}: {s.detail}" for s in stale[:5])
+    more = f"; and {len(stale) - 5} more" if len(stale) > 5 else ""
+    findings.add(
+        "search_behind",
+        "info",
+        "Jira's search was behind its issues during this run",
+        f"{shown}{more}. Jira Cloud's search shows edits seconds to minutes late: an edit made just before "
+        "the run may be missing from this report; the next run includes it.",
+        (s.issue for s in stale if not s.issue.startswith("id ")),
+        count=len(stale),
+    )

@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from datetime import UTC, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from queue import SimpleQueue
 from typing import Any
@@ -39,6 +39,7 @@ from syncreport.jira.endpoints import (
 from syncreport.jira.fields import FieldMap
 from syncreport.jira.normalize import linked_keys, parse_datetime
 from syncreport.jira.paging import PageGuard, token_pages
+from syncreport.snapshot import StaleSearch
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class CloudDialect:
         # ids search listed that are gone when asked consistently (deleted a moment before the run)
         self._gone: set[str] = set()
         self._lock = threading.Lock()  # _gone, added to from pool threads
+        self._searched: dict[str, str] = {}  # id -> the ``updated`` search showed, for the issues fetched
 
     def start(self) -> None:
         if not self.cache.get_meta("user_time_zone"):  # for "updated since" on warm runs
@@ -114,8 +116,10 @@ class CloudDialect:
                     page = {i: recent.get(i) or versions.get(i, ("", ""))[0] for i in page}
                     # new to the scope: it may have changed while outside it, before the watermark
                     changed = [i for i, u in page.items() if versions.get(i) != (u, sig) or i not in before]
+                    self._searched.update((i, recent[i]) for i in changed if recent.get(i))
                 else:
                     changed = [i for i, updated in page.items() if versions.get(i) != (updated, sig)]
+                    self._searched.update((i, page[i]) for i in changed if page[i])
                 scope.update(page)
                 run.progress.grow(len(changed))
                 fetcher.submit(changed)
@@ -133,6 +137,30 @@ class CloudDialect:
         self._put_updated_mark(scope)
         self.user_zone()  # asked alongside the cold run's first requests; remembered for the warm ones
         return scope
+
+    def stale_search(self) -> list[StaleSearch]:
+        """Where the pull saw search behind the issues: issues it listed that are gone, and fetched issues
+        whose own ``updated`` is later than the one search showed (an edit search did not have yet, so
+        others may be missing too)."""
+        found = [
+            StaleSearch(
+                f"id {i}", "search still listed it, but the issue is gone (deleted or moved a moment ago)"
+            )
+            for i in sorted(self._gone, key=int)
+        ]
+        versions = self.cache.versions() if self._searched else {}
+        behind: dict[str, tuple[datetime, datetime]] = {}
+        for issue_id, shown in self._searched.items():
+            now = parse_datetime(versions[issue_id][0]) if issue_id in versions else None
+            then = parse_datetime(shown)
+            if now is not None and then is not None and now > then:
+                behind[issue_id] = (now, then)
+        rows = self.cache.get_issues(list(behind)) if behind else {}
+        for issue_id, (now, then) in behind.items():
+            key = rows[issue_id].key if issue_id in rows else f"id {issue_id}"
+            detail = f"updated {now:%Y-%m-%d %H:%M:%S} UTC; search still showed {then:%H:%M:%S} UTC"
+            found.append(StaleSearch(key, detail))
+        return found
 
     def still_listed(self, ids: list[str]) -> set[str]:
         """Of these ids (the train's search listed them, issue/bulkfetch did not return them), those the

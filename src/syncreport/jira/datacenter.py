@@ -35,6 +35,7 @@ from syncreport.jira.endpoints import issue as issue_path
 from syncreport.jira.fields import FieldMap
 from syncreport.jira.paging import MAX_PAGES, PageGuard
 from syncreport.jira.shape import check_issue
+from syncreport.snapshot import StaleSearch
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class DataCenterDialect:
 
     def start(self) -> None:
         return None
+
+    def stale_search(self) -> list[StaleSearch]:
+        return []  # Data Center's search is the issues' own index, updated with each edit
 
     def scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
         if not self.cache.versions():

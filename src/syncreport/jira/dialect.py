@@ -21,6 +21,7 @@ from syncreport.jira.client import JiraClient
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import FieldMap
 from syncreport.progress import Progress
+from syncreport.snapshot import StaleSearch
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -89,6 +90,10 @@ class Dialect(Protocol):
 
     def by_keys(self, wanted: list[str]) -> Callable[[Sequence[str]], list[dict[str, Any]]]:
         """A function fetching a batch of issues (at most 100) by key with these fields."""
+        ...
+
+    def stale_search(self) -> list[StaleSearch]:
+        """What the pull saw of the search lagging behind the issues themselves (Cloud; none on Data Center)."""
         ...
 
 

@@ -294,6 +294,13 @@ class PullRun:
                 log.warning("%s: Jira returned it in an odd shape: %s", key, "; ".join(problems))
             odd = tuple(OddIssue(key, p) for key, found in sorted(self._odd.items()) for p in found)
             snapshot = dataclasses.replace(snapshot, odd_issues=odd)
+        stale = self.dialect.stale_search()
+        if stale:
+            log.warning(
+                "Jira's search was behind its issues during this run (%s): edits made just before it may be "
+                "missing; the next run includes them", "; ".join(f"{s.issue}: {s.detail}" for s in stale[:3]),
+            )  # fmt: skip
+            snapshot = dataclasses.replace(snapshot, stale_search=tuple(stale))
         return self._with_agenda(snapshot, fields)
 
     def _with_agenda(self, snapshot: Snapshot, fields: FieldMap) -> Snapshot:
