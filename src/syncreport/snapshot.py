@@ -201,6 +201,14 @@ class StaleSearch:
 
 
 @dataclass(frozen=True, slots=True)
+class MovedIssue:
+    """An issue moved to another project (its id kept, its key new): the key it had before."""
+
+    old_key: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     train: str
     site_url: str
@@ -226,6 +234,7 @@ class Snapshot:
     objective_notes: tuple[str, ...] = ()
     odd_issues: tuple[OddIssue, ...] = ()  # issues read despite an odd shape: data-quality findings
     stale_search: tuple[StaleSearch, ...] = ()  # search seen lagging behind the issues: a finding
+    moved: tuple[MovedIssue, ...] = ()  # old keys of moved issues, so "changes since the last run" match them
     schema_version: int = SCHEMA_VERSION
 
     def issue_url(self, key: str) -> str:
@@ -251,6 +260,7 @@ _ROW_TYPES: dict[str, type] = {
     "objectives": Objective,
     "odd_issues": OddIssue,
     "stale_search": StaleSearch,
+    "moved": MovedIssue,
 }
 OLD_SNAPSHOT_NOTE = (
     "this snapshot was saved by an older syncreport (snapshot version 1), before risks and PI objectives "
@@ -404,6 +414,7 @@ __all__ = [
     "DependencyLink",
     "Issue",
     "LinkedIssue",
+    "MovedIssue",
     "Objective",
     "OddIssue",
     "Risk",

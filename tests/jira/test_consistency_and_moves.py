@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from syncreport.config import Config, config_from_dict
-from syncreport.indicators import compute_indicators
+from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.jira import pull
 from syncreport.simulator import demo_config, start_simulator
 from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
+from syncreport.snapshot import MovedIssue
 
 pytestmark = pytest.mark.e2e
 
@@ -83,10 +84,19 @@ def test_a_moved_issue_keeps_its_identity_and_its_links(
             and _work(sim.site, sim.site.by_key[x.source]) and _work(sim.site, sim.site.by_key[x.target])
         )  # fmt: skip
         old_key, other = link.source, link.target
-        pull(config, now=sim.now)
+        first = pull(config, now=sim.now).snapshot
         new_key = sim.move_issue(old_key, "ATL", at=sim.site.now + timedelta(hours=2))
         warm = pull(config, now=sim.now)
         snapshot = warm.snapshot
+        # "changes since the last run" matches the moved issue by what it is, not by its old key: the
+        # dependency is in both runs (cross-team: ORB's and NOVA's teams), so it is neither new nor removed
+        assert [m for m in snapshot.moved if m.key == new_key] == [MovedIssue(old_key, new_key)]
+        before = to_json_document(compute_indicators(first))
+        changes = compute_indicators(snapshot, previous=before).changes
+        now_pairs = {(d.consumer.key, d.provider.key) for d in compute_indicators(snapshot).dependencies}
+        assert (other, new_key) in now_pairs
+        assert (other, new_key) not in {(c.consumer, c.provider) for c in changes.new_dependencies}
+        assert (other, old_key) not in {(c.consumer, c.provider) for c in changes.removed_dependencies}
         by_key = snapshot.issues_by_key()
         assert old_key not in by_key and by_key[new_key].in_train
         ends = {(d.provider_key, d.consumer_key) for d in snapshot.links if d.id == link.id}

@@ -10,6 +10,7 @@ train or schema version, or one that cannot be read, is ignored with the reason 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from syncreport.indicators.frames import issue_order
 from syncreport.indicators.previous import PreviousIssue, PreviousRun
@@ -49,8 +50,10 @@ def changes_since_last(
     dependencies: Sequence[DependencyRow],
     issues: Sequence[IssueRow],
     health: Mapping[str, Health] | None = None,
+    moved: Mapping[str, str] | None = None,
 ) -> ChangesSinceLast:
-    """``health``: the current colour of the train (under its name) and of each team."""
+    """``health``: the current colour of the train (under its name) and of each team; ``moved``: old key ->
+    key now of issues moved to another project since (the previous run named them by the old key)."""
     if previous is None:
         return _unavailable(
             "no previous run to compare with (this is the first report, or its JSON was not kept)"
@@ -63,6 +66,8 @@ def changes_since_last(
         return _unavailable(
             f"the previous run was for train '{isolate(previous.train)}', not '{isolate(train)}'"
         )
+    if moved:
+        previous = _renamed(previous, moved)
     turned_late, recovered, new, removed = [], [], [], []
     now_pairs: set[tuple[str, str]] = set()
     for dep in dependencies:
@@ -119,6 +124,20 @@ def changes_since_last(
         newly_slipped=tuple(slipped),
         resolved=tuple(resolved),
     )
+
+
+def _renamed(previous: PreviousRun, moved: Mapping[str, str]) -> PreviousRun:
+    """The previous run with each moved issue under the key it has now (an issue is its id, not its key)."""
+
+    def key(old: str) -> str:
+        return moved.get(old, old)
+
+    dependencies = {
+        (key(c), key(p)): replace(d, consumer=key(d.consumer), provider=key(d.provider))
+        for (c, p), d in previous.dependencies.items()
+    }
+    issues = {key(k): replace(i, key=key(i.key)) for k, i in previous.issues.items()}
+    return replace(previous, dependencies=dependencies, issues=issues)
 
 
 def _health_changes(previous: PreviousRun, train: str, now: Mapping[str, Health]) -> tuple[HealthChange, ...]:

@@ -149,7 +149,8 @@ def _compute(
     carry_by_team = {t: f.carry_over_issues for t, f in health.by_team.items()}
     board_rows = teams + ([UNASSIGNED] if len(rows_.unowned) else [])
     colours = {snapshot.train: verdict.health, **{t.team: t.health for t in team_health_rows}}
-    changes = changes_since_last(last_run, snapshot.train, deps.cross, rows_.issues, colours)
+    moved = {m.old_key: m.key for m in snapshot.moved}
+    changes = changes_since_last(last_run, snapshot.train, deps.cross, rows_.issues, colours, moved)
     return IndicatorResults(
         train=TrainInfo(
             name=snapshot.train,

@@ -347,6 +347,7 @@ class PullRun:
             issue = slim_issue(checked)
             histories = builder.relevant_histories(checked_histories or ())
             builder.add(issue, histories, in_train=True)
+            builder.note_moves(str(issue["key"]), checked_histories or ())
             issue_id = str(issue["id"])
             self.added.add(issue_id)
             if problems:

@@ -25,6 +25,7 @@ from syncreport.snapshot import (
     DependencyLink,
     Issue,
     LinkedIssue,
+    MovedIssue,
     Snapshot,
     Sprint,
 )
@@ -634,6 +635,7 @@ class SnapshotBuilder:
         # far end's id, so an old key is mapped to the key its id has now.
         self._key_of_id: dict[str, str] = {}
         self._id_of_end: dict[str, str] = {}
+        self._moved: dict[str, str] = {}  # old key -> the key the issue has now (its changelog's "Key" items)
 
     def add(
         self, raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any]] | None, *, in_train: bool
@@ -678,6 +680,16 @@ class SnapshotBuilder:
             for k in (link.provider_key, link.consumer_key)
         }
         return ends - set(self.issues)
+
+    def note_moves(self, key: str, histories: Iterable[Mapping[str, Any]]) -> None:
+        """Remember the keys an issue had before it was moved: its changelog's "Key" items (from the old key to
+        the new one), which the relevant histories kept for the snapshot leave out."""
+        for history in histories:
+            for item in history.get("items") or () if isinstance(history, Mapping) else ():
+                if isinstance(item, Mapping) and str(item.get("field") or "").casefold() == "key":
+                    old = str(item.get("fromString") or "")
+                    if old and old != key:
+                        self._moved[old] = key
 
     def current_key(self, key: str) -> str:
         """The key the issue a link names by ``key`` has now (another one when it was moved since)."""
@@ -730,6 +742,10 @@ class SnapshotBuilder:
             (end for key, end in self._link_ends.items() if self.current_key(key) not in self.issues),
             key=lambda e: order.get(e.key) or _key_order(e.key),
         )
+        moved = dict(self._moved)
+        for end in self._id_of_end:  # a link that still names an old key tells the move too
+            if self.current_key(end) != end:
+                moved.setdefault(end, self.current_key(end))
         teams = _ordered(train.teams, sorted({i.team for i in in_train if i.team}))
         pis = _ordered(train.pi_order, sorted({i.pi for i in in_train if i.pi}))
         return Snapshot(
@@ -747,6 +763,7 @@ class SnapshotBuilder:
             links=tuple(links),
             changes=tuple(changes),
             linked=tuple(linked),
+            moved=tuple(MovedIssue(old, new) for old, new in sorted(moved.items()) if new in self.issues),
             available_fields=tuple(self._available(in_train)),
         )
 
