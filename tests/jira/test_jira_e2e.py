@@ -150,10 +150,11 @@ def test_a_run_interrupted_mid_fetch_then_a_good_run_is_complete(
     seen = {"fetches": 0}
 
     def interrupt(method: str, path: str) -> None:
-        # Cloud: issue and changelog bulk fetches; Data Center: completing the long changelogs.
+        # Cloud: issue and changelog bulk fetches; Data Center: completing the long changelogs (the train
+        # of seed 7 has two issues with more than 100 histories: the second is interrupted)
         if "bulkfetch" in path or path.startswith("/rest/api/2/issue/"):
             seen["fetches"] += 1
-            if seen["fetches"] == 3:
+            if seen["fetches"] == 2:
                 raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
