@@ -153,7 +153,9 @@ class CloudDialect:
         for issue_id, shown in self._searched.items():
             now = parse_datetime(versions[issue_id][0]) if issue_id in versions else None
             then = parse_datetime(shown)
-            if now is not None and then is not None and now > then:
+            # more than a second apart: search and the issue resources may write ``updated`` with another
+            # precision, and a lag worth a finding is seconds to minutes
+            if now is not None and then is not None and now - then > timedelta(seconds=1):
                 behind[issue_id] = (now, then)
         rows = self.cache.get_issues(list(behind)) if behind else {}
         for issue_id, (now, then) in behind.items():
