@@ -44,8 +44,9 @@ from syncreport.snapshot import StaleSearch
 log = logging.getLogger(__name__)
 
 SCOPE_FIELDS = ["updated"]
-# Cloud search is eventually consistent (reconcileIssues makes at most 50 named ids consistent, not a listing): a
-# change can reach search after a later one did, so "updated since the last run" looks back this much more.
+# Cloud search is eventually consistent (reconcileIssues makes at most 50 named ids consistent, not a
+# listing): a change can reach search after a later one did, so "updated since the last run" looks back this
+# much more.
 UPDATED_MARGIN = timedelta(hours=1)
 
 
