@@ -23,12 +23,10 @@ from syncreport.deliver.chat import (
 )
 from syncreport.errors import ConfigError, NotifyError
 from syncreport.indicators import compute_indicators
-from syncreport.jira import pull_snapshot
 from syncreport.logs import configure_logging, reset_logging
 from syncreport.pipeline import run_report
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
-from syncreport.snapshot import Snapshot, save_snapshot
+from syncreport.snapshot import save_snapshot
 
 SLACK_ENV = "CHAT_TEST_SLACK_WEBHOOK"
 TEAMS_ENV = "CHAT_TEST_TEAMS_WEBHOOK"
@@ -155,18 +153,6 @@ def test_a_webhook_that_does_not_answer_in_time_is_posted_once_and_says_so(http_
 
 
 # --- end to end: the pipeline posts after writing, the CLI's exit code ----------------------------------------
-
-TOKEN_ENV = "CHAT_TEST_JIRA_TOKEN"
-
-
-@pytest.fixture(scope="module")
-def pulled(cloud_sim, tmp_path_factory) -> tuple[dict, Snapshot]:
-    data = demo_config(cloud_sim, token_env=TOKEN_ENV)
-    data["cache"] = {"enabled": False}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TOKEN_ENV, cloud_sim.token)
-        snapshot = pull_snapshot(config_from_dict(data))
-    return data, snapshot
 
 
 def _chat_config(data: dict, **chat) -> dict:

@@ -14,26 +14,12 @@ import pytest
 
 from syncreport.config import config_from_dict, load_config
 from syncreport.errors import ConfigError, DeliveryError
-from syncreport.jira import pull_snapshot
 from syncreport.pipeline import ReportRun, run_report
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
 from syncreport.snapshot import Snapshot, save_snapshot
 
 # slow: every run renders and writes a real PDF (./dev.sh test-fast leaves these out).
 pytestmark = pytest.mark.slow
-
-TOKEN_ENV = "PIPELINE_TEST_TOKEN"
-
-
-@pytest.fixture(scope="module")
-def pulled(cloud_sim, tmp_path_factory) -> tuple[dict, Snapshot]:
-    data = demo_config(cloud_sim, token_env=TOKEN_ENV)
-    data["cache"] = {"enabled": False}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TOKEN_ENV, cloud_sim.token)
-        snapshot = pull_snapshot(config_from_dict(data))
-    return data, snapshot
 
 
 def _snapshot_file(snapshot: Snapshot, folder: Path, days_later: int = 0) -> Path:
