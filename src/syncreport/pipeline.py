@@ -13,6 +13,9 @@ watching:
 
 Relative paths in a config file are relative to the config file's folder (resolved by
 :func:`syncreport.config.load_config`), so a cron job gets the same folders whatever its working directory is.
+
+Longer than 400 lines: the run's steps and their failure rules (what is written, sent and remembered when
+a step fails) are one story and read best together.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The generated train: deterministic, realistic, and covering every dependency status of INDICATORS.md.
+"""The generated train: deterministic, realistic, and covering every dependency status of docs/indicators.md.
 
-The dependency statuses are re-derived here from the issues by the rules of INDICATORS.md section 1 (an
+The dependency statuses are re-derived here from the issues by the rules of docs/indicators.md section 1 (an
 independent, deliberately plain implementation), and the link direction is read back from the rendered
 issue links, so a planted scenario only counts when the data really says what its label claims.
 """
@@ -157,7 +157,7 @@ def _iteration(site: Site, issue: Issue) -> int | None:
 
 
 def _status(site: Site, provider: Issue, consumer: Issue) -> str:
-    """INDICATORS.md section 1, first rule that applies."""
+    """docs/indicators.md section 1, first rule that applies."""
     if site.statuses[provider.status].category == "done":
         return "done"
     if site.statuses[consumer.status].category == "done":

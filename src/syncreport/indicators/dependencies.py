@@ -1,6 +1,6 @@
 """Dependencies: the program board's strings, their status, cross-team vs same-team, cycles, provider slip.
 
-One row per dependency link with at least one end in the train. The status is the first of INDICATORS.md's
+One row per dependency link with at least one end in the train. The status is the first of docs/indicators.md's
 list that applies (see :class:`~syncreport.kinds.DependencyStatus`); refinements for data the
 design page does not cover (docs/indicators.md):
 - an end that is not in the snapshot's issues (the user cannot fetch it) has team ``NOT_VISIBLE`` and keeps what

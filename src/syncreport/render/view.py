@@ -3,6 +3,8 @@
 It only formats and arranges: labels and symbols for statuses and health, the program board laid out as a
 grid, long lists capped for print (the PDF says "and N more, see the HTML"; the HTML carries everything),
 and the charts drawn from the figures the indicators already produced. It computes no indicator.
+
+A little over 400 lines: every arrangement the templates get (board grid, caps, charts) in one presenter.
 """
 
 from __future__ import annotations
