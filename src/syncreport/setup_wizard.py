@@ -93,7 +93,7 @@ class _Silent:
             raise ConfigError(f"--non-interactive: no answer for '{question}'; pass it as an option")
         return default
 
-    def confirm(self, question: str, default: bool = True) -> bool:
+    def confirm(self, question: str, default: bool = True) -> bool:  # noqa: ARG002 - the Prompter's signature
         return default
 
 

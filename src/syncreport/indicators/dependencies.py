@@ -160,7 +160,7 @@ def _where(name: object, sprint: object) -> str:
     return f"sprint {isolate(sprint)} (no dates)" if isinstance(sprint, str) else "no sprint"
 
 
-def _reason(row: Any) -> str:
+def _reason(row: Any) -> str:  # noqa: PLR0911 - one sentence per status and case, in precedence order
     """The one-line why of a status, in the RTE's words."""
     status = row.status
     provider_at = _where(row.p_iteration_name, row.p_sprint)

@@ -203,6 +203,7 @@ def attention(
     ageing_rows: Sequence[AgeingRow],
     ageing_red: int,
     done_of: pd.Series,
+    *,
     risk_items: Sequence[AttentionItem] = (),
     feature_items: Sequence[AttentionItem] = (),
 ) -> tuple[AttentionItem, ...]:

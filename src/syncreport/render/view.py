@@ -31,7 +31,6 @@ from syncreport.indicators.results import (
 from syncreport.kinds import DependencyStatus, Mark
 from syncreport.render import charts
 from syncreport.render.pictures import Pictures, TrendView, draw_pictures, trend_view
-from syncreport.snapshot import Snapshot
 from syncreport.untrusted import ISOLATED_RUN, isolate
 
 T = TypeVar("T")
@@ -195,9 +194,7 @@ class ReportView:
     trends: TrendView | None = None  # the trend strip and page 1's deltas
 
 
-def build_view(
-    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings, *, for_print: bool
-) -> ReportView:
+def build_view(results: IndicatorResults, settings: ReportSettings, *, for_print: bool) -> ReportView:
     limit = settings.pdf_list_limit if for_print else None
     cell_limit = BOARD_CELL_LIMIT if for_print else None
     columns, rows = _board_grid(results, cell_limit)

@@ -95,18 +95,15 @@ class Builder:
     def between(self, a: datetime, b: datetime) -> datetime:
         """A random moment in [a, b] (whole seconds), never later than a minute before the generator's "now"."""
         limit = self.limit
-        if a > limit:
-            a = limit
-        if b > limit:
-            b = limit
+        a = min(a, limit)
+        b = min(b, limit)
         if b <= a:
             return a
         return a + timedelta(seconds=int(self.rng.random() * (b - a).total_seconds()))
 
     def event(self, issue: Issue, at: datetime, *items: Item, author: int | None = None) -> datetime:
         """Record a change (clamped to before "now"); returns the moment it was recorded at."""
-        if at > self.limit:
-            at = self.limit
+        at = min(at, self.limit)
         who = int(self.rng.random() * len(USERS)) if author is None else author
         self.events.setdefault(issue.id, []).append((at, who, items))
         return at
