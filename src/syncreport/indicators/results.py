@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from syncreport.kinds import DependencyStatus, Deployment, Health
+# Named here too (explicitly re-exported): every reader of the results reads these words with them.
+from syncreport.kinds import DependencyStatus as DependencyStatus
+from syncreport.kinds import Deployment as Deployment
+from syncreport.kinds import Health as Health
 
 Severity = Literal["error", "warning", "info"]
 

@@ -11,9 +11,10 @@ dates, noise) read best side by side, in the order they draw.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TypeVar
 
 from syncreport.simulator.model import Issue, Item, Link, Sprint
 from syncreport.simulator.skeleton import build_skeleton
@@ -30,6 +31,8 @@ from syncreport.simulator.vocabulary import (
     VERBS,
     current_pi_start,
 )
+
+T = TypeVar("T")
 
 #: One recorded change before it is grouped into histories: (when, author index, items).
 Event = tuple[datetime, int, tuple[Item, ...]]
@@ -108,7 +111,7 @@ class Builder:
         self.events.setdefault(issue.id, []).append((at, who, items))
         return at
 
-    def pick(self, options: list[Any] | tuple[Any, ...]) -> Any:
+    def pick(self, options: Sequence[T]) -> T:
         """rng.choice, faster (one random() call); used on the hot paths of big trains."""
         return options[int(self.rng.random() * len(options))]
 

@@ -369,7 +369,7 @@ class _Parser:
         if value is None:
             raise JqlError(f"The operator '{operator}' does not support the value EMPTY for field '{field}'.")
         moment = self.parse_date(field, value)
-        compare = {
+        compare: Callable[[datetime], bool] = {
             "=": lambda a: a == moment, "!=": lambda a: a != moment, ">=": lambda a: a >= moment,
             "<=": lambda a: a <= moment, ">": lambda a: a > moment, "<": lambda a: a < moment,
         }[operator]  # fmt: skip
