@@ -96,7 +96,7 @@ class Certificate:
 
 
 @pytest.fixture(scope="session")
-def self_signed_cert(tmp_path_factory) -> Certificate:
+def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     """A self-signed certificate for 127.0.0.1/localhost, made with the openssl command line tool."""
     openssl = shutil.which("openssl")
     if openssl is None:

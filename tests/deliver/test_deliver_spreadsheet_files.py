@@ -7,19 +7,23 @@ import io
 import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from syncreport.config import config_from_dict
 from syncreport.pipeline import run_report
-from syncreport.snapshot import save_snapshot
+from syncreport.snapshot import Snapshot, save_snapshot
 
 TABLES = ["dependencies", "slips", "sprints", "data-quality"]
 
 
 @pytest.mark.e2e
-def test_csv_and_xlsx_are_written_read_back_and_kept_like_the_other_formats(pulled, tmp_path):
+def test_csv_and_xlsx_are_written_read_back_and_kept_like_the_other_formats(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path
+) -> None:
     data, snapshot = pulled
     out = tmp_path / "out"
     runs = []

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,7 +27,8 @@ import pytest
 from pypdf import PdfReader
 
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
+from syncreport.simulator import SimulatorHandle, demo_config
+from tests.deliver.conftest import SmtpFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -110,8 +112,8 @@ def _wait_until_locked(log_file: Path, process: subprocess.Popen[str], seconds: 
 
 
 def test_cron_run_delivers_and_a_second_run_during_it_exits_cleanly_without_output(
-    simulator, smtp_server, tmp_path: Path
-):
+    simulator: Callable[..., SimulatorHandle], smtp_server: SmtpFactory, tmp_path: Path
+) -> None:
     sim = simulator(deployment="cloud", latency_ms=40)  # the first run's pull takes a few seconds
     smtp = smtp_server(security="plain")
     config = _write_config(sim, smtp, tmp_path)
@@ -218,7 +220,9 @@ def _kill_at(stage: str, config: Path, sim) -> None:
         child.communicate()
 
 
-def test_a_run_killed_mid_way_leaves_no_partial_report(simulator, smtp_server, tmp_path: Path):
+def test_a_run_killed_mid_way_leaves_no_partial_report(
+    simulator: Callable[..., SimulatorHandle], smtp_server: SmtpFactory, tmp_path: Path
+) -> None:
     sim = simulator(deployment="cloud")
     smtp = smtp_server(security="plain")
     config = _write_config(sim, smtp, tmp_path)
@@ -244,7 +248,9 @@ def test_a_run_killed_mid_way_leaves_no_partial_report(simulator, smtp_server, t
     assert "left behind by an interrupted run" in (tmp_path / "logs" / "syncreport.log").read_text()
 
 
-def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(simulator, tmp_path: Path):
+def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(
+    simulator: Callable[..., SimulatorHandle], tmp_path: Path
+) -> None:
     # The SMTP server accepts the connection and never greets: the run has written its files and waits in
     # the e-mail step when we press Ctrl-C. Saying "nothing was written" there would be false.
     sim = simulator(deployment="cloud")
@@ -289,7 +295,9 @@ def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(simula
     )
 
 
-def test_ctrl_c_during_the_pull_says_nothing_was_written(simulator, tmp_path: Path):
+def test_ctrl_c_during_the_pull_says_nothing_was_written(
+    simulator: Callable[..., SimulatorHandle], tmp_path: Path
+) -> None:
     sim = simulator(deployment="cloud", latency_ms=40)  # the pull takes a few seconds
     config = _write_config(sim, SimpleNamespace(host="127.0.0.1", port=25), tmp_path)
     run = subprocess.Popen(

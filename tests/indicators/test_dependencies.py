@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.results import DependencyRow, IndicatorResults
+from syncreport.kinds import DependencyStatus
 from syncreport.snapshot import DependencyLink, Issue, LinkedIssue
 
 from .builders import blocks, change, issue, sprints_for, train
@@ -254,7 +255,7 @@ def test_done_consumer_of_an_open_provider_is_consumer_done_whatever_the_provide
     assert [d.provider.key for d in results.clean_up] == ["B-1", "B-2", "P-1"]
     team_b = next(t for t in results.teams if t.team == "B")
     assert (team_b.figures.late_dependencies, team_b.figures.unscheduled_dependencies) == (0, 0)
-    assert {c.status: c.count for c in results.status_counts}.get("consumer_done") is None
+    assert {c.status: c.count for c in results.status_counts}.get(DependencyStatus.CONSUMER_DONE) is None
 
 
 def test_done_provider_wins_over_done_consumer() -> None:
