@@ -199,7 +199,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
 
-    def json(self):
+    def json(self) -> Any:
         import json
 
         return json.loads(self.body)

@@ -39,7 +39,7 @@ SLACK_SECRET = "T0001/B0002/xoxSlackSecretPart42"
 TEAMS_SECRET = "sig=TeamsSignatureSecret99"
 
 
-def _summary(**changes) -> ChatSummary:
+def _summary(**changes: Any) -> ChatSummary:
     values = dict(
         title="ART sync report: Phoenix · PI 26.4",
         as_of="2026-11-26 09:00 UTC",
@@ -163,7 +163,7 @@ def test_a_webhook_that_does_not_answer_in_time_is_posted_once_and_says_so(
 # --- end to end: the pipeline posts after writing, the CLI's exit code ----------------------------------------
 
 
-def _chat_config(data: dict, **chat) -> dict:
+def _chat_config(data: dict[str, Any], **chat: Any) -> dict[str, Any]:
     return {**data, "chat": {"slack_webhook_env": SLACK_ENV, "teams_webhook_env": TEAMS_ENV, **chat}}
 
 
@@ -226,7 +226,7 @@ def test_nothing_is_posted_when_the_files_cannot_be_written(
     assert http_recorder.received == []
 
 
-def _args(config, snap, out) -> list[str]:
+def _args(config: Path, snap: Path, out: Path) -> list[str]:
     return ["report", "-c", str(config), "--snapshot", str(snap), "-o", str(out), "-f", "json"]
 
 

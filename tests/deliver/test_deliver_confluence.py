@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -29,8 +30,10 @@ SUMMARY = ChatSummary(
 FILES = {"orbit-latest.pdf": b"%PDF-1.7 first", "orbit-latest.html": b"<html>first</html>"}
 
 
-def _settings(double, **extra) -> ConfluenceSettings:
-    values = dict(url=double.base, deployment=double.deployment, space="ART", token_env=TOKEN_ENV)
+def _settings(double: ConfluenceDouble, **extra: Any) -> ConfluenceSettings:
+    values: dict[str, Any] = dict(
+        url=double.base, deployment=double.deployment, space="ART", token_env=TOKEN_ENV
+    )
     if double.deployment == "cloud":
         values["email"] = double.email
     values.update(extra)
@@ -48,7 +51,7 @@ def test_storage_body_is_escaped_xhtml_with_a_status_macro_and_attachment_links(
 
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
 def test_first_run_creates_the_page_the_next_updates_it_with_the_version_bumped(
-    confluence_double: Callable[..., ConfluenceDouble], monkeypatch: pytest.MonkeyPatch, deployment
+    confluence_double: Callable[..., ConfluenceDouble], monkeypatch: pytest.MonkeyPatch, deployment: str
 ) -> None:
     double = confluence_double(deployment)
     monkeypatch.setenv(TOKEN_ENV, double.token)

@@ -1,6 +1,8 @@
 import io
 import logging
 import socket
+from collections.abc import Sequence
+from email.message import EmailMessage
 
 import pytest
 from pypdf import PdfReader
@@ -14,12 +16,12 @@ from syncreport.deliver.email import (
     send_message,
 )
 from syncreport.errors import ConfigError, DeliveryError
-from tests.deliver.conftest import Certificate, SmtpFactory
+from tests.deliver.conftest import Certificate, Received, SmtpFactory
 
 PASSWORD = "s3cret-smtp-passw0rd"
 
 
-def _message(pdf: bytes, to=("rte@example.com", "po@example.com")):
+def _message(pdf: bytes, to: Sequence[str] = ("rte@example.com", "po@example.com")) -> EmailMessage:
     return build_message(
         sender="syncreport@example.com",
         to=list(to),
@@ -30,11 +32,13 @@ def _message(pdf: bytes, to=("rte@example.com", "po@example.com")):
     )
 
 
-def _assert_complete_report(received, pdf: bytes) -> None:
+def _assert_complete_report(received: Received, pdf: bytes) -> None:
     message = received.message
     assert message["Subject"] == "ART sync report: Phoenix PI 26.4 (2026-11-26)"
-    assert message.get_body(("plain",)).get_content().strip() == "Train health: amber"
-    assert "<b>amber</b>" in message.get_body(("html",)).get_content()
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().strip() == "Train health: amber"
+    assert "<b>amber</b>" in html.get_content()
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "phoenix-2026-11-26.pdf"
     assert attachment.get_content_type() == "application/pdf"

@@ -80,7 +80,7 @@ def test_a_rename_failing_midway_reports_what_was_replaced_and_leaves_only_compl
     (tmp_path / "a.pdf").write_bytes(b"%PDF old")
     real_replace = os.replace
 
-    def fail_second_rename(src, dst) -> None:
+    def fail_second_rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         if Path(dst).name == "a.pdf":
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
@@ -102,7 +102,7 @@ def test_ctrl_c_between_two_renames_says_which_files_are_new(
     # Ctrl-C lands after a.html was renamed into place, before a.pdf: "nothing was written" would be false
     real_replace = os.replace
 
-    def interrupt_second_rename(src, dst) -> None:
+    def interrupt_second_rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         if Path(dst).name == "a.pdf":
             raise KeyboardInterrupt
         real_replace(src, dst)
@@ -120,7 +120,7 @@ def test_ctrl_c_between_two_renames_says_which_files_are_new(
 def test_ctrl_c_before_any_rename_stays_a_plain_interrupt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupt(src, dst) -> None:
+    def interrupt(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", interrupt)
@@ -137,7 +137,7 @@ def test_ctrl_c_while_removing_old_reports_says_the_report_was_written(
 
     real_unlink = Path.unlink
 
-    def interrupt_removing_the_old_day(path, missing_ok=False) -> None:
+    def interrupt_removing_the_old_day(path: Path, missing_ok: bool = False) -> None:
         if path.name == "t-2026-11-01.pdf":
             raise KeyboardInterrupt
         real_unlink(path, missing_ok=missing_ok)
@@ -156,7 +156,7 @@ def test_a_failure_while_staging_leaves_the_old_files_untouched(
     (tmp_path / "r.pdf").write_bytes(b"%PDF old")
     real_write_temp = files._write_temp
 
-    def fail_on_second(folder, name, data):
+    def fail_on_second(folder: Path, name: str, data: bytes) -> Path:
         if name == "r.pdf":
             raise OSError(28, "No space left on device")
         return real_write_temp(folder, name, data)

@@ -36,7 +36,7 @@ FIELDS = [
 ]
 
 
-def _site(rsps: responses.RequestsMock, *, link_types=("Blocks", "Relates")) -> None:
+def _site(rsps: responses.RequestsMock, *, link_types: tuple[str, ...] = ("Blocks", "Relates")) -> None:
     rsps.get(f"{URL}/rest/api/2/serverInfo", json={"deploymentType": "Cloud", "version": "1001.0.0"})
     rsps.get(f"{URL}/rest/api/2/myself", json={"displayName": "Rita Engineer"})
     rsps.get(
@@ -163,17 +163,19 @@ def test_interactive_answers_choose_projects_boards_and_an_inverted_link_type(
             self.answers = iter([URL, "", "rita@acme.test", "PHX, atl", "11", "Phoenix ART", ""])
             self.confirms = iter([False, True])  # Blocks: no; Dependency: yes
 
-        def say(self, message) -> None:
+        def say(self, message: str) -> None:
             self.said.append(message)
 
-        def ask(self, question, default=None):
+        def ask(self, question: str, default: str | None = None) -> str:
             answer = next(self.answers)
-            return answer or default
+            return answer or default or ""
 
-        def confirm(self, question, default=True):
+        def confirm(self, question: str, default: bool = True) -> bool:
             return next(self.confirms)
 
-    def ask_then_side(question, default=None):  # the "which side provides" question gets "B"
+    def ask_then_side(
+        question: str, default: str | None = None
+    ) -> str:  # the "which side provides" question gets "B"
         return "B" if "which issue delivers" in question else Scripted.ask(prompter, question, default)
 
     prompter = Scripted()

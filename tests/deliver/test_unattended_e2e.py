@@ -28,7 +28,7 @@ from pypdf import PdfReader
 
 from syncreport.setup_wizard import render_toml
 from syncreport.simulator import SimulatorHandle, demo_config
-from tests.deliver.conftest import SmtpFactory
+from tests.deliver.conftest import Received, SmtpFactory, SmtpServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -36,7 +36,7 @@ TOKEN_ENV = "ORBIT_E2E_TOKEN"
 SLUG = "orbit-art"  # demo_config's train "Orbit ART"
 
 
-def _write_config(sim, smtp, tmp_path: Path) -> Path:
+def _write_config(sim: SimulatorHandle, smtp: SmtpServer | SimpleNamespace, tmp_path: Path) -> Path:
     data = demo_config(sim, token_env=TOKEN_ENV)
     data["report"] = {"out_dir": "reports", "keep": 4}  # relative: to the config file's folder
     data["email"] = {
@@ -55,11 +55,13 @@ def _write_config(sim, smtp, tmp_path: Path) -> Path:
     return path
 
 
-def _env(sim) -> dict[str, str]:
+def _env(sim: SimulatorHandle) -> dict[str, str]:
     return {**os.environ, TOKEN_ENV: sim.token}
 
 
-def _report(config: Path, sim, *extra: str, quiet: bool = True) -> subprocess.CompletedProcess[str]:
+def _report(
+    config: Path, sim: SimulatorHandle, *extra: str, quiet: bool = True
+) -> subprocess.CompletedProcess[str]:
     args = [
         sys.executable,
         "-m",
@@ -78,7 +80,7 @@ def _report_files(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else []
 
 
-def _assert_valid_report_mail(received) -> None:
+def _assert_valid_report_mail(received: Received) -> None:
     message = received.message
     assert received.rcpt_tos == ["rte@orbit.test", "po@orbit.test"]
     # the train's and the PI's names are isolated bidi runs (FSI ... PDI) in the subject
@@ -86,8 +88,10 @@ def _assert_valid_report_mail(received) -> None:
         r"\[(green|amber|red)\] \u2068Orbit ART\u2069 \u2068PI 26\.4\u2069 \(\d{4}-\d{2}-\d{2}\)",
         message["Subject"],
     )
-    assert "Orbit ART" in message.get_body(("plain",)).get_content()
-    assert "Orbit ART" in message.get_body(("html",)).get_content()
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert "Orbit ART" in plain.get_content()
+    assert "Orbit ART" in html.get_content()
     [attachment] = list(message.iter_attachments())
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF")
@@ -200,7 +204,7 @@ _STOPPER = textwrap.dedent(
 )
 
 
-def _kill_at(stage: str, config: Path, sim) -> None:
+def _kill_at(stage: str, config: Path, sim: SimulatorHandle) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", _STOPPER, stage, str(config)],
         env=_env(sim),
