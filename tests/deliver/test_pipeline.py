@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 
 from syncreport.config import config_from_dict, load_config
 from syncreport.errors import ConfigError, DeliveryError
+from syncreport.kinds import Health
 from syncreport.pipeline import ReportRun, run_report
 from syncreport.setup_wizard import render_toml
 from syncreport.snapshot import Snapshot, save_snapshot
@@ -185,14 +186,16 @@ def test_e_mail_set_up_errors_stop_the_run_before_any_work(
         ("green", "amber", False),
     ],
 )
-def test_fail_on_means_this_health_or_worse(health, fail_on, fails, tmp_path: Path) -> None:
+def test_fail_on_means_this_health_or_worse(
+    health: str, fail_on: str | None, fails: bool, tmp_path: Path
+) -> None:
     run = ReportRun(
         train="T",
         pi=None,
-        taken_at=None,
-        health=health,
+        taken_at=datetime(2026, 11, 26, tzinfo=UTC),
+        health=Health(health),
         health_reasons=(),
-        paths=(),  # type: ignore[arg-type]
+        paths=(),
         latest_paths=(),
         removed=(),
         emailed=False,
