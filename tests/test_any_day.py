@@ -9,7 +9,7 @@ edges of a day on a grid Monday (00:30 and the minute before), and 2028-02-29.
 
 The expected answers are those worked out by hand for the planted scenarios and the scripted week, the
 same on every day:
-- the generator's planted dependencies each get the status INDICATORS.md gives them (site.scenarios);
+- the generator's planted dependencies each get the status docs/indicators.md gives them (site.scenarios);
 - the provider planted "carried over twice after the link was made" has carry-over 2 (its sprints 1 and
   2 of the current PI are closed, it sits in the active 3rd) and its dependency is a dependency slip;
 - today is in the 3rd of the current PI's 6 sprints: on every on-cadence board 2 closed, 1 active, 3 future;

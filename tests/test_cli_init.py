@@ -1,5 +1,6 @@
 """`syncreport init` end to end: the CLI against the Jira simulator on 127.0.0.1 (real HTTP, both dialects)."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -8,17 +9,20 @@ from typer.testing import CliRunner
 from syncreport.cli import app
 from syncreport.config import load_config
 from syncreport.logs import reset_logging
+from syncreport.simulator import SimulatorHandle
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(autouse=True)
-def _quiet_logging_after():
+def _quiet_logging_after() -> Iterator[None]:
     yield
     reset_logging()
 
 
-def test_non_interactive_init_on_cloud_writes_a_config_that_reports(cloud_sim, tmp_path: Path, monkeypatch):
+def test_non_interactive_init_on_cloud_writes_a_config_that_reports(
+    cloud_sim: SimulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ORBIT_TOKEN", cloud_sim.token)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the pull's cache stays in the test
     path = tmp_path / "orbit.toml"
@@ -73,7 +77,9 @@ def test_non_interactive_init_on_cloud_writes_a_config_that_reports(cloud_sim, t
     ] == "orbit-art-latest.json"
 
 
-def test_interactive_init_on_data_center_asks_and_writes(dc_sim, tmp_path: Path, monkeypatch):
+def test_interactive_init_on_data_center_asks_and_writes(
+    dc_sim: SimulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", dc_sim.token)
     path = tmp_path / "dc.toml"
     answers = [
@@ -109,7 +115,9 @@ def test_interactive_init_on_data_center_asks_and_writes(dc_sim, tmp_path: Path,
     ]
 
 
-def test_init_with_an_unset_token_variable_is_one_line(cloud_sim, tmp_path: Path, monkeypatch):
+def test_init_with_an_unset_token_variable_is_one_line(
+    cloud_sim: SimulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NOT_SET_TOKEN", raising=False)
     result = CliRunner().invoke(
         app,
@@ -134,7 +142,7 @@ def test_init_with_an_unset_token_variable_is_one_line(cloud_sim, tmp_path: Path
     assert not (tmp_path / "c.toml").exists()
 
 
-def test_end_of_input_at_a_prompt_stops_cleanly_and_writes_nothing(tmp_path: Path):
+def test_end_of_input_at_a_prompt_stops_cleanly_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     result = CliRunner().invoke(app, ["init", "--config", str(path)], input="")
     assert result.exit_code == 130
@@ -144,8 +152,8 @@ def test_end_of_input_at_a_prompt_stops_cleanly_and_writes_nothing(tmp_path: Pat
 
 
 def test_init_asks_serverinfo_signed_in_when_the_site_refuses_anonymous_callers(
-    simulator, tmp_path: Path, monkeypatch
-):
+    simulator: Callable[..., SimulatorHandle], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A Cloud site whose serverInfo refuses anonymous callers, on a URL that is not *.atlassian.net (the
     simulator's http://127.0.0.1). Before: init guessed from the URL and wrote deployment = "datacenter"
     (and no e-mail). Expected: init signs in to ask serverInfo, as deployment = "auto" does, and writes

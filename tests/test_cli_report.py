@@ -1,5 +1,6 @@
 """CLI wiring of `report` and the global options: exit codes, one-line errors, help, no secret in output."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,13 +11,14 @@ from syncreport import pipeline
 from syncreport.cli import app
 from syncreport.deliver.lock import run_lock
 from syncreport.logs import reset_logging
+from syncreport.simulator import SimulatorHandle
 from syncreport.snapshot import Snapshot, save_snapshot
 
 TOKEN = "ATATT3xFfGF0-cli-test-token-9876"
 
 
 @pytest.fixture(autouse=True)
-def _quiet_logging_after():
+def _quiet_logging_after() -> Iterator[None]:
     yield
     reset_logging()
 
@@ -27,7 +29,7 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, monkeypatch) -> Path:
+def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PHOENIX_JIRA_TOKEN", TOKEN)
     path = tmp_path / "phoenix.toml"
     path.write_text(
@@ -60,7 +62,7 @@ def _commands() -> list[str]:
     return sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
 
 
-def test_every_command_has_help_text(runner):
+def test_every_command_has_help_text(runner: CliRunner) -> None:
     assert {"report", "init"} <= set(_commands())
     for name in _commands():
         result = runner.invoke(app, [name, "--help"])
@@ -70,42 +72,44 @@ def test_every_command_has_help_text(runner):
         assert command.callback.__doc__.strip().split("\n")[0][:40] in " ".join(result.stdout.split())
 
 
-def test_top_level_help_lists_quiet_and_log_file(runner):
+def test_top_level_help_lists_quiet_and_log_file(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "--quiet" in result.stdout and "--log-file" in result.stdout
 
 
-def test_report_without_config_or_snapshot_is_a_usage_error(runner, monkeypatch):
+def test_report_without_config_or_snapshot_is_a_usage_error(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SYNCREPORT_CONFIG", raising=False)
     line = _one_line_error(runner.invoke(app, ["report"]), 2)
     assert "--config FILE (or set SYNCREPORT_CONFIG)" in line
 
 
-def test_missing_config_file_says_how_to_make_one(runner, tmp_path: Path):
+def test_missing_config_file_says_how_to_make_one(runner: CliRunner, tmp_path: Path) -> None:
     line = _one_line_error(runner.invoke(app, ["report", "--config", str(tmp_path / "nope.toml")]), 2)
     assert "does not exist" in line and "syncreport init" in line
 
 
-def test_unknown_format_is_a_usage_error(runner, config_file):
+def test_unknown_format_is_a_usage_error(runner: CliRunner, config_file: Path) -> None:
     line = _one_line_error(runner.invoke(app, ["report", "-c", str(config_file), "--format", "pdf,docx"]), 2)
     assert "unknown report format docx" in line
 
 
-def test_email_without_recipients_fails_before_any_work(runner, config_file):
+def test_email_without_recipients_fails_before_any_work(runner: CliRunner, config_file: Path) -> None:
     line = _one_line_error(runner.invoke(app, ["report", "-c", str(config_file), "--email"]), 2)
     assert "no recipients" in line
 
 
-def test_bad_fail_on_value_is_rejected_by_the_parser(runner, config_file):
+def test_bad_fail_on_value_is_rejected_by_the_parser(runner: CliRunner, config_file: Path) -> None:
     result = runner.invoke(app, ["report", "-c", str(config_file), "--fail-on", "blue"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
 
 
 def test_second_run_while_the_lock_is_held_exits_0_without_output(
-    runner, config_file, snapshot_file, tmp_path
-):
+    runner: CliRunner, config_file: Path, snapshot_file: Path, tmp_path: Path
+) -> None:
     with run_lock(tmp_path / "state" / "phoenix.lock"):
         result = runner.invoke(app, ["report", "-c", str(config_file), "--snapshot", str(snapshot_file)])
     assert result.exit_code == 0
@@ -113,7 +117,7 @@ def test_second_run_while_the_lock_is_held_exits_0_without_output(
     assert not (tmp_path / "reports").exists()
 
 
-def test_debug_traceback_never_shows_the_token(runner, config_file, tmp_path):
+def test_debug_traceback_never_shows_the_token(runner: CliRunner, config_file: Path, tmp_path: Path) -> None:
     # A path that contains the token ends up in the error message; the traceback must redact it.
     missing = tmp_path / f"{TOKEN}.json.gz"
     args = ["report", "-c", str(config_file), "--snapshot", str(missing)]
@@ -130,8 +134,10 @@ def test_debug_traceback_never_shows_the_token(runner, config_file, tmp_path):
     assert "***" in debug.stderr
 
 
-def test_internal_error_is_one_line_and_its_traceback_only_under_debug(runner, config_file, monkeypatch):
-    def broken(*args, **kwargs):
+def test_internal_error_is_one_line_and_its_traceback_only_under_debug(
+    runner: CliRunner, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args, **kwargs) -> None:
         raise RuntimeError(f"bug while holding {TOKEN}")
 
     monkeypatch.setattr(pipeline, "run_report_from_files", broken)
@@ -146,7 +152,7 @@ def test_internal_error_is_one_line_and_its_traceback_only_under_debug(runner, c
     assert TOKEN not in debug.output
 
 
-def test_unwritable_log_file_is_a_usage_error(runner, tmp_path: Path, config_file):
+def test_unwritable_log_file_is_a_usage_error(runner: CliRunner, tmp_path: Path, config_file: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = runner.invoke(app, ["--log-file", str(blocker / "x.log"), "report", "-c", str(config_file)])
@@ -155,8 +161,8 @@ def test_unwritable_log_file_is_a_usage_error(runner, tmp_path: Path, config_fil
 
 @pytest.mark.e2e
 def test_offline_report_prints_paths_and_health_then_exits_3_on_fail_on(
-    cloud_sim, runner, tmp_path: Path, monkeypatch
-):
+    cloud_sim: SimulatorHandle, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from syncreport.config import config_from_dict
     from syncreport.jira import pull_snapshot
     from syncreport.simulator import demo_config
@@ -199,7 +205,7 @@ def test_offline_report_prints_paths_and_health_then_exits_3_on_fail_on(
         assert quiet.stderr.splitlines() == [fail_line]  # the one line cron must mail
 
 
-def test_a_broken_config_file_is_logged_to_the_log_file_too(runner, tmp_path: Path):
+def test_a_broken_config_file_is_logged_to_the_log_file_too(runner: CliRunner, tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text('[jira]\nurl = "ftp://nope"\n')
     log_file = tmp_path / "run.log"
@@ -210,7 +216,9 @@ def test_a_broken_config_file_is_logged_to_the_log_file_too(runner, tmp_path: Pa
     assert "ERROR" in logged and "jira.url" in logged
 
 
-def test_an_unwritable_output_folder_is_one_line_runtime_error(runner, snapshot_file, tmp_path: Path):
+def test_an_unwritable_output_folder_is_one_line_runtime_error(
+    runner: CliRunner, snapshot_file: Path, tmp_path: Path
+) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     result = runner.invoke(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ HOSTILE_TEAM = f"Comets{OSC_TITLE}{CLEAR}\u202e"  # ...and a right-to-left overr
 
 
 @pytest.fixture(autouse=True)
-def _quiet_logging_after():
+def _quiet_logging_after() -> Iterator[None]:
     yield
     reset_logging()
 
@@ -108,7 +109,9 @@ def test_the_report_summary_line_carries_no_escape_from_a_team_name(tmp_path: Pa
     assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
 
 
-def test_a_log_line_carries_no_escape_from_jira_text(tmp_path: Path, capsys) -> None:
+def test_a_log_line_carries_no_escape_from_jira_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "run.log"
     configure_logging(log_file=log)
     logging.getLogger("syncreport.test").warning("sprint %s has no dates", f"S1{OSC_TITLE}")

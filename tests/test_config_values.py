@@ -4,6 +4,7 @@ Each bad value goes through the CLI the way a user meets it (`report --config`, 
 one line on stderr naming the file and the key, exit code 2, no traceback, and nothing secret echoed.
 """
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ PASTED_TOKEN = "ATATT3xFfGF0Tq9Zx8PastedToken4"  # letters and digits only: it p
 
 
 @pytest.fixture(autouse=True)
-def _quiet_logging_after():
+def _quiet_logging_after() -> Iterator[None]:
     yield
     reset_logging()
 
@@ -243,7 +244,7 @@ UNREACHABLE = BASE.replace(
     ids=["template syntax", "template not UTF-8", "CA file not PEM", "SMTP password unset"],
 )
 def test_templates_and_smtp_settings_fail_before_the_pull(
-    tmp_path: Path, monkeypatch, setup, extra, words
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: Callable[[Path], None], extra: str, words: str
 ) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", "a-token-for-the-test")
     setup(tmp_path)

@@ -1,8 +1,10 @@
 """The command line: each command parses its options and calls one library function.
 
 This is the only module that prints to the user or picks an exit code, and nothing imports it.
-A :class:`~syncreport.errors.SyncreportError` becomes one line on stderr and its exit code; any other
-exception is a bug and shows its traceback only with ``--debug``.
+A :class:`~syncreport.errors.SyncreportError` becomes one line on stderr and the exit code :data:`EXIT_CODES`
+gives its type; any other exception is a bug and shows its traceback only with ``--debug``.
+
+Longer than 400 lines: one function per command with its typer options, and nothing else.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ one line that names the file and the key, raised as :class:`ConfigError` (exit c
 in this file: the config names the *environment variable* that holds the token or password.
 
 Every key is documented in ``config.example.toml``.
+
+Longer than 400 lines: one pydantic section per TOML table, each with its validators beside it.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ class TrainSettings(_Section):
 
 
 class IterationSettings(_Section):
-    """The train's cadence. Without pi_start the iterations are derived from the sprints (INDICATORS.md)."""
+    """The train's cadence. Without pi_start the iterations are derived from the sprints (docs/indicators.md)."""
 
     pi_start: Annotated[date, Field(strict=False)] | None = None  # a TOML date, or "2025-09-01"
     length_days: int = Field(default=14, ge=1, le=366)

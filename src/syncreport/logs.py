@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from syncreport.errors import ConfigError
 from syncreport.untrusted import for_terminal
@@ -87,7 +87,7 @@ def _clean(text: str) -> str:
     return for_terminal(redact(text), keep_newlines=True)
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it)."""
 
     @property

@@ -13,6 +13,9 @@ watching:
 
 Relative paths in a config file are relative to the config file's folder (resolved by
 :func:`syncreport.config.load_config`), so a cron job gets the same folders whatever its working directory is.
+
+Longer than 400 lines: the run's steps and their failure rules (what is written, sent and remembered when
+a step fails) are one story and read best together.
 """
 
 from __future__ import annotations
@@ -282,7 +285,7 @@ def run_report(
     Raises :class:`~syncreport.errors.SyncreportError` subclasses with one-line messages;
     :class:`~syncreport.deliver.lock.RunInProgress` (exit 0) when another run of the series holds the lock.
     """
-    say = log or (lambda message: None)
+    say = log or (lambda _message: None)
     if config is None and snapshot_path is None:
         raise ConfigError(
             "pass --config FILE (or set SYNCREPORT_CONFIG) to pull from Jira, or --snapshot FILE to render a saved snapshot"
@@ -341,7 +344,14 @@ def run_report(
             pdf_bytes = outputs.get("pdf") or pdf_only
             assert pdf_bytes is not None
             message = _email_message(
-                plan.email, plan.recipients, results, snapshot, settings, slug, day, pdf_bytes
+                plan.email,
+                plan.recipients,
+                results,
+                snapshot,
+                settings,
+                slug=slug,
+                day=day,
+                pdf_bytes=pdf_bytes,
             )
         written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
         delivery.written = written.dated
@@ -355,7 +365,9 @@ def run_report(
             except DeliveryError as exc:
                 raise DeliveryError(f"{exc.message} (the report files are in {plan.out_dir})") from None
             delivery.email = "sent"
-        page_url = _publish(config, results, snapshot, slug, day, outputs, pdf_only, say)
+        page_url = _publish(
+            config, results, snapshot, slug=slug, day=day, outputs=outputs, pdf_only=pdf_only, say=say
+        )
         posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
         from syncreport.indicators.trends import trend_summary
 
@@ -417,6 +429,7 @@ def _publish(
     config: Config | None,
     results: IndicatorResults,
     snapshot: Snapshot,
+    *,
     slug: str,
     day: date,
     outputs: dict[str, bytes],
@@ -504,6 +517,7 @@ def _email_message(
     results: IndicatorResults,
     snapshot: Snapshot,
     report_settings: ReportSettings,
+    *,
     slug: str,
     day: date,
     pdf_bytes: bytes,

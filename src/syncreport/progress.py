@@ -37,13 +37,14 @@ class NoProgress:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def stage(self, description: str, total: int) -> None:
+    # The Progress protocol's signatures, with nothing to do with their arguments:
+    def stage(self, description: str, total: int) -> None:  # noqa: ARG002
         return None
 
-    def grow(self, amount: int) -> None:
+    def grow(self, amount: int) -> None:  # noqa: ARG002
         return None
 
-    def advance(self, amount: int = 1) -> None:
+    def advance(self, amount: int = 1) -> None:  # noqa: ARG002
         return None
 
 

@@ -8,6 +8,8 @@ missing answer that has none is a one-line :class:`ConfigError` that lists the c
 
 This is the only place syncreport ever asks a question; the questions go through a :class:`Prompter` the
 CLI provides, so this module prints nothing itself.
+
+Longer than 400 lines: the wizard's questions and the site probing they need, in the order they are asked.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class _Silent:
             raise ConfigError(f"--non-interactive: no answer for '{question}'; pass it as an option")
         return default
 
-    def confirm(self, question: str, default: bool = True) -> bool:
+    def confirm(self, question: str, default: bool = True) -> bool:  # noqa: ARG002 - the Prompter's signature
         return default
 
 

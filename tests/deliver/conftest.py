@@ -12,11 +12,17 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pypdf import PdfWriter
+
+from syncreport.config import config_from_dict
+from syncreport.jira import pull_snapshot
+from syncreport.simulator import SimulatorHandle, demo_config
+from syncreport.snapshot import Snapshot
 
 
 @dataclass
@@ -90,7 +96,7 @@ class Certificate:
 
 
 @pytest.fixture(scope="session")
-def self_signed_cert(tmp_path_factory) -> Certificate:
+def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     """A self-signed certificate for 127.0.0.1/localhost, made with the openssl command line tool."""
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -193,7 +199,7 @@ class Recorded:
     headers: dict[str, str]
     body: bytes
 
-    def json(self):
+    def json(self) -> Any:
         import json
 
         return json.loads(self.body)
@@ -501,3 +507,18 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+PULLED_TOKEN_ENV = "DELIVER_TEST_JIRA_TOKEN"
+
+
+@pytest.fixture(scope="session")
+def pulled(cloud_sim: SimulatorHandle) -> tuple[dict[str, Any], Snapshot]:
+    """The demo config for the session's Cloud simulator (no cache) and one snapshot pulled from it, shared
+    by the delivery tests that run the pipeline on a snapshot file."""
+    data = demo_config(cloud_sim, token_env=PULLED_TOKEN_ENV)
+    data["cache"] = {"enabled": False}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PULLED_TOKEN_ENV, cloud_sim.token)
+        snapshot = pull_snapshot(config_from_dict(data))
+    return data, snapshot

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC
+from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -23,12 +26,11 @@ from syncreport.deliver.chat import (
 )
 from syncreport.errors import ConfigError, NotifyError
 from syncreport.indicators import compute_indicators
-from syncreport.jira import pull_snapshot
 from syncreport.logs import configure_logging, reset_logging
 from syncreport.pipeline import run_report
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
 from syncreport.snapshot import Snapshot, save_snapshot
+from tests.deliver.conftest import HttpRecorder
 
 SLACK_ENV = "CHAT_TEST_SLACK_WEBHOOK"
 TEAMS_ENV = "CHAT_TEST_TEAMS_WEBHOOK"
@@ -37,7 +39,7 @@ SLACK_SECRET = "T0001/B0002/xoxSlackSecretPart42"
 TEAMS_SECRET = "sig=TeamsSignatureSecret99"
 
 
-def _summary(**changes) -> ChatSummary:
+def _summary(**changes: Any) -> ChatSummary:
     values = dict(
         title="ART sync report: Phoenix · PI 26.4",
         as_of="2026-11-26 09:00 UTC",
@@ -59,13 +61,13 @@ def _summary(**changes) -> ChatSummary:
 
 
 @pytest.fixture(autouse=True)
-def _reset_logging_after():
+def _reset_logging_after() -> Iterator[None]:
     """The CLI configures syncreport's loggers; leave them as the next test expects (unconfigured)."""
     yield
     reset_logging()
 
 
-def test_slack_card_escapes_jira_text_and_links_the_keys():
+def test_slack_card_escapes_jira_text_and_links_the_keys() -> None:
     payload = slack_payload(_summary())
     # Worked out by hand: Slack mrkdwn escapes only &, <, >; a key is <url|KEY>.
     assert payload["text"] == "ART sync report: Phoenix · PI 26.4: train health AMBER"
@@ -77,7 +79,7 @@ def test_slack_card_escapes_jira_text_and_links_the_keys():
     assert payload["blocks"][-1]["elements"][0]["text"] == "<https://wiki.acme.test/x/ART|Full report>"
 
 
-def test_a_long_slack_section_is_cut_at_a_line_end_within_slacks_limit():
+def test_a_long_slack_section_is_cut_at_a_line_end_within_slacks_limit() -> None:
     many = tuple(
         AttentionLine(n, "error", "x" * 700, (Link(f"ORB-{n}", f"https://acme.test/browse/ORB-{n}"),))
         for n in range(1, 6)
@@ -88,7 +90,7 @@ def test_a_long_slack_section_is_cut_at_a_line_end_within_slacks_limit():
     assert text.count("<https://acme.test/browse/") == 3  # whole lines only: 3 fit, no link cut in half
 
 
-def test_teams_card_is_an_adaptive_card_in_a_workflow_message_with_markdown_links():
+def test_teams_card_is_an_adaptive_card_in_a_workflow_message_with_markdown_links() -> None:
     payload = teams_payload(_summary(report="/srv/reports/phoenix-latest.html"))
     assert payload["type"] == "message"
     [attachment] = payload["attachments"]
@@ -109,13 +111,13 @@ def test_teams_card_is_an_adaptive_card_in_a_workflow_message_with_markdown_link
     assert "actions" not in card  # a path is not a URL to open
 
 
-def test_a_missing_webhook_variable_is_a_config_error_naming_it(monkeypatch):
+def test_a_missing_webhook_variable_is_a_config_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SLACK_ENV, raising=False)
     with pytest.raises(ConfigError, match=f"{SLACK_ENV} \\(chat.slack_webhook_env\\) is not set"):
         webhooks(ChatSettings(slack_webhook_env=SLACK_ENV))
 
 
-def test_a_webhook_that_is_not_https_is_refused_without_printing_it(monkeypatch):
+def test_a_webhook_that_is_not_https_is_refused_without_printing_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SLACK_ENV, f"http://hooks.slack.example/services/{SLACK_SECRET}")
     with pytest.raises(ConfigError) as caught:
         webhooks(ChatSettings(slack_webhook_env=SLACK_ENV))
@@ -123,7 +125,9 @@ def test_a_webhook_that_is_not_https_is_refused_without_printing_it(monkeypatch)
     assert SLACK_SECRET not in caught.value.message
 
 
-def test_a_refused_card_is_one_line_without_the_url_and_is_not_retried(http_recorder, monkeypatch, tmp_path):
+def test_a_refused_card_is_one_line_without_the_url_and_is_not_retried(
+    http_recorder: HttpRecorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     http_recorder.answers["/services/"] = (404, "no_service", 0.0)
     monkeypatch.setenv(SLACK_ENV, f"{http_recorder.url}/services/{SLACK_SECRET}")
     log_file = tmp_path / "debug.log"
@@ -145,7 +149,9 @@ def test_a_refused_card_is_one_line_without_the_url_and_is_not_retried(http_reco
     assert SLACK_SECRET not in logged
 
 
-def test_a_webhook_that_does_not_answer_in_time_is_posted_once_and_says_so(http_recorder):
+def test_a_webhook_that_does_not_answer_in_time_is_posted_once_and_says_so(
+    http_recorder: HttpRecorder,
+) -> None:
     http_recorder.answers["/slow"] = (200, "ok", 1.5)
     hook = Webhook("Teams", TEAMS_ENV, f"{http_recorder.url}/slow?{TEAMS_SECRET}")
     posted, error = notify([hook], _summary(), timeout=0.3)
@@ -156,27 +162,18 @@ def test_a_webhook_that_does_not_answer_in_time_is_posted_once_and_says_so(http_
 
 # --- end to end: the pipeline posts after writing, the CLI's exit code ----------------------------------------
 
-TOKEN_ENV = "CHAT_TEST_JIRA_TOKEN"
 
-
-@pytest.fixture(scope="module")
-def pulled(cloud_sim, tmp_path_factory) -> tuple[dict, Snapshot]:
-    data = demo_config(cloud_sim, token_env=TOKEN_ENV)
-    data["cache"] = {"enabled": False}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TOKEN_ENV, cloud_sim.token)
-        snapshot = pull_snapshot(config_from_dict(data))
-    return data, snapshot
-
-
-def _chat_config(data: dict, **chat) -> dict:
+def _chat_config(data: dict[str, Any], **chat: Any) -> dict[str, Any]:
     return {**data, "chat": {"slack_webhook_env": SLACK_ENV, "teams_webhook_env": TEAMS_ENV, **chat}}
 
 
 @pytest.mark.e2e
 def test_a_run_posts_one_slack_and_one_teams_card_with_the_reports_figures(
-    pulled, http_recorder, tmp_path, monkeypatch
-):
+    pulled: tuple[dict[str, Any], Snapshot],
+    http_recorder: HttpRecorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data, snapshot = pulled
     monkeypatch.setenv(SLACK_ENV, f"{http_recorder.url}/services/{SLACK_SECRET}")
     monkeypatch.setenv(TEAMS_ENV, f"{http_recorder.url}/workflows/run?{TEAMS_SECRET}")
@@ -207,7 +204,12 @@ def test_a_run_posts_one_slack_and_one_teams_card_with_the_reports_figures(
 
 
 @pytest.mark.e2e
-def test_nothing_is_posted_when_the_files_cannot_be_written(pulled, http_recorder, tmp_path, monkeypatch):
+def test_nothing_is_posted_when_the_files_cannot_be_written(
+    pulled: tuple[dict[str, Any], Snapshot],
+    http_recorder: HttpRecorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data, snapshot = pulled
     monkeypatch.setenv(SLACK_ENV, f"{http_recorder.url}/services/{SLACK_SECRET}")
     monkeypatch.setenv(TEAMS_ENV, f"{http_recorder.url}/workflows/run?{TEAMS_SECRET}")
@@ -224,14 +226,17 @@ def test_nothing_is_posted_when_the_files_cannot_be_written(pulled, http_recorde
     assert http_recorder.received == []
 
 
-def _args(config, snap, out) -> list[str]:
+def _args(config: Path, snap: Path, out: Path) -> list[str]:
     return ["report", "-c", str(config), "--snapshot", str(snap), "-o", str(out), "-f", "json"]
 
 
 @pytest.mark.e2e
 def test_cli_exits_4_with_one_line_when_a_webhook_refuses_and_never_shows_the_url(
-    pulled, http_recorder, tmp_path, monkeypatch
-):
+    pulled: tuple[dict[str, Any], Snapshot],
+    http_recorder: HttpRecorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data, snapshot = pulled
     monkeypatch.setenv(SLACK_ENV, f"{http_recorder.url}/services/{SLACK_SECRET}")
     monkeypatch.setenv(TEAMS_ENV, f"{http_recorder.url}/workflows/run?{TEAMS_SECRET}")
@@ -265,7 +270,9 @@ def test_cli_exits_4_with_one_line_when_a_webhook_refuses_and_never_shows_the_ur
     assert len(http_recorder.received) == 2
 
 
-def test_summary_of_a_first_run_says_why_there_are_no_changes(pulled):
+def test_summary_of_a_first_run_says_why_there_are_no_changes(
+    pulled: tuple[dict[str, Any], Snapshot],
+) -> None:
     _, snapshot = pulled
     results = compute_indicators(snapshot)
     summary = summarize(results, snapshot.issue_url, "/tmp/r.html")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from syncreport.config import ConfluenceSettings
 from syncreport.deliver.chat import AttentionLine, ChatSummary, Link
 from syncreport.deliver.confluence import check_settings, publish, storage_body
 from syncreport.errors import ConfigError, DeliveryError
+from tests.deliver.conftest import ConfluenceDouble
 
 TOKEN_ENV = "CONFLUENCE_TEST_TOKEN"
 SUMMARY = ChatSummary(
@@ -26,15 +30,17 @@ SUMMARY = ChatSummary(
 FILES = {"orbit-latest.pdf": b"%PDF-1.7 first", "orbit-latest.html": b"<html>first</html>"}
 
 
-def _settings(double, **extra) -> ConfluenceSettings:
-    values = dict(url=double.base, deployment=double.deployment, space="ART", token_env=TOKEN_ENV)
+def _settings(double: ConfluenceDouble, **extra: Any) -> ConfluenceSettings:
+    values: dict[str, Any] = dict(
+        url=double.base, deployment=double.deployment, space="ART", token_env=TOKEN_ENV
+    )
     if double.deployment == "cloud":
         values["email"] = double.email
     values.update(extra)
-    return ConfluenceSettings(**values)  # type: ignore[arg-type]
+    return ConfluenceSettings(**values)
 
 
-def test_storage_body_is_escaped_xhtml_with_a_status_macro_and_attachment_links():
+def test_storage_body_is_escaped_xhtml_with_a_status_macro_and_attachment_links() -> None:
     body = storage_body(SUMMARY, ("orbit-latest.pdf",))
     assert '<ac:parameter ac:name="colour">Red</ac:parameter>' in body
     assert "<li>2 late dependencies &amp; a cycle</li>" in body
@@ -45,8 +51,8 @@ def test_storage_body_is_escaped_xhtml_with_a_status_macro_and_attachment_links(
 
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
 def test_first_run_creates_the_page_the_next_updates_it_with_the_version_bumped(
-    confluence_double, monkeypatch, deployment
-):
+    confluence_double: Callable[..., ConfluenceDouble], monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
     double = confluence_double(deployment)
     monkeypatch.setenv(TOKEN_ENV, double.token)
     settings = _settings(double, parent_id="4242")
@@ -72,8 +78,8 @@ def test_first_run_creates_the_page_the_next_updates_it_with_the_version_bumped(
 
 
 def test_a_retry_after_a_failed_upload_updates_the_page_it_created_instead_of_a_duplicate(
-    confluence_double, monkeypatch
-):
+    confluence_double: Callable[..., ConfluenceDouble], monkeypatch: pytest.MonkeyPatch
+) -> None:
     double = confluence_double("cloud")
     monkeypatch.setenv(TOKEN_ENV, double.token)
     double.fail_once["/child/attachment"] = 502
@@ -84,7 +90,9 @@ def test_a_retry_after_a_failed_upload_updates_the_page_it_created_instead_of_a_
     assert (retried.created, retried.version) == (False, 2)
 
 
-def test_a_refused_token_is_one_line_that_never_shows_it(confluence_double, monkeypatch):
+def test_a_refused_token_is_one_line_that_never_shows_it(
+    confluence_double: Callable[..., ConfluenceDouble], monkeypatch: pytest.MonkeyPatch
+) -> None:
     double = confluence_double("cloud")
     monkeypatch.setenv(TOKEN_ENV, "wrong-token-value")
     with pytest.raises(DeliveryError) as caught:
@@ -96,7 +104,9 @@ def test_a_refused_token_is_one_line_that_never_shows_it(confluence_double, monk
     assert "wrong-token-value" not in caught.value.message
 
 
-def test_an_unknown_space_and_a_wrong_url_say_which_key_to_fix(confluence_double, monkeypatch):
+def test_an_unknown_space_and_a_wrong_url_say_which_key_to_fix(
+    confluence_double: Callable[..., ConfluenceDouble], monkeypatch: pytest.MonkeyPatch
+) -> None:
     double = confluence_double("cloud")
     monkeypatch.setenv(TOKEN_ENV, double.token)
     with pytest.raises(DeliveryError, match=r"no space with the key NOPE .* fix confluence.space"):
@@ -105,7 +115,7 @@ def test_an_unknown_space_and_a_wrong_url_say_which_key_to_fix(confluence_double
         publish(_settings(double, url=double.base.removesuffix("/wiki")), "Orbit", "<p/>", {})
 
 
-def test_settings_are_checked_before_the_pull(monkeypatch):
+def test_settings_are_checked_before_the_pull(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     with pytest.raises(ConfigError, match=r"confluence\.email is missing"):
         check_settings(ConfluenceSettings(url="https://acme.atlassian.net/wiki", token_env=TOKEN_ENV))

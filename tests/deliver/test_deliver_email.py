@@ -1,6 +1,8 @@
 import io
 import logging
 import socket
+from collections.abc import Sequence
+from email.message import EmailMessage
 
 import pytest
 from pypdf import PdfReader
@@ -14,11 +16,12 @@ from syncreport.deliver.email import (
     send_message,
 )
 from syncreport.errors import ConfigError, DeliveryError
+from tests.deliver.conftest import Certificate, Received, SmtpFactory
 
 PASSWORD = "s3cret-smtp-passw0rd"
 
 
-def _message(pdf: bytes, to=("rte@example.com", "po@example.com")):
+def _message(pdf: bytes, to: Sequence[str] = ("rte@example.com", "po@example.com")) -> EmailMessage:
     return build_message(
         sender="syncreport@example.com",
         to=list(to),
@@ -29,11 +32,13 @@ def _message(pdf: bytes, to=("rte@example.com", "po@example.com")):
     )
 
 
-def _assert_complete_report(received, pdf: bytes) -> None:
+def _assert_complete_report(received: Received, pdf: bytes) -> None:
     message = received.message
     assert message["Subject"] == "ART sync report: Phoenix PI 26.4 (2026-11-26)"
-    assert message.get_body(("plain",)).get_content().strip() == "Train health: amber"
-    assert "<b>amber</b>" in message.get_body(("html",)).get_content()
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().strip() == "Train health: amber"
+    assert "<b>amber</b>" in html.get_content()
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "phoenix-2026-11-26.pdf"
     assert attachment.get_content_type() == "application/pdf"
@@ -43,7 +48,7 @@ def _assert_complete_report(received, pdf: bytes) -> None:
     assert len(PdfReader(io.BytesIO(content)).pages) == 1
 
 
-def test_plain_relay_receives_the_whole_report(smtp_server, blank_pdf):
+def test_plain_relay_receives_the_whole_report(smtp_server: SmtpFactory, blank_pdf: bytes) -> None:
     server = smtp_server(security="plain")
     settings = EmailSettings(
         smtp_host=server.host, smtp_port=server.port, security="plain", sender="syncreport@example.com"
@@ -57,8 +62,12 @@ def test_plain_relay_receives_the_whole_report(smtp_server, blank_pdf):
 
 
 def test_starttls_with_login_delivers_and_never_logs_the_password(
-    smtp_server, self_signed_cert, blank_pdf, monkeypatch, caplog
-):
+    smtp_server: SmtpFactory,
+    self_signed_cert: Certificate,
+    blank_pdf: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     server = smtp_server(security="starttls", cert=self_signed_cert, users={"reporter": PASSWORD})
     monkeypatch.setenv("SYNCREPORT_SMTP_PASSWORD", PASSWORD)
     settings = EmailSettings(
@@ -80,7 +89,9 @@ def test_starttls_with_login_delivers_and_never_logs_the_password(
     assert PASSWORD not in caplog.text
 
 
-def test_implicit_tls_with_login_delivers(smtp_server, self_signed_cert, blank_pdf, monkeypatch):
+def test_implicit_tls_with_login_delivers(
+    smtp_server: SmtpFactory, self_signed_cert: Certificate, blank_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = smtp_server(security="tls", cert=self_signed_cert, users={"reporter": PASSWORD})
     monkeypatch.setenv("SMTP_PW", PASSWORD)
     settings = EmailSettings(
@@ -97,8 +108,8 @@ def test_implicit_tls_with_login_delivers(smtp_server, self_signed_cert, blank_p
 
 
 def test_untrusted_certificate_is_one_line_error_and_nothing_is_sent(
-    smtp_server, self_signed_cert, blank_pdf
-):
+    smtp_server: SmtpFactory, self_signed_cert: Certificate, blank_pdf: bytes
+) -> None:
     server = smtp_server(security="starttls", cert=self_signed_cert)
     settings = EmailSettings(smtp_host=server.host, smtp_port=server.port, security="starttls")
     with pytest.raises(DeliveryError, match=r"certificate .* is not trusted .*set email.ca_bundle"):
@@ -107,8 +118,8 @@ def test_untrusted_certificate_is_one_line_error_and_nothing_is_sent(
 
 
 def test_wrong_password_names_the_env_var_not_the_value(
-    smtp_server, self_signed_cert, blank_pdf, monkeypatch
-):
+    smtp_server: SmtpFactory, self_signed_cert: Certificate, blank_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = smtp_server(security="starttls", cert=self_signed_cert, users={"reporter": PASSWORD})
     monkeypatch.setenv("SMTP_PW", "wrong-password")
     settings = EmailSettings(
@@ -126,7 +137,9 @@ def test_wrong_password_names_the_env_var_not_the_value(
     assert server.messages == []
 
 
-def test_starttls_demanded_from_a_server_without_it_says_what_to_set(smtp_server, blank_pdf):
+def test_starttls_demanded_from_a_server_without_it_says_what_to_set(
+    smtp_server: SmtpFactory, blank_pdf: bytes
+) -> None:
     server = smtp_server(security="plain")
     settings = EmailSettings(smtp_host=server.host, smtp_port=server.port, security="starttls")
     with pytest.raises(DeliveryError, match=r'does not offer STARTTLS; set email.security = "tls"'):
@@ -134,7 +147,7 @@ def test_starttls_demanded_from_a_server_without_it_says_what_to_set(smtp_server
     assert server.messages == []
 
 
-def test_unreachable_server_is_one_line_delivery_error(blank_pdf):
+def test_unreachable_server_is_one_line_delivery_error(blank_pdf: bytes) -> None:
     with socket.socket() as probe:  # a port that nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -145,19 +158,21 @@ def test_unreachable_server_is_one_line_delivery_error(blank_pdf):
         send_message(settings, _message(blank_pdf), ["rte@example.com"])
 
 
-def test_missing_password_variable_is_a_config_error(blank_pdf, monkeypatch):
+def test_missing_password_variable_is_a_config_error(
+    blank_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SMTP_PW", raising=False)
     settings = EmailSettings(username="reporter", password_env="SMTP_PW")
     with pytest.raises(ConfigError, match=r"SMTP_PW .* is not set"):
         send_message(settings, _message(blank_pdf), ["rte@example.com"])
 
 
-def test_an_incomplete_pdf_is_never_attached(blank_pdf):
+def test_an_incomplete_pdf_is_never_attached(blank_pdf: bytes) -> None:
     with pytest.raises(DeliveryError, match="incomplete; nothing was sent"):
         _message(blank_pdf[: len(blank_pdf) // 2])
 
 
-def test_recipients_are_checked_before_anything_is_sent():
+def test_recipients_are_checked_before_anything_is_sent() -> None:
     assert check_recipients([" rte@example.com", "Ann <ann@example.com>"]) == [
         "rte@example.com",
         "Ann <ann@example.com>",
@@ -168,7 +183,7 @@ def test_recipients_are_checked_before_anything_is_sent():
         check_recipients(["rte-at-example"])
 
 
-def test_subject_placeholders_are_filled_and_unknown_ones_are_named():
+def test_subject_placeholders_are_filled_and_unknown_ones_are_named() -> None:
     values = {"train": "Phoenix", "pi": "PI 26.4", "date": "2026-11-26", "health": "red"}
     assert format_subject("[{health}] {train} {pi} ({date})", values) == "[red] Phoenix PI 26.4 (2026-11-26)"
     with pytest.raises(ConfigError, match=r"email.subject .*KeyError.*'team'.*\{train\}"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -13,13 +15,14 @@ from typer.testing import CliRunner
 from syncreport.cli import app
 from syncreport.logs import reset_logging
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
+from syncreport.simulator import SimulatorHandle, demo_config
+from tests.deliver.conftest import ConfluenceDouble, HttpRecorder, SmtpFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
-def _reset_logging_after():
+def _reset_logging_after() -> Iterator[None]:
     """The CLI configures syncreport's loggers; leave them as the next test expects (unconfigured)."""
     yield
     reset_logging()
@@ -35,8 +38,13 @@ SECRETS = {
 
 
 def test_one_run_delivers_mail_cards_page_and_spreadsheets(
-    cloud_sim, smtp_server, http_recorder, confluence_double, tmp_path, monkeypatch
-):
+    cloud_sim: SimulatorHandle,
+    smtp_server: SmtpFactory,
+    http_recorder: HttpRecorder,
+    confluence_double: Callable[..., ConfluenceDouble],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     mailbox = "reports@orbit.test"
     smtp = smtp_server(oauth_tokens={mailbox: SECRETS["EVERY_SMTP_TOKEN"]})
     wiki = confluence_double("cloud", email="rte@orbit.test", token=SECRETS["EVERY_CONFLUENCE"])

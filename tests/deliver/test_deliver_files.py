@@ -15,13 +15,13 @@ from syncreport.deliver.files import (
 from syncreport.errors import DeliveryError, InterruptedAfterWriting
 
 
-def test_slugify_makes_file_name_safe_lower_case_slugs():
+def test_slugify_makes_file_name_safe_lower_case_slugs() -> None:
     assert slugify("Phoenix ART (Ops)") == "phoenix-art-ops"
     assert slugify("Zürich / Nord") == "zurich-nord"
     assert slugify("***") == "train"
 
 
-def test_report_files_get_dated_names_and_latest_copies(tmp_path: Path):
+def test_report_files_get_dated_names_and_latest_copies(tmp_path: Path) -> None:
     written = write_report_files(
         tmp_path, "phoenix", date(2026, 11, 26), {"pdf": b"%PDF-1.7 x", "json": b"{}"}, keep=3
     )
@@ -37,7 +37,7 @@ def test_report_files_get_dated_names_and_latest_copies(tmp_path: Path):
     ]
 
 
-def test_retention_keeps_the_most_recent_days_of_this_train_only(tmp_path: Path):
+def test_retention_keeps_the_most_recent_days_of_this_train_only(tmp_path: Path) -> None:
     for day in ("2026-11-01", "2026-11-08", "2026-11-15", "2026-11-22"):
         for ext in ("pdf", "html"):
             (tmp_path / f"phoenix-{day}.{ext}").write_bytes(b"old")
@@ -63,7 +63,7 @@ def test_retention_keeps_the_most_recent_days_of_this_train_only(tmp_path: Path)
     ]
 
 
-def test_write_report_applies_retention_after_writing(tmp_path: Path):
+def test_write_report_applies_retention_after_writing(tmp_path: Path) -> None:
     for day in (1, 2, 3):
         write_report_files(tmp_path, "t", date(2026, 11, day), {"pdf": b"%PDF"}, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -74,21 +74,21 @@ def test_write_report_applies_retention_after_writing(tmp_path: Path):
 
 
 def test_a_rename_failing_midway_reports_what_was_replaced_and_leaves_only_complete_files(
-    tmp_path: Path, monkeypatch
-):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "a.html").write_bytes(b"old html")
     (tmp_path / "a.pdf").write_bytes(b"%PDF old")
     real_replace = os.replace
 
-    def fail_second_rename(src, dst):
+    def fail_second_rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         if Path(dst).name == "a.pdf":
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", fail_second_rename)
+    monkeypatch.setattr(os, "replace", fail_second_rename)
     with pytest.raises(DeliveryError, match=r"No space left on device; only a.html were replaced"):
         write_all(tmp_path, {"a.html": b"new html", "a.pdf": b"%PDF new"})
-    monkeypatch.setattr(files.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
 
     # Every file is either its complete old or complete new version; no temp file is left.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.pdf"]
@@ -96,16 +96,18 @@ def test_a_rename_failing_midway_reports_what_was_replaced_and_leaves_only_compl
     assert (tmp_path / "a.pdf").read_bytes() == b"%PDF old"
 
 
-def test_ctrl_c_between_two_renames_says_which_files_are_new(tmp_path: Path, monkeypatch):
+def test_ctrl_c_between_two_renames_says_which_files_are_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Ctrl-C lands after a.html was renamed into place, before a.pdf: "nothing was written" would be false
     real_replace = os.replace
 
-    def interrupt_second_rename(src, dst):
+    def interrupt_second_rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         if Path(dst).name == "a.pdf":
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", interrupt_second_rename)
+    monkeypatch.setattr(os, "replace", interrupt_second_rename)
     with pytest.raises(InterruptedAfterWriting) as interrupted:
         write_all(tmp_path, {"a.html": b"new html", "a.pdf": b"%PDF new"})
     assert interrupted.value.message == (
@@ -115,28 +117,32 @@ def test_ctrl_c_between_two_renames_says_which_files_are_new(tmp_path: Path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]  # no temp file left
 
 
-def test_ctrl_c_before_any_rename_stays_a_plain_interrupt(tmp_path: Path, monkeypatch):
-    def interrupt(src, dst):
+def test_ctrl_c_before_any_rename_stays_a_plain_interrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(files.os, "replace", interrupt)
+    monkeypatch.setattr(os, "replace", interrupt)
     with pytest.raises(KeyboardInterrupt) as interrupted:
         write_all(tmp_path, {"a.html": b"new html"})
     assert not isinstance(interrupted.value, InterruptedAfterWriting)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_while_removing_old_reports_says_the_report_was_written(tmp_path: Path, monkeypatch):
+def test_ctrl_c_while_removing_old_reports_says_the_report_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_report_files(tmp_path, "t", date(2026, 11, 1), {"pdf": b"%PDF 1"}, keep=1)
 
     real_unlink = Path.unlink
 
-    def interrupt_removing_the_old_day(path, missing_ok=False):
+    def interrupt_removing_the_old_day(path: Path, missing_ok: bool = False) -> None:
         if path.name == "t-2026-11-01.pdf":
             raise KeyboardInterrupt
         real_unlink(path, missing_ok=missing_ok)
 
-    monkeypatch.setattr(files.Path, "unlink", interrupt_removing_the_old_day)
+    monkeypatch.setattr(Path, "unlink", interrupt_removing_the_old_day)
     with pytest.raises(InterruptedAfterWriting) as interrupted:
         write_report_files(tmp_path, "t", date(2026, 11, 2), {"pdf": b"%PDF 2"}, keep=1)
     assert interrupted.value.written == (tmp_path / "t-2026-11-02.pdf",)
@@ -144,11 +150,13 @@ def test_ctrl_c_while_removing_old_reports_says_the_report_was_written(tmp_path:
     assert (tmp_path / "t-2026-11-02.pdf").read_bytes() == b"%PDF 2"
 
 
-def test_a_failure_while_staging_leaves_the_old_files_untouched(tmp_path: Path, monkeypatch):
+def test_a_failure_while_staging_leaves_the_old_files_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "r.pdf").write_bytes(b"%PDF old")
     real_write_temp = files._write_temp
 
-    def fail_on_second(folder, name, data):
+    def fail_on_second(folder: Path, name: str, data: bytes) -> Path:
         if name == "r.pdf":
             raise OSError(28, "No space left on device")
         return real_write_temp(folder, name, data)
@@ -160,14 +168,14 @@ def test_a_failure_while_staging_leaves_the_old_files_untouched(tmp_path: Path, 
     assert (tmp_path / "r.pdf").read_bytes() == b"%PDF old"
 
 
-def test_unwritable_output_folder_is_one_line_delivery_error(tmp_path: Path):
+def test_unwritable_output_folder_is_one_line_delivery_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(DeliveryError, match=r"cannot create the output folder .*--out"):
         write_all(blocker / "reports", {"x.pdf": b"%PDF"})
 
 
-def test_stale_temp_files_of_a_killed_run_are_removed_others_kept(tmp_path: Path):
+def test_stale_temp_files_of_a_killed_run_are_removed_others_kept(tmp_path: Path) -> None:
     stale = [
         tmp_path / ".phoenix-2026-11-26.pdf.ab12_x9z.tmp",
         tmp_path / ".phoenix-latest.html.q1w2e3r4.tmp",
@@ -180,7 +188,7 @@ def test_stale_temp_files_of_a_killed_run_are_removed_others_kept(tmp_path: Path
     assert sorted(tmp_path.iterdir()) == sorted(kept)
 
 
-def test_written_files_get_the_mode_the_umask_allows(tmp_path: Path):
+def test_written_files_get_the_mode_the_umask_allows(tmp_path: Path) -> None:
     import subprocess
     import sys
 

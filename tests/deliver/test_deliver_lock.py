@@ -9,7 +9,7 @@ from syncreport.cli import ExitCode, exit_code_of
 from syncreport.deliver.lock import RunInProgress, run_lock
 
 
-def test_second_holder_is_refused_at_once_and_lock_is_free_again_after(tmp_path: Path):
+def test_second_holder_is_refused_at_once_and_lock_is_free_again_after(tmp_path: Path) -> None:
     lock_path = tmp_path / "state" / "run.lock"
     with run_lock(lock_path):
         with pytest.raises(RunInProgress) as refused, run_lock(lock_path):
@@ -19,7 +19,7 @@ def test_second_holder_is_refused_at_once_and_lock_is_free_again_after(tmp_path:
         pass
 
 
-def test_lock_held_by_another_process_is_released_when_that_process_is_killed(tmp_path: Path):
+def test_lock_held_by_another_process_is_released_when_that_process_is_killed(tmp_path: Path) -> None:
     lock_path = tmp_path / "run.lock"
     holder = subprocess.Popen(
         [

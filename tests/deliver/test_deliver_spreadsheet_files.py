@@ -7,32 +7,23 @@ import io
 import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from syncreport.config import config_from_dict
-from syncreport.jira import pull_snapshot
 from syncreport.pipeline import run_report
-from syncreport.simulator import demo_config
 from syncreport.snapshot import Snapshot, save_snapshot
 
-TOKEN_ENV = "SHEETS_TEST_JIRA_TOKEN"
 TABLES = ["dependencies", "slips", "sprints", "data-quality"]
 
 
-@pytest.fixture(scope="module")
-def pulled(cloud_sim) -> tuple[dict, Snapshot]:
-    data = demo_config(cloud_sim, token_env=TOKEN_ENV)
-    data["cache"] = {"enabled": False}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TOKEN_ENV, cloud_sim.token)
-        snapshot = pull_snapshot(config_from_dict(data))
-    return data, snapshot
-
-
 @pytest.mark.e2e
-def test_csv_and_xlsx_are_written_read_back_and_kept_like_the_other_formats(pulled, tmp_path):
+def test_csv_and_xlsx_are_written_read_back_and_kept_like_the_other_formats(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path
+) -> None:
     data, snapshot = pulled
     out = tmp_path / "out"
     runs = []

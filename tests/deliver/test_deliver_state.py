@@ -1,6 +1,8 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from syncreport.deliver.state import TRENDS_FOLDER, load_history, load_previous, save_document
 
 
@@ -8,11 +10,11 @@ def _at(day: int, hour: int = 7) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
 
 
-def test_first_run_has_no_previous(tmp_path: Path):
+def test_first_run_has_no_previous(tmp_path: Path) -> None:
     assert load_previous(tmp_path / "phoenix", _at(26)) == (None, None)
 
 
-def test_previous_is_the_latest_older_run_never_this_one(tmp_path: Path):
+def test_previous_is_the_latest_older_run_never_this_one(tmp_path: Path) -> None:
     folder = tmp_path / "phoenix"
     for day in (12, 19, 26):
         save_document(folder, _at(day), {"run": day}, keep=10)
@@ -22,7 +24,7 @@ def test_previous_is_the_latest_older_run_never_this_one(tmp_path: Path):
     assert path is not None and path.name == "20261119T070000Z.json"
 
 
-def test_changes_since_days_skips_runs_that_are_too_recent(tmp_path: Path):
+def test_changes_since_days_skips_runs_that_are_too_recent(tmp_path: Path) -> None:
     folder = tmp_path / "phoenix"
     for day in range(18, 26):  # daily cron runs, 18th to 25th
         save_document(folder, _at(day), {"run": day}, keep=30)
@@ -31,7 +33,9 @@ def test_changes_since_days_skips_runs_that_are_too_recent(tmp_path: Path):
     assert document == {"run": 19}
 
 
-def test_damaged_state_file_is_skipped_for_the_next_older_one(tmp_path: Path, caplog):
+def test_damaged_state_file_is_skipped_for_the_next_older_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = tmp_path / "phoenix"
     save_document(folder, _at(12), {"run": 12}, keep=10)
     (folder / "20261119T070000Z.json").write_text('{"run": 19, "trunc')
@@ -40,14 +44,14 @@ def test_damaged_state_file_is_skipped_for_the_next_older_one(tmp_path: Path, ca
     assert "skipping the damaged state file" in caplog.text
 
 
-def test_save_keeps_only_the_newest_documents(tmp_path: Path):
+def test_save_keeps_only_the_newest_documents(tmp_path: Path) -> None:
     folder = tmp_path / "phoenix"
     for day in (5, 12, 19, 26):
         save_document(folder, _at(day), {"run": day}, keep=2)
     assert sorted(p.name for p in folder.iterdir()) == ["20261119T070000Z.json", "20261126T070000Z.json"]
 
 
-def test_trend_summaries_are_kept_by_age_while_documents_are_kept_by_count(tmp_path: Path):
+def test_trend_summaries_are_kept_by_age_while_documents_are_kept_by_count(tmp_path: Path) -> None:
     folder = tmp_path / "phoenix"
     for day in (5, 12, 19, 26):
         save_document(folder, _at(day), {"run": day}, keep=2, summary={"run": day}, history_days=15)
@@ -60,7 +64,9 @@ def test_trend_summaries_are_kept_by_age_while_documents_are_kept_by_count(tmp_p
     ]
 
 
-def test_history_is_the_summaries_of_the_last_days_before_this_run_oldest_first(tmp_path: Path, caplog):
+def test_history_is_the_summaries_of_the_last_days_before_this_run_oldest_first(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = tmp_path / "phoenix"
     for day in (5, 12, 19, 26):
         save_document(folder, _at(day), {"run": day}, keep=10, summary={"run": day}, history_days=100)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import pytest
 import responses
@@ -13,6 +14,7 @@ from syncreport.deliver.email import PdfAttachment, build_message, send_message,
 from syncreport.deliver.oauth import token_source
 from syncreport.errors import ConfigError, DeliveryError
 from syncreport.logs import configure_logging, reset_logging
+from tests.deliver.conftest import Certificate, SmtpFactory
 
 MAILBOX = "reports@acme.test"
 TOKEN = "ya29.current-access-token-123"
@@ -44,8 +46,12 @@ def _settings(server, **auth) -> EmailSettings:
 
 
 def test_starttls_xoauth2_sends_the_sasl_string_and_delivers(
-    smtp_server, self_signed_cert, blank_pdf, monkeypatch, tmp_path
-):
+    smtp_server: SmtpFactory,
+    self_signed_cert: Certificate,
+    blank_pdf: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     server = smtp_server(security="starttls", cert=self_signed_cert, oauth_tokens={MAILBOX: TOKEN})
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     settings = _settings(server, security="starttls", ca_bundle=self_signed_cert.cert, token_env=TOKEN_ENV)
@@ -62,7 +68,9 @@ def test_starttls_xoauth2_sends_the_sasl_string_and_delivers(
     assert TOKEN not in log_file.read_text()
 
 
-def test_a_refused_token_from_a_variable_is_one_line_and_not_retried(smtp_server, blank_pdf, monkeypatch):
+def test_a_refused_token_from_a_variable_is_one_line_and_not_retried(
+    smtp_server: SmtpFactory, blank_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = smtp_server(oauth_tokens={MAILBOX: "some-other-token"})
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     with pytest.raises(DeliveryError) as caught:
@@ -76,7 +84,9 @@ def test_a_refused_token_from_a_variable_is_one_line_and_not_retried(smtp_server
     assert server.messages == []
 
 
-def test_an_expired_token_from_a_command_is_fetched_afresh_once(smtp_server, blank_pdf, tmp_path):
+def test_an_expired_token_from_a_command_is_fetched_afresh_once(
+    smtp_server: SmtpFactory, blank_pdf: bytes, tmp_path: Path
+) -> None:
     # The helper prints "expired-token" the first time and "fresh-token" after, counting in a file.
     counter = tmp_path / "count"
     helper = tmp_path / "helper.py"
@@ -98,7 +108,9 @@ def test_an_expired_token_from_a_command_is_fetched_afresh_once(smtp_server, bla
     assert len(server.messages) == 1
 
 
-def test_a_failing_token_command_is_one_line_with_its_last_error_line(smtp_server, blank_pdf, tmp_path):
+def test_a_failing_token_command_is_one_line_with_its_last_error_line(
+    smtp_server: SmtpFactory, blank_pdf: bytes, tmp_path: Path
+) -> None:
     helper = tmp_path / "helper.py"
     helper.write_text("import sys\nsys.stderr.write('oauth2l: refresh token revoked\\n')\nsys.exit(3)\n")
     server = smtp_server(oauth_tokens={MAILBOX: TOKEN})
@@ -111,14 +123,16 @@ def test_a_failing_token_command_is_one_line_with_its_last_error_line(smtp_serve
     assert server.messages == []
 
 
-def test_a_server_without_xoauth2_says_so(smtp_server, blank_pdf, monkeypatch):
+def test_a_server_without_xoauth2_says_so(
+    smtp_server: SmtpFactory, blank_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = smtp_server(users={"someone": "pw"})  # LOGIN and PLAIN only
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     with pytest.raises(DeliveryError, match=r"does not offer AUTH XOAUTH2 \(it offers LOGIN PLAIN\)"):
         send_message(_settings(server, token_env=TOKEN_ENV), _message(blank_pdf), ["rte@acme.test"])
 
 
-def test_token_source_config_is_checked_before_the_pull(monkeypatch):
+def test_token_source_config_is_checked_before_the_pull(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     base = dict(auth="xoauth2", username=MAILBOX)
     with pytest.raises(ConfigError, match=r"needs exactly one of .* none is set"):
@@ -176,8 +190,8 @@ def _m365_settings(server) -> EmailSettings:
 
 
 def test_m365_client_credentials_token_signs_in_and_is_fetched_afresh_when_refused(
-    smtp_server, blank_pdf, monkeypatch
-):
+    smtp_server: SmtpFactory, blank_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(SECRET_ENV, "client-secret-value")
     server = smtp_server(oauth_tokens={MAILBOX: "m365-fresh"})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
@@ -198,7 +212,9 @@ def test_m365_client_credentials_token_signs_in_and_is_fetched_afresh_when_refus
     assert len(server.messages) == 1
 
 
-def test_m365_refusing_the_client_is_one_line_without_the_secret(smtp_server, monkeypatch):
+def test_m365_refusing_the_client_is_one_line_without_the_secret(
+    smtp_server: SmtpFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(SECRET_ENV, "client-secret-value")
     server = smtp_server(oauth_tokens={MAILBOX: TOKEN})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
@@ -219,7 +235,7 @@ def test_m365_refusing_the_client_is_one_line_without_the_secret(smtp_server, mo
     assert "client-secret-value" not in caught.value.message
 
 
-def test_m365_without_its_secret_variable_fails_before_the_pull(monkeypatch):
+def test_m365_without_its_secret_variable_fails_before_the_pull(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SECRET_ENV, raising=False)
     settings = EmailSettings(
         auth="xoauth2",

@@ -5,35 +5,24 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from syncreport.config import config_from_dict, load_config
 from syncreport.errors import ConfigError, DeliveryError
-from syncreport.jira import pull_snapshot
+from syncreport.kinds import Health
 from syncreport.pipeline import ReportRun, run_report
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
 from syncreport.snapshot import Snapshot, save_snapshot
+from tests.deliver.conftest import SmtpFactory
 
 # slow: every run renders and writes a real PDF (./dev.sh test-fast leaves these out).
 pytestmark = pytest.mark.slow
-
-TOKEN_ENV = "PIPELINE_TEST_TOKEN"
-
-
-@pytest.fixture(scope="module")
-def pulled(cloud_sim, tmp_path_factory) -> tuple[dict, Snapshot]:
-    data = demo_config(cloud_sim, token_env=TOKEN_ENV)
-    data["cache"] = {"enabled": False}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TOKEN_ENV, cloud_sim.token)
-        snapshot = pull_snapshot(config_from_dict(data))
-    return data, snapshot
 
 
 def _snapshot_file(snapshot: Snapshot, folder: Path, days_later: int = 0) -> Path:
@@ -41,7 +30,9 @@ def _snapshot_file(snapshot: Snapshot, folder: Path, days_later: int = 0) -> Pat
     return save_snapshot(moved, folder / f"snap-{days_later}.json.gz")
 
 
-def test_offline_report_without_config_writes_dated_files_and_remembers_the_run(pulled, tmp_path: Path):
+def test_offline_report_without_config_writes_dated_files_and_remembers_the_run(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path
+) -> None:
     _, snapshot = pulled
     out = tmp_path / "out"
     run = run_report(
@@ -64,7 +55,9 @@ def test_offline_report_without_config_writes_dated_files_and_remembers_the_run(
     assert "<html" in run.paths[0].read_text().lower()
 
 
-def test_the_next_run_compares_with_the_previous_one_and_old_days_are_dropped(pulled, tmp_path: Path):
+def test_the_next_run_compares_with_the_previous_one_and_old_days_are_dropped(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path
+) -> None:
     _, snapshot = pulled
     out = tmp_path / "out"
     runs: list[ReportRun] = []
@@ -89,7 +82,9 @@ def test_the_next_run_compares_with_the_previous_one_and_old_days_are_dropped(pu
     )
 
 
-def test_relative_out_dir_in_a_config_file_is_relative_to_that_file(pulled, tmp_path: Path, monkeypatch):
+def test_relative_out_dir_in_a_config_file_is_relative_to_that_file(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data, snapshot = pulled
     folder = tmp_path / "etc"
     folder.mkdir()
@@ -101,7 +96,9 @@ def test_relative_out_dir_in_a_config_file_is_relative_to_that_file(pulled, tmp_
     assert run.paths[0].parent == folder / "reports"
 
 
-def test_a_failed_e_mail_keeps_the_files_says_where_and_does_not_advance_the_state(pulled, tmp_path: Path):
+def test_a_failed_e_mail_keeps_the_files_says_where_and_does_not_advance_the_state(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path
+) -> None:
     data, snapshot = pulled
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -128,7 +125,9 @@ def test_a_failed_e_mail_keeps_the_files_says_where_and_does_not_advance_the_sta
     assert not (out / ".syncreport" / "orbit-art").exists()
 
 
-def test_the_e_mail_body_uses_the_templates_dir_of_the_config(pulled, smtp_server, tmp_path: Path):
+def test_the_e_mail_body_uses_the_templates_dir_of_the_config(
+    pulled: tuple[dict[str, Any], Snapshot], smtp_server: SmtpFactory, tmp_path: Path
+) -> None:
     # report.templates_dir holds email/summary.txt: the mail's plain-text part is that template
     # (the pipeline rendered the body without the report settings, so the packaged one was sent)
     data, snapshot = pulled
@@ -160,7 +159,9 @@ def test_the_e_mail_body_uses_the_templates_dir_of_the_config(pulled, smtp_serve
     assert body is not None and body.get_content().strip() == "Our own summary for Orbit ART"
 
 
-def test_e_mail_set_up_errors_stop_the_run_before_any_work(pulled, tmp_path: Path, monkeypatch):
+def test_e_mail_set_up_errors_stop_the_run_before_any_work(
+    pulled: tuple[dict[str, Any], Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data, snapshot = pulled
     monkeypatch.delenv("ORBIT_SMTP_PW", raising=False)
     config = config_from_dict(
@@ -185,14 +186,16 @@ def test_e_mail_set_up_errors_stop_the_run_before_any_work(pulled, tmp_path: Pat
         ("green", "amber", False),
     ],
 )
-def test_fail_on_means_this_health_or_worse(health, fail_on, fails, tmp_path: Path):
+def test_fail_on_means_this_health_or_worse(
+    health: str, fail_on: str | None, fails: bool, tmp_path: Path
+) -> None:
     run = ReportRun(
         train="T",
         pi=None,
-        taken_at=None,
-        health=health,
+        taken_at=datetime(2026, 11, 26, tzinfo=UTC),
+        health=Health(health),
         health_reasons=(),
-        paths=(),  # type: ignore[arg-type]
+        paths=(),
         latest_paths=(),
         removed=(),
         emailed=False,

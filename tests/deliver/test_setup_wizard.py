@@ -36,7 +36,7 @@ FIELDS = [
 ]
 
 
-def _site(rsps: responses.RequestsMock, *, link_types=("Blocks", "Relates")) -> None:
+def _site(rsps: responses.RequestsMock, *, link_types: tuple[str, ...] = ("Blocks", "Relates")) -> None:
     rsps.get(f"{URL}/rest/api/2/serverInfo", json={"deploymentType": "Cloud", "version": "1001.0.0"})
     rsps.get(f"{URL}/rest/api/2/myself", json={"displayName": "Rita Engineer"})
     rsps.get(
@@ -87,7 +87,9 @@ def _site(rsps: responses.RequestsMock, *, link_types=("Blocks", "Relates")) -> 
 
 
 @responses.activate
-def test_non_interactive_init_writes_a_config_that_loads(tmp_path: Path, monkeypatch):
+def test_non_interactive_init_writes_a_config_that_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ACME_JIRA_TOKEN", TOKEN)
     _site(responses.mock)
     path = tmp_path / "phoenix.toml"
@@ -124,7 +126,9 @@ def test_non_interactive_init_writes_a_config_that_loads(tmp_path: Path, monkeyp
 
 
 @responses.activate
-def test_non_interactive_init_without_projects_lists_the_choices(tmp_path: Path, monkeypatch):
+def test_non_interactive_init_without_projects_lists_the_choices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ACME_JIRA_TOKEN", TOKEN)
     _site(responses.mock)
     responses.mock.assert_all_requests_are_fired = False
@@ -136,7 +140,9 @@ def test_non_interactive_init_without_projects_lists_the_choices(tmp_path: Path,
 
 
 @responses.activate
-def test_interactive_answers_choose_projects_boards_and_an_inverted_link_type(tmp_path: Path, monkeypatch):
+def test_interactive_answers_choose_projects_boards_and_an_inverted_link_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     _site(responses.mock, link_types=("Blocks", "Dependency"))
     responses.mock.replace(
@@ -152,22 +158,24 @@ def test_interactive_answers_choose_projects_boards_and_an_inverted_link_type(tm
     )
 
     class Scripted:
-        def __init__(self):
+        def __init__(self) -> None:
             self.said: list[str] = []
             self.answers = iter([URL, "", "rita@acme.test", "PHX, atl", "11", "Phoenix ART", ""])
             self.confirms = iter([False, True])  # Blocks: no; Dependency: yes
 
-        def say(self, message):
+        def say(self, message: str) -> None:
             self.said.append(message)
 
-        def ask(self, question, default=None):
+        def ask(self, question: str, default: str | None = None) -> str:
             answer = next(self.answers)
-            return answer or default
+            return answer or default or ""
 
-        def confirm(self, question, default=True):
+        def confirm(self, question: str, default: bool = True) -> bool:
             return next(self.confirms)
 
-    def ask_then_side(question, default=None):  # the "which side provides" question gets "B"
+    def ask_then_side(
+        question: str, default: str | None = None
+    ) -> str:  # the "which side provides" question gets "B"
         return "B" if "which issue delivers" in question else Scripted.ask(prompter, question, default)
 
     prompter = Scripted()
@@ -184,7 +192,7 @@ def test_interactive_answers_choose_projects_boards_and_an_inverted_link_type(tm
     assert TOKEN not in " ".join(prompter.said)
 
 
-def test_a_pasted_token_instead_of_a_variable_name_is_refused_without_echoing_it(tmp_path: Path):
+def test_a_pasted_token_instead_of_a_variable_name_is_refused_without_echoing_it(tmp_path: Path) -> None:
     with responses.RequestsMock() as rsps:
         rsps.get(f"{URL}/rest/api/2/serverInfo", json={"deploymentType": "Cloud"})
         with pytest.raises(ConfigError) as refused:
@@ -194,7 +202,9 @@ def test_a_pasted_token_instead_of_a_variable_name_is_refused_without_echoing_it
 
 
 @responses.activate
-def test_a_rejected_token_is_a_one_line_jira_error_and_no_file(tmp_path: Path, monkeypatch):
+def test_a_rejected_token_is_a_one_line_jira_error_and_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", "wrong-token-value")
     responses.get(f"{URL}/rest/api/2/serverInfo", json={"deploymentType": "Cloud"})
     responses.get(f"{URL}/rest/api/2/myself", status=401, json={"errorMessages": ["Unauthorized"]})
@@ -213,7 +223,7 @@ def test_a_rejected_token_is_a_one_line_jira_error_and_no_file(tmp_path: Path, m
     assert not (tmp_path / "c.toml").exists()
 
 
-def test_an_existing_config_is_not_overwritten_without_force(tmp_path: Path):
+def test_an_existing_config_is_not_overwritten_without_force(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("# mine\n")
     with pytest.raises(ConfigError, match="already exists; pass --force"):
@@ -221,7 +231,7 @@ def test_an_existing_config_is_not_overwritten_without_force(tmp_path: Path):
     assert path.read_text() == "# mine\n"
 
 
-def test_find_fields_on_data_center_uses_epic_link_and_auto_points_when_ambiguous():
+def test_find_fields_on_data_center_uses_epic_link_and_auto_points_when_ambiguous() -> None:
     fields = [
         *FIELDS[:2],
         {
@@ -249,7 +259,7 @@ def test_find_fields_on_data_center_uses_epic_link_and_auto_points_when_ambiguou
     )
 
 
-def test_rendered_toml_escapes_quotes_and_reads_back():
+def test_rendered_toml_escapes_quotes_and_reads_back() -> None:
     data = {
         "jira": {"url": URL, "token_env": "T"},
         "train": {
@@ -262,7 +272,7 @@ def test_rendered_toml_escapes_quotes_and_reads_back():
     assert tomllib.loads(render_toml(data)) == data
 
 
-def test_find_fields_names_the_pi_objectives_business_value_fields_or_says_they_are_missing():
+def test_find_fields_names_the_pi_objectives_business_value_fields_or_says_they_are_missing() -> None:
     # "Business Value" is the planned one when there is no "Planned Business Value"; names match in any case.
     fields = [
         *FIELDS[:2],

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,7 +27,8 @@ import pytest
 from pypdf import PdfReader
 
 from syncreport.setup_wizard import render_toml
-from syncreport.simulator import demo_config
+from syncreport.simulator import SimulatorHandle, demo_config
+from tests.deliver.conftest import Received, SmtpFactory, SmtpServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -34,7 +36,7 @@ TOKEN_ENV = "ORBIT_E2E_TOKEN"
 SLUG = "orbit-art"  # demo_config's train "Orbit ART"
 
 
-def _write_config(sim, smtp, tmp_path: Path) -> Path:
+def _write_config(sim: SimulatorHandle, smtp: SmtpServer | SimpleNamespace, tmp_path: Path) -> Path:
     data = demo_config(sim, token_env=TOKEN_ENV)
     data["report"] = {"out_dir": "reports", "keep": 4}  # relative: to the config file's folder
     data["email"] = {
@@ -53,11 +55,13 @@ def _write_config(sim, smtp, tmp_path: Path) -> Path:
     return path
 
 
-def _env(sim) -> dict[str, str]:
+def _env(sim: SimulatorHandle) -> dict[str, str]:
     return {**os.environ, TOKEN_ENV: sim.token}
 
 
-def _report(config: Path, sim, *extra: str, quiet: bool = True) -> subprocess.CompletedProcess[str]:
+def _report(
+    config: Path, sim: SimulatorHandle, *extra: str, quiet: bool = True
+) -> subprocess.CompletedProcess[str]:
     args = [
         sys.executable,
         "-m",
@@ -76,7 +80,7 @@ def _report_files(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else []
 
 
-def _assert_valid_report_mail(received) -> None:
+def _assert_valid_report_mail(received: Received) -> None:
     message = received.message
     assert received.rcpt_tos == ["rte@orbit.test", "po@orbit.test"]
     # the train's and the PI's names are isolated bidi runs (FSI ... PDI) in the subject
@@ -84,8 +88,10 @@ def _assert_valid_report_mail(received) -> None:
         r"\[(green|amber|red)\] \u2068Orbit ART\u2069 \u2068PI 26\.4\u2069 \(\d{4}-\d{2}-\d{2}\)",
         message["Subject"],
     )
-    assert "Orbit ART" in message.get_body(("plain",)).get_content()
-    assert "Orbit ART" in message.get_body(("html",)).get_content()
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert "Orbit ART" in plain.get_content()
+    assert "Orbit ART" in html.get_content()
     [attachment] = list(message.iter_attachments())
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF")
@@ -110,8 +116,8 @@ def _wait_until_locked(log_file: Path, process: subprocess.Popen[str], seconds: 
 
 
 def test_cron_run_delivers_and_a_second_run_during_it_exits_cleanly_without_output(
-    simulator, smtp_server, tmp_path: Path
-):
+    simulator: Callable[..., SimulatorHandle], smtp_server: SmtpFactory, tmp_path: Path
+) -> None:
     sim = simulator(deployment="cloud", latency_ms=40)  # the first run's pull takes a few seconds
     smtp = smtp_server(security="plain")
     config = _write_config(sim, smtp, tmp_path)
@@ -198,7 +204,7 @@ _STOPPER = textwrap.dedent(
 )
 
 
-def _kill_at(stage: str, config: Path, sim) -> None:
+def _kill_at(stage: str, config: Path, sim: SimulatorHandle) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", _STOPPER, stage, str(config)],
         env=_env(sim),
@@ -218,7 +224,9 @@ def _kill_at(stage: str, config: Path, sim) -> None:
         child.communicate()
 
 
-def test_a_run_killed_mid_way_leaves_no_partial_report(simulator, smtp_server, tmp_path: Path):
+def test_a_run_killed_mid_way_leaves_no_partial_report(
+    simulator: Callable[..., SimulatorHandle], smtp_server: SmtpFactory, tmp_path: Path
+) -> None:
     sim = simulator(deployment="cloud")
     smtp = smtp_server(security="plain")
     config = _write_config(sim, smtp, tmp_path)
@@ -244,7 +252,9 @@ def test_a_run_killed_mid_way_leaves_no_partial_report(simulator, smtp_server, t
     assert "left behind by an interrupted run" in (tmp_path / "logs" / "syncreport.log").read_text()
 
 
-def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(simulator, tmp_path: Path):
+def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(
+    simulator: Callable[..., SimulatorHandle], tmp_path: Path
+) -> None:
     # The SMTP server accepts the connection and never greets: the run has written its files and waits in
     # the e-mail step when we press Ctrl-C. Saying "nothing was written" there would be false.
     sim = simulator(deployment="cloud")
@@ -289,7 +299,9 @@ def test_ctrl_c_while_e_mailing_says_the_files_were_written_and_exits_130(simula
     )
 
 
-def test_ctrl_c_during_the_pull_says_nothing_was_written(simulator, tmp_path: Path):
+def test_ctrl_c_during_the_pull_says_nothing_was_written(
+    simulator: Callable[..., SimulatorHandle], tmp_path: Path
+) -> None:
     sim = simulator(deployment="cloud", latency_ms=40)  # the pull takes a few seconds
     config = _write_config(sim, SimpleNamespace(host="127.0.0.1", port=25), tmp_path)
     run = subprocess.Popen(

@@ -65,7 +65,7 @@ def test_nasty_data_is_reported_not_fatal() -> None:
     results = computed_and_valid(nasty_train())
     # the duplicate counts once, the self-link and the link outside the train are dropped:
     # A-1 (latest known sprint 12: I2) needs B-1 (I1) -> on track; C-1 (done) needs A-2 (not done, no
-    # sprint) -> consumer_done: the need has passed (INDICATORS.md 1, status 2, before unscheduled)
+    # sprint) -> consumer_done: the need has passed (docs/indicators.md 1, status 2, before unscheduled)
     assert sorted((d.consumer.key, d.provider.key, d.status) for d in results.dependencies) == [
         ("A-1", "B-1", "on_track"),
         ("C-1", "A-2", "consumer_done"),

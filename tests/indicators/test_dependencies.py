@@ -1,13 +1,14 @@
 """Dependency status, precedence, same-team links, invisible ends, cross-PI, cycles and provider slip.
 
 Sprint ids: team A 11/12/13, team B 21/22/23 in iterations 1/2/3 (builders.sprints_for); the snapshot is
-taken on day 21, in iteration 2. Every expected status below is read off INDICATORS.md's list by hand.
+taken on day 21, in iteration 2. Every expected status below is read off docs/indicators.md's list by hand.
 """
 
 from __future__ import annotations
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.results import DependencyRow, IndicatorResults
+from syncreport.kinds import DependencyStatus
 from syncreport.snapshot import DependencyLink, Issue, LinkedIssue
 
 from .builders import blocks, change, issue, sprints_for, train
@@ -231,7 +232,7 @@ def test_link_date_comes_from_the_changelog_when_the_link_has_none() -> None:
     assert only_dependency(compute_indicators(snapshot)).provider_slipped is False
 
 
-# --- consumer_done, far ends as their links show them, open cycles (INDICATORS.md section 1) ---------------
+# --- consumer_done, far ends as their links show them, open cycles (docs/indicators.md section 1) ---------------
 
 
 def test_done_consumer_of_an_open_provider_is_consumer_done_whatever_the_provider_schedule() -> None:
@@ -254,7 +255,7 @@ def test_done_consumer_of_an_open_provider_is_consumer_done_whatever_the_provide
     assert [d.provider.key for d in results.clean_up] == ["B-1", "B-2", "P-1"]
     team_b = next(t for t in results.teams if t.team == "B")
     assert (team_b.figures.late_dependencies, team_b.figures.unscheduled_dependencies) == (0, 0)
-    assert {c.status: c.count for c in results.status_counts}.get("consumer_done") is None
+    assert {c.status: c.count for c in results.status_counts}.get(DependencyStatus.CONSUMER_DONE) is None
 
 
 def test_done_provider_wins_over_done_consumer() -> None:
@@ -328,7 +329,7 @@ def test_cycle_through_issues_done_in_their_links_is_not_open() -> None:
 
 
 def test_cycle_with_one_open_issue_is_not_open_but_with_two_it_is() -> None:
-    # INDICATORS.md: a cycle is open while at least two of its issues are not done.
+    # docs/indicators.md: a cycle is open while at least two of its issues are not done.
     # A-1 (done) -> B-1 -> C-1 -> A-1 with B-1 and C-1 open: open (red). With C-1 done too: only B-1 is
     # open, it can finish first: not open.
     links = [blocks("B-1", "A-1"), blocks("C-1", "B-1"), blocks("A-1", "C-1")]

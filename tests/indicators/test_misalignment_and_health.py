@@ -233,7 +233,7 @@ def test_health_changes_since_last_run_list_the_train_first_then_teams_worse_fir
 
 def test_late_dependency_of_a_finished_consumer_is_consumer_done_and_not_scored() -> None:
     # A-1 (I2) is done although B-1 (I3) would be late for it: the need has passed -> consumer_done
-    # (INDICATORS.md 1, status 2): not late, no attention item, B not judged for it (0 late, green),
+    # (docs/indicators.md 1, status 2): not late, no attention item, B not judged for it (0 late, green),
     # not in the summary's counts, listed for clean-up
     issues = [issue("A-1", "A", (12,), status="done"), issue("B-1", "B", (23,))]
     results = compute_indicators(train(issues, sprints_for("A", "B"), [blocks("B-1", "A-1")]))

@@ -7,6 +7,7 @@ from typing import Any
 
 from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.indicators.trends import SUMMARY_VERSION, trend_summary
+from syncreport.kinds import DependencyStatus
 from tests.indicators.builders import blocks, change, due, issue, sprints_for, train
 
 
@@ -123,7 +124,7 @@ def test_trends_read_earlier_runs_of_the_same_train_and_pi_and_page_one_deltas_c
     results = compute_indicators(snapshot, previous=previous, history=earlier)
     trends = results.trends
     assert trends is not None and trends.available and trends.reason is None
-    late = [dict(p.dependency_counts)["late"] for p in trends.points]
+    late = [dict(p.dependency_counts)[DependencyStatus.LATE] for p in trends.points]
     assert late == [0, 1, 2]  # 12 Jan, 19 Jan, this run (26 Jan)
     assert trends.since == datetime(2026, 1, 19, 7, tzinfo=UTC)
     # "Late 2 (+1 since 19 Jan)": 2 now, 1 in the compared run

@@ -105,8 +105,10 @@ def test_issues_with_several_components_get_one_team_by_the_documented_rule_and_
     # [web, api] -> api (no train team: first by name); A-3: [Orion] -> Orion, no choice to report
     train = {**TRAIN, "team_source": "component", "teams": ["Vega", "Orion"]}
     comps = {"A-1": ["Orion", "Vega"], "A-2": ["web", "api"], "A-3": ["Orion"]}
-    raws = [(_raw(k, "todo", [], components=[{"name": n} for n in names]), []) for k, names in comps.items()]
-    snapshot = _snapshot(train, raws)  # type: ignore[arg-type]
+    raws: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
+        (_raw(k, "todo", [], components=[{"name": n} for n in names]), []) for k, names in comps.items()
+    ]
+    snapshot = _snapshot(train, raws)
     assert {i.key: i.team for i in snapshot.issues} == {"A-1": "Vega", "A-2": "api", "A-3": "Orion"}
     finding = next(f for f in compute_indicators(snapshot).data_quality if f.kind == "several_components")
     assert finding.keys == ("A-1", "A-2")

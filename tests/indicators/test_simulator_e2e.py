@@ -1,7 +1,7 @@
 """End to end: the simulator's generated train, pulled through the real client, through the indicators.
 
 The expected answers are the generator's planted scenarios (``site.scenarios``): each dependency status of
-INDICATORS.md, two cycles, same-team links and a provider carried over after its link was made, each worked
+docs/indicators.md, two cycles, same-team links and a provider carried over after its link was made, each worked
 out by rule when the generator placed it. The off-cadence team runs its sprints 3 days late.
 """
 

@@ -175,7 +175,7 @@ def test_the_cli_ends_a_hung_run_with_one_line_and_exit_1(
 
 def _linked_train_issue(sim: Any) -> str:
     train = train_keys(sim)
-    return next(link.source for link in sim.site.links if link.source in train and link.type == "Blocks")
+    return str(next(link.source for link in sim.site.links if link.source in train and link.type == "Blocks"))
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import random
 import sys
 from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
+from typing import Literal
 
 import pytest
 
@@ -326,16 +327,17 @@ def sample_train(
                 )
             )
     for dep in dependencies:
-        for role, here, other in (
+        roles: tuple[tuple[Literal["provider", "consumer"], DependencyEnd, DependencyEnd], ...] = (
             ("provider", dep.provider, dep.consumer),
             ("consumer", dep.consumer, dep.provider),
-        ):
+        )
+        for role, here, other in roles:
             cells.setdefault((here.team, here.iteration_index), ([], []))[1].append(
                 BoardDependencyEnd(
                     key=here.key,
                     role=role,
                     other_key=other.key,
-                    other_team=other.team,  # type: ignore[arg-type]
+                    other_team=other.team,
                     other_iteration_index=other.iteration_index,
                     status=dep.status,
                 )
@@ -505,8 +507,8 @@ def sample_train(
         calendar=Calendar(source="derived", iterations=calendar_iterations, current_index=4),
         train_health=TrainHealth(
             health=Health.RED,
-            reasons=(f"{counts['late']} late dependencies (red at 3)", "Team Atlas is red"),
-            figures=_figures(issues, late=counts["late"]),
+            reasons=(f"{counts[DependencyStatus.LATE]} late dependencies (red at 3)", "Team Atlas is red"),
+            figures=_figures(issues, late=counts[DependencyStatus.LATE]),
         ),
         teams=team_health,
         attention=attention,

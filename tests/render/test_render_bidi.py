@@ -41,7 +41,9 @@ def two_red_teams() -> tuple[IndicatorResults, Snapshot]:
     return compute_indicators(snapshot), snapshot
 
 
-def test_the_headline_names_each_team_as_an_isolated_run(two_red_teams) -> None:
+def test_the_headline_names_each_team_as_an_isolated_run(
+    two_red_teams: tuple[IndicatorResults, Snapshot],
+) -> None:
     results, _ = two_red_teams
     assert results.train_health.reasons == (f"2 teams red: {FSI}{RLO_TEAM}{PDI}, {FSI}東京{PDI}",)
     titles = {item.title for item in results.attention}
@@ -49,7 +51,7 @@ def test_the_headline_names_each_team_as_an_isolated_run(two_red_teams) -> None:
     assert f"B-1 ({FSI}{RLO_TEAM}{PDI}) is late for A-1 ({FSI}Rockets{PDI})" in titles
 
 
-def test_the_html_marks_isolated_names_up_as_bdi(two_red_teams) -> None:
+def test_the_html_marks_isolated_names_up_as_bdi(two_red_teams: tuple[IndicatorResults, Snapshot]) -> None:
     results, snapshot = two_red_teams
     html = render_html(results, snapshot, ReportSettings())
     assert f"<li>2 teams red: <bdi>{RLO_TEAM}</bdi>, <bdi>東京</bdi></li>" in html
@@ -57,7 +59,9 @@ def test_the_html_marks_isolated_names_up_as_bdi(two_red_teams) -> None:
     assert FSI not in html.split("</title>")[1]  # after the <title>, every isolated run became a <bdi>
 
 
-def test_the_pdf_headline_is_not_scrambled_by_an_override(two_red_teams) -> None:
+def test_the_pdf_headline_is_not_scrambled_by_an_override(
+    two_red_teams: tuple[IndicatorResults, Snapshot],
+) -> None:
     results, snapshot = two_red_teams
     pdf = render_pdf(results, snapshot, ReportSettings())
     first_page = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
@@ -65,7 +69,7 @@ def test_the_pdf_headline_is_not_scrambled_by_an_override(two_red_teams) -> None
     assert headline.endswith("2 teams red: stemoC, 東京"), headline  # the override turns its own name only
 
 
-def test_the_email_parts_isolate_names(two_red_teams) -> None:
+def test_the_email_parts_isolate_names(two_red_teams: tuple[IndicatorResults, Snapshot]) -> None:
     results, snapshot = two_red_teams
     html, text = render_email_summary(results, snapshot, ReportSettings())
     assert f"2 teams red: {FSI}{RLO_TEAM}{PDI}, {FSI}東京{PDI}" in text  # plain text keeps FSI ... PDI

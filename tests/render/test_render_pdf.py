@@ -12,22 +12,10 @@ from pypdf import PdfReader
 
 from syncreport.config import ReportSettings
 from syncreport.render import render_pdf
+from tests.render.expected import PDF_SECTIONS
 
 # slow: every test lays out a real PDF with WeasyPrint (./dev.sh test-fast leaves these out).
 pytestmark = pytest.mark.slow
-
-SECTIONS = [
-    "Executive summary",
-    "Program board",
-    "Features and the PI baseline",
-    "Capacity against load",
-    "Dependencies",
-    "ROAM risk board",
-    "PI objectives",
-    "Slippage",
-    "Cadence and sprint commitment reliability",
-    "Appendix: data quality",
-]
 
 
 def _pages_text(reader: PdfReader) -> list[str]:
@@ -52,7 +40,7 @@ def hostile_text(tmp_path_factory: pytest.TempPathFactory, sample: ModuleType) -
 
 def test_every_section_has_a_top_level_bookmark_in_order(a4: PdfReader) -> None:
     top_level = [item.title for item in a4.outline if not isinstance(item, list)]
-    assert top_level == SECTIONS
+    assert top_level == PDF_SECTIONS
     nested = [entry.title for item in a4.outline if isinstance(item, list) for entry in item]
     assert "Needs attention now" in nested and "Sprint commitment reliability" in nested
 

@@ -6,19 +6,21 @@ import csv
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from types import ModuleType
 
 import openpyxl
 import pytest
 
-from syncreport.indicators.results import DataQualityFinding, PiSlip, SprintReliability
+from syncreport.indicators.results import DataQualityFinding, IndicatorResults, PiSlip, SprintReliability
 from syncreport.render.spreadsheet import render_csv, render_xlsx, spreadsheet_outputs, tables
 
 FORMULA = '=HYPERLINK("https://evil.test","click")'
 
 
 @pytest.fixture
-def results(sample):
+def results(sample: ModuleType) -> IndicatorResults:
     """The sample train cut down to one row per table, each written out here so the expectations are by hand."""
+    full: IndicatorResults
     full, _ = sample.train(issues=40, teams=3)
     dep = replace(
         full.dependencies[0],
@@ -81,7 +83,9 @@ def results(sample):
     )
 
 
-def test_xlsx_has_four_sheets_with_header_frozen_panes_filters_links_and_real_dates(results, sample):
+def test_xlsx_has_four_sheets_with_header_frozen_panes_filters_links_and_real_dates(
+    results: IndicatorResults, sample: ModuleType
+) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(results)))
     assert workbook.sheetnames == ["Dependencies", "Slips", "Sprints", "Data quality"]
     for sheet in workbook.worksheets:
@@ -131,7 +135,7 @@ def test_xlsx_has_four_sheets_with_header_frozen_panes_filters_links_and_real_da
     ]
 
 
-def test_csv_is_one_file_per_table_and_a_formula_is_defused(results):
+def test_csv_is_one_file_per_table_and_a_formula_is_defused(results: IndicatorResults) -> None:
     outputs = spreadsheet_outputs(results, ["csv"])
     assert sorted(outputs) == ["data-quality.csv", "dependencies.csv", "slips.csv", "sprints.csv"]
     assert outputs["slips.csv"].startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
@@ -157,7 +161,7 @@ def test_csv_is_one_file_per_table_and_a_formula_is_defused(results):
     assert finding["Issues"] == "ORB-5, ORB-9"
 
 
-def test_empty_tables_still_have_their_header(results):
+def test_empty_tables_still_have_their_header(results: IndicatorResults) -> None:
     empty = replace(results, dependencies=(), slipped_issues=(), sprint_reliability=(), data_quality=())
     for table in tables(empty):
         lines = render_csv(table).decode("utf-8-sig").splitlines()
@@ -166,7 +170,7 @@ def test_empty_tables_still_have_their_header(results):
     assert all(sheet.max_row == 1 for sheet in workbook.worksheets)
 
 
-def test_the_workbook_is_stamped_with_the_report_time_not_the_clock(results):
+def test_the_workbook_is_stamped_with_the_report_time_not_the_clock(results: IndicatorResults) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(results)))
     generated = results.train.generated_at.astimezone(UTC).replace(tzinfo=None)
     assert workbook.properties.created == generated

@@ -20,7 +20,7 @@ def test_cap_keeps_the_first_items_and_counts_the_rest() -> None:
 
 
 def test_a_long_calendar_prints_as_several_board_tables(sample: ModuleType) -> None:
-    results, snapshot = sample.train(issues=60, teams=3)
+    results, _ = sample.train(issues=60, teams=3)
     first = results.calendar.iterations[0]
     eighteen = tuple(
         Iteration(
@@ -33,20 +33,20 @@ def test_a_long_calendar_prints_as_several_board_tables(sample: ModuleType) -> N
         for i in range(1, 19)
     )
     results = replace(results, board=replace(results.board, iterations=eighteen))
-    printed = build_view(results, snapshot, ReportSettings(), for_print=True)
+    printed = build_view(results, ReportSettings(), for_print=True)
     # Worked out by hand: 18 iterations + the unscheduled column, 7 iteration columns a table; the
     # unscheduled column stays with the last iterations.
     assert [p.title for p in printed.board_parts] == ["I1 to I7", "I8 to I14", "I15 to I18"]
     assert [len(p.columns) for p in printed.board_parts] == [7, 7, 5]
     assert printed.board_parts[-1].columns[-1].name == "Unscheduled"
     assert all(len(row.cells) == len(part.columns) for part in printed.board_parts for row in part.rows)
-    on_screen = build_view(results, snapshot, ReportSettings(), for_print=False)
+    on_screen = build_view(results, ReportSettings(), for_print=False)
     assert len(on_screen.board_parts) == 1 and len(on_screen.board_parts[0].columns) == 19
 
 
 def test_board_cells_show_the_most_severe_dependency_ends_first_in_print(sample: ModuleType) -> None:
-    results, snapshot = sample.train(issues=400, teams=4)
-    printed = build_view(results, snapshot, ReportSettings(), for_print=True)
+    results, _ = sample.train(issues=400, teams=4)
+    printed = build_view(results, ReportSettings(), for_print=True)
     order = ["late", "unscheduled", "at_risk", "external", "consumer_unscheduled", "on_track", "done"]
     for part in printed.board_parts:
         for row in part.rows:

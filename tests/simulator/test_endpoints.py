@@ -249,6 +249,7 @@ def test_team_and_parent_fields_per_dialect(cloud_sim: SimulatorHandle, dc_sim: 
     """Cloud: Team is an object with name, the parent is fields.parent; DC: Team has a title, the parent is
     the Epic Link's key. Field ids are discovered by name, as a client must."""
     story = next(i for i in cloud_sim.site.issues if i.parent and i.team is not None and i.project == "ORB")
+    assert story.team is not None
     team_name = cloud_sim.site.teams[story.team].name
     for sim in (cloud_sim, dc_sim):
         session = _session(sim)

@@ -1,6 +1,6 @@
-"""The generated train: deterministic, realistic, and covering every dependency status of INDICATORS.md.
+"""The generated train: deterministic, realistic, and covering every dependency status of docs/indicators.md.
 
-The dependency statuses are re-derived here from the issues by the rules of INDICATORS.md section 1 (an
+The dependency statuses are re-derived here from the issues by the rules of docs/indicators.md section 1 (an
 independent, deliberately plain implementation), and the link direction is read back from the rendered
 issue links, so a planted scenario only counts when the data really says what its label claims.
 """
@@ -31,7 +31,7 @@ def site() -> Site:
     return generate_site(issues=600, seed=7, today=TODAY)
 
 
-def _fingerprint(site: Site) -> list[tuple]:
+def _fingerprint(site: Site) -> list[tuple[object, ...]]:
     return [dataclasses.astuple(i) for i in site.issues] + [
         dataclasses.astuple(s) for s in site.sprints.values()
     ]
@@ -120,7 +120,7 @@ def test_histories_volume_and_variety(site: Site) -> None:
     carry_overs = [
         item for i in site.issues for h in i.histories for item in h.items if item[0] == "sprint" and item[1]
     ]
-    assert any(item[3].startswith(item[1] + ", ") for item in carry_overs)  # "38" -> "38, 41"
+    assert any(str(item[3]).startswith(f"{item[1]}, ") for item in carry_overs)  # "38" -> "38, 41"
     pi_moves = [
         h for i in site.issues for h in i.histories if sum(1 for x in h.items if x[0] == "fixversion") == 2
     ]
@@ -157,7 +157,7 @@ def _iteration(site: Site, issue: Issue) -> int | None:
 
 
 def _status(site: Site, provider: Issue, consumer: Issue) -> str:
-    """INDICATORS.md section 1, first rule that applies."""
+    """docs/indicators.md section 1, first rule that applies."""
     if site.statuses[provider.status].category == "done":
         return "done"
     if site.statuses[consumer.status].category == "done":
@@ -180,7 +180,7 @@ def _status(site: Site, provider: Issue, consumer: Issue) -> str:
 
 def test_every_dependency_status_is_planted_and_true_by_the_rules(site: Site) -> None:
     api = Api(site, "cloud", "http://sim")
-    seen = Counter()
+    seen: Counter[str] = Counter()
     for scenario in site.scenarios:
         provider, consumer = site.by_key[scenario.provider], site.by_key[scenario.consumer]
         # direction from the rendered links: the provider "blocks" the consumer in the type's own wording

@@ -136,7 +136,7 @@ def test_bad_jql_gets_400_with_errorMessages(cloud_sim: SimulatorHandle, jql: st
     with pytest.raises(JIRAError) as caught:
         client.enhanced_search_issues(jql, maxResults=10, json_result=True)
     assert caught.value.status_code == 400
-    assert message in caught.value.text
+    assert caught.value.text is not None and message in caught.value.text
 
 
 def test_the_librarys_agile_and_metadata_calls_work(cloud_sim: SimulatorHandle) -> None:

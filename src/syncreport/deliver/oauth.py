@@ -57,7 +57,7 @@ def token_source(settings: EmailSettings) -> TokenSource:
     if settings.token_env:
         env = settings.token_env
 
-        def from_env(fresh: bool) -> str:
+        def from_env(_fresh: bool) -> str:  # a variable cannot be refreshed: fresh or not, the same
             token = read_secret_env(env)
             if token is None:
                 raise ConfigError(
@@ -70,7 +70,7 @@ def token_source(settings: EmailSettings) -> TokenSource:
         return TokenSource(f"email.token_env {env}", from_env, refreshable=False)
     if settings.token_command:
         command = list(settings.token_command)
-        return TokenSource("email.token_command", lambda fresh: _run_command(command), refreshable=True)
+        return TokenSource("email.token_command", lambda _fresh: _run_command(command), refreshable=True)
     return _microsoft(settings)
 
 

@@ -1,7 +1,7 @@
 """The iteration calendar (the program board's columns) and the iteration of every sprint and issue.
 
 The calendar is configured (``[iterations] pi_start``, ``length_days``, ``count``) or derived from the sprints
-as INDICATORS.md says: the distinct (start, end) windows, the ones used by the most teams first, keeping those
+as docs/indicators.md says: the distinct (start, end) windows, the ones used by the most teams first, keeping those
 that overlap no window already chosen. A sprint belongs to the iteration it overlaps most (ties: the earlier).
 
 Refinements for real Jira data (docs/indicators.md):
@@ -262,7 +262,7 @@ def sprint_sequence(sprints: pd.DataFrame) -> pd.Series:
 
 
 def place_issues(issues: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
-    """Each issue's latest sprint (INDICATORS.md: the sprint of an issue) and that sprint's iteration.
+    """Each issue's latest sprint (docs/indicators.md: the sprint of an issue) and that sprint's iteration.
 
     Adds sprint_id (Int64), sprint, sprint_team, ordinal, iteration_index, iteration_name, scheduled,
     open_sprints (how many of its sprints are not closed) and unknown_sprint_ids (ids missing from the snapshot).

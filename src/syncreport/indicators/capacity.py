@@ -56,7 +56,9 @@ def capacity(
         if team not in configured and len(history):
             used.add(team)
         values = (history["points"] if unit == "points" else history["issues"]).tolist()
-        done = [float(v) for v in values if v == v]  # NaN: a sprint measured in points, for a team of issues
+        done = [
+            float(v) for v in values if pd.notna(v)
+        ]  # NaN: a sprint measured in points, for a team of issues
         velocity: float | None
         if team in configured:
             velocity, source = float(configured[team]), "configured"
@@ -64,7 +66,7 @@ def capacity(
             velocity, source = sum(done) / len(done), "measured"
         else:
             velocity, source = None, "none"
-        loads = tuple(_load(team, mine, unit, velocity, it.index, it.name, it.state, overload_share)
+        loads = tuple(_load(team, mine, unit, velocity, index=it.index, name=it.name, state=it.state, overload_share=overload_share)
                       for it in calendar.iterations)  # fmt: skip
         scope = mine if pi is None else mine[mine["pi"] == pi]
         out.append(
@@ -131,6 +133,7 @@ def _load(
     work: pd.DataFrame,
     unit: Literal["points", "issues"],
     velocity: float | None,
+    *,
     index: int,
     name: str,
     state: str,

@@ -123,7 +123,17 @@ def _compute(
     deps = _dependencies(snapshot, frames, issues, sprints, events, browse)
     slip = _slippage(train_issues, sprints, events, thresholds, snapshot)
     teams = _teams(snapshot, train_issues)
-    rows_ = _records(snapshot, train_issues, issues, sprints, calendar, slip, teams, thresholds, browse)
+    rows_ = _records(
+        snapshot,
+        train_issues,
+        issues,
+        sprints,
+        calendar,
+        slip=slip,
+        teams=teams,
+        thresholds=thresholds,
+        browse=browse,
+    )
     health = _health(train_issues, sprints, deps, slip, rows_, teams, thresholds)
 
     findings = Findings()
@@ -143,7 +153,7 @@ def _compute(
     )
     team_health_rows = sort_teams(with_capacity_health(with_risk_health(health.teams, risks), plan.capacity))
     verdict = train_health(team_health_rows, health.train, deps.open_cycles, len(rows_.unowned))
-    _data_quality(findings, snapshot, frames, issues, sprints, calendar, deps, slip)
+    _data_quality(findings, snapshot, frames, issues, sprints, calendar=calendar, deps=deps, slip=slip)
 
     counts = board_module.status_counts(deps.cross)
     carry_by_team = {t: f.carry_over_issues for t, f in health.by_team.items()}
@@ -172,8 +182,8 @@ def _compute(
             rows_.ageing,
             thresholds.ageing_days_red,
             deps.done_of,
-            risk_attention(risks),
-            feature_attention(plan.features),
+            risk_items=risk_attention(risks),
+            feature_items=feature_attention(plan.features),
         ),
         status_counts=counts,
         dependencies=tuple(deps.cross),
@@ -294,7 +304,6 @@ def _slippage(
     reliability = sprint_reliability(
         train_issues,
         sprints,
-        pairs,
         carried.closed_pairs,
         events[ChangeField.SPRINT],
         events[ChangeField.POINTS],
@@ -339,6 +348,7 @@ def _records(
     issues: pd.DataFrame,
     sprints: pd.DataFrame,
     calendar: Calendar,
+    *,
     slip: _Slippage,
     teams: list[str],
     thresholds: ThresholdSettings,
@@ -417,6 +427,7 @@ def _data_quality(
     frames: Frames,
     issues: pd.DataFrame,
     sprints: pd.DataFrame,
+    *,
     calendar: Calendar,
     deps: _Dependencies,
     slip: _Slippage,

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 _SEARCH_BUDGET = 200_000  # steps of the Hamiltonian-cycle search per component before giving up
 
 
-def strongly_connected(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
-    """Components with more than one node, or a node with an edge to itself (Tarjan's algorithm)."""
+def _graph(edges: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], set[str]]:
+    """Adjacency lists (targets sorted, every node present) and the nodes with an edge to themselves."""
     graph: dict[str, list[str]] = {}
     self_loops: set[str] = set()
     for a, b in edges:
@@ -23,6 +23,12 @@ def strongly_connected(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
             self_loops.add(a)
     for targets in graph.values():
         targets.sort()
+    return graph, self_loops
+
+
+def strongly_connected(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Components with more than one node, or a node with an edge to itself (Tarjan's algorithm)."""
+    graph, self_loops = _graph(edges)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()

@@ -1,6 +1,6 @@
 """Dependencies: the program board's strings, their status, cross-team vs same-team, cycles, provider slip.
 
-One row per dependency link with at least one end in the train. The status is the first of INDICATORS.md's
+One row per dependency link with at least one end in the train. The status is the first of docs/indicators.md's
 list that applies (see :class:`~syncreport.kinds.DependencyStatus`); refinements for data the
 design page does not cover (docs/indicators.md):
 - an end that is not in the snapshot's issues (the user cannot fetch it) has team ``NOT_VISIBLE`` and keeps what
@@ -160,7 +160,7 @@ def _where(name: object, sprint: object) -> str:
     return f"sprint {isolate(sprint)} (no dates)" if isinstance(sprint, str) else "no sprint"
 
 
-def _reason(row: Any) -> str:
+def _reason(row: Any) -> str:  # noqa: PLR0911 - one sentence per status and case, in precedence order
     """The one-line why of a status, in the RTE's words."""
     status = row.status
     provider_at = _where(row.p_iteration_name, row.p_sprint)

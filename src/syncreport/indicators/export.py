@@ -2,6 +2,8 @@
 
 The document is also the "previous run" the next run compares with (``compute_indicators(previous=...)``).
 Times are ISO 8601 in UTC; keys and field names are stable within a schema version.
+
+Longer than 400 lines: one small function per section of the document, in the document's order.
 """
 
 from __future__ import annotations

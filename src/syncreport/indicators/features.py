@@ -115,16 +115,15 @@ def feature_progress(
         rows.append(
             _row(
                 str(key),
-                own,
-                stats,
-                by_parent.get(key),
-                main_team.get(key),
-                teams_of.get(key, ()),
-                iterations,
-                pi,
-                waiting,
-                names,
-                browse_url,
+                own=own,
+                stats=stats,
+                kids=by_parent.get(key),
+                main_team=main_team.get(key),
+                teams=teams_of.get(key, ()),
+                n=iterations,
+                waiting=waiting,
+                names=names,
+                browse=browse_url,
             )
         )
     order = {f: n for n, f in enumerate(FEATURE_FORECASTS)}
@@ -152,20 +151,20 @@ def _own_pi(issues: pd.DataFrame, key: str, pi: str | None) -> bool:
 def _iteration_names(kids: pd.DataFrame) -> dict[int, str]:
     names: dict[int, str] = {}
     for ordinal, name in zip(kids["ordinal"].tolist(), kids["iteration_name"].tolist(), strict=True):
-        if ordinal == ordinal and ordinal is not None and name:  # not NaN
+        if pd.notna(ordinal) and name:
             names.setdefault(int(ordinal), str(name))
     return names
 
 
 def _row(
     key: str,
+    *,
     own: pd.Series | None,
     stats: pd.Series | None,
     kids: pd.DataFrame | None,
     main_team: str | None,
     teams: tuple[str, ...],
     n: int,
-    pi: str | None,
     waiting: Mapping[str, str],
     names: Mapping[int, str],
     browse: str,

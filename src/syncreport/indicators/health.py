@@ -62,7 +62,10 @@ def _count_rule(value: int, amber: int, red: int, text: str) -> Verdict | None:
 def _high_rule(value: float | None, amber: float, red: float, text: str, unit: str = "%") -> Verdict | None:
     if value is None:
         return None
-    shown = (lambda v: _percent(v)) if unit == "%" else (lambda v: f"{v:g} days")
+
+    def shown(v: float) -> str:
+        return _percent(v) if unit == "%" else f"{v:g} days"
+
     if value >= red:
         return Verdict(Health.RED, f"{text} (red from {shown(red)})")
     if value >= amber:
@@ -203,6 +206,7 @@ def attention(
     ageing_rows: Sequence[AgeingRow],
     ageing_red: int,
     done_of: pd.Series,
+    *,
     risk_items: Sequence[AttentionItem] = (),
     feature_items: Sequence[AttentionItem] = (),
 ) -> tuple[AttentionItem, ...]:

@@ -12,6 +12,9 @@ Conventions:
 - Health and dependency status are the ``StrEnum`` types of syncreport/kinds.py (each member is its string;
   ``DEPENDENCY_STATUSES`` there is the precedence order of docs/indicators.md, ``STATUS_SEVERITY`` the
   display order, most severe first).
+
+Longer than 400 lines on purpose: it is the one contract between the indicators, the renderers and the
+JSON export, and a reader wants every result type on one page.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from syncreport.kinds import DependencyStatus, Deployment, Health
+# Named here too (explicitly re-exported): every reader of the results reads these words with them.
+from syncreport.kinds import DependencyStatus as DependencyStatus
+from syncreport.kinds import Deployment as Deployment
+from syncreport.kinds import Health as Health
 
 Severity = Literal["error", "warning", "info"]
 

@@ -131,7 +131,6 @@ def _points_at(
 def sprint_reliability(
     issues: pd.DataFrame,
     sprints: pd.DataFrame,
-    pairs: pd.DataFrame,
     closed_pairs: pd.DataFrame,
     sprint_events: pd.DataFrame,
     point_events: pd.DataFrame,

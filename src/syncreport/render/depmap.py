@@ -71,7 +71,7 @@ def _label(edge: TeamMapEdge) -> str:
     return f"{edge.count}: {parts}" + (" · cycle" if edge.in_cycle else "")
 
 
-def dependency_map(team_map: TeamMap, *, chart_id: str = "depmap") -> Markup:
+def dependency_map(team_map: TeamMap) -> Markup:
     """The map as inline SVG; a short note when no team depends on another."""
     if not team_map.edges:
         return Markup('<p class="chart-empty">Dependency map: no open cross-team dependency.</p>')

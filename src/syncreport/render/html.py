@@ -131,7 +131,7 @@ def render_document(
         REPORT_TEMPLATE,
         environment,
         results=results,
-        view=view.build_view(results, snapshot, settings, for_print=for_print),
+        view=view.build_view(results, settings, for_print=for_print),
         issue_url=snapshot.issue_url,
         script=Markup(script),
         script_policy=content_security_policy(script_hash),

@@ -41,7 +41,7 @@ class PackageAssetFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.assets_dir = (assets_dir or package_assets_dir()).resolve()
 
-    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:  # noqa: ARG002 - WeasyPrint's signature; no request is made
         path = self.resolve(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})

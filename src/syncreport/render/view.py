@@ -3,6 +3,8 @@
 It only formats and arranges: labels and symbols for statuses and health, the program board laid out as a
 grid, long lists capped for print (the PDF says "and N more, see the HTML"; the HTML carries everything),
 and the charts drawn from the figures the indicators already produced. It computes no indicator.
+
+A little over 400 lines: every arrangement the templates get (board grid, caps, charts) in one presenter.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from syncreport.indicators.results import (
 from syncreport.kinds import DependencyStatus, Mark
 from syncreport.render import charts
 from syncreport.render.pictures import Pictures, TrendView, draw_pictures, trend_view
-from syncreport.snapshot import Snapshot
 from syncreport.untrusted import ISOLATED_RUN, isolate
 
 T = TypeVar("T")
@@ -193,9 +194,7 @@ class ReportView:
     trends: TrendView | None = None  # the trend strip and page 1's deltas
 
 
-def build_view(
-    results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings, *, for_print: bool
-) -> ReportView:
+def build_view(results: IndicatorResults, settings: ReportSettings, *, for_print: bool) -> ReportView:
     limit = settings.pdf_list_limit if for_print else None
     cell_limit = BOARD_CELL_LIMIT if for_print else None
     columns, rows = _board_grid(results, cell_limit)

@@ -11,9 +11,10 @@ dates, noise) read best side by side, in the order they draw.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TypeVar
 
 from syncreport.simulator.model import Issue, Item, Link, Sprint
 from syncreport.simulator.skeleton import build_skeleton
@@ -30,6 +31,8 @@ from syncreport.simulator.vocabulary import (
     VERBS,
     current_pi_start,
 )
+
+T = TypeVar("T")
 
 #: One recorded change before it is grouped into histories: (when, author index, items).
 Event = tuple[datetime, int, tuple[Item, ...]]
@@ -95,23 +98,20 @@ class Builder:
     def between(self, a: datetime, b: datetime) -> datetime:
         """A random moment in [a, b] (whole seconds), never later than a minute before the generator's "now"."""
         limit = self.limit
-        if a > limit:
-            a = limit
-        if b > limit:
-            b = limit
+        a = min(a, limit)
+        b = min(b, limit)
         if b <= a:
             return a
         return a + timedelta(seconds=int(self.rng.random() * (b - a).total_seconds()))
 
     def event(self, issue: Issue, at: datetime, *items: Item, author: int | None = None) -> datetime:
         """Record a change (clamped to before "now"); returns the moment it was recorded at."""
-        if at > self.limit:
-            at = self.limit
+        at = min(at, self.limit)
         who = int(self.rng.random() * len(USERS)) if author is None else author
         self.events.setdefault(issue.id, []).append((at, who, items))
         return at
 
-    def pick(self, options: list[Any] | tuple[Any, ...]) -> Any:
+    def pick(self, options: Sequence[T]) -> T:
         """rng.choice, faster (one random() call); used on the hot paths of big trains."""
         return options[int(self.rng.random() * len(options))]
 

@@ -7,6 +7,7 @@ discover them from GET /rest/api/2/field instead of hard-coding them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ def field_list(deployment: str, *, legacy_points: bool = False) -> list[dict[str
 
     def system(
         fid: str, name: str, type_: str, items: str | None = None, clauses: list[str] | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         schema: dict[str, object] = {"type": type_, "system": fid}
         if items:
             schema["items"] = items
@@ -78,7 +79,7 @@ def field_list(deployment: str, *, legacy_points: bool = False) -> list[dict[str
             "searchable": True, "clauseNames": clauses or [fid], "schema": schema,
         }  # fmt: skip
 
-    def custom(fid: str, name: str, type_: str, custom_type: str, items: str | None = None) -> dict:
+    def custom(fid: str, name: str, type_: str, custom_type: str, items: str | None = None) -> dict[str, Any]:
         number = cf_number(fid)
         schema: dict[str, object] = {"type": type_, "custom": custom_type, "customId": int(number)}
         if items:

@@ -141,7 +141,7 @@ class _Parser:
                 self.next()
         if self.tok.kind != "end":
             raise self.fail("either 'OR' or 'AND'" if predicate else "a field name")
-        return Query(predicate or (lambda issue: True), tuple(order), bounded=predicate is not None)
+        return Query(predicate or (lambda _issue: True), tuple(order), bounded=predicate is not None)
 
     def or_expr(self) -> Predicate:
         parts = [self.and_expr()]
@@ -257,7 +257,7 @@ class _Parser:
             return self.multi(field, operator, values, self.project_values, lambda i: [i.project])
         if name in ("key", "issuekey", "id"):
             if operator in (">", ">=", "<", "<="):
-                return self.key_range(field, operator, values)
+                return self.key_range(operator, values)
             return self.multi(field, operator, values, self.key_values, lambda i: [i.key], optional=False)
         if name == "labels":
             return self.multi(field, operator, values, lambda vs: {v for v in vs}, lambda i: i.labels)
@@ -308,13 +308,13 @@ class _Parser:
             )
         if name in ("component", "components"):  # the site has no components: any value is unknown
             return self.multi(
-                field, operator, values, lambda vs: self._no_such(vs, "component"), lambda i: []
+                field, operator, values, lambda vs: self._no_such(vs, "component"), lambda _i: []
             )
         if name in _DATE_FIELDS:
             return self.dates(field, operator, values, _DATE_FIELDS[name])
         raise JqlError(f"Field '{field}' does not exist or you do not have permission to view it.")
 
-    def key_range(self, field: str, operator: str, values: list[str | None]) -> Predicate:
+    def key_range(self, operator: str, values: list[str | None]) -> Predicate:
         """``key > ABC-123``: issues of ABC numbered above 123 (Jira compares keys within their project)."""
         (key,) = self.key_values([v for v in values if v is not None] or [""])
         project, _, number = key.partition("-")
@@ -369,7 +369,7 @@ class _Parser:
         if value is None:
             raise JqlError(f"The operator '{operator}' does not support the value EMPTY for field '{field}'.")
         moment = self.parse_date(field, value)
-        compare = {
+        compare: Callable[[datetime], bool] = {
             "=": lambda a: a == moment, "!=": lambda a: a != moment, ">=": lambda a: a >= moment,
             "<=": lambda a: a <= moment, ">": lambda a: a > moment, "<": lambda a: a < moment,
         }[operator]  # fmt: skip

@@ -138,7 +138,7 @@ class User:
 
 @dataclass(slots=True)
 class Scenario:
-    """A dependency planted by the generator with the status INDICATORS.md gives it (worked out by rule)."""
+    """A dependency planted by the generator with the status docs/indicators.md gives it (worked out by rule)."""
 
     status: str
     provider: str
