@@ -21,6 +21,7 @@ from syncreport.config import ReportSettings
 from syncreport.errors import SyncreportError
 from syncreport.indicators.results import IndicatorResults
 from syncreport.render.html import render_document
+from syncreport.render.lean_print import merge_markers
 from syncreport.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class PackageAssetFetcher(URLFetcher):
 
 def render_pdf(results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings) -> bytes:
     """The PDF report (paper size from ``settings.paper``; long lists capped at ``settings.pdf_list_limit``)."""
-    document = render_document(results, snapshot, settings, for_print=True)
+    document = merge_markers(render_document(results, snapshot, settings, for_print=True))
     assets = package_assets_dir()
     try:
         return weasyprint.HTML(
