@@ -61,7 +61,7 @@ def merge_markers(document: str) -> str:
             if at == len(layers):
                 layers.append([])
             layers[at].append(_moved(shapes[href][0], float(x), float(y)))
-        paths = []
+        paths: list[str] = []
         for (href, style), layers in groups.items():
             own = shapes[href][1]
             merged_style = "; ".join(part for part in (style, own) if part)  # the shape's own style wins
