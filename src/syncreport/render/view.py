@@ -7,14 +7,17 @@ and the charts drawn from the figures the indicators already produced. It comput
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from markupsafe import Markup, escape
 
+from syncreport import artifacts
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import (
     BoardCard,
@@ -334,11 +337,42 @@ def _charts_once(results: IndicatorResults) -> dict[str, Markup]:
     return drawn
 
 
+def _key_part(value: object) -> str:
+    """A chart argument as key text: functions (value formats) by name, the rest by their exact repr."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
+
+
+@functools.cache
+def _charts_code() -> str:
+    """What else a chart is made from: the drawing code and the matplotlib under it."""
+    import matplotlib
+
+    return artifacts.digest(Path(charts.__file__).read_bytes(), matplotlib.__version__)
+
+
+def _drawn(draw: Callable[..., Markup], *args: object, **kwargs: object) -> Markup:
+    """``draw(*args, **kwargs)``, or the SVG it made last time from exactly these arguments (see artifacts)."""
+    store = artifacts.current()
+    if store is None:
+        return draw(*args, **kwargs)
+    name = artifacts.digest(
+        "chart",
+        draw.__qualname__,
+        *map(_key_part, args),
+        *(f"{k}={_key_part(v)}" for k, v in sorted(kwargs.items())),
+        _charts_code(),
+    )
+    return Markup(store.cached(name, lambda: str(draw(*args, **kwargs)).encode("utf-8")).decode("utf-8"))
+
+
 def _charts(results: IndicatorResults) -> dict[str, Markup]:
     """Every chart of the report, keyed by the name the templates use."""
     return {
         "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
-        "dependencies_by_iteration": charts.columns(
+        "dependencies_by_iteration": _drawn(
+            charts.columns,
             results.charts.dependencies_by_iteration.labels,
             _series(results.charts.dependencies_by_iteration),
             chart_id="dep-iter",
@@ -347,7 +381,8 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             value_format=fmt_count,
         ),
         "carry_over_by_team": _bars(results.charts.carry_over_by_team, "carry", fmt_count),
-        "reliability": charts.lines(
+        "reliability": _drawn(
+            charts.lines,
             results.charts.reliability_by_iteration.labels,
             _series(results.charts.reliability_by_iteration),
             chart_id="reliability",
@@ -356,13 +391,15 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             reference_lines=_reliability_lines(results),
             axis_range=(0.0, 105.0),
         ),
-        "due_date_slips": charts.histogram(
+        "due_date_slips": _drawn(
+            charts.histogram,
             [r.due_date_slip_days for r in results.slipped_issues if r.due_date_slip_days],
             chart_id="due-slips",
             title="Due-date slips: days between the first due date and the current one",
             axis_label="days pushed (negative: pulled in)",
         ),
-        "pi_slips": charts.timeline(
+        "pi_slips": _drawn(
+            charts.timeline,
             [(r.pi_slip.at, r.team) for r in results.slipped_issues if r.pi_slip],
             [team.team for team in results.teams],
             chart_id="pi-slips",
@@ -370,7 +407,8 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             reference=results.train.generated_at,
             reference_label="now",
         ),
-        "off_cadence": charts.horizontal_bars(
+        "off_cadence": _drawn(
+            charts.horizontal_bars,
             [team.team for team in results.teams],
             [
                 charts.Series(
@@ -397,7 +435,8 @@ def _reliability_lines(results: IndicatorResults) -> list[charts.ReferenceLine]:
 
 
 def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup:
-    return charts.horizontal_bars(
+    return _drawn(
+        charts.horizontal_bars,
         chart.labels,
         _series(chart),
         chart_id=chart_id,
