@@ -7,17 +7,14 @@ and the charts drawn from the figures the indicators already produced. It comput
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Generic, TypeVar
 
 from markupsafe import Markup, escape
 
-from syncreport import artifacts
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import (
     BoardCard,
@@ -31,6 +28,7 @@ from syncreport.indicators.results import (
 )
 from syncreport.kinds import DependencyStatus, Mark
 from syncreport.render import charts
+from syncreport.render.drawn import drawn
 from syncreport.render.pictures import Pictures, TrendView, draw_pictures, trend_view
 from syncreport.snapshot import Snapshot
 from syncreport.untrusted import ISOLATED_RUN, isolate
@@ -337,41 +335,11 @@ def _charts_once(results: IndicatorResults) -> dict[str, Markup]:
     return drawn
 
 
-def _key_part(value: object) -> str:
-    """A chart argument as key text: functions (value formats) by name, the rest by their exact repr."""
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{value.__module__}.{value.__qualname__}"
-    return repr(value)
-
-
-@functools.cache
-def _charts_code() -> str:
-    """What else a chart is made from: the drawing code and the matplotlib under it."""
-    import matplotlib
-
-    return artifacts.digest(Path(charts.__file__).read_bytes(), matplotlib.__version__)
-
-
-def _drawn(draw: Callable[..., Markup], *args: object, **kwargs: object) -> Markup:
-    """``draw(*args, **kwargs)``, or the SVG it made last time from exactly these arguments (see artifacts)."""
-    store = artifacts.current()
-    if store is None:
-        return draw(*args, **kwargs)
-    name = artifacts.digest(
-        "chart",
-        draw.__qualname__,
-        *map(_key_part, args),
-        *(f"{k}={_key_part(v)}" for k, v in sorted(kwargs.items())),
-        _charts_code(),
-    )
-    return Markup(store.cached(name, lambda: str(draw(*args, **kwargs)).encode("utf-8")).decode("utf-8"))
-
-
 def _charts(results: IndicatorResults) -> dict[str, Markup]:
     """Every chart of the report, keyed by the name the templates use."""
     return {
         "dependency_status": _bars(results.charts.dependency_status, "dep-status", fmt_count),
-        "dependencies_by_iteration": _drawn(
+        "dependencies_by_iteration": drawn(
             charts.columns,
             results.charts.dependencies_by_iteration.labels,
             _series(results.charts.dependencies_by_iteration),
@@ -381,7 +349,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             value_format=fmt_count,
         ),
         "carry_over_by_team": _bars(results.charts.carry_over_by_team, "carry", fmt_count),
-        "reliability": _drawn(
+        "reliability": drawn(
             charts.lines,
             results.charts.reliability_by_iteration.labels,
             _series(results.charts.reliability_by_iteration),
@@ -391,14 +359,14 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             reference_lines=_reliability_lines(results),
             axis_range=(0.0, 105.0),
         ),
-        "due_date_slips": _drawn(
+        "due_date_slips": drawn(
             charts.histogram,
             [r.due_date_slip_days for r in results.slipped_issues if r.due_date_slip_days],
             chart_id="due-slips",
             title="Due-date slips: days between the first due date and the current one",
             axis_label="days pushed (negative: pulled in)",
         ),
-        "pi_slips": _drawn(
+        "pi_slips": drawn(
             charts.timeline,
             [(r.pi_slip.at, r.team) for r in results.slipped_issues if r.pi_slip],
             [team.team for team in results.teams],
@@ -407,7 +375,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             reference=results.train.generated_at,
             reference_label="now",
         ),
-        "off_cadence": _drawn(
+        "off_cadence": drawn(
             charts.horizontal_bars,
             [team.team for team in results.teams],
             [
@@ -435,7 +403,7 @@ def _reliability_lines(results: IndicatorResults) -> list[charts.ReferenceLine]:
 
 
 def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup:
-    return _drawn(
+    return drawn(
         charts.horizontal_bars,
         chart.labels,
         _series(chart),
