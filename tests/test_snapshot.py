@@ -1,5 +1,6 @@
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -180,3 +181,45 @@ def test_a_snapshot_of_an_unknown_version_is_refused_in_one_line(tmp_path: Path)
         match=r"snapshot schema version 9 is not supported \(this syncreport reads versions 1, 2\)",
     ):
         load_snapshot(path)
+
+
+def test_a_file_written_by_the_json_module_loads_the_same_as_one_written_with_orjson(tmp_path: Path) -> None:
+    """Snapshots saved before orjson (the json module, every time converted to UTC first) still load."""
+    import dataclasses
+    import gzip
+    import json
+
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    original = _snapshot()
+    old = tmp_path / "old.json.gz"
+    old.write_bytes(
+        gzip.compress(
+            json.dumps(
+                {"format": "syncreport-snapshot", **cast(dict[str, Any], plain(dataclasses.asdict(original)))}
+            ).encode()
+        )
+    )
+    assert load_snapshot(old) == original == load_snapshot(save_snapshot(original, tmp_path / "new.json.gz"))
+
+
+def test_times_are_saved_as_iso_8601_with_their_offset_and_naive_ones_as_utc(tmp_path: Path) -> None:
+    import dataclasses
+    import gzip
+    import json
+
+    naive = dataclasses.replace(_snapshot(), taken_at=datetime(2026, 11, 20, 7, 0))  # no time zone
+    saved = json.loads(gzip.decompress(save_snapshot(naive, tmp_path / "s.json.gz").read_bytes()))
+    assert saved["taken_at"] == "2026-11-20T07:00:00+00:00"  # read as UTC, whatever the machine's zone
+    assert saved["issues"][0]["created"] == "2026-10-01T09:30:00+00:00"
+    assert saved["issues"][0]["due_date"] == "2026-11-30"
+    assert load_snapshot(tmp_path / "s.json.gz").taken_at == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)

@@ -295,8 +295,8 @@ class ReportSettings(_Section):
     templates_dir: _PathValue | None = None  # your own templates, in front of the packaged ones
     keep: int = Field(default=12, ge=1, le=10_000)  # how many dated reports to keep in out_dir
     pdf_list_limit: int = Field(
-        default=25, ge=1, le=10_000
-    )  # longer lists are capped in the PDF ("and N more")
+        default=10, ge=1, le=10_000
+    )  # longer lists are capped in the PDF ("and N more, see the HTML"): the PDF summarises
     fail_on: FailOn | None = None
     # Where the previous runs' JSON documents (for "changes since last") and the run lock live.
     # Default: next to the reports, in <out_dir>/.syncreport/ (see syncreport.deliver.state for why).

@@ -29,6 +29,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from syncreport import artifacts
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import (
     Config,
@@ -258,6 +259,17 @@ def _render(
     return outputs, document
 
 
+def _artifact_store(config: Config | None, now: Clock) -> artifacts.ArtifactStore | None:
+    """The rendered parts kept beside the Jira cache (``<cache file>.rendered/``); None when the cache is off
+    or there is no config (an offline ``--snapshot`` run keeps nothing)."""
+    if config is None or not config.cache.enabled:
+        return None
+    from syncreport.jira.cache import default_cache_path
+
+    base = config.cache.path or default_cache_path()
+    return artifacts.ArtifactStore(base.with_name(f"{base.name}.rendered"), clock=lambda: now().timestamp())
+
+
 def _report_settings(config: Config | None) -> ReportSettings:
     return config.report if config else ReportSettings()
 
@@ -327,14 +339,15 @@ def run_report(
         history = load_history(state_root / slug, snapshot.taken_at, days=settings.history_days)
         results = _compute(snapshot, config, previous, baseline, history)
         say(f"Rendering {', '.join(plan.formats)} ...")
-        outputs, document = _render(
-            results,
-            snapshot,
-            settings,
-            plan.formats,
-            need_pdf=plan.email is not None
-            or bool(config and "pdf" in config.confluence.attach and config.confluence.url),
-        )
+        with artifacts.using(_artifact_store(config, now)):  # charts and PDFs made before are kept there
+            outputs, document = _render(
+                results,
+                snapshot,
+                settings,
+                plan.formats,
+                need_pdf=plan.email is not None
+                or bool(config and "pdf" in config.confluence.attach and config.confluence.url),
+            )
         day = snapshot.taken_at.astimezone().date()
         if stdout:
             return _stdout_run(results, snapshot, outputs["json"], previous_path, plan.fail_on)

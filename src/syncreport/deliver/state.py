@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from syncreport.deliver.files import atomic_write, slugify
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ def load_previous(
         if moment >= now or moment > newest_allowed:
             continue
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = orjson.loads(path.read_bytes())
         except (OSError, ValueError) as exc:
             log.warning("skipping the damaged state file %s (%s)", path, exc)
             continue
@@ -140,7 +142,7 @@ def load_baseline(folder: Path, pi: str) -> tuple[dict[str, Any] | None, Path | 
     if not path.is_file():
         return None, None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = orjson.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         log.warning("skipping the damaged baseline file %s (%s)", path, exc)
         return None, None
@@ -181,7 +183,7 @@ def first_document_since(folder: Path, day: date, pi: str) -> dict[str, Any] | N
         if moment < start:
             continue
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = orjson.loads(path.read_bytes())
         except (OSError, ValueError):
             continue
         if isinstance(document, dict) and (document.get("train") or {}).get("pi") == pi:

@@ -17,7 +17,7 @@ Definitions:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -244,8 +244,18 @@ def _row(
     )
 
 
+class _Child(NamedTuple):
+    key: str
+    later_pi: bool
+    pi: Any
+    ordinal: float
+
+
 def _ordered(kids: pd.DataFrame) -> list[Any]:
-    return sorted(kids.itertuples(index=False), key=lambda c: issue_order(str(c.key)))
+    """The children in issue-key order. Read column-wise: ``itertuples`` makes a new tuple class on every call,
+    which at 2,000 features was half of the indicators' time at 100k issues."""
+    children = map(_Child._make, zip(kids["key"], kids["later_pi"], kids["pi"], kids["ordinal"], strict=True))
+    return sorted(children, key=lambda c: issue_order(str(c.key)))
 
 
 def feature_attention(features: Features) -> list[AttentionItem]:

@@ -8,6 +8,7 @@ template mistake cannot make the renderer read a local file into the PDF or call
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
 from importlib import resources
@@ -17,10 +18,13 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from syncreport import artifacts
 from syncreport.config import ReportSettings
 from syncreport.errors import SyncreportError
 from syncreport.indicators.results import IndicatorResults
+from syncreport.render import lean_print
 from syncreport.render.html import render_document
+from syncreport.render.lean_print import merge_markers
 from syncreport.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -64,8 +68,25 @@ class PackageAssetFetcher(URLFetcher):
 
 
 def render_pdf(results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings) -> bytes:
-    """The PDF report (paper size from ``settings.paper``; long lists capped at ``settings.pdf_list_limit``)."""
-    document = render_document(results, snapshot, settings, for_print=True)
+    """The PDF report (paper size from ``settings.paper``; long lists capped at ``settings.pdf_list_limit``).
+
+    With a run's store (:mod:`syncreport.artifacts`), a print document laid out before (same document, same
+    WeasyPrint, same code) gives the PDF made then instead of a second layout.
+    """
+    document = merge_markers(render_document(results, snapshot, settings, for_print=True))
+    store = artifacts.current()
+    if store is None:
+        return _lay_out(document)
+    name = artifacts.digest("pdf", document, weasyprint.__version__, _pdf_code())
+    return store.cached(name, lambda: _lay_out(document))
+
+
+@functools.cache
+def _pdf_code() -> str:
+    return artifacts.digest(Path(__file__).read_bytes(), Path(lean_print.__file__).read_bytes())
+
+
+def _lay_out(document: str) -> bytes:
     assets = package_assets_dir()
     try:
         return weasyprint.HTML(

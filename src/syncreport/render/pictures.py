@@ -21,6 +21,7 @@ from syncreport.kinds import COUNTED_STATUSES, DependencyStatus
 from syncreport.render import charts
 from syncreport.render.boardsvg import DrawnBoard, drawn_board
 from syncreport.render.depmap import dependency_map
+from syncreport.render.drawn import drawn
 
 STATUS_LABELS: dict[str, str] = {s.value: s.label for s in DependencyStatus}
 
@@ -117,7 +118,8 @@ def _trend_dependencies(results: IndicatorResults) -> Markup:
         values = tuple(float(p.dependency_counts[index][1]) for p in trends.points)
         if any(values):
             series.append(charts.Series(STATUS_LABELS[status], values))
-    return charts.lines(
+    return drawn(
+        charts.lines,
         _run_labels(results),
         series,
         chart_id="trend-deps",
@@ -133,7 +135,8 @@ def _trend_weeks(results: IndicatorResults) -> Markup:
     if trends is None or not trends.available:
         return Markup("")
     weeks = trends.weeks
-    return charts.columns(
+    return drawn(
+        charts.columns,
         [f"week of {w.week_start.day} {w.week_start:%b}" for w in weeks],
         [
             charts.Series("issues carried over", tuple(float(w.carried_over) for w in weeks)),
@@ -148,7 +151,8 @@ def _trend_weeks(results: IndicatorResults) -> Markup:
 
 def _slippage_by_team(results: IndicatorResults) -> Markup:
     rows = results.slippage_by_team
-    return charts.horizontal_bars(
+    return drawn(
+        charts.horizontal_bars,
         [r.team for r in rows],
         [
             charts.Series("carried over", tuple(float(r.carried_over) for r in rows)),

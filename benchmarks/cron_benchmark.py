@@ -1,0 +1,226 @@
+"""The cron run as a user runs it: the whole ``syncreport report`` (HTML, PDF, JSON), cold then warm.
+
+For each dialect (Cloud, Data Center) and train size the benchmark starts the Jira simulator on 127.0.0.1
+(seed 7, 100 ms added to every answer), writes a config that points at it (the shipped defaults: nothing
+tuned but the simulator's URL, the cache file and the output folder), then runs the installed
+``syncreport --quiet report --config FILE`` as a subprocess twice: cold (empty cache, no earlier run) and
+warm (nothing changed in Jira since). Beside them, in the same run and against the same simulator, the
+naive pull users write with the ``jira`` library (``search_issues(jql, expand="changelog",
+maxResults=False)``), which fetches less (truncated changelogs) and renders nothing.
+
+Each measured command runs under a small launcher process that reports the command's own wall seconds, CPU
+seconds (user + system) and peak resident memory (``ru_maxrss`` from ``wait4``: the launcher is small, so
+the figure is the command's, not this parent's with its simulator). Requests are counted by the simulator.
+The load average is printed beside the figures: the machine may be shared.
+
+    .venv/bin/python benchmarks/cron_benchmark.py                          # 1k and 10k, both dialects
+    .venv/bin/python benchmarks/cron_benchmark.py --sizes 1000,10000,50000  # 50k is opt-in (minutes)
+    .venv/bin/python benchmarks/cron_benchmark.py --sizes 10000 --dialects cloud --markdown
+    .venv/bin/python benchmarks/cron_benchmark.py --sizes 10000 --profile /tmp/warm.prof   # cProfile the warm run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+BARS = {"warm_s": 3.0, "warm_requests": 3, "warm_1k_s": 2.0}
+
+
+# --- the launcher: runs one command and reports what it cost ----------------------------------------------
+
+
+def launch(command: list[str]) -> dict[str, Any]:
+    """Run ``command`` as this (small) process's child; its wall and CPU seconds and its peak RSS."""
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=output, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage (Popen.wait would drop it)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        errors.seek(0)
+        return {
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024,
+            "exit": child.returncode,
+            "stdout": output.read().decode(errors="replace")[-2000:],
+            "stderr": errors.read().decode(errors="replace")[-2000:],
+        }
+
+
+def measured(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--launch", "--", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    if figures["exit"] not in (0, 3):  # 3: delivered, train health at --fail-on (not used here)
+        raise SystemExit(f"{' '.join(command)} failed (exit {figures['exit']}):\n{figures['stderr']}")
+    return figures
+
+
+# --- the naive pull, in a child process of its own ---------------------------------------------------------
+
+
+def child_naive(url: str, deployment: str, email: str, token: str, jql: str) -> dict[str, Any]:
+    from jira import JIRA
+
+    client = (
+        JIRA(server=url, basic_auth=(email, token))
+        if deployment == "cloud"
+        else JIRA(server=url, token_auth=token)
+    )
+    issues = client.search_issues(jql, expand="changelog", maxResults=False)
+    histories = sum(len(i.changelog.histories) for i in issues)
+    truncated = sum(1 for i in issues if i.changelog.total > len(i.changelog.histories))
+    client.close()
+    return {"issues": len(issues), "histories": histories, "truncated": truncated}
+
+
+# --- the parent ----------------------------------------------------------------------------------------------
+
+
+def syncreport_command() -> list[str]:
+    """The installed console script next to this interpreter (what a cron line calls)."""
+    script = Path(sys.executable).with_name("syncreport")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "syncreport"]
+
+
+def measure(
+    deployment: str, size: int, latency_ms: int, workdir: Path, profile: Path | None
+) -> dict[str, Any]:
+    from syncreport.simulator import demo_config, start_simulator, toml_snippet
+
+    folder = workdir / f"{deployment}-{size}"
+    folder.mkdir()
+    generated = time.perf_counter()
+    with start_simulator(deployment=deployment, issues=size, seed=7) as sim:
+        generated = time.perf_counter() - generated
+        data = demo_config(sim, token_env="SYNCREPORT_BENCH_TOKEN")
+        data["cache"] = {"path": str(folder / "cache.sqlite3")}
+        data["report"] = {"out_dir": str(folder / "reports"), "formats": ["html", "pdf", "json"]}
+        config = folder / "syncreport.toml"
+        config.write_text(toml_snippet(data))
+        env = {**os.environ, "SYNCREPORT_BENCH_TOKEN": sim.token}
+        sim.configure(latency_ms=latency_ms)
+        report = [*syncreport_command(), "--quiet", "report", "--config", str(config)]
+        result: dict[str, Any] = {"dialect": deployment, "size": size, "generate_s": generated}
+        for run in ("cold", "warm"):
+            sim.reset_stats()
+            load = os.getloadavg()[0]
+            command = report
+            if run == "warm" and profile is not None:
+                command = [
+                    sys.executable,
+                    "-m",
+                    "cProfile",
+                    "-o",
+                    str(profile),
+                    "-m",
+                    "syncreport",
+                    *report[1:],
+                ]
+            result[run] = {**measured(command, env), "requests": sim.stats()["total"], "load": load}
+        result["outputs"] = sorted(p.name for p in (folder / "reports").iterdir() if p.is_file())
+        sim.reset_stats()
+        load = os.getloadavg()[0]
+        naive = measured(
+            [
+                sys.executable,
+                str(HERE),
+                "--naive",
+                sim.url,
+                deployment,
+                getattr(sim, "email", ""),
+                sim.token,
+                data["train"]["jql"],
+            ],
+            env,
+        )
+        counts = json.loads(naive.pop("stdout").strip().splitlines()[-1])
+        result["naive"] = {**naive, **counts, "requests": sim.stats()["total"], "load": load}
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def table(results: list[dict[str, Any]], latency_ms: int) -> str:
+    lines = [
+        f"`syncreport report` (html, pdf, json) against the simulator at {latency_ms} ms a request, shipped "
+        f"defaults; {os.cpu_count()} cores; load = 1-minute load average when the run started.",
+        "",
+        "| dialect | issues | run | wall s | CPU s | requests | peak MB | load |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        for run, label in (
+            ("cold", "cold report"),
+            ("warm", "warm report, nothing changed"),
+            ("naive", "naive jira-library pull"),
+        ):
+            f = r[run]
+            lines.append(
+                f"| {r['dialect']} | {r['size']:,} | {label} | {f['wall_s']:.2f} | {f['cpu_s']:.2f} | "
+                f"{f['requests']} | {f['peak_mb']:.0f} | {f['load']:.2f} |"
+            )
+    lines.append("")
+    for r in results:
+        cold, warm, naive = r["cold"], r["warm"], r["naive"]
+        bar = BARS["warm_1k_s"] if r["size"] <= 1000 else BARS["warm_s"]
+        verdict = (
+            "ok"
+            if warm["wall_s"] <= bar and 1 <= warm["requests"] <= BARS["warm_requests"]
+            else "OVER THE BAR"
+        )
+        lines.append(
+            f"- {r['dialect']} {r['size']:,}: the cold report took {cold['wall_s'] / naive['wall_s']:.2f}x the naive "
+            f"pull's wall time; warm {warm['wall_s']:.2f} s, {warm['requests']} requests (bar <= {bar:g} s, "
+            f"1 to {BARS['warm_requests']} requests): {verdict}; naive: {naive['issues']} issues, "
+            f"{naive['truncated']} with truncated changelogs"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated train sizes (50000 is opt-in)")
+    parser.add_argument("--dialects", default="cloud,datacenter", help="cloud, datacenter or both")
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the (first) warm run here")
+    parser.add_argument("--launch", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--naive", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("command", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.launch:
+        print(json.dumps(launch(args.command)))
+        return
+    if args.naive:
+        print(json.dumps(child_naive(*args.naive)))
+        return
+    results = []
+    with tempfile.TemporaryDirectory(prefix="syncreport-cron-bench-") as tmp:
+        for dialect in [d.strip() for d in args.dialects.split(",") if d.strip()]:
+            for size in [int(s) for s in args.sizes.split(",") if s]:
+                results.append(measure(dialect, size, args.latency_ms, Path(tmp), args.profile))
+                print(json.dumps(results[-1], default=str), file=sys.stderr)
+                args.profile = None
+    print(table(results, args.latency_ms))
+
+
+if __name__ == "__main__":
+    main()
