@@ -165,7 +165,7 @@ def with_capacity_health(teams: Iterable[TeamHealth], result: Capacity) -> list[
             reason = (
                 f"{worst.iteration_name} planned at {round(100 * (worst.load or 0))}% of its velocity "
                 f"{worst.velocity:g} {cap.unit}"
-                + (f" (and {', '.join(others)} overloaded too)" if others else "")
+                + (f" ({', '.join(others)} too)" if others else "")
                 + f" (amber beyond {round(100 * result.overload_share)}%)"
             )
             health = max(team.health, Health.AMBER)
