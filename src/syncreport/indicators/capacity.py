@@ -47,6 +47,17 @@ def capacity(
     train = issues[issues["in_train"]]
     work = train[~feature_mask(issues).loc[train.index].to_numpy(dtype=bool)]
     measured = _measured(reliability, sprints)
+    cells = (
+        work.assign(unestimated=work["points"].isna(), one=1.0, points=work["points"].fillna(0.0))
+        .groupby(["team", "iteration_index"])[["points", "one", "unestimated"]]
+        .sum()
+    )
+    per_cell: dict[tuple[str, int], tuple[float, float, int]] = {
+        (str(t), int(i)): (float(p), float(n), int(u))
+        for (t, i), p, n, u in zip(
+            cells.index.tolist(), cells["points"], cells["one"], cells["unestimated"], strict=True
+        )
+    }
     used: set[str] = set()
     out = []
     for team in teams:
@@ -64,8 +75,19 @@ def capacity(
             velocity, source = sum(done) / len(done), "measured"
         else:
             velocity, source = None, "none"
-        loads = tuple(_load(team, mine, unit, velocity, it.index, it.name, it.state, overload_share)
-                      for it in calendar.iterations)  # fmt: skip
+        loads = tuple(
+            _load(
+                team,
+                per_cell.get((team, it.index)),
+                unit,
+                velocity,
+                it.index,
+                it.name,
+                it.state,
+                overload_share,
+            )
+            for it in calendar.iterations
+        )
         scope = mine if pi is None else mine[mine["pi"] == pi]
         out.append(
             TeamCapacity(
@@ -128,7 +150,7 @@ def _amount(work: pd.DataFrame, unit: str) -> float:
 
 def _load(
     team: str,
-    work: pd.DataFrame,
+    cell: tuple[float, float, int] | None,  # (points, issues, issues with no points) planned in it
     unit: Literal["points", "issues"],
     velocity: float | None,
     index: int,
@@ -136,8 +158,8 @@ def _load(
     state: str,
     overload_share: float,
 ) -> IterationLoad:
-    planned_work = work[work["iteration_index"] == index]
-    planned = _amount(planned_work, unit)
+    points, count, unestimated = cell or (0.0, 0.0, 0)
+    planned = points if unit == "points" else count
     load = planned / velocity if velocity else None
     past = state == "past"
     return IterationLoad(
@@ -145,7 +167,7 @@ def _load(
         iteration_index=index,
         iteration_name=name,
         planned=planned,
-        unestimated=int(planned_work["points"].isna().sum()) if unit == "points" else 0,
+        unestimated=unestimated if unit == "points" else 0,
         velocity=velocity,
         load=load,
         overloaded=bool(load is not None and overload_share > 0 and load > overload_share and not past),
