@@ -187,3 +187,12 @@ def test_a_baseline_snapshot_file_is_the_plan_compared_with(tmp_path: Path) -> N
     assert document["baseline"]["source"].startswith("the snapshot pi-planning.json.gz")
     assert document["baseline"]["features_moved"][0]["key"] == "F-1"
     assert not _kept(tmp_path).exists()  # a named snapshot is read every run, nothing kept
+
+
+def test_a_damaged_kept_baseline_is_said_so_and_never_replaced(tmp_path: Path) -> None:
+    _run(tmp_path, _train(3), "day3")
+    _kept(tmp_path).write_text("{half a docum")
+    document = _run(tmp_path, _train(5), "day5")  # still in I1, but a baseline is there: not replaced
+    assert document["baseline"]["available"] is False
+    assert document["baseline"]["reason"].startswith(f"the kept baseline {_kept(tmp_path)} cannot be read")
+    assert _kept(tmp_path).read_text() == "{half a docum"
