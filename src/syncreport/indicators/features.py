@@ -252,7 +252,7 @@ def _row(
 
 
 def feature_attention(features: Features) -> list[AttentionItem]:
-    """A feature of this PI that will not finish in it is an attention item (ranked by compute's _attention)."""
+    """A feature of this PI that will not finish in it is an attention item (ranked by health.attention)."""
     items = []
     for row in features.rows:
         if row.forecast != "will_not_finish" or (
