@@ -51,6 +51,7 @@ from syncreport.deliver.email import (
 from syncreport.deliver.files import dated_name, remove_stale_temp_files, slugify, write_report_files
 from syncreport.deliver.lock import RunInProgress, run_lock
 from syncreport.deliver.state import (
+    baseline_path,
     first_document_since,
     load_baseline,
     load_history,
@@ -221,6 +222,8 @@ def _baseline(config: Config | None, folder: Path, snapshot: Snapshot) -> tuple[
     kept, _ = load_baseline(folder, pi)
     if kept is not None:
         return BaselineInput(kept, source, take_from), False
+    if baseline_path(folder, pi).exists():  # there, but damaged: say so, never replace it silently
+        return BaselineInput(None, source, take_from, damaged=str(baseline_path(folder, pi))), False
     if take_from is not None:
         earlier = first_document_since(folder, take_from, pi)
         if earlier is not None:

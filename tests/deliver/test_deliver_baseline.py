@@ -16,6 +16,7 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+from syncreport.config import Config, config_from_dict
 from syncreport.deliver.state import baseline_path
 from syncreport.pipeline import run_report
 from syncreport.snapshot import Snapshot, save_snapshot
@@ -130,3 +131,68 @@ def test_a_run_killed_later_in_i1_leaves_the_kept_baseline_as_it_was(tmp_path: P
     )
     assert code == -signal.SIGKILL
     assert _kept(tmp_path).read_bytes() == kept
+
+
+def _config(tmp_path: Path, **baseline: object) -> Config:
+    return config_from_dict(
+        {
+            "jira": {"url": "https://jira.example.com", "deployment": "datacenter"},
+            "train": {"name": "Rocket ART", "jql": "project = A"},
+            "report": {"out_dir": str(tmp_path / "out"), "formats": ["json"]},
+            "baseline": baseline,
+        }
+    )
+
+
+def _run_with(tmp_path: Path, config: Config, snapshot: Snapshot, name: str) -> dict:  # type: ignore[type-arg]
+    path = save_snapshot(snapshot, tmp_path / f"{name}.json.gz")
+    run_report(config, snapshot_path=path)
+    document: dict = json.loads((tmp_path / "out" / "rocket-art-latest.json").read_text())  # type: ignore[type-arg]
+    return document
+
+
+def test_a_baseline_date_takes_the_first_run_on_or_after_it(tmp_path: Path) -> None:
+    config = _config(tmp_path, date="2026-01-20")  # day 15, in I2
+    # day 3 and day 10 are before the date: no baseline yet, and the report says when it will be taken
+    early = _run_with(tmp_path, config, _train(10), "day10")
+    assert (
+        early["baseline"]["reason"]
+        == "no baseline yet: it will be taken by the first run on or after 2026-01-20"
+    )
+    # day 16 is the first run on or after it: the baseline; day 21 compares with it
+    taken = _run_with(tmp_path, config, _train(16), "day16")
+    assert taken["baseline"]["this_run"] is True
+    later = _run_with(tmp_path, config, _train(21, second_story=True), "day21")
+    assert later["baseline"]["taken_at"] == taken["train"]["generated_at"]
+    assert later["baseline"]["source"] == "the first run on or after 2026-01-20"
+
+
+def test_a_baseline_date_in_the_past_takes_the_kept_run_from_the_history(tmp_path: Path) -> None:
+    # runs on days 10 and 16 with no baseline configured (I1 had a run on day 10: that one was kept);
+    # then the config names day 15: the first run kept on or after it is day 16's, and it is kept apart
+    _run(tmp_path, _train(10), "day10")
+    _run(tmp_path, _train(16), "day16")
+    _kept(tmp_path).unlink()  # start over: as if the I1 run had never been kept
+    config = _config(tmp_path, date="2026-01-20")
+    later = _run_with(tmp_path, config, _train(21, second_story=True), "day21")
+    assert later["baseline"]["taken_at"] == day(16).isoformat().replace("+00:00", "Z")
+    assert json.loads(_kept(tmp_path).read_text())["train"]["generated_at"] == later["baseline"]["taken_at"]
+
+
+def test_a_baseline_snapshot_file_is_the_plan_compared_with(tmp_path: Path) -> None:
+    planning = save_snapshot(_train(3), tmp_path / "pi-planning.json.gz")
+    config = _config(tmp_path, snapshot=str(planning))
+    document = _run_with(tmp_path, config, _train(21, second_story=True), "day21")
+    assert document["baseline"]["taken_at"] == day(3).isoformat().replace("+00:00", "Z")
+    assert document["baseline"]["source"].startswith("the snapshot pi-planning.json.gz")
+    assert document["baseline"]["features_moved"][0]["key"] == "F-1"
+    assert not _kept(tmp_path).exists()  # a named snapshot is read every run, nothing kept
+
+
+def test_a_damaged_kept_baseline_is_said_so_and_never_replaced(tmp_path: Path) -> None:
+    _run(tmp_path, _train(3), "day3")
+    _kept(tmp_path).write_text("{half a docum")
+    document = _run(tmp_path, _train(5), "day5")  # still in I1, but a baseline is there: not replaced
+    assert document["baseline"]["available"] is False
+    assert document["baseline"]["reason"].startswith(f"the kept baseline {_kept(tmp_path)} cannot be read")
+    assert _kept(tmp_path).read_text() == "{half a docum"

@@ -61,12 +61,21 @@ def baseline_comparison(
     taken_at: datetime,
     pi: str | None,
     take_from: date | None = None,
+    damaged: str | None = None,
 ) -> BaselineComparison:
     """Compare this run with ``baseline`` (a run's JSON document), or say why there is none and when it
     will be taken; ``take_now``: this run becomes the baseline (the pipeline keeps its document).
 
-    ``source`` describes where the baseline came from; ``take_from``: the configured ``[baseline] date``.
+    ``source`` describes where the baseline came from; ``take_from``: the configured ``[baseline] date``;
+    ``damaged``: the kept baseline file that cannot be read (a run never replaces it on its own).
     """
+    if damaged is not None:
+        return _none(
+            f"the kept baseline {damaged} cannot be read; delete it and the next run in the PI's first "
+            "iteration (or on or after [baseline] date) takes a new one, or name one in [baseline]",
+            source,
+            False,
+        )
     if pi is None:
         return _none("the report's PI is unknown, so there is no PI to keep a baseline of", source, False)
     if baseline is None:

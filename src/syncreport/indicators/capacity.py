@@ -18,6 +18,7 @@ Definitions (docs/indicators.md, "Capacity against load"):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
@@ -47,6 +48,17 @@ def capacity(
     train = issues[issues["in_train"]]
     work = train[~feature_mask(issues).loc[train.index].to_numpy(dtype=bool)]
     measured = _measured(reliability, sprints)
+    cells = (
+        work.assign(unestimated=work["points"].isna(), one=1.0, points=work["points"].fillna(0.0))
+        .groupby(["team", "iteration_index"])[["points", "one", "unestimated"]]
+        .sum()
+    )
+    per_cell: dict[tuple[str, int], tuple[float, float, int]] = {
+        (str(t), int(i)): (float(p), float(n), int(u))
+        for (t, i), p, n, u in zip(
+            cells.index.tolist(), cells["points"], cells["one"], cells["unestimated"], strict=True
+        )
+    }
     used: set[str] = set()
     out = []
     for team in teams:
@@ -57,7 +69,7 @@ def capacity(
             used.add(team)
         values = (history["points"] if unit == "points" else history["issues"]).tolist()
         done = [
-            float(v) for v in values if pd.notna(v)
+            float(v) for v in values if not math.isnan(v)
         ]  # NaN: a sprint measured in points, for a team of issues
         velocity: float | None
         if team in configured:
@@ -66,8 +78,19 @@ def capacity(
             velocity, source = sum(done) / len(done), "measured"
         else:
             velocity, source = None, "none"
-        loads = tuple(_load(team, mine, unit, velocity, index=it.index, name=it.name, state=it.state, overload_share=overload_share)
-                      for it in calendar.iterations)  # fmt: skip
+        loads = tuple(
+            _load(
+                team,
+                per_cell.get((team, it.index)),
+                unit,
+                velocity,
+                index=it.index,
+                name=it.name,
+                state=it.state,
+                overload_share=overload_share,
+            )
+            for it in calendar.iterations
+        )
         scope = mine if pi is None else mine[mine["pi"] == pi]
         out.append(
             TeamCapacity(
@@ -130,7 +153,7 @@ def _amount(work: pd.DataFrame, unit: str) -> float:
 
 def _load(
     team: str,
-    work: pd.DataFrame,
+    cell: tuple[float, float, int] | None,  # (points, issues, issues with no points) planned in it
     unit: Literal["points", "issues"],
     velocity: float | None,
     *,
@@ -139,8 +162,8 @@ def _load(
     state: str,
     overload_share: float,
 ) -> IterationLoad:
-    planned_work = work[work["iteration_index"] == index]
-    planned = _amount(planned_work, unit)
+    points, count, unestimated = cell or (0.0, 0.0, 0)
+    planned = points if unit == "points" else count
     load = planned / velocity if velocity else None
     past = state == "past"
     return IterationLoad(
@@ -148,7 +171,7 @@ def _load(
         iteration_index=index,
         iteration_name=name,
         planned=planned,
-        unestimated=int(planned_work["points"].isna().sum()) if unit == "points" else 0,
+        unestimated=unestimated if unit == "points" else 0,
         velocity=velocity,
         load=load,
         overloaded=bool(load is not None and overload_share > 0 and load > overload_share and not past),
@@ -168,7 +191,7 @@ def with_capacity_health(teams: Iterable[TeamHealth], result: Capacity) -> list[
             reason = (
                 f"{worst.iteration_name} planned at {round(100 * (worst.load or 0))}% of its velocity "
                 f"{worst.velocity:g} {cap.unit}"
-                + (f" (and {', '.join(others)} overloaded too)" if others else "")
+                + (f" ({', '.join(others)} too)" if others else "")
                 + f" (amber beyond {round(100 * result.overload_share)}%)"
             )
             health = max(team.health, Health.AMBER)

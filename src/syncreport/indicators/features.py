@@ -16,8 +16,9 @@ Definitions:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -103,29 +104,39 @@ def feature_progress(
 
     typed = train[train["issue_type"].astype(str).str.casefold().isin(FEATURE_TYPES)]
     own_pi = typed["pi"].eq(pi) | typed["pi"].isna() if pi is not None else pd.Series(True, index=typed.index)
-    keys = [k for k in agg.index if bool(agg.at[k, "in_pi"]) or _own_pi(issues, k, pi)]
+    pi_of = issues["pi"].reindex(agg.index)
+    in_scope = agg["in_pi"].astype(bool) | (pi_of.eq(pi) if pi is not None else True)
+    keys = [str(k) for k in agg.index[in_scope.to_numpy(dtype=bool)]]
     keys += [k for k in typed.index[own_pi.to_numpy(dtype=bool)] if k not in agg.index]
     names = _iteration_names(kids)
-    by_parent = {p: g for p, g in frame.groupby("parent", sort=False)} if len(keys) else {}
-    rows = []
-    for key in dict.fromkeys(keys):
-        stats = agg.loc[key] if key in agg.index else None
-        fetched = key in issues.index
-        own = issues.loc[key] if fetched else None
-        rows.append(
-            _row(
-                str(key),
-                own=own,
-                stats=stats,
-                kids=by_parent.get(key),
-                main_team=main_team.get(key),
-                teams=teams_of.get(key, ()),
-                n=iterations,
-                waiting=waiting,
-                names=names,
-                browse=browse_url,
-            )
+    # plain dicts from here: a feature at a time through pandas objects is far too slow at 100,000 issues
+    keys = list(dict.fromkeys(keys))
+    stats_of = cast(dict[str, dict[str, Any]], agg.to_dict("index"))
+    fetched = [k for k in keys if k in issues.index]
+    own_of = cast(
+        dict[str, dict[str, Any]],
+        issues.loc[fetched, ["summary", "issue_type", "status", "done", "pi", "team_raw"]].to_dict("index"),
+    )
+    flagged = frame[frame["later_pi"] | frame["beyond"] | frame["late"]]
+    kids_of: dict[str, list[dict[str, Any]]] = {}
+    for child in cast(list[dict[str, Any]], flagged.to_dict("records")):
+        kids_of.setdefault(str(child["parent"]), []).append(child)
+    main_of, teams_by = main_team.to_dict(), teams_of.to_dict()
+    rows = [
+        _row(
+            str(key),
+            own=own_of.get(key),
+            stats=stats_of.get(key),
+            kids=sorted(kids_of.get(key, []), key=lambda c: issue_order(str(c["key"]))),
+            main_team=main_of.get(key),
+            teams=teams_by.get(key, ()),
+            n=iterations,
+            waiting=waiting,
+            names=names,
+            browse=browse_url,
         )
+        for key in keys
+    ]
     order = {f: n for n, f in enumerate(FEATURE_FORECASTS)}
     rows.sort(
         key=lambda r: (order[r.forecast], -1.0 if r.progress is None else r.progress, issue_order(r.key))
@@ -144,24 +155,20 @@ def feature_progress(
     return Features(bool(rows), pi, iterations, tuple(rows), counts, tuple(notes))
 
 
-def _own_pi(issues: pd.DataFrame, key: str, pi: str | None) -> bool:
-    return pi is None or (key in issues.index and bool(issues.at[key, "pi"] == pi))
-
-
 def _iteration_names(kids: pd.DataFrame) -> dict[int, str]:
     names: dict[int, str] = {}
     for ordinal, name in zip(kids["ordinal"].tolist(), kids["iteration_name"].tolist(), strict=True):
-        if pd.notna(ordinal) and name:
+        if ordinal is not None and not math.isnan(ordinal) and name:
             names.setdefault(int(ordinal), str(name))
     return names
 
 
-def _row(
+def _row(  # noqa: C901 - one decision table of docs/indicators.md section 7, read top to bottom
     key: str,
     *,
-    own: pd.Series | None,
-    stats: pd.Series | None,
-    kids: pd.DataFrame | None,
+    own: Mapping[str, Any] | None,
+    stats: Mapping[str, Any] | None,
+    kids: list[dict[str, Any]],
     main_team: str | None,
     teams: tuple[str, ...],
     n: int,
@@ -169,6 +176,8 @@ def _row(
     names: Mapping[int, str],
     browse: str,
 ) -> FeatureRow:
+    """One feature; ``kids``: its open children that are planned later, past the PI, or waiting for a late
+    dependency (the ones the reasons name), in key order."""
     feature_done = bool(own["done"]) if own is not None else False
     team_raw = own["team_raw"] if own is not None else None
     team = str(team_raw) if isinstance(team_raw, str) and team_raw else (main_team or UNASSIGNED)
@@ -191,26 +200,26 @@ def _row(
             reasons.append("no story or other issue points at it yet")
     elif feature_done or children_done == children:
         forecast = "done"
-    elif bool(stats["later_pi"]) or bool(stats["beyond"]):  # type: ignore[index]
+    elif stats is not None and (bool(stats["later_pi"]) or bool(stats["beyond"])):
         forecast = "will_not_finish"
-        assert kids is not None
-        for child in _ordered(kids[kids["later_pi"] | kids["beyond"]]):
-            if child.later_pi:
-                reasons.append(f"{child.key} is planned in {child.pi}")
-            else:
-                name = names.get(int(child.ordinal), f"iteration {int(child.ordinal)}")
+        for child in kids:
+            if child["later_pi"]:
+                reasons.append(f"{child['key']} is planned in {child['pi']}")
+            elif child["beyond"]:
+                ordinal = int(child["ordinal"])
+                name = names.get(ordinal, f"iteration {ordinal}")
                 where = name if name.startswith("after") else f"in {name}, after the PI's last iteration"
-                reasons.append(f"{child.key} is planned {where}")
-    elif not bool(stats["any_scheduled"]):  # type: ignore[index]
+                reasons.append(f"{child['key']} is planned {where}")
+    elif stats is not None and not bool(stats["any_scheduled"]):
         forecast = "no_plan"
         reasons.append(f"none of its {children} children is in a sprint")
     else:
-        assert kids is not None and stats is not None
         if n and last == n:
             last_name = names.get(n, f"I{n}")
             reasons.append(f"its last open story is planned in the PI's last iteration ({last_name})")
-        for child in _ordered(kids[kids["late"]]):
-            reasons.append(f"{child.key} waits for the late {waiting[child.key]}")
+        for child in kids:
+            if child["late"]:
+                reasons.append(f"{child['key']} waits for the late {waiting[child['key']]}")
         forecast = "at_risk" if reasons else "on_track"
     unscheduled = int(stats["unscheduled"]) if stats is not None else 0
     if unscheduled and forecast in ("at_risk", "on_track"):
@@ -244,22 +253,8 @@ def _row(
     )
 
 
-class _Child(NamedTuple):
-    key: str
-    later_pi: bool
-    pi: Any
-    ordinal: float
-
-
-def _ordered(kids: pd.DataFrame) -> list[Any]:
-    """The children in issue-key order. Read column-wise: ``itertuples`` makes a new tuple class on every call,
-    which at 2,000 features was half of the indicators' time at 100k issues."""
-    children = map(_Child._make, zip(kids["key"], kids["later_pi"], kids["pi"], kids["ordinal"], strict=True))
-    return sorted(children, key=lambda c: issue_order(str(c.key)))
-
-
 def feature_attention(features: Features) -> list[AttentionItem]:
-    """A feature of this PI that will not finish in it is an attention item (ranked by compute's _attention)."""
+    """A feature of this PI that will not finish in it is an attention item (ranked by health.attention)."""
     items = []
     for row in features.rows:
         if row.forecast != "will_not_finish" or (

@@ -30,6 +30,7 @@ class BaselineInput:
     document: dict[str, Any] | None = None
     source: str = FIRST_ITERATION
     take_from: date | None = None
+    damaged: str | None = None  # the kept baseline file, when it cannot be read (never replaced by a run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,5 +83,6 @@ def plan_indicators(
         taken_at=snapshot.taken_at,
         pi=snapshot.current_pi,
         take_from=baseline.take_from,
+        damaged=baseline.damaged,
     )
     return PlanResults(features, load, comparison)

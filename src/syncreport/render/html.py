@@ -68,6 +68,7 @@ def template_environment(templates_dir: Path | None = None) -> jinja2.Environmen
         health_marks=view.HEALTH_MARKS,
         severity_marks=view.SEVERITY_MARKS,
         feature_marks=view.FEATURE_MARKS,
+        feature_phrases=view.FEATURE_PHRASES,
         cap=view.cap,
     )
     return environment

@@ -53,6 +53,14 @@ FEATURE_MARKS: dict[str, Mark] = {
     "on_track": Mark("✓", "ON TRACK", "ft-on-track"),
     "done": Mark("✔", "DONE", "ft-done"),
 }
+FEATURE_PHRASES: dict[str, str] = {  # the forecasts in a sentence (the summary's counts)
+    "will_not_finish": "will not finish in the PI",
+    "no_plan": "with no plan",
+    "no_stories": "with no stories",
+    "at_risk": "at risk",
+    "on_track": "on track",
+    "done": "done",
+}
 SEVERITY_MARKS: dict[str, Mark] = {
     "error": Mark("✗", "Critical", "sev-error"),
     "warning": Mark("⚠", "Warning", "sev-warning"),
