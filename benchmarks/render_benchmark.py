@@ -111,27 +111,32 @@ def pictures_cost(results: Any, snapshot: Any, settings: Any) -> dict[str, float
 
     empty = pictures.Pictures(Markup(""), DrawnBoard(Markup(""), 0, ()), Markup(""), Markup(""), Markup(""))
 
-    def best(render: Any) -> float:
-        times = []
-        for _ in range(2):
+    def best(render: Any) -> tuple[float, float]:
+        """(wall, CPU) seconds, each the best of three cold renders: on a shared machine the CPU figure is
+        what the renderer itself costs."""
+        walls, cpus = [], []
+        for _ in range(3):
             given = dataclasses.replace(results)
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             render(given)
-            times.append(time.perf_counter() - started)
-        return min(times)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        return min(walls), min(cpus)
 
-    started = time.perf_counter()
+    started = time.process_time()
     pictures.draw_pictures(dataclasses.replace(results))
-    drawing = time.perf_counter() - started
-    with_pictures = best(lambda r: render_pdf(r, snapshot, settings))
+    drawing = time.process_time() - started
+    with_wall, with_cpu = best(lambda r: render_pdf(r, snapshot, settings))
     with mock.patch("syncreport.render.view.draw_pictures", return_value=empty):
-        without = best(
+        without_wall, without_cpu = best(
             lambda r: render_pdf(dataclasses.replace(r, team_map=None, trends=None), snapshot, settings)
         )
     return {
-        "pictures_draw_s": drawing,
-        "pdf_with_pictures_s": with_pictures,
-        "pdf_without_pictures_s": without,
+        "pictures_draw_cpu_s": drawing,
+        "pdf_with_pictures_s": with_wall,
+        "pdf_with_pictures_cpu_s": with_cpu,
+        "pdf_without_pictures_s": without_wall,
+        "pdf_without_pictures_cpu_s": without_cpu,
     }
 
 
@@ -176,12 +181,13 @@ def main() -> None:
             f"{f[f'{name}_bytes'] / 1e6:.2f} MB   target <= {target:g} s: {verdict}"
         )
     print(f"PDF pages: {f['pdf_pages']}")
-    extra = f["pdf_with_pictures_s"] - f["pdf_without_pictures_s"]
+    extra = f["pdf_with_pictures_cpu_s"] - f["pdf_without_pictures_cpu_s"]
     verdict = "ok" if extra <= PICTURES_TARGET_SECONDS else "OVER TARGET"
     print(
-        f"pictures (dependency map, drawn board, trends of 13 runs): drawing {f['pictures_draw_s']:.2f} s; "
-        f"PDF {f['pdf_with_pictures_s']:.2f} s with them, {f['pdf_without_pictures_s']:.2f} s without: "
-        f"+{extra:.2f} s, target <= {PICTURES_TARGET_SECONDS:g} s: {verdict}"
+        f"pictures (dependency map, drawn board, trends of 13 runs): drawing cpu {f['pictures_draw_cpu_s']:.2f} s; "
+        f"PDF with them {f['pdf_with_pictures_s']:.2f} s (cpu {f['pdf_with_pictures_cpu_s']:.2f} s), without "
+        f"{f['pdf_without_pictures_s']:.2f} s (cpu {f['pdf_without_pictures_cpu_s']:.2f} s): +{extra:.2f} s cpu, "
+        f"target <= {PICTURES_TARGET_SECONDS:g} s: {verdict}"
     )
 
 

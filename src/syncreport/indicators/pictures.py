@@ -6,7 +6,7 @@ slipped issues), so the renderer only draws: it never counts.
 - **Team map**: one edge per (providing team, consuming team) pair over the dependencies that are still
   owed: ``done`` (delivered) and ``consumer_done`` (the need has passed) are left out, every other status
   counts, the same set the summary's "dependencies by status" counts. Its colour is the worst status of the
-  pair (STATUS_SEVERITY); ``in_cycle`` when one of them is part of a dependency cycle.
+  pair (by DependencyStatus.severity); ``in_cycle`` when one of them is part of a dependency cycle.
 - **Slippage by team**: per team (in the report's team order, the order of the slippage table), the issues
   carried over at least once, the issues whose due date moved later, and those moved to a later PI.
 """
@@ -30,7 +30,6 @@ from syncreport.indicators.results import (
     TeamSlippage,
 )
 from syncreport.indicators.trends import compute_trends
-from syncreport.kinds import STATUS_SEVERITY
 
 
 def with_pictures(
@@ -46,7 +45,6 @@ def with_pictures(
 
 
 NOT_OWED: frozenset[str] = frozenset({"done", "consumer_done"})
-_RANK = {status: rank for rank, status in enumerate(STATUS_SEVERITY)}
 
 
 def team_map(
@@ -64,7 +62,7 @@ def team_map(
             cyclic.add(pair)
     edges = []
     for (provider, consumer), counts in pairs.items():
-        ordered = tuple(sorted(counts.items(), key=lambda item: _RANK[item[0]]))
+        ordered = tuple(sorted(counts.items(), key=lambda item: item[0].severity))
         edges.append(
             TeamMapEdge(
                 provider_team=provider,
@@ -75,7 +73,7 @@ def team_map(
                 in_cycle=(provider, consumer) in cyclic,
             )
         )
-    edges.sort(key=lambda e: (_RANK[e.worst], -e.count, e.provider_team, e.consumer_team))
+    edges.sort(key=lambda e: (e.worst.severity, -e.count, e.provider_team, e.consumer_team))
     order = {team.team: index for index, team in enumerate(teams)}
     named = {name for edge in edges for name in (edge.provider_team, edge.consumer_team)}
     team_cycles = tuple(dict.fromkeys(_team_cycle(cycle) for cycle in cycles if len(set(cycle.teams)) > 1))

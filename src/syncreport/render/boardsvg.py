@@ -22,16 +22,19 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from syncreport.indicators.results import DependencyEnd, DependencyRow, ProgramBoard
-from syncreport.kinds import STATUS_SEVERITY
-from syncreport.render.svg import STRING_STYLES, document, element, shorten, text
+from syncreport.kinds import DependencyStatus
+from syncreport.render.svg import STRING_STYLES, document, element, shorten, status_word, text
 
-DRAWN: tuple[str, ...] = ("late", "at_risk", "unscheduled")  # the strings that matter, most severe first
+DRAWN: tuple[DependencyStatus, ...] = (
+    DependencyStatus.LATE,
+    DependencyStatus.AT_RISK,
+    DependencyStatus.UNSCHEDULED,
+)  # the strings that matter, most severe first
 FEATURES_DRAWN = 3
 TEAM_W, COL_W, HEAD_H = 96.0, 132.0, 32.0
 CARD_H, PIN_H, PIN_W, PAD = 15.0, 13.0, 60.0, 4.0
 UNSCHEDULED, OTHER_PI = "unscheduled", "other"
 OTHER_TEAMS = "Other teams"
-_RANK: dict[str, int] = {status: rank for rank, status in enumerate(STATUS_SEVERITY)}
 
 Column = int | str  # an iteration index, UNSCHEDULED or OTHER_PI
 
@@ -55,7 +58,7 @@ def drawn_board(
     """The board as inline SVG with every late, at-risk and unscheduled string drawn."""
     strings = [d for d in dependencies if d.status in DRAWN]
     rest = Counter(d.status for d in dependencies if d.status not in DRAWN and d.status != "done")
-    not_drawn = tuple(sorted(rest.items(), key=lambda item: _RANK[item[0]]))
+    not_drawn = tuple(sorted(rest.items(), key=lambda item: item[0].severity))
     if not board.iterations:
         return DrawnBoard(Markup(""), 0, not_drawn)
     rows = list(board.teams)
@@ -77,10 +80,12 @@ def drawn_board(
             column = OTHER_PI
         return (end.team if end.team in rows else OTHER_TEAMS, column)
 
-    pins: dict[tuple[str, Column], dict[str, str]] = defaultdict(dict)  # cell -> key -> worst status
+    pins: dict[tuple[str, Column], dict[str, DependencyStatus]] = defaultdict(
+        dict
+    )  # cell -> key -> worst status
     for end, dep in placed:
         cell = pins[cell_of(end)]
-        if end.key not in cell or _RANK[dep.status] < _RANK[cell[end.key]]:
+        if end.key not in cell or dep.status.severity < cell[end.key].severity:
             cell[end.key] = dep.status
     # open features first: a done one is worth less room on a crowded board
     features = {
@@ -193,7 +198,7 @@ def drawn_board(
                 )
                 anchors[((team, column), key)] = (px + PIN_W / 2, py + PIN_H / 2)
     lines = []
-    for dep in sorted(strings, key=lambda d: -_RANK[d.status]):  # late drawn last, on top
+    for dep in sorted(strings, key=lambda d: -d.status.severity):  # late drawn last, on top
         tail = anchors[(cell_of(dep.provider), dep.provider.key)]
         head = anchors[(cell_of(dep.consumer), dep.consumer.key)]
         style = STRING_STYLES[dep.status]
@@ -224,11 +229,9 @@ def drawn_board(
             )
             + element("circle", cx=head[0], cy=head[1], r=2.6, fill=style.colour)
         )
-    counted = ", ".join(
-        f"{n} {STRING_STYLES[s].word if s in STRING_STYLES else s.replace('_', ' ')}" for s, n in not_drawn
-    )
+    counted = ", ".join(f"{n} {status_word(s)}" for s, n in not_drawn)
     legend = "Strings: " + "; ".join(
-        f"{STRING_STYLES[s].word} ({sum(1 for d in strings if d.status == s)})" for s in DRAWN
+        f"{status_word(s)} ({sum(1 for d in strings if d.status == s)})" for s in DRAWN
     )
     legend += ", from the pin that provides to the dot that needs." + (
         f" Not drawn: {counted}." if counted else ""

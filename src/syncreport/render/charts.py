@@ -259,8 +259,10 @@ def lines(
                 color="#333333",
             )
         axes.set_xticks(positions, [_shorten(c, 14) for c in categories])
-        right = len(categories) - 1 + 0.35
-        axes.set_xlim(-0.3, right + max(1.2, 0.28 * len(categories)))
+        # the names sit just right of the furthest last point (lines that stop early keep short leaders)
+        right = max((x for x, _, _, _ in ends), default=len(categories) - 1.0) + 0.2
+        room = right + max(1.2, 0.28 * len(categories))
+        axes.set_xlim(-0.3, max(room, len(categories) - 0.7))
         if axis_range:
             axes.set_ylim(*axis_range)
         else:

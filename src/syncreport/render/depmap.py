@@ -17,7 +17,7 @@ import networkx as nx
 from markupsafe import Markup
 
 from syncreport.indicators.results import TeamMap, TeamMapEdge
-from syncreport.render.svg import STRING_STYLES, document, element, shorten, text, text_width
+from syncreport.render.svg import STRING_STYLES, document, element, shorten, status_word, text, text_width
 
 WIDTH = 640.0
 HEIGHT = 560.0
@@ -67,7 +67,7 @@ def _trim(
 
 
 def _label(edge: TeamMapEdge) -> str:
-    parts = ", ".join(f"{n} {STRING_STYLES[s].word}" for s, n in edge.by_status)
+    parts = ", ".join(f"{n} {status_word(s)}" for s, n in edge.by_status)
     return f"{edge.count}: {parts}" + (" · cycle" if edge.in_cycle else "")
 
 
@@ -216,7 +216,7 @@ def _legend(team_map: TeamMap) -> str:
     x, y = 10.0, y + 27.0
     for status in shown:
         style = STRING_STYLES[status]
-        step = 46.0 + text_width(style.word, LABEL_FONT)
+        step = 46.0 + text_width(status_word(status), LABEL_FONT)
         if x + step > WIDTH:
             x, y = 10.0, y + 14.0
         parts.append(
@@ -230,7 +230,7 @@ def _legend(team_map: TeamMap) -> str:
                 stroke_width=3.0,
                 stroke_dasharray=style.dash or None,
             )
-            + element("text", text(style.word), x=x + 38.0, y=y + 3.5, font_size=LABEL_FONT)
+            + element("text", text(status_word(status)), x=x + 38.0, y=y + 3.5, font_size=LABEL_FONT)
         )
         x += step
     if team_map.team_cycles:

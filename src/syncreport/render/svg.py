@@ -13,27 +13,34 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from syncreport.kinds import DependencyStatus
+
 # Approximate advance of DejaVu Sans per character, as a share of the font size (for sizing boxes).
 CHAR_WIDTH = 0.6
 
 
 @dataclass(frozen=True, slots=True)
 class StringStyle:
-    """How a dependency of one status is drawn: colour, dash pattern ("" solid), and its legend word."""
+    """How a dependency of one status is drawn: colour and dash pattern ("" solid); its words are the
+    status's own label (:class:`~syncreport.kinds.DependencyStatus`)."""
 
     colour: str
     dash: str
-    word: str
 
 
-STRING_STYLES: dict[str, StringStyle] = {
-    "late": StringStyle("#b00020", "7 3", "late"),
-    "unscheduled": StringStyle("#6a1b9a", "1.5 2.5", "provider unscheduled"),
-    "at_risk": StringStyle("#b07800", "9 3 2 3", "at risk"),
-    "external": StringStyle("#555555", "4 2", "external provider"),
-    "consumer_unscheduled": StringStyle("#777777", "1 3", "consumer unscheduled"),
-    "on_track": StringStyle("#2e6b30", "", "on track"),
+STRING_STYLES: dict[DependencyStatus, StringStyle] = {
+    DependencyStatus.LATE: StringStyle("#b00020", "7 3"),
+    DependencyStatus.UNSCHEDULED: StringStyle("#6a1b9a", "1.5 2.5"),
+    DependencyStatus.AT_RISK: StringStyle("#b07800", "9 3 2 3"),
+    DependencyStatus.EXTERNAL: StringStyle("#555555", "4 2"),
+    DependencyStatus.CONSUMER_UNSCHEDULED: StringStyle("#777777", "1 3"),
+    DependencyStatus.ON_TRACK: StringStyle("#2e6b30", ""),
 }
+
+
+def status_word(status: str) -> str:
+    """A status in running text and legends: its label, lower case ("provider unscheduled")."""
+    return DependencyStatus(status).label.lower()
 
 
 def number(value: float) -> str:

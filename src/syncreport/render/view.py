@@ -355,7 +355,10 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             axis_label=results.charts.dependencies_by_iteration.unit,
             value_format=fmt_count,
         ),
-        "carry_over_by_team": _bars(results.charts.carry_over_by_team, "carry", fmt_count),
+        # replaced by the slippage-by-team chart (render/pictures.py) when the results have its figures
+        "carry_over_by_team": Markup("")
+        if results.slippage_by_team
+        else _bars(results.charts.carry_over_by_team, "carry", fmt_count),
         "reliability": drawn(
             charts.lines,
             results.charts.reliability_by_iteration.labels,

@@ -145,11 +145,16 @@ def play_a_week(
     # only the train's issues the user can see: a change to another train's or a restricted project's issue
     # is one the report never shows, so the demo could not say it happened
     train = [i for i in site.issues if site.project(i.project).in_train and site.visible(i)]
-    pushed = [
+    open_dated = [
         issue
         for issue in train
         if issue.duedate and issue.key not in touched and site.statuses[issue.status].category != "done"
-    ][:per_kind]
+    ]
+    # due dates not pushed before first, so a demo of several weeks slips new issues each week
+    pushed = sorted(
+        open_dated, key=lambda i: any(item[0] == "duedate" for h in i.histories for item in h.items)
+    )
+    pushed = pushed[:per_kind]
     for issue in pushed:
         assert issue.duedate is not None
         handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7), at=pushed_at)
