@@ -58,6 +58,7 @@ class AdaptiveLimit:
         self.most_in_flight = 0
         self.cuts = 0
         self.pauses = 0
+        self.throttled = 0
 
     @property
     def in_flight(self) -> int:
@@ -104,6 +105,7 @@ class AdaptiveLimit:
                     step = 1.0 if self._slow_start else 1.0 / self.limit
                     self.limit = min(float(self.ceiling), self.limit + step)
             elif signal in (Signal.THROTTLED, Signal.NEAR_LIMIT):
+                self.throttled += signal is Signal.THROTTLED
                 self._slow_start = False
                 if ticket > self._cut_after:  # sent after the last cut: a new signal, not an echo of it
                     self.limit = max(1.0, self.limit / 2)
