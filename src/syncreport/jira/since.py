@@ -10,6 +10,7 @@ covers the minute cut and, when the zone is unknown, any zone (14 hours more).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, timedelta, tzinfo
@@ -17,11 +18,14 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from syncreport.errors import JiraError, RunTimeout
 from syncreport.jira.cache import Cache
 from syncreport.jira.client import JiraClient
 from syncreport.jira.dialect import without_order_by
 from syncreport.jira.endpoints import Deployment, myself
 from syncreport.jira.normalize import parse_datetime
+
+log = logging.getLogger(__name__)
 
 UPDATED_MARGIN = timedelta(hours=1)
 UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
@@ -73,7 +77,17 @@ class Since:
         name = cached[0] if cached else None
         if name is None:
             future, self._myself = self._myself, None
-            answer = future.result() if future else self.client.get(myself(self.deployment), missing_ok=True)
+            try:
+                answer = (
+                    future.result() if future else self.client.get(myself(self.deployment), missing_ok=True)
+                )
+            except RunTimeout:
+                raise
+            except JiraError as exc:  # the zone only narrows the margin: unknown, the margin covers any zone
+                log.warning(
+                    "the API user's time zone is unknown (%s): warm runs look back 15 hours", exc.message
+                )
+                answer = None
             name = str((answer or {}).get("timeZone") or "")
             self.cache.put_meta(_ZONE_META, name)
         try:
