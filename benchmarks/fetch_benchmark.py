@@ -13,8 +13,9 @@ issues 100 a bulk fetch, changelogs 1,000 histories a page (Jira's documented de
 issues a request, far ends 100 a bulk fetch, one field list, one status list, the board lists and every
 board's sprint pages. Data Center: search pages of 1,000 with the changelog inline, one request for each
 issue whose changelog the search cut at 100 histories (its issue resource has them all), the same far-end,
-list and board requests. A warm re-run's floor is what tells what changed (Cloud: the id pages; Data
-Center: the changed search and the count) and the far ends. At one size the way users usually write it
+list and board requests; on both, the risks' and PI objectives' searches. A warm re-run's floor is what
+tells what changed (Cloud: the id pages; Data Center: the changed search and the count), the far ends and
+the two agenda searches. At one size the way users usually write it
 with the ``jira`` library (``search_issues(jql, expand="changelog", maxResults=False)``) is timed in the
 same run, and its changelogs are checked against the complete ones.
 
@@ -37,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from syncreport.simulator import demo_config, start_simulator, toml_snippet
+from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 
 HERE = Path(__file__).resolve()
+AGENDA_SEARCHES = 2  # the risks' and the PI objectives' searches, every run
 
 
 # --- children: one measured pull each ----------------------------------------------------------------------
@@ -127,7 +130,8 @@ def _sprint_pages(site: Any) -> int:
 def floor_requests(sim: Any, train: set[str], far_ends: int, boards: int) -> int:
     site = sim.site
     n = len(train)
-    lists = 2 + math.ceil(far_ends / 100) + boards + _sprint_pages(site)  # fields, statuses; far ends; boards
+    # fields, statuses; far ends; boards and sprints; the agenda's searches
+    lists = 2 + math.ceil(far_ends / 100) + boards + _sprint_pages(site) + AGENDA_SEARCHES
     if sim.deployment == "cloud":
         histories = sum(len(site.by_key[k].histories) for k in train)
         return (
@@ -142,7 +146,7 @@ def floor_requests(sim: Any, train: set[str], far_ends: int, boards: int) -> int
 
 def warm_floor(sim: Any, train: set[str], far_ends: int) -> int:
     tells = math.ceil(len(train) / 5000) if sim.deployment == "cloud" else 2  # id pages; changed + count
-    return tells + math.ceil(far_ends / 100)
+    return tells + math.ceil(far_ends / 100) + AGENDA_SEARCHES
 
 
 # --- the parent --------------------------------------------------------------------------------------------
@@ -177,7 +181,11 @@ def measure(
         env = {**os.environ, data["jira"]["token_env"]: sim.token}
         sim.configure(latency_ms=latency_ms, rate_limit=burst or None)
         site = sim.site
-        train = {i.key for i in site.issues if site.project(i.project).in_train}
+        train = {  # the train's work; the risks and PI objectives are fetched apart (AGENDA_SEARCHES)
+            i.key
+            for i in site.issues
+            if site.project(i.project).in_train and i.issuetype not in (RISK_TYPE, OBJECTIVE_TYPE)
+        }
         histories = sum(len(site.by_key[k].histories) for k in train)
         name = f"{deployment}-{size}"
         cold = _pull_in_child(sim, data, workdir, name, env)  # the shipped defaults
