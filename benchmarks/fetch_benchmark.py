@@ -1,16 +1,26 @@
 """How fast, how frugal and how complete the Jira pull is, against the simulator with real latency.
 
-For each size: a cold pull (empty cache) and a warm re-run (nothing changed), each in a fresh subprocess
-so its peak memory is its own (VmHWM of the exec'd child: ru_maxrss would also count the parent's pages at fork); requests are counted by the simulator. The floor is the fewest
-requests Cloud's API allows for the same data (ids 5,000 a page, issues 100 a bulk fetch, changelogs
-1,000 histories a page (Jira's documented default) and at most 1,000 issues a request, far ends 100 a bulk
-fetch, one field list, one status list, the board lists and every board's sprint pages); a warm re-run's
-floor is the id pages and the far ends. At one size the way users usually write it
-with the ``jira`` library (``search_issues(jql, expand="changelog", maxResults=False)``) is timed in the same
-run, and its changelogs are checked against the complete ones.
+For each dialect and size: a cold pull (empty cache) and a warm re-run (nothing changed) with the shipped
+defaults (no ``[jira].concurrency`` in the config: the adaptive limit under its default ceiling), and a cold
+pull at a fixed ceiling (``--fixed``, 16 by default), each in a fresh subprocess so its peak memory is its
+own (VmHWM of the exec'd child: ru_maxrss would also count the parent's pages at fork); requests, and the
+429s among them, are counted by the simulator. ``--burst-limit N`` makes the simulator refuse more than N
+requests a second per endpoint and method (Cloud's burst limit), with X-RateLimit-NearLimit under 20% of
+it left, so the table shows the adaptation (most requests in flight, cuts) and whether a 429 storm came.
 
-    .venv/bin/python benchmarks/fetch_benchmark.py                      # 1k and 10k, naive at 10k
-    .venv/bin/python benchmarks/fetch_benchmark.py --sizes 1000,10000,50000
+The floor is the fewest requests the dialect's API allows for the same data. Cloud: ids 5,000 a page,
+issues 100 a bulk fetch, changelogs 1,000 histories a page (Jira's documented default) and at most 1,000
+issues a request, far ends 100 a bulk fetch, one field list, one status list, the board lists and every
+board's sprint pages. Data Center: search pages of 1,000 with the changelog inline, one request for each
+issue whose changelog the search cut at 100 histories (its issue resource has them all), the same far-end,
+list and board requests; on both, the risks' and PI objectives' searches. A warm re-run's floor is what
+tells what changed (Cloud: the id pages; Data Center: the changed search and the count), the far ends and
+the two agenda searches. At one size the way users usually write it
+with the ``jira`` library (``search_issues(jql, expand="changelog", maxResults=False)``) is timed in the
+same run, and its changelogs are checked against the complete ones.
+
+    .venv/bin/python benchmarks/fetch_benchmark.py                      # both dialects, 1k and 10k
+    .venv/bin/python benchmarks/fetch_benchmark.py --deployments cloud --sizes 10000 --burst-limit 60
 """
 
 from __future__ import annotations
@@ -28,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from syncreport.simulator import demo_config, start_simulator, toml_snippet
+from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 
 HERE = Path(__file__).resolve()
+AGENDA_SEARCHES = 2  # the risks' and the PI objectives' searches, every run
 
 
 # --- children: one measured pull each ----------------------------------------------------------------------
@@ -53,6 +65,8 @@ def child_pull(config_path: str) -> dict[str, Any]:
         "maxrss_mb": _peak_mb(),
         "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime
         + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+        "most_in_flight": result.stats.most_in_flight,
+        "cuts": result.stats.limit_cuts,
     }
 
 
@@ -60,7 +74,10 @@ def child_naive(url: str, email: str, token: str, jql: str) -> dict[str, Any]:
     from jira import JIRA
 
     started = time.perf_counter()
-    client = JIRA(server=url, basic_auth=(email, token))
+    # Cloud: e-mail and API token; Data Center ("-" for the e-mail): the personal access token
+    client = (
+        JIRA(server=url, basic_auth=(email, token)) if email != "-" else JIRA(server=url, token_auth=token)
+    )
     issues = client.search_issues(jql, expand="changelog", maxResults=False)
     seconds = time.perf_counter() - started
     got = sum(len(i.changelog.histories) for i in issues)
@@ -103,98 +120,148 @@ def run_child(*args: str, env: dict[str, str]) -> dict[str, Any]:
 # --- the floor ---------------------------------------------------------------------------------------------
 
 
-def floor_requests(sim: Any, train: set[str], far_ends: int, boards: int) -> int:
-    site = sim.site
-    n = len(train)
-    histories = sum(len(site.by_key[k].histories) for k in train)
-    sprint_pages = sum(
+def _sprint_pages(site: Any) -> int:
+    return sum(
         max(1, math.ceil(len([s for s in site.sprints.values() if s.board_id == b.id]) / 50))
         for b in site.boards
     )
-    return (
-        2  # field list, status list
-        + math.ceil(n / 5000)  # ids
-        + math.ceil(n / 100)  # issue bulk fetch
-        + max(math.ceil(n / 1000), math.ceil(histories / 1000))  # changelog bulk fetch, 1,000 a page
-        + math.ceil(far_ends / 100)
-        + boards  # the board lists (one per configured board, or per project)
-        + sprint_pages
-    )
+
+
+def floor_requests(sim: Any, train: set[str], far_ends: int, boards: int) -> int:
+    site = sim.site
+    n = len(train)
+    # fields, statuses; far ends; boards and sprints; the agenda's searches
+    lists = 2 + math.ceil(far_ends / 100) + boards + _sprint_pages(site) + AGENDA_SEARCHES
+    if sim.deployment == "cloud":
+        histories = sum(len(site.by_key[k].histories) for k in train)
+        return (
+            lists
+            + math.ceil(n / 5000)  # ids
+            + math.ceil(n / 100)  # issue bulk fetch
+            + max(math.ceil(n / 1000), math.ceil(histories / 1000))  # changelog bulk fetch, 1,000 a page
+        )
+    cut = sum(1 for k in train if len(site.by_key[k].histories) > 100)  # Data Center's issue GET is whole
+    return lists + math.ceil(n / 1000) + cut
+
+
+def warm_floor(sim: Any, train: set[str], far_ends: int) -> int:
+    tells = math.ceil(len(train) / 5000) if sim.deployment == "cloud" else 2  # id pages; changed + count
+    return tells + math.ceil(far_ends / 100) + AGENDA_SEARCHES
 
 
 # --- the parent --------------------------------------------------------------------------------------------
 
 
-def measure(size: int, latency_ms: int, concurrency: int, naive: bool, workdir: Path) -> dict[str, Any]:
+def _pull_in_child(
+    sim: Any, data: dict[str, Any], workdir: Path, name: str, env: dict[str, str]
+) -> dict[str, Any]:
+    data = {**data, "cache": {"path": str(workdir / f"cache-{name}.sqlite3")}}
+    config = workdir / f"config-{name}.toml"
+    config.write_text(toml_snippet(data))
+    sim.reset_stats()
+    server_cpu = _cpu()
+    found = run_child("pull", str(config), env=env)
+    stats = sim.stats()
+    found.update(
+        server_cpu_s=_cpu() - server_cpu,
+        requests=stats["total"],
+        by_endpoint=stats["endpoints"],
+        status_429=stats["statuses"].get("429", 0),
+    )
+    return found
+
+
+def measure(
+    deployment: str, size: int, latency_ms: int, fixed: int, burst: int, naive: bool, workdir: Path
+) -> dict[str, Any]:
     generated = time.perf_counter()
-    with start_simulator(deployment="cloud", issues=size, seed=7) as sim:
+    with start_simulator(deployment=deployment, issues=size, seed=7) as sim:
         generated = time.perf_counter() - generated
         data = demo_config(sim)
-        data["jira"]["concurrency"] = concurrency
-        data["cache"] = {"path": str(workdir / f"cache-{size}.sqlite3")}
-        config = workdir / f"config-{size}.toml"
-        config.write_text(toml_snippet(data))
         env = {**os.environ, data["jira"]["token_env"]: sim.token}
-        sim.configure(latency_ms=latency_ms)
-
-        sim.reset_stats()
-        server_cpu = _cpu()
-        cold = run_child("pull", str(config), env=env)
-        cold["server_cpu_s"] = _cpu() - server_cpu
-        cold["requests"] = sim.stats()["total"]
-        cold["by_endpoint"] = sim.stats()["endpoints"]
+        sim.configure(latency_ms=latency_ms, rate_limit=burst or None)
         site = sim.site
-        train = {i.key for i in site.issues if site.project(i.project).in_train}
-        cold["complete"] = cold["histories"] == sum(len(site.by_key[k].histories) for k in train)
+        train = {  # the train's work; the risks and PI objectives are fetched apart (AGENDA_SEARCHES)
+            i.key
+            for i in site.issues
+            if site.project(i.project).in_train and i.issuetype not in (RISK_TYPE, OBJECTIVE_TYPE)
+        }
+        histories = sum(len(site.by_key[k].histories) for k in train)
+        name = f"{deployment}-{size}"
+        cold = _pull_in_child(sim, data, workdir, name, env)  # the shipped defaults
+        cold["complete"] = cold["histories"] == histories
         cold["floor"] = floor_requests(sim, train, cold["far_ends"], len(data["train"]["boards"]) or 0)
-
-        sim.reset_stats()
-        server_cpu = _cpu()
-        warm = run_child("pull", str(config), env=env)
-        warm["server_cpu_s"] = _cpu() - server_cpu
-        warm["requests"] = sim.stats()["total"]
-        warm["floor"] = math.ceil(len(train) / 5000) + math.ceil(cold["far_ends"] / 100)
-        warm["by_endpoint"] = sim.stats()["endpoints"]
-
-        result: dict[str, Any] = {"size": size, "generate_s": generated, "cold": cold, "warm": warm}
+        warm = _pull_in_child(sim, data, workdir, name, env)
+        warm["floor"] = warm_floor(sim, train, cold["far_ends"])
+        result: dict[str, Any] = {
+            "deployment": deployment,
+            "size": size,
+            "generate_s": generated,
+            "cold": cold,
+            "warm": warm,
+        }
+        if fixed:
+            pinned = {**data, "jira": {**data["jira"], "concurrency": fixed}}
+            result["fixed"] = _pull_in_child(sim, pinned, workdir, f"{name}-fixed", env)
+            result["fixed"]["complete"] = result["fixed"]["histories"] == histories
         if naive:
             sim.reset_stats()
-            result["naive"] = run_child("naive", sim.url, sim.email, sim.token, data["train"]["jql"], env=env)
+            email = sim.email if deployment == "cloud" else "-"
+            result["naive"] = run_child("naive", sim.url, email, sim.token, data["train"]["jql"], env=env)
             result["naive"]["requests"] = sim.stats()["total"]
-            result["naive"]["complete_histories"] = cold["histories"]
+            result["naive"]["complete_histories"] = histories
     return result
 
 
-def report(results: list[dict[str, Any]], latency_ms: int, concurrency: int) -> None:
-    print(
-        f"\nJira pull against the simulator (Cloud dialect, {latency_ms} ms per request, concurrency {concurrency})"
-    )
-    header = f"{'issues':>7} {'histories':>9} {'cold s':>7} {'requests':>8} {'floor':>6} {'peak MB':>8} {'complete':>8}"
-    header += f" | {'warm s':>6} {'warm req':>8} {'floor':>6} {'peak MB':>8}"
+def report(results: list[dict[str, Any]], latency_ms: int, fixed: int, burst: int) -> None:
+    limit = f"burst limit {burst}/s per endpoint" if burst else "no burst limit"
+    print(f"\nJira pull against the simulator ({latency_ms} ms per request, {limit}); shipped defaults")
+    header = f"{'dialect':>10} {'issues':>7} {'histories':>9} {'cold s':>7} {'requests':>8} {'floor':>6}"
+    header += f" {'429s':>5} {'inflight':>8} {'cuts':>4} {'peak MB':>8} {'complete':>8}"
+    header += f" | {'warm s':>6} {'warm req':>8} {'floor':>6}"
     print(header)
     for r in results:
         c, w = r["cold"], r["warm"]
         print(
-            f"{c['issues']:>7} {c['histories']:>9} {c['seconds']:>7.1f} {c['requests']:>8} {c['floor']:>6} "
-            f"{c['maxrss_mb']:>8.0f} {c['complete']!s:>8} | {w['seconds']:>6.1f} {w['requests']:>8} {w['floor']:>6} {w['maxrss_mb']:>8.0f}"
+            f"{r['deployment']:>10} {c['issues']:>7} {c['histories']:>9} {c['seconds']:>7.1f} {c['requests']:>8} "
+            f"{c['floor']:>6} {c['status_429']:>5} {c['most_in_flight']:>8} {c['cuts']:>4} {c['maxrss_mb']:>8.0f} "
+            f"{c['complete']!s:>8} | {w['seconds']:>6.1f} {w['requests']:>8} {w['floor']:>6}"
         )
+    if fixed:
+        print(f"\ncold pull at [jira].concurrency = {fixed}")
+        for r in results:
+            f = r["fixed"]
+            print(
+                f"{r['deployment']:>10} {f['issues']:>7}: {f['seconds']:.1f} s, {f['requests']} requests "
+                f"({f['requests'] / r['cold']['floor']:.2f}x the floor of {r['cold']['floor']}), "
+                f"{f['status_429']} 429s, at most {f['most_in_flight']} in flight, {f['cuts']} cuts, "
+                f"complete {f['complete']}"
+            )
     for r in results:
-        c = r["cold"]
-        w = r["warm"]
-        print(f"  {r['size']}: cold CPU seconds: client {c['cpu_s']:.1f}, simulator {c['server_cpu_s']:.1f}")
-        print(f"  {r['size']}: warm CPU seconds: client {w['cpu_s']:.1f}, simulator {w['server_cpu_s']:.1f}")
-        print(f"  {r['size']}: cold requests by endpoint {r['cold']['by_endpoint']}")
-        print(f"  {r['size']}: warm requests by endpoint {r['warm']['by_endpoint']}")
+        c, w = r["cold"], r["warm"]
+        label = f"{r['deployment']} {r['size']}"
+        print(f"  {label}: cold CPU seconds: client {c['cpu_s']:.1f}, simulator {c['server_cpu_s']:.1f}")
+        print(f"  {label}: warm CPU seconds: client {w['cpu_s']:.1f}, simulator {w['server_cpu_s']:.1f}")
+        print(f"  {label}: cold requests by endpoint {c['by_endpoint']}")
+        print(f"  {label}: warm requests by endpoint {w['by_endpoint']}")
     for r in results:
         if "naive" in r:
             n, c = r["naive"], r["cold"]
             print(
-                f"\nnaive jira.search_issues(jql, expand='changelog', maxResults=False) at {r['size']} issues: "
-                f"{n['seconds']:.1f} s, {n['requests']} requests, {n['maxrss_mb']:.0f} MB peak; "
-                f"{n['histories']} of {n['complete_histories']} histories "
-                f"({n['truncated_issues']} issues' changelogs truncated)"
+                f"\n{r['deployment']}: naive jira.search_issues(jql, expand='changelog', maxResults=False) at "
+                f"{r['size']} issues: {n['seconds']:.1f} s, {n['requests']} requests, {n['maxrss_mb']:.0f} MB "
+                f"peak; {n['histories']} of {n['complete_histories']} histories ({n['truncated_issues']} issues' "
+                "changelogs truncated)"
             )
-            print(f"syncreport: {c['seconds']:.1f} s, complete -> {n['seconds'] / c['seconds']:.1f}x faster")
+            print(
+                f"syncreport, shipped defaults: {c['seconds']:.1f} s, complete -> "
+                f"{n['seconds'] / c['seconds']:.1f}x faster"
+            )
+            if "fixed" in r:
+                f = r["fixed"]
+                print(
+                    f"syncreport, concurrency {fixed}: {f['seconds']:.1f} s -> {n['seconds'] / f['seconds']:.1f}x faster"
+                )
 
 
 def main() -> None:
@@ -204,8 +271,15 @@ def main() -> None:
         "--sizes", default="1000,10000", help="comma-separated train sizes (default 1000,10000)"
     )
     parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--deployments", default="cloud,datacenter", help="comma-separated (default both)")
     parser.add_argument(
-        "--concurrency", type=int, default=16, help="[jira].concurrency for our pull (default 16)"
+        "--fixed",
+        type=int,
+        default=16,
+        help="also a cold pull at this [jira].concurrency (0: none; default 16)",
+    )
+    parser.add_argument(
+        "--burst-limit", type=int, default=0, help="simulator's requests a second per endpoint (0: none)"
     )
     parser.add_argument(
         "--naive-size", type=int, default=10000, help="size at which to time the naive pull (0: none)"
@@ -216,12 +290,16 @@ def main() -> None:
         print(json.dumps(child_pull(*rest) if kind == "pull" else child_naive(*rest)))
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    deployments = [d for d in args.deployments.split(",") if d]
     with tempfile.TemporaryDirectory(prefix="syncreport-bench-") as tmp:
         results = [
-            measure(size, args.latency_ms, args.concurrency, size == args.naive_size, Path(tmp))
+            measure(
+                d, size, args.latency_ms, args.fixed, args.burst_limit, size == args.naive_size, Path(tmp)
+            )
+            for d in deployments
             for size in sizes
         ]
-    report(results, args.latency_ms, args.concurrency)
+    report(results, args.latency_ms, args.fixed, args.burst_limit)
 
 
 if __name__ == "__main__":

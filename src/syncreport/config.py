@@ -109,7 +109,8 @@ class JiraSettings(_Section):
     verify_tls: bool = True
     ca_bundle: _PathValue | None = None
     timeout_seconds: _Seconds = 30.0
-    concurrency: int = Field(default=4, ge=1, le=32)
+    # the most requests in flight; the pull adapts below it to what the site says (jira/limiter.py)
+    concurrency: int = Field(default=16, ge=1, le=32)
     max_retry_seconds: float = Field(default=120.0, ge=0, le=86400)  # retry budget of one request
     # The whole pull (every request, retry and wait) ends with one line past this: a run never hangs for good
     run_timeout_seconds: float = Field(default=1800.0, gt=0, le=7 * 86400)

@@ -33,17 +33,20 @@ class JiraError(SyncreportError):
     """Jira answered with something we cannot use: auth, permission, bad JQL, wrong URL, outage.
 
     ``status`` and ``jira_messages`` (Jira's errorMessages) are set when Jira answered with an HTTP error, so
-    the library can tell an answer it expects (a kanban board's 400) from a failure."""
+    the library can tell an answer it expects (a kanban board's 400) from a failure; ``endpoint`` names the
+    request's path (ids replaced by ``{}``) when one was made. The message stays the one line for the user."""
 
     def __init__(
         self,
         message: str,
         *,
         status: int | None = None,
+        endpoint: str | None = None,
         jira_messages: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.status = status
+        self.endpoint = endpoint
         self.jira_messages = jira_messages
 
 

@@ -1,4 +1,4 @@
-"""End to end: the real client (jira library + requests) against the simulator on 127.0.0.1, both dialects.
+"""End to end: the real client (our transport: requests) against the simulator on 127.0.0.1, both dialects.
 
 The expected answers come from the simulator's own data (``handle.site``): what Jira holds is what the
 snapshot must say, whichever way it was fetched.

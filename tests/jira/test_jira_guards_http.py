@@ -21,6 +21,7 @@ from syncreport.jira.client import JiraClient
 from syncreport.jira.fetch import pull
 from syncreport.jira.paging import agile_pages
 from syncreport.jira.shape import check_issue
+from syncreport.jira.transport import Dropped, MockTransport, Request, Response
 from tests.jira.test_jira_fetch_http import FIELDS, SITE, STATUSES, U, common, config, history, issue
 
 
@@ -122,18 +123,18 @@ def test_the_deadline_ends_retries_that_would_go_on_for_minutes() -> None:
 
 
 def test_every_request_waits_no_longer_than_the_run_has_left() -> None:
-    client = JiraClient(settings(timeout_seconds=30), "cloud", deadline=time.monotonic() + 2.0)
     seen: list[float] = []
 
-    def fake_request(method: str, url: str, **kwargs: Any) -> Any:
-        seen.append(session.timeout)
-        raise requests.exceptions.ConnectionError("boom")  # a dropped connection: retried
+    def dropped(request: Request) -> Response:
+        seen.append(request.timeout)
+        raise Dropped("the connection dropped")  # retried
 
-    with client:
-        session = client._client()._session
-        session.request = fake_request  # type: ignore[method-assign]
-        with pytest.raises((RunTimeout, JiraError)):
-            client.get("/rest/api/3/myself")
+    transport = MockTransport(dropped)
+    client = JiraClient(
+        settings(timeout_seconds=30), "cloud", deadline=time.monotonic() + 2.0, transport=transport
+    )
+    with client, pytest.raises((RunTimeout, JiraError)):
+        client.get("/rest/api/3/myself")
     assert seen and all(t <= 2.0 for t in seen)  # never the 30 s of timeout_seconds
 
 
@@ -277,3 +278,17 @@ def test_a_data_center_total_no_site_holds_stops_the_run(tmp_path: Path) -> None
     with pytest.raises(PagingError, match="a total of 1000000000000 issues"):
         pull(config(tmp_path, "datacenter"))
     assert len([c for c in responses.calls if "/search" in c.request.url]) == 1
+
+
+@responses.activate
+def test_an_issue_without_a_key_in_a_sliced_data_center_search_is_one_line(tmp_path: Path) -> None:
+    """A Data Center search of more than 10,000 issues is sliced by key; its pages are read for the last key.
+    Before: an issue without a key there was ``KeyError: 'key'`` (an internal error). Expected: the same
+    one-line error as an issue without a key anywhere else (shape.py)."""
+    common("2")
+    responses.post(
+        f"{SITE}/rest/api/2/search",
+        json={"startAt": 0, "maxResults": 10_000, "total": 10_001, "issues": [{"id": "1", "fields": {}}]},
+    )
+    with pytest.raises(JiraError, match="without an id or key"):
+        pull(config(tmp_path, "datacenter"))

@@ -1,8 +1,8 @@
-"""HTTP access to Jira: authentication, our retry policy, one-line errors, and the two dialects' endpoints.
+"""HTTP access to Jira: authentication, our retry policy, one-line errors.
 
-The transport is the ``jira`` library (pycontribs): a :class:`jira.JIRA` client per worker thread (its
-``requests.Session`` is not thread-safe), built with ``max_retries=0`` so that *our* policy decides every
-retry:
+Each attempt goes through a :class:`~syncreport.jira.transport.Transport` (the seam: a ``requests``
+Session per worker thread in production, a function in unit tests; that module says why the ``jira``
+library's client is not the transport). Above it, *our* policy decides every retry:
 
 - 429 and 503 wait what ``Retry-After`` says (seconds or an HTTP date; ``0`` means "now"), whatever the body
   (Jira's 429 bodies are often HTML pages);
@@ -11,14 +11,13 @@ retry:
   :data:`MAX_ATTEMPTS` attempts; past that the request fails with one line.
 
 Every failure the user can act on becomes a :class:`~syncreport.errors.JiraError` (or ``ConfigError``) with
-one line naming the cause and the fix. Exceptions from ``requests`` / ``jira`` are never chained (``from
-None``): the library's ``JIRAError`` prints the request headers, which carry the token.
+one line naming the cause and the fix, and the HTTP status and endpoint when Jira answered. Exceptions of
+the HTTP library are never chained (``from None``): their text may carry request headers, and so the token.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import re
@@ -32,14 +31,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-import requests
-from jira import JIRA
-from jira.exceptions import JIRAError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
 from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, SERVER_INFO, Deployment
+from syncreport.jira.limiter import AdaptiveLimit, Signal
+from syncreport.jira.transport import (
+    Dropped,
+    Failed,
+    RequestsTransport,
+    Response,
+    TimedOut,
+    TLSFailure,
+    Transport,
+    TransportError,
+    Unreachable,
+)
+from syncreport.jira.transport import Request as HttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +63,11 @@ NEAR_LIMIT_PAUSE_SECONDS = 0.25  # after an answer with X-RateLimit-NearLimit: t
 class _Transient(Exception):
     """One attempt failed in a way worth retrying; ``retry_after`` is Jira's own advice, if it gave one."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None, *, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.status = status  # the HTTP status, when Jira answered
 
 
 class _Cancelled(Exception):
@@ -99,10 +109,10 @@ def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) ->
     return seconds if seconds > 0 else None
 
 
-def jira_error_messages(response: requests.Response) -> list[str]:
+def jira_error_messages(response: Response) -> list[str]:
     """Jira's own error texts from an error body (``errorMessages`` and ``errors``), if it is JSON."""
     try:
-        body = response.json()
+        body = orjson.loads(response.content)
     except ValueError:
         return []
     if not isinstance(body, dict):
@@ -122,7 +132,8 @@ class JiraClient:
 
     ``deployment=None`` makes an anonymous client (for the serverInfo probe only).
     ``sleep`` is injectable so tests of the retry policy run instantly; ``before_request`` is called with
-    (method, path) before every attempt (tests use it to interrupt a run mid-way).
+    (method, path) before every attempt (tests use it to interrupt a run mid-way); ``transport`` replaces
+    the real HTTP (:class:`~syncreport.jira.transport.MockTransport` in unit tests).
     """
 
     def __init__(
@@ -134,6 +145,7 @@ class JiraClient:
         before_request: Callable[[str, str], None] | None = None,
         config_name: str = "the config",
         deadline: float | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.settings = settings
         # time.monotonic() past which no request starts, no retry waits and no answer is awaited any longer
@@ -144,12 +156,13 @@ class JiraClient:
         self._sleep = sleep
         self._before_request = before_request
         self._config_name = config_name
-        self._local = threading.local()
-        self._clients: list[JIRA] = []
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self.request_counts: Counter[str] = Counter()
-        self._auth = self._credentials() if deployment else None
+        auth = self._credentials() if deployment else None
+        self.transport: Transport = transport or RequestsTransport(auth=auth, verify=self._verify())
+        # requests in flight: adapted to the site's answers, at most [jira].concurrency (limiter.py)
+        self.limit = AdaptiveLimit(settings.concurrency)
 
     # --- setup -------------------------------------------------------------------------------------------
 
@@ -175,25 +188,6 @@ class JiraClient:
         if self.settings.ca_bundle is not None:
             return str(self.settings.ca_bundle)
         return self.settings.verify_tls
-
-    def _client(self) -> JIRA:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            auth = self._auth
-            client = JIRA(
-                server=self.base_url,
-                options={"verify": self._verify(), "check_update": False},
-                basic_auth=auth if isinstance(auth, tuple) else None,
-                token_auth=auth if isinstance(auth, str) else None,
-                get_server_info=False,
-                max_retries=0,
-                timeout=self.settings.timeout_seconds,
-                logging=False,
-            )
-            self._local.client = client
-            with self._lock:
-                self._clients.append(client)
-        return client
 
     def cancel(self) -> None:
         """Make requests in flight in other threads stop at their next attempt or wait (Ctrl-C, a failure)."""
@@ -222,10 +216,7 @@ class JiraClient:
         )
 
     def close(self) -> None:
-        with self._lock:
-            clients, self._clients = self._clients, []
-        for client in clients:
-            client.close()
+        self.transport.close()
 
     def __enter__(self) -> JiraClient:
         return self
@@ -268,12 +259,18 @@ class JiraClient:
             before_sleep=lambda state: self._log_retry(method, path, state),
         )
         try:
-            return retrying(self._attempt, method, path, params, body, missing_ok)
+            for attempt in retrying:
+                with attempt:
+                    retried = attempt.retry_state.attempt_number > 1
+                    answer = self._attempt(method, path, params, body, missing_ok, retried=retried)
+            return answer
         except _Transient as exc:
             raise JiraError(
                 f"Jira kept failing for {method} {path} ({exc.reason}) through {MAX_ATTEMPTS} attempts or "
                 f"{self.settings.max_retry_seconds:g} s of retries ([jira].max_retry_seconds): try again later, "
-                "or lower [jira].concurrency if Jira is rate-limiting you"
+                "or lower [jira].concurrency if Jira is rate-limiting you",
+                status=exc.status,
+                endpoint=_endpoint_name(path),
             ) from None
 
     def bulk_issues(
@@ -346,68 +343,90 @@ class JiraClient:
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
         missing_ok: bool,
+        *,
+        retried: bool = False,
     ) -> Any:
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise self._past_deadline()
         if self._cancelled.is_set():
             raise _Cancelled
+        # a retry has waited out its own Retry-After already: it does not wait for the site-wide pause again
+        ticket = self.limit.acquire(deadline=self.deadline, cancelled=self._cancelled, ignore_pause=retried)
+        if ticket is None:
+            if self._cancelled.is_set():
+                raise _Cancelled
+            raise self._past_deadline()
+        name = _endpoint_name(path)
+        started = time.monotonic()
+        signal = Signal.FAILED
+        try:
+            response = self._send(method, path, params, body)
+            signal = _signal(response)
+        finally:
+            self.limit.release(ticket, signal, endpoint=name, seconds=time.monotonic() - started)
+        if signal is Signal.THROTTLED:
+            wait = _advised_wait(response)
+            if wait is not None:
+                self.limit.pause(wait)
+        return self._decode(method, path, response, missing_ok)
+
+    def _send(
+        self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
+    ) -> Response:
+        """One exchange through the transport; no answer becomes a retry or a one-line error."""
+        remaining = self._remaining()
         if self._before_request is not None:
             self._before_request(method, path)
         with self._lock:
             self.request_counts[_endpoint_name(path)] += 1
-        url = self.base_url + path
-        kwargs: dict[str, Any] = {"params": params}
-        if body is not None:
-            kwargs["data"] = json.dumps(body)
-        session = self._client()._session
-        # requests bounds each connect and each read; the run's deadline bounds them too
-        session.timeout = (
+        timeout = (
             self.settings.timeout_seconds
             if remaining is None
             else min(self.settings.timeout_seconds, max(remaining, 0.001))
+        )  # each connect and each read; the run's deadline bounds them too
+        request = HttpRequest(
+            method,
+            self.base_url + path,
+            params=params,
+            body=orjson.dumps(body) if body is not None else None,
+            timeout=timeout,
         )
         try:
-            response = session.request(method, url, **kwargs)
-        except JIRAError as exc:
-            if exc.response is None:
-                raise JiraError(f"Jira gave no answer for {method} {path}") from None
-            response = exc.response
-        except requests.exceptions.SSLError:
+            response = self.transport.handle(request)
+        except TLSFailure:
             raise JiraError(
                 f"TLS verification failed for {self._host()}: if your company uses its own certificate "
-                "authority, set [jira].ca_bundle to its PEM file (verify_tls = false only for a test site)"
+                "authority, set [jira].ca_bundle to its PEM file (verify_tls = false only for a test site)",
+                endpoint=_endpoint_name(path),
             ) from None
-        except requests.exceptions.Timeout:
+        except TimedOut:
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 raise self._past_deadline() from None
             raise _Transient(f"no answer within {self.settings.timeout_seconds:g} s") from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise _Transient("the answer was cut short") from None
-        except requests.exceptions.ConnectionError as exc:
-            if _is_unreachable(exc):
-                raise JiraError(
-                    f"cannot connect to {self._host()} (connection refused or host not found): check "
-                    f"[jira].url in {self._config_name}, your network, VPN or proxy"
-                ) from None
-            raise _Transient("the connection dropped") from None
-        except requests.exceptions.RequestException as exc:
-            raise JiraError(f"request to {self._host()} failed: {type(exc).__name__}") from None
-        return self._decode(method, path, response, missing_ok)
+        except Dropped as exc:
+            raise _Transient(str(exc)) from None
+        except Unreachable:
+            raise JiraError(
+                f"cannot connect to {self._host()} (connection refused or host not found): check "
+                f"[jira].url in {self._config_name}, your network, VPN or proxy",
+                endpoint=_endpoint_name(path),
+            ) from None
+        except (Failed, TransportError) as exc:
+            raise JiraError(
+                f"request to {self._host()} failed: {exc}", endpoint=_endpoint_name(path)
+            ) from None
+        return response
 
-    def _decode(self, method: str, path: str, response: requests.Response, missing_ok: bool) -> Any:
-        status = response.status_code
-        if status < 400 and response.headers.get("X-RateLimit-NearLimit", "").lower() == "true":
-            # under 20% of the burst budget left: slow down before the 429, not after it
+    def _decode(self, method: str, path: str, response: Response, missing_ok: bool) -> Any:
+        status = response.status
+        if status < 400 and _near_limit(response):
+            # under 20% of the burst budget left: slow down before the 429, not after it (the limit on
+            # requests in flight was halved too)
             self._pause(NEAR_LIMIT_PAUSE_SECONDS)
         if status in _RETRY_STATUSES:
-            retry_after = (
-                parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
-            )
-            if retry_after is None and status == 429:  # "429 responses may be accompanied by Retry-After
-                # and X-RateLimit-Reset headers": without the first, wait until the reset the second names
-                retry_after = parse_rate_limit_reset(response.headers.get("X-RateLimit-Reset"))
-            raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after)
+            retry_after = _advised_wait(response)
+            raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after, status=status)
         if status in (403, 404) and missing_ok:
             log.warning(
                 "%s %s: HTTP %d, skipped (not there, or not visible to this account)", method, path, status
@@ -417,6 +436,7 @@ class JiraClient:
             raise JiraError(
                 self._explain(method, path, response),
                 status=status,
+                endpoint=_endpoint_name(path),
                 jira_messages=tuple(jira_error_messages(response)),
             ) from None
         if status == 204 or not response.content:
@@ -424,7 +444,7 @@ class JiraClient:
         try:
             return orjson.loads(response.content)  # the json module's answers, in a third of the time
         except ValueError:
-            kind = response.headers.get("Content-Type", "unknown content").split(";")[0]
+            kind = (response.header("Content-Type") or "unknown content").split(";")[0]
             if kind.endswith("json"):
                 raise _Transient("a JSON answer cut short") from None
             raise JiraError(
@@ -432,8 +452,8 @@ class JiraClient:
                 f"another web site?): check that [jira].url in {self._config_name} is the Jira site's base URL"
             ) from None
 
-    def _explain(self, method: str, path: str, response: requests.Response) -> str:
-        status = response.status_code
+    def _explain(self, method: str, path: str, response: Response) -> str:
+        status = response.status
         jira_says = "; ".join(jira_error_messages(response))
         said = f" (Jira says: {jira_says})" if jira_says else ""
         if status == 401:
@@ -458,7 +478,7 @@ class JiraClient:
                 )
             return f"{self._host()} requires authentication for {path} (HTTP 401)"
         if status == 403:
-            denied = response.headers.get("X-Authentication-Denied-Reason")
+            denied = response.header("X-Authentication-Denied-Reason")
             if denied:
                 return (
                     f"Jira denied the login ({denied.split(';')[0]}): log in once in a browser to clear the "
@@ -514,27 +534,37 @@ class JiraClient:
         return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+def _near_limit(response: Response) -> bool:
+    return (response.header("X-RateLimit-NearLimit") or "").lower() == "true"
+
+
+def _signal(response: Response) -> Signal:
+    """What an answer says about the site's load, for the limit on requests in flight."""
+    if response.status in (429, 503):
+        return Signal.THROTTLED
+    if _near_limit(response):
+        return Signal.NEAR_LIMIT
+    return Signal.CLEAN if response.status < 500 else Signal.FAILED
+
+
+def _advised_wait(response: Response) -> float | None:
+    """How long Jira asks callers to wait after a 429 or 503: Retry-After, else (429) X-RateLimit-Reset.
+
+    "429 responses may be accompanied by Retry-After and X-RateLimit-Reset headers": without the first,
+    wait until the reset the second names."""
+    if response.status not in (429, 503):
+        return None
+    wait = parse_retry_after(response.header("Retry-After"))
+    if wait is None and response.status == 429:
+        wait = parse_rate_limit_reset(response.header("X-RateLimit-Reset"))
+    return wait
+
+
 def _some(refs: list[str], limit: int = 10) -> str:
     """ "issue(s) 10001, 10002 and 3 more" (ids or keys)."""
     shown = ", ".join(refs[:limit])
     more = f" and {len(refs) - limit} more" if len(refs) > limit else ""
     return f"{len(refs)} issue(s) ({shown}{more})"
-
-
-def _is_unreachable(exc: requests.exceptions.ConnectionError) -> bool:
-    text = repr(exc.args[0]) if exc.args else repr(exc)
-    return any(
-        marker in text
-        for marker in (
-            "NewConnectionError",
-            "Connection refused",
-            "Name or service not known",
-            "nodename nor servname",
-            "getaddrinfo failed",
-            "No route to host",
-            "Failed to resolve",
-        )
-    )
 
 
 def _endpoint_name(path: str) -> str:
@@ -606,7 +636,7 @@ def _server_info(client: JiraClient) -> dict[str, Any]:
     try:
         info = client.get(SERVER_INFO)
     except JiraError as exc:
-        if "HTTP 401" not in exc.message and "HTTP 403" not in exc.message:
+        if exc.status not in (401, 403):
             raise
         return {}
     return info if isinstance(info, dict) else {}

@@ -2,7 +2,7 @@
 
 - **Scope**: the train's ids in search/jql pages of up to 5,000 (ids only: the only page Cloud serves that
   large). A warm run asks separately for what changed since the last run's watermark (``updated >=`` the
-  latest ``updated`` stored, less :data:`UPDATED_MARGIN` for search's eventual consistency, in the API
+  latest ``updated`` stored, less :data:`~syncreport.jira.since.UPDATED_MARGIN` for search's eventual consistency, in the API
   user's time zone); without a watermark yet, the listing carries ``updated`` for every issue.
 - **Changed issues**: issue/bulkfetch 100 at a time (issues it lists in issueErrors are asked again) and
   changelog/bulkfetch up to 1,000 issues a request, paged by token (complete histories); the fetch of a
@@ -15,15 +15,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from functools import partial
 from queue import SimpleQueue
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from syncreport.jira.dialect import RunContext, chunks, scope_page, without_order_by
+from syncreport.jira.dialect import RunContext, chunks, scope_page
 from syncreport.jira.endpoints import (
     BULK_ISSUES,
     CHANGELOG_BULK_ISSUES,
@@ -34,20 +33,16 @@ from syncreport.jira.endpoints import (
     CLOUD_SEARCH,
     RECONCILE_ISSUES,
     Deployment,
-    myself,
 )
 from syncreport.jira.fields import FieldMap
 from syncreport.jira.normalize import linked_keys, parse_datetime
 from syncreport.jira.paging import PageGuard, token_pages
+from syncreport.jira.since import Since
 from syncreport.snapshot import StaleSearch
 
 log = logging.getLogger(__name__)
 
 SCOPE_FIELDS = ["updated"]
-# Cloud search is eventually consistent (reconcileIssues makes at most 50 named ids consistent, not a
-# listing): a change can reach search after a later one did, so "updated since the last run" looks back this
-# much more.
-UPDATED_MARGIN = timedelta(hours=1)
 
 
 class CloudDialect:
@@ -60,17 +55,14 @@ class CloudDialect:
         self.client = run.client
         self.cache = run.cache
         self.config = run.config
-        self._myself_future: Future[Any] | None = None
         # ids search listed that are gone when asked consistently (deleted a moment before the run)
         self._gone: set[str] = set()
         self._lock = threading.Lock()  # _gone, added to from pool threads
         self._searched: dict[str, str] = {}  # id -> the ``updated`` search showed, for the issues fetched
+        self.since = Since(self.client, self.cache, "cloud", self.config.train.jql)
 
     def start(self) -> None:
-        if not self.cache.get_meta("user_time_zone"):  # for "updated since" on warm runs
-            self._myself_future = self.run.pool.submit(
-                partial(self.client.get, missing_ok=True), myself("cloud")
-            )
+        self.since.start(self.run.pool)
 
     def count(self, jql: str) -> int:
         return int(self.client.post(CLOUD_COUNT, {"jql": jql}).get("count") or 0)
@@ -135,8 +127,7 @@ class CloudDialect:
         run.stats.in_scope = len(scope)
         run.stats.fetched = fetcher.submitted
         run.stats.from_cache = len(scope) - fetcher.submitted
-        self._put_updated_mark(scope)
-        self.user_zone()  # asked alongside the cold run's first requests; remembered for the warm ones
+        self.since.put_mark(scope)
         return scope
 
     def stale_search(self) -> list[StaleSearch]:
@@ -187,49 +178,16 @@ class CloudDialect:
                 self._gone |= gone
         return listed
 
-    def _updated_mark_name(self) -> str:
-        return f"updated_mark:{self.config.train.jql}"
-
-    def _put_updated_mark(self, scope: Mapping[str, str]) -> None:
-        """The latest ``updated`` among the scope's stored issues: every later change has a later ``updated``
-        (Jira's own times, so neither our clock nor a clock handed in matters)."""
-        versions = self.cache.versions()
-        times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
-        if times:
-            self.cache.put_meta(self._updated_mark_name(), max(times).isoformat())
-
     def updated_since(self) -> dict[str, str] | None:
-        """id -> updated of the train's issues updated since the last run's watermark, less a margin for
-        search's eventual consistency (an edit reaches search a moment after it is made); None without a
-        watermark. JQL dates are minutes in the API user's time zone (GET myself), so the margin also
-        covers the minute cut and, when the zone is unknown, any zone."""
-        mark = self.cache.get_meta(self._updated_mark_name())
-        since = parse_datetime(mark[0]) if mark else None
-        if since is None:
+        """id -> updated of the train's issues updated since the last run's watermark (less a margin:
+        :mod:`syncreport.jira.since`); None without a watermark."""
+        jql = self.since.jql_since()
+        if jql is None:
             return None
-        zone, margin = self.user_zone(), UPDATED_MARGIN
-        if zone is None:
-            zone, margin = UTC, margin + timedelta(hours=14)
-        text = (since - margin).astimezone(zone).strftime("%Y/%m/%d %H:%M")
-        jql = f'({without_order_by(self.config.train.jql)}) AND updated >= "{text}"'
         recent: dict[str, str] = {}
         for page in self.scope_pages(with_updated=True, jql=jql):
             recent.update(page)
         return recent
-
-    def user_zone(self) -> tzinfo | None:
-        """The API user's time zone (GET myself, remembered in the cache), which JQL dates are read in."""
-        cached = self.cache.get_meta("user_time_zone")
-        name = cached[0] if cached else None
-        if name is None:
-            future, self._myself_future = self._myself_future, None
-            me = (future.result() if future else self.client.get(myself("cloud"), missing_ok=True)) or {}
-            name = str(me.get("timeZone") or "")
-            self.cache.put_meta("user_time_zone", name)
-        try:
-            return ZoneInfo(name) if name else None
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
 
 
 class _CloudFetcher:

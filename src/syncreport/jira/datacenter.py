@@ -2,9 +2,14 @@
 
 - **Cold** (an empty cache): the train's JQL with expand=changelog brings ids, fields and changelogs at
   once; the first page tells the total and the rest run in parallel.
-- **Warm**: the scope (id and ``updated``) in pages of up to 1,000, then the changed issues by
-  ``id in (...)`` searches of :data:`~syncreport.jira.endpoints.DC_FETCH_BATCH`, in parallel; an issue a
-  search by id left out is asked once more, then the run fails.
+- **Warm**: what was updated since the last run (:mod:`syncreport.jira.since`), with fields and
+  changelogs, and the JQL's exact total at the same time; when the total is the last scope plus what
+  changed, that is the scope (:meth:`DataCenterDialect._changed_only`: two requests). Otherwise, or
+  without a watermark, the whole scope (id and ``updated``) in pages of up to 1,000, then the changed
+  issues by ``id in (...)`` searches of :data:`~syncreport.jira.endpoints.DC_FETCH_BATCH`, in parallel;
+  an issue a search by id left out is asked once more, then the run fails.
+- Pages are stored as the completions of their cut-short changelogs come in (:class:`_Pipeline`): page
+  N's completions run while page N+1 is searched and stored.
 - Every changelog that came back cut short (``total`` above what came inline) is completed from
   ``issue/{id}?expand=changelog`` and ``issue/{id}/changelog`` pages.
 - **Past 10,000 issues** the search platform refuses any page beyond the 10,000th result, so the JQL is
@@ -16,7 +21,9 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
@@ -35,6 +42,7 @@ from syncreport.jira.endpoints import issue as issue_path
 from syncreport.jira.fields import FieldMap
 from syncreport.jira.paging import MAX_PAGES, PageGuard
 from syncreport.jira.shape import check_issue
+from syncreport.jira.since import Since
 from syncreport.snapshot import StaleSearch
 
 log = logging.getLogger(__name__)
@@ -52,18 +60,76 @@ class DataCenterDialect:
         self.client = run.client
         self.cache = run.cache
         self.config = run.config
+        self.since = Since(self.client, self.cache, "datacenter", self.config.train.jql)
 
     def start(self) -> None:
-        return None
+        self.since.start(self.run.pool)
 
     def stale_search(self) -> list[StaleSearch]:
         return []  # Data Center's search is the issues' own index, updated with each edit
 
     def scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
         if not self.cache.versions():
-            return self._cold(fields)  # an empty cache: one search brings ids, fields and changelogs
-        scope = self.scope()
-        self._fetch_changed(scope, fields)
+            scope = self._cold(fields)  # an empty cache: one search brings ids, fields and changelogs
+        else:
+            found = self._changed_only(fields)
+            if found is None:  # no watermark yet, other fields asked, or the count says more changed
+                early = len(self.run.added)  # what _changed_only fetched (and stored) already
+                found = self.scope()
+                self._fetch_changed(found, fields)
+                self.run.stats.fetched += early
+                self.run.stats.from_cache -= early
+            scope = found
+        self.since.put_mark(scope)
+        return scope
+
+    def _changed_only(self, fields: FieldMap) -> dict[str, str] | None:
+        """A warm run asks only for what changed: the issues updated since the last run (with their fields
+        and changelogs, so one search usually brings all), and, at the same time, the JQL's exact total. The
+        scope is the last one plus what changed when that total says so; otherwise (an issue left the scope,
+        or entered it without being updated, as with a JQL on sprints or dates) None: the caller lists every
+        id. A total that matches while one issue left and another entered unchanged goes unnoticed until
+        the next full listing (``[cache].sprints_max_age_minutes`` does not bound it; any count change does).
+        """
+        jql = self.since.jql_since()
+        before = self.cache.get_scope(self.config.train.jql)
+        if jql is None or before is None:
+            return None
+        sig = fields.signature()
+        versions = self.cache.versions()
+        if any(versions[i][1] != sig for i in before if i in versions):
+            return None  # other fields are asked now: every issue is fetched again
+        self.run.progress.stage("Fetching what changed since the last run", 0)
+        total = self.run.pool.submit(self.count, self.config.train.jql)
+        recent: dict[str, str] = {}  # id -> updated of what the search found
+        changed: set[str] = set()  # ... of which another version than the cached one (the margin finds more)
+
+        def new(issue: dict[str, Any]) -> bool:
+            issue_id = str(issue.get("id"))
+            fresh = versions.get(issue_id) != (str((issue.get("fields") or {}).get("updated") or ""), sig)
+            if fresh:
+                changed.add(issue_id)
+            return fresh
+
+        with _Pipeline(self, fields, new) as pipeline:
+            for page in self.search(jql, fields.request_fields(), expand="changelog"):
+                recent.update(scope_page(page, "search"))
+                pipeline.add(page)
+        known = dict.fromkeys(before) | dict.fromkeys(recent)
+        if total.result() != len(known):
+            log.info(
+                "the train's JQL matches %d issues now, %d were known: listing them all",
+                total.result(),
+                len(known),
+            )
+            return None
+        odd = [i for i in known if i not in versions and i not in recent]  # never cached: asked every run
+        if odd:
+            self._fetch(odd, fields)
+        scope = {i: recent[i] if i in recent else versions.get(i, ("", ""))[0] for i in known}
+        self.run.stats.in_scope = len(scope)
+        self.run.stats.fetched = len(changed) + len(odd)
+        self.run.stats.from_cache = len(scope) - self.run.stats.fetched
         return scope
 
     def count(self, jql: str) -> int:
@@ -185,9 +251,10 @@ class DataCenterDialect:
         self.run.progress.stage("Fetching the train's issues with complete changelogs", 0)
         scope: dict[str, str] = {}
         pages = self.search(self.config.train.jql, fields.request_fields(), expand="changelog")
-        for page in pages:
-            scope.update(scope_page(page, "search"))
-            self._store_page(page, fields, None)
+        with _Pipeline(self, fields, None) as pipeline:
+            for page in pages:
+                scope.update(scope_page(page, "search"))
+                pipeline.add(page)
         self.run.stats.in_scope = self.run.stats.fetched = len(scope)
         return scope
 
@@ -201,23 +268,27 @@ class DataCenterDialect:
 
         todo = ids
         for _ in range(2):  # issues a search by id left out are asked once more; still absent, the run fails
-            for result in self.run.map(by_ids, chunks(todo, DC_FETCH_BATCH)):
-                for page in result:
-                    self._store_page(page, fields, set(todo))
+            with _Pipeline(self, fields, partial(_id_in, set(todo))) as pipeline:
+                for result in self.run.map(by_ids, chunks(todo, DC_FETCH_BATCH)):
+                    for page in result:
+                        pipeline.add(page)
             todo = [i for i in todo if i not in self.run.added]
             if not todo:
                 return
             log.warning("a search by id left out %d issue(s); asking again", len(todo))
 
-    def _store_page(self, page: Mapping[str, Any], fields: FieldMap, wanted_ids: set[str] | None) -> None:
-        """Store a search page's issues, completing every changelog that came back cut short."""
+    def split_page(
+        self, page: Mapping[str, Any], wanted: Callable[[dict[str, Any]], bool] | None
+    ) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]] | None]], list[dict[str, Any]]]:
+        """A search page's issues: (those with their complete changelog, those whose changelog came back
+        cut short)."""
         complete: list[tuple[dict[str, Any], list[dict[str, Any]] | None]] = []
         truncated: list[dict[str, Any]] = []
         for issue in page.get("issues") or ():
             if not isinstance(issue, dict) or not issue.get("id") or not issue.get("key"):
                 check_issue(issue, None)  # raises, naming it
                 continue
-            if wanted_ids is not None and str(issue.get("id")) not in wanted_ids:
+            if wanted is not None and not wanted(issue):
                 continue
             changelog = issue.pop("changelog", None) or {}
             if not isinstance(changelog, dict):
@@ -229,10 +300,9 @@ class DataCenterDialect:
                 truncated.append(issue)
             else:
                 complete.append((issue, histories))
-        complete.extend(self.run.map(self._complete_changelog, truncated))
-        self.run.store(complete, fields.signature())
+        return complete, truncated
 
-    def _complete_changelog(self, issue: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def complete_changelog(self, issue: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The whole changelog of an issue whose inline changelog was cut short."""
         answer = self.client.get(
             issue_path("datacenter", str(issue["id"])), {"expand": "changelog", "fields": "updated"}
@@ -256,8 +326,54 @@ class DataCenterDialect:
         return issue, histories
 
 
+def _id_in(ids: set[str], issue: dict[str, Any]) -> bool:
+    return str(issue.get("id")) in ids
+
+
 def _key_of(issue: Any) -> str:
     """A listed issue's key; an issue without one is the same one-line error as anywhere else (shape.py)."""
     if not isinstance(issue, dict) or not isinstance(issue.get("key"), str) or not issue.get("key"):
         check_issue(issue, None)  # raises, naming it
     return str(issue["key"])
+
+
+class _Pipeline:
+    """Search pages stored as the completions of their cut-short changelogs come in.
+
+    The completions of page N start as soon as page N is in and run while page N+1 is searched for and
+    while earlier pages are stored, instead of the pull waiting for page N's before taking page N+1; pages
+    are stored in the order they came, each once all its completions are in.
+    """
+
+    def __init__(
+        self, dialect: DataCenterDialect, fields: FieldMap, wanted: Callable[[dict[str, Any]], bool] | None
+    ) -> None:
+        self.dialect = dialect
+        self.run = dialect.run
+        self.sig = fields.signature()
+        self.wanted = wanted  # which of a page's issues to store (None: all)
+        self.pending: deque[
+            tuple[list[tuple[dict[str, Any], list[dict[str, Any]] | None]], list[Future[Any]]]
+        ] = deque()
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is None:
+            self._store(wait=True)
+        else:
+            for _, futures in self.pending:
+                for future in futures:
+                    future.cancel()
+
+    def add(self, page: Mapping[str, Any]) -> None:
+        complete, truncated = self.dialect.split_page(page, self.wanted)
+        futures = [self.run.pool.submit(self.dialect.complete_changelog, issue) for issue in truncated]
+        self.pending.append((complete, futures))
+        self._store(wait=False)
+
+    def _store(self, *, wait: bool) -> None:
+        while self.pending and (wait or all(f.done() for f in self.pending[0][1])):
+            complete, futures = self.pending.popleft()
+            self.run.store([*complete, *(f.result() for f in futures)], self.sig)

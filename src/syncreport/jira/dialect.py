@@ -42,6 +42,9 @@ class PullStats:
     boards_refreshed: int = 0
     histories: int = 0
     seconds: float = 0.0
+    most_in_flight: int = 0  # the most requests in flight at once (limiter.py)
+    limit_cuts: int = 0  # how often a 429, 503 or NearLimit halved the limit
+    throttled: int = 0  # 429 and 503 answers
 
 
 class RunContext(Protocol):

@@ -156,6 +156,9 @@ class Puller:
                 client.close()
                 self.stats.requests += client.requests_made
                 self.stats.requests_by_endpoint = dict(client.request_counts)
+                self.stats.most_in_flight = client.limit.most_in_flight
+                self.stats.limit_cuts = client.limit.cuts
+                self.stats.throttled = client.limit.throttled
         stats = self.stats
         stats.seconds = time.monotonic() - started
         log.info(
