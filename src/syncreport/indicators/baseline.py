@@ -15,6 +15,7 @@ from typing import Any
 
 from syncreport.indicators.changes import READABLE_JSON_VERSIONS
 from syncreport.indicators.frames import issue_order
+from syncreport.indicators.previous import document_rows, document_time
 from syncreport.indicators.results import (
     BaselineComparison,
     Calendar,
@@ -29,20 +30,6 @@ from syncreport.indicators.results import (
 from syncreport.untrusted import isolate
 
 FIRST_ITERATION = "the first run in the PI's first iteration"
-
-
-def _rows(value: object) -> list[dict[str, Any]]:
-    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 def _span(calendar: Calendar) -> str:
@@ -99,7 +86,8 @@ def baseline_comparison(
     notes: list[str] = []
     then_section = baseline.get("features")
     has_features = isinstance(then_section, dict)
-    then = {str(r.get("key")): r for r in _rows(then_section.get("features") if has_features else None)}  # type: ignore[union-attr]
+    then_rows = document_rows(then_section.get("features") if isinstance(then_section, dict) else None)
+    then = {str(r.get("key")): r for r in then_rows}
     if not has_features:
         notes.append("the baseline was kept by an older syncreport, without features: none are compared")
     now = {r.key: r for r in features.rows}
@@ -127,7 +115,9 @@ def baseline_comparison(
                 )
             )
     moved.sort(key=lambda m: (-(m.iterations or 0), issue_order(m.key)))
-    agreed = {(str(d.get("consumer")), str(d.get("provider"))) for d in _rows(baseline.get("dependencies"))}
+    agreed = {
+        (str(d.get("consumer")), str(d.get("provider"))) for d in document_rows(baseline.get("dependencies"))
+    }
     new_deps = [
         DependencyChange(d.consumer.key, d.provider.key, d.consumer.team, d.provider.team, None, d.status)
         for d in dependencies
@@ -138,7 +128,7 @@ def baseline_comparison(
         available=True,
         reason=None,
         source=source,
-        taken_at=_time(train.get("generated_at")),
+        taken_at=document_time(train.get("generated_at")),
         take_now=False,
         features_added=tuple(sorted(added, key=lambda f: issue_order(f.key))),
         features_removed=tuple(sorted(removed, key=lambda f: issue_order(f.key))),
@@ -154,7 +144,7 @@ def _scope(baseline: dict[str, Any], capacity: Capacity, notes: list[str]) -> tu
     if not isinstance(section, dict):
         notes.append("the baseline has no committed work per team (kept by an older syncreport)")
         return ()
-    then = {str(t.get("team")): t for t in _rows(section.get("teams"))}
+    then = {str(t.get("team")): t for t in document_rows(section.get("teams"))}
     out = []
     for team in capacity.teams:
         before = then.get(team.team)

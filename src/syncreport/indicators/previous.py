@@ -52,14 +52,14 @@ def read_previous(document: dict[str, Any] | None) -> PreviousRun | None:
     found = document.get("train")
     train: dict[str, Any] = found if isinstance(found, dict) else {}
     team_health: dict[str, Health] = {}
-    for team in _rows(document.get("teams")):
+    for team in document_rows(document.get("teams")):
         colour = Health.of(team.get("health"))
         if isinstance(team.get("name"), str) and colour is not None:
             team_health.setdefault(team["name"], colour)
     return PreviousRun(
         schema_version=document.get("schema_version"),
         train=train.get("name"),
-        generated_at=_parse_time(train.get("generated_at")),
+        generated_at=document_time(train.get("generated_at")),
         health=Health.of(train.get("health")),
         team_health=team_health,
         dependencies={
@@ -70,10 +70,14 @@ def read_previous(document: dict[str, Any] | None) -> PreviousRun | None:
                 provider_team=str(d.get("provider_team", "")),
                 status=d.get("status") if isinstance(d.get("status"), str) else None,
             )
-            for d in _rows(document.get("dependencies"))
+            for d in document_rows(document.get("dependencies"))
             if isinstance(d.get("consumer"), str) and isinstance(d.get("provider"), str)
         },
-        issues={i["key"]: _issue(i) for i in _rows(document.get("issues")) if isinstance(i.get("key"), str)},
+        issues={
+            i["key"]: _issue(i)
+            for i in document_rows(document.get("issues"))
+            if isinstance(i.get("key"), str)
+        },
         risks=_risks(document.get("risks")),
     )
 
@@ -101,7 +105,7 @@ def _risks(value: object) -> dict[str, object] | None:
     }
 
 
-def _rows(value: object) -> list[dict[str, Any]]:
+def document_rows(value: object) -> list[dict[str, Any]]:
     """The object rows of a list from the document; anything else is skipped."""
     return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
 
@@ -110,7 +114,8 @@ def _number(value: object) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-def _parse_time(value: object) -> datetime | None:
+def document_time(value: object) -> datetime | None:
+    """A time with its zone from the document (ISO 8601, "Z" allowed); anything else is None."""
     if not isinstance(value, str):
         return None
     try:
