@@ -9,17 +9,19 @@ Longer than 400 lines: one function per command with its typer options, and noth
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
-from syncreport import __version__
+from syncreport import __version__, interrupts
 from syncreport.errors import (
     ConfigError,
     DeliveryError,
@@ -150,6 +152,9 @@ def _run(action: Callable[[], T]) -> T:
         typer.echo("syncreport: interrupted; nothing was written", err=True)
         raise typer.Exit(int(exit_code_of(exc))) from None
     except Exception as exc:
+        if interrupts.pressed():  # it failed because of the Ctrl-C (see interrupts): an interrupt
+            typer.echo("syncreport: interrupted; nothing was written", err=True)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         if _state["debug"]:
             raise _debug_traceback(int(ExitCode.RUNTIME_FAILURE)) from None
         typer.echo(
@@ -577,7 +582,24 @@ def simulator(
 
 
 def main() -> None:
+    interrupts.install()
     try:
         app()
     except SystemExit as exc:
+        if exc.code == ExitCode.INTERRUPTED:
+            _exit_interrupted()
         sys.exit(exc.code)
+
+
+def _exit_interrupted() -> NoReturn:
+    """Exit 130 after a Ctrl-C, every time.
+
+    Under ``python -m``, CPython ends the process by killing itself with SIGINT (status -2 to a parent process)
+    when a KeyboardInterrupt ever ended a string ``exec`` or ``eval``, even one caught afterwards: dataclasses
+    and namedtuple exec the methods they generate, so a Ctrl-C landing in a lazy import did that. Flush what is
+    buffered and leave with the documented code instead of depending on where the Ctrl-C landed.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(ExitCode.INTERRUPTED)

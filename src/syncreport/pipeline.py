@@ -29,7 +29,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from syncreport import artifacts
+from syncreport import artifacts, interrupts
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import (
     Config,
@@ -333,6 +333,7 @@ def run_report(
             assert config is not None
             say(f"Pulling {train} from {config.jira.url} ...")
             snapshot = _pull(config, progress, now)
+        interrupts.check()
         say(f"Computing indicators for {len(snapshot.issues)} issues ...")
         previous, previous_path = load_previous(
             state_root / slug, snapshot.taken_at, min_age_days=plan.changes_since_days
@@ -341,6 +342,7 @@ def run_report(
         settings = _report_settings(config)
         history = load_history(state_root / slug, snapshot.taken_at, days=settings.history_days)
         results = _compute(snapshot, config, previous, baseline, history)
+        interrupts.check()
         say(f"Rendering {', '.join(plan.formats)} ...")
         with artifacts.using(_artifact_store(config, now)):  # charts and PDFs made before are kept there
             outputs, document = _render(
@@ -369,10 +371,12 @@ def run_report(
                 day=day,
                 pdf_bytes=pdf_bytes,
             )
+        interrupts.check()
         written = write_report_files(plan.out_dir, slug, day, outputs, keep=plan.keep)
         delivery.written = written.dated
         for path in written.dated:
             logger.info("wrote %s", path)
+        interrupts.check()
         if message is not None and plan.email is not None:
             say(f"E-mailing {len(plan.recipients)} recipient(s) ...")
             delivery.email = "sending"
@@ -387,6 +391,7 @@ def run_report(
         posted, notify_error = _post_cards(plan, config, results, snapshot, written.latest, say, page_url)
         from syncreport.indicators.trends import trend_summary
 
+        interrupts.check()
         save_document(
             state_root / slug,
             snapshot.taken_at,
@@ -453,6 +458,7 @@ def _publish(
     say: Callable[[str], None],
 ) -> str | None:
     """Create or update the Confluence page (after the files and the e-mail); its URL, or None when off."""
+    interrupts.check()  # a Ctrl-C Python swallowed stops the run before this delivery
     if config is None or not config.confluence.url:
         return None
     from syncreport.deliver.chat import summarize
@@ -483,6 +489,7 @@ def _post_cards(
     page_url: str | None = None,
 ) -> tuple[tuple[str, ...], str | None]:
     """The chat cards, once each, after the files (and the e-mail) are delivered: (posted, error or None)."""
+    interrupts.check()  # a Ctrl-C Python swallowed stops the run before this delivery
     if not plan.webhooks or config is None:
         return (), None
     from syncreport.deliver.chat import notify, summarize
@@ -522,6 +529,15 @@ def _interrupted_after_writing(delivery: _Delivery) -> Iterator[None]:
     except KeyboardInterrupt:
         if not delivery.written:
             raise
+        raise InterruptedAfterWriting(
+            delivery.written, email=delivery.email, remembered=delivery.remembered
+        ) from None
+    except Exception:
+        if not interrupts.pressed():
+            raise
+        # What failed after a Ctrl-C failed because of it (a request cut off, a pool shut down): an interrupt.
+        if not delivery.written:
+            raise KeyboardInterrupt from None
         raise InterruptedAfterWriting(
             delivery.written, email=delivery.email, remembered=delivery.remembered
         ) from None
