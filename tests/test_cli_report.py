@@ -1,11 +1,12 @@
 """CLI wiring of `report` and the global options: exit codes, one-line errors, help, no secret in output."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from syncreport import pipeline
 from syncreport.cli import app
@@ -48,28 +49,29 @@ def snapshot_file(tmp_path: Path) -> Path:
     return save_snapshot(snapshot, tmp_path / "phoenix.snapshot.json.gz")
 
 
-def _one_line_error(result, code: int) -> str:
+def _one_line_error(result: Result, code: int) -> str:
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("syncreport: error: ")
     assert result.stdout == ""
-    return lines[0]
+    line: str = lines[0]
+    return line
 
 
-def _commands() -> list[str]:
-    return sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+def _commands() -> dict[str, Callable[..., Any]]:
+    """Each command's name and its function (typer names a command after its function unless told)."""
+    return {c.name or c.callback.__name__: c.callback for c in app.registered_commands if c.callback}
 
 
 def test_every_command_has_help_text(runner: CliRunner) -> None:
     assert {"report", "init"} <= set(_commands())
-    for name in _commands():
+    for name, callback in sorted(_commands().items()):
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
-        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)
-        assert command.callback.__doc__ and command.callback.__doc__.strip(), f"{name} has no help text"
-        assert command.callback.__doc__.strip().split("\n")[0][:40] in " ".join(result.stdout.split())
+        assert callback.__doc__ and callback.__doc__.strip(), f"{name} has no help text"
+        assert callback.__doc__.strip().split("\n")[0][:40] in " ".join(result.stdout.split())
 
 
 def test_top_level_help_lists_quiet_and_log_file(runner: CliRunner) -> None:
@@ -137,7 +139,7 @@ def test_debug_traceback_never_shows_the_token(runner: CliRunner, config_file: P
 def test_internal_error_is_one_line_and_its_traceback_only_under_debug(
     runner: CliRunner, config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args, **kwargs) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"bug while holding {TOKEN}")
 
     monkeypatch.setattr(pipeline, "run_report_from_files", broken)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from pypdf import PdfWriter
 
 from syncreport.config import config_from_dict
@@ -45,7 +45,9 @@ class _Sink:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
-    async def handle_DATA(self, smtp, session, envelope):  # aiosmtpd's hook name
+    # aiosmtpd's hook name
+    async def handle_DATA(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:
+        assert envelope.original_content is not None and envelope.mail_from is not None
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
@@ -60,11 +62,12 @@ class _OAuthSink(_Sink):
         super().__init__(server)
         self.tokens = tokens  # mailbox -> the one token accepted for it
 
-    async def auth_XOAUTH2(self, smtp, args):  # aiosmtpd finds auth_<MECHANISM> methods on the handler
+    async def auth_XOAUTH2(self, smtp: SMTP, args: list[str]) -> AuthResult:  # aiosmtpd: auth_<MECHANISM>
         import base64
         import json
 
         raw = base64.b64decode(args[1]) if len(args) > 1 else await smtp.challenge_auth("")
+        assert isinstance(raw, bytes), "the client gave up during AUTH"
         text = raw.decode()
         self.server.oauth_attempts.append(text)
         fields = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part)
@@ -142,17 +145,19 @@ def smtp_server() -> Iterator[SmtpFactory]:
         cert: Certificate | None = None,
         users: dict[str, str] | None = None,
         oauth_tokens: dict[str, str] | None = None,
-    ):
+    ) -> SmtpServer:
         server = SmtpServer("127.0.0.1", _free_port())
 
-        def authenticate(smtp, session, envelope, mechanism, auth_data):
+        def authenticate(
+            smtp: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+        ) -> AuthResult:
             if not isinstance(auth_data, LoginPassword):
                 return AuthResult(success=False, handled=False)
             login, password = auth_data.login.decode(), auth_data.password.decode()
             server.logins.append((login, password))
             return AuthResult(success=(users or {}).get(login) == password, handled=False)
 
-        kwargs: dict = {"hostname": server.host, "port": server.port}
+        kwargs: dict[str, Any] = {"hostname": server.host, "port": server.port}
         if users is not None:
             kwargs["authenticator"] = authenticate
         if security == "starttls":
@@ -246,7 +251,7 @@ def http_recorder() -> Iterator[HttpRecorder]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting (the timeout test)
 
-        def log_message(self, format, *args) -> None:  # keep the test output clean
+        def log_message(self, format: str, *args: object) -> None:  # keep the test output clean
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -303,7 +308,9 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
 
     servers: list[ThreadingHTTPServer] = []
 
-    def start(deployment: str = "cloud", email: str = "rte@acme.test", token: str = "conf-token-123"):
+    def start(
+        deployment: str = "cloud", email: str = "rte@acme.test", token: str = "conf-token-123"
+    ) -> ConfluenceDouble:
         double: ConfluenceDouble
 
         def well_formed(storage: str) -> bool:
@@ -318,10 +325,10 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
             return True
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format, *args) -> None:
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
-            def _send(self, status: int, payload) -> None:
+            def _send(self, status: int, payload: object) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -337,8 +344,8 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
                     wanted = f"Bearer {double.token}"
                 return header == wanted
 
-            def _page_json(self, page: ConfluencePage) -> dict:
-                host = f"http://127.0.0.1:{self.server.server_address[1]}"
+            def _page_json(self, page: ConfluencePage) -> dict[str, Any]:
+                host = double.base.removesuffix("/wiki")
                 if double.deployment == "cloud":
                     return {
                         "id": page.id,
@@ -386,7 +393,7 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
                 else:
                     self._send(404, {"message": f"No route for {path}"})
 
-            def _cloud_v2(self, method: str, path: str, query: dict, raw: bytes) -> None:
+            def _cloud_v2(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
                 if method == "GET" and path == "/spaces":
                     keys = query.get("keys", [""])[0].split(",")
                     found = [{"id": double.spaces[k], "key": k} for k in keys if k in double.spaces]
@@ -407,7 +414,7 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
                 else:
                     self._send(404, {"message": "not found"})
 
-            def _create(self, space_id: str, title: str, body: dict, parent: str | None) -> None:
+            def _create(self, space_id: str, title: str, body: dict[str, Any], parent: str | None) -> None:
                 key = next((k for k, v in double.spaces.items() if v == space_id), None)
                 if key is None:
                     self._send(404, {"message": "space not found"})
@@ -426,7 +433,7 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
                 double.pages[page.id] = page
                 self._send(200, self._page_json(page))
 
-            def _update(self, page_id: str, body: dict, body_key: str) -> None:
+            def _update(self, page_id: str, body: dict[str, Any], body_key: str) -> None:
                 page = double.pages.get(page_id)
                 if page is None:
                     self._send(404, {"message": "page not found"})
@@ -447,7 +454,7 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
                 page.version, page.title, page.body = number, body["title"], storage["value"]
                 self._send(200, self._page_json(page))
 
-            def _v1(self, method: str, path: str, query: dict, raw: bytes) -> None:
+            def _v1(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
                 if path.endswith("/child/attachment") and method in ("PUT", "POST"):
                     if self.headers.get("X-Atlassian-Token") != "no-check":
                         self._send(403, {"message": "XSRF check failed"})
@@ -462,7 +469,9 @@ def confluence_double() -> Iterator[Callable[..., ConfluenceDouble]]:
                     for part in message.iter_parts():
                         name = part.get_filename()
                         if part.get_param("name", header="content-disposition") == "file" and name:
-                            page.attachments.setdefault(name, []).append(part.get_payload(decode=True))
+                            content = part.get_payload(decode=True)
+                            assert isinstance(content, bytes)
+                            page.attachments.setdefault(name, []).append(content)
                     self._send(200, {"results": [{"title": n} for n in page.attachments], "size": 1})
                     return
                 if double.deployment == "cloud":

@@ -28,13 +28,9 @@ def _reset_logging_after() -> Iterator[None]:
     reset_logging()
 
 
-SECRETS = {
-    "EVERY_JIRA_TOKEN": None,  # the simulator's
-    "EVERY_SMTP_TOKEN": "ya29.every-smtp-access-token",
-    "EVERY_SLACK": None,  # URLs of the recorder, set below
-    "EVERY_TEAMS": None,
-    "EVERY_CONFLUENCE": "confluence-every-token",
-}
+# The secrets the test makes up; the Jira token is the simulator's, the webhook URLs the recorder's (below).
+SMTP_TOKEN = "ya29.every-smtp-access-token"
+CONFLUENCE_TOKEN = "confluence-every-token"
 
 
 def test_one_run_delivers_mail_cards_page_and_spreadsheets(
@@ -46,15 +42,15 @@ def test_one_run_delivers_mail_cards_page_and_spreadsheets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     mailbox = "reports@orbit.test"
-    smtp = smtp_server(oauth_tokens={mailbox: SECRETS["EVERY_SMTP_TOKEN"]})
-    wiki = confluence_double("cloud", email="rte@orbit.test", token=SECRETS["EVERY_CONFLUENCE"])
+    smtp = smtp_server(oauth_tokens={mailbox: SMTP_TOKEN})
+    wiki = confluence_double("cloud", email="rte@orbit.test", token=CONFLUENCE_TOKEN)
     http_recorder.answers["/workflows/"] = (202, "", 0.0)
     env = {
         "EVERY_JIRA_TOKEN": cloud_sim.token,
-        "EVERY_SMTP_TOKEN": SECRETS["EVERY_SMTP_TOKEN"],
+        "EVERY_SMTP_TOKEN": SMTP_TOKEN,
         "EVERY_SLACK": f"{http_recorder.url}/services/T1/B2/slacksecret",
         "EVERY_TEAMS": f"{http_recorder.url}/workflows/w1/invoke?sig=teamssecret",
-        "EVERY_CONFLUENCE": SECRETS["EVERY_CONFLUENCE"],
+        "EVERY_CONFLUENCE": CONFLUENCE_TOKEN,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,14 @@ from syncreport.deliver.email import PdfAttachment, build_message, send_message,
 from syncreport.deliver.oauth import token_source
 from syncreport.errors import ConfigError, DeliveryError
 from syncreport.logs import configure_logging, reset_logging
-from tests.deliver.conftest import Certificate, SmtpFactory
+from tests.deliver.conftest import Certificate, SmtpFactory, SmtpServer
 
 MAILBOX = "reports@acme.test"
 TOKEN = "ya29.current-access-token-123"
 TOKEN_ENV = "XOAUTH2_TEST_SMTP_TOKEN"
 
 
-def _message(pdf: bytes):
+def _message(pdf: bytes) -> EmailMessage:
     return build_message(
         sender=MAILBOX,
         to=["rte@acme.test"],
@@ -32,17 +33,17 @@ def _message(pdf: bytes):
     )
 
 
-def _settings(server, **auth) -> EmailSettings:
-    values = dict(
-        smtp_host=server.host,
-        smtp_port=server.port,
-        security="plain",
-        username=MAILBOX,
-        sender=MAILBOX,
-        auth="xoauth2",
-    )
+def _settings(server: SmtpServer, **auth: object) -> EmailSettings:
+    values: dict[str, object] = {
+        "smtp_host": server.host,
+        "smtp_port": server.port,
+        "security": "plain",
+        "username": MAILBOX,
+        "sender": MAILBOX,
+        "auth": "xoauth2",
+    }
     values.update(auth)
-    return EmailSettings(**values)  # type: ignore[arg-type]
+    return EmailSettings.model_validate(values)
 
 
 def test_starttls_xoauth2_sends_the_sasl_string_and_delivers(
@@ -152,7 +153,7 @@ AUTHORITY = f"https://login.microsoftonline.com/{TENANT}"
 SECRET_ENV = "XOAUTH2_TEST_M365_SECRET"
 
 
-def _m365(rs: responses.RequestsMock, *tokens: dict) -> None:
+def _m365(rs: responses.RequestsMock, *tokens: dict[str, str | int]) -> None:
     rs.add(
         responses.GET,
         f"{AUTHORITY}/v2.0/.well-known/openid-configuration",
@@ -183,7 +184,13 @@ def _m365(rs: responses.RequestsMock, *tokens: dict) -> None:
         rs.add(responses.POST, f"{AUTHORITY}/oauth2/v2.0/token", json=answer, status=status)
 
 
-def _m365_settings(server) -> EmailSettings:
+def _form(body: bytes | str | None) -> str:
+    """A recorded request's form body as text (requests encodes msal's form data to str)."""
+    assert body is not None
+    return body.decode() if isinstance(body, bytes) else body
+
+
+def _m365_settings(server: SmtpServer) -> EmailSettings:
     return _settings(
         server, oauth_tenant=TENANT, oauth_client_id="app-client-id", oauth_client_secret_env=SECRET_ENV
     )
@@ -201,10 +208,10 @@ def test_m365_client_credentials_token_signs_in_and_is_fetched_afresh_when_refus
             {"token_type": "Bearer", "expires_in": 3599, "access_token": "m365-fresh"},
         )
         send_message(_m365_settings(server), _message(blank_pdf), ["rte@acme.test"])
-        posts = [c.request for c in rs.calls if c.request.method == "POST"]
+        posts = [_form(c.request.body) for c in rs.calls if c.request.method == "POST"]
     assert len(posts) == 2
-    assert "grant_type=client_credentials" in posts[0].body
-    assert "scope=https%3A%2F%2Foutlook.office365.com%2F.default" in posts[0].body
+    assert "grant_type=client_credentials" in posts[0]
+    assert "scope=https%3A%2F%2Foutlook.office365.com%2F.default" in posts[0]
     assert [a.split("\x01")[1] for a in server.oauth_attempts] == [
         "auth=Bearer m365-stale",
         "auth=Bearer m365-fresh",

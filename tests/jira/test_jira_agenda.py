@@ -6,7 +6,6 @@ use `responses` with canned answers. Expected values are read off the canned JSO
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from syncreport.errors import JiraError
 from syncreport.jira.agenda import AgendaFetcher, AgendaFields, agenda_fields, commitment
 from syncreport.jira.client import JiraClient
 from syncreport.jira.fields import discover_fields
+from tests.jira.recorded import sent_json
 
 SITE = "https://acme.atlassian.net"
 FIELDS = [
@@ -231,7 +231,7 @@ def test_cloud_search_completes_a_cut_changelog_page_by_page(client: Any) -> Non
         json={"startAt": 2, "maxResults": 2, "total": 3, "isLast": True, "values": [moved(8, "12", "11")]},
     )
     found = fetcher(config(), client).fetch(["A"])
-    search = json.loads(responses.calls[0].request.body)
+    search = sent_json(responses.calls[0])
     assert search["jql"] == 'project in (A) AND issuetype = "Risk"' and search["expand"] == "changelog"
     assert "assignee" in search["fields"] and "priority" in search["fields"]
     (risk,) = found.risks

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import traceback
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ import responses
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError
 from syncreport.jira.client import MAX_ATTEMPTS, NEAR_LIMIT_PAUSE_SECONDS, JiraClient, parse_retry_after
+from tests.jira.recorded import sent_json
 
 SITE = "https://acme.atlassian.net"
 TOKEN = "s3cr3t-token-value"
@@ -226,7 +226,7 @@ def test_bulkfetch_asks_again_for_the_issues_listed_as_errors(env: None) -> None
     sleeps: list[float] = []
     with client(sleeps) as c:
         assert [i["key"] for i in c.bulk_issues(["1", "2"], ["summary"])] == ["A-1", "A-2"]
-    assert json.loads(responses.calls[1].request.body)["issueIdsOrKeys"] == ["2"]
+    assert sent_json(responses.calls[1])["issueIdsOrKeys"] == ["2"]
     assert len(sleeps) == 1
 
 

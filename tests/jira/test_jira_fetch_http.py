@@ -5,15 +5,16 @@ Each test builds a tiny site by hand; the expected snapshot contents are read of
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import responses
+from responses import Call
 
 from syncreport.config import Config, config_from_dict
 from syncreport.jira.fetch import pull
+from tests.jira.recorded import sent_json, sent_url
 
 SITE = "https://acme.atlassian.net"
 U = "2025-09-01T09:00:00.000+0000"  # every canned issue's "updated"
@@ -71,8 +72,8 @@ def config(tmp_path: Path, deployment: str) -> Config:
     )
 
 
-def body(call: Any) -> dict[str, Any]:
-    return json.loads(call.request.body)  # type: ignore[no-any-return]
+def body(call: Call) -> dict[str, Any]:
+    return sent_json(call)
 
 
 @pytest.fixture(autouse=True)
@@ -121,11 +122,11 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
 
     result = pull(config(tmp_path, "cloud"))
 
-    calls = [(c.request.method, c.request.url.split("?")[0].removeprefix(SITE)) for c in responses.calls]
-    searches = [c for c in responses.calls if "search/jql" in c.request.url]
+    calls = [(c.request.method, sent_url(c).split("?")[0].removeprefix(SITE)) for c in responses.calls]
+    searches = [c for c in responses.calls if "search/jql" in sent_url(c)]
     assert body(searches[0]) == {"jql": "project = A", "maxResults": 5000}  # empty cache: ids only
     assert body(searches[1])["nextPageToken"] == "p2"
-    changelog_calls = [c for c in responses.calls if "changelog/bulkfetch" in c.request.url]
+    changelog_calls = [c for c in responses.calls if "changelog/bulkfetch" in sent_url(c)]
     assert sorted(body(changelog_calls[0])["issueIdsOrKeys"]) == ["101", "102"]
     assert body(changelog_calls[1])["nextPageToken"] == "c2"
     assert ("GET", "/rest/api/2/serverInfo") not in calls  # deployment configured: no probe
@@ -141,7 +142,7 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
     responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [], "isLast": True})
     responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [{"id": "101"}, {"id": "102"}], "isLast": True})  # fmt: skip
     warm = pull(config(tmp_path, "cloud"))
-    assert [c.request.url.removeprefix(SITE) for c in responses.calls] == [
+    assert [sent_url(c).removeprefix(SITE) for c in responses.calls] == [
         "/rest/api/3/search/jql",
         "/rest/api/3/search/jql",
         "/rest/api/3/issue/bulkfetch",
@@ -193,7 +194,7 @@ def test_data_center_completes_a_truncated_inline_changelog(tmp_path: Path) -> N
 
     snap = pull(config(tmp_path, "datacenter")).snapshot
 
-    pages = [body(c) for c in responses.calls if c.request.url.endswith("/rest/api/2/search")]
+    pages = [body(c) for c in responses.calls if sent_url(c).endswith("/rest/api/2/search")]
     assert [(p["startAt"], p["maxResults"]) for p in pages] == [
         (0, 1000),
         (1, 1),

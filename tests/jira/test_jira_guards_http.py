@@ -5,7 +5,6 @@ Each test builds a tiny site by hand with `responses`; the expected answer is st
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from syncreport.jira.fetch import pull
 from syncreport.jira.paging import agile_pages
 from syncreport.jira.shape import check_issue
 from syncreport.jira.transport import Dropped, MockTransport, Request, Response
+from tests.jira.recorded import sent_json, sent_url
 from tests.jira.test_jira_fetch_http import FIELDS, SITE, STATUSES, U, common, config, history, issue
 
 
@@ -148,7 +148,7 @@ def test_an_issue_left_out_without_issue_errors_is_asked_again() -> None:
     with JiraClient(settings(), "cloud", sleep=lambda s: None) as client:
         found = client.bulk_issues(["101", "102"], ["summary"], require_all=True)
     assert [i["key"] for i in found] == ["A-1", "A-2"]
-    assert json.loads(responses.calls[1].request.body)["issueIdsOrKeys"] == ["102"]
+    assert sent_json(responses.calls[1])["issueIdsOrKeys"] == ["102"]
 
 
 @responses.activate
@@ -277,7 +277,7 @@ def test_a_data_center_total_no_site_holds_stops_the_run(tmp_path: Path) -> None
     )
     with pytest.raises(PagingError, match="a total of 1000000000000 issues"):
         pull(config(tmp_path, "datacenter"))
-    assert len([c for c in responses.calls if "/search" in c.request.url]) == 1
+    assert len([c for c in responses.calls if "/search" in sent_url(c)]) == 1
 
 
 @responses.activate

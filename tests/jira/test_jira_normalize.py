@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -15,9 +16,11 @@ from syncreport.jira.normalize import (
     dependency_links,
     parse_datetime,
     parse_greenhopper_sprint,
+    status_maps,
 )
 
-CLOUD_FIELDS = [
+# Jira's JSON, typed as the functions under test take it (the decoded body of an answer)
+CLOUD_FIELDS: list[dict[str, Any]] = [
     {"id": "parent", "name": "Parent", "schema": {"type": "issuelink", "system": "parent"}},
     {
         "id": "customfield_10020",
@@ -36,7 +39,7 @@ CLOUD_FIELDS = [
     },
     {"id": "customfield_10021", "name": "Flagged", "schema": {"custom": "multicheckboxes"}},
 ]
-DC_FIELDS = [
+DC_FIELDS: list[dict[str, Any]] = [
     {
         "id": "customfield_10104",
         "name": "Sprint",
@@ -59,7 +62,7 @@ DC_FIELDS = [
     },
     {"id": "customfield_10000", "name": "Flagged", "schema": {"custom": "multicheckboxes"}},
 ]
-STATUSES = [
+STATUSES: list[dict[str, Any]] = [
     {"id": "1", "name": "To Do", "statusCategory": {"key": "new"}},
     {"id": "3", "name": "进行中", "statusCategory": {"key": "indeterminate"}},
     {"id": "10001", "name": "Done", "statusCategory": {"key": "done"}},
@@ -67,10 +70,9 @@ STATUSES = [
 TRAIN = TrainSettings(name="ART", jql="project = A", pi_order=["PI 25.3", "PI 25.4"])
 
 
-def normalizer(fields: list[dict[str, object]], train: TrainSettings = TRAIN) -> Normalizer:
-    by_id = {s["id"]: s["statusCategory"]["key"] for s in STATUSES}  # type: ignore[index]
-    by_name = {str(s["name"]).casefold(): s["statusCategory"]["key"] for s in STATUSES}  # type: ignore[index]
-    return Normalizer(train, discover_fields(fields, train), by_id, by_name)  # type: ignore[arg-type]
+def normalizer(fields: list[dict[str, Any]], train: TrainSettings = TRAIN) -> Normalizer:
+    by_id, by_name = status_maps(STATUSES)
+    return Normalizer(train, discover_fields(fields, train), by_id, by_name)
 
 
 def test_dates_in_every_shape_become_utc() -> None:
@@ -131,7 +133,7 @@ def test_cloud_issue_is_normalized() -> None:
 
 
 def test_data_center_changelog_items_are_matched_by_name() -> None:
-    histories = [
+    histories: list[dict[str, Any]] = [
         {
             "created": "2025-09-03T10:00:00.000+0000",
             "items": [
@@ -311,7 +313,7 @@ def test_pi_from_labels_and_its_change_events() -> None:
 
 
 def test_pi_from_a_custom_field() -> None:
-    fields = [
+    fields: list[dict[str, Any]] = [
         *CLOUD_FIELDS,
         {"id": "customfield_10500", "name": "Program Increment", "schema": {"custom": "select"}},
     ]
@@ -356,7 +358,7 @@ def test_a_deleted_status_takes_its_done_ness_from_the_resolution_of_the_same_hi
     # statuses 900 "Resolved" and 901 "Reopened (old)" were deleted by a workflow migration (/status does not
     # list them, no current status has those names). Day 3: 3 -> 900 with the resolution set: done.
     # Day 5: 900 -> 901 with the resolution cleared: from done, to not done (reopened).
-    histories = [
+    histories: list[dict[str, Any]] = [
         {"created": "2025-09-03T10:00:00Z",
          "items": [_status_item("3", "进行中", "900", "Resolved"), _resolution_item("10000", "Fixed")]},
         {"created": "2025-09-05T10:00:00Z",
@@ -374,7 +376,7 @@ def test_a_deleted_status_without_a_resolution_item_is_matched_by_name_else_left
     # 902 "Done" (deleted id, but a current status is called "done"): done by name. 903 "QA" (deleted, no
     # current status of that name, no resolution item): category unknown -> None, for the unknown_status
     # finding (never a silent "not done" category)
-    histories = [
+    histories: list[dict[str, Any]] = [
         {"created": "2025-09-03T10:00:00Z", "items": [_status_item("1", "To Do", "903", "QA")]},
         {"created": "2025-09-04T10:00:00Z", "items": [_status_item("903", "QA", "902", "DONE")]},
     ]
@@ -387,7 +389,7 @@ def test_a_deleted_status_without_a_resolution_item_is_matched_by_name_else_left
 
 def test_a_status_that_still_exists_keeps_its_own_category_whatever_the_resolution_says() -> None:
     # status 1 (To Do, new) exists: its category wins over a resolution set in the same history
-    histories = [{"created": "2025-09-03T10:00:00Z",
+    histories: list[dict[str, Any]] = [{"created": "2025-09-03T10:00:00Z",
                   "items": [_status_item("3", "进行中", "1", "To Do"), _resolution_item("10000", "Won't do")]}]  # fmt: skip
     (event,) = normalizer(CLOUD_FIELDS).changes("A-1", histories)
     assert (event.from_value, event.to_value) == ("indeterminate", "new")

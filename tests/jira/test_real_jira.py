@@ -18,6 +18,7 @@ from syncreport.config import Config, config_from_dict
 from syncreport.indicators import compute_indicators
 from syncreport.jira import pull
 from syncreport.jira.fetch import Puller
+from syncreport.kinds import Deployment
 from syncreport.simulator import demo_config, generate_site, start_simulator
 from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 from syncreport.simulator.variants import (
@@ -293,7 +294,7 @@ def test_a_30000_issue_data_center_train_is_pulled_whole(
 
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
 def test_init_proposes_the_pi_order_from_the_projects_versions(
-    deployment: str, monkeypatch: pytest.MonkeyPatch
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GET /rest/api/2/project/{key}/versions was missing from the simulator (404): init proposed no PI order.
     Expected: the generator's three PIs, oldest release first (previous, current, next)."""

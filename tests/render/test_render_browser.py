@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
@@ -108,6 +110,14 @@ def _controls(driver: WebDriver) -> tuple[Select, Select]:
     return Select(team), Select(status)
 
 
+def _console(driver: WebDriver) -> list[dict[str, Any]]:
+    """The browser console's entries ({"level", "message", ...}), from Chromium's log through chromedriver."""
+    assert isinstance(driver, ChromiumDriver)
+    # selenium 4 leaves ChromiumDriver.get_log unannotated: the entries are JSON objects
+    entries: list[dict[str, Any]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
+    return entries
+
+
 def _open(driver: WebDriver, report: Path) -> None:
     driver.get(report.as_uri())
     driver.find_element(By.CSS_SELECTOR, "#dependencies .controls")  # the script has run
@@ -115,7 +125,7 @@ def _open(driver: WebDriver, report: Path) -> None:
 
 def test_the_script_runs_under_the_pages_policy_and_adds_controls(browser: WebDriver, report: Path) -> None:
     _open(browser, report)
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    errors = [entry for entry in _console(browser) if entry["level"] == "SEVERE"]
     assert errors == []
     # one table to work in: the dependencies (no issue of this train slipped, so there is no slipped table)
     assert len(browser.find_elements(By.CSS_SELECTOR, ".controls")) == 1
@@ -185,5 +195,5 @@ def test_the_policy_blocks_any_other_script(browser: WebDriver, report: Path, tm
     tampered.write_text(html.replace("</main>", "</main><script>document.title = 'pwned';</script>"), "utf-8")
     browser.get(tampered.as_uri())
     assert browser.title != "pwned"
-    assert any("Content Security Policy" in entry["message"] for entry in browser.get_log("browser"))
+    assert any("Content Security Policy" in entry["message"] for entry in _console(browser))
     assert browser.find_elements(By.CSS_SELECTOR, ".controls")  # our own script still ran

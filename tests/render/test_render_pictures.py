@@ -14,13 +14,17 @@ from syncreport.config import ReportSettings
 from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.indicators.results import TeamMap, TeamMapEdge
 from syncreport.indicators.trends import trend_summary
+from syncreport.kinds import DependencyStatus
 from syncreport.render import render_html, render_pdf
 from syncreport.render.boardsvg import drawn_board
 from syncreport.render.depmap import dependency_map
+from syncreport.snapshot import Snapshot
 from tests.indicators.builders import blocks, issue, sprints_for, train
 
+LATE, ON_TRACK = DependencyStatus.LATE, DependencyStatus.ON_TRACK
 
-def _snapshot():  # type: ignore[no-untyped-def]
+
+def _snapshot() -> Snapshot:
     # B-1 (B, I2) -> A-1 (A, I1): late; C-1 (C, I3) -> B-1: late; B-2 (B, I1) -> C-1 (C, I3): on track;
     # C-2 (C, no sprint) -> A-2 (A, I3): provider unscheduled; A-2 (A, I3) -> C-1 (C, I3): at risk
     return train(
@@ -47,8 +51,8 @@ def test_the_map_draws_one_arrow_per_team_pair_in_its_worst_status_with_the_coun
     team_map = TeamMap(
         teams=("Orion <b>", "Vega"),
         edges=(
-            TeamMapEdge("Orion <b>", "Vega", 3, "late", (("late", 2), ("on_track", 1)), in_cycle=True),
-            TeamMapEdge("Vega", "Orion <b>", 1, "on_track", (("on_track", 1),), in_cycle=False),
+            TeamMapEdge("Orion <b>", "Vega", 3, LATE, ((LATE, 2), (ON_TRACK, 1)), in_cycle=True),
+            TeamMapEdge("Vega", "Orion <b>", 1, ON_TRACK, ((ON_TRACK, 1),), in_cycle=False),
         ),
         team_cycles=(("Orion <b>", "Vega"),),
     )
