@@ -30,7 +30,6 @@ from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
 from syncreport.jira.client import JiraClient, anonymous_probe, detect_deployment
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMAS
-from syncreport.jira.paging import agile_pages
 from syncreport.logs import register_secret
 
 _PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
@@ -145,7 +144,7 @@ def _projects(client: JiraClient) -> list[dict[str, Any]]:
 
 
 def _boards(client: JiraClient, project: str) -> list[dict[str, Any]]:
-    return agile_pages(client, endpoints.BOARDS, {"projectKeyOrId": project})
+    return client.library.boards(project)
 
 
 def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
@@ -193,7 +192,7 @@ def _sign_in(
     assert settings.deployment in ("cloud", "datacenter")
     try:
         with JiraClient(settings, settings.deployment, config_name=str(path)) as client:
-            return settings, client.get(endpoints.MYSELF_V2)
+            return settings, client.library.myself(v2=True)
     except JiraError as exc:
         if settings.deployment != "cloud" or settings.api_url or exc.status != 401:
             raise
@@ -211,7 +210,7 @@ def _sign_in(
     through = settings.model_copy(update={"api_url": gateway})
     try:
         with JiraClient(through, settings.deployment, config_name=str(path)) as client:
-            me = client.get(endpoints.MYSELF_V2)
+            me = client.library.myself(v2=True)
     except JiraError as exc:
         if exc.status != 401:
             raise
@@ -451,7 +450,7 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         keys = _choose_projects(options, prompt, projects)
         boards = [board for key in keys for board in _boards(client, key)]
         board_ids = _choose_boards(options, prompt, list({int(b["id"]): b for b in boards}.values()))
-        found = find_fields(client.get(endpoints.FIELDS_V2), deployment)
+        found = find_fields(client.library.fields(v2=True), deployment)
         site_link_types = _link_types(client)
         link_types = _choose_link_types(options, prompt, site_link_types)
         pi_order = _pi_versions(client, keys)

@@ -216,8 +216,7 @@ def test_an_odd_issue_is_a_finding_naming_it_and_does_not_poison_the_cache(
     # Only rows that normalized cleanly are cached: the odd issue is fetched again next time.
     assert key not in cached_keys(tmp_path / "cache.sqlite3")
 
-    with sim._state.knob_lock:
-        sim._state.faults.clear()  # Jira's answer is right again
+    sim.configure(faults=[])  # Jira's answer is right again
     fixed = pull(config).snapshot
     assert fixed.odd_issues == ()
     assert dataclasses.replace(fixed, taken_at=reference.taken_at) == reference

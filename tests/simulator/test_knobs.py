@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from syncreport.simulator import SimulatorHandle
+from syncreport.simulator.state import SiteState
 
 pytestmark = pytest.mark.e2e
 
@@ -132,14 +133,13 @@ def test_a_request_is_in_the_stats_as_soon_as_its_answer_arrives(
     # count stands in for that here. The client reads the stats the moment it has its answer: the request
     # must be counted already (it was counted after the answer was written, so this saw 0).
     sim: SimulatorHandle = simulator(deployment="cloud")
-    state = type(sim._state)
-    count = state.count
+    count = SiteState.count
 
     def slow_count(self: Any, name: str, status: int) -> None:
         time.sleep(0.3)
         count(self, name, status)
 
-    monkeypatch.setattr(state, "count", slow_count)
+    monkeypatch.setattr(SiteState, "count", slow_count)
     assert _get(sim, "/rest/api/3/myself").status_code == 200
     assert sim.stats()["endpoints"] == {"GET /rest/api/3/myself": 1}
     assert (

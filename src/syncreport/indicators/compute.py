@@ -3,6 +3,9 @@
 The orchestration only, as the list of stages it is: schedule (calendar, sprints, issues placed in them),
 dependencies, slippage, result records (indicators/records.py), health and attention
 (indicators/health.py), the agenda (risks, PI objectives), data quality, changes since the last run.
+
+A little over 400 lines: each stage is a short function next to the small frozen bundle it hands to the
+next, so the stages read in order here; their work is in the modules they call.
 """
 
 from __future__ import annotations

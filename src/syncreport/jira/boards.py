@@ -17,10 +17,8 @@ from typing import Any
 
 from syncreport.errors import JiraError
 from syncreport.jira.dialect import RunContext
-from syncreport.jira.endpoints import BOARDS, SPRINT_STATES, board
-from syncreport.jira.endpoints import board_sprints as sprints_path
+from syncreport.jira.endpoints import board
 from syncreport.jira.normalize import SnapshotBuilder, parse_datetime
-from syncreport.jira.paging import agile_pages
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +80,11 @@ class Boards:
         return result
 
     def _project_boards(self, project: str) -> list[dict[str, Any]]:
-        return agile_pages(self.client, BOARDS, {"projectKeyOrId": project})
+        return self.client.library.boards(project)
 
     def fetch_sprints(self, board_id: int) -> list[dict[str, Any]]:
         try:
-            return agile_pages(self.client, sprints_path(board_id), {"state": SPRINT_STATES})
+            return self.client.library.sprints(board_id)
         except JiraError as exc:
             # A kanban board: Jira answers 400 "The board does not support sprints". Its issues have no
             # sprints (the data-quality findings say so); the other boards' sprints are what there is.

@@ -16,7 +16,6 @@ from syncreport.jira import endpoints
 from syncreport.jira.agenda import AgendaFetcher, agenda_fields
 from syncreport.jira.client import Deployment, JiraClient, ServerProbe, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
-from syncreport.jira.paging import agile_pages
 
 _DIALECTS: dict[Deployment, str] = {
     "cloud": "Cloud API (REST v3, search/jql, bulk fetches)",
@@ -117,7 +116,7 @@ class _Checker:
     def auth(self) -> str:
         assert self.deployment is not None
         self.client = JiraClient(self.config.jira, self.deployment, config_name=self.source)
-        me = self.client.get(endpoints.myself(self.deployment))
+        me = self.client.library.myself()
         who = me.get("displayName") or me.get("name") or "?"
         mail = me.get("emailAddress")
         settings = self.config.jira
@@ -130,7 +129,7 @@ class _Checker:
 
     def field_mapping(self) -> str:
         assert self.client is not None
-        self.site_fields = list(self.client.get(endpoints.fields(self.deployment)))
+        self.site_fields = self.client.library.fields()
         fm = discover_fields(self.site_fields, self.config.train, source=self.source)
         self.fields = fm
         parts = [f"sprint={fm.sprint}"]
@@ -173,7 +172,7 @@ class _Checker:
         else:
             boards = []
             for project in self.projects:
-                boards.extend(agile_pages(self.client, endpoints.BOARDS, {"projectKeyOrId": project}))
+                boards.extend(self.client.library.boards(project))
         if not boards:
             raise _Warned(
                 "no board found for the train's projects: the report still runs, with the sprints its issues "

@@ -2,7 +2,8 @@
 
 Each attempt goes through a :class:`~syncreport.jira.transport.Transport` (the seam: a ``requests``
 Session per worker thread in production, a function in unit tests; that module says why the ``jira``
-library's client is not the transport). Above it, *our* policy decides every retry:
+library's client is not the transport), or, for the low-volume calls, through the ``jira`` library's public
+API (:meth:`JiraClient.call`, :mod:`syncreport.jira.library`). Above both, *our* policy decides every retry:
 
 - 429 and 503 wait what ``Retry-After`` says (seconds or an HTTP date; ``0`` means "now"), whatever the body
   (Jira's 429 bodies are often HTML pages);
@@ -27,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
@@ -35,7 +36,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
-from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, SERVER_INFO, Deployment
+from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, Deployment
+from syncreport.jira.library import JiraLibrary
 from syncreport.jira.limiter import AdaptiveLimit, Signal
 from syncreport.jira.transport import (
     Dropped,
@@ -47,10 +49,12 @@ from syncreport.jira.transport import (
     Transport,
     TransportError,
     Unreachable,
+    UnusableAnswer,
 )
 from syncreport.jira.transport import Request as HttpRequest
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 10
 MISSING_ATTEMPTS = 3  # issue/bulkfetch: asks for issues left out without a word, before the run fails
@@ -159,14 +163,17 @@ class JiraClient:
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self.request_counts: Counter[str] = Counter()
-        auth = self._credentials() if deployment else None
-        self.transport: Transport = transport or RequestsTransport(auth=auth, verify=self._verify())
+        self.auth = self.credentials() if deployment else None  # None: anonymous
+        self.transport: Transport = transport or RequestsTransport(auth=self.auth, verify=self.tls_verify())
         # requests in flight: adapted to the site's answers, at most [jira].concurrency (limiter.py)
         self.limit = AdaptiveLimit(settings.concurrency)
+        # serverInfo, myself, fields, boards and sprints: the jira library's public API, under our policy
+        self.library = JiraLibrary(self)
 
     # --- setup -------------------------------------------------------------------------------------------
 
-    def _credentials(self) -> tuple[str, str] | str:
+    def credentials(self) -> tuple[str, str] | str:
+        """Cloud's ``(e-mail, API token)`` for basic auth, or Data Center's personal access token."""
         settings = self.settings
         token = settings.token()
         if not token:
@@ -184,7 +191,8 @@ class JiraClient:
             return (settings.email, token)
         return token
 
-    def _verify(self) -> bool | str:
+    def tls_verify(self) -> bool | str:
+        """requests' ``verify``: the CA bundle's path, or whether to verify TLS at all."""
         if self.settings.ca_bundle is not None:
             return str(self.settings.ca_bundle)
         return self.settings.verify_tls
@@ -217,6 +225,7 @@ class JiraClient:
 
     def close(self) -> None:
         self.transport.close()
+        self.library.close()
 
     def __enter__(self) -> JiraClient:
         return self
@@ -250,6 +259,29 @@ class JiraClient:
 
         ``missing_ok``: a 404 (or a 403) answers ``None``: a board the account may not see must not stop the pull.
         """
+        return self._retried(
+            method,
+            path,
+            lambda retried: self._attempt(method, path, params, body, missing_ok, retried=retried),
+        )
+
+    def call(
+        self, method: str, path: str, exchange: Callable[[], T], *, missing_ok: bool = False
+    ) -> T | None:
+        """One request made by another HTTP client (the ``jira`` library's public API), under this client's
+        policy: the retries, waits, deadline, limit on requests in flight, counting and one-line errors of
+        :meth:`request`. ``exchange`` returns the answer, raises
+        :class:`~syncreport.jira.transport.UnusableAnswer` with Jira's answer when it cannot use it, or a
+        :class:`~syncreport.jira.transport.TransportError` when none came. ``missing_ok`` as in :meth:`request`.
+        """
+        return self._retried(
+            method,
+            path,
+            lambda retried: self._attempt_call(method, path, exchange, missing_ok, retried=retried),
+        )
+
+    def _retried(self, method: str, path: str, once: Callable[[bool], T]) -> T:
+        """``once(retried)`` under our retry policy; failing past the budget is one line."""
         retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
             wait=self._wait,
@@ -261,8 +293,7 @@ class JiraClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    retried = attempt.retry_state.attempt_number > 1
-                    answer = self._attempt(method, path, params, body, missing_ok, retried=retried)
+                    answer = once(attempt.retry_state.attempt_number > 1)
             return answer
         except _Transient as exc:
             raise JiraError(
@@ -346,6 +377,29 @@ class JiraClient:
         *,
         retried: bool = False,
     ) -> Any:
+        response = self._exchange(path, retried, lambda: self._send(method, path, params, body))
+        return self._decode(method, path, response, missing_ok)
+
+    def _attempt_call(
+        self, method: str, path: str, exchange: Callable[[], T], missing_ok: bool, *, retried: bool
+    ) -> T | None:
+        answers: list[T] = []
+
+        def send() -> Response:
+            try:
+                answers.append(exchange())
+            except UnusableAnswer as unusable:
+                return unusable.response
+            return Response(200)
+
+        response = self._exchange(path, retried, lambda: self._guarded(method, path, send))
+        if answers:
+            return answers[0]
+        decoded: None = self._decode(method, path, response, missing_ok)  # an error, or None (missing_ok)
+        return decoded
+
+    def _exchange(self, path: str, retried: bool, send: Callable[[], Response]) -> Response:
+        """One attempt under the run's deadline and the limit on requests in flight, which the answer adapts."""
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise self._past_deadline()
@@ -361,7 +415,7 @@ class JiraClient:
         started = time.monotonic()
         signal = Signal.FAILED
         try:
-            response = self._send(method, path, params, body)
+            response = send()
             signal = _signal(response)
         finally:
             self.limit.release(ticket, signal, endpoint=name, seconds=time.monotonic() - started)
@@ -369,17 +423,13 @@ class JiraClient:
             wait = _advised_wait(response)
             if wait is not None:
                 self.limit.pause(wait)
-        return self._decode(method, path, response, missing_ok)
+        return response
 
     def _send(
         self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
     ) -> Response:
         """One exchange through the transport; no answer becomes a retry or a one-line error."""
         remaining = self._remaining()
-        if self._before_request is not None:
-            self._before_request(method, path)
-        with self._lock:
-            self.request_counts[_endpoint_name(path)] += 1
         timeout = (
             self.settings.timeout_seconds
             if remaining is None
@@ -392,8 +442,16 @@ class JiraClient:
             body=orjson.dumps(body) if body is not None else None,
             timeout=timeout,
         )
+        return self._guarded(method, path, lambda: self.transport.handle(request))
+
+    def _guarded(self, method: str, path: str, send: Callable[[], Response]) -> Response:
+        """``send()``, counted; a :class:`~syncreport.jira.transport.TransportError` becomes a retry or one line."""
+        if self._before_request is not None:
+            self._before_request(method, path)
+        with self._lock:
+            self.request_counts[_endpoint_name(path)] += 1
         try:
-            response = self.transport.handle(request)
+            response = send()
         except TLSFailure:
             raise JiraError(
                 f"TLS verification failed for {self._host()}: if your company uses its own certificate "
@@ -634,7 +692,7 @@ def anonymous_probe(
 def _server_info(client: JiraClient) -> dict[str, Any]:
     """serverInfo's answer, or {} when the site refuses this caller (HTTP 401/403)."""
     try:
-        info = client.get(SERVER_INFO)
+        info = client.library.server_info()
     except JiraError as exc:
         if exc.status not in (401, 403):
             raise

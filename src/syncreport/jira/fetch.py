@@ -39,18 +39,17 @@ fetching issues by key for 5) are the dialect's (:mod:`syncreport.jira.dialect`,
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
 from syncreport.errors import JiraError
+from syncreport.gc_pause import gc_paused
 from syncreport.jira.agenda import add_agenda
 from syncreport.jira.boards import Boards
 from syncreport.jira.cache import Cache, slim_issue
@@ -77,24 +76,6 @@ R = TypeVar("R")
 class PullResult:
     snapshot: Snapshot
     stats: PullStats
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector for the pull.
-
-    A pull allocates hundreds of thousands of long-lived, acyclic objects (decoded JSON, typed issues and
-    change events); each collection of the oldest generation walks all of them again, which took a third of
-    the pull's CPU time at 10,000 issues. Reference counting still frees everything that is not in a cycle;
-    the few cycles made meanwhile (tracebacks of retried requests) are collected once the pause ends.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Puller:
@@ -131,7 +112,7 @@ class Puller:
         started = time.monotonic()
         self._deadline = started + self.settings.run_timeout_seconds
         with (
-            _no_cyclic_gc(),
+            gc_paused(),  # a pull makes hundreds of thousands of acyclic objects (gc_pause.py)
             Cache.for_settings(self.config.cache, self.settings.url, clock=self.epoch) as cache,
         ):
             deployment = self._deployment(cache)

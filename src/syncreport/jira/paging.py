@@ -9,7 +9,7 @@ Each loop keeps one :class:`PageGuard` and tells it about every page; the guard 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from syncreport.errors import PagingError
@@ -88,13 +88,24 @@ class JsonRequests(Protocol):
 
 
 def agile_pages(client: JsonRequests, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every value of an agile list (boards, a board's sprints): startAt/maxResults pages until isLast, an
-    empty page or the answer's total; a page that repeats the last ones, or more pages than the total
-    allows, fail with one line. A 403/404 (a board the account may not see) is an empty list."""
+    """Every value of an agile list asked through ``client`` (see :func:`agile_values`)."""
+    return agile_values(
+        path,
+        lambda start, size: client.get(
+            path, {**params, "startAt": start, "maxResults": size}, missing_ok=True
+        ),
+    )
+
+
+def agile_values(what: str, page_at: Callable[[int, int], dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """Every value of an agile list (boards, a board's sprints): ``page_at(startAt, maxResults)`` pages until
+    isLast, an empty page or the answer's total; a page that repeats the last ones, or more pages than the
+    total allows, fail with one line. A page answered None (a 403/404: a board the account may not see)
+    ends the list."""
     values: list[dict[str, Any]] = []
-    guard = PageGuard(f"{path}")
+    guard = PageGuard(what)
     while True:
-        page = client.get(path, {**params, "startAt": len(values), "maxResults": AGILE_PAGE}, missing_ok=True)
+        page = page_at(len(values), AGILE_PAGE)
         if page is None:
             return values
         batch = [v for v in page.get("values") or () if isinstance(v, dict)]

@@ -11,7 +11,6 @@ from typing import Any
 
 from syncreport.errors import ConfigError
 from syncreport.jira.dialect import Dialect, RunContext
-from syncreport.jira.endpoints import fields as fields_path
 from syncreport.jira.endpoints import statuses as statuses_path
 from syncreport.jira.fields import FieldMap, discover_fields
 
@@ -46,7 +45,7 @@ class SiteLists:
             except ConfigError:
                 log.info("a configured field is not in the cached field list; asking Jira again")
         if found is None:
-            fresh = self.client.get(fields_path(self.deployment))
+            fresh = self.client.library.fields()
             self.cache.put_meta("fields", fresh)
             found = discover_fields(fresh, self.config.train, source=self.source)
         if found.points_candidates:

@@ -9,13 +9,15 @@ adaptive limit on requests in flight, one-line errors) and hands each attempt to
 - :class:`MockTransport`, a function from request to response, so the retry, rate-limit and paging logic
   runs in memory in unit tests (as ``httpx.MockTransport`` does).
 
-Why not the ``jira`` library's client: its answers drop the response headers (the rate-limit signals the
-adaptive limit reads on every answer, X-RateLimit-NearLimit included, and Retry-After), it decodes every
-answer with the json module into resource objects the pull does not need, its own retry covers only
-429/503 with waits capped at 60 s, and it has no public seam for its session (the code reached into
-``JIRA()._session``). The bulk fetches (issue/bulkfetch, changelog/bulkfetch) have no method there at
-all. So every request goes through this seam; the library stays a third-party client the simulator is
-tested with (tests/simulator).
+Why the searches and bulk fetches do not go through the ``jira`` library's client: its answers drop the
+response headers (the rate-limit signals the adaptive limit reads on every answer, X-RateLimit-NearLimit
+included, and Retry-After), it decodes every answer with the json module into resource objects the pull does
+not need, its own retry covers only 429/503 with waits capped at 60 s, its search pages Cloud's
+``nextPageToken`` on its own terms, and it has no public seam for its session (the code once reached into
+``JIRA()._session``). The bulk fetches (issue/bulkfetch, changelog/bulkfetch) have no method there at all.
+So the high-volume requests go through this seam, several in flight; the low-volume ones (serverInfo,
+myself, fields, boards, sprints) use the library's public API, under the same policy
+(:mod:`syncreport.jira.library`).
 """
 
 from __future__ import annotations
@@ -87,6 +89,16 @@ class TLSFailure(TransportError):
 
 class Failed(TransportError):
     """Any other failure of the HTTP library (not retried); the message names its type only."""
+
+
+class UnusableAnswer(Exception):
+    """An answer another HTTP client (the ``jira`` library, :mod:`syncreport.jira.library`) could not use
+    (an error status, a body that is not JSON), for :meth:`~syncreport.jira.client.JiraClient.call` to read
+    as it reads its own: the same retries and one-line errors."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"HTTP {response.status}")
+        self.response = response
 
 
 class Transport(Protocol):
@@ -161,18 +173,8 @@ class RequestsTransport:
                 headers=headers,
                 timeout=request.timeout,
             )
-        except requests.exceptions.SSLError:
-            raise TLSFailure("TLS verification failed") from None
-        except requests.exceptions.Timeout:
-            raise TimedOut("no answer in time") from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise Dropped("the answer was cut short") from None
-        except requests.exceptions.ConnectionError as exc:
-            if _is_unreachable(exc):
-                raise Unreachable("connection refused or host not found") from None
-            raise Dropped("the connection dropped") from None
         except requests.exceptions.RequestException as exc:
-            raise Failed(type(exc).__name__) from None
+            raise transport_error(exc) from None
         return Response(answer.status_code, answer.headers, answer.content, answer.reason or "")
 
     def close(self) -> None:
@@ -180,6 +182,22 @@ class RequestsTransport:
             sessions, self._sessions = self._sessions, []
         for session in sessions:
             session.close()
+
+
+def transport_error(exc: requests.exceptions.RequestException) -> TransportError:
+    """What a failure of ``requests`` (ours, or the ``jira`` library's) means for the retry policy; the
+    message never holds the request (its headers carry the credentials)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TLSFailure("TLS verification failed")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TimedOut("no answer in time")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Dropped("the answer was cut short")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if _is_unreachable(exc):
+            return Unreachable("connection refused or host not found")
+        return Dropped("the connection dropped")
+    return Failed(type(exc).__name__)
 
 
 def _is_unreachable(exc: requests.exceptions.ConnectionError) -> bool:

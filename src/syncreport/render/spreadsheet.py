@@ -6,6 +6,11 @@ below it, an auto-filter over the table, Jira links on issue keys, and dates and
 in UTC: Excel has no time zones). A text cell is always text: a Jira summary that starts with ``=`` is never
 a formula, in the workbook (the cell is typed as a string) or in the CSV (a leading ``'``, as OWASP advises
 against CSV injection).
+
+Not the JSON export's rows (indicators/export.py) again: that document is a versioned schema of machine keys
+(every field, ids and ISO times, the next run's "previous run"); these are tables for people (titles,
+widths, cell kinds, the display labels, a chosen order of columns). Both read the same result records, where
+each figure is defined once; sharing a column list would tie the schema's stability to a sheet's layout.
 """
 
 from __future__ import annotations

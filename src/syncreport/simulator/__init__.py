@@ -11,13 +11,15 @@ Where to look:
 - :mod:`.generator` - what the train holds (projects, teams, sprints, PIs, workflows, planted dependency
   scenarios in ``site.scenarios``), deterministic for (seed, issues, now): pin ``today`` or a ``clock``
   to get the same train from two simulators.
-- :mod:`.api` - the endpoints, page caps and changelog truncation per dialect; :mod:`.render` - the JSON
-  shapes and the decisions the real API leaves open (Team field value, parent, changelog order).
+- :mod:`.api` - the endpoints (platform ones there, :mod:`.issues_api`, :mod:`.agile_api`), page caps and
+  changelog truncation per dialect (:mod:`.api_core`); :mod:`.render` - the JSON shapes and the decisions
+  the real API leaves open (Team field value, parent, changelog order).
 - :mod:`.jql` - the JQL subset and Jira's quirks it keeps (``!=`` skips empty fields, dates in the user's
   zone, unknown values are errors).
-- :mod:`.server` - knobs (latency, rate limits, faults, ``search_lag_s``), stats, changing data while it
-  runs: ``touch_issue``, ``link_issues``, ``remove_from_scope``, ``move_issue``; Cloud's API gateway for
-  scoped tokens (``gateway_url``, ``scoped_token``, ``/_edge/tenant_info``).
+- :mod:`.server` - the running simulator's handle: knobs (latency, rate limits, faults, ``search_lag_s``;
+  documented in :mod:`.state`), stats, changing data while it runs (:mod:`.edits`): ``touch_issue``,
+  ``link_issues``, ``remove_from_scope``, ``move_issue``; :mod:`.handler` - the HTTP side, Cloud's API
+  gateway for scoped tokens (``gateway_url``, ``scoped_token``, ``/_edge/tenant_info``).
 - :mod:`.consistency` - Cloud search's eventual consistency (what search sees a moment after an edit).
 - :func:`demo_config` - a syncreport config that fits the train.
 """

@@ -14,6 +14,7 @@ rest of the train is the same with or without these. What is planted, per the is
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,7 +75,7 @@ def add_agenda(site: Site, seed: int) -> None:
         for sid, name, category in flow:
             site.statuses[sid] = Status(sid, name, category)
     counters: dict[str, int] = {}
-    state = _State(site, rng, counters)
+    state = IssueMaker(site, rng, counters)
     train_teams = [n for n, t in enumerate(site.teams) if t.in_train]
     late = [s for s in site.scenarios if s.status == "late"]
     features: dict[tuple[int | None, str], list[Issue]] = {}
@@ -88,7 +89,10 @@ def add_agenda(site: Site, seed: int) -> None:
     site.by_key = {issue.key: issue for issue in site.issues}
 
 
-class _State:
+class IssueMaker:
+    """Adds issues, histories and links to a generated site once its train is built (the risks, the PI
+    objectives, the feature scenarios): ids, keys and link ids continue the site's."""
+
     def __init__(self, site: Site, rng: random.Random, counters: dict[str, int]) -> None:
         self.site = site
         self.rng = rng
@@ -97,7 +101,17 @@ class _State:
         self.next_link = 90000
 
     def issue(
-        self, issuetype: str, team: int, summary: str, status: str, created: datetime, **extra: object
+        self,
+        issuetype: str,
+        team: int,
+        summary: str,
+        status: str,
+        created: datetime,
+        *,
+        pis: Sequence[str] = (),
+        labels: Sequence[str] = (),
+        priority: str = "Medium",
+        **extra: object,
     ) -> Issue:
         site = self.site
         project = site.teams[team].project
@@ -110,13 +124,13 @@ class _State:
             status=status,
             team=team,
             sprints=[],
-            pis=list(extra.pop("pis", [])),  # type: ignore[call-overload]
+            pis=list(pis),
             points=None,
             duedate=None,
             parent=None,
             flagged=False,
-            labels=list(extra.pop("labels", [])),  # type: ignore[call-overload]
-            priority=str(extra.pop("priority", "Medium")),
+            labels=list(labels),
+            priority=priority,
             created=created,
             updated=created,
             resolved=None,
@@ -165,7 +179,10 @@ _RISKS: list[tuple[int, tuple[str, ...], str, int, bool, str]] = [
 
 
 def _risks(
-    state: _State, teams: list[int], late: list[Scenario], features: dict[tuple[int | None, str], list[Issue]]
+    state: IssueMaker,
+    teams: list[int],
+    late: list[Scenario],
+    features: dict[tuple[int | None, str], list[Issue]],
 ) -> None:
     site, rng = state.site, state.rng
     users = [n for n, u in enumerate(site.users) if u.email.startswith("user")]
@@ -203,7 +220,9 @@ def _risks(
                 state.link(risk, pool[0])
 
 
-def _objectives(state: _State, teams: list[int], features: dict[tuple[int | None, str], list[Issue]]) -> None:
+def _objectives(
+    state: IssueMaker, teams: list[int], features: dict[tuple[int | None, str], list[Issue]]
+) -> None:
     site, rng = state.site, state.rng
     previous, current = site.pis[0], site.pis[1]
     for pi in (previous, current):

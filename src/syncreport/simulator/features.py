@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from syncreport.simulator.agenda import _State
+from syncreport.simulator.agenda import IssueMaker
 from syncreport.simulator.model import Issue, Site, Sprint
 
 OVERLOAD_STORIES = 6
@@ -44,7 +44,7 @@ def plant_features(site: Site, seed: int) -> None:
     """Plant the feature cases and the overloaded team into ``site`` (keys continue the projects' own)."""
     import random
 
-    state = _State(site, random.Random(seed * 7919 + 13), {})
+    state = IssueMaker(site, random.Random(seed * 7919 + 13), {})
     first_id = state.next_id
     teams = [n for n, t in enumerate(site.teams) if t.in_train]
     current, following = site.pis[1], site.pis[2]

@@ -6,6 +6,11 @@ Anything outside that part is refused with the error Jira would give (``JqlError
   issues where the field is empty, as in Jira.
 - Dates without a zone are in the API user's time zone (``myself.timeZone``, Europe/Berlin here).
 - Unknown projects, versions and statuses are errors ("The value 'X' does not exist for the field 'y'.").
+
+Longer than 400 lines: one job, the grammar and its clauses. Jira resolves a clause's values (projects,
+versions, sprints, teams, statuses) against the site while it parses, and refuses unknown ones there; so does
+:class:`_Parser`, whose clause builders need its state (the site, dialect, "now", validation), and split
+apart they would hand that state across modules for no reader's gain.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Decisions worth knowing (the real API leaves room):
 Speed: the simulator stands in for Jira's servers and shares the benchmark's machine with the client, so it
 renders each issue's fields and each changelog history once, as JSON text (:class:`Json`), and splices those
 fragments into every answer (:func:`dump`). The cache is dropped whenever the site changes (``Site.version``).
+
+Longer than 400 lines: one job, every JSON shape the site answers with, in one :class:`Renderer` that shares
+that fragment cache and the dialect's field ids; a shape split from the others would need both.
 """
 
 from __future__ import annotations
