@@ -39,6 +39,7 @@ from syncreport.untrusted import for_terminal
 try:  # Typer >= 0.20 vendors Click
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover - older Typer on Click
+    # the same three names, from Click itself (mypy sees the vendored ones first)
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
 
 

@@ -287,11 +287,13 @@ class ObjectiveSettings(_Section):
     uncommitted_values: list[str] = Field(default_factory=lambda: ["Uncommitted", "No", "Nein", "Non", "否"])
 
 
+_DEFAULT_FORMATS: tuple[Format, ...] = ("html", "pdf", "json")
+_DEFAULT_ATTACH: tuple[Literal["pdf", "html"], ...] = ("pdf", "html")
+
+
 class ReportSettings(_Section):
     out_dir: _PathValue = Path("reports")
-    formats: list[Format] = Field(
-        default_factory=lambda: ["html", "pdf", "json"]  # type: ignore[arg-type]
-    )
+    formats: list[Format] = Field(default_factory=lambda: list(_DEFAULT_FORMATS))
     paper: Literal["A4", "Letter"] = "A4"
     templates_dir: _PathValue | None = None  # your own templates, in front of the packaged ones
     keep: int = Field(default=12, ge=1, le=10_000)  # how many dated reports to keep in out_dir
@@ -388,7 +390,7 @@ class ConfluenceSettings(_Section):
     title: str = "ART sync report: {train}"  # one page per title: add {date} for one page per run
     email: str | None = None  # Cloud: the account e-mail that owns the API token
     token_env: str = "CONFLUENCE_API_TOKEN"  # NAME of the variable holding the API token / PAT
-    attach: list[Literal["pdf", "html"]] = Field(default_factory=lambda: ["pdf", "html"])  # type: ignore[arg-type]
+    attach: list[Literal["pdf", "html"]] = Field(default_factory=lambda: list(_DEFAULT_ATTACH))
     timeout_seconds: _Seconds = 30.0
 
     @field_validator("url")

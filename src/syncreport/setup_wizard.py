@@ -147,7 +147,7 @@ def _boards(client: JiraClient, project: str) -> list[dict[str, Any]]:
     return client.library.boards(project)
 
 
-def _pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
+def pi_versions(client: JiraClient, projects: Sequence[str]) -> list[str]:
     """Version names that look like PIs ("PI 26.4", "2026 PI-1"), oldest release date first."""
     found: dict[str, str] = {}
     for key in projects:
@@ -453,7 +453,7 @@ def run_init(options: InitOptions, prompter: Prompter | None = None) -> InitResu
         found = find_fields(client.library.fields(v2=True), deployment)
         site_link_types = _link_types(client)
         link_types = _choose_link_types(options, prompt, site_link_types)
-        pi_order = _pi_versions(client, keys)
+        pi_order = pi_versions(client, keys)
     notes = list(found.notes)
     unused = sorted({str(t["name"]) for t in site_link_types} - {t["name"] for t in link_types})
     if unused:

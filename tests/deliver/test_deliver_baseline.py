@@ -15,6 +15,7 @@ import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from syncreport.config import Config, config_from_dict
 from syncreport.deliver.state import baseline_path
@@ -37,11 +38,11 @@ def _train(now_day: float, *, second_story: bool = False) -> Snapshot:
     return replace(train(issues, sprints_for("A", now_day=now_day), now=now_day), taken_at=day(now_day))
 
 
-def _run(tmp_path: Path, snapshot: Snapshot, name: str) -> dict:  # type: ignore[type-arg]
+def _run(tmp_path: Path, snapshot: Snapshot, name: str) -> dict[str, Any]:
     path = save_snapshot(snapshot, tmp_path / f"{name}.json.gz")
     run_report(None, snapshot_path=path, out_dir=tmp_path / "out", formats=["json"])
     latest = tmp_path / "out" / "rocket-art-latest.json"
-    document: dict = json.loads(latest.read_text())  # type: ignore[type-arg]
+    document: dict[str, Any] = json.loads(latest.read_text())
     return document
 
 
@@ -144,10 +145,10 @@ def _config(tmp_path: Path, **baseline: object) -> Config:
     )
 
 
-def _run_with(tmp_path: Path, config: Config, snapshot: Snapshot, name: str) -> dict:  # type: ignore[type-arg]
+def _run_with(tmp_path: Path, config: Config, snapshot: Snapshot, name: str) -> dict[str, Any]:
     path = save_snapshot(snapshot, tmp_path / f"{name}.json.gz")
     run_report(config, snapshot_path=path)
-    document: dict = json.loads((tmp_path / "out" / "rocket-art-latest.json").read_text())  # type: ignore[type-arg]
+    document: dict[str, Any] = json.loads((tmp_path / "out" / "rocket-art-latest.json").read_text())
     return document
 
 

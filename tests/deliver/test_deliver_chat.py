@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -40,7 +41,7 @@ TEAMS_SECRET = "sig=TeamsSignatureSecret99"
 
 
 def _summary(**changes: Any) -> ChatSummary:
-    values = dict(
+    summary = ChatSummary(
         title="ART sync report: Phoenix · PI 26.4",
         as_of="2026-11-26 09:00 UTC",
         health="amber",
@@ -56,8 +57,7 @@ def _summary(**changes: Any) -> ChatSummary:
         changes="Since the last run: 1 turned late.",
         report="https://wiki.acme.test/x/ART",
     )
-    values.update(changes)
-    return ChatSummary(**values)  # type: ignore[arg-type]
+    return dataclasses.replace(summary, **changes)
 
 
 @pytest.fixture(autouse=True)

@@ -135,13 +135,13 @@ def test_a_server_without_xoauth2_says_so(
 
 def test_token_source_config_is_checked_before_the_pull(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    base = dict(auth="xoauth2", username=MAILBOX)
+    base = {"auth": "xoauth2", "username": MAILBOX}
     with pytest.raises(ConfigError, match=r"needs exactly one of .* none is set"):
-        smtp_password(EmailSettings(**base))  # type: ignore[arg-type]
+        smtp_password(EmailSettings.model_validate(base))
     with pytest.raises(ConfigError, match="found token_env and token_command"):
-        smtp_password(EmailSettings(**base, token_env=TOKEN_ENV, token_command=["x"]))  # type: ignore[arg-type]
+        smtp_password(EmailSettings.model_validate({**base, "token_env": TOKEN_ENV, "token_command": ["x"]}))
     with pytest.raises(ConfigError, match=f"{TOKEN_ENV} \\(email.token_env\\) is not set"):
-        smtp_password(EmailSettings(**base, token_env=TOKEN_ENV))  # type: ignore[arg-type]
+        smtp_password(EmailSettings.model_validate({**base, "token_env": TOKEN_ENV}))
     with pytest.raises(ConfigError, match=r"needs email\.username"):
         smtp_password(EmailSettings(auth="xoauth2", token_env=TOKEN_ENV))
 

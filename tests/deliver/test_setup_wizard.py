@@ -170,13 +170,12 @@ def test_interactive_answers_choose_projects_boards_and_an_inverted_link_type(
         def confirm(self, question: str, default: bool = True) -> bool:
             return next(self.confirms)
 
-    def ask_then_side(
-        question: str, default: str | None = None
-    ) -> str:  # the "which side provides" question gets "B"
-        return "B" if "which issue delivers" in question else Scripted.ask(prompter, question, default)
+    class ScriptedSide(Scripted):
+        def ask(self, question: str, default: str | None = None) -> str:
+            # the "which side provides" question gets "B"
+            return "B" if "which issue delivers" in question else super().ask(question, default)
 
-    prompter = Scripted()
-    prompter.ask = ask_then_side  # type: ignore[method-assign]
+    prompter = ScriptedSide()
     run_init(InitOptions(path=tmp_path / "c.toml"), prompter)
 
     config = load_config(tmp_path / "c.toml")

@@ -7,6 +7,7 @@ board id is looked up in :data:`BOARDS`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -94,9 +95,9 @@ def change(
 
 def train(
     issues: list[Issue],
-    sprints: list[Sprint] = (),  # type: ignore[assignment]
-    links: list[DependencyLink] = (),  # type: ignore[assignment]
-    changes: list[ChangeEvent] = (),  # type: ignore[assignment]
+    sprints: Sequence[Sprint] = (),
+    links: Sequence[DependencyLink] = (),
+    changes: Sequence[ChangeEvent] = (),
     *,
     now: float = 21,
     teams: tuple[str, ...] = (),

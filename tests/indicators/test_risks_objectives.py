@@ -6,6 +6,8 @@ are worked out by hand in each test's comment.
 
 from __future__ import annotations
 
+from typing import Any
+
 from syncreport.config import ThresholdSettings
 from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.snapshot import Objective, Risk
@@ -15,7 +17,9 @@ from .builders import blocks, day, issue, sprints_for, train
 SPRINTS = sprints_for("A", "B")
 
 
-def objective(key: str, team: str, planned: float | None, actual: float | None, committed: bool | None, **kw):  # type: ignore[no-untyped-def]
+def objective(
+    key: str, team: str, planned: float | None, actual: float | None, committed: bool | None, **kw: Any
+) -> Objective:
     return Objective(
         key=key,
         summary=f"Objective {key}",
@@ -30,7 +34,7 @@ def objective(key: str, team: str, planned: float | None, actual: float | None, 
     )
 
 
-def risk(key: str, team: str, created: float, roam: str | None = None, **kw):  # type: ignore[no-untyped-def]
+def risk(key: str, team: str, created: float, roam: str | None = None, **kw: Any) -> Risk:
     return Risk(
         key=key,
         summary=f"Risk {key}",

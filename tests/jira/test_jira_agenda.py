@@ -155,7 +155,7 @@ def test_commitment_from_a_label_a_field_or_a_checkbox(
     source: str, labels: list[str], value: Any, name: str, expected: bool | None
 ) -> None:
     field = {"committed_field": name} if source != "label" else {}
-    settings = ObjectiveSettings(committed_source=source, **field)  # type: ignore[arg-type]
+    settings = ObjectiveSettings.model_validate({"committed_source": source, **field})
     assert commitment(settings, labels, value, name) is expected
 
 

@@ -13,6 +13,7 @@ import responses
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError
 from syncreport.jira.client import MAX_ATTEMPTS, NEAR_LIMIT_PAUSE_SECONDS, JiraClient, parse_retry_after
+from syncreport.kinds import Deployment
 from tests.jira.recorded import sent_json
 
 SITE = "https://acme.atlassian.net"
@@ -25,9 +26,9 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
 
 
-def client(sleeps: list[float], deployment: str = "cloud", **settings: object) -> JiraClient:
+def client(sleeps: list[float], deployment: Deployment = "cloud", **settings: object) -> JiraClient:
     values: dict[str, object] = {"url": SITE, "email": "rte@acme.com", "max_retry_seconds": 120.0, **settings}
-    return JiraClient(JiraSettings.model_validate(values), deployment, sleep=sleeps.append)  # type: ignore[arg-type]
+    return JiraClient(JiraSettings.model_validate(values), deployment, sleep=sleeps.append)
 
 
 def assert_secret_free(exc: BaseException) -> None:

@@ -300,7 +300,7 @@ def test_init_proposes_the_pi_order_from_the_projects_versions(
     Expected: the generator's three PIs, oldest release first (previous, current, next)."""
     from syncreport.config import JiraSettings
     from syncreport.jira.client import JiraClient
-    from syncreport.setup_wizard import _pi_versions
+    from syncreport.setup_wizard import pi_versions
 
     with start_simulator(deployment=deployment, issues=100, seed=7) as sim:
         monkeypatch.setenv("SIM_TOKEN", sim.token)
@@ -308,7 +308,7 @@ def test_init_proposes_the_pi_order_from_the_projects_versions(
         if deployment == "cloud":
             settings["email"] = sim.email
         with JiraClient(JiraSettings.model_validate(settings), deployment) as client:
-            assert _pi_versions(client, sim.site.train_projects()) == sim.site.pis
+            assert pi_versions(client, sim.site.train_projects()) == sim.site.pis
 
 
 def test_a_board_sharing_another_boards_sprints_keeps_each_sprint_once_with_its_origin(

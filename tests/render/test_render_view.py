@@ -121,7 +121,7 @@ def test_a_status_series_is_styled_by_its_status_not_its_label(sample: ModuleTyp
     when the legend says something else: the style used to be looked up by the lower-cased label."""
     from syncreport.indicators.results import ChartSeries
     from syncreport.kinds import DependencyStatus
-    from syncreport.render.view import STATUS_SERIES_STYLES, _series
+    from syncreport.render.view import STATUS_SERIES_STYLES, chart_series
 
     results, _ = sample.train(issues=60, teams=3)
     chart = results.charts.dependencies_by_iteration
@@ -131,7 +131,7 @@ def test_a_status_series_is_styled_by_its_status_not_its_label(sample: ModuleTyp
         DependencyStatus.ON_TRACK,
     ]
     renamed = replace(chart, series=(ChartSeries("Verspätet", (1.0,), status=DependencyStatus.LATE),))
-    (series,) = _series(renamed)
+    (series,) = chart_series(renamed)
     assert series.style == STATUS_SERIES_STYLES[DependencyStatus.LATE] == ("#b00020", "///")
-    (plain,) = _series(replace(chart, series=(ChartSeries("Late", (1.0,)),)))
+    (plain,) = chart_series(replace(chart, series=(ChartSeries("Late", (1.0,)),)))
     assert plain.style is None  # no status: the next of the chart's own styles

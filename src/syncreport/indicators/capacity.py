@@ -72,6 +72,7 @@ def capacity(
             float(v) for v in values if not math.isnan(v)
         ]  # NaN: a sprint measured in points, for a team of issues
         velocity: float | None
+        source: Literal["measured", "configured", "none"]
         if team in configured:
             velocity, source = float(configured[team]), "configured"
         elif done:
@@ -97,7 +98,7 @@ def capacity(
                 team=team,
                 unit=unit,
                 velocity=velocity,
-                velocity_source=source,  # type: ignore[arg-type]
+                velocity_source=source,
                 sprints=tuple(str(name) for name in history["name"].tolist()) if source == "measured" else (),
                 completed=tuple(done) if source == "measured" else (),
                 committed=_amount(scope, unit),

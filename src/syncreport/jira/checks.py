@@ -14,8 +14,9 @@ from syncreport.config import Config
 from syncreport.errors import JiraError, SyncreportError
 from syncreport.jira import endpoints
 from syncreport.jira.agenda import AgendaFetcher, agenda_fields
-from syncreport.jira.client import Deployment, JiraClient, ServerProbe, detect_deployment
+from syncreport.jira.client import JiraClient, ServerProbe, detect_deployment
 from syncreport.jira.fields import FieldMap, discover_fields
+from syncreport.kinds import Deployment
 
 _DIALECTS: dict[Deployment, str] = {
     "cloud": "Cloud API (REST v3, search/jql, bulk fetches)",

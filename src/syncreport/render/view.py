@@ -349,7 +349,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
         "dependencies_by_iteration": drawn(
             charts.columns,
             results.charts.dependencies_by_iteration.labels,
-            _series(results.charts.dependencies_by_iteration),
+            chart_series(results.charts.dependencies_by_iteration),
             chart_id="dep-iter",
             title=results.charts.dependencies_by_iteration.title,
             axis_label=results.charts.dependencies_by_iteration.unit,
@@ -362,7 +362,7 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
         "reliability": drawn(
             charts.lines,
             results.charts.reliability_by_iteration.labels,
-            _series(results.charts.reliability_by_iteration),
+            chart_series(results.charts.reliability_by_iteration),
             chart_id="reliability",
             title=results.charts.reliability_by_iteration.title,
             axis_label="committed work done by the sprint's end (%)",
@@ -416,7 +416,7 @@ def _bars(chart: Chart, chart_id: str, value_format: charts.Formatter) -> Markup
     return drawn(
         charts.horizontal_bars,
         chart.labels,
-        _series(chart),
+        chart_series(chart),
         chart_id=chart_id,
         title=chart.title,
         axis_label=chart.unit,
@@ -432,7 +432,7 @@ STATUS_SERIES_STYLES: dict[DependencyStatus, tuple[str, str]] = {
 }
 
 
-def _series(chart: Chart) -> list[charts.Series]:
+def chart_series(chart: Chart) -> list[charts.Series]:
     """The chart's series; one of a dependency status is styled as that status."""
     return [
         charts.Series(

@@ -33,7 +33,9 @@ PLANTED_ISSUES = 17  # the train issues plant_features adds (the generator leave
 OVERLOAD_SPRINT = 4  # the current PI's fifth sprint (index 4), a future one on every day of the simulation
 
 
-def _team_sprints(site: Site, team: int, pi: str) -> list[Sprint]:
+def _team_sprints(site: Site, team: int | None, pi: str) -> list[Sprint]:
+    if team is None:
+        raise ValueError("a feature scenario needs an issue of a team")
     board = site.teams[team].board_id
     return sorted(
         (s for s in site.sprints.values() if s.board_id == board and s.pi == pi), key=lambda s: s.iteration
@@ -169,7 +171,7 @@ def play_feature_week(handle: Any, *, at: datetime | None = None, busy: Sequence
         kids = children.get(feature.key, [])
         free = all(k.key not in linked and k.status not in done for k in kids)
         if feature.issuetype == "Feature" and feature.pis == [following] and 2 <= len(kids) <= 4 and free:
-            target = _team_sprints(site, feature.team, current)[OVERLOAD_SPRINT]  # type: ignore[arg-type]
+            target = _team_sprints(site, feature.team, current)[OVERLOAD_SPRINT]
             touch(feature.key, pi=current)
             for kid in kids:
                 touch(kid.key, pi=current, sprint=target.id)
@@ -192,7 +194,7 @@ def play_feature_week(handle: Any, *, at: datetime | None = None, busy: Sequence
         if not kids or any(k.key in linked for k in kids):
             continue
         last = max(kids, key=lambda k: _iteration(site, k) or 0)
-        sprints = _team_sprints(site, last.team, current)  # type: ignore[arg-type]
+        sprints = _team_sprints(site, last.team, current)
         later = [s for s in sprints if s.iteration > (_iteration(site, last) or 0) and s.state == "future"]
         if later and later[0].iteration < sprints[-1].iteration:  # stays inside the PI
             touch(last.key, sprint=later[0].id)
@@ -204,7 +206,7 @@ def play_feature_week(handle: Any, *, at: datetime | None = None, busy: Sequence
         feature = site.by_key[key]
         touch(key, pi=following)
         for kid in children.get(key, []):
-            next_pi = _team_sprints(site, kid.team, following)[0]  # type: ignore[arg-type]
+            next_pi = _team_sprints(site, kid.team, following)[0]
             touch(kid.key, pi=following, sprint=next_pi.id)
             descoped.append(kid.key)
         removed.append(feature.key)
