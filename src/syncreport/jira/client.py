@@ -89,13 +89,21 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return max(0.0, float(text))
     except ValueError:
         pass
+    when = parse_http_date(text)
+    if when is None:
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date (``Tue, 01 Dec 2026 16:20:00 GMT``) as an aware UTC datetime; None when absent or odd."""
+    if not value:
+        return None
     try:
-        when = email.utils.parsedate_to_datetime(text)
+        when = email.utils.parsedate_to_datetime(value.strip())
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -165,6 +173,9 @@ class JiraClient:
         self.request_counts: Counter[str] = Counter()
         self.auth = self.credentials() if deployment else None  # None: anonymous
         self.transport: Transport = transport or RequestsTransport(auth=self.auth, verify=self.tls_verify())
+        # Jira's own clock: the earliest ``Date`` header of this client's answers (the watermark of what a
+        # pull saw: syncreport.jira.since); None until an answer carried one
+        self.earliest_server_time: datetime | None = None
         # requests in flight: adapted to the site's answers, at most [jira].concurrency (limiter.py)
         self.limit = AdaptiveLimit(settings.concurrency)
         # serverInfo, myself, fields, boards and sprints: the jira library's public API, under our policy
@@ -419,11 +430,21 @@ class JiraClient:
             signal = _signal(response)
         finally:
             self.limit.release(ticket, signal, endpoint=name, seconds=time.monotonic() - started)
+        self._note_server_time(response)
         if signal is Signal.THROTTLED:
             wait = _advised_wait(response)
             if wait is not None:
                 self.limit.pause(wait)
         return response
+
+    def _note_server_time(self, response: Response) -> None:
+        """Keep the earliest ``Date`` (RFC 9110: the time the origin server made the answer, whole seconds)."""
+        when = parse_http_date(response.header("Date"))
+        if when is None:
+            return
+        with self._lock:
+            if self.earliest_server_time is None or when < self.earliest_server_time:
+                self.earliest_server_time = when
 
     def _send(
         self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
