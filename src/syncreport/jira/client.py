@@ -36,7 +36,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
-from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, Deployment
+from syncreport.jira.endpoints import CLOUD_BULK_ISSUES
+from syncreport.jira.endpoints import Deployment as Deployment  # also named here for checks.py
 from syncreport.jira.library import JiraLibrary
 from syncreport.jira.limiter import AdaptiveLimit, Signal
 from syncreport.jira.transport import (
@@ -536,26 +537,7 @@ class JiraClient:
         jira_says = "; ".join(jira_error_messages(response))
         said = f" (Jira says: {jira_says})" if jira_says else ""
         if status == 401:
-            if self.deployment == "cloud":
-                scoped = (
-                    "; a scoped API token (a service account's) works only through the API gateway: set "
-                    '[jira].api_url = "https://api.atlassian.com/ex/jira/<cloudId>" (the cloud id is in '
-                    f"{self.settings.url}/_edge/tenant_info), or run 'syncreport init' to find it"
-                    if not self.settings.api_url
-                    else ""
-                )
-                return (
-                    f"Jira Cloud rejected the API token in ${self.settings.token_env} for {self.settings.email} "
-                    "(HTTP 401): check the e-mail in [jira].email and create a new token at "
-                    f"https://id.atlassian.com/manage-profile/security/api-tokens{scoped}"
-                )
-            if self.deployment == "datacenter":
-                return (
-                    f"Jira rejected the personal access token in ${self.settings.token_env} (HTTP 401): create "
-                    'a new one under your Jira profile > Personal Access Tokens (or set deployment = "cloud" '
-                    "and [jira].email if this is a Cloud site)"
-                )
-            return f"{self._host()} requires authentication for {path} (HTTP 401)"
+            return self._explain_401(path)
         if status == 403:
             denied = response.header("X-Authentication-Denied-Reason")
             if denied:
@@ -581,6 +563,29 @@ class JiraClient:
                 "current search API is used"
             )
         return f"Jira answered HTTP {status} for {method} {path}{said}"
+
+    def _explain_401(self, path: str) -> str:
+        settings = self.settings
+        if self.deployment == "cloud":
+            scoped = (
+                "; a scoped API token (a service account's) works only through the API gateway: set "
+                '[jira].api_url = "https://api.atlassian.com/ex/jira/<cloudId>" (the cloud id is in '
+                f"{settings.url}/_edge/tenant_info), or run 'syncreport init' to find it"
+                if not settings.api_url
+                else ""
+            )
+            return (
+                f"Jira Cloud rejected the API token in ${settings.token_env} for {settings.email} "
+                "(HTTP 401): check the e-mail in [jira].email and create a new token at "
+                f"https://id.atlassian.com/manage-profile/security/api-tokens{scoped}"
+            )
+        if self.deployment == "datacenter":
+            return (
+                f"Jira rejected the personal access token in ${settings.token_env} (HTTP 401): create "
+                'a new one under your Jira profile > Personal Access Tokens (or set deployment = "cloud" '
+                "and [jira].email if this is a Cloud site)"
+            )
+        return f"{self._host()} requires authentication for {path} (HTTP 401)"
 
     # --- retry policy ------------------------------------------------------------------------------------
 

@@ -168,7 +168,8 @@ class DataCenterDialect:
             body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
             if expand:
                 body["expand"] = [expand]
-            return self.client.post(DC_SEARCH, body)
+            answer: dict[str, Any] = self.client.post(DC_SEARCH, body)
+            return answer
 
         first = page(0, DC_PAGE)
         size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)

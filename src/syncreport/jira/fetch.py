@@ -161,8 +161,10 @@ class Puller:
             return configured
         # "deployment-detected": what serverInfo said; older versions kept a guess under "deployment"
         remembered = cache.get_meta("deployment-detected")
-        if remembered and remembered[0] in ("cloud", "datacenter"):
-            return remembered[0]
+        if remembered and remembered[0] == "cloud":
+            return "cloud"
+        if remembered and remembered[0] == "datacenter":
+            return "datacenter"
         found = detect_deployment(
             self.settings, sleep=self._sleep, deadline=self._deadline, config_name=self.source
         )
