@@ -347,9 +347,8 @@ class PullRun:
         for raw, raw_histories in rows:
             checked, checked_histories, problems = check_issue(raw, raw_histories, sprint_field=sprint_field)
             issue = slim_issue(checked)
-            histories = builder.relevant_histories(checked_histories or ())
+            histories = builder.relevant_histories_of(str(issue["key"]), checked_histories or ())
             builder.add(issue, histories, in_train=True)
-            builder.note_moves(str(issue["key"]), checked_histories or ())
             issue_id = str(issue["id"])
             self.added.add(issue_id)
             if problems:

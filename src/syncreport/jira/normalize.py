@@ -8,6 +8,7 @@ module's (UTC-aware datetimes, sprint ids joined by ", ", status categories, ori
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -129,6 +130,10 @@ def parse_greenhopper_sprint(text: str) -> dict[str, Any]:
     }
 
 
+# Every issue of a sprint carries the same sprint string on Data Center: parsed once each.
+_greenhopper_sprint = functools.lru_cache(maxsize=4096)(parse_greenhopper_sprint)
+
+
 def sprint_values(value: Any) -> list[dict[str, Any]]:
     """The sprint field's value in either dialect -> a list of sprint dicts (Cloud's shape)."""
     if not value:
@@ -139,7 +144,7 @@ def sprint_values(value: Any) -> list[dict[str, Any]]:
         if isinstance(item, dict):
             out.append(item)
         elif isinstance(item, str) and "id=" in item:
-            out.append(parse_greenhopper_sprint(item))
+            out.append(dict(_greenhopper_sprint(item)))  # a copy: callers may change what they get
         elif isinstance(item, int | str) and str(item).isdigit():
             out.append({"id": int(item)})
     return [s for s in out if s.get("id") is not None]
@@ -309,9 +314,11 @@ class Normalizer:
         events.sort(key=_event_time)
         return events
 
-    def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """See :func:`relevant_histories`."""
-        return _keep_relevant(histories, self._custom_by_name, self._relevant)
+    def relevant_histories(
+        self, histories: Iterable[Mapping[str, Any]], old_keys: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """See :func:`relevant_histories` (and :func:`_keep_relevant` for ``old_keys``)."""
+        return _keep_relevant(histories, self._custom_by_name, self._relevant, old_keys)
 
     @staticmethod
     def field_of(item: Mapping[str, Any], custom_by_name: Mapping[str, str]) -> str:
@@ -465,12 +472,22 @@ def relevant_histories(histories: Iterable[Mapping[str, Any]], fields: FieldMap)
 
 
 def _keep_relevant(
-    histories: Iterable[Mapping[str, Any]], custom_by_name: Mapping[str, str], relevant: frozenset[str]
+    histories: Iterable[Mapping[str, Any]],
+    custom_by_name: Mapping[str, str],
+    relevant: frozenset[str],
+    old_keys: list[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The histories with only their relevant items; with ``old_keys``, the keys the issue had before a
+    move (its "Key" items' fromString) are added to it in the same pass."""
     field_of = Normalizer.field_of
     out = []
     for history in histories:
-        items = [i for i in history.get("items") or () if field_of(i, custom_by_name) in relevant]
+        items = []
+        for item in history.get("items") or ():
+            if field_of(item, custom_by_name) in relevant:
+                items.append(item)
+            elif old_keys is not None and str(item.get("field") or "").casefold() == "key":
+                old_keys.append(str(item.get("fromString") or ""))
         if items:
             out.append({"id": history.get("id"), "created": history.get("created"), "items": items})
     return out
@@ -677,6 +694,16 @@ class SnapshotBuilder:
     def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """:func:`relevant_histories` with this builder's field map."""
         return self._normalizer.relevant_histories(histories)
+
+    def relevant_histories_of(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """:meth:`relevant_histories`, noting the keys the issue ``key`` had before a move (as
+        :meth:`note_moves` does) in the same pass over its items."""
+        old_keys: list[str] = []
+        kept = self._normalizer.relevant_histories(histories, old_keys)
+        for old in old_keys:
+            if old and old != key:
+                self._moved[old] = key
+        return kept
 
     def far_end_keys(self) -> set[str]:
         """Keys at the other end of a dependency link that are not (yet) in the builder."""
