@@ -5,6 +5,7 @@ Each test builds a tiny site by hand; the expected snapshot contents are read of
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
