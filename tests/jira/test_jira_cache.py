@@ -74,3 +74,17 @@ def test_the_cache_keeps_what_a_link_shows_of_its_far_end() -> None:
     assert link == {"id": "5", "type": {"name": "Blocks"}, "inwardIssue": {"id": "40", "key": "SEC-4", "fields": {
         "summary": "Embargoed fix", "status": {"id": "10500", "name": "Resolved", "statusCategory": {"key": "done"}},
         "issuetype": {"name": "Bug"}}}}  # fmt: skip
+
+
+def test_rows_an_earlier_version_wrote_as_text_read_the_same(tmp_path: Path) -> None:
+    # Rows are written as UTF-8 JSON bytes now; a cache file from before holds the same JSON as text.
+    with Cache(tmp_path / "c.sqlite3", "https://acme.atlassian.net") as cache:
+        cache.put_issues([({"id": "1", "key": "A-1", "fields": {"updated": "u1"}}, [{"id": "9"}], "sig")])
+        with cache.transaction() as db:
+            db.execute(
+                "INSERT INTO issues (site, id, key, updated, fields_sig, issue, histories) VALUES (?,?,?,?,?,?,?)",
+                ("https://acme.atlassian.net", "2", "A-2", "u2", "sig", '{"id":"2","key":"A-2"}', "null"),
+            )
+        rows = cache.get_issues(["1", "2"])
+    assert rows["1"].issue["key"] == "A-1" and rows["1"].histories == [{"id": "9"}]
+    assert rows["2"].issue == {"id": "2", "key": "A-2"} and rows["2"].histories is None

@@ -5,12 +5,13 @@ Each test builds a tiny site by hand; the expected snapshot contents are read of
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import responses
-from responses import Call
+from responses import Call, matchers
 
 from syncreport.config import Config, config_from_dict
 from syncreport.jira.fetch import pull
@@ -137,26 +138,30 @@ def test_cloud_pages_ids_then_bulk_fetches_issues_and_complete_changelogs(tmp_pa
     assert [(lnk.provider_key, lnk.consumer_key) for lnk in snap.links] == [("X-1", "A-1")]
     assert [s.id for s in snap.sprints] == [5] and snap.boards[0].team == "Rockets"
 
-    # Warm re-run, nothing changed: what changed since the last run (nothing), the ids, and the far end.
-    responses.calls.reset()
-    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [], "isLast": True})
-    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [{"id": "101"}, {"id": "102"}], "isLast": True})  # fmt: skip
+    # Warm re-run, nothing changed: what changed since the last run (nothing) and the ids, asked at the
+    # same time (so each answer is matched by its body), then the far end.
+    # The last run's latest "updated" is U (09:00 UTC; these answers carry no Date header); less the 1 h
+    # margin: 08:00 UTC, 10:00 in the API user's Europe/Paris (summer time), which is how Jira reads a JQL
+    # date. Cloud serves 100 issues a page with fields, 5,000 with ids only: the listing asks ids only.
+    since = {
+        "jql": '(project = A) AND updated >= "2025/09/01 10:00"',
+        "fields": ["updated"],
+        "maxResults": 5000,
+    }
+    ids = {"jql": "project = A", "maxResults": 5000}
+    responses.reset()
+    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [], "isLast": True}, match=[matchers.json_params_matcher(since)])  # fmt: skip
+    responses.post(f"{SITE}/rest/api/3/search/jql", json={"issues": [{"id": "101"}, {"id": "102"}], "isLast": True}, match=[matchers.json_params_matcher(ids)])  # fmt: skip
+    responses.post(f"{SITE}/rest/api/3/issue/bulkfetch", json={"issues": [{**issue(1, project="X"), "id": "555"}]})  # fmt: skip
     warm = pull(config(tmp_path, "cloud"))
     assert [sent_url(c).removeprefix(SITE) for c in responses.calls] == [
         "/rest/api/3/search/jql",
         "/rest/api/3/search/jql",
         "/rest/api/3/issue/bulkfetch",
     ]
-    # The last run's latest "updated" is U (09:00 UTC); less the 1 h margin: 08:00 UTC, 10:00 in the API
-    # user's Europe/Paris (summer time), which is how Jira reads a JQL date. Cloud serves 100 issues a page
-    # with fields, 5,000 with ids only: the listing asks ids only.
-    since = {
-        "jql": '(project = A) AND updated >= "2025/09/01 10:00"',
-        "fields": ["updated"],
-        "maxResults": 5000,
-    }
-    assert body(responses.calls[0]) == since
-    assert body(responses.calls[1]) == {"jql": "project = A", "maxResults": 5000}
+    assert sorted(json.dumps(body(c), sort_keys=True) for c in list(responses.calls)[:2]) == sorted(
+        json.dumps(b, sort_keys=True) for b in (since, ids)
+    )
     assert warm.stats.fetched == 0 and warm.stats.from_cache == 2
     assert warm.snapshot.issues == snap.issues and warm.snapshot.changes == snap.changes
 

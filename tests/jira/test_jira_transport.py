@@ -6,6 +6,7 @@ Each test answers the client with a function (:class:`MockTransport`) and states
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -162,3 +163,25 @@ def test_agile_pages_page_by_start_at_until_is_last() -> None:
         got = agile_pages(c, "/rest/agile/1.0/board", {"projectKeyOrId": "A"})
     assert [v["id"] for v in got] == list(range(107))
     assert [(r.params or {})["startAt"] for r in transport.requests] == [0, 50, 100]
+
+
+def test_the_client_keeps_the_earliest_date_jira_answered_with() -> None:
+    # Three answers made at 09:00:05, 09:00:03 (a slower node) and one without a Date: the earliest is kept,
+    # to the second, as the watermark of what the pull saw (since.py).
+    with client(
+        scripted(
+            answer({}, Date="Mon, 02 Mar 2026 09:00:05 GMT"),
+            answer({}, Date="Mon, 02 Mar 2026 09:00:03 GMT"),
+            answer({}),
+        ),
+        [],
+    ) as c:
+        for _ in range(3):
+            c.get("/rest/api/3/myself")
+        assert c.earliest_server_time == datetime(2026, 3, 2, 9, 0, 3, tzinfo=UTC)
+
+
+def test_an_odd_date_header_is_ignored() -> None:
+    with client(scripted(answer({}, Date="yesterday, at noon")), []) as c:
+        c.get("/rest/api/3/myself")
+        assert c.earliest_server_time is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,21 +213,24 @@ def test_cloud_warm_run_lists_ids_only_and_asks_what_changed(
 ) -> None:
     """Cloud serves 5,000 a page only for id/key alone, 100 with any other field (the simulator now too).
     Before: the warm listing asked fields=["updated"], 12 pages for 1,200 issues. Expected: one page of ids
-    plus the pages of "updated since the last run, less 1 h": the issues the generator last touched in the
-    hour before its "now" and the 2 touched here, 100 a page; both touched issues fetched again."""
-    with start_simulator(deployment="cloud", issues=1200, seed=7) as sim:
+    plus one page of "updated since the last run" (from Jira's clock at 09:00, less 10 minutes: the 2
+    issues touched here at 09:05; the site's own last edits are from before midnight), and one search each
+    for the demo config's [risks] and [objectives]; both touched issues fetched again."""
+    moment = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+
+    def clock() -> datetime:
+        return moment[0]
+
+    with start_simulator(deployment="cloud", issues=1200, seed=7, today=date(2026, 3, 2), clock=clock) as sim:
         config = make_config(sim, tmp_path, monkeypatch)
-        pull(config)
+        pull(config, now=clock)
         touched = [i.key for i in sim.site.issues if _work(sim.site, i)][:2]
+        moment[0] += timedelta(minutes=5)
         for key in touched:
             sim.touch_issue(key, summary=f"{key} renamed")
-        train = [i for i in sim.site.issues if _work(sim.site, i)]
-        mark = max(i.updated for i in train if i.key not in touched)
-        recent = sum(1 for i in train if i.updated >= mark - timedelta(hours=1))
         sim.reset_stats()
-        warm = pull(config)
-        # + 2: the demo config's [risks] and [objectives] are each one search of their own
-        assert sim.stats()["endpoints"]["POST /rest/api/3/search/jql"] == 1 + -(-recent // 100) + 2 < 12
+        warm = pull(config, now=clock)
+        assert sim.stats()["endpoints"]["POST /rest/api/3/search/jql"] == 1 + 1 + 2
         assert warm.stats.fetched == 2
         by_key = warm.snapshot.issues_by_key()
         assert [by_key[k].summary for k in touched] == [f"{k} renamed" for k in touched]

@@ -36,7 +36,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
-from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, Deployment
+from syncreport.jira.endpoints import CLOUD_BULK_ISSUES
+from syncreport.jira.endpoints import Deployment as Deployment  # also named here for checks.py
 from syncreport.jira.library import JiraLibrary
 from syncreport.jira.limiter import AdaptiveLimit, Signal
 from syncreport.jira.transport import (
@@ -89,13 +90,21 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return max(0.0, float(text))
     except ValueError:
         pass
+    when = parse_http_date(text)
+    if when is None:
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date (``Tue, 01 Dec 2026 16:20:00 GMT``) as an aware UTC datetime; None when absent or odd."""
+    if not value:
+        return None
     try:
-        when = email.utils.parsedate_to_datetime(text)
+        when = email.utils.parsedate_to_datetime(value.strip())
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -165,6 +174,9 @@ class JiraClient:
         self.request_counts: Counter[str] = Counter()
         self.auth = self.credentials() if deployment else None  # None: anonymous
         self.transport: Transport = transport or RequestsTransport(auth=self.auth, verify=self.tls_verify())
+        # Jira's own clock: the earliest ``Date`` header of this client's answers (the watermark of what a
+        # pull saw: syncreport.jira.since); None until an answer carried one
+        self.earliest_server_time: datetime | None = None
         # requests in flight: adapted to the site's answers, at most [jira].concurrency (limiter.py)
         self.limit = AdaptiveLimit(settings.concurrency)
         # serverInfo, myself, fields, boards and sprints: the jira library's public API, under our policy
@@ -419,11 +431,21 @@ class JiraClient:
             signal = _signal(response)
         finally:
             self.limit.release(ticket, signal, endpoint=name, seconds=time.monotonic() - started)
+        self._note_server_time(response)
         if signal is Signal.THROTTLED:
             wait = _advised_wait(response)
             if wait is not None:
                 self.limit.pause(wait)
         return response
+
+    def _note_server_time(self, response: Response) -> None:
+        """Keep the earliest ``Date`` (RFC 9110: the time the origin server made the answer, whole seconds)."""
+        when = parse_http_date(response.header("Date"))
+        if when is None:
+            return
+        with self._lock:
+            if self.earliest_server_time is None or when < self.earliest_server_time:
+                self.earliest_server_time = when
 
     def _send(
         self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
@@ -515,26 +537,7 @@ class JiraClient:
         jira_says = "; ".join(jira_error_messages(response))
         said = f" (Jira says: {jira_says})" if jira_says else ""
         if status == 401:
-            if self.deployment == "cloud":
-                scoped = (
-                    "; a scoped API token (a service account's) works only through the API gateway: set "
-                    '[jira].api_url = "https://api.atlassian.com/ex/jira/<cloudId>" (the cloud id is in '
-                    f"{self.settings.url}/_edge/tenant_info), or run 'syncreport init' to find it"
-                    if not self.settings.api_url
-                    else ""
-                )
-                return (
-                    f"Jira Cloud rejected the API token in ${self.settings.token_env} for {self.settings.email} "
-                    "(HTTP 401): check the e-mail in [jira].email and create a new token at "
-                    f"https://id.atlassian.com/manage-profile/security/api-tokens{scoped}"
-                )
-            if self.deployment == "datacenter":
-                return (
-                    f"Jira rejected the personal access token in ${self.settings.token_env} (HTTP 401): create "
-                    'a new one under your Jira profile > Personal Access Tokens (or set deployment = "cloud" '
-                    "and [jira].email if this is a Cloud site)"
-                )
-            return f"{self._host()} requires authentication for {path} (HTTP 401)"
+            return self._explain_401(path)
         if status == 403:
             denied = response.header("X-Authentication-Denied-Reason")
             if denied:
@@ -560,6 +563,29 @@ class JiraClient:
                 "current search API is used"
             )
         return f"Jira answered HTTP {status} for {method} {path}{said}"
+
+    def _explain_401(self, path: str) -> str:
+        settings = self.settings
+        if self.deployment == "cloud":
+            scoped = (
+                "; a scoped API token (a service account's) works only through the API gateway: set "
+                '[jira].api_url = "https://api.atlassian.com/ex/jira/<cloudId>" (the cloud id is in '
+                f"{settings.url}/_edge/tenant_info), or run 'syncreport init' to find it"
+                if not settings.api_url
+                else ""
+            )
+            return (
+                f"Jira Cloud rejected the API token in ${settings.token_env} for {settings.email} "
+                "(HTTP 401): check the e-mail in [jira].email and create a new token at "
+                f"https://id.atlassian.com/manage-profile/security/api-tokens{scoped}"
+            )
+        if self.deployment == "datacenter":
+            return (
+                f"Jira rejected the personal access token in ${settings.token_env} (HTTP 401): create "
+                'a new one under your Jira profile > Personal Access Tokens (or set deployment = "cloud" '
+                "and [jira].email if this is a Cloud site)"
+            )
+        return f"{self._host()} requires authentication for {path} (HTTP 401)"
 
     # --- retry policy ------------------------------------------------------------------------------------
 

@@ -60,9 +60,16 @@ class CloudDialect:
         self._lock = threading.Lock()  # _gone, added to from pool threads
         self._searched: dict[str, str] = {}  # id -> the ``updated`` search showed, for the issues fetched
         self.since = Since(self.client, self.cache, "cloud", self.config.train.jql)
+        self._first_ids: Future[Any] | None = None  # the first page of ids, asked by start()
 
     def start(self) -> None:
+        """The user's time zone (a cold run), and the first page of the train's ids, asked at once: a cold
+        run lists ids only, and so does a warm one with a watermark (beside its search for what changed),
+        so the listing need not wait for the field list or that search."""
         self.since.start(self.run.pool)
+        if not self.cache.versions() or self.since.since() is not None:
+            body = self._ids_body(with_updated=False, jql=None, reconcile=())
+            self._first_ids = self.run.pool.submit(self.client.post, CLOUD_SEARCH, body)
 
     def count(self, jql: str) -> int:
         return int(self.client.post(CLOUD_COUNT, {"jql": jql}).get("count") or 0)
@@ -83,13 +90,27 @@ class CloudDialect:
         "". With it, pages are far smaller (100 on today's sites). Page sizes may change without notice: the
         loop follows the tokens, whatever size comes back.
         """
+        body = self._ids_body(with_updated=with_updated, jql=jql, reconcile=reconcile)
+        asked = None
+        if self._first_ids is not None and body == self._ids_body(with_updated=False, jql=None, reconcile=()):
+            asked, self._first_ids = self._first_ids, None
+        pages = token_pages(
+            self.client,
+            CLOUD_SEARCH,
+            body,
+            "the train's issues (search/jql)",
+            first=asked.result if asked is not None else None,
+        )
+        for page in pages:
+            yield scope_page(page, "search/jql")
+
+    def _ids_body(self, *, with_updated: bool, jql: str | None, reconcile: Sequence[int]) -> dict[str, Any]:
         body: dict[str, Any] = {"jql": jql or self.config.train.jql, "maxResults": CLOUD_ID_PAGE}
         if with_updated:
             body["fields"] = SCOPE_FIELDS
         if reconcile:
             body["reconcileIssues"] = list(reconcile)
-        for page in token_pages(self.client, CLOUD_SEARCH, body, "the train's issues (search/jql)"):
-            yield scope_page(page, "search/jql")
+        return body
 
     def scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
         """Page the ids and start fetching each page's changed issues while the next page loads."""

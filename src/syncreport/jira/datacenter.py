@@ -112,7 +112,9 @@ class DataCenterDialect:
             return fresh
 
         with _Pipeline(self, fields, new) as pipeline:
-            for page in self.search(jql, fields.request_fields(), expand="changelog"):
+            for page in self.search(
+                jql, fields.request_fields(), expand="changelog", on_page=pipeline.prepare
+            ):
                 recent.update(scope_page(page, "search"))
                 pipeline.add(page)
         known = dict.fromkeys(before) | dict.fromkeys(recent)
@@ -159,16 +161,26 @@ class DataCenterDialect:
         return scope
 
     def search(
-        self, jql: str, fields: list[str], *, expand: str | None, parallel: bool = True
+        self,
+        jql: str,
+        fields: list[str],
+        *,
+        expand: str | None,
+        parallel: bool = True,
+        on_page: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """All pages of a Data Center search: the first page tells the total, the rest run in parallel
-        (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock)."""
+        (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock).
+        ``on_page`` is called with each page as it comes in, in the thread that fetched it."""
 
         def page(start: int, size: int, query: str = jql) -> dict[str, Any]:
             body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
             if expand:
                 body["expand"] = [expand]
-            return self.client.post(DC_SEARCH, body)
+            answer: dict[str, Any] = self.client.post(DC_SEARCH, body)
+            if on_page is not None:
+                on_page(answer)
+            return answer
 
         first = page(0, DC_PAGE)
         size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
@@ -250,8 +262,10 @@ class DataCenterDialect:
         """Data Center with an empty cache: the train's JQL with expand=changelog gives everything at once."""
         self.run.progress.stage("Fetching the train's issues with complete changelogs", 0)
         scope: dict[str, str] = {}
-        pages = self.search(self.config.train.jql, fields.request_fields(), expand="changelog")
         with _Pipeline(self, fields, None) as pipeline:
+            pages = self.search(
+                self.config.train.jql, fields.request_fields(), expand="changelog", on_page=pipeline.prepare
+            )
             for page in pages:
                 scope.update(scope_page(page, "search"))
                 pipeline.add(page)
@@ -337,13 +351,20 @@ def _key_of(issue: Any) -> str:
     return str(issue["key"])
 
 
+#: A search page split: (its issues with complete changelogs, the completions of those cut short).
+_Prepared = tuple[list[tuple[dict[str, Any], list[dict[str, Any]] | None]], list[Future[Any]]]
+
+
 class _Pipeline:
     """Search pages stored as the completions of their cut-short changelogs come in.
 
-    The completions of page N start as soon as page N is in and run while page N+1 is searched for and
-    while earlier pages are stored, instead of the pull waiting for page N's before taking page N+1; pages
-    are stored in the order they came, each once all its completions are in.
+    The completions of page N start as soon as page N is in (:meth:`prepare`, in the thread that fetched
+    it) and run while page N+1 is searched for and while earlier pages are stored, instead of waiting for
+    the pull to take page N from a queue behind the pages it is storing; pages are stored in the order they
+    are taken, each once all its completions are in.
     """
+
+    _PREPARED = "syncreport:prepared"  # where prepare() leaves a page's split and completions, until add()
 
     def __init__(
         self, dialect: DataCenterDialect, fields: FieldMap, wanted: Callable[[dict[str, Any]], bool] | None
@@ -352,9 +373,7 @@ class _Pipeline:
         self.run = dialect.run
         self.sig = fields.signature()
         self.wanted = wanted  # which of a page's issues to store (None: all)
-        self.pending: deque[
-            tuple[list[tuple[dict[str, Any], list[dict[str, Any]] | None]], list[Future[Any]]]
-        ] = deque()
+        self.pending: deque[_Prepared] = deque()
 
     def __enter__(self) -> _Pipeline:
         return self
@@ -367,10 +386,17 @@ class _Pipeline:
                 for future in futures:
                     future.cancel()
 
-    def add(self, page: Mapping[str, Any]) -> None:
+    def prepare(self, page: dict[str, Any]) -> None:
+        """Split a page and start completing its cut-short changelogs, as soon as it is in."""
+        page[self._PREPARED] = self._split(page)
+
+    def _split(self, page: Mapping[str, Any]) -> _Prepared:
         complete, truncated = self.dialect.split_page(page, self.wanted)
-        futures = [self.run.pool.submit(self.dialect.complete_changelog, issue) for issue in truncated]
-        self.pending.append((complete, futures))
+        return complete, [self.run.pool.submit(self.dialect.complete_changelog, i) for i in truncated]
+
+    def add(self, page: dict[str, Any]) -> None:
+        prepared = page.pop(self._PREPARED, None)
+        self.pending.append(prepared if prepared is not None else self._split(page))
         self._store(wait=False)
 
     def _store(self, *, wait: bool) -> None:

@@ -68,6 +68,7 @@ from syncreport.snapshot import OddIssue, Snapshot
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_STATUSES = "unknown_statuses"  # status ids changelogs name that a list fetched afresh lacked
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -160,8 +161,10 @@ class Puller:
             return configured
         # "deployment-detected": what serverInfo said; older versions kept a guess under "deployment"
         remembered = cache.get_meta("deployment-detected")
-        if remembered and remembered[0] in ("cloud", "datacenter"):
-            return remembered[0]
+        if remembered and remembered[0] == "cloud":
+            return "cloud"
+        if remembered and remembered[0] == "datacenter":
+            return "datacenter"
         found = detect_deployment(
             self.settings, sleep=self._sleep, deadline=self._deadline, config_name=self.source
         )
@@ -226,6 +229,7 @@ class PullRun:
         self.boards.prefetch_configured()
         self.dialect.start()
         fields = self.site.fields()
+        listed_now = not self.cache.get_meta("statuses")  # no cached list: this run asks for it
         statuses = self.site.statuses(force=False)
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
         # unchanged ones are read back from the cache afterwards.
@@ -237,10 +241,7 @@ class PullRun:
                 f"the train's JQL matches no issue ({jql}): fix [train].jql in {self.source}; "
                 "try it in Jira's issue search with the same account"
             )
-        if self._status_ids_seen - {str(s.get("id")) for s in statuses}:
-            # A changelog names a status we do not know: fetch the list again and normalize afresh.
-            self.builder = SnapshotBuilder(self.config, fields, self.site.statuses(force=True))
-            self.added = set()
+        self._know_statuses(fields, statuses, listed_now=listed_now)
         builder = self.builder
         for issue_id, (raw, histories) in self._uncached.items():
             if issue_id not in self.added:
@@ -287,6 +288,23 @@ class PullRun:
             snapshot = dataclasses.replace(snapshot, stale_search=tuple(stale))
         return self._with_agenda(snapshot, fields)
 
+    def _know_statuses(self, fields: FieldMap, statuses: list[dict[str, Any]], *, listed_now: bool) -> None:
+        """A changelog names a status the cached list lacks: ask for the list again, and normalize afresh
+        only when the new list knows one of them. Statuses a workflow migration deleted stay unknown for
+        good (their changelogs still name them): once a list fetched afresh lacks them, they are remembered
+        and do not make every run ask again, nor normalize every issue twice."""
+        unknown = self._status_ids_seen - _ids(statuses)
+        known_unknown = set((self.cache.get_meta(UNKNOWN_STATUSES) or ([],))[0])
+        if not unknown - known_unknown:
+            return
+        if not listed_now:
+            fresh = self.site.statuses(force=True)
+            if unknown & _ids(fresh):
+                self.builder = SnapshotBuilder(self.config, fields, fresh)
+                self.added = set()
+            unknown -= _ids(fresh)
+        self.cache.put_meta(UNKNOWN_STATUSES, sorted(known_unknown | unknown))
+
     def _with_agenda(self, snapshot: Snapshot, fields: FieldMap) -> Snapshot:
         """Risks and PI objectives, by their own JQL (syncreport.jira.agenda)."""
         cached = self.cache.get_meta("fields")
@@ -329,9 +347,8 @@ class PullRun:
         for raw, raw_histories in rows:
             checked, checked_histories, problems = check_issue(raw, raw_histories, sprint_field=sprint_field)
             issue = slim_issue(checked)
-            histories = builder.relevant_histories(checked_histories or ())
+            histories = builder.relevant_histories_of(str(issue["key"]), checked_histories or ())
             builder.add(issue, histories, in_train=True)
-            builder.note_moves(str(issue["key"]), checked_histories or ())
             issue_id = str(issue["id"])
             self.added.add(issue_id)
             if problems:
@@ -352,6 +369,10 @@ class PullRun:
         for chunk in chunks(ids, 1000):
             rows = self.cache.get_issues(chunk)
             yield from rows.values()
+
+
+def _ids(statuses: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {str(s.get("id")) for s in statuses}
 
 
 def pull(

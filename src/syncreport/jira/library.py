@@ -98,7 +98,7 @@ class JiraLibrary:
         with self._lock:
             opened, self._opened = self._opened, []
         for jira in opened:
-            jira.close()
+            jira.close()  # type: ignore[no-untyped-call]  # the jira library's close() has no annotations
 
     # --- plumbing -----------------------------------------------------------------------------------------
 

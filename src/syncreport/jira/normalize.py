@@ -8,9 +8,10 @@ module's (UTC-aware datetimes, sprint ids joined by ", ", status categories, ori
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -32,10 +33,13 @@ from syncreport.snapshot import (
 
 # --- values ------------------------------------------------------------------------------------------------
 
+#: Makes one change event of an item: (kind, from, to, fromString, toString) -> ChangeEvent.
+_MakeEvent = Callable[..., ChangeEvent]
+
 
 def parse_datetime(value: Any) -> datetime | None:
     """An ISO-8601 string (``+0000``, ``Z`` or ``+01:00``), or an epoch number in ms or s -> aware UTC."""
-    if value is None or value == "" or value == "<null>":
+    if value is None or value in {"", "<null>"}:
         return None
     if isinstance(value, str) and len(value) > 10 and value[4] == "-":  # the common case: ISO-8601
         try:
@@ -126,6 +130,10 @@ def parse_greenhopper_sprint(text: str) -> dict[str, Any]:
     }
 
 
+# Every issue of a sprint carries the same sprint string on Data Center: parsed once each.
+_greenhopper_sprint = functools.lru_cache(maxsize=4096)(parse_greenhopper_sprint)
+
+
 def sprint_values(value: Any) -> list[dict[str, Any]]:
     """The sprint field's value in either dialect -> a list of sprint dicts (Cloud's shape)."""
     if not value:
@@ -136,7 +144,7 @@ def sprint_values(value: Any) -> list[dict[str, Any]]:
         if isinstance(item, dict):
             out.append(item)
         elif isinstance(item, str) and "id=" in item:
-            out.append(parse_greenhopper_sprint(item))
+            out.append(dict(_greenhopper_sprint(item)))  # a copy: callers may change what they get
         elif isinstance(item, int | str) and str(item).isdigit():
             out.append({"id": int(item)})
     return [s for s in out if s.get("id") is not None]
@@ -188,7 +196,7 @@ class Normalizer:
         status = f.get("status") or {}
         category = str((status.get("statusCategory") or {}).get("key") or "")
         if not category:
-            category = self._category(status.get("id"), status.get("name")) or "new"
+            category = self.category(status.get("id"), status.get("name")) or "new"
         created = parse_datetime(f.get("created")) or datetime.fromtimestamp(0, UTC)
         fm = self.fields
         team, team_choices = self._team(f)
@@ -235,7 +243,7 @@ class Normalizer:
             names = [label[len(prefix) :] for label in f.get("labels") or () if label.startswith(prefix)]
         return pick_team(names, self.train.teams)
 
-    def _category(self, status_id: Any, name: Any) -> str | None:
+    def category(self, status_id: Any, name: Any) -> str | None:
         if status_id is not None and str(status_id) in self.status_categories:
             return self.status_categories[str(status_id)]
         if name:
@@ -251,7 +259,7 @@ class Normalizer:
             return self.status_categories[str(status_id)]
         if resolved is not None:
             return "done" if resolved else "indeterminate"
-        return self._category(None, name)
+        return self.category(None, name)
 
     def _pi_names(self, f: Mapping[str, Any]) -> list[str]:
         source = self.train.pi_source
@@ -294,9 +302,9 @@ class Normalizer:
         for history in histories:
             at: datetime | None = None
             items = history.get("items") or ()
-            resolution = next((i for i in items if self._field_of(i, by_name) == "resolution"), None)
+            resolution = next((i for i in items if self.field_of(i, by_name) == "resolution"), None)
             for item in items:
-                field = self._field_of(item, by_name)
+                field = self.field_of(item, by_name)
                 if field not in relevant:
                     continue
                 at = at or parse_datetime(history.get("created"))
@@ -306,12 +314,14 @@ class Normalizer:
         events.sort(key=_event_time)
         return events
 
-    def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """See :func:`relevant_histories`."""
-        return _keep_relevant(histories, self._custom_by_name, self._relevant)
+    def relevant_histories(
+        self, histories: Iterable[Mapping[str, Any]], old_keys: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """See :func:`relevant_histories` (and :func:`_keep_relevant` for ``old_keys``)."""
+        return _keep_relevant(histories, self._custom_by_name, self._relevant, old_keys)
 
     @staticmethod
-    def _field_of(item: Mapping[str, Any], custom_by_name: Mapping[str, str]) -> str:
+    def field_of(item: Mapping[str, Any], custom_by_name: Mapping[str, str]) -> str:
         """The field id an item is about: its fieldId (Cloud), else the id whose name matches (DC)."""
         if item.get("fieldId"):
             return str(item["fieldId"])
@@ -357,33 +367,36 @@ class Normalizer:
         if field == "duedate":
             fd, td = parse_date(frm or frm_s), parse_date(to or to_s)
             return [event(ChangeField.DUEDATE, fd and fd.isoformat(), td and td.isoformat())]
+        single = self._value_event(field, event, frm, to, frm_s, to_s)
+        if single is None:
+            single = self._team_event(field, event, frm, to, frm_s, to_s)
+        if single is not None:
+            return [single]
+        return self._pi_events(field, event, frm_s, to_s)
+
+    def _value_event(
+        self, field: str, event: _MakeEvent, frm: Any, to: Any, frm_s: Any, to_s: Any
+    ) -> ChangeEvent | None:
+        """Flagged, link, points and parent items: one event each, or None for another field."""
+        fm = self.fields
         if fm.flagged and field == fm.flagged:
-            return [
-                event(
-                    ChangeField.FLAGGED,
-                    "true" if frm_s else "false",
-                    "true" if to_s else "false",
-                    frm_s,
-                    to_s,
-                )
-            ]
+            return event(
+                ChangeField.FLAGGED, "true" if frm_s else "false", "true" if to_s else "false", frm_s, to_s
+            )
         if field == "issuelinks":
             other_to = to or _key_in(to_s)
             other_from = frm or _key_in(frm_s)
-            return [
-                event(ChangeField.LINK, other_from, other_to, other_from if not other_to else None, other_to)
-            ]
+            return event(
+                ChangeField.LINK, other_from, other_to, other_from if not other_to else None, other_to
+            )
         if fm.points and field == fm.points:
-            return [event(ChangeField.POINTS, frm_s or frm, to_s or to)]
+            return event(ChangeField.POINTS, frm_s or frm, to_s or to)
         if field in {fm.parent, fm.epic_link, "IssueParentAssociation", "Parent Link"}:
-            return [event(ChangeField.PARENT, frm_s or frm, to_s or to, frm_s, to_s)]
-        team_event = self._team_event(field, event, frm, to, frm_s, to_s)
-        if team_event is not None:
-            return [team_event]
-        return self._pi_events(field, event, frm_s, to_s)
+            return event(ChangeField.PARENT, frm_s or frm, to_s or to, frm_s, to_s)
+        return None
 
     def _team_event(
-        self, field: str, event: Any, frm: Any, to: Any, frm_s: Any, to_s: Any
+        self, field: str, event: _MakeEvent, frm: Any, to: Any, frm_s: Any, to_s: Any
     ) -> ChangeEvent | None:
         source = self.train.team_source
         if source == "field" and self.fields.team and field == self.fields.team:
@@ -400,7 +413,7 @@ class Normalizer:
                 return event(ChangeField.TEAM, None, None, old, new)
         return None
 
-    def _pi_events(self, field: str, event: Any, frm_s: Any, to_s: Any) -> list[ChangeEvent]:
+    def _pi_events(self, field: str, event: _MakeEvent, frm_s: Any, to_s: Any) -> list[ChangeEvent]:
         source = self.train.pi_source
         if source == "fixVersion" and field == "fixVersions":
             removed = self._only_pis([frm_s] if frm_s else [])
@@ -459,12 +472,22 @@ def relevant_histories(histories: Iterable[Mapping[str, Any]], fields: FieldMap)
 
 
 def _keep_relevant(
-    histories: Iterable[Mapping[str, Any]], custom_by_name: Mapping[str, str], relevant: frozenset[str]
+    histories: Iterable[Mapping[str, Any]],
+    custom_by_name: Mapping[str, str],
+    relevant: frozenset[str],
+    old_keys: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    field_of = Normalizer._field_of
+    """The histories with only their relevant items; with ``old_keys``, the keys the issue had before a
+    move (its "Key" items' fromString) are added to it in the same pass."""
+    field_of = Normalizer.field_of
     out = []
     for history in histories:
-        items = [i for i in history.get("items") or () if field_of(i, custom_by_name) in relevant]
+        items = []
+        for item in history.get("items") or ():
+            if field_of(item, custom_by_name) in relevant:
+                items.append(item)
+            elif old_keys is not None and str(item.get("field") or "").casefold() == "key":
+                old_keys.append(str(item.get("fromString") or ""))
         if items:
             out.append({"id": history.get("id"), "created": history.get("created"), "items": items})
     return out
@@ -658,7 +681,7 @@ class SnapshotBuilder:
             self.changes.extend(self._normalizer.changes(issue.key, histories))
         for link in _dependency_links([raw], self._provider_sides):
             self.links.setdefault(link.id, link)
-        for end in _link_ends(raw, self._provider_sides, self._normalizer._category):
+        for end in _link_ends(raw, self._provider_sides, self._normalizer.category):
             if end.status_category or end.key not in self._link_ends:
                 self._link_ends[end.key] = end
         sprint_field = self.fields.sprint
@@ -671,6 +694,16 @@ class SnapshotBuilder:
     def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """:func:`relevant_histories` with this builder's field map."""
         return self._normalizer.relevant_histories(histories)
+
+    def relevant_histories_of(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """:meth:`relevant_histories`, noting the keys the issue ``key`` had before a move (as
+        :meth:`note_moves` does) in the same pass over its items."""
+        old_keys: list[str] = []
+        kept = self._normalizer.relevant_histories(histories, old_keys)
+        for old in old_keys:
+            if old and old != key:
+                self._moved[old] = key
+        return kept
 
     def far_end_keys(self) -> set[str]:
         """Keys at the other end of a dependency link that are not (yet) in the builder."""

@@ -120,16 +120,26 @@ def agile_values(what: str, page_at: Callable[[int, int], dict[str, Any] | None]
 
 
 def token_pages(
-    client: JsonRequests, path: str, body: dict[str, Any], what: str, *, item_ids: Any = None
+    client: JsonRequests,
+    path: str,
+    body: dict[str, Any],
+    what: str,
+    *,
+    item_ids: Any = None,
+    first: Callable[[], dict[str, Any]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every page of a token-paged POST (Cloud's search/jql): the same body with ``nextPageToken`` until
     ``isLast`` is true or no token comes. A repeated token, pages that bring nothing new (``item_ids(page)``
-    names a page's items; the issues' ids by default) or isLast false without a token fail with one line."""
+    names a page's items; the issues' ids by default) or isLast false without a token fail with one line.
+    ``first`` gives the first page's answer when it was asked already (the same body, no token)."""
     guard = PageGuard(what)
     token: str | None = None
     ids = item_ids or _issue_ids
     while True:
-        page = client.post(path, {**body, "nextPageToken": token} if token else body)
+        if first is not None:
+            page, first = first(), None
+        else:
+            page = client.post(path, {**body, "nextPageToken": token} if token else body)
         guard.page()
         guard.items(ids(page))
         yield page

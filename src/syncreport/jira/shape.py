@@ -21,6 +21,8 @@ from syncreport.jira.normalize import parse_datetime
 
 _TIMES = ("created", "updated", "resolutiondate")
 _LISTS = ("labels", "fixVersions", "components")
+# epoch milliseconds from 1970 to 9999 (or seconds, smaller): surely a time (others go to parse_datetime)
+_IN_RANGE = (0, 253_402_300_799_999)
 
 
 def check_issue(
@@ -155,8 +157,12 @@ def _checked_histories(histories: Sequence[Any] | None, problems: list[str]) -> 
         if not isinstance(history, dict):
             odd += 1
             continue
-        items = history.get("items")
-        if not isinstance(items, list | None) or parse_datetime(history.get("created")) is None:
+        items, created = history.get("items"), history.get("created")
+        # an epoch number (changelog/bulkfetch) is a time whenever it is in a calendar's range
+        timed = (type(created) is int and _IN_RANGE[0] <= created <= _IN_RANGE[1]) or parse_datetime(
+            created
+        ) is not None
+        if not isinstance(items, list | None) or not timed:
             odd += 1
             continue
         good = [i for i in items or () if isinstance(i, dict)]

@@ -1,11 +1,18 @@
 """What changed since the last pull: the watermark, and the JQL clause that asks for what is newer.
 
-After a pull, the latest ``updated`` among the scope's stored issues is remembered (Jira's own times, so
-neither our clock nor a clock handed in matters): every later change has a later ``updated``. The next
-run asks for ``updated >=`` that mark less :data:`UPDATED_MARGIN`: search is eventually consistent (an
-edit reaches search a moment after it is made, and a change can reach it after a later one did), and JQL
-dates are minutes in the API user's time zone (GET myself, remembered in the cache), so the margin also
-covers the minute cut and, when the zone is unknown, any zone (14 hours more).
+The watermark is Jira's own clock: the earliest ``Date`` header of the pull's answers (the time the server
+made the answer, in whole seconds, so one second is taken off), which is no later than the moment the
+scope's searches read the index. Every change made after it has a later ``updated``. The next run asks
+for ``updated >=`` that mark less :data:`SEARCH_LAG_MARGIN`: Cloud's search is eventually consistent
+(Atlassian, "Search After Write": "The delay might vary from a few seconds to minutes. The majority of
+modifications are shown within seconds"), so an edit made shortly before the mark may have reached search
+only after it; a Data Center cluster's index replication lags by seconds. JQL dates are minutes in the API
+user's time zone (GET myself, remembered in the cache); when the zone is unknown the margin grows by
+:data:`UNKNOWN_ZONE_MARGIN` (any zone).
+
+Without a ``Date`` header (a proxy that drops it), the mark is the latest ``updated`` among the scope's
+stored issues, less :data:`UPDATED_MARGIN`, as before: an issue edited just before a run is listed again
+by the next one, which is correct but costs requests when many were.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +34,9 @@ from syncreport.jira.normalize import parse_datetime
 
 log = logging.getLogger(__name__)
 
-UPDATED_MARGIN = timedelta(hours=1)
+UPDATED_MARGIN = timedelta(hours=1)  # the mark from ``updated`` (no Date header)
+SEARCH_LAG_MARGIN = timedelta(minutes=10)  # the mark from Jira's Date header
+DATE_RESOLUTION = timedelta(seconds=1)  # an HTTP date drops the fraction of its second
 UNKNOWN_ZONE_MARGIN = timedelta(hours=14)
 _ZONE_META = "user_time_zone"
 
@@ -51,24 +60,43 @@ class Since:
         return f"updated_mark:{self.jql}"
 
     def put_mark(self, scope: Mapping[str, str]) -> None:
-        """Remember the latest ``updated`` among the scope's stored issues."""
+        """Remember the watermark: Jira's clock at the start of this pull, and (used only without it) the
+        latest ``updated`` among the scope's stored issues."""
         versions = self.cache.versions()
         times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
-        if times:
-            self.cache.put_meta(self._mark_name(), max(times).isoformat())
+        served = self.client.earliest_server_time
+        mark = {
+            "server_time": (served - DATE_RESOLUTION).isoformat() if served else None,
+            "updated": max(times).isoformat() if times else None,
+        }
+        if any(mark.values()):
+            self.cache.put_meta(self._mark_name(), mark)
         self.user_zone()
+
+    def since(self) -> datetime | None:
+        """The moment from which the next search asks (``updated >=``): the mark less its margin."""
+        found = self.cache.get_meta(self._mark_name())
+        mark = found[0] if found else None
+        if isinstance(mark, str):  # a cache written before the server's clock was kept
+            mark = {"updated": mark}
+        if not isinstance(mark, dict):
+            return None
+        served = parse_datetime(mark.get("server_time"))
+        if served is not None:
+            return served - SEARCH_LAG_MARGIN
+        updated = parse_datetime(mark.get("updated"))
+        return None if updated is None else updated - UPDATED_MARGIN
 
     def jql_since(self) -> str | None:
         """The train's JQL restricted to what was updated since the last run (less the margin); None
         without a watermark yet."""
-        mark = self.cache.get_meta(self._mark_name())
-        since = parse_datetime(mark[0]) if mark else None
+        since = self.since()
         if since is None:
             return None
-        zone, margin = self.user_zone(), UPDATED_MARGIN
+        zone = self.user_zone()
         if zone is None:
-            zone, margin = UTC, margin + UNKNOWN_ZONE_MARGIN
-        text = (since - margin).astimezone(zone).strftime("%Y/%m/%d %H:%M")
+            zone, since = UTC, since - UNKNOWN_ZONE_MARGIN
+        text = since.astimezone(zone).strftime("%Y/%m/%d %H:%M")
         return f'({without_order_by(self.jql)}) AND updated >= "{text}"'
 
     def user_zone(self) -> tzinfo | None:

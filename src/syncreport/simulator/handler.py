@@ -57,6 +57,12 @@ class RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the simulator's stats say what happened."""
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """Every answer's ``Date`` header, from the simulated site's clock (not the machine's), as Jira's
+        answers carry the server's time (RFC 9110's Date: when the answer was made, whole seconds)."""
+        when = self.server.state.clock().timestamp() if timestamp is None else timestamp
+        return super().date_time_string(when)
+
     def do_GET(self) -> None:
         self._dispatch("GET")
 
