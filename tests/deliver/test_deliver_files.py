@@ -1,10 +1,10 @@
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from syncreport.deliver import files
 from syncreport.deliver.files import (
     apply_retention,
     remove_stale_temp_files,
@@ -154,14 +154,15 @@ def test_a_failure_while_staging_leaves_the_old_files_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "r.pdf").write_bytes(b"%PDF old")
-    real_write_temp = files._write_temp
+    real_mkstemp = tempfile.mkstemp
 
-    def fail_on_second(folder: Path, name: str, data: bytes) -> Path:
-        if name == "r.pdf":
+    def fail_on_second(*, prefix: str, suffix: str, dir: Path) -> tuple[int, str]:
+        # the second file's temp file cannot be made: the disk is full once r.html is staged
+        if prefix.startswith(".r.pdf."):
             raise OSError(28, "No space left on device")
-        return real_write_temp(folder, name, data)
+        return real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
 
-    monkeypatch.setattr(files, "_write_temp", fail_on_second)
+    monkeypatch.setattr(tempfile, "mkstemp", fail_on_second)
     with pytest.raises(DeliveryError, match="nothing was replaced"):
         write_all(tmp_path, {"r.html": b"<html>", "r.pdf": b"%PDF new"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]
