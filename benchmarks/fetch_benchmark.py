@@ -7,6 +7,9 @@ own (VmHWM of the exec'd child: ru_maxrss would also count the parent's pages at
 429s among them, are counted by the simulator. ``--burst-limit N`` makes the simulator refuse more than N
 requests a second per endpoint and method (Cloud's burst limit), with X-RateLimit-NearLimit under 20% of
 it left, so the table shows the adaptation (most requests in flight, cuts) and whether a 429 storm came.
+The site is generated as of 00:00 UTC today and served at the machine's time, so the warm run finds the
+last edits from the night before, as a cron run does (``--fresh-edits``: generated as of now, its last
+edits seconds before the cold pull, which the warm run's margin lists again; syncreport.jira.since).
 
 The floor is the fewest requests the dialect's API allows for the same data. Cloud: ids 5,000 a page,
 issues 100 a bulk fetch, changelogs 1,000 histories a page (Jira's documented default) and at most 1,000
