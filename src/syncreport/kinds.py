@@ -62,6 +62,11 @@ class Health(StrEnum):
         """The health a previous run's document names, or None when it names none (or not a valid one)."""
         return cls(value) if isinstance(value, str) and value in _HEALTH_RANK else None
 
+    @property
+    def mark(self) -> Mark:
+        """✗ RED, ⚠ AMBER, ✓ GREEN: how it reads without colour."""
+        return _HEALTH_MARKS[self]
+
 
 _HEALTH_RANK: dict[str, int] = {"green": 0, "amber": 1, "red": 2}
 
@@ -81,6 +86,13 @@ class Mark:
     symbol: str
     word: str
     css: str
+
+
+_HEALTH_MARKS: dict[str, Mark] = {
+    "red": Mark("✗", "RED", "health-red"),
+    "amber": Mark("⚠", "AMBER", "health-amber"),
+    "green": Mark("✓", "GREEN", "health-green"),
+}
 
 
 class DependencyStatus(StrEnum):

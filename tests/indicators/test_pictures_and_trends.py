@@ -155,3 +155,43 @@ def test_weeks_take_each_weeks_last_run_and_its_change() -> None:
     )
     second = trends.weeks[1]
     assert (second.carried_over, second.carried_over_change, second.slipped_change) == (4, 1, -1)
+
+
+def test_the_json_export_carries_the_trend_series_and_is_valid_against_the_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from syncreport.indicators.export import report_schema
+
+    snapshot = _three_team_train()
+    document = to_json_document(compute_indicators(snapshot))  # this run: 2 late (see the test above)
+    earlier = [
+        _summary(document, "2026-01-12T07:00:00Z", late=0),
+        _summary(document, "2026-01-19T07:00:00Z", late=1),
+    ]
+    previous = {**document, "dependency_counts": {**document["dependency_counts"], "late": 1}}
+    previous["train"] = {**document["train"], "generated_at": "2026-01-19T07:00:00Z"}
+    exported = to_json_document(compute_indicators(snapshot, previous=previous, history=earlier))
+    Draft202012Validator(report_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
+        exported
+    )
+    trends = exported["trends"]
+    assert trends["available"] is True and trends["reason"] is None
+    # the runs of 12 and 19 Jan, then this one (26 Jan): late 0, 1, 2, as the trend chart draws them
+    assert [r["generated_at"] for r in trends["runs"]] == [
+        "2026-01-12T07:00:00Z",
+        "2026-01-19T07:00:00Z",
+        exported["train"]["generated_at"],
+    ]
+    assert [r["dependency_counts"]["late"] for r in trends["runs"]] == [0, 1, 2]
+    assert [t["team"] for t in trends["runs"][-1]["teams"]] == [t["name"] for t in exported["teams"]]
+    assert [w["week_start"] for w in trends["weeks"]] == ["2026-01-12", "2026-01-19", "2026-01-26"]
+    assert trends["weeks"][0]["carried_over_change"] is None
+    # page 1's "Late 2 (+1 since 19 Jan)"
+    assert trends["since"] == "2026-01-19T07:00:00Z"
+    assert {"status": "late", "count": 2, "change": 1} in trends["deltas"]
+
+
+def test_the_first_runs_export_says_why_it_has_no_trends_yet() -> None:
+    trends = to_json_document(compute_indicators(_three_team_train()))["trends"]
+    assert trends["available"] is False and "trends start with the next run" in trends["reason"]
+    assert len(trends["runs"]) == 1 and trends["since"] is None

@@ -154,3 +154,92 @@ def test_the_html_has_a_text_alternative_for_every_chart_and_captions_and_scoped
     assert all('scope="col"' in h for h in headers)
     # page 1's deltas: the first run has none, and says that trends start next time
     assert "trends start with the next run" in html
+
+
+def _elements(svg: str) -> int:
+    return len(re.findall(r"<(?!/)(?:path|rect|text|line|circle|polygon|title)\b", svg))
+
+
+def test_the_print_copy_of_the_board_draws_each_style_once_and_keeps_every_key_and_string() -> None:
+    # the train above: 4 strings (2 late, 1 at risk, 1 unscheduled) between the pins of A-1, A-2, B-1, C-1, C-2
+    results = compute_indicators(_snapshot())
+    current = results.calendar.current_index
+    screen = str(drawn_board(results.board, results.dependencies, current=current).svg)
+    printed = str(drawn_board(results.board, results.dependencies, current=current, for_print=True).svg)
+    assert _elements(printed) < _elements(screen) / 2  # WeasyPrint lays out and draws element by element
+    assert "<title>The program board" in printed and "data-provider" not in printed  # no tooltips or classes
+    # the late strings are two sub-paths of one path (one C curve each) in the late style
+    late = re.findall(r'<path d="([^"]*)" fill="none" stroke="#b00020"', printed)
+    assert len(late) == 1 and late[0].count("C") == 2
+    # every pin's key and the keys of the feature cards are letters of the labels' texts, in order
+    letters = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", printed))
+    for key in ("A-1", "A-2", "B-1", "C-1", "C-2"):
+        assert key in letters
+
+
+def test_the_print_copy_of_the_map_keeps_its_arrows_counts_and_teams_in_fewer_elements() -> None:
+    team_map = TeamMap(
+        teams=("Orion", "Vega", "Lyra"),
+        edges=(
+            TeamMapEdge("Orion", "Vega", 3, "late", (("late", 2), ("on_track", 1)), in_cycle=True),
+            TeamMapEdge("Vega", "Orion", 1, "on_track", (("on_track", 1),), in_cycle=True),
+            TeamMapEdge("Lyra", "Vega", 2, "at_risk", (("at_risk", 2),), in_cycle=False),
+        ),
+        team_cycles=(("Orion", "Vega"),),
+    )
+    screen, printed = str(dependency_map(team_map)), str(dependency_map(team_map, for_print=True))
+    assert _elements(printed) < _elements(screen)
+    assert 'stroke="#000000"' in printed  # the cycle's halo
+    assert "<desc>Orion provides to Vega: 3: 2 late, 1 on track · cycle" in printed  # same text alternative
+    letters = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", printed))
+    assert "3⟳" in letters and "1⟳" in letters and "2" in letters  # the counts, the cycle's pairs marked
+    assert all(team in letters for team in ("Orion", "Vega", "Lyra"))
+
+
+def test_a_charts_print_copy_unwraps_bare_groups_and_merges_runs_of_same_style_paths() -> None:
+    from markupsafe import Markup
+
+    from syncreport.render.svg import print_copy
+
+    svg = Markup(
+        '<svg><g id="c-figure_1"><g id="c-patch_1"><path d="M 0 0 L 1 1" style="fill: #fff"/></g>'
+        '<g id="c-bar_1"><path d="M 1 1 L 2 2" style="fill: #fff"/></g>'
+        '<path d="M 5 5 L 6 6" style="fill: #000; opacity: 0.5"/><path d="M 7 7" style="fill: #000; opacity: 0.5"/>'
+        '<g clip-path="url(#c-p1)"><text x="1" y="2">a</text></g></g></svg>'
+    )
+    lean = str(print_copy(svg))
+    # the two white paths were in bare groups: one path now; the semi-transparent two stay apart
+    assert '<path d="M 0 0 L 1 1 M 1 1 L 2 2" style="fill: #fff"/>' in lean
+    assert lean.count("opacity: 0.5") == 2
+    assert (
+        '<g clip-path="url(#c-p1)"><text x="1" y="2">a</text></g>' in lean
+    )  # a group that does something stays
+    assert "<g id=" not in lean
+
+
+def test_the_pdf_draws_the_health_strip_and_keeps_the_boards_keys_searchable() -> None:
+    # two earlier runs (12 and 19 Jan), then this one: the strip has 3 runs for the train and A, B, C
+    snapshot = _snapshot()
+    document = to_json_document(compute_indicators(snapshot))
+    history = []
+    for moment in ("2026-01-12T07:00:00Z", "2026-01-19T07:00:00Z"):
+        summary = trend_summary(document)
+        summary["generated_at"] = moment
+        history.append(summary)
+    previous = {**document, "train": {**document["train"], "generated_at": "2026-01-19T07:00:00Z"}}
+    results = compute_indicators(snapshot, history=history, previous=previous)
+    pdf = render_pdf(results, snapshot, ReportSettings())
+    reader = PdfReader(io.BytesIO(pdf))
+    texts = [page.extract_text() for page in reader.pages]
+    trends_page = next(t for t in texts if "Health, run by run" in t)
+    assert "12 Jan" in trends_page and "19 Jan" in trends_page  # the strip's runs, as text
+    board_page = next(t for t in texts if "The program board as drawn" in t)
+    assert all(key in board_page for key in ("A-1", "B-1", "C-1"))  # the pins' keys, found by a search
+    from syncreport.render.html import render_document
+
+    printed = render_document(results, snapshot, ReportSettings(), for_print=True)
+    assert 'class="chart health-drawing"' in printed and '<table class="health-strip">' not in printed
+    # page 1's counts in print: "7 (+2)", and "since 19 Jan" once, in the column's heading
+    assert "(change since 19 Jan)" in printed and "since 19 Jan)</span></td>" not in printed
+    html = render_html(results, snapshot, ReportSettings())
+    assert '<table class="health-strip">' in html  # the HTML keeps the strip as a table

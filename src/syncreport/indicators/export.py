@@ -29,6 +29,7 @@ from syncreport.indicators.results import (
     ObjectiveTeam,
     Risks,
 )
+from syncreport.indicators.trends import trends_document
 
 SCHEMA_VERSION = JSON_SCHEMA_VERSION
 SCHEMA_ID = f"https://syncreport.dev/schema/report/v{SCHEMA_VERSION}.json"
@@ -432,6 +433,7 @@ def to_json_document(results: IndicatorResults) -> dict[str, Any]:
         "features": _features(results.features),
         "capacity": _capacity(results.capacity),
         "baseline": _baseline(results.baseline),
+        "trends": trends_document(results.trends),
         "changes_since_last": {
             "available": changes.available,
             "reason": changes.reason,

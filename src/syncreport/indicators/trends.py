@@ -13,6 +13,8 @@ keeps a PI of daily runs of a 10,000-issue train cheap to chart.
 - **Deltas** (page 1, "Late 7 (+2 since 24 Nov)"): each counted status now against the run "changes since
   the last run" compares with, so both say the same thing.
 - A summary that cannot be read (another schema, a damaged file) is skipped: it never stops a report.
+- The JSON export carries the same series (:func:`trends_document`): every run's point, the weeks, the
+  deltas.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from syncreport.indicators.results import (
+    NO_TRENDS,
     DependencyStatus,
     Health,
     IndicatorResults,
@@ -190,3 +193,40 @@ def compute_trends(
         since=since,
         deltas=deltas,
     )
+
+
+def _moment(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def trends_document(trends: Trends | None) -> dict[str, Any]:
+    """The trends as the JSON export has them (``trends`` in the schema): the series the report's trends
+    section shows, oldest run first, this run last."""
+    trends = trends or NO_TRENDS
+    return {
+        "available": trends.available,
+        "reason": trends.reason,
+        "runs": [
+            {
+                "generated_at": _moment(p.generated_at),
+                "health": p.health,
+                "teams": [{"team": team, "health": health} for team, health in p.teams],
+                "dependency_counts": dict(p.dependency_counts),
+                "carried_over": p.carried_over,
+                "slipped": p.slipped,
+            }
+            for p in trends.points
+        ],
+        "weeks": [
+            {
+                "week_start": w.week_start.isoformat(),
+                "carried_over": w.carried_over,
+                "carried_over_change": w.carried_over_change,
+                "slipped": w.slipped,
+                "slipped_change": w.slipped_change,
+            }
+            for w in trends.weeks
+        ],
+        "since": _moment(trends.since),
+        "deltas": [{"status": d.status, "count": d.count, "change": d.change} for d in trends.deltas],
+    }

@@ -8,6 +8,10 @@ is drawn, however many there are (no end is hidden behind a count: a busy cell g
 dependencies (on track, external, ...) are counted under the board and listed in the text board and the
 dependency table. A cell shows at most ``FEATURES_DRAWN`` feature cards and says how many more it has.
 
+The print copy (``for_print``) is the same board drawn for WeasyPrint's speed: every shape of a style in
+one path, the keys as the letters of a few texts (:class:`~syncreport.render.svg.PrintSketch`), feature
+cards with their keys only (the text board below lists their summaries), no tooltips or classes.
+
 Placing is presentation of computed results (the board's cells and the dependency rows); nothing here
 decides a status.
 """
@@ -23,7 +27,15 @@ from markupsafe import Markup
 
 from syncreport.indicators.results import DependencyEnd, DependencyRow, ProgramBoard
 from syncreport.kinds import DependencyStatus
-from syncreport.render.svg import STRING_STYLES, document, element, shorten, status_word, text
+from syncreport.render.svg import (
+    STRING_STYLES,
+    PrintSketch,
+    document,
+    element,
+    shorten,
+    status_word,
+    text,
+)
 
 DRAWN: tuple[DependencyStatus, ...] = (
     DependencyStatus.LATE,
@@ -52,8 +64,45 @@ def _column(end: DependencyEnd) -> Column:
     return UNSCHEDULED if end.sprint is None else OTHER_PI
 
 
+@dataclass(frozen=True, slots=True)
+class _Card:
+    x: float
+    y: float
+    key: str
+    summary: str
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Pin:
+    x: float
+    y: float
+    key: str
+    status: DependencyStatus
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where everything goes: the board laid out once, drawn for the screen or for print."""
+
+    width: float
+    height: float
+    columns: tuple[tuple[float, str, str], ...]  # x, fill, heading
+    rows: tuple[tuple[float, str], ...]  # top, team
+    cards: tuple[_Card, ...]
+    more: tuple[tuple[float, float, int], ...]  # x, y, features not drawn in that cell
+    pins: tuple[_Pin, ...]
+    strings: tuple[tuple[DependencyRow, tuple[float, float], tuple[float, float]], ...]  # tail, head
+    legend: str
+    description: str
+
+
 def drawn_board(
-    board: ProgramBoard, dependencies: Sequence[DependencyRow], *, current: int | None = None
+    board: ProgramBoard,
+    dependencies: Sequence[DependencyRow],
+    *,
+    current: int | None = None,
+    for_print: bool = False,
 ) -> DrawnBoard:
     """The board as inline SVG with every late, at-risk and unscheduled string drawn."""
     strings = [d for d in dependencies if d.status in DRAWN]
@@ -61,6 +110,25 @@ def drawn_board(
     not_drawn = tuple(sorted(rest.items(), key=lambda item: item[0].severity))
     if not board.iterations:
         return DrawnBoard(Markup(""), 0, not_drawn)
+    plan = _plan(board, strings, not_drawn, current)
+    parts = _print_parts(plan) if for_print else _screen_parts(plan)
+    svg = document(
+        parts,
+        width=plan.width,
+        height=plan.height,
+        title="The program board with its strings: teams by iterations",
+        description=plan.description,
+        css="chart board-drawing",
+    )
+    return DrawnBoard(svg, len(strings), not_drawn)
+
+
+def _plan(
+    board: ProgramBoard,
+    strings: list[DependencyRow],
+    not_drawn: tuple[tuple[DependencyStatus, int], ...],
+    current: int | None,
+) -> _Plan:
     rows = list(board.teams)
     index = {it.index for it in board.iterations}
     placed = [(d.provider, d) for d in strings] + [(d.consumer, d) for d in strings]
@@ -106,18 +174,84 @@ def drawn_board(
     width = TEAM_W + COL_W * len(columns)
     height = HEAD_H + sum(heights) + 24.0
     x_of = {column: TEAM_W + COL_W * i for i, column in enumerate(columns)}
+    heads = tuple(
+        (
+            x_of[column],
+            "#cfdceb" if column == current else "#e4e9ef" if i % 2 == 0 else "#edf0f4",
+            ("▼ " if column == current else "") + names[column],
+        )
+        for i, column in enumerate(columns)
+    )
+    cards: list[_Card] = []
+    more: list[tuple[float, float, int]] = []
+    drawn_pins: list[_Pin] = []
+    anchors: dict[tuple[tuple[str, Column], str], tuple[float, float]] = {}
+    for team, top in zip(rows, tops, strict=True):
+        for column in columns:
+            x, y = x_of[column] + PAD, top + PAD
+            in_cell = features.get((team, column), ())
+            for card in in_cell[:FEATURES_DRAWN]:
+                cards.append(_Card(x, y, card.key, card.summary, card.done))
+                y += CARD_H + 2
+            if len(in_cell) > FEATURES_DRAWN:
+                more.append((x, y, len(in_cell) - FEATURES_DRAWN))
+                y += 12.0
+            for n, (key, status) in enumerate(sorted(pins.get((team, column), {}).items())):
+                px = x + (n % per_row) * (PIN_W + PAD)
+                py = y + (n // per_row) * (PIN_H + 3)
+                drawn_pins.append(_Pin(px, py, key, status))
+                anchors[((team, column), key)] = (px + PIN_W / 2, py + PIN_H / 2)
+    lines = tuple(
+        (
+            dep,
+            anchors[(cell_of(dep.provider), dep.provider.key)],
+            anchors[(cell_of(dep.consumer), dep.consumer.key)],
+        )
+        for dep in sorted(strings, key=lambda d: -d.status.severity)  # late drawn last, on top
+    )
+    counted = ", ".join(f"{n} {status_word(s)}" for s, n in not_drawn)
+    legend = "Strings: " + "; ".join(
+        f"{status_word(s)} ({sum(1 for d in strings if d.status == s)})" for s in DRAWN
+    )
+    legend += ", from the pin that provides to the dot that needs." + (
+        f" Not drawn: {counted}." if counted else ""
+    )
+    description = (
+        f"{len(strings)} late, at-risk and unscheduled dependencies drawn between the issues that provide and "
+        "need them; the dependency table lists each one."
+    )
+    return _Plan(
+        width=width,
+        height=height,
+        columns=heads,
+        rows=tuple(zip(tops, rows, strict=True)),
+        cards=tuple(cards),
+        more=tuple(more),
+        pins=tuple(drawn_pins),
+        strings=lines,
+        legend=legend,
+        description=description,
+    )
+
+
+def _string_path(tail: tuple[float, float], head: tuple[float, float]) -> str:
+    bend = max(30.0, abs(head[0] - tail[0]) * 0.35)
+    return (
+        f"M{tail[0]:.1f},{tail[1]:.1f} C{tail[0]:.1f},{tail[1] + bend * 0.4:.1f} "
+        f"{head[0]:.1f},{head[1] - bend * 0.4:.1f} {head[0]:.1f},{head[1]:.1f}"
+    )
+
+
+def _screen_parts(plan: _Plan) -> list[str]:
     parts: list[str] = []
-    for i, column in enumerate(columns):
-        x = x_of[column]
-        fill = "#cfdceb" if column == current else "#e4e9ef" if i % 2 == 0 else "#edf0f4"
-        label = ("▼ " if column == current else "") + names[column]
+    for x, fill, heading in plan.columns:
         parts.append(
-            element("rect", x=x, y=0.0, width=COL_W, height=height - 24.0, fill=fill, stroke="#b8c2cc")
+            element("rect", x=x, y=0.0, width=COL_W, height=plan.height - 24.0, fill=fill, stroke="#b8c2cc")
         )
         parts.append(
             element(
                 "text",
-                text(label),
+                text(heading),
                 x=x + COL_W / 2,
                 y=20.0,
                 font_size=11.0,
@@ -125,89 +259,71 @@ def drawn_board(
                 text_anchor="middle",
             )
         )
-    anchors: dict[tuple[tuple[str, Column], str], tuple[float, float]] = {}
-    for team, top in zip(rows, tops, strict=True):
-        parts.append(element("line", x1=0.0, y1=top, x2=width, y2=top, stroke="#8a96a3", stroke_width=0.8))
+    for top, team in plan.rows:
+        parts.append(
+            element("line", x1=0.0, y1=top, x2=plan.width, y2=top, stroke="#8a96a3", stroke_width=0.8)
+        )
         parts.append(
             element("text", text(shorten(team, 15)), x=6.0, y=top + 16.0, font_size=10.5, font_weight="bold")
         )
-        for column in columns:
-            x, y = x_of[column] + PAD, top + PAD
-            cards = features.get((team, column), ())
-            for card in cards[:FEATURES_DRAWN]:
-                parts.append(
-                    element(
-                        "rect",
-                        x=x,
-                        y=y,
-                        width=COL_W - 2 * PAD,
-                        height=CARD_H,
-                        rx=2.0,
-                        fill="#ffffff" if card.done else "#dbe7f3",
-                        stroke="#8aa0b6",
-                        stroke_dasharray="2 2" if card.done else None,
-                    )
-                    + element(
-                        "text",
-                        text(card.key + (" ✔" if card.done else "")),
-                        x=x + 3.0,
-                        y=y + 11.0,
-                        font_size=8.0,
-                        font_weight="bold",
-                    )
-                    + element("text", text(shorten(card.summary, 15)), x=x + 58.0, y=y + 11.0, font_size=7.5)
-                )
-                y += CARD_H + 2
-            if len(cards) > FEATURES_DRAWN:
-                parts.append(
-                    element(
-                        "text",
-                        text(f"+{len(cards) - FEATURES_DRAWN} more features"),
-                        x=x,
-                        y=y + 9.0,
-                        font_size=7.5,
-                        font_style="italic",
-                    )
-                )
-                y += 12.0
-            for n, (key, status) in enumerate(sorted(pins.get((team, column), {}).items())):
-                style = STRING_STYLES[status]
-                px = x + (n % per_row) * (PIN_W + PAD)
-                py = y + (n // per_row) * (PIN_H + 3)
-                parts.append(
-                    element(
-                        "rect",
-                        x=px,
-                        y=py,
-                        width=PIN_W,
-                        height=PIN_H,
-                        rx=6.0,
-                        fill="#ffffff",
-                        stroke=style.colour,
-                        stroke_width=1.4,
-                        stroke_dasharray=style.dash or None,
-                    )
-                    + element(
-                        "text",
-                        text(shorten(key, 11)),
-                        x=px + PIN_W / 2,
-                        y=py + 9.5,
-                        font_size=7.5,
-                        text_anchor="middle",
-                    )
-                )
-                anchors[((team, column), key)] = (px + PIN_W / 2, py + PIN_H / 2)
-    lines = []
-    for dep in sorted(strings, key=lambda d: -d.status.severity):  # late drawn last, on top
-        tail = anchors[(cell_of(dep.provider), dep.provider.key)]
-        head = anchors[(cell_of(dep.consumer), dep.consumer.key)]
-        style = STRING_STYLES[dep.status]
-        bend = max(30.0, abs(head[0] - tail[0]) * 0.35)
-        path = (
-            f"M{tail[0]:.1f},{tail[1]:.1f} C{tail[0]:.1f},{tail[1] + bend * 0.4:.1f} "
-            f"{head[0]:.1f},{head[1] - bend * 0.4:.1f} {head[0]:.1f},{head[1]:.1f}"
+    for card in plan.cards:
+        parts.append(
+            element(
+                "rect",
+                x=card.x,
+                y=card.y,
+                width=COL_W - 2 * PAD,
+                height=CARD_H,
+                rx=2.0,
+                fill="#ffffff" if card.done else "#dbe7f3",
+                stroke="#8aa0b6",
+                stroke_dasharray="2 2" if card.done else None,
+            )
+            + element(
+                "text",
+                text(card.key + (" ✔" if card.done else "")),
+                x=card.x + 3.0,
+                y=card.y + 11.0,
+                font_size=8.0,
+                font_weight="bold",
+            )
+            + element(
+                "text", text(shorten(card.summary, 15)), x=card.x + 58.0, y=card.y + 11.0, font_size=7.5
+            )
         )
-        lines.append(
+    for x, y, count in plan.more:
+        parts.append(
+            element(
+                "text", text(f"+{count} more features"), x=x, y=y + 9.0, font_size=7.5, font_style="italic"
+            )
+        )
+    for pin in plan.pins:
+        style = STRING_STYLES[pin.status]
+        parts.append(
+            element(
+                "rect",
+                x=pin.x,
+                y=pin.y,
+                width=PIN_W,
+                height=PIN_H,
+                rx=6.0,
+                fill="#ffffff",
+                stroke=style.colour,
+                stroke_width=1.4,
+                stroke_dasharray=style.dash or None,
+            )
+            + element(
+                "text",
+                text(shorten(pin.key, 11)),
+                x=pin.x + PIN_W / 2,
+                y=pin.y + 9.5,
+                font_size=7.5,
+                text_anchor="middle",
+            )
+        )
+    for dep, tail, head in plan.strings:
+        style = STRING_STYLES[dep.status]
+        parts.append(
             element(
                 "path",
                 element(
@@ -217,7 +333,7 @@ def drawn_board(
                         f"{dep.consumer.key} ({dep.consumer.team}): {dep.status_label}"
                     ),
                 ),
-                d=path,
+                d=_string_path(tail, head),
                 fill="none",
                 stroke=style.colour,
                 stroke_width=1.6 if dep.status == "late" else 1.2,
@@ -229,24 +345,62 @@ def drawn_board(
             )
             + element("circle", cx=head[0], cy=head[1], r=2.6, fill=style.colour)
         )
-    counted = ", ".join(f"{n} {status_word(s)}" for s, n in not_drawn)
-    legend = "Strings: " + "; ".join(
-        f"{status_word(s)} ({sum(1 for d in strings if d.status == s)})" for s in DRAWN
+    parts.append(element("text", text(plan.legend), x=4.0, y=plan.height - 8.0, font_size=9.0))
+    return parts
+
+
+def _dot(x: float, y: float, r: float) -> str:
+    return f"M{x - r:.1f},{y:.1f}a{r},{r} 0 1,0 {2 * r:.1f},0a{r},{r} 0 1,0 {-2 * r:.1f},0z"
+
+
+def _print_parts(plan: _Plan) -> list[str]:
+    sketch = PrintSketch()
+    for x, fill, heading in plan.columns:
+        sketch.rect(x, 0.0, COL_W, plan.height - 24.0, fill=fill, stroke="#b8c2cc")
+        sketch.label(heading, x + COL_W / 2, 20.0, 11.0, bold=True, middle=True)
+    sketch.shape(
+        "".join(f"M0,{top:.1f}H{plan.width:.1f}" for top, _ in plan.rows), stroke="#8a96a3", stroke_width=0.8
     )
-    legend += ", from the pin that provides to the dot that needs." + (
-        f" Not drawn: {counted}." if counted else ""
-    )
-    parts.append(element("text", text(legend), x=4.0, y=height - 8.0, font_size=9.0))
-    description = (
-        f"{len(strings)} late, at-risk and unscheduled dependencies drawn between the issues that provide and "
-        "need them; the dependency table lists each one."
-    )
-    svg = document(
-        [*parts, *lines],
-        width=width,
-        height=height,
-        title="The program board with its strings: teams by iterations",
-        description=description,
-        css="chart board-drawing",
-    )
-    return DrawnBoard(svg, len(strings), not_drawn)
+    for top, team in plan.rows:
+        sketch.label(shorten(team, 15), 6.0, top + 16.0, 10.5, bold=True)
+    for card in plan.cards:
+        sketch.rect(
+            card.x,
+            card.y,
+            COL_W - 2 * PAD,
+            CARD_H,
+            fill="#ffffff" if card.done else "#dbe7f3",
+            stroke="#8aa0b6",
+            stroke_dasharray="2 2" if card.done else None,
+        )
+        sketch.label(card.key + (" done" if card.done else ""), card.x + 3.0, card.y + 11.0, 8.0, bold=True)
+    for x, y, count in plan.more:
+        sketch.label(f"+{count} more features", x, y + 9.0, 7.5)
+    for pin in plan.pins:
+        style = STRING_STYLES[pin.status]
+        sketch.rect(
+            pin.x,
+            pin.y,
+            PIN_W,
+            PIN_H,
+            fill="#ffffff",
+            stroke=style.colour,
+            stroke_width=1.4,
+            stroke_dasharray=style.dash or None,
+        )
+        sketch.label(shorten(pin.key, 11), pin.x + PIN_W / 2, pin.y + 9.5, 7.5, middle=True)
+    for dep, tail, head in plan.strings:
+        style = STRING_STYLES[dep.status]
+        sketch.shape(
+            _string_path(tail, head),
+            fill="none",
+            stroke=style.colour,
+            stroke_width=1.6 if dep.status == "late" else 1.2,
+            stroke_dasharray=style.dash or None,
+            stroke_opacity="0.9",
+        )
+    for dep, _, head in plan.strings:
+        sketch.shape(_dot(*head, 2.6), fill=STRING_STYLES[dep.status].colour)
+    # the legend in the report's own (narrower) font: one text, as long as the board is wide
+    legend = element("text", text(plan.legend), x=4.0, y=plan.height - 8.0, font_size=9.0)
+    return [*sketch.parts(), legend]

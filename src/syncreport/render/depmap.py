@@ -12,12 +12,22 @@ a pair bend to opposite sides, so A -> B and B -> A never hide each other. The f
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import networkx as nx
 from markupsafe import Markup
 
 from syncreport.indicators.results import TeamMap, TeamMapEdge
-from syncreport.render.svg import STRING_STYLES, document, element, shorten, status_word, text, text_width
+from syncreport.render.svg import (
+    STRING_STYLES,
+    PrintSketch,
+    document,
+    element,
+    shorten,
+    status_word,
+    text,
+    text_width,
+)
 
 WIDTH = 640.0
 HEIGHT = 560.0
@@ -71,19 +81,26 @@ def _label(edge: TeamMapEdge) -> str:
     return f"{edge.count}: {parts}" + (" · cycle" if edge.in_cycle else "")
 
 
-def dependency_map(team_map: TeamMap) -> Markup:
-    """The map as inline SVG; a short note when no team depends on another."""
-    if not team_map.edges:
-        return Markup('<p class="chart-empty">Dependency map: no open cross-team dependency.</p>')
-    positions = _layout(team_map.teams, team_map.edges)
-    boxes = {
-        team: (text_width(shorten(team, 22), FONT) / 2 + 6.0, NODE_HEIGHT / 2) for team in team_map.teams
-    }
+@dataclass(frozen=True, slots=True)
+class _Arrow:
+    """One team pair's arrow, placed: its curve, where it ends, and its count label."""
+
+    edge: TeamMapEdge
+    path: str
+    tip: tuple[float, float]
+    control: tuple[float, float]
+    width: float
+    middle: tuple[float, float]
+    words: str
+
+
+def _arrows(
+    team_map: TeamMap, positions: dict[str, tuple[float, float]], boxes: dict[str, tuple[float, float]]
+) -> list[_Arrow]:
+    """Every pair's arrow, the most severe last (drawn on top)."""
     largest = max(e.count for e in team_map.edges)
-    lines: list[str] = []
-    labels: list[str] = []
-    for edge in reversed(team_map.edges):  # the most severe last: drawn on top
-        style = STRING_STYLES[edge.worst]
+    arrows = []
+    for edge in reversed(team_map.edges):
         (x1, y1), (x2, y2) = positions[edge.provider_team], positions[edge.consumer_team]
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
         # bend to the left of the direction of travel: the way back bends to the other side
@@ -91,32 +108,83 @@ def dependency_map(team_map: TeamMap) -> Markup:
         cx, cy = (x1 + x2) / 2 - (y2 - y1) / length * bend, (y1 + y2) / 2 + (x2 - x1) / length * bend
         start = _trim(x1, y1, (cx, cy), *boxes[edge.provider_team])
         end = _trim(x2, y2, (cx, cy), *boxes[edge.consumer_team])
-        width = _edge_width(edge.count, largest)
-        path = f"M{start[0]:.1f},{start[1]:.1f} Q{cx:.1f},{cy:.1f} {end[0]:.1f},{end[1]:.1f}"
+        arrows.append(
+            _Arrow(
+                edge=edge,
+                path=f"M{start[0]:.1f},{start[1]:.1f} Q{cx:.1f},{cy:.1f} {end[0]:.1f},{end[1]:.1f}",
+                tip=end,
+                control=(cx, cy),
+                width=_edge_width(edge.count, largest),
+                middle=(
+                    0.25 * start[0] + 0.5 * cx + 0.25 * end[0],
+                    0.25 * start[1] + 0.5 * cy + 0.25 * end[1],
+                ),
+                words=f"{edge.count}⟳" if edge.in_cycle else str(edge.count),
+            )
+        )
+    return arrows
+
+
+def _pale(edge: TeamMapEdge) -> str | None:
+    return "0.55" if edge.worst == "on_track" and not edge.in_cycle else None
+
+
+def dependency_map(team_map: TeamMap, *, for_print: bool = False) -> Markup:
+    """The map as inline SVG; a short note when no team depends on another. The print copy is the same
+    picture drawn for WeasyPrint's speed (:class:`~syncreport.render.svg.PrintSketch`: one path per style,
+    the labels as few texts, no tooltips or classes)."""
+    if not team_map.edges:
+        return Markup('<p class="chart-empty">Dependency map: no open cross-team dependency.</p>')
+    positions = _layout(team_map.teams, team_map.edges)
+    boxes = {
+        team: (text_width(shorten(team, 22), FONT) / 2 + 6.0, NODE_HEIGHT / 2) for team in team_map.teams
+    }
+    arrows = _arrows(team_map, positions, boxes)
+    parts = _print_parts(arrows, positions, boxes) if for_print else _screen_parts(arrows, positions, boxes)
+    description = "; ".join(
+        f"{e.provider_team} provides to {e.consumer_team}: {_label(e)}" for e in team_map.edges
+    )
+    return document(
+        [*parts, _legend(team_map)],
+        width=WIDTH,
+        height=HEIGHT,
+        title="Dependency map: which team provides to which (arrow from provider to consumer)",
+        description=description,
+        css="chart depmap",
+    )
+
+
+def _screen_parts(
+    arrows: list[_Arrow], positions: dict[str, tuple[float, float]], boxes: dict[str, tuple[float, float]]
+) -> list[str]:
+    lines: list[str] = []
+    labels: list[str] = []
+    for arrow in arrows:
+        edge, style = arrow.edge, STRING_STYLES[arrow.edge.worst]
         title = element(
             "title", text(f"{edge.provider_team} provides to {edge.consumer_team}: {_label(edge)}")
         )
         if edge.in_cycle:
-            lines.append(element("path", d=path, fill="none", stroke="#000000", stroke_width=width + 2.4))
+            lines.append(
+                element("path", d=arrow.path, fill="none", stroke="#000000", stroke_width=arrow.width + 2.4)
+            )
         lines.append(
             element(
                 "path",
                 title,
-                d=path,
+                d=arrow.path,
                 fill="none",
                 stroke=style.colour,
-                stroke_width=width,
+                stroke_width=arrow.width,
                 stroke_dasharray=style.dash or None,
-                stroke_opacity="0.55" if edge.worst == "on_track" and not edge.in_cycle else None,
+                stroke_opacity=_pale(edge),
                 class_=f"map-edge st-{edge.worst.replace('_', '-')}",
                 data_provider=edge.provider_team,
                 data_consumer=edge.consumer_team,
             )
         )
-        lines.append(_arrow_head(end, (cx, cy), width, style.colour))
-        mid_x, mid_y = 0.25 * start[0] + 0.5 * cx + 0.25 * end[0], 0.25 * start[1] + 0.5 * cy + 0.25 * end[1]
-        words = f"{edge.count}⟳" if edge.in_cycle else str(edge.count)
-        half = text_width(words, LABEL_FONT) / 2 + 2.5
+        lines.append(_arrow_head(arrow.tip, arrow.control, arrow.width, style.colour))
+        (mid_x, mid_y), half = arrow.middle, text_width(arrow.words, LABEL_FONT) / 2 + 2.5
         labels.append(
             element(
                 "rect",
@@ -131,7 +199,7 @@ def dependency_map(team_map: TeamMap) -> Markup:
             )
             + element(
                 "text",
-                text(words),
+                text(arrow.words),
                 x=mid_x,
                 y=mid_y + 3.0,
                 font_size=LABEL_FONT,
@@ -140,8 +208,7 @@ def dependency_map(team_map: TeamMap) -> Markup:
             )
         )
     nodes = []
-    for team in team_map.teams:
-        x, y = positions[team]
+    for team, (x, y) in positions.items():
         half_w, half_h = boxes[team]
         nodes.append(
             element(
@@ -165,21 +232,49 @@ def dependency_map(team_map: TeamMap) -> Markup:
                 text_anchor="middle",
             )
         )
-    legend = _legend(team_map)
-    description = "; ".join(
-        f"{e.provider_team} provides to {e.consumer_team}: {_label(e)}" for e in team_map.edges
-    )
-    return document(
-        [*lines, *labels, *nodes, legend],
-        width=WIDTH,
-        height=HEIGHT,
-        title="Dependency map: which team provides to which (arrow from provider to consumer)",
-        description=description,
-        css="chart depmap",
-    )
+    return [*lines, *labels, *nodes]
 
 
-def _arrow_head(tip: tuple[float, float], control: tuple[float, float], width: float, colour: str) -> str:
+def _print_parts(
+    arrows: list[_Arrow], positions: dict[str, tuple[float, float]], boxes: dict[str, tuple[float, float]]
+) -> list[str]:
+    """The same drawing as :func:`_screen_parts`, as a :class:`PrintSketch`: arrows, then their count
+    labels, then the teams (square corners: a rounded box is four more curves a box)."""
+    sketch = PrintSketch()
+    for arrow in arrows:
+        style = STRING_STYLES[arrow.edge.worst]
+        if arrow.edge.in_cycle:
+            sketch.shape(arrow.path, fill="none", stroke="#000000", stroke_width=round(arrow.width + 2.4, 1))
+        sketch.shape(
+            arrow.path,
+            fill="none",
+            stroke=style.colour,
+            stroke_width=round(arrow.width, 1),
+            stroke_dasharray=style.dash or None,
+            stroke_opacity=_pale(arrow.edge),
+        )
+        sketch.shape(_arrow_head_path(arrow.tip, arrow.control, arrow.width), fill=style.colour)
+    for arrow in arrows:
+        (mid_x, mid_y), half = arrow.middle, text_width(arrow.words, LABEL_FONT) / 2 + 2.5
+        colour = STRING_STYLES[arrow.edge.worst].colour
+        sketch.rect(
+            mid_x - half, mid_y - 6.5, 2 * half, 12.0, fill="#ffffff", stroke=colour, stroke_width=0.8
+        )
+        sketch.label(
+            arrow.words, mid_x, mid_y + 3.0, LABEL_FONT, bold=arrow.edge.worst == "late", middle=True
+        )
+    for team, (x, y) in positions.items():
+        half_w, half_h = boxes[team]
+        sketch.rect(
+            x - half_w, y - half_h, 2 * half_w, 2 * half_h, fill="#eef2f7", stroke="#1f4e79", stroke_width=1.2
+        )
+        sketch.label(shorten(team, 22), x, y + 4.0, FONT, bold=True, middle=True)
+    return sketch.parts()
+
+
+def _arrow_points(
+    tip: tuple[float, float], control: tuple[float, float], width: float
+) -> tuple[tuple[float, float], ...]:
     dx, dy = tip[0] - control[0], tip[1] - control[1]
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
@@ -187,8 +282,17 @@ def _arrow_head(tip: tuple[float, float], control: tuple[float, float], width: f
     back_x, back_y = tip[0] - ux * size, tip[1] - uy * size
     left = (back_x - uy * size * 0.5, back_y + ux * size * 0.5)
     right = (back_x + uy * size * 0.5, back_y - ux * size * 0.5)
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (tip, left, right))
+    return (tip, left, right)
+
+
+def _arrow_head(tip: tuple[float, float], control: tuple[float, float], width: float, colour: str) -> str:
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in _arrow_points(tip, control, width))
     return element("polygon", points=points, fill=colour, stroke="none")
+
+
+def _arrow_head_path(tip: tuple[float, float], control: tuple[float, float], width: float) -> str:
+    (x1, y1), (x2, y2), (x3, y3) = _arrow_points(tip, control, width)
+    return f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}L{x3:.1f},{y3:.1f}z"
 
 
 def _legend(team_map: TeamMap) -> str:

@@ -22,9 +22,11 @@ from syncreport.render import charts
 from syncreport.render.boardsvg import DrawnBoard, drawn_board
 from syncreport.render.depmap import dependency_map
 from syncreport.render.drawn import drawn
+from syncreport.render.svg import PrintSketch, document, print_copy, shorten
 
 STATUS_LABELS: dict[str, str] = {s.value: s.label for s in DependencyStatus}
 
+NOTHING = Markup("")
 STRIP_PRINT_RUNS = 26  # the health strip's columns in print (the latest runs); the HTML has every run
 # Trend lines look like the status marks: late red and dashed, at risk amber dash-dot, on track green solid.
 TREND_STYLES: dict[str, tuple[str, str, str]] = {
@@ -52,7 +54,8 @@ class TrendView:
     hidden_runs: int  # print: older runs left out of the strip
     strip: tuple[StripRow, ...]
     weeks: tuple[WeekFigures, ...]
-    deltas: dict[str, str]  # status -> "+2 since 24 Nov" (page 1); empty without a compared run
+    deltas: dict[str, str]  # status -> "+2 since 24 Nov" (page 1; print: "+2"); empty without a compared run
+    since: str = ""  # print: the compared run's date, said once in the column's heading ("24 Nov")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class Pictures:
     slippage_by_team: Markup
     trend_dependencies: Markup
     trend_weeks: Markup
+    health_strip: Markup = NOTHING  # print: the strip drawn (the HTML has it as a table)
 
 
 def short_date(moment: datetime) -> str:
@@ -83,11 +87,11 @@ def trend_view(results: IndicatorResults, *, for_print: bool) -> TrendView:
     for team in trends.teams:
         strip.append(StripRow(team, False, tuple(dict(p.teams).get(team) for p in shown)))
     deltas: dict[str, str] = {}
-    if trends.since is not None:
-        since = short_date(trends.since)
-        deltas = {
-            d.status: f"{signed(d.change)} since {since}" for d in trends.deltas if d.change is not None
-        }
+    since = short_date(trends.since) if trends.since is not None else ""
+    if since:
+        # print: page 1's narrow count column says "since 24 Nov" once, in its heading
+        tail = "" if for_print else f" since {since}"
+        deltas = {d.status: f"{signed(d.change)}{tail}" for d in trends.deltas if d.change is not None}
     return TrendView(
         available=trends.available,
         reason=trends.reason,
@@ -96,6 +100,7 @@ def trend_view(results: IndicatorResults, *, for_print: bool) -> TrendView:
         strip=tuple(strip),
         weeks=trends.weeks,
         deltas=deltas,
+        since=since if for_print else "",
     )
 
 
@@ -166,24 +171,83 @@ def _slippage_by_team(results: IndicatorResults) -> Markup:
     )
 
 
-_last: list[tuple[IndicatorResults, Pictures]] = []
+_last: list[tuple[IndicatorResults, bool, Pictures]] = []
 
 
-def draw_pictures(results: IndicatorResults) -> Pictures:
-    """The pictures of these results, drawn once for the HTML and the PDF of one run (like view's charts:
-    only the last results are kept, by identity)."""
-    if _last and _last[0][0] is results:
-        return _last[0][1]
-    drawn = _draw(results)
-    _last[:] = [(results, drawn)]
-    return drawn
+def draw_pictures(results: IndicatorResults, *, for_print: bool = False) -> Pictures:
+    """The pictures of these results, drawn once for the HTML and once for the PDF of one run (like view's
+    charts: only the last results are kept, by identity). The print copy is the same pictures made for
+    WeasyPrint's speed: the map and the board drawn as :class:`~syncreport.render.svg.PrintSketch`es, the
+    charts through :func:`~syncreport.render.svg.print_copy`."""
+    for kept, printed, pictures in _last:
+        if kept is results and printed == for_print:
+            return pictures
+    pictures = _draw(results, for_print=for_print)
+    _last[:] = [*(entry for entry in _last if entry[0] is results), (results, for_print, pictures)]
+    return pictures
 
 
-def _draw(results: IndicatorResults) -> Pictures:
+def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
+    team_map = results.team_map
+    charts_of_run = _charts(results)
+    lean = print_copy if for_print else Markup
     return Pictures(
-        dependency_map=dependency_map(results.team_map) if results.team_map else Markup(""),
-        board=drawn_board(results.board, results.dependencies, current=results.calendar.current_index),
-        slippage_by_team=_slippage_by_team(results),
-        trend_dependencies=_trend_dependencies(results),
-        trend_weeks=_trend_weeks(results),
+        dependency_map=dependency_map(team_map, for_print=for_print) if team_map else Markup(""),
+        board=drawn_board(
+            results.board, results.dependencies, current=results.calendar.current_index, for_print=for_print
+        ),
+        slippage_by_team=lean(charts_of_run[0]),
+        trend_dependencies=lean(charts_of_run[1]),
+        trend_weeks=lean(charts_of_run[2]),
+        health_strip=_strip_drawing(trend_view(results, for_print=True)) if for_print else Markup(""),
     )
+
+
+STRIP_CELL_W, STRIP_CELL_H, STRIP_NAME_W, STRIP_HEAD_H = 30.0, 15.0, 120.0, 16.0
+STRIP_FILLS: dict[str, str] = {"red": "#fde0e0", "amber": "#fff1cc", "green": "#ffffff"}
+
+
+def _strip_drawing(view: TrendView) -> Markup:
+    """The health strip of the print copy: the table's cells as one drawing (a table of a PI of runs is a
+    few hundred boxes for WeasyPrint to lay out). Each cell keeps its symbol, so it reads in grayscale."""
+    if not view.available or not view.strip:
+        return Markup("")
+    sketch = PrintSketch()
+    width = STRIP_NAME_W + STRIP_CELL_W * len(view.runs)
+    height = STRIP_HEAD_H + STRIP_CELL_H * len(view.strip)
+    for column, run in enumerate(view.runs):
+        sketch.label(run, STRIP_NAME_W + (column + 0.5) * STRIP_CELL_W, 11.0, 7.0, middle=True)
+    for row, strip_row in enumerate(view.strip):
+        top = STRIP_HEAD_H + row * STRIP_CELL_H
+        name = f"Train {strip_row.name}" if strip_row.is_train else strip_row.name
+        sketch.label(shorten(name, 24), 2.0, top + 10.5, 8.0, bold=strip_row.is_train)
+        for column, health in enumerate(strip_row.cells):
+            x = STRIP_NAME_W + column * STRIP_CELL_W
+            fill = STRIP_FILLS[health] if health is not None else "#ffffff"
+            sketch.rect(x, top, STRIP_CELL_W, STRIP_CELL_H, fill=fill, stroke="#c8c8c8", stroke_width=0.6)
+            symbol = health.mark.symbol if health is not None else "·"
+            sketch.label(symbol, x + STRIP_CELL_W / 2, top + 11.0, 9.0, bold=True, middle=True)
+    rows = "; ".join(
+        f"{row.name}: " + ", ".join(h.mark.word.lower() if h else "not in that run" for h in row.cells)
+        for row in view.strip
+    )
+    return document(
+        sketch.parts(),
+        width=width,
+        height=height,
+        title="Train and team health per run",
+        description=f"Runs {', '.join(view.runs)}. {rows}",
+        css="chart health-drawing",
+    )
+
+
+_charts_kept: list[tuple[IndicatorResults, tuple[Markup, Markup, Markup]]] = []
+
+
+def _charts(results: IndicatorResults) -> tuple[Markup, Markup, Markup]:
+    """The slippage-by-team and trend charts, drawn once for both copies of a run."""
+    if _charts_kept and _charts_kept[0][0] is results:
+        return _charts_kept[0][1]
+    drawn_charts = (_slippage_by_team(results), _trend_dependencies(results), _trend_weeks(results))
+    _charts_kept[:] = [(results, drawn_charts)]
+    return drawn_charts

@@ -28,7 +28,7 @@ from syncreport.indicators.results import (
     SprintReliability,
     TeamHealth,
 )
-from syncreport.kinds import DependencyStatus, Mark
+from syncreport.kinds import DependencyStatus, Health, Mark
 from syncreport.render import charts
 from syncreport.render.drawn import drawn
 from syncreport.render.pictures import Pictures, TrendView, draw_pictures, trend_view
@@ -39,11 +39,7 @@ T = TypeVar("T")
 
 # The templates look marks up by status (a member or its string, as a previous run's document names it).
 STATUS_MARKS: dict[str, Mark] = {status: status.mark for status in DependencyStatus}
-HEALTH_MARKS: dict[str, Mark] = {
-    "red": Mark("✗", "RED", "health-red"),
-    "amber": Mark("⚠", "AMBER", "health-amber"),
-    "green": Mark("✓", "GREEN", "health-green"),
-}
+HEALTH_MARKS: dict[str, Mark] = {health: health.mark for health in Health}
 # feature forecasts (indicators/features.py): a symbol and a word each, so cards read in grayscale too
 FEATURE_MARKS: dict[str, Mark] = {
     "will_not_finish": Mark("✗", "WILL NOT FINISH", "ft-will-not-finish"),
@@ -235,7 +231,7 @@ def build_view(results: IndicatorResults, settings: ReportSettings, *, for_print
         charts=_charts_once(results),
         thresholds=threshold_rows(results.thresholds),
         other_thresholds=other_thresholds(results.thresholds),
-        pictures=draw_pictures(results),
+        pictures=draw_pictures(results, for_print=for_print),
         trends=trend_view(results, for_print=for_print),
     )
 
