@@ -15,10 +15,12 @@ import pytest
 
 from syncreport import artifacts
 from syncreport.config import ReportSettings
+from syncreport.indicators import compute_indicators
 from syncreport.indicators.results import IndicatorResults
 from syncreport.render import pdf, print_parts, render_pdf
 from syncreport.render.html import render_document
 from syncreport.render.lean_print import merge_markers
+from tests.indicators.builders import blocks, issue, sprints_for, train
 
 pytestmark = pytest.mark.slow  # real PDFs
 
@@ -111,3 +113,18 @@ def test_margins_that_do_not_fit_the_pages_are_refused(sample: ModuleType) -> No
     shapes = print_parts.page_shapes(front) + print_parts.page_shapes(body)
     assert print_parts.join(front, body, pdf.lay_out(parts.margins(shapes))) is not None
     assert print_parts.join(front, body, pdf.lay_out(parts.margins(shapes[:-1]))) is None  # a page short
+
+
+def test_the_print_document_leaves_out_the_map_table_print_hides() -> None:
+    # The HTML has the dependency map and the same figures as a folded table; the PDF has the map only (the
+    # table, hidden in print, still cost its cells' styles in WeasyPrint). B-1 blocks A-1: one team pair.
+    snapshot = train(
+        [issue("A-1", "A", (11,)), issue("B-1", "B", (22,))], sprints_for("A", "B"), [blocks("B-1", "A-1")]
+    )
+    results = compute_indicators(snapshot)
+    assert results.team_map is not None and len(results.team_map.edges) == 1
+    screen = render_document(results, snapshot, ReportSettings(), for_print=False)
+    paper = render_document(results, snapshot, ReportSettings(), for_print=True)
+    assert screen.count('<details class="map-table">') == 1
+    assert "<details" not in paper and "The map as a table" not in paper
+    assert "Who depends on whom" in paper
