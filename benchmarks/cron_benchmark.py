@@ -194,6 +194,43 @@ def table(results: list[dict[str, Any]], latency_ms: int) -> str:
     return "\n".join(lines)
 
 
+# Where a warm run's seconds go, read from its cProfile (--profile): (label, file, function). Nested rows are
+# part of the row above them; seconds under the profiler run about twice the plain ones, so compare rows.
+STAGES = (
+    ("imports (every module)", "<frozen importlib._bootstrap>", "_find_and_load"),
+    ("pull: Jira, cache, normalize", "pipeline.py", "_pull"),
+    ("indicators", "pipeline.py", "_compute"),
+    ("render: HTML, PDF, JSON", "pipeline.py", "_render"),
+    ("  HTML", "html.py", "render_html"),
+    ("  PDF", "pdf.py", "render_pdf"),
+    ("    WeasyPrint layouts (parts not kept)", "pdf.py", "lay_out"),
+    ("  JSON document (to_json_document)", "export.py", "to_json_document"),
+    ("  JSON encoding", "json/__init__.py", "dumps"),
+    ("write the files", "files.py", "write_report_files"),
+    ("remember the run (state)", "state.py", "save_document"),
+)
+
+
+def stage_table(profile: Path) -> str:
+    """The warm run's stages with their cumulative seconds under cProfile."""
+    import pstats
+
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(str(profile)).stats  # type: ignore[attr-defined]
+    total = max(row[3] for row in stats.values())
+    lines = [
+        f"Where the warm run's {total:.1f} s went (cProfile, cumulative; seconds under the profiler):",
+        "",
+        "| stage | s | share |",
+        "|---|---:|---:|",
+    ]
+    for label, where, function in STAGES:
+        seconds = sum(
+            row[3] for (name, _, func), row in stats.items() if name.endswith(where) and func == function
+        )
+        lines.append(f"| {label} | {seconds:.2f} | {seconds / total:.0%} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -213,6 +250,7 @@ def main() -> None:
         print(json.dumps(child_naive(*args.naive)))
         return
     results = []
+    profile = args.profile
     with tempfile.TemporaryDirectory(prefix="syncreport-cron-bench-") as tmp:
         for dialect in [d.strip() for d in args.dialects.split(",") if d.strip()]:
             for size in [int(s) for s in args.sizes.split(",") if s]:
@@ -220,6 +258,9 @@ def main() -> None:
                 print(json.dumps(results[-1], default=str), file=sys.stderr)
                 args.profile = None
     print(table(results, args.latency_ms))
+    if profile is not None:
+        print()
+        print(stage_table(profile))
 
 
 if __name__ == "__main__":

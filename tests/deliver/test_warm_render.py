@@ -67,7 +67,7 @@ def test_a_warm_run_writes_what_a_cold_run_writes_without_drawing_or_laying_out_
         raise AssertionError("a warm run drew a chart or laid the PDF out again")
 
     monkeypatch.setattr(charts, "_to_svg", refuse)
-    monkeypatch.setattr(pdf, "_lay_out", refuse)
+    monkeypatch.setattr(pdf, "lay_out", refuse)
     warm = _run(data, snapshot_path, tmp_path / "warm", store, monkeypatch)  # a fresh series: same inputs
 
     # Same snapshot, same settings, no previous run in either folder: the same report, byte for byte.

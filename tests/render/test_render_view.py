@@ -135,3 +135,20 @@ def test_a_status_series_is_styled_by_its_status_not_its_label(sample: ModuleTyp
     assert series.style == STATUS_SERIES_STYLES[DependencyStatus.LATE] == ("#b00020", "///")
     (plain,) = chart_series(replace(chart, series=(ChartSeries("Late", (1.0,)),)))
     assert plain.style is None  # no status: the next of the chart's own styles
+
+
+def test_the_pi_slip_chart_marks_today_and_draws_the_same_all_day(sample: ModuleType) -> None:
+    # TAKEN_AT is 25 Nov 2026 07:00 UTC: at 07:00 and at 17:30 the line is at the start of 25 Nov, so the
+    # chart (and the PDF page under it) is the same; the next day it moves.
+    results, _ = sample.train(issues=120, teams=6)
+
+    def chart_at(hours: float) -> str:
+        train = replace(results.train, generated_at=results.train.generated_at + timedelta(hours=hours))
+        return str(
+            build_view(replace(results, train=train), ReportSettings(), for_print=True).charts["pi_slips"]
+        )
+
+    morning = chart_at(0)
+    assert "today" in morning and "now" not in morning
+    assert chart_at(10.5) == morning
+    assert chart_at(24) != morning

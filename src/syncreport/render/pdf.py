@@ -22,7 +22,7 @@ from syncreport import artifacts
 from syncreport.config import ReportSettings
 from syncreport.errors import SyncreportError
 from syncreport.indicators.results import IndicatorResults
-from syncreport.render import lean_print
+from syncreport.render import lean_print, print_parts
 from syncreport.render.html import render_document
 from syncreport.render.lean_print import merge_markers
 from syncreport.snapshot import Snapshot
@@ -70,23 +70,39 @@ class PackageAssetFetcher(URLFetcher):
 def render_pdf(results: IndicatorResults, snapshot: Snapshot, settings: ReportSettings) -> bytes:
     """The PDF report (paper size from ``settings.paper``; long lists capped at ``settings.pdf_list_limit``).
 
-    With a run's store (:mod:`syncreport.artifacts`), a print document laid out before (same document, same
-    WeasyPrint, same code) gives the PDF made then instead of a second layout.
+    The print document is laid out in parts (:mod:`syncreport.render.print_parts`): the front (header,
+    summary, trends), the body (the board to the appendix) and the page margins. With a run's store
+    (:mod:`syncreport.artifacts`), a part laid out before (same document, same WeasyPrint, same code) is the
+    PDF made then instead of a second layout: a warm run lays out only the parts that changed.
     """
     document = merge_markers(render_document(results, snapshot, settings, for_print=True))
+    parts = print_parts.split(document)
+    if parts is not None:
+        front, body = _laid_out("pdf-front", parts.front), _laid_out("pdf-body", parts.body)
+        shapes = print_parts.page_shapes(front) + print_parts.page_shapes(body)
+        joined = print_parts.join(front, body, _laid_out("pdf-margins", parts.margins(shapes)))
+        if joined is not None:
+            return joined
+        log.warning("the PDF's page margins did not fit its pages; laying the document out whole")
+    return _laid_out("pdf", document)
+
+
+def _laid_out(kind: str, document: str) -> bytes:
+    """``document`` laid out, or the PDF laid out from it before (kept in the run's store, if any)."""
     store = artifacts.current()
     if store is None:
-        return _lay_out(document)
-    name = artifacts.digest("pdf", document, weasyprint.__version__, _pdf_code())
-    return store.cached(name, lambda: _lay_out(document))
+        return lay_out(document)
+    name = artifacts.digest(kind, document, weasyprint.__version__, _pdf_code())
+    return store.cached(name, lambda: lay_out(document))
 
 
 @functools.cache
 def _pdf_code() -> str:
-    return artifacts.digest(Path(__file__).read_bytes(), Path(lean_print.__file__).read_bytes())
+    sources = (Path(__file__), Path(lean_print.__file__), Path(print_parts.__file__))
+    return artifacts.digest(*(source.read_bytes() for source in sources))
 
 
-def _lay_out(document: str) -> bytes:
+def lay_out(document: str) -> bytes:
     assets = package_assets_dir()
     try:
         return weasyprint.HTML(

@@ -378,8 +378,10 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             [team.team for team in results.teams],
             chart_id="pi-slips",
             title="Moves to a later PI: when, and whose work",
-            reference=results.train.generated_at,
-            reference_label="now",
+            # the day the figures are as of, not their minute: the line moves once a day, so the chart
+            # (and the PDF page it is on) is the same for every run of a day with the same figures
+            reference=_start_of_day(results.train.generated_at),
+            reference_label="today",
         ),
         "off_cadence": drawn(
             charts.horizontal_bars,
@@ -395,6 +397,10 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             value_format=fmt_count,
         ),
     }
+
+
+def _start_of_day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _reliability_lines(results: IndicatorResults) -> list[charts.ReferenceLine]:
