@@ -178,12 +178,13 @@ def test_the_print_copy_of_the_board_draws_each_style_once_and_keeps_every_key_a
 
 
 def test_the_print_copy_of_the_map_keeps_its_arrows_counts_and_teams_in_fewer_elements() -> None:
+    LATE, ON_TRACK, AT_RISK = DependencyStatus.LATE, DependencyStatus.ON_TRACK, DependencyStatus.AT_RISK
     team_map = TeamMap(
         teams=("Orion", "Vega", "Lyra"),
         edges=(
-            TeamMapEdge("Orion", "Vega", 3, "late", (("late", 2), ("on_track", 1)), in_cycle=True),
-            TeamMapEdge("Vega", "Orion", 1, "on_track", (("on_track", 1),), in_cycle=True),
-            TeamMapEdge("Lyra", "Vega", 2, "at_risk", (("at_risk", 2),), in_cycle=False),
+            TeamMapEdge("Orion", "Vega", 3, LATE, ((LATE, 2), (ON_TRACK, 1)), in_cycle=True),
+            TeamMapEdge("Vega", "Orion", 1, ON_TRACK, ((ON_TRACK, 1),), in_cycle=True),
+            TeamMapEdge("Lyra", "Vega", 2, AT_RISK, ((AT_RISK, 2),), in_cycle=False),
         ),
         team_cycles=(("Orion", "Vega"),),
     )
