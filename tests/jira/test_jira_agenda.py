@@ -18,7 +18,7 @@ from syncreport.errors import JiraError
 from syncreport.jira.agenda import AgendaFetcher, AgendaFields, agenda_fields, commitment
 from syncreport.jira.client import JiraClient
 from syncreport.jira.fields import discover_fields
-from tests.jira.recorded import sent_json
+from tests.jira.recorded import sent_json, sent_url
 
 SITE = "https://acme.atlassian.net"
 FIELDS = [
@@ -232,7 +232,11 @@ def test_cloud_search_completes_a_cut_changelog_page_by_page(client: Any) -> Non
     )
     found = fetcher(config(), client).fetch(["A"])
     search = sent_json(responses.calls[0])
-    assert search["jql"] == 'project in (A) AND issuetype = "Risk"' and search["expand"] == "changelog"
+    # the risks and the PI objectives by their default queries: one search for both
+    assert search["jql"] == 'project in (A) AND issuetype in ("Risk", "PI Objective")'
+    assert search["expand"] == "changelog"
+    searches = [c for c in responses.calls if sent_url(c).endswith("/search/jql")]
+    assert len(searches) == 1
     assert "assignee" in search["fields"] and "priority" in search["fields"]
     (risk,) = found.risks
     assert (risk.roam, risk.roam_since and risk.roam_since.day) == ("owned", 8)
@@ -254,3 +258,32 @@ def test_a_default_query_jira_rejects_becomes_a_note_and_a_configured_one_an_err
     with pytest.raises(JiraError) as caught:
         fetcher(config(risks={"jql": "type = Risk"}, objectives={"enabled": False}), client).fetch(["A"])
     assert "[risks] jql" in caught.value.message and "[train].jql" not in caught.value.message
+
+
+@responses.activate
+def test_default_risks_and_objectives_come_from_one_search_split_by_issue_type(client: Any) -> None:
+    # One answer with a risk (type "Risk") and an objective whose type Jira names "pi objective" (JQL matches
+    # a type by name whatever the case): each lands in its own list, and no second search is made.
+    objective = raw_risk("A-2", "11", [])
+    objective["fields"]["issuetype"] = {"name": "pi objective"}
+    answer = {"issues": [raw_risk("A-1", "11", []), objective], "isLast": True}
+    responses.post(f"{SITE}/rest/api/3/search/jql", json=answer)
+    found = fetcher(config(), client).fetch(["A"])
+    assert [r.key for r in found.risks] == ["A-1"] and [o.key for o in found.objectives] == ["A-2"]
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_combined_query_jira_rejects_falls_back_to_one_search_each(client: Any) -> None:
+    # The site has no "PI Objective" type: the combined query is rejected (400), then the risks' own query
+    # finds A-1 and the objectives' own query is rejected too, which becomes its note: 3 searches.
+    rejected = {"errorMessages": ["The value 'PI Objective' does not exist for the field 'issuetype'."]}
+    responses.post(f"{SITE}/rest/api/3/search/jql", status=400, json=rejected)
+    responses.post(
+        f"{SITE}/rest/api/3/search/jql", json={"issues": [raw_risk("A-1", "11", [])], "isLast": True}
+    )
+    responses.post(f"{SITE}/rest/api/3/search/jql", status=400, json=rejected)
+    found = fetcher(config(), client).fetch(["A"])
+    assert [r.key for r in found.risks] == ["A-1"] and found.objectives == ()
+    assert any("does not exist for the field 'issuetype'" in n for n in found.objective_notes)
+    assert len(responses.calls) == 3

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from syncreport.config import DEFAULT_ROAM_NAMES, Config, ObjectiveSettings, RiskSettings
-from syncreport.errors import JiraError
+from syncreport.errors import JiraError, RunTimeout
 from syncreport.jira import endpoints
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import FieldMap, _optional, _resolve
@@ -114,6 +114,14 @@ def default_jql(projects: Sequence[str], clause: str) -> str | None:
     if not projects:
         return None
     return f"project in ({', '.join(sorted(projects))}) AND {clause}"
+
+
+def _is_type(raw: Mapping[str, Any], wanted: str) -> bool:
+    """Whether an issue is of this type, named as JQL matches it: by name, whatever the case, or by id."""
+    kind = (raw.get("fields") or {}).get("issuetype") or {}
+    if not isinstance(kind, Mapping):
+        return False
+    return str(kind.get("name") or "").casefold() == wanted.casefold() or str(kind.get("id") or "") == wanted
 
 
 def _quoted(value: str) -> str:
@@ -213,11 +221,16 @@ class AgendaFetcher:
         risks: tuple[Risk, ...] = ()
         objectives: tuple[Objective, ...] = ()
         rs, os_ = self.config.risks, self.config.objectives
+        together = self._together(projects)
         if not rs.enabled:
             risk_notes.append("risks are switched off ([risks] enabled = false)")
         else:
             clause = f"issuetype = {_quoted(rs.issue_type)}"
-            raw = self._selected(rs.jql, default_jql(projects, clause), "[risks] jql", risk_notes)
+            raw = (
+                together[0]
+                if together is not None
+                else self._selected(rs.jql, default_jql(projects, clause), "[risks] jql", risk_notes)
+            )
             if raw is not None:
                 risks = tuple(sorted((self.risk(r) for r in raw), key=lambda r: _key_order(r.key)))
                 if not risks:
@@ -233,7 +246,13 @@ class AgendaFetcher:
                 if os_.source == "issuetype"
                 else f"labels = {_quoted(os_.label)}"
             )
-            raw = self._selected(os_.jql, default_jql(projects, clause), "[objectives] jql", objective_notes)
+            raw = (
+                together[1]
+                if together is not None
+                else self._selected(
+                    os_.jql, default_jql(projects, clause), "[objectives] jql", objective_notes
+                )
+            )
             if raw is not None:
                 objectives = tuple(sorted((self.objective(r) for r in raw), key=lambda o: _key_order(o.key)))
                 if not objectives:
@@ -247,6 +266,26 @@ class AgendaFetcher:
                         f"objectives as {what} or set [objectives] jql"
                     )
         return Agenda(risks, objectives, tuple(risk_notes), tuple(objective_notes))
+
+    def _together(self, projects: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+        """(risks, objectives) from one search when both are found by their default query by issue type:
+        ``project in (...) AND issuetype in (risk type, objective type)`` matches what the two queries
+        match together, and each issue's type says which list it is in (JQL matches a type by its name,
+        whatever the case, or by its id). None when they are not both found that way, or when Jira rejects
+        the query (a type the site lacks): then each is asked apart, and a rejected one becomes its note."""
+        rs, os_ = self.config.risks, self.config.objectives
+        if not (rs.enabled and os_.enabled and projects and os_.source == "issuetype") or rs.jql or os_.jql:
+            return None
+        types = f"{_quoted(rs.issue_type)}, {_quoted(os_.issue_type)}"
+        try:
+            found = self.search(f"project in ({', '.join(sorted(projects))}) AND issuetype in ({types})")
+        except RunTimeout:
+            raise
+        except JiraError:
+            return None
+        return [r for r in found if _is_type(r, rs.issue_type)], [
+            r for r in found if _is_type(r, os_.issue_type)
+        ]
 
     def _selected(
         self, configured: str | None, default: str | None, key: str, notes: list[str]
