@@ -21,8 +21,8 @@ from syncreport.config import DEFAULT_ROAM_NAMES, Config, ObjectiveSettings, Ris
 from syncreport.errors import JiraError, RunTimeout
 from syncreport.jira import endpoints
 from syncreport.jira.endpoints import Deployment
-from syncreport.jira.fields import FieldMap, _optional, _resolve
-from syncreport.jira.normalize import Normalizer, _name, _number, parse_datetime, status_maps
+from syncreport.jira.fields import FieldMap, optional_field, resolve_field
+from syncreport.jira.normalize import Normalizer, parse_datetime, status_maps, value_name, value_number
 from syncreport.jira.paging import token_pages
 from syncreport.snapshot import ROAM_STATES, Objective, Risk, Snapshot
 
@@ -62,7 +62,7 @@ def agenda_fields(
     notes: list[str] = []
 
     def named(value: str | None, key: str) -> str | None:
-        return _resolve(site_fields, value, key=key, source=source) if value else None
+        return resolve_field(site_fields, value, key=key, source=source) if value else None
 
     roam = named(risks.roam_field, "[risks].roam_field") if risks.roam_source == "field" else None
     impact = named(risks.impact_field, "[risks].impact_field")
@@ -73,12 +73,12 @@ def agenda_fields(
     if actual_name == "auto" and train.business_value_actual_field:
         actual_name = train.business_value_actual_field
     planned = (
-        _optional(site_fields, names=PLANNED_VALUE_NAMES, schema=None)
+        optional_field(site_fields, names=PLANNED_VALUE_NAMES, schema=None)
         if planned_name == "auto"
         else named(planned_name, "[objectives].planned_value_field")
     )
     actual = (
-        _optional(site_fields, names=ACTUAL_VALUE_NAMES, schema=None)
+        optional_field(site_fields, names=ACTUAL_VALUE_NAMES, schema=None)
         if actual_name == "auto"
         else named(actual_name, "[objectives].actual_value_field")
     )
@@ -330,11 +330,11 @@ class AgendaFetcher:
             status_category=issue.status_category,
             created=issue.created,
             team=issue.team,
-            owner=_name((f.get("assignee") or {}).get("displayName")),
+            owner=value_name((f.get("assignee") or {}).get("displayName")),
             roam=state,
             roam_since=since,
             roam_unknown=unknown,
-            priority=_name(f.get(impact)) if impact else _name(f.get("priority")),
+            priority=value_name(f.get(impact)) if impact else value_name(f.get("priority")),
             linked_keys=_linked(f),
         )
 
@@ -349,7 +349,7 @@ class AgendaFetcher:
         if source == "field":
             if not self.agenda.roam:
                 return None, None
-            value = _name(f.get(self.agenda.roam))
+            value = value_name(f.get(self.agenda.roam))
             if value is None:
                 return None, None
             state = names.get(value.casefold())
@@ -430,8 +430,8 @@ class AgendaFetcher:
             status_category=issue.status_category,
             team=issue.team,
             pi=issue.pi,
-            planned_value=_number(f.get(a.planned)) if a.planned else None,
-            actual_value=_number(f.get(a.actual)) if a.actual else None,
+            planned_value=value_number(f.get(a.planned)) if a.planned else None,
+            actual_value=value_number(f.get(a.actual)) if a.actual else None,
             committed=commitment(
                 self.config.objectives,
                 f.get("labels") or (),
@@ -467,12 +467,12 @@ def commitment(
     yes = {v.casefold() for v in settings.committed_values}
     no = {v.casefold() for v in settings.uncommitted_values}
     if settings.committed_source == "field":
-        name = _name(value)
+        name = value_name(value)
         if name is None:
             return None
         folded = name.casefold()
         return True if folded in yes else False if folded in no else None
-    checked = {str(_name(v) or "").casefold() for v in (value if isinstance(value, list) else [value]) if v}
+    checked = {str(value_name(v) or "").casefold() for v in (value if isinstance(value, list) else [value]) if v}
     if checked & no:
         return False
     if checked & yes:

@@ -71,25 +71,26 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def _number(value: Any) -> float | None:
+def value_number(value: Any) -> float | None:
+    """A field value as a number: a number, an option {value}, or numeric text; None otherwise."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, dict):
-        return _number(value.get("value"))
+        return value_number(value.get("value"))
     try:
         return float(str(value))
     except ValueError:
         return None
 
 
-def _name(value: Any) -> str | None:
+def value_name(value: Any) -> str | None:
     """The display name of a field value: a string, an option {value}, a team {name|title}, a version."""
     if value is None:
         return None
     if isinstance(value, list):
-        return _name(value[0]) if value else None
+        return value_name(value[0]) if value else None
     if isinstance(value, dict):
         for key in ("name", "title", "value", "displayName", "key"):
             if value.get(key):
@@ -204,7 +205,7 @@ class Normalizer:
             id=str(raw["id"]),
             key=str(raw["key"]),
             summary=str(f.get("summary") or ""),
-            issue_type=_name(f.get("issuetype")) or "",
+            issue_type=value_name(f.get("issuetype")) or "",
             status=str(status.get("name") or ""),
             status_category=category,
             project=str((f.get("project") or {}).get("key") or str(raw["key"]).rsplit("-", 1)[0]),
@@ -214,17 +215,17 @@ class Normalizer:
             team_choices=team_choices,
             sprint_ids=tuple(int(s["id"]) for s in sprint_values(f.get(fm.sprint)) if fm.sprint),
             pi=self._pi(f),
-            points=_number(f.get(fm.points)) if fm.points else None,
+            points=value_number(f.get(fm.points)) if fm.points else None,
             due_date=parse_date(f.get("duedate")),
             parent_key=self._parent(f),
             flagged=bool(f.get(fm.flagged)) if fm.flagged else False,
             resolved=parse_datetime(f.get("resolutiondate")),
             labels=tuple(str(label) for label in f.get("labels") or ()),
             in_train=in_train,
-            business_value_planned=_number(f.get(fm.business_value_planned))
+            business_value_planned=value_number(f.get(fm.business_value_planned))
             if fm.business_value_planned
             else None,
-            business_value_actual=_number(f.get(fm.business_value_actual))
+            business_value_actual=value_number(f.get(fm.business_value_actual))
             if fm.business_value_actual
             else None,
         )
@@ -233,11 +234,11 @@ class Normalizer:
         """(the issue's team, every candidate when it carried several: components or team labels)."""
         source = self.train.team_source
         if source == "field":
-            return (_name(f.get(self.fields.team)) if self.fields.team else None), ()
+            return (value_name(f.get(self.fields.team)) if self.fields.team else None), ()
         if source == "project":
-            return _name(f.get("project")), ()
+            return value_name(f.get("project")), ()
         if source == "component":
-            names = [n for n in (_name(c) for c in f.get("components") or ()) if n]
+            names = [n for n in (value_name(c) for c in f.get("components") or ()) if n]
         else:
             prefix = self.train.team_label_prefix
             names = [label[len(prefix) :] for label in f.get("labels") or () if label.startswith(prefix)]
@@ -264,10 +265,10 @@ class Normalizer:
     def _pi_names(self, f: Mapping[str, Any]) -> list[str]:
         source = self.train.pi_source
         if source == "fixVersion":
-            names = [n for n in (_name(v) for v in f.get("fixVersions") or ()) if n]
+            names = [n for n in (value_name(v) for v in f.get("fixVersions") or ()) if n]
         elif source == "field":
             value = f.get(self.fields.pi) if self.fields.pi else None
-            names = [n for n in (_name(v) for v in (value if isinstance(value, list) else [value])) if n]
+            names = [n for n in (value_name(v) for v in (value if isinstance(value, list) else [value])) if n]
         else:
             names = [label for label in f.get("labels") or () if label.startswith(self.train.pi_label_prefix)]
         return self._only_pis(names)
@@ -585,7 +586,7 @@ def _link_ends(raw: Mapping[str, Any], types: Mapping[str, str], category: Any) 
             summary=str(f.get("summary") or ""),
             status=str(status.get("name") or ""),
             status_category=status_category or category(status.get("id"), status.get("name")) or "",
-            issue_type=_name(f.get("issuetype")) or "",
+            issue_type=value_name(f.get("issuetype")) or "",
         )
 
 
