@@ -20,10 +20,12 @@ from typing import Any
 from syncreport.config import DEFAULT_ROAM_NAMES, Config, ObjectiveSettings, RiskSettings
 from syncreport.errors import JiraError, RunTimeout
 from syncreport.jira import endpoints
+from syncreport.jira.builder import status_maps
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import FieldMap, optional_field, resolve_field
-from syncreport.jira.normalize import Normalizer, parse_datetime, status_maps, value_name, value_number
+from syncreport.jira.normalize import Normalizer
 from syncreport.jira.paging import token_pages
+from syncreport.jira.values import parse_datetime, value_name, value_number
 from syncreport.snapshot import ROAM_STATES, Objective, Risk, Snapshot
 
 log = logging.getLogger(__name__)
@@ -472,7 +474,9 @@ def commitment(
             return None
         folded = name.casefold()
         return True if folded in yes else False if folded in no else None
-    checked = {str(value_name(v) or "").casefold() for v in (value if isinstance(value, list) else [value]) if v}
+    checked = {
+        str(value_name(v) or "").casefold() for v in (value if isinstance(value, list) else [value]) if v
+    }
     if checked & no:
         return False
     if checked & yes:

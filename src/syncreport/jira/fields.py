@@ -170,7 +170,9 @@ def discover_fields(
             or str(f.get("name", "")).casefold() in STORY_POINT_NAMES
         )
     else:
-        points = resolve_field(fields, train.story_points_field, key="[train].story_points_field", source=source)
+        points = resolve_field(
+            fields, train.story_points_field, key="[train].story_points_field", source=source
+        )
     team = (
         resolve_field(
             fields,
