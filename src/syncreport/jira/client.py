@@ -14,11 +14,16 @@ API (:meth:`JiraClient.call`, :mod:`syncreport.jira.library`). Above both, *our*
 Every failure the user can act on becomes a :class:`~syncreport.errors.JiraError` (or ``ConfigError``) with
 one line naming the cause and the fix, and the HTTP status and endpoint when Jira answered. Exceptions of
 the HTTP library are never chained (``from None``): their text may carry request headers, and so the token.
+
+The module is over 400 lines on purpose: it is one class, and its parts (the attempt, the retry decision,
+the waits, the deadline, the limiter's signals, the one-line explanations of each status) share that
+client's state; split apart, they would reach into each other's private attributes. What needs none of
+it lives beside it: :mod:`~syncreport.jira.answers` (reading headers and error bodies),
+:mod:`~syncreport.jira.probe` (which kind of site), ``transport``, ``limiter`` and ``library``.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import re
@@ -26,7 +31,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -35,6 +40,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
+from syncreport.jira.answers import (
+    advised_wait,
+    jira_error_messages,
+    load_signal,
+    near_limit,
+    parse_http_date,
+)
 from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, Deployment
 from syncreport.jira.library import JiraLibrary
 from syncreport.jira.limiter import AdaptiveLimit, Signal
@@ -75,67 +87,6 @@ class _Transient(Exception):
 
 class _Cancelled(Exception):
     """The run is stopping (see :meth:`JiraClient.cancel`); never retried, never shown to the user."""
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds (``0`` included) or an HTTP date."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    when = parse_http_date(text)
-    if when is None:
-        return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """An HTTP date (``Tue, 01 Dec 2026 16:20:00 GMT``) as an aware UTC datetime; None when absent or odd."""
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds until an X-RateLimit-Reset time, which Cloud writes ``yyyy-MM-ddTHH:mmZ`` (ISO 8601 with
-    seconds accepted too); None when absent, unreadable or already past (then the usual backoff applies)."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return seconds if seconds > 0 else None
-
-
-def jira_error_messages(response: Response) -> list[str]:
-    """Jira's own error texts from an error body (``errorMessages`` and ``errors``), if it is JSON."""
-    try:
-        body = orjson.loads(response.content)
-    except ValueError:
-        return []
-    if not isinstance(body, dict):
-        return []
-    messages = [str(m) for m in body.get("errorMessages") or [] if m]
-    errors = body.get("errors")
-    if isinstance(errors, dict):
-        messages += [f"{k}: {v}" for k, v in errors.items()]
-    for key in ("message", "errorMessage"):
-        if isinstance(body.get(key), str) and body[key]:
-            messages.append(body[key])
-    return messages
 
 
 class JiraClient:
@@ -426,12 +377,12 @@ class JiraClient:
         signal = Signal.FAILED
         try:
             response = send()
-            signal = _signal(response)
+            signal = load_signal(response)
         finally:
             self.limit.release(ticket, signal, endpoint=name, seconds=time.monotonic() - started)
         self._note_server_time(response)
         if signal is Signal.THROTTLED:
-            wait = _advised_wait(response)
+            wait = advised_wait(response)
             if wait is not None:
                 self.limit.pause(wait)
         return response
@@ -498,12 +449,12 @@ class JiraClient:
 
     def _decode(self, method: str, path: str, response: Response, missing_ok: bool) -> Any:
         status = response.status
-        if status < 400 and _near_limit(response):
+        if status < 400 and near_limit(response):
             # under 20% of the burst budget left: slow down before the 429, not after it (the limit on
             # requests in flight was halved too)
             self._pause(NEAR_LIMIT_PAUSE_SECONDS)
         if status in _RETRY_STATUSES:
-            retry_after = _advised_wait(response)
+            retry_after = advised_wait(response)
             raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after, status=status)
         if status in (403, 404) and missing_ok:
             log.warning(
@@ -614,32 +565,6 @@ class JiraClient:
     def _host(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def _near_limit(response: Response) -> bool:
-    return (response.header("X-RateLimit-NearLimit") or "").lower() == "true"
-
-
-def _signal(response: Response) -> Signal:
-    """What an answer says about the site's load, for the limit on requests in flight."""
-    if response.status in (429, 503):
-        return Signal.THROTTLED
-    if _near_limit(response):
-        return Signal.NEAR_LIMIT
-    return Signal.CLEAN if response.status < 500 else Signal.FAILED
-
-
-def _advised_wait(response: Response) -> float | None:
-    """How long Jira asks callers to wait after a 429 or 503: Retry-After, else (429) X-RateLimit-Reset.
-
-    "429 responses may be accompanied by Retry-After and X-RateLimit-Reset headers": without the first,
-    wait until the reset the second names."""
-    if response.status not in (429, 503):
-        return None
-    wait = parse_retry_after(response.header("Retry-After"))
-    if wait is None and response.status == 429:
-        wait = parse_rate_limit_reset(response.header("X-RateLimit-Reset"))
-    return wait
 
 
 def _some(refs: list[str], limit: int = 10) -> str:
