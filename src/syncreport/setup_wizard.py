@@ -27,9 +27,10 @@ from syncreport.deliver.files import atomic_write
 from syncreport.errors import ConfigError, JiraError
 from syncreport.jira import endpoints
 from syncreport.jira.agenda import ACTUAL_VALUE_NAMES, PLANNED_VALUE_NAMES
-from syncreport.jira.client import JiraClient, anonymous_probe, detect_deployment
+from syncreport.jira.client import JiraClient
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import EPIC_LINK_SCHEMA, SPRINT_SCHEMA, STORY_POINTS_SCHEMA, TEAM_SCHEMAS
+from syncreport.jira.probe import anonymous_probe, detect_deployment
 from syncreport.logs import register_secret
 
 _PI_NAME = re.compile(r"(?i)(^|[^a-z])PI([^a-z]|$)|program increment")
@@ -403,7 +404,7 @@ def _site_and_credentials(
 ) -> tuple[Deployment, str, str | None]:
     """Cloud or Data Center from serverInfo's deploymentType (never guessed from the URL), the token's
     variable and (Cloud) the account's e-mail. A site that refuses anonymous callers is asked signed in,
-    as ``deployment = "auto"`` does (:func:`~syncreport.jira.client.detect_deployment`)."""
+    as ``deployment = "auto"`` does (:func:`~syncreport.jira.probe.detect_deployment`)."""
     probe = anonymous_probe(JiraSettings(url=url), config_name=str(options.path))
     if probe is not None:
         cloud = probe.deployment == "cloud"

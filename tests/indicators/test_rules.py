@@ -9,8 +9,8 @@ from typing import Any
 
 from syncreport.config import config_from_dict
 from syncreport.indicators import compute_indicators
+from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.fields import discover_fields
-from syncreport.jira.normalize import SnapshotBuilder
 from syncreport.snapshot import Snapshot
 
 FIELDS = [

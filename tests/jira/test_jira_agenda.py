@@ -15,7 +15,8 @@ from responses import matchers
 
 from syncreport.config import Config, ObjectiveSettings, config_from_dict
 from syncreport.errors import JiraError
-from syncreport.jira.agenda import AgendaFetcher, AgendaFields, agenda_fields, commitment
+from syncreport.jira.agenda import AgendaFetcher, agenda_fields
+from syncreport.jira.agenda_items import AgendaFields, commitment
 from syncreport.jira.client import JiraClient
 from syncreport.jira.fields import discover_fields
 from tests.jira.recorded import sent_json, sent_url

@@ -12,7 +12,8 @@ import responses
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError
-from syncreport.jira.client import MAX_ATTEMPTS, NEAR_LIMIT_PAUSE_SECONDS, JiraClient, parse_retry_after
+from syncreport.jira.answers import parse_retry_after
+from syncreport.jira.client import MAX_ATTEMPTS, NEAR_LIMIT_PAUSE_SECONDS, JiraClient
 from syncreport.kinds import Deployment
 from tests.jira.recorded import sent_json
 

@@ -9,15 +9,10 @@ import pytest
 
 from syncreport.config import TrainSettings, config_from_dict
 from syncreport.errors import ConfigError
+from syncreport.jira.builder import SnapshotBuilder, dependency_links, status_maps
 from syncreport.jira.fields import discover_fields
-from syncreport.jira.normalize import (
-    Normalizer,
-    SnapshotBuilder,
-    dependency_links,
-    parse_datetime,
-    parse_greenhopper_sprint,
-    status_maps,
-)
+from syncreport.jira.normalize import Normalizer
+from syncreport.jira.values import parse_datetime, parse_greenhopper_sprint
 
 # Jira's JSON, typed as the functions under test take it (the decoded body of an answer)
 CLOUD_FIELDS: list[dict[str, Any]] = [

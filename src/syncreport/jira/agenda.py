@@ -2,8 +2,9 @@
 
 Risks and objectives are issues like any other, but they are not train work: they never enter the
 dependency, slippage or health figures of ``snapshot.issues``. They are fetched after the train's issues
-(a few dozen issues, one search each, with their changelogs) and normalized here into the snapshot's
-:class:`~syncreport.snapshot.Risk` and :class:`~syncreport.snapshot.Objective` values.
+(a few dozen issues, one search each, with their changelogs) and read by
+:mod:`~syncreport.jira.agenda_items` into the snapshot's :class:`~syncreport.snapshot.Risk` and
+:class:`~syncreport.snapshot.Objective` values.
 
 Where something cannot be read (no such issue type, no business value field), the snapshot carries a
 one-line note saying what to configure; the report shows it instead of inventing a number.
@@ -14,17 +15,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
-from syncreport.config import DEFAULT_ROAM_NAMES, Config, ObjectiveSettings, RiskSettings
+from syncreport.config import Config
 from syncreport.errors import JiraError, RunTimeout
 from syncreport.jira import endpoints
+from syncreport.jira.agenda_items import AgendaFields, AgendaReader, key_order
 from syncreport.jira.endpoints import Deployment
-from syncreport.jira.fields import FieldMap, _optional, _resolve
-from syncreport.jira.normalize import Normalizer, _name, _number, parse_datetime, status_maps
+from syncreport.jira.fields import FieldMap, optional_field, resolve_field
 from syncreport.jira.paging import token_pages
-from syncreport.snapshot import ROAM_STATES, Objective, Risk, Snapshot
+from syncreport.snapshot import Objective, Risk, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +32,6 @@ SEARCH_PAGE = 100  # Cloud's search/jql cap with fields or changelog; Data Cente
 CHANGELOG_PAGE = 100
 PLANNED_VALUE_NAMES = ("planned business value", "business value", "pi objective business value")
 ACTUAL_VALUE_NAMES = ("actual business value", "delivered business value")
-
-
-@dataclass(frozen=True, slots=True)
-class AgendaFields:
-    """The ids of the fields risks and objectives need (None: not configured or not on this site)."""
-
-    roam: str | None = None
-    impact: str | None = None
-    planned: str | None = None
-    actual: str | None = None
-    committed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +51,7 @@ def agenda_fields(
     notes: list[str] = []
 
     def named(value: str | None, key: str) -> str | None:
-        return _resolve(site_fields, value, key=key, source=source) if value else None
+        return resolve_field(site_fields, value, key=key, source=source) if value else None
 
     roam = named(risks.roam_field, "[risks].roam_field") if risks.roam_source == "field" else None
     impact = named(risks.impact_field, "[risks].impact_field")
@@ -73,12 +62,12 @@ def agenda_fields(
     if actual_name == "auto" and train.business_value_actual_field:
         actual_name = train.business_value_actual_field
     planned = (
-        _optional(site_fields, names=PLANNED_VALUE_NAMES, schema=None)
+        optional_field(site_fields, names=PLANNED_VALUE_NAMES, schema=None)
         if planned_name == "auto"
         else named(planned_name, "[objectives].planned_value_field")
     )
     actual = (
-        _optional(site_fields, names=ACTUAL_VALUE_NAMES, schema=None)
+        optional_field(site_fields, names=ACTUAL_VALUE_NAMES, schema=None)
         if actual_name == "auto"
         else named(actual_name, "[objectives].actual_value_field")
     )
@@ -128,7 +117,7 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class AgendaFetcher:
+class AgendaFetcher(AgendaReader):
     """Search, complete the changelogs, normalize. ``client`` is a :class:`~syncreport.jira.client.JiraClient`."""
 
     def __init__(
@@ -141,15 +130,10 @@ class AgendaFetcher:
         agenda: AgendaFields,
         statuses: Iterable[Mapping[str, Any]],
     ) -> None:
+        super().__init__(config=config, fields=fields, agenda=agenda, statuses=statuses)
         self.client = client
         self.cloud = cloud
         self.deployment: Deployment = "cloud" if cloud else "datacenter"
-        self.config = config
-        self.fields = fields
-        self.agenda = agenda
-        by_id, by_name = status_maps(statuses)
-        self.categories = by_id
-        self.normalizer = Normalizer(config.train, fields, by_id, by_name)
 
     # --- searching ----------------------------------------------------------------------------------
 
@@ -232,7 +216,7 @@ class AgendaFetcher:
                 else self._selected(rs.jql, default_jql(projects, clause), "[risks] jql", risk_notes)
             )
             if raw is not None:
-                risks = tuple(sorted((self.risk(r) for r in raw), key=lambda r: _key_order(r.key)))
+                risks = tuple(sorted((self.risk(r) for r in raw), key=lambda r: key_order(r.key)))
                 if not risks:
                     risk_notes.append(
                         f"no risks: no issue matches {rs.jql or default_jql(projects, clause)!r}; record risks as "
@@ -254,7 +238,7 @@ class AgendaFetcher:
                 )
             )
             if raw is not None:
-                objectives = tuple(sorted((self.objective(r) for r in raw), key=lambda o: _key_order(o.key)))
+                objectives = tuple(sorted((self.objective(r) for r in raw), key=lambda o: key_order(o.key)))
                 if not objectives:
                     what = (
                         f'issues of type "{os_.issue_type}"'
@@ -309,192 +293,9 @@ class AgendaFetcher:
             notes.append(f"the default query {default!r} failed ({said}); set {key}")
             return None
 
-    # --- one risk -----------------------------------------------------------------------------------
-
-    def risk(self, raw: Mapping[str, Any]) -> Risk:
-        f = raw.get("fields") or {}
-        issue = self.normalizer.issue(raw, in_train=False)
-        settings = self.config.risks
-        names = roam_names(settings)
-        histories = sorted(
-            (raw.get("changelog") or {}).get("histories") or (),
-            key=lambda h: parse_datetime(h.get("created")) or issue.created,
-        )
-        state, unknown = self._roam_now(f, issue.status, issue.status_category, names)
-        since = self._roam_since(histories, state, issue.created, names) if state else None
-        impact = self.agenda.impact
-        return Risk(
-            key=issue.key,
-            summary=issue.summary,
-            status=issue.status,
-            status_category=issue.status_category,
-            created=issue.created,
-            team=issue.team,
-            owner=_name((f.get("assignee") or {}).get("displayName")),
-            roam=state,
-            roam_since=since,
-            roam_unknown=unknown,
-            priority=_name(f.get(impact)) if impact else _name(f.get("priority")),
-            linked_keys=_linked(f),
-        )
-
-    def _roam_now(
-        self, f: Mapping[str, Any], status: str, category: str, names: Mapping[str, str]
-    ) -> tuple[str | None, str | None]:
-        """(the ROAM state, the value read that maps to none: for a finding)."""
-        source = self.config.risks.roam_source
-        if source == "status":
-            state = names.get(status.casefold())
-            return (state or ("resolved" if category == "done" else None)), None
-        if source == "field":
-            if not self.agenda.roam:
-                return None, None
-            value = _name(f.get(self.agenda.roam))
-            if value is None:
-                return None, None
-            state = names.get(value.casefold())
-            return state, None if state else value
-        prefix = self.config.risks.roam_label_prefix.casefold()
-        states = [
-            (names.get(label.casefold()[len(prefix) :]), label)
-            for label in f.get("labels") or ()
-            if str(label).casefold().startswith(prefix)
-        ]
-        known = [s for s, _ in states if s]
-        if known:
-            return known[0], None
-        return None, states[0][1] if states else None
-
-    def _roam_since(
-        self,
-        histories: Sequence[Mapping[str, Any]],
-        state: str,
-        created: datetime,
-        names: Mapping[str, str],
-    ) -> datetime:
-        """When the risk last entered ``state``: the latest change into it from another state (else created)."""
-        since = created
-        previous: str | None = None
-        for history in histories:
-            at = parse_datetime(history.get("created"))
-            if at is None:
-                continue
-            for item in history.get("items") or ():
-                new = self._item_state(item, names)
-                if new is _NOT_ROAM:
-                    continue
-                if new == state and previous != state:
-                    since = at
-                previous = new if isinstance(new, str) or new is None else previous
-        return since
-
-    def _item_state(self, item: Mapping[str, Any], names: Mapping[str, str]) -> str | object | None:
-        """The ROAM state a changelog item moves the risk into; _NOT_ROAM when the item is about another field."""
-        source = self.config.risks.roam_source
-        field = str(item.get("field") or "").casefold()
-        field_id = str(item.get("fieldId") or "")
-        if source == "status":
-            if field != "status":
-                return _NOT_ROAM
-            to_name = str(item.get("toString") or "")
-            state = names.get(to_name.casefold())
-            if state is None and self.categories.get(str(item.get("to"))) == "done":
-                return "resolved"
-            return state
-        if source == "field":
-            roam = self.agenda.roam
-            own_name = self.fields.names.get(roam or "", "").casefold()
-            if not roam or not (field_id == roam or (not field_id and field == own_name)):
-                return _NOT_ROAM
-            return names.get(str(item.get("toString") or "").casefold())
-        if field != "labels":
-            return _NOT_ROAM
-        prefix = self.config.risks.roam_label_prefix.casefold()
-        for label in str(item.get("toString") or "").split():
-            if label.casefold().startswith(prefix):
-                state = names.get(label.casefold()[len(prefix) :])
-                if state:
-                    return state
-        return None
-
-    # --- one objective ------------------------------------------------------------------------------
-
-    def objective(self, raw: Mapping[str, Any]) -> Objective:
-        f = raw.get("fields") or {}
-        issue = self.normalizer.issue(raw, in_train=False)
-        a = self.agenda
-        return Objective(
-            key=issue.key,
-            summary=issue.summary,
-            status=issue.status,
-            status_category=issue.status_category,
-            team=issue.team,
-            pi=issue.pi,
-            planned_value=_number(f.get(a.planned)) if a.planned else None,
-            actual_value=_number(f.get(a.actual)) if a.actual else None,
-            committed=commitment(
-                self.config.objectives,
-                f.get("labels") or (),
-                f.get(a.committed) if a.committed else None,
-                self.fields.names.get(a.committed or "", ""),
-            ),
-            linked_keys=_linked(f),
-        )
-
-
-_NOT_ROAM = object()
-
 
 def vars_of(agenda: AgendaFields) -> list[str | None]:
     return [agenda.roam, agenda.impact, agenda.planned, agenda.actual, agenda.committed]
-
-
-def roam_names(settings: RiskSettings) -> dict[str, str]:
-    """casefolded name -> ROAM state; the English state names themselves always count."""
-    out: dict[str, str] = {}
-    for state in ROAM_STATES:
-        for name in (state, *getattr(settings, state), *DEFAULT_ROAM_NAMES[state][:1]):
-            out.setdefault(str(name).casefold(), state)
-    return out
-
-
-def commitment(
-    settings: ObjectiveSettings, labels: Iterable[Any], value: Any, field_name: str = ""
-) -> bool | None:
-    """Committed (True), uncommitted (False) or unknown (None), read as ``committed_source`` says."""
-    if settings.committed_source == "label":
-        return settings.uncommitted_label.casefold() not in {str(x).casefold() for x in labels}
-    yes = {v.casefold() for v in settings.committed_values}
-    no = {v.casefold() for v in settings.uncommitted_values}
-    if settings.committed_source == "field":
-        name = _name(value)
-        if name is None:
-            return None
-        folded = name.casefold()
-        return True if folded in yes else False if folded in no else None
-    checked = {str(_name(v) or "").casefold() for v in (value if isinstance(value, list) else [value]) if v}
-    if checked & no:
-        return False
-    if checked & yes:
-        return True
-    if checked:
-        return None
-    # nothing ticked: a box named "Uncommitted" left empty means committed, a box "Committed" uncommitted
-    return "uncommitted" in field_name.casefold()
-
-
-def _linked(f: Mapping[str, Any]) -> tuple[str, ...]:
-    keys = set()
-    for link in f.get("issuelinks") or ():
-        other = link.get("outwardIssue") or link.get("inwardIssue")
-        if other and other.get("key"):
-            keys.add(str(other["key"]))
-    return tuple(sorted(keys, key=_key_order))
-
-
-def _key_order(key: str) -> tuple[str, int]:
-    project, _, number = key.rpartition("-")
-    return (project, int(number)) if number.isdigit() else (key, 0)
 
 
 def add_agenda(

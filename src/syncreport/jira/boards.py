@@ -16,9 +16,10 @@ from concurrent.futures import Future
 from typing import Any
 
 from syncreport.errors import JiraError
+from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.dialect import RunContext
 from syncreport.jira.endpoints import board
-from syncreport.jira.normalize import SnapshotBuilder, parse_datetime
+from syncreport.jira.values import parse_datetime
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from syncreport.config import Config
 from syncreport.errors import JiraError, SyncreportError
 from syncreport.jira import endpoints
 from syncreport.jira.agenda import AgendaFetcher, agenda_fields
-from syncreport.jira.client import JiraClient, ServerProbe, detect_deployment
+from syncreport.jira.client import JiraClient
 from syncreport.jira.fields import FieldMap, discover_fields
+from syncreport.jira.probe import ServerProbe, detect_deployment
 from syncreport.kinds import Deployment
 
 _DIALECTS: dict[Deployment, str] = {

@@ -14,11 +14,16 @@ API (:meth:`JiraClient.call`, :mod:`syncreport.jira.library`). Above both, *our*
 Every failure the user can act on becomes a :class:`~syncreport.errors.JiraError` (or ``ConfigError``) with
 one line naming the cause and the fix, and the HTTP status and endpoint when Jira answered. Exceptions of
 the HTTP library are never chained (``from None``): their text may carry request headers, and so the token.
+
+The module is over 400 lines on purpose: it is one class, and its parts (the attempt, the retry decision,
+the waits, the deadline, the limiter's signals, the one-line explanations of each status) share that
+client's state; split apart, they would reach into each other's private attributes. What needs none of
+it lives beside it: :mod:`~syncreport.jira.answers` (reading headers and error bodies),
+:mod:`~syncreport.jira.probe` (which kind of site), ``transport``, ``limiter`` and ``library``.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import re
@@ -26,8 +31,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -36,8 +40,14 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from syncreport.config import JiraSettings
 from syncreport.errors import ConfigError, JiraError, RunTimeout
-from syncreport.jira.endpoints import CLOUD_BULK_ISSUES
-from syncreport.jira.endpoints import Deployment as Deployment  # also named here for checks.py
+from syncreport.jira.answers import (
+    advised_wait,
+    jira_error_messages,
+    load_signal,
+    near_limit,
+    parse_http_date,
+)
+from syncreport.jira.endpoints import CLOUD_BULK_ISSUES, Deployment
 from syncreport.jira.library import JiraLibrary
 from syncreport.jira.limiter import AdaptiveLimit, Signal
 from syncreport.jira.transport import (
@@ -77,67 +87,6 @@ class _Transient(Exception):
 
 class _Cancelled(Exception):
     """The run is stopping (see :meth:`JiraClient.cancel`); never retried, never shown to the user."""
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds (``0`` included) or an HTTP date."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    when = parse_http_date(text)
-    if when is None:
-        return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """An HTTP date (``Tue, 01 Dec 2026 16:20:00 GMT``) as an aware UTC datetime; None when absent or odd."""
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds until an X-RateLimit-Reset time, which Cloud writes ``yyyy-MM-ddTHH:mmZ`` (ISO 8601 with
-    seconds accepted too); None when absent, unreadable or already past (then the usual backoff applies)."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return seconds if seconds > 0 else None
-
-
-def jira_error_messages(response: Response) -> list[str]:
-    """Jira's own error texts from an error body (``errorMessages`` and ``errors``), if it is JSON."""
-    try:
-        body = orjson.loads(response.content)
-    except ValueError:
-        return []
-    if not isinstance(body, dict):
-        return []
-    messages = [str(m) for m in body.get("errorMessages") or [] if m]
-    errors = body.get("errors")
-    if isinstance(errors, dict):
-        messages += [f"{k}: {v}" for k, v in errors.items()]
-    for key in ("message", "errorMessage"):
-        if isinstance(body.get(key), str) and body[key]:
-            messages.append(body[key])
-    return messages
 
 
 class JiraClient:
@@ -428,12 +377,12 @@ class JiraClient:
         signal = Signal.FAILED
         try:
             response = send()
-            signal = _signal(response)
+            signal = load_signal(response)
         finally:
             self.limit.release(ticket, signal, endpoint=name, seconds=time.monotonic() - started)
         self._note_server_time(response)
         if signal is Signal.THROTTLED:
-            wait = _advised_wait(response)
+            wait = advised_wait(response)
             if wait is not None:
                 self.limit.pause(wait)
         return response
@@ -500,12 +449,12 @@ class JiraClient:
 
     def _decode(self, method: str, path: str, response: Response, missing_ok: bool) -> Any:
         status = response.status
-        if status < 400 and _near_limit(response):
+        if status < 400 and near_limit(response):
             # under 20% of the burst budget left: slow down before the 429, not after it (the limit on
             # requests in flight was halved too)
             self._pause(NEAR_LIMIT_PAUSE_SECONDS)
         if status in _RETRY_STATUSES:
-            retry_after = _advised_wait(response)
+            retry_after = advised_wait(response)
             raise _Transient(f"HTTP {status} {response.reason or ''}".strip(), retry_after, status=status)
         if status in (403, 404) and missing_ok:
             log.warning(
@@ -618,32 +567,6 @@ class JiraClient:
         return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _near_limit(response: Response) -> bool:
-    return (response.header("X-RateLimit-NearLimit") or "").lower() == "true"
-
-
-def _signal(response: Response) -> Signal:
-    """What an answer says about the site's load, for the limit on requests in flight."""
-    if response.status in (429, 503):
-        return Signal.THROTTLED
-    if _near_limit(response):
-        return Signal.NEAR_LIMIT
-    return Signal.CLEAN if response.status < 500 else Signal.FAILED
-
-
-def _advised_wait(response: Response) -> float | None:
-    """How long Jira asks callers to wait after a 429 or 503: Retry-After, else (429) X-RateLimit-Reset.
-
-    "429 responses may be accompanied by Retry-After and X-RateLimit-Reset headers": without the first,
-    wait until the reset the second names."""
-    if response.status not in (429, 503):
-        return None
-    wait = parse_retry_after(response.header("Retry-After"))
-    if wait is None and response.status == 429:
-        wait = parse_rate_limit_reset(response.header("X-RateLimit-Reset"))
-    return wait
-
-
 def _some(refs: list[str], limit: int = 10) -> str:
     """ "issue(s) 10001, 10002 and 3 more" (ids or keys)."""
     shown = ", ".join(refs[:limit])
@@ -657,76 +580,3 @@ def _endpoint_name(path: str) -> str:
 
 
 _ID_SEGMENT = re.compile(r"/(issue|board|sprint|project)/(?!bulkfetch)[^/]+")
-
-
-@dataclass(frozen=True, slots=True)
-class ServerProbe:
-    """What serverInfo said: the dialect, the answer itself, and whether it took signing in."""
-
-    deployment: Deployment
-    info: dict[str, Any]
-    signed_in: bool
-
-
-def detect_deployment(
-    settings: JiraSettings,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    deadline: float | None = None,
-    config_name: str = "the config",
-) -> ServerProbe:
-    """Cloud or Data Center, from serverInfo's ``deploymentType``; never guessed from the URL.
-
-    serverInfo is asked anonymously first (most sites answer it); a site that refuses anonymous callers
-    is asked again signed in: with the token as a Data Center bearer token, then (when ``[jira].email`` is
-    set) as Cloud's e-mail + API token. A failed bearer attempt locks no account on either kind of site,
-    so it goes first. When no answer names the deployment, the run stops with one line.
-    """
-    probe = anonymous_probe(settings, sleep=sleep, deadline=deadline, config_name=config_name)
-    if probe is not None:
-        return probe
-    refused = "anonymous callers"
-    if settings.token():
-        kinds: list[Deployment] = ["datacenter", "cloud"] if settings.email else ["datacenter"]
-        for kind in kinds:
-            with JiraClient(
-                settings, kind, sleep=sleep, deadline=deadline, config_name=config_name
-            ) as client:
-                info = _server_info(client)
-            if info.get("deploymentType"):
-                return ServerProbe(deployment_of(info), info, True)
-        refused = "anonymous and signed-in callers"
-    raise JiraError(
-        f"cannot tell whether {settings.url} is Jira Cloud or Data Center: its serverInfo did not say to "
-        f'{refused}; set [jira].deployment = "cloud" or "datacenter" in {config_name}'
-    )
-
-
-def anonymous_probe(
-    settings: JiraSettings,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    deadline: float | None = None,
-    config_name: str = "the config",
-) -> ServerProbe | None:
-    """serverInfo asked without credentials; None when the site refuses anonymous callers or does not say."""
-    with JiraClient(settings, None, sleep=sleep, deadline=deadline, config_name=config_name) as anonymous:
-        info = _server_info(anonymous)
-    return ServerProbe(deployment_of(info), info, False) if info.get("deploymentType") else None
-
-
-def _server_info(client: JiraClient) -> dict[str, Any]:
-    """serverInfo's answer, or {} when the site refuses this caller (HTTP 401/403)."""
-    try:
-        info = client.library.server_info()
-    except JiraError as exc:
-        if exc.status not in (401, 403):
-            raise
-        return {}
-    return info if isinstance(info, dict) else {}
-
-
-def deployment_of(server_info: dict[str, Any]) -> Deployment:
-    """serverInfo's ``deploymentType``: "Cloud", else ("Server", "DataCenter") Data Center."""
-    kind = str(server_info.get("deploymentType") or "")
-    return "cloud" if kind.lower() == "cloud" else "datacenter"

@@ -22,6 +22,7 @@ from functools import partial
 from queue import SimpleQueue
 from typing import Any
 
+from syncreport.jira.builder import linked_keys
 from syncreport.jira.dialect import RunContext, chunks, scope_page
 from syncreport.jira.endpoints import (
     BULK_ISSUES,
@@ -35,9 +36,9 @@ from syncreport.jira.endpoints import (
     Deployment,
 )
 from syncreport.jira.fields import FieldMap
-from syncreport.jira.normalize import linked_keys, parse_datetime
 from syncreport.jira.paging import PageGuard, token_pages
 from syncreport.jira.since import Since
+from syncreport.jira.values import parse_datetime
 from syncreport.snapshot import StaleSearch
 
 log = logging.getLogger(__name__)

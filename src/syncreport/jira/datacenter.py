@@ -16,6 +16,10 @@
   sliced by key (:meth:`DataCenterDialect._sliced`).
 - **Far ends** by key: one ``key in (...)`` search a batch (``validateQuery=false``: a key that no longer
   exists is left out, not an error). **Counts**: a search's total.
+
+A little over 400 lines on purpose: it is the one dialect class and the pipeline only it feeds; the steps
+above share its run context (client, store, watermark), and its rules of paging and slicing read best
+beside each other, as :mod:`syncreport.jira.cloud` does for Cloud.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ from concurrent.futures import Future
 from typing import Any
 
 from syncreport.jira.boards import Boards
+from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.dialect import Dialect, RunContext, chunks
 from syncreport.jira.endpoints import BULK_ISSUES
 from syncreport.jira.fields import FieldMap
-from syncreport.jira.normalize import SnapshotBuilder, sprint_values
+from syncreport.jira.values import sprint_values
 
 
 class FarEnds:

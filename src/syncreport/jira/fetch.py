@@ -52,15 +52,16 @@ from syncreport.errors import JiraError
 from syncreport.gc_pause import gc_paused
 from syncreport.jira.agenda import add_agenda
 from syncreport.jira.boards import Boards
+from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.cache import Cache, slim_issue
-from syncreport.jira.client import JiraClient, detect_deployment
+from syncreport.jira.client import JiraClient
 from syncreport.jira.cloud import CloudDialect
 from syncreport.jira.datacenter import DataCenterDialect
 from syncreport.jira.dialect import Dialect, PullStats, chunks
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.far_ends import FarEnds
 from syncreport.jira.fields import FieldMap
-from syncreport.jira.normalize import SnapshotBuilder
+from syncreport.jira.probe import detect_deployment
 from syncreport.jira.shape import check_issue
 from syncreport.jira.site import SiteLists
 from syncreport.progress import NO_PROGRESS, Progress

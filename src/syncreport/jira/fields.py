@@ -90,7 +90,7 @@ def _describe(field: dict[str, Any]) -> str:
     return f"{field.get('id')} ({field.get('name')}, {kind})"
 
 
-def _resolve(
+def resolve_field(
     fields: list[dict[str, Any]],
     wanted: str,
     *,
@@ -134,7 +134,8 @@ def _resolve(
     raise ConfigError(f"{source}: {key} = '{wanted}' is not a field on this site; {hint}")
 
 
-def _optional(fields: list[dict[str, Any]], *, names: tuple[str, ...], schema: str | None) -> str | None:
+def optional_field(fields: list[dict[str, Any]], *, names: tuple[str, ...], schema: str | None) -> str | None:
+    """The id of the field of this schema (or, failing one, the first of these names), or None."""
     if schema:
         typed = [f for f in fields if _schema_custom(f) == schema]
         if len(typed) == 1:
@@ -151,7 +152,7 @@ def discover_fields(
     fields: list[dict[str, Any]], train: TrainSettings, *, source: str = "the config"
 ) -> FieldMap:
     """Resolve every field the train's config needs against the site's field list."""
-    sprint = _resolve(
+    sprint = resolve_field(
         fields,
         train.sprint_field,
         key="[train].sprint_field",
@@ -161,7 +162,7 @@ def discover_fields(
     )
     candidates: tuple[str, ...] = ()
     if train.story_points_field == "auto":
-        points = _optional(fields, names=STORY_POINT_NAMES, schema=STORY_POINTS_SCHEMA)
+        points = optional_field(fields, names=STORY_POINT_NAMES, schema=STORY_POINTS_SCHEMA)
         candidates = tuple(
             str(f["id"])
             for f in fields
@@ -169,9 +170,11 @@ def discover_fields(
             or str(f.get("name", "")).casefold() in STORY_POINT_NAMES
         )
     else:
-        points = _resolve(fields, train.story_points_field, key="[train].story_points_field", source=source)
+        points = resolve_field(
+            fields, train.story_points_field, key="[train].story_points_field", source=source
+        )
     team = (
-        _resolve(
+        resolve_field(
             fields,
             train.team_field,
             key="[train].team_field",
@@ -182,19 +185,19 @@ def discover_fields(
         if train.team_source == "field"
         else None
     )
-    parent = _resolve(fields, train.parent_field, key="[train].parent_field", source=source)
+    parent = resolve_field(fields, train.parent_field, key="[train].parent_field", source=source)
     epic_link = (
-        _optional(fields, names=("epic link",), schema=EPIC_LINK_SCHEMA) if parent == "parent" else None
+        optional_field(fields, names=("epic link",), schema=EPIC_LINK_SCHEMA) if parent == "parent" else None
     )
     if train.pi_source == "field":
         if not train.pi_field:
             raise ConfigError(f'{source}: [train].pi_field is required when pi_source = "field"')
-        pi: str | None = _resolve(fields, train.pi_field, key="[train].pi_field", source=source)
+        pi: str | None = resolve_field(fields, train.pi_field, key="[train].pi_field", source=source)
     else:
         pi = None
-    flagged = _optional(fields, names=("flagged",), schema=None)
+    flagged = optional_field(fields, names=("flagged",), schema=None)
     bv_planned = (
-        _resolve(
+        resolve_field(
             fields,
             train.business_value_planned_field,
             key="[train].business_value_planned_field",
@@ -204,7 +207,7 @@ def discover_fields(
         else None
     )
     bv_actual = (
-        _resolve(
+        resolve_field(
             fields,
             train.business_value_actual_field,
             key="[train].business_value_actual_field",

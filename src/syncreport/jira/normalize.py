@@ -1,174 +1,34 @@
-"""Jira JSON of either dialect -> the typed :class:`~syncreport.snapshot.Snapshot`.
+"""One raw Jira issue of either dialect and its changelog -> an :class:`~syncreport.snapshot.Issue` and
+its :class:`~syncreport.snapshot.ChangeEvent` list.
 
-Pure functions, no HTTP: the fetcher hands over raw issues (``{"id", "key", "fields"}``), their complete
-changelog histories, the site's statuses, board and sprint lists, and the field map; what comes out no
-longer knows whether it came from Cloud or Data Center. The conventions for values are the snapshot
-module's (UTC-aware datetimes, sprint ids joined by ", ", status categories, oriented dependency links).
+Pure functions, no HTTP: the fetcher hands over a raw issue (``{"id", "key", "fields"}``), its complete
+changelog histories, the site's statuses and the field map; what comes out no longer knows whether it
+came from Cloud or Data Center. Field values are read by :mod:`syncreport.jira.values`; the whole train's
+snapshot (dependency links, boards, the current PI) is assembled by :mod:`syncreport.jira.builder`.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from syncreport.config import Config, TrainSettings
+from syncreport.config import TrainSettings
 from syncreport.jira.fields import FieldMap
-from syncreport.kinds import Deployment
-from syncreport.snapshot import (
-    Board,
-    ChangeEvent,
-    ChangeField,
-    DependencyLink,
-    Issue,
-    LinkedIssue,
-    MovedIssue,
-    Snapshot,
-    Sprint,
+from syncreport.jira.values import (
+    id_list,
+    parse_date,
+    parse_datetime,
+    sprint_values,
+    value_name,
+    value_number,
 )
-
-# --- values ------------------------------------------------------------------------------------------------
+from syncreport.snapshot import ChangeEvent, ChangeField, Issue
 
 #: Makes one change event of an item: (kind, from, to, fromString, toString) -> ChangeEvent.
 _MakeEvent = Callable[..., ChangeEvent]
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """An ISO-8601 string (``+0000``, ``Z`` or ``+01:00``), or an epoch number in ms or s -> aware UTC."""
-    if value is None or value in {"", "<null>"}:
-        return None
-    if isinstance(value, str) and len(value) > 10 and value[4] == "-":  # the common case: ISO-8601
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
-        number = float(value)
-        seconds = number / 1000 if abs(number) > 1e11 else number
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):  # out of any calendar's range: not a time
-            return None
-    text = str(value).strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def parse_date(value: Any) -> date | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, dict):
-        return _number(value.get("value"))
-    try:
-        return float(str(value))
-    except ValueError:
-        return None
-
-
-def _name(value: Any) -> str | None:
-    """The display name of a field value: a string, an option {value}, a team {name|title}, a version."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return _name(value[0]) if value else None
-    if isinstance(value, dict):
-        for key in ("name", "title", "value", "displayName", "key"):
-            if value.get(key):
-                return str(value[key])
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-_GREENHOPPER_KEYS = (
-    "id|rapidViewId|state|name|goal|startDate|endDate|completeDate|activatedDate|sequence|autoStartStop"
-    "|synced|incompleteIssuesDestinationId"
-)
-_GREENHOPPER_KEY = re.compile(rf"(?:^|,)({_GREENHOPPER_KEYS})=")
-
-
-def parse_greenhopper_sprint(text: str) -> dict[str, Any]:
-    """A Data Center sprint string ``com.atlassian.greenhopper.service.sprint.Sprint@1a[id=4,name=A, B,..]``.
-
-    Sprint names may contain commas, so the string is split at the known ``,key=`` markers only.
-    """
-    inner = text[text.find("[") + 1 : text.rfind("]")] if "[" in text else text
-    marks = list(_GREENHOPPER_KEY.finditer(inner))
-    values: dict[str, Any] = {}
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        end = following.start() if following else len(inner)
-        raw = inner[mark.end() : end]
-        values[mark.group(1)] = None if raw == "<null>" else raw
-    return {
-        "id": int(values["id"]) if values.get("id") else None,
-        "name": values.get("name") or "",
-        "state": str(values.get("state") or "").lower(),
-        "boardId": int(values["rapidViewId"]) if values.get("rapidViewId") else None,
-        "goal": values.get("goal") or "",
-        "startDate": values.get("startDate"),
-        "endDate": values.get("endDate"),
-        "completeDate": values.get("completeDate"),
-    }
-
-
-# Every issue of a sprint carries the same sprint string on Data Center: parsed once each.
-_greenhopper_sprint = functools.lru_cache(maxsize=4096)(parse_greenhopper_sprint)
-
-
-def sprint_values(value: Any) -> list[dict[str, Any]]:
-    """The sprint field's value in either dialect -> a list of sprint dicts (Cloud's shape)."""
-    if not value:
-        return []
-    items = value if isinstance(value, list) else [value]
-    out: list[dict[str, Any]] = []
-    for item in items:
-        if isinstance(item, dict):
-            out.append(item)
-        elif isinstance(item, str) and "id=" in item:
-            out.append(dict(_greenhopper_sprint(item)))  # a copy: callers may change what they get
-        elif isinstance(item, int | str) and str(item).isdigit():
-            out.append({"id": int(item)})
-    return [s for s in out if s.get("id") is not None]
-
-
-def sprint_from_json(data: Mapping[str, Any]) -> Sprint:
-    board = data.get("originBoardId", data.get("boardId"))
-    return Sprint(
-        id=int(data["id"]),
-        name=str(data.get("name") or f"Sprint {data['id']}"),
-        state=str(data.get("state") or "future").lower(),
-        board_id=int(board) if board is not None else None,
-        start=parse_datetime(data.get("startDate")),
-        end=parse_datetime(data.get("endDate")),
-        complete=parse_datetime(data.get("completeDate")),
-        goal=str(data.get("goal") or ""),
-    )
-
-
-def _id_list(text: Any) -> str | None:
-    if text is None or text == "":
-        return None
-    parts = [p.strip() for p in str(text).split(",") if p.strip()]
-    return ", ".join(parts) if parts else None
 
 
 # --- one issue ---------------------------------------------------------------------------------------------
@@ -204,7 +64,7 @@ class Normalizer:
             id=str(raw["id"]),
             key=str(raw["key"]),
             summary=str(f.get("summary") or ""),
-            issue_type=_name(f.get("issuetype")) or "",
+            issue_type=value_name(f.get("issuetype")) or "",
             status=str(status.get("name") or ""),
             status_category=category,
             project=str((f.get("project") or {}).get("key") or str(raw["key"]).rsplit("-", 1)[0]),
@@ -214,17 +74,17 @@ class Normalizer:
             team_choices=team_choices,
             sprint_ids=tuple(int(s["id"]) for s in sprint_values(f.get(fm.sprint)) if fm.sprint),
             pi=self._pi(f),
-            points=_number(f.get(fm.points)) if fm.points else None,
+            points=value_number(f.get(fm.points)) if fm.points else None,
             due_date=parse_date(f.get("duedate")),
             parent_key=self._parent(f),
             flagged=bool(f.get(fm.flagged)) if fm.flagged else False,
             resolved=parse_datetime(f.get("resolutiondate")),
             labels=tuple(str(label) for label in f.get("labels") or ()),
             in_train=in_train,
-            business_value_planned=_number(f.get(fm.business_value_planned))
+            business_value_planned=value_number(f.get(fm.business_value_planned))
             if fm.business_value_planned
             else None,
-            business_value_actual=_number(f.get(fm.business_value_actual))
+            business_value_actual=value_number(f.get(fm.business_value_actual))
             if fm.business_value_actual
             else None,
         )
@@ -233,11 +93,11 @@ class Normalizer:
         """(the issue's team, every candidate when it carried several: components or team labels)."""
         source = self.train.team_source
         if source == "field":
-            return (_name(f.get(self.fields.team)) if self.fields.team else None), ()
+            return (value_name(f.get(self.fields.team)) if self.fields.team else None), ()
         if source == "project":
-            return _name(f.get("project")), ()
+            return value_name(f.get("project")), ()
         if source == "component":
-            names = [n for n in (_name(c) for c in f.get("components") or ()) if n]
+            names = [n for n in (value_name(c) for c in f.get("components") or ()) if n]
         else:
             prefix = self.train.team_label_prefix
             names = [label[len(prefix) :] for label in f.get("labels") or () if label.startswith(prefix)]
@@ -264,10 +124,10 @@ class Normalizer:
     def _pi_names(self, f: Mapping[str, Any]) -> list[str]:
         source = self.train.pi_source
         if source == "fixVersion":
-            names = [n for n in (_name(v) for v in f.get("fixVersions") or ()) if n]
+            names = [n for n in (value_name(v) for v in f.get("fixVersions") or ()) if n]
         elif source == "field":
             value = f.get(self.fields.pi) if self.fields.pi else None
-            names = [n for n in (_name(v) for v in (value if isinstance(value, list) else [value])) if n]
+            names = [n for n in (value_name(v) for v in (value if isinstance(value, list) else [value])) if n]
         else:
             names = [label for label in f.get("labels") or () if label.startswith(self.train.pi_label_prefix)]
         return self._only_pis(names)
@@ -352,7 +212,7 @@ class Normalizer:
             )
 
         if field == fm.sprint:
-            return [event(ChangeField.SPRINT, _id_list(frm), _id_list(to), frm_s, to_s)]
+            return [event(ChangeField.SPRINT, id_list(frm), id_list(to), frm_s, to_s)]
         if field == "status":
             was, now = _resolution_sides(resolution)
             return [
@@ -528,335 +388,3 @@ def _split_names(text: Any) -> list[str]:
         return []
     stripped = str(text).strip("[]")
     return [part.strip() for part in stripped.split(",") if part.strip()]
-
-
-# --- links -------------------------------------------------------------------------------------------------
-
-
-def dependency_links(raw_issues: Iterable[Mapping[str, Any]], train: TrainSettings) -> list[DependencyLink]:
-    """Every link of a configured dependency type, oriented provider -> consumer, once per link id."""
-    return _dependency_links(raw_issues, _provider_sides(train))
-
-
-def _provider_sides(train: TrainSettings) -> dict[str, str]:
-    """Dependency link type name (casefolded) -> the side that provides ("inward" | "outward")."""
-    return {t.name.casefold(): t.provider for t in train.dependency_link_types}
-
-
-def _dependency_links(
-    raw_issues: Iterable[Mapping[str, Any]], types: Mapping[str, str]
-) -> list[DependencyLink]:
-    seen: dict[str, DependencyLink] = {}
-    for raw in raw_issues:
-        key = str(raw["key"])
-        for link in (raw.get("fields") or {}).get("issuelinks") or ():
-            type_name = str((link.get("type") or {}).get("name") or "")
-            provider_side = types.get(type_name.casefold())
-            if provider_side is None:
-                continue
-            if link.get("outwardIssue"):
-                other, this_is_outward_subject = str(link["outwardIssue"]["key"]), True
-            elif link.get("inwardIssue"):
-                other, this_is_outward_subject = str(link["inwardIssue"]["key"]), False
-            else:
-                continue
-            # "X <outward> Y": X holds outwardIssue Y. provider = "outward" means X provides.
-            x_provides = this_is_outward_subject == (provider_side == "outward")
-            provider, consumer = (key, other) if x_provides else (other, key)
-            link_id = str(link.get("id") or f"{provider}>{consumer}:{type_name}")
-            seen.setdefault(link_id, DependencyLink(link_id, type_name, provider, consumer))
-    return list(seen.values())
-
-
-def _link_ends(raw: Mapping[str, Any], types: Mapping[str, str], category: Any) -> Iterable[LinkedIssue]:
-    """The other end of each dependency link of this issue, as the link shows it (summary, status with its
-    category, type)."""
-    for link in (raw.get("fields") or {}).get("issuelinks") or ():
-        if str((link.get("type") or {}).get("name") or "").casefold() not in types:
-            continue
-        other = link.get("outwardIssue") or link.get("inwardIssue")
-        if not isinstance(other, Mapping) or not other.get("key"):
-            continue
-        f = other.get("fields") or {}
-        status = f.get("status") or {}
-        status_category = str((status.get("statusCategory") or {}).get("key") or "")
-        yield LinkedIssue(
-            key=str(other["key"]),
-            summary=str(f.get("summary") or ""),
-            status=str(status.get("name") or ""),
-            status_category=status_category or category(status.get("id"), status.get("name")) or "",
-            issue_type=_name(f.get("issuetype")) or "",
-        )
-
-
-def linked_keys(raw: Mapping[str, Any], train: TrainSettings) -> set[str]:
-    """Keys at the other end of this issue's dependency links."""
-    return {k for link in dependency_links([raw], train) for k in (link.provider_key, link.consumer_key)} - {
-        str(raw["key"])
-    }
-
-
-def _with_created(links: Sequence[DependencyLink], changes: Sequence[ChangeEvent]) -> list[DependencyLink]:
-    added: dict[tuple[str, str], datetime] = {}
-    for e in changes:
-        if e.field == ChangeField.LINK.value and e.to_value:
-            pair = (e.issue_key, e.to_value)
-            added[pair] = max(added.get(pair, e.at), e.at)
-    out = []
-    for link in links:
-        times = [
-            t
-            for t in (
-                added.get((link.provider_key, link.consumer_key)),
-                added.get((link.consumer_key, link.provider_key)),
-            )
-            if t
-        ]
-        out.append(
-            DependencyLink(
-                link.id, link.link_type, link.provider_key, link.consumer_key, max(times) if times else None
-            )
-        )
-    return out
-
-
-# --- the snapshot ------------------------------------------------------------------------------------------
-
-
-def status_maps(statuses: Iterable[Mapping[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
-    by_id: dict[str, str] = {}
-    by_name: dict[str, str] = {}
-    for status in statuses:
-        category = str((status.get("statusCategory") or {}).get("key") or "")
-        if not category:
-            continue
-        by_id[str(status.get("id"))] = category
-        by_name[str(status.get("name") or "").casefold()] = category
-    return by_id, by_name
-
-
-class SnapshotBuilder:
-    """Collects issues one at a time (so a 50,000-issue train never sits in memory as raw JSON).
-
-    ``add`` normalizes an issue and its histories at once and keeps only the typed results plus the sprint
-    values seen; ``snapshot`` adds boards and board sprints and assembles the :class:`Snapshot`.
-    """
-
-    def __init__(self, config: Config, fields: FieldMap, statuses: Iterable[Mapping[str, Any]]) -> None:
-        self.config = config
-        self.fields = fields
-        by_id, by_name = status_maps(statuses)
-        self._normalizer = Normalizer(config.train, fields, by_id, by_name)
-        self.issues: dict[str, Issue] = {}
-        self.links: dict[str, DependencyLink] = {}
-        self.changes: list[ChangeEvent] = []
-        self._link_ends: dict[str, LinkedIssue] = {}
-        self._issue_sprints: dict[int, Sprint] = {}
-        self._provider_sides = _provider_sides(config.train)
-        # An issue's identity is its id: a key changes when the issue moves to another project, and a cached
-        # issue's links still name the old key (Jira does not update the linked issue). Link ends carry the
-        # far end's id, so an old key is mapped to the key its id has now.
-        self._key_of_id: dict[str, str] = {}
-        self._id_of_end: dict[str, str] = {}
-        self._moved: dict[str, str] = {}  # old key -> the key the issue has now (its changelog's "Key" items)
-
-    def add(
-        self, raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any]] | None, *, in_train: bool
-    ) -> Issue:
-        issue = self._normalizer.issue(raw, in_train=in_train)
-        known = self.issues.get(issue.key)
-        if known is not None and known.in_train and not in_train:
-            # a far end that is the train's own issue (asked by an old key): the train's copy wins
-            return known
-        self.issues[issue.key] = issue
-        if raw.get("id") is not None:
-            self._key_of_id[str(raw["id"])] = issue.key
-        for link in (raw.get("fields") or {}).get("issuelinks") or ():
-            other = (
-                (link.get("outwardIssue") or link.get("inwardIssue")) if isinstance(link, Mapping) else None
-            )
-            if isinstance(other, Mapping) and other.get("key") and other.get("id") is not None:
-                self._id_of_end[str(other["key"])] = str(other["id"])
-        if histories:
-            self.changes.extend(self._normalizer.changes(issue.key, histories))
-        for link in _dependency_links([raw], self._provider_sides):
-            self.links.setdefault(link.id, link)
-        for end in _link_ends(raw, self._provider_sides, self._normalizer.category):
-            if end.status_category or end.key not in self._link_ends:
-                self._link_ends[end.key] = end
-        sprint_field = self.fields.sprint
-        for data in sprint_values((raw.get("fields") or {}).get(sprint_field) if sprint_field else None):
-            sprint_id = int(data["id"])
-            if data.get("name") and sprint_id not in self._issue_sprints:
-                self._issue_sprints[sprint_id] = sprint_from_json(data)
-        return issue
-
-    def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """:func:`relevant_histories` with this builder's field map."""
-        return self._normalizer.relevant_histories(histories)
-
-    def relevant_histories_of(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """:meth:`relevant_histories`, noting the keys the issue ``key`` had before a move (as
-        :meth:`note_moves` does) in the same pass over its items."""
-        old_keys: list[str] = []
-        kept = self._normalizer.relevant_histories(histories, old_keys)
-        for old in old_keys:
-            if old and old != key:
-                self._moved[old] = key
-        return kept
-
-    def far_end_keys(self) -> set[str]:
-        """Keys at the other end of a dependency link that are not (yet) in the builder."""
-        ends = {
-            self.current_key(k)
-            for link in self.links.values()
-            for k in (link.provider_key, link.consumer_key)
-        }
-        return ends - set(self.issues)
-
-    def note_moves(self, key: str, histories: Iterable[Mapping[str, Any]]) -> None:
-        """Remember the keys an issue had before it was moved: its changelog's "Key" items (from the old key to
-        the new one), which the relevant histories kept for the snapshot leave out."""
-        for history in histories:
-            for item in history.get("items") or () if isinstance(history, Mapping) else ():
-                if isinstance(item, Mapping) and str(item.get("field") or "").casefold() == "key":
-                    old = str(item.get("fromString") or "")
-                    if old and old != key:
-                        self._moved[old] = key
-
-    def current_key(self, key: str) -> str:
-        """The key the issue a link names by ``key`` has now (another one when it was moved since)."""
-        return self._key_of_id.get(self._id_of_end.get(key, ""), key)
-
-    def _current_links(self) -> list[DependencyLink]:
-        """The links with each end under its current key (a moved issue's old key replaced), once per id."""
-        out: dict[str, DependencyLink] = {}
-        for link in self.links.values():
-            provider, consumer = self.current_key(link.provider_key), self.current_key(link.consumer_key)
-            if (provider, consumer) != (link.provider_key, link.consumer_key):
-                link = DependencyLink(link.id, link.link_type, provider, consumer, link.created)
-            out.setdefault(link.id, link)
-        return list(out.values())
-
-    def sprint_board_ids(self) -> set[int]:
-        return {s.board_id for s in self._issue_sprints.values() if s.board_id is not None}
-
-    def issue_sprints(self) -> dict[int, Sprint]:
-        return dict(self._issue_sprints)
-
-    def snapshot(
-        self,
-        *,
-        site_url: str,
-        deployment: Deployment,
-        taken_at: datetime,
-        boards: Sequence[Mapping[str, Any]],
-        board_sprints: Sequence[Mapping[str, Any]],
-    ) -> Snapshot:
-        train = self.config.train
-        order = {key: _key_order(key) for key in self.issues}  # each key parsed once, not once per event
-        current_links = self._current_links()
-        for link in current_links:
-            for key in (link.provider_key, link.consumer_key):
-                if key not in order:
-                    order[key] = _key_order(key)
-        issues = sorted(self.issues.values(), key=lambda i: (not i.in_train, order[i.key]))
-        changes = sorted(
-            self.changes, key=lambda e: (e.at, order.get(e.issue_key) or _key_order(e.issue_key), e.field)
-        )
-        links = _with_created(current_links, changes)
-        links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
-        found = dict(self._issue_sprints)
-        for data in board_sprints:
-            found[int(data["id"])] = sprint_from_json(data)
-        sprints = sorted(found.values(), key=lambda s: (s.start or datetime.max.replace(tzinfo=UTC), s.id))
-        in_train = [i for i in issues if i.in_train]
-        linked = sorted(
-            (end for key, end in self._link_ends.items() if self.current_key(key) not in self.issues),
-            key=lambda e: order.get(e.key) or _key_order(e.key),
-        )
-        moved = dict(self._moved)
-        for end in self._id_of_end:  # a link that still names an old key tells the move too
-            if self.current_key(end) != end:
-                moved.setdefault(end, self.current_key(end))
-        teams = _ordered(train.teams, sorted({i.team for i in in_train if i.team}))
-        pis = _ordered(train.pi_order, sorted({i.pi for i in in_train if i.pi}))
-        return Snapshot(
-            train=train.name,
-            site_url=site_url,
-            taken_at=taken_at,
-            deployment=deployment,
-            jql=train.jql,
-            pis=tuple(pis),
-            current_pi=train.current_pi or _current_pi(in_train, sprints, pis),
-            teams=tuple(teams),
-            issues=tuple(issues),
-            sprints=tuple(sprints),
-            boards=tuple(_boards(boards, issues, sprints)),
-            links=tuple(links),
-            changes=tuple(changes),
-            linked=tuple(linked),
-            moved=tuple(MovedIssue(old, new) for old, new in sorted(moved.items()) if new in self.issues),
-            available_fields=tuple(self._available(in_train)),
-        )
-
-    def _available(self, in_train: Sequence[Issue]) -> list[str]:
-        fields = self.fields
-        available = ["sprint", "status", "links"]
-        available += [name for name, fid in (("points", fields.points), ("flagged", fields.flagged)) if fid]
-        if fields.business_value_planned and fields.business_value_actual:
-            available.append("business_value")
-        if any(i.team for i in in_train):
-            available.append("team")
-        if any(i.pi for i in in_train):
-            available.append("pi")
-        return available
-
-
-def _key_order(key: str) -> tuple[str, int]:
-    project, _, number = key.rpartition("-")
-    return (project, int(number)) if number.isdigit() else (key, 0)
-
-
-def _ordered(first: Sequence[str], rest: Iterable[str]) -> list[str]:
-    return list(first) + [x for x in rest if x not in first]
-
-
-def _boards(
-    raw_boards: Sequence[Mapping[str, Any]], issues: Sequence[Issue], sprints: Sequence[Sprint]
-) -> list[Board]:
-    origin = {s.id: s.board_id for s in sprints}
-    teams_by_board: dict[int, Counter[str]] = {}
-    for issue in issues:
-        if not issue.team:
-            continue
-        for sprint_id in issue.sprint_ids:
-            board_id = origin.get(sprint_id)
-            if board_id is not None:
-                teams_by_board.setdefault(board_id, Counter())[issue.team] += 1
-    boards = []
-    for data in raw_boards:
-        board_id = int(data["id"])
-        counts = teams_by_board.get(board_id)
-        location = data.get("location") or {}
-        boards.append(
-            Board(
-                id=board_id,
-                name=str(data.get("name") or f"Board {board_id}"),
-                team=counts.most_common(1)[0][0] if counts else None,
-                project_key=location.get("projectKey"),
-                board_type=str(data.get("type") or "scrum"),
-            )
-        )
-    return sorted(boards, key=lambda b: b.id)
-
-
-def _current_pi(issues: Sequence[Issue], sprints: Sequence[Sprint], pis: Sequence[str]) -> str | None:
-    """The PI most of the train's issues in an active sprint belong to; else the most used PI."""
-    active = {s.id for s in sprints if s.state == "active"}
-    in_active = Counter(i.pi for i in issues if i.pi and active.intersection(i.sprint_ids))
-    counts = in_active or Counter(i.pi for i in issues if i.pi)
-    if not counts:
-        return pis[-1] if pis else None
-    rank = {name: n for n, name in enumerate(pis)}
-    return max(counts, key=lambda name: (counts[name], rank.get(name, -1)))

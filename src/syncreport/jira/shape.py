@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from syncreport.errors import JiraError
-from syncreport.jira.normalize import parse_datetime
+from syncreport.jira.values import parse_datetime
 
 _TIMES = ("created", "updated", "resolutiondate")
 _LISTS = ("labels", "fixVersions", "components")

@@ -30,7 +30,7 @@ from syncreport.jira.cache import Cache
 from syncreport.jira.client import JiraClient
 from syncreport.jira.dialect import without_order_by
 from syncreport.jira.endpoints import Deployment, myself
-from syncreport.jira.normalize import parse_datetime
+from syncreport.jira.values import parse_datetime
 
 log = logging.getLogger(__name__)
 
