@@ -57,6 +57,13 @@ class ChangeField(StrEnum):
     PARENT = "parent"
 
 
+def issue_order(key: str) -> tuple[str, int, str]:
+    """Issue keys as people read them: by project, then by number (ORB-2 before ORB-10); keys without a
+    number sort by their text. The one order for keys everywhere (the pull's lists, the indicators' rows)."""
+    project, _, number = key.rpartition("-")
+    return (project, int(number), "") if number.isdigit() else (key, -1, key)
+
+
 @dataclass(frozen=True, slots=True)
 class Sprint:
     id: int

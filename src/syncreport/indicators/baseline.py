@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 from syncreport.indicators.changes import READABLE_JSON_VERSIONS
-from syncreport.indicators.frames import issue_order
 from syncreport.indicators.previous import document_rows, document_time
 from syncreport.indicators.results import (
     BaselineComparison,
@@ -27,6 +26,7 @@ from syncreport.indicators.results import (
     Features,
     ScopeChange,
 )
+from syncreport.snapshot import issue_order
 from syncreport.untrusted import isolate
 
 FIRST_ITERATION = "the first run in the PI's first iteration"

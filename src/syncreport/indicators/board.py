@@ -14,7 +14,6 @@ from typing import Literal
 
 import pandas as pd
 
-from syncreport.indicators.frames import issue_order
 from syncreport.indicators.results import (
     BoardCard,
     BoardCell,
@@ -34,6 +33,7 @@ from syncreport.indicators.results import (
     StatusCount,
 )
 from syncreport.kinds import COUNTED_STATUSES, DependencyStatus
+from syncreport.snapshot import issue_order
 
 #: The series of the chart of dependencies by the iteration that needs them.
 _NEED_SERIES = (DependencyStatus.LATE, DependencyStatus.AT_RISK, DependencyStatus.ON_TRACK)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from syncreport.indicators.frames import issue_order
 from syncreport.indicators.previous import PreviousIssue, PreviousRun
 from syncreport.indicators.results import (
     ChangesSinceLast,
@@ -23,6 +22,7 @@ from syncreport.indicators.results import (
     IssueRow,
 )
 from syncreport.kinds import Health
+from syncreport.snapshot import issue_order
 from syncreport.untrusted import isolate
 
 JSON_SCHEMA_VERSION = 2  # 2: risks and PI objectives added; a version 1 document is still compared with

@@ -40,7 +40,7 @@ from syncreport.indicators.data_quality import (
 )
 from syncreport.indicators.dependencies import dependency_frame
 from syncreport.indicators.features import feature_attention
-from syncreport.indicators.frames import UNASSIGNED, Frames, build_frames, issue_order, rows, utc_timestamp
+from syncreport.indicators.frames import UNASSIGNED, Frames, build_frames, rows, utc_timestamp
 from syncreport.indicators.health import (
     attention,
     cycle_is_open,
@@ -81,7 +81,7 @@ from syncreport.indicators.slippage import (
     sprint_memberships,
     sprint_reliability,
 )
-from syncreport.snapshot import ChangeField, Snapshot
+from syncreport.snapshot import ChangeField, Snapshot, issue_order
 
 
 def compute_indicators(

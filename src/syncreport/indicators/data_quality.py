@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from syncreport.indicators.frames import issue_order
 from syncreport.indicators.misalignment import feature_mask
 from syncreport.indicators.results import DataQualityFinding, Severity
-from syncreport.snapshot import Snapshot
+from syncreport.snapshot import Snapshot, issue_order
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

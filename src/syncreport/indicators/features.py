@@ -23,7 +23,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import UNASSIGNED, issue_order
+from syncreport.indicators.frames import UNASSIGNED
 from syncreport.indicators.misalignment import FEATURE_TYPES
 from syncreport.indicators.results import (
     FEATURE_FORECAST_LABELS,
@@ -35,6 +35,7 @@ from syncreport.indicators.results import (
     FeatureRow,
     Features,
 )
+from syncreport.snapshot import issue_order
 from syncreport.untrusted import isolate
 
 _REASONS_SHOWN = 3

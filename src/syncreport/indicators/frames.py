@@ -325,14 +325,8 @@ def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.Dat
     return out
 
 
-def issue_order(key: str) -> tuple[str, int, str]:
-    """Natural order of issue keys: ORB-2 before ORB-10 (keys without a number sort by text)."""
-    project, _, number = key.rpartition("-")
-    return (project, int(number), "") if number.isdigit() else (key, -1, key)
-
-
 def sort_by_issue_key(frame: pd.DataFrame, column: str = "key") -> pd.DataFrame:
-    """The frame in natural issue-key order (vectorised :func:`issue_order`)."""
+    """The frame in natural issue-key order (vectorised :func:`syncreport.snapshot.issue_order`)."""
     if frame.empty:
         return frame
     parts = frame[column].astype(str).str.rpartition("-")

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME, issue_order
+from syncreport.indicators.frames import TIME
 from syncreport.indicators.results import Calendar
+from syncreport.snapshot import issue_order
 
 FEATURE_TYPES = frozenset(
     {"epic", "feature", "capability", "initiative", "business epic", "portfolio epic", "enabler", "objective"}

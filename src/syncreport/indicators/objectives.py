@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Literal
 
 from syncreport.indicators.data_quality import Findings
-from syncreport.indicators.frames import UNASSIGNED, issue_order
+from syncreport.indicators.frames import UNASSIGNED
 from syncreport.indicators.results import (
     FORECAST_LABELS,
     DependencyRow,
@@ -32,7 +32,7 @@ from syncreport.indicators.results import (
     Objectives,
     ObjectiveTeam,
 )
-from syncreport.snapshot import Issue, Objective, Snapshot
+from syncreport.snapshot import Issue, Objective, Snapshot, issue_order
 
 BAND = (0.8, 1.0)
 

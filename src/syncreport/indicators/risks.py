@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from syncreport.config import ThresholdSettings
 from syncreport.indicators.data_quality import Findings
-from syncreport.indicators.frames import UNASSIGNED, issue_order
+from syncreport.indicators.frames import UNASSIGNED
 from syncreport.indicators.previous import PreviousRun
 from syncreport.indicators.results import (
     ROAM_COLUMNS,
@@ -32,7 +32,7 @@ from syncreport.indicators.results import (
     TeamHealth,
 )
 from syncreport.kinds import Health
-from syncreport.snapshot import Snapshot
+from syncreport.snapshot import Snapshot, issue_order
 
 
 def _days(seconds: float) -> int:

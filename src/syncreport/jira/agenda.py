@@ -20,11 +20,11 @@ from typing import Any
 from syncreport.config import Config
 from syncreport.errors import JiraError, RunTimeout
 from syncreport.jira import endpoints
-from syncreport.jira.agenda_items import AgendaFields, AgendaReader, key_order
+from syncreport.jira.agenda_items import AgendaFields, AgendaReader
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import FieldMap, optional_field, resolve_field
 from syncreport.jira.paging import token_pages
-from syncreport.snapshot import Objective, Risk, Snapshot
+from syncreport.snapshot import Objective, Risk, Snapshot, issue_order
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class AgendaFetcher(AgendaReader):
                 else self._selected(rs.jql, default_jql(projects, clause), "[risks] jql", risk_notes)
             )
             if raw is not None:
-                risks = tuple(sorted((self.risk(r) for r in raw), key=lambda r: key_order(r.key)))
+                risks = tuple(sorted((self.risk(r) for r in raw), key=lambda r: issue_order(r.key)))
                 if not risks:
                     risk_notes.append(
                         f"no risks: no issue matches {rs.jql or default_jql(projects, clause)!r}; record risks as "
@@ -238,7 +238,7 @@ class AgendaFetcher(AgendaReader):
                 )
             )
             if raw is not None:
-                objectives = tuple(sorted((self.objective(r) for r in raw), key=lambda o: key_order(o.key)))
+                objectives = tuple(sorted((self.objective(r) for r in raw), key=lambda o: issue_order(o.key)))
                 if not objectives:
                     what = (
                         f'issues of type "{os_.issue_type}"'

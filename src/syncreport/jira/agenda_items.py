@@ -17,7 +17,7 @@ from syncreport.jira.builder import status_maps
 from syncreport.jira.fields import FieldMap
 from syncreport.jira.normalize import Normalizer
 from syncreport.jira.values import parse_datetime, value_name, value_number
-from syncreport.snapshot import ROAM_STATES, Objective, Risk
+from syncreport.snapshot import ROAM_STATES, Objective, Risk, issue_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +222,4 @@ def _linked(f: Mapping[str, Any]) -> tuple[str, ...]:
         other = link.get("outwardIssue") or link.get("inwardIssue")
         if other and other.get("key"):
             keys.add(str(other["key"]))
-    return tuple(sorted(keys, key=key_order))
-
-
-def key_order(key: str) -> tuple[str, int]:
-    """Sorts issue keys as people read them: by project, then by number (A-2 before A-10)."""
-    project, _, number = key.rpartition("-")
-    return (project, int(number)) if number.isdigit() else (key, 0)
+    return tuple(sorted(keys, key=issue_order))

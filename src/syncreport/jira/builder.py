@@ -27,6 +27,7 @@ from syncreport.snapshot import (
     MovedIssue,
     Snapshot,
     Sprint,
+    issue_order,
 )
 
 # --- links -------------------------------------------------------------------------------------------------
@@ -253,15 +254,15 @@ class SnapshotBuilder:
         board_sprints: Sequence[Mapping[str, Any]],
     ) -> Snapshot:
         train = self.config.train
-        order = {key: _key_order(key) for key in self.issues}  # each key parsed once, not once per event
+        order = {key: issue_order(key) for key in self.issues}  # each key parsed once, not once per event
         current_links = self._current_links()
         for link in current_links:
             for key in (link.provider_key, link.consumer_key):
                 if key not in order:
-                    order[key] = _key_order(key)
+                    order[key] = issue_order(key)
         issues = sorted(self.issues.values(), key=lambda i: (not i.in_train, order[i.key]))
         changes = sorted(
-            self.changes, key=lambda e: (e.at, order.get(e.issue_key) or _key_order(e.issue_key), e.field)
+            self.changes, key=lambda e: (e.at, order.get(e.issue_key) or issue_order(e.issue_key), e.field)
         )
         links = _with_created(current_links, changes)
         links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
@@ -272,7 +273,7 @@ class SnapshotBuilder:
         in_train = [i for i in issues if i.in_train]
         linked = sorted(
             (end for key, end in self._link_ends.items() if self.current_key(key) not in self.issues),
-            key=lambda e: order.get(e.key) or _key_order(e.key),
+            key=lambda e: order.get(e.key) or issue_order(e.key),
         )
         moved = dict(self._moved)
         for end in self._id_of_end:  # a link that still names an old key tells the move too
@@ -310,11 +311,6 @@ class SnapshotBuilder:
         if any(i.pi for i in in_train):
             available.append("pi")
         return available
-
-
-def _key_order(key: str) -> tuple[str, int]:
-    project, _, number = key.rpartition("-")
-    return (project, int(number)) if number.isdigit() else (key, 0)
 
 
 def _ordered(first: Sequence[str], rest: Iterable[str]) -> list[str]:
