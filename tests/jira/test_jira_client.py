@@ -90,7 +90,9 @@ def test_a_429_storm_stops_within_the_retry_budget_with_one_line(env: None) -> N
 def test_attempts_are_capped_even_when_jira_says_retry_now(env: None) -> None:
     responses.post(SEARCH, status=429, headers={"Retry-After": "0"})
     sleeps: list[float] = []
-    with client(sleeps) as c, pytest.raises(JiraError):
+    # the jittered backoffs of 9 retries add up to at most 1+2+4+8+16+4*30 = 151 s: under a 600 s budget
+    # the attempt cap is what stops (under the default 120 s, a rare draw stopped it sooner)
+    with client(sleeps, max_retry_seconds=600) as c, pytest.raises(JiraError):
         c.post("/rest/api/3/search/jql", {"jql": "project = A"})
     assert len(responses.calls) == MAX_ATTEMPTS
 
@@ -236,7 +238,8 @@ def test_bulkfetch_asks_again_for_the_issues_listed_as_errors(env: None) -> None
 def test_bulkfetch_errors_that_never_clear_are_one_line(env: None) -> None:
     timed_out = {"id": "2", "errorMessage": "Retrieving this issue timed out. Please try again."}
     responses.post(f"{SITE}/rest/api/3/issue/bulkfetch", json={"issues": [], "issueErrors": [timed_out]})
-    with client([]) as c, pytest.raises(JiraError, match="could not return 1 issue"):
+    # at most 151 s of jittered pauses (see above): the attempt cap stops, not the budget
+    with client([], max_retry_seconds=600) as c, pytest.raises(JiraError, match="could not return 1 issue"):
         c.bulk_issues(["2"], ["summary"])
     assert len(responses.calls) == MAX_ATTEMPTS
 
