@@ -17,6 +17,10 @@ Conventions:
   from_string/to_string; ``duedate`` from/to are ISO dates; ``flagged`` to is ``"true"``/``"false"``;
   ``team`` from_string/to_string are team names; ``link`` to_string names the other issue's key when a link
   was added and from_string when it was removed.
+
+Longer than 400 lines: the model and its file format together. The file is read by the dataclasses' own
+type hints (:func:`_decoders`), so a field added to the model is a field of the file, and the two cannot
+drift apart.
 """
 
 from __future__ import annotations

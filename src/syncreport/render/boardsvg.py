@@ -14,6 +14,10 @@ cards with their keys only (the text board below lists their summaries), no tool
 
 Placing is presentation of computed results (the board's cells and the dependency rows); nothing here
 decides a status.
+
+Longer than 400 lines: one drawing. The grid, the cards, the pins and the strings all place themselves on the
+same geometry (row heights that grow with a busy cell, column offsets), which split apart would be passed
+between modules piece by piece.
 """
 
 from __future__ import annotations

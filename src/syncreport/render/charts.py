@@ -6,6 +6,9 @@ text kept as text (``svg.fonttype = none``) so it is selectable and uses the rep
 per chart so several charts can share one page, and a fixed hash salt so the same figures give the same
 bytes. Series differ by hatch pattern and lightness as well as hue, so a grayscale print still tells them
 apart; every bar carries its value as a text label.
+
+Longer than 400 lines: every chart kind shares the style table, the figure context and the SVG cleaning
+(:func:`_to_svg`); split by kind, the modules would import each other's private helpers.
 """
 
 from __future__ import annotations
@@ -14,18 +17,19 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import matplotlib
 from markupsafe import Markup
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.container import BarContainer
-from matplotlib.dates import DateFormatter, date2num
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+if (
+    TYPE_CHECKING
+):  # matplotlib is imported when a chart is drawn: a run whose charts are all kept never pays it
+    from matplotlib.container import BarContainer
+    from matplotlib.figure import Figure
 
 # Lightness steps so series stay distinct in grayscale; hatches make them distinct without any colour.
 # Line hatches only: matplotlib writes dot hatches as thousands of circles (a 10x larger SVG, a slow PDF).
@@ -102,8 +106,7 @@ def horizontal_bars(
         return _empty(title, "none")
     group_height = 0.8
     height_in = min(9.0, 0.9 + 0.22 * len(categories) * max(1, len(series) * 0.8))
-    with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, height_in), layout="constrained")
+    with _figure(7.0, height_in) as figure:
         axes = figure.subplots()
         positions = range(len(categories))
         values = [v for s in series for v in s.values if not math.isnan(v)]
@@ -174,8 +177,7 @@ def columns(
     if _all_zero(series):
         return _empty(title, "none")
     group_width = 0.8
-    with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, 2.8), layout="constrained")
+    with _figure(7.0, 2.8) as figure:
         axes = figure.subplots()
         positions = range(len(categories))
         _grouped_bars(axes, positions, series, value_format, group_size=group_width, horizontal=False)
@@ -217,8 +219,7 @@ def lines(
     """
     if not categories or not series:
         return _empty(title)
-    with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, height), layout="constrained")
+    with _figure(7.0, height) as figure:
         axes = figure.subplots()
         positions = list(range(len(categories)))
         ends: list[tuple[float, float, str, str]] = []
@@ -283,14 +284,15 @@ def histogram(
     """How a per-issue figure is spread (e.g. days of due-date slip), counts written on the bars."""
     if not values:
         return _empty(title)
-    with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, 2.6), layout="constrained")
+    from matplotlib.ticker import MaxNLocator
+
+    with _figure(7.0, 2.6) as figure:
         axes = figure.subplots()
         counts, _, patches = axes.hist(
             values, bins=min(bins, max(1, len(set(values)))), color=SERIES_STYLES[0][0], edgecolor="#ffffff"
         )
         axes.bar_label(
-            cast(BarContainer, patches),
+            cast("BarContainer", patches),
             labels=[f"{c:.0f}" if c else "" for c in counts],
             padding=1,
             fontsize=7,
@@ -319,9 +321,10 @@ def timeline(
     """
     if not events or not categories:
         return _empty(title, "none")
+    from matplotlib.dates import DateFormatter, date2num
+
     rows = {name: index for index, name in enumerate(categories)}
-    with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, min(6.0, 0.9 + 0.24 * len(categories))), layout="constrained")
+    with _figure(7.0, min(6.0, 0.9 + 0.24 * len(categories))) as figure:
         axes = figure.subplots()
         axes.xaxis_date()
         axes.scatter(
@@ -362,6 +365,8 @@ def timeline(
 
 def _whole_ticks(axis: Any, series: Sequence[Series]) -> None:
     """Count axes get whole-number ticks (no "2.5 issues"); other values keep matplotlib's choice."""
+    from matplotlib.ticker import MaxNLocator
+
     values = [v for one in series for v in one.values if not math.isnan(v)]
     if values and all(float(v).is_integer() for v in values):
         axis.set_major_locator(MaxNLocator(integer=True))
@@ -404,6 +409,16 @@ def _direct_labels(axes: Any, ends: Sequence[tuple[float, float, str, str]], *, 
         )
 
 
+@contextmanager
+def _figure(width: float, height: float) -> Iterator[Figure]:
+    """A figure of ``width`` x ``height`` inches in the report's chart style."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_STYLE):
+        yield Figure(figsize=(width, height), layout="constrained")
+
+
 def _empty(title: str, why: str = "nothing to chart") -> Markup:
     return Markup('<p class="chart-empty">{}: {}.</p>').format(title, why)
 
@@ -424,6 +439,8 @@ _IDS = re.compile(r'(\bid="|url\(#|xlink:href="#|\bhref="#)')
 
 def _to_svg(figure: Figure, *, chart_id: str, title: str) -> Markup:
     """Serialize a figure to clean inline SVG markup (see the module docstring for what is removed)."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buffer = io.StringIO()
     with warnings.catch_warnings():
         # Text stays text in the SVG (the browser or WeasyPrint picks a font per glyph), so a glyph that

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import networkx as nx
 from markupsafe import Markup
 
 from syncreport.indicators.results import TeamMap, TeamMapEdge
@@ -39,6 +38,8 @@ CIRCLE_UP_TO = 14
 
 
 def _layout(teams: tuple[str, ...], edges: tuple[TeamMapEdge, ...]) -> dict[str, tuple[float, float]]:
+    import networkx as nx  # here: a run that draws no map never imports it
+
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(teams)
     graph.add_weighted_edges_from((e.provider_team, e.consumer_team, e.count) for e in edges)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 from markupsafe import Markup
@@ -30,11 +31,9 @@ def _key_part(value: object) -> str:
 
 @functools.cache
 def _code() -> str:
-    import matplotlib
-
     here = Path(__file__).parent
     sources = [(here / name).read_bytes() if (here / name).is_file() else b"" for name in _CODE]
-    return artifacts.digest(*sources, matplotlib.__version__, __version__)
+    return artifacts.digest(*sources, version("matplotlib"), __version__)
 
 
 def drawn(draw: Callable[..., Markup], *args: object, **kwargs: object) -> Markup:
