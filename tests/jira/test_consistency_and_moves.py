@@ -16,7 +16,7 @@ import pytest
 from syncreport.config import Config, config_from_dict
 from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.jira import pull
-from syncreport.simulator import demo_config, start_simulator
+from syncreport.simulator import SimulatorHandle, demo_config, start_simulator
 from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 from syncreport.snapshot import MovedIssue
 
@@ -40,6 +40,16 @@ def _config(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config
     monkeypatch.setenv(data["jira"]["token_env"], sim.token)
     data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
     return config_from_dict(data, tmp_path / "syncreport.toml")
+
+
+def _orb_blocks_nova(sim: SimulatorHandle) -> Any:
+    """A Blocks link from an ORB work item to a NOVA one (the simulator's link: source, target, id)."""
+    return next(
+        x
+        for x in sim.site.links
+        if x.type == "Blocks" and x.source.startswith("ORB-") and x.target.startswith("NOVA-")
+        and _work(sim.site, sim.site.by_key[x.source]) and _work(sim.site, sim.site.by_key[x.target])
+    )  # fmt: skip
 
 
 def test_an_issue_deleted_a_moment_before_the_run_is_not_a_failed_pull(
@@ -77,12 +87,7 @@ def test_a_moved_issue_keeps_its_identity_and_its_links(
     an issue, not a far end, not a link end)."""
     with start_simulator(deployment=deployment, issues=300, seed=7) as sim:
         config = _config(sim, tmp_path, monkeypatch)
-        link = next(
-            x
-            for x in sim.site.links
-            if x.type == "Blocks" and x.source.startswith("ORB-") and x.target.startswith("NOVA-")
-            and _work(sim.site, sim.site.by_key[x.source]) and _work(sim.site, sim.site.by_key[x.target])
-        )  # fmt: skip
+        link = _orb_blocks_nova(sim)
         old_key, other = link.source, link.target
         first = pull(config, now=sim.now).snapshot
         new_key = sim.move_issue(old_key, "ATL", at=sim.site.now + timedelta(hours=2))
@@ -148,12 +153,7 @@ def test_an_issue_moved_out_of_the_train_is_a_far_end_under_its_new_key(
     Expected: the dependency is PLAT-n -> NOVA-y, PLAT-n is a far end (not in the train), ORB-x is nowhere."""
     with start_simulator(deployment=deployment, issues=300, seed=7) as sim:
         config = _config(sim, tmp_path, monkeypatch)
-        link = next(
-            x
-            for x in sim.site.links
-            if x.type == "Blocks" and x.source.startswith("ORB-") and x.target.startswith("NOVA-")
-            and _work(sim.site, sim.site.by_key[x.source]) and _work(sim.site, sim.site.by_key[x.target])
-        )  # fmt: skip
+        link = _orb_blocks_nova(sim)
         old_key, other = link.source, link.target
         pull(config, now=sim.now)
         new_key = sim.move_issue(old_key, "PLAT", at=sim.site.now + timedelta(hours=2))

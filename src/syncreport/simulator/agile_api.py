@@ -4,7 +4,8 @@ list is Jira's 400 "The board does not support sprints"."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from syncreport.simulator.api_core import (
     AGILE_PAGE,
@@ -14,6 +15,8 @@ from syncreport.simulator.api_core import (
     ApiError,
     Params,
 )
+
+T = TypeVar("T")
 
 
 class AgileApi(ApiCore):
@@ -30,13 +33,17 @@ class AgileApi(ApiCore):
             if match is None:
                 raise ApiError(400, f"No project could be found with key or id '{project}'.")
             boards = [b for b in boards if b.project == match.key]
-        start = max(0, self.integer(params, "startAt", 0)) if self.paging_fault != "never_last" else 0
+        return self._agile_page(boards, params, lambda b: self._board(b.id))
+
+    def _agile_page(self, items: Sequence[T], params: Params, show: Callable[[T], Any]) -> dict[str, Any]:
+        """One page of an agile list (startAt/maxResults/isLast/values), with the paging fault applied."""
+        never_last = self.paging_fault == "never_last"
+        start = max(0, self.integer(params, "startAt", 0)) if not never_last else 0
         size = max(1, min(self.integer(params, "maxResults", AGILE_PAGE), AGILE_PAGE))
-        page = boards[start : start + size]
         return {
-            "maxResults": size, "startAt": start, "total": len(boards),
-            "isLast": start + size >= len(boards) and self.paging_fault != "never_last",
-            "values": [self._board(b.id) for b in page],
+            "maxResults": size, "startAt": start, "total": len(items),
+            "isLast": start + size >= len(items) and not never_last,
+            "values": [show(item) for item in items[start : start + size]],
         }  # fmt: skip
 
     def _board(self, board_id: int) -> dict[str, Any]:
@@ -76,14 +83,7 @@ class AgileApi(ApiCore):
         sprints = self._board_sprints(board_id)
         if states:
             sprints = [s for s in sprints if s.state in states]
-        start = max(0, self.integer(params, "startAt", 0)) if self.paging_fault != "never_last" else 0
-        size = max(1, min(self.integer(params, "maxResults", AGILE_PAGE), AGILE_PAGE))
-        page = sprints[start : start + size]
-        return {
-            "maxResults": size, "startAt": start, "total": len(sprints),
-            "isLast": start + size >= len(sprints) and self.paging_fault != "never_last",
-            "values": [self.render.sprint(s) for s in page],
-        }  # fmt: skip
+        return self._agile_page(sprints, params, self.render.sprint)
 
     def _board_sprints(self, board_id: int) -> list[Any]:
         """The board's own sprints and the sprints of other boards that its issues are in (originBoardId)."""
