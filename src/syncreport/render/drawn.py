@@ -20,7 +20,7 @@ from markupsafe import Markup
 from syncreport import __version__, artifacts
 
 # The modules whose code decides what a chart looks like: the drawing, and the presenters that call it.
-_CODE = ("charts.py", "view.py", "pictures.py", "drawn.py")
+_CODE = ("charts.py", "plots.py", "view.py", "pictures.py", "drawn.py")
 
 
 def _key_part(value: object) -> str:

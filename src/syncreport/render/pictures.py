@@ -6,9 +6,9 @@ Like view.py it arranges and formats what the indicators computed (``results.tea
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from markupsafe import Markup
 
@@ -18,25 +18,24 @@ from syncreport.indicators.results import (
     WeekFigures,
 )
 from syncreport.kinds import COUNTED_STATUSES, DependencyStatus
-from syncreport.render import charts
+from syncreport.render import charts, plots
 from syncreport.render.boardsvg import DrawnBoard, drawn_board
 from syncreport.render.depmap import dependency_map
 from syncreport.render.drawn import drawn
-from syncreport.render.svg import PrintSketch, document, print_copy, shorten
+from syncreport.render.svg import (
+    MONO_ADVANCE,
+    STRING_STYLES,
+    PrintSketch,
+    StringStyle,
+    document,
+    print_copy,
+    shorten,
+)
 
 STATUS_LABELS: dict[str, str] = {s.value: s.label for s in DependencyStatus}
 
 NOTHING = Markup("")
 STRIP_PRINT_RUNS = 26  # the health strip's columns in print (the latest runs); the HTML has every run
-# Trend lines look like the status marks: late red and dashed, at risk amber dash-dot, on track green solid.
-TREND_STYLES: dict[str, tuple[str, str, str]] = {
-    STATUS_LABELS["late"]: ("#b00020", "--", "X"),
-    STATUS_LABELS["unscheduled"]: ("#6a1b9a", ":", "s"),
-    STATUS_LABELS["at_risk"]: ("#b07800", "-.", "^"),
-    STATUS_LABELS["external"]: ("#555555", "--", "D"),
-    STATUS_LABELS["consumer_unscheduled"]: ("#777777", ":", "v"),
-    STATUS_LABELS["on_track"]: ("#2e6b30", "-", "o"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +65,10 @@ class Pictures:
     trend_dependencies: Markup
     trend_weeks: Markup
     health_strip: Markup = NOTHING  # print: the strip drawn (the HTML has it as a table)
+    weeks_table: Markup = NOTHING  # print: the weeks' table drawn (the HTML has it as a table)
 
 
-def short_date(moment: datetime) -> str:
+def short_date(moment: date) -> str:
     return f"{moment.day} {moment:%b}"
 
 
@@ -104,34 +104,47 @@ def trend_view(results: IndicatorResults, *, for_print: bool) -> TrendView:
     )
 
 
-def _run_labels(results: IndicatorResults) -> list[str]:
-    assert results.trends is not None
-    labels = [short_date(p.generated_at) for p in results.trends.points]
-    if len(labels) > 12:  # a PI of daily runs: every k-th date written, the rest ticks without a label
-        step = math.ceil(len(labels) / 12)
-        labels = [label if (len(labels) - 1 - i) % step == 0 else "" for i, label in enumerate(labels)]
-    return labels
+# The trend lines look like the map's and the board's strings of a status (colour and dash, svg.py), each
+# with its own marker, so they differ in grayscale too.
+TREND_MARKERS: dict[DependencyStatus, str] = {
+    DependencyStatus.LATE: "X",
+    DependencyStatus.UNSCHEDULED: "s",
+    DependencyStatus.AT_RISK: "^",
+    DependencyStatus.EXTERNAL: "D",
+    DependencyStatus.CONSUMER_UNSCHEDULED: "v",
+    DependencyStatus.ON_TRACK: "o",
+}
+# the delivered statuses have no string on the map or the board: their own looks
+DELIVERED_LOOKS: dict[DependencyStatus, StringStyle] = {
+    DependencyStatus.DONE: StringStyle("#1f4e79", "3 2"),
+    DependencyStatus.CONSUMER_DONE: StringStyle("#7f7f7f", "5 2 1 2"),
+}
+DELIVERED_MARKERS: dict[DependencyStatus, str] = {
+    DependencyStatus.DONE: "P",
+    DependencyStatus.CONSUMER_DONE: "o",
+}
+# carried over dark, slipped light: told apart in grayscale by their lightness
+WEEK_FILLS = ("#1f4e79", "#c9dcef")
 
 
 def _trend_dependencies(results: IndicatorResults) -> Markup:
-    title = "Cross-team dependencies by status, run by run"
     trends = results.trends
     if trends is None or not trends.available:
         return Markup("")
-    series = []
-    for index, status in enumerate(COUNTED_STATUSES):
+    lines = []
+    for index, name in enumerate(COUNTED_STATUSES):
+        status = DependencyStatus(name)
         values = tuple(float(p.dependency_counts[index][1]) for p in trends.points)
         if any(values):
-            series.append(charts.Series(STATUS_LABELS[status], values))
+            style = STRING_STYLES.get(status) or DELIVERED_LOOKS[status]
+            marker = TREND_MARKERS.get(status) or DELIVERED_MARKERS[status]
+            lines.append(plots.Line(status.label, values, style.colour, style.dash, marker))
     return drawn(
-        charts.lines,
-        _run_labels(results),
-        series,
-        chart_id="trend-deps",
-        title=title,
+        plots.line_chart,
+        [short_date(p.generated_at) for p in trends.points],
+        lines,
+        title="Cross-team dependencies by status, run by run",
         axis_label="dependencies",
-        styles=TREND_STYLES,
-        height=3.0,
     )
 
 
@@ -141,16 +154,14 @@ def _trend_weeks(results: IndicatorResults) -> Markup:
         return Markup("")
     weeks = trends.weeks
     return drawn(
-        charts.columns,
-        [f"week of {w.week_start.day} {w.week_start:%b}" for w in weeks],
+        plots.column_chart,
+        [short_date(w.week_start) for w in weeks],
         [
-            charts.Series("issues carried over", tuple(float(w.carried_over) for w in weeks)),
-            charts.Series("issues slipped (due date or PI)", tuple(float(w.slipped) for w in weeks)),
+            plots.Columns("issues carried over", tuple(w.carried_over for w in weeks), WEEK_FILLS[0]),
+            plots.Columns("issues slipped (due date or PI)", tuple(w.slipped for w in weeks), WEEK_FILLS[1]),
         ],
-        chart_id="trend-weeks",
-        title="Carry-over and slips at the end of each week",
+        title="Carry-over and slips at each week's last run (weeks by their Monday)",
         axis_label="issues",
-        value_format=lambda v: f"{v:.0f}",
     )
 
 
@@ -197,9 +208,10 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
             results.board, results.dependencies, current=results.calendar.current_index, for_print=for_print
         ),
         slippage_by_team=lean(charts_of_run[0]),
-        trend_dependencies=lean(charts_of_run[1]),
-        trend_weeks=lean(charts_of_run[2]),
+        trend_dependencies=charts_of_run[1],  # drawn lean already (render/plots.py)
+        trend_weeks=charts_of_run[2],
         health_strip=_strip_drawing(trend_view(results, for_print=True)) if for_print else Markup(""),
+        weeks_table=_weeks_drawing(results.trends.weeks) if for_print and results.trends else Markup(""),
     )
 
 
@@ -238,6 +250,57 @@ def _strip_drawing(view: TrendView) -> Markup:
         title="Train and team health per run",
         description=f"Runs {', '.join(view.runs)}. {rows}",
         css="chart health-drawing",
+    )
+
+
+WEEKS_COLUMNS = (
+    ("Week of", 2.0),
+    ("Carried over", 170.0),
+    ("Change", 232.0),
+    ("Slipped", 300.0),
+    ("Change", 362.0),
+)
+WEEKS_ROW_H, WEEKS_SIZE = 14.0, 9.0
+
+
+def change_text(change: int | None) -> str:
+    return "—" if change is None else f"{change:+d}"
+
+
+def _weeks_drawing(weeks: Sequence[WeekFigures]) -> Markup:
+    """The weeks' table of the print copy, drawn like the health strip: the same rows and columns (week,
+    carried over and its change, slipped and its change), a drawing WeasyPrint lays out at once instead of a
+    table of a few dozen boxes. The numbers are right-aligned under their headings."""
+    if not weeks:
+        return Markup("")
+    sketch = PrintSketch()
+    pitch = MONO_ADVANCE * WEEKS_SIZE
+    for index, (heading, x) in enumerate(WEEKS_COLUMNS):
+        left = x if index == 0 else x - len(heading) * MONO_ADVANCE * 8.0
+        sketch.label(heading, left, 11.0, 8.0, bold=True)
+    sketch.shape(
+        f"M0,{STRIP_HEAD_H}H{WEEKS_COLUMNS[-1][1] + 4}", fill="none", stroke="#888888", stroke_width=0.6
+    )
+    rows = []
+    for row, week in enumerate(weeks):
+        y = STRIP_HEAD_H + (row + 1) * WEEKS_ROW_H - 3
+        cells = (
+            f"{week.week_start.day} {week.week_start:%b %Y}",
+            str(week.carried_over),
+            change_text(week.carried_over_change),
+            str(week.slipped),
+            change_text(week.slipped_change),
+        )
+        for index, (cell, (_, x)) in enumerate(zip(cells, WEEKS_COLUMNS, strict=True)):
+            sketch.label(cell, x if index == 0 else x - len(cell) * pitch, y, WEEKS_SIZE)
+        rows.append(", ".join(cells))
+    return document(
+        sketch.parts(),
+        width=WEEKS_COLUMNS[-1][1] + 6,
+        height=STRIP_HEAD_H + WEEKS_ROW_H * len(weeks) + 3,
+        title="Issues carried over and slipped at each week's last run",
+        description="Week of, carried over, change, slipped, change: " + "; ".join(rows),
+        css="chart weeks-drawing",
     )
 
 

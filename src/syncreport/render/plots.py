@@ -1,0 +1,292 @@
+"""The trend charts drawn by hand with svg.py's builder instead of matplotlib: lines over the runs and grouped
+columns per week.
+
+Every run adds a point to the trends, so these two charts are drawn again on every cron run (the other
+charts are kept in the run's store): drawn here they cost a few milliseconds, never matplotlib's import or
+its layout engine, and they are a few dozen SVG elements (one path per series and style, one text per
+label) that WeasyPrint lays out fast, so the HTML and the PDF share one drawing. The conventions are
+charts.py's: whole-number ticks on count axes; series told apart by dash pattern and marker (lines) or by
+lightness (columns) as well as by hue, so a grayscale print still reads; every line named at its last point
+(direct labels, no legend of look-alike markers); each column's value written on it; every figure in the
+text alternative (``<desc>``); Jira's text escaped (svg.py).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from syncreport.render.svg import document, element, number, shorten, text
+
+WIDTH = 672.0  # 7 inches at 96 px an inch, as matplotlib's charts
+TICK_SIZE, LABEL_SIZE, TITLE_SIZE = 10.5, 10.0, 12.0
+AXIS_COLOUR, GRID_COLOUR, INK = "#555555", "#dddddd", "#222222"
+MARKER_RADIUS = 3.4
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line: its name (written at its last point), one value per category (NaN: a gap), its look."""
+
+    name: str
+    values: tuple[float, ...]
+    colour: str
+    dash: str = ""  # an SVG dash array; "" solid
+    marker: str = "o"  # o circle, s square, ^ v triangles, D diamond, X cross, P plus
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """One series of columns: its name (in the key above the plot), one count per category, its fill."""
+
+    name: str
+    values: tuple[int, ...]
+    fill: str
+
+
+def label_width(label: str, size: float) -> float:
+    """About how wide ``label`` is set in DejaVu Sans (wide East Asian letters count twice)."""
+    return sum(1.2 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in label) * size
+
+
+def count_ticks(top: float, most: int = 6) -> tuple[int, ...]:
+    """Whole-number ticks from 0 to the first tick at or above ``top`` (at least 1), in steps of 1, 2 or 5
+    times a power of ten, at most ``most`` steps."""
+    top = max(top, 1.0)
+    exponent = 0
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * 10**exponent
+            if math.ceil(top / step) <= most:
+                return tuple(range(0, step * math.ceil(top / step) + 1, step))
+        exponent += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Plot:
+    """The plot area in the drawing's units and the value axis's scale."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    ticks: tuple[int, ...]
+
+    def y(self, value: float) -> float:
+        return self.bottom - (self.bottom - self.top) * value / self.ticks[-1]
+
+    def x(self, index: int, count: int) -> float:
+        return self.left + (self.right - self.left) * (index + 0.5) / count
+
+
+def _frame(plot: _Plot, categories: Sequence[str], title: str, axis_label: str) -> list[str]:
+    """The title, the grid, the two axes, the ticks and their labels."""
+    parts = [element("text", text(title), x=2.0, y=14.0, font_size=TITLE_SIZE, font_weight="bold")]
+    grid = "".join(f"M{number(plot.left)},{number(plot.y(t))}H{number(plot.right)}" for t in plot.ticks[1:])
+    parts.append(element("path", d=grid, fill="none", stroke=GRID_COLOUR, stroke_width=0.7))
+    axes = f"M{number(plot.left)},{number(plot.top)}V{number(plot.bottom)}H{number(plot.right)}"
+    parts.append(element("path", d=axes, fill="none", stroke=AXIS_COLOUR, stroke_width=0.9))
+    for tick in plot.ticks:
+        at = plot.y(tick)
+        parts.append(
+            element(
+                "text", text(str(tick)), x=plot.left - 6, y=at + 3.5, font_size=TICK_SIZE, text_anchor="end"
+            )
+        )
+    middle = (plot.top + plot.bottom) / 2
+    parts.append(
+        element(
+            "text",
+            text(axis_label),
+            x=12.0,
+            y=middle,
+            font_size=LABEL_SIZE,
+            text_anchor="middle",
+            transform=f"rotate(-90 12 {number(middle)})",
+        )
+    )
+    slot = (plot.right - plot.left) / max(len(categories), 1)
+    widest = max((label_width(c, TICK_SIZE) for c in categories), default=0.0)
+    every = max(1, math.ceil((widest + 6) / slot))  # labels that would touch: every k-th, the last one kept
+    for index, category in enumerate(categories):
+        if (len(categories) - 1 - index) % every == 0:
+            parts.append(
+                element(
+                    "text",
+                    text(category),
+                    x=plot.x(index, len(categories)),
+                    y=plot.bottom + 15,
+                    font_size=TICK_SIZE,
+                    text_anchor="middle",
+                )
+            )
+    return parts
+
+
+def _marker(shape: str, x: float, y: float, r: float = MARKER_RADIUS) -> str:
+    """A marker as the data of a closed sub-path centred on (x, y)."""
+    if shape == "s":
+        corners = [(-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)]
+    elif shape == "^":
+        corners = [(0, -1.1), (1, 0.75), (-1, 0.75)]
+    elif shape == "v":
+        corners = [(0, 1.1), (1, -0.75), (-1, -0.75)]
+    elif shape == "D":
+        corners = [(0, -1.15), (1, 0), (0, 1.15), (-1, 0)]
+    elif shape == "X":
+        w = 0.35  # a thick diagonal cross: the outline of two crossed bars
+        corners = [
+            (-1, -1 + w), (-1 + w, -1), (0, -w), (1 - w, -1), (1, -1 + w), (w, 0),
+            (1, 1 - w), (1 - w, 1), (0, w), (-1 + w, 1), (-1, 1 - w), (-w, 0),
+        ]  # fmt: skip
+    elif shape == "P":
+        w = 0.33  # a thick plus
+        corners = [
+            (-w, -1), (w, -1), (w, -w), (1, -w), (1, w), (w, w),
+            (w, 1), (-w, 1), (-w, w), (-1, w), (-1, -w), (-w, -w),
+        ]  # fmt: skip
+    else:  # a circle
+        return f"M{number(x - r)},{number(y)}a{number(r)},{number(r)} 0 1,0 {number(2 * r)},0a{number(r)},{number(r)} 0 1,0 {number(-2 * r)},0z"
+    points = "L".join(f"{number(x + dx * r)},{number(y + dy * r)}" for dx, dy in corners)
+    return f"M{points}z"
+
+
+def _spread(wanted: Sequence[float], gap: float, low: float, high: float) -> list[float]:
+    """Heights for labels wanted at ``wanted`` (sorted, top to bottom in drawing units), pushed apart to at
+    least ``gap`` and kept between ``low`` and ``high``."""
+    placed: list[float] = []
+    for at in wanted:
+        placed.append(max(at, placed[-1] + gap) if placed else max(at, low))
+    overflow = placed[-1] - high if placed else 0.0
+    if overflow > 0:
+        placed = [max(low + i * gap, at - overflow) for i, at in enumerate(placed)]
+    return placed
+
+
+def _series_text(categories: Sequence[str], name: str, values: Sequence[float]) -> str:
+    shown = ", ".join(
+        f"{c} {number(v)}" for c, v in zip(categories, values, strict=True) if not math.isnan(v)
+    )
+    return f"{name}: {shown}"
+
+
+def line_chart(
+    categories: Sequence[str], lines: Sequence[Line], *, title: str, axis_label: str, height: float = 280.0
+) -> Markup:
+    """One line per series across ordered categories (runs), each named at its last point."""
+    if not categories or not lines:
+        return Markup('<p class="chart-empty">{}: nothing to chart.</p>').format(title)
+    values = [v for line in lines for v in line.values if not math.isnan(v)]
+    ticks = count_ticks(max(values, default=0.0) * 1.08)
+    names = [shorten(line.name, 22) for line in lines]
+    tick_room = max(label_width(str(t), TICK_SIZE) for t in ticks)
+    name_room = max(label_width(name, LABEL_SIZE) for name in names) + 22
+    plot = _Plot(left=26 + tick_room, top=28.0, right=WIDTH - name_room, bottom=height - 26, ticks=ticks)
+    parts = _frame(plot, categories, title, axis_label)
+    count = len(categories)
+    ends: list[tuple[float, float, str, str]] = []
+    for line, name in zip(lines, names, strict=True):
+        path, markers, pen = [], [], "M"
+        for index, value in enumerate(line.values):
+            if math.isnan(value):
+                pen = "M"
+                continue
+            x, y = plot.x(index, count), plot.y(value)
+            path.append(f"{pen}{number(x)},{number(y)}")
+            markers.append(_marker(line.marker, x, y))
+            pen, last = "L", (x, y)
+        if not path:
+            continue
+        parts.append(
+            element(
+                "path",
+                d="".join(path),
+                fill="none",
+                stroke=line.colour,
+                stroke_width=1.7,
+                stroke_dasharray=line.dash or None,
+                stroke_linejoin="round",
+            )
+        )
+        parts.append(
+            element("path", d="".join(markers), fill=line.colour, stroke="#ffffff", stroke_width=0.5)
+        )
+        ends.append((*last, name, line.colour))
+    parts.extend(_direct_labels(ends, plot))
+    description = "; ".join(_series_text(categories, line.name, line.values) for line in lines)
+    return document(parts, width=WIDTH, height=height, title=title, description=description, css="chart")
+
+
+def _direct_labels(ends: Sequence[tuple[float, float, str, str]], plot: _Plot) -> list[str]:
+    """Each line's name in a column right of the last points, level with its line's end, pushed apart where
+    they would overlap, with a thin dotted leader in the line's colour."""
+    if not ends:
+        return []
+    column = max(x for x, _, _, _ in ends) + 16
+    ordered = sorted(ends, key=lambda end: end[1])
+    placed = _spread([y for _, y, _, _ in ordered], 12.0, plot.top + 4, plot.bottom - 2)
+    parts = []
+    for (x, y, name, colour), at in zip(ordered, placed, strict=True):
+        leader = f"M{number(x + 4)},{number(y)}L{number(column - 3)},{number(at)}"
+        parts.append(
+            element("path", d=leader, fill="none", stroke=colour, stroke_width=0.7, stroke_dasharray="1 2")
+        )
+        parts.append(element("text", text(name), x=column, y=at + 3.5, font_size=LABEL_SIZE, fill=colour))
+    return parts
+
+
+def column_chart(
+    categories: Sequence[str],
+    series: Sequence[Columns],
+    *,
+    title: str,
+    axis_label: str,
+    height: float = 260.0,
+) -> Markup:
+    """Grouped columns over ordered categories (weeks), each column's count written on it, the series named
+    in a key above the plot."""
+    if not categories or not series:
+        return Markup('<p class="chart-empty">{}: nothing to chart.</p>').format(title)
+    if all(v == 0 for one in series for v in one.values):
+        return Markup('<p class="chart-empty">{}: none.</p>').format(title)
+    ticks = count_ticks(max(v for one in series for v in one.values) * 1.12)
+    tick_room = max(label_width(str(t), TICK_SIZE) for t in ticks)
+    plot = _Plot(left=26 + tick_room, top=44.0, right=WIDTH - 8, bottom=height - 26, ticks=ticks)
+    parts = _frame(plot, categories, title, axis_label)
+    slot = (plot.right - plot.left) / len(categories)
+    width = slot * 0.8 / len(series)
+    labels: list[str] = []
+    key_x = plot.left
+    for number_of, one in enumerate(series):
+        bars = []
+        for index, value in enumerate(one.values):
+            left = plot.x(index, len(categories)) - slot * 0.4 + number_of * width
+            top = plot.y(value)
+            if value:  # a zero column is not drawn, and in a group its "0" is not written (it would clutter)
+                bars.append(
+                    f"M{number(left + 0.5)},{number(plot.bottom)}V{number(top)}"
+                    f"H{number(left + width - 0.5)}V{number(plot.bottom)}z"
+                )
+            if value or len(series) == 1:
+                labels.append(
+                    element(
+                        "text",
+                        text(str(value)),
+                        x=left + width / 2,
+                        y=top - 3,
+                        font_size=TICK_SIZE * 0.9,
+                        text_anchor="middle",
+                    )
+                )
+        parts.append(element("path", d="".join(bars), fill=one.fill, stroke=INK, stroke_width=0.6))
+        swatch = f"M{number(key_x)},24h12v9h-12z"
+        parts.append(element("path", d=swatch, fill=one.fill, stroke=INK, stroke_width=0.6))
+        parts.append(element("text", text(one.name), x=key_x + 16, y=32.5, font_size=LABEL_SIZE))
+        key_x += 16 + label_width(one.name, LABEL_SIZE) + 18
+    parts.extend(labels)
+    description = "; ".join(_series_text(categories, one.name, one.values) for one in series)
+    return document(parts, width=WIDTH, height=height, title=title, description=description, css="chart")

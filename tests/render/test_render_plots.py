@@ -1,0 +1,135 @@
+"""The trend charts drawn by hand (render/plots.py), the print copy of the weeks' table, and the matplotlib
+charts' fixed margins (render/charts.py)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import date
+from typing import Any
+
+import pytest
+
+from syncreport.indicators.results import WeekFigures
+from syncreport.render import charts, plots
+from syncreport.render.pictures import _weeks_drawing
+
+
+def test_count_ticks_are_whole_numbers_in_steps_of_1_2_or_5() -> None:
+    # worked out by hand: 7 in steps of 1 is 7 steps (> 6), in steps of 2 it is 4: 0, 2, 4, 6, 8;
+    # 1210 needs steps of 500 (200 would be 7 steps): 0, 500, 1000, 1500; nothing to count still gets 0, 1
+    assert plots.count_ticks(7) == (0, 2, 4, 6, 8)
+    assert plots.count_ticks(1210) == (0, 500, 1000, 1500)
+    assert plots.count_ticks(0) == (0, 1)
+    assert plots.count_ticks(6) == (0, 1, 2, 3, 4, 5, 6)
+
+
+def _lines() -> list[plots.Line]:
+    return [
+        plots.Line("Late", (3.0, 5.0, 4.0), "#b00020", "7 3", "X"),
+        plots.Line("On <b>track</b>", (10.0, float("nan"), 12.0), "#2e6b30", "", "o"),
+    ]
+
+
+def test_the_trend_lines_are_drawn_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a warm run draws the trends on every run: they must not pay matplotlib's import
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # importing it now raises ImportError
+    svg = str(plots.line_chart(["1 Dec", "8 Dec", "15 Dec"], _lines(), title="By status", axis_label="deps"))
+    weeks = plots.column_chart(
+        ["1 Dec", "8 Dec"],
+        [plots.Columns("carried over", (2, 0), "#1f4e79"), plots.Columns("slipped", (1, 3), "#c9dcef")],
+        title="Weeks",
+        axis_label="issues",
+    )
+    assert svg.startswith("<svg ") and str(weeks).startswith("<svg ")
+
+
+def test_a_line_chart_names_each_line_at_its_end_and_says_every_value() -> None:
+    svg = str(plots.line_chart(["1 Dec", "8 Dec", "15 Dec"], _lines(), title="By status", axis_label="deps"))
+    # direct labels instead of a legend, Jira's text escaped; the on-track gap (NaN) splits its line in two
+    assert ">Late</text>" in svg and ">On &lt;b&gt;track&lt;/b&gt;</text>" in svg and "<b>" not in svg
+    on_track = re.search(r'<path d="(M[^"]*)" fill="none" stroke="#2e6b30"', svg)
+    assert on_track and on_track.group(1).count("M") == 2 and "L" not in on_track.group(1)
+    assert 'stroke-dasharray="7 3"' in svg  # late is dashed, as its string on the map
+    # the markers of a line are one path: 3 late points, 2 on-track points
+    assert re.search(r'<path d="([^"]*)" fill="#b00020"', svg).group(1).count("z") == 3  # type: ignore[union-attr]
+    assert re.search(r'<path d="([^"]*)" fill="#2e6b30"', svg).group(1).count("z") == 2  # type: ignore[union-attr]
+    assert (
+        "<desc>Late: 1 Dec 3, 8 Dec 5, 15 Dec 4; On &lt;b&gt;track&lt;/b&gt;: 1 Dec 10, 15 Dec 12</desc>"
+        in svg
+    )
+    # whole-number ticks: 12 * 1.08 = 12.96 -> steps of 5 up to 15
+    ticks = re.findall(r'text-anchor="end">(\d+)</text>', svg)
+    assert ticks == ["0", "5", "10", "15"]
+
+
+def test_a_column_chart_writes_each_count_and_leaves_a_zero_column_out() -> None:
+    svg = str(
+        plots.column_chart(
+            ["1 Dec", "8 Dec"],
+            [plots.Columns("carried over", (2, 0), "#1f4e79"), plots.Columns("slipped", (1, 3), "#c9dcef")],
+            title="Weeks",
+            axis_label="issues",
+        )
+    )
+    carried = re.search(r'<path d="([^"]*)" fill="#1f4e79"', svg)
+    assert carried and carried.group(1).count("z") == 1  # the zero column of 8 Dec is not drawn
+    written = re.findall(r'text-anchor="middle">(\d+)</text>', svg)
+    assert sorted(written) == ["1", "2", "3"]  # and its "0" is not written
+    assert ">carried over</text>" in svg and ">slipped</text>" in svg  # the key
+    assert "nothing to chart" in plots.column_chart([], [], title="Weeks", axis_label="issues")
+
+
+def test_the_print_copy_of_the_weeks_table_keeps_every_figure() -> None:
+    weeks = (
+        WeekFigures(date(2026, 11, 23), 5, None, 2, None),
+        WeekFigures(date(2026, 11, 30), 7, 2, 1, -1),
+    )
+    svg = str(_weeks_drawing(weeks))
+    assert "<table" not in svg and 'class="chart weeks-drawing"' in svg
+    assert "<desc>Week of, carried over, change, slipped, change: 23 Nov 2026, 5, —, 2, —; " in svg
+    assert "30 Nov 2026, 7, +2, 1, -1</desc>" in svg
+    letters = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    for figure in ("23Nov2026", "30Nov2026", "+2", "-1", "Carriedover"):
+        assert figure in letters  # the letters are placed one by one, so spaces are gaps, not letters
+
+
+def _axes_left(svg: str) -> float:
+    """The x of the plot's left edge: the axes' background patch (matplotlib's patch_2) starts there."""
+    found = re.search(r'id="[a-z-]+-patch_2">\s*<path d="M ([\d.]+) ', svg)
+    assert found, svg[:400]
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Aquila", "Cygnus", "Draco"],
+        ["Platform and Payments Team", "Données", "数据平台团队"],
+    ],
+)
+def test_the_fixed_margins_leave_room_for_the_labels_as_matplotlib_measures_them(
+    names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Constrained layout measures every text to place the plot; the fixed margins estimate the labels'
+    widths instead. The plot must start no further left than matplotlib's own measure (nothing clipped),
+    and not much further right (no wasted width)."""
+    series = [charts.Series("late", (1.0, 12.0, 3.0)), charts.Series("at risk", (3.0, 0.0, 140.0))]
+
+    def draw() -> str:
+        return str(charts.horizontal_bars(names, series, chart_id="m", title="Late", axis_label="deps"))
+
+    fixed = _axes_left(draw())
+    import matplotlib.figure
+
+    real_figure = matplotlib.figure.Figure
+
+    def constrained(*args: Any, **kwargs: Any) -> Any:
+        return real_figure(*args, **{**kwargs, "layout": "constrained"})
+
+    monkeypatch.setattr(matplotlib.figure, "Figure", constrained)
+    monkeypatch.setattr(charts, "_fixed_margins", lambda figure, right=0.0: None)
+    measured = _axes_left(draw())
+    assert measured - 2 <= fixed <= measured + 30, (fixed, measured)
