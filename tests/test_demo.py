@@ -56,6 +56,20 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
     html = next(p for p in printed if p.suffix == ".html").read_text()
     assert 'id="trends"' in html and "Health, run by run" in html
     assert len(list((tmp_path / ".syncreport" / "orbit-art" / "trends").glob("*.json"))) == 4
+    # no paper wasted in front of the board: the summary on page 1 (its teams, changes and risks go on over
+    # page 2), and the whole trends section under it on page 2 (the two charts side by side, the strip
+    # beside the weeks' table), so the landscape board starts on page 3. Before, the trends' charts at full
+    # width pushed the strip and the weeks onto a page 3 of their own, left half empty by the board's break.
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(next(p for p in printed if p.suffix == ".pdf")).pages]
+    trends_parts = (
+        "Dependencies by status, run by run",
+        "Health, run by run",
+        "Carry-over and slips per week",
+    )
+    assert "Executive summary" in pages[0] and all(part in pages[1] for part in trends_parts)
+    assert "Program board" in pages[2]
     late_now = document["dependency_counts"]["late"]
     assert re.search(
         rf"{late_now} <span class=\"delta\">\([+−±]\d+ since {previous.day} {previous:%b}\)</span>", html

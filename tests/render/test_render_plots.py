@@ -133,3 +133,26 @@ def test_the_fixed_margins_leave_room_for_the_labels_as_matplotlib_measures_them
     monkeypatch.setattr(charts, "_fixed_margins", lambda figure, right=0.0: None)
     measured = _axes_left(draw())
     assert measured - 2 <= fixed <= measured + 30, (fixed, measured)
+
+
+def test_a_narrow_chart_keeps_its_width_and_its_columns_inside_it() -> None:
+    # print draws the trend charts 360 wide (side by side); the column chart's bar width once shadowed the
+    # drawing's width, which came out 9.6 wide
+    svg = str(
+        plots.column_chart(
+            ["1 Dec", "8 Dec", "15 Dec"],
+            [
+                plots.Columns("carried over", (2, 4, 1), "#1f4e79"),
+                plots.Columns("slipped", (1, 3, 5), "#c9dcef"),
+            ],
+            title="Weeks",
+            axis_label="issues",
+            width=360.0,
+            height=180.0,
+        )
+    )
+    assert 'width="360" height="180" viewBox="0 0 360 180"' in svg
+    bars = re.search(r'<path d="([^"]*)" fill="#c9dcef"', svg)
+    assert bars
+    xs = [float(x) for x in re.findall(r"H([\d.]+)", bars.group(1))]
+    assert len(xs) == 3 and max(xs) <= 360 - 8  # inside the plot's right edge

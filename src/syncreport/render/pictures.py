@@ -127,7 +127,10 @@ DELIVERED_MARKERS: dict[DependencyStatus, str] = {
 WEEK_FILLS = ("#1f4e79", "#c9dcef")
 
 
-def _trend_dependencies(results: IndicatorResults) -> Markup:
+PRINT_CHART = {"width": 360.0, "height": 180.0}  # print: the two trend charts side by side, half a page wide
+
+
+def _trend_dependencies(results: IndicatorResults, size: dict[str, float] | None = None) -> Markup:
     trends = results.trends
     if trends is None or not trends.available:
         return Markup("")
@@ -143,12 +146,13 @@ def _trend_dependencies(results: IndicatorResults) -> Markup:
         plots.line_chart,
         [short_date(p.generated_at) for p in trends.points],
         lines,
-        title="Cross-team dependencies by status, run by run",
+        title="Dependencies by status, run by run",
         axis_label="dependencies",
+        **(size or {}),
     )
 
 
-def _trend_weeks(results: IndicatorResults) -> Markup:
+def _trend_weeks(results: IndicatorResults, size: dict[str, float] | None = None) -> Markup:
     trends = results.trends
     if trends is None or not trends.available:
         return Markup("")
@@ -160,8 +164,9 @@ def _trend_weeks(results: IndicatorResults) -> Markup:
             plots.Columns("issues carried over", tuple(w.carried_over for w in weeks), WEEK_FILLS[0]),
             plots.Columns("issues slipped (due date or PI)", tuple(w.slipped for w in weeks), WEEK_FILLS[1]),
         ],
-        title="Carry-over and slips at each week's last run (weeks by their Monday)",
+        title="Carry-over and slips, week by week (Mondays)",
         axis_label="issues",
+        **(size or {}),
     )
 
 
@@ -208,8 +213,9 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
             results.board, results.dependencies, current=results.calendar.current_index, for_print=for_print
         ),
         slippage_by_team=lean(charts_of_run[0]),
-        trend_dependencies=charts_of_run[1],  # drawn lean already (render/plots.py)
-        trend_weeks=charts_of_run[2],
+        # drawn lean already (render/plots.py); print: half as wide, to stand side by side
+        trend_dependencies=_trend_dependencies(results, PRINT_CHART) if for_print else charts_of_run[1],
+        trend_weeks=_trend_weeks(results, PRINT_CHART) if for_print else charts_of_run[2],
         health_strip=_strip_drawing(trend_view(results, for_print=True)) if for_print else Markup(""),
         weeks_table=_weeks_drawing(results.trends.weeks) if for_print and results.trends else Markup(""),
     )

@@ -175,7 +175,13 @@ def _series_text(categories: Sequence[str], name: str, values: Sequence[float]) 
 
 
 def line_chart(
-    categories: Sequence[str], lines: Sequence[Line], *, title: str, axis_label: str, height: float = 280.0
+    categories: Sequence[str],
+    lines: Sequence[Line],
+    *,
+    title: str,
+    axis_label: str,
+    height: float = 280.0,
+    width: float = WIDTH,
 ) -> Markup:
     """One line per series across ordered categories (runs), each named at its last point."""
     if not categories or not lines:
@@ -185,7 +191,7 @@ def line_chart(
     names = [shorten(line.name, 22) for line in lines]
     tick_room = max(label_width(str(t), TICK_SIZE) for t in ticks)
     name_room = max(label_width(name, LABEL_SIZE) for name in names) + 22
-    plot = _Plot(left=26 + tick_room, top=28.0, right=WIDTH - name_room, bottom=height - 26, ticks=ticks)
+    plot = _Plot(left=26 + tick_room, top=28.0, right=width - name_room, bottom=height - 26, ticks=ticks)
     parts = _frame(plot, categories, title, axis_label)
     count = len(categories)
     ends: list[tuple[float, float, str, str]] = []
@@ -218,7 +224,7 @@ def line_chart(
         ends.append((*last, name, line.colour))
     parts.extend(_direct_labels(ends, plot))
     description = "; ".join(_series_text(categories, line.name, line.values) for line in lines)
-    return document(parts, width=WIDTH, height=height, title=title, description=description, css="chart")
+    return document(parts, width=width, height=height, title=title, description=description, css="chart")
 
 
 def _direct_labels(ends: Sequence[tuple[float, float, str, str]], plot: _Plot) -> list[str]:
@@ -246,6 +252,7 @@ def column_chart(
     title: str,
     axis_label: str,
     height: float = 260.0,
+    width: float = WIDTH,
 ) -> Markup:
     """Grouped columns over ordered categories (weeks), each column's count written on it, the series named
     in a key above the plot."""
@@ -255,28 +262,28 @@ def column_chart(
         return Markup('<p class="chart-empty">{}: none.</p>').format(title)
     ticks = count_ticks(max(v for one in series for v in one.values) * 1.12)
     tick_room = max(label_width(str(t), TICK_SIZE) for t in ticks)
-    plot = _Plot(left=26 + tick_room, top=44.0, right=WIDTH - 8, bottom=height - 26, ticks=ticks)
+    plot = _Plot(left=26 + tick_room, top=44.0, right=width - 8, bottom=height - 26, ticks=ticks)
     parts = _frame(plot, categories, title, axis_label)
     slot = (plot.right - plot.left) / len(categories)
-    width = slot * 0.8 / len(series)
+    bar = slot * 0.8 / len(series)
     labels: list[str] = []
     key_x = plot.left
     for number_of, one in enumerate(series):
         bars = []
         for index, value in enumerate(one.values):
-            left = plot.x(index, len(categories)) - slot * 0.4 + number_of * width
+            left = plot.x(index, len(categories)) - slot * 0.4 + number_of * bar
             top = plot.y(value)
             if value:  # a zero column is not drawn, and in a group its "0" is not written (it would clutter)
                 bars.append(
                     f"M{number(left + 0.5)},{number(plot.bottom)}V{number(top)}"
-                    f"H{number(left + width - 0.5)}V{number(plot.bottom)}z"
+                    f"H{number(left + bar - 0.5)}V{number(plot.bottom)}z"
                 )
             if value or len(series) == 1:
                 labels.append(
                     element(
                         "text",
                         text(str(value)),
-                        x=left + width / 2,
+                        x=left + bar / 2,
                         y=top - 3,
                         font_size=TICK_SIZE * 0.9,
                         text_anchor="middle",
@@ -289,4 +296,4 @@ def column_chart(
         key_x += 16 + label_width(one.name, LABEL_SIZE) + 18
     parts.extend(labels)
     description = "; ".join(_series_text(categories, one.name, one.values) for one in series)
-    return document(parts, width=WIDTH, height=height, title=title, description=description, css="chart")
+    return document(parts, width=width, height=height, title=title, description=description, css="chart")
