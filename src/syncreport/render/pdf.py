@@ -71,16 +71,16 @@ def render_pdf(results: IndicatorResults, snapshot: Snapshot, settings: ReportSe
     """The PDF report (paper size from ``settings.paper``; long lists capped at ``settings.pdf_list_limit``).
 
     The print document is laid out in parts (:mod:`syncreport.render.print_parts`): the front (header,
-    summary, trends), the body (the board to the appendix) and the page margins. With a run's store
+    summary), the trends, the body (the board to the appendix) and the page margins. With a run's store
     (:mod:`syncreport.artifacts`), a part laid out before (same document, same WeasyPrint, same code) is the
     PDF made then instead of a second layout: a warm run lays out only the parts that changed.
     """
     document = merge_markers(render_document(results, snapshot, settings, for_print=True))
     parts = print_parts.split(document)
     if parts is not None:
-        front, body = _laid_out("pdf-front", parts.front), _laid_out("pdf-body", parts.body)
-        shapes = print_parts.page_shapes(front) + print_parts.page_shapes(body)
-        joined = print_parts.join(front, body, _laid_out("pdf-margins", parts.margins(shapes)))
+        contents = [_laid_out("pdf-part", part) for part in parts.contents]
+        shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
+        joined = print_parts.join(contents, _laid_out("pdf-margins", parts.margins(shapes)))
         if joined is not None:
             return joined
         log.warning("the PDF's page margins did not fit its pages; laying the document out whole")
