@@ -82,6 +82,7 @@ def test_the_pdf_laid_out_in_parts_is_the_pdf_laid_out_whole(sample: ModuleType,
     assert _shape(in_parts) == _shape(whole)
     with pikepdf.open(io.BytesIO(in_parts)) as laid_out:
         assert str(laid_out.docinfo["/Title"]).startswith("ART sync report: ")
+    assert b"/ObjStm" in in_parts  # the joined PDF packs its small objects into object streams
 
 
 def test_a_first_run_without_trends_has_no_trends_part(sample: ModuleType) -> None:

@@ -149,7 +149,8 @@ def join(contents: Sequence[bytes], margins: bytes) -> bytes | None:
                 outline.root.extend(_bookmarks(part, out, offset))
                 offset += len(part.pages)
         buffer = io.BytesIO()
-        out.save(buffer)
+        # object streams: the 10k train's PDF is 0.56 MB instead of 0.94, and written a quarter faster
+        out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return buffer.getvalue()
 
 
