@@ -120,13 +120,15 @@ def test_a_run_minutes_later_lays_out_the_trends_and_the_margins_only(
     monkeypatch.setattr(pdf, "lay_out", counting)
     with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
         first = render_pdf(second, snapshot, settings)
-        assert laid_out == ["front", "trends", "body", "margins"]
+        # the margins in two: the page numbers and running header, and what every page of a kind says
+        assert laid_out == ["front", "trends", "body", "margins", "margins"]
         later = render_pdf(third, snapshot, settings)
     # 7 minutes later: "Figures as of ... 07:07 · changes since the run of ... 07:00" at the top of page 1,
     # "Generated ... 07:07" in every footer, and the trends have a third point; the summary's pages (the
-    # minutes are not in them) and the board to the appendix (the PI-slip chart's "today" line included) are
-    # what they were.
-    assert laid_out == ["front", "trends", "body", "margins", "trends", "margins"]
+    # minutes are not in them), the board to the appendix (the PI-slip chart's "today" line included) and
+    # the page numbers and running headers are what they were: laid out again are the trends and the three
+    # pages of margins that say the minute (page 1, a portrait page, a landscape page).
+    assert laid_out == ["front", "trends", "body", "margins", "margins", "trends", "margins"]
     first_text, later_text = _text(first, tmp_path), _text(later, tmp_path)
     pages = first_text.count("\f")
     assert first_text.count("Generated 25 Nov 2026, 07:00 UTC from Jira") == pages  # every page's footer
@@ -170,6 +172,13 @@ def test_margins_that_do_not_fit_the_pages_are_refused(sample: ModuleType) -> No
     shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
     assert print_parts.join(contents, pdf.lay_out(parts.margins(shapes))) is not None
     assert print_parts.join(contents, pdf.lay_out(parts.margins(shapes[:-1]))) is None  # a page short
+    constant, kinds = parts.constant_margins(shapes)
+    same = pdf.lay_out(constant)
+    assert len(print_parts.page_shapes(same)) == len(set(kinds)) <= 3  # a page per kind, not per page
+    margins = pdf.lay_out(parts.margins(shapes))
+    assert print_parts.join(contents, margins, same, kinds) is not None
+    assert print_parts.join(contents, margins, same, kinds[:-1]) is None  # a page without its kind
+    assert print_parts.join(contents, margins, same, [len(set(kinds))] * len(kinds)) is None  # no such page
 
 
 def test_the_print_document_leaves_out_the_map_table_print_hides() -> None:

@@ -36,7 +36,13 @@ def render_pdf(results: IndicatorResults, snapshot: Snapshot, settings: ReportSe
     if parts is not None:
         contents = [_laid_out("pdf-part", part) for part in parts.contents]
         shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
-        joined = print_parts.join(contents, _laid_out("pdf-margins", parts.margins(shapes)))
+        constant, kinds = parts.constant_margins(shapes)
+        joined = print_parts.join(
+            contents,
+            _laid_out("pdf-margins", parts.margins(shapes)),  # page numbers, running header: kept
+            _laid_out("pdf-margins", constant),  # "Generated ... HH:MM": a page per kind of page
+            kinds,
+        )
         if joined is not None:
             return joined
         log.warning("the PDF's page margins did not fit its pages; laying the document out whole")

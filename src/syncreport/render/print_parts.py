@@ -12,13 +12,17 @@ trends and before the program board, each of which starts a page anyway) and lai
   where the one document started a new page, so the pages are the same pages. In print the summary does
   not say the run's minutes (page 1's top margin does), so two runs on the same Jira data have the same
   front: only the trends' page changes;
-- the **margins**: a tiny document of empty pages, one per page of the parts, sized like them, that
-  carries only the page-margin boxes of the report's ``@page`` rules (running header, "Figures as of ...",
-  "Generated ...", "Page N of M"); the content parts are laid out with those boxes blank.
+- the **margins**, in two layers of empty pages sized like the content's, carrying only the page-margin
+  boxes of the report's ``@page`` rules (the content parts are laid out with those boxes blank): the
+  boxes whose text differs page by page ("Page N of M", the running header: a counter or a running
+  string), one page per content page, the same from run to run; and the boxes whose text is the same on
+  every page of a kind ("Generated ... HH:MM from Jira", page 1's "Figures as of ..."), one page per kind
+  (page 1, a portrait page, a landscape page) laid over every page of that kind: the minute costs the
+  layout of three pages, not twenty.
 
-:func:`join` lays each margin page over its content page and chains the pages with their bookmarks (qpdf,
+:func:`join` lays the margin pages over their content pages and chains the pages with their bookmarks (qpdf,
 through pikepdf: no re-encoding of the content). Each part is kept in the run's store by its own document,
-so a warm run where nothing changed in Jira lays out the trends and the margins only, and the PDF's text
+so a warm run where nothing changed in Jira lays out the trends and the dated margins only, and the PDF's text
 is what laying the whole document out at once writes (tested).
 
 A document that does not have the expected shape (an overridden ``base.html`` without a split mark or
@@ -40,6 +44,8 @@ SPLIT_MARK = "<!-- syncreport:print-split -->"
 _PAGE_RULE = re.compile(r"@page[^{;]*\{(?:[^{}]|\{[^{}]*\})*\}")
 _MARGIN_BOX = re.compile(r"@[a-z-]+\s*\{[^{}]*\}")
 _RUNNING_HEADER = re.compile(r'<p class="[^"]*\brunning-header\b[^"]*">.*?</p>', re.S)
+_CONTENT = re.compile(r"""\bcontent\s*:(?:"[^"]*"|'[^']*'|[^;}"'])*""")
+_PER_PAGE = re.compile(r"\b(?:counters?|string|element)\(")
 _MARGIN_BOXES = ("top-left", "top-center", "top-right", "bottom-left", "bottom-center", "bottom-right")
 # The content parts keep their pages' size and margins and lose every margin box (the margins part has them).
 _BLANK_MARGINS = "<style>{}</style>".format(
@@ -68,17 +74,48 @@ class PrintParts:
         return self.contents[-1]
 
     def margins(self, landscape: Sequence[bool]) -> str:
-        """The margins part: one empty page per content page (``landscape``: which are the board's)."""
-        pages = "".join(
-            f'<div style="{"break-before: page;" if n else ""}{f" page: {LANDSCAPE_PAGE};" if wide else ""}">'
-            f"{self.running_header if n == 0 else ''}</div>"
-            for n, wide in enumerate(landscape)
+        """The margin boxes whose text differs page by page (a page counter, the running header): one empty
+        page per content page (``landscape``: which are the board's). Nothing dated: kept from run to run."""
+        return _margins_document(_layer(self.page_rules, per_page=True), self.running_header, landscape)
+
+    def constant_margins(self, landscape: Sequence[bool]) -> tuple[str, list[int]]:
+        """The margin boxes whose text is the same on every page of a kind ("Generated ... from Jira", page
+        1's "Figures as of ..."): one page per kind of page (the first, a portrait one, a landscape one),
+        and for each content page the page of this document that goes over it. Laid out every minute: a
+        few pages, not one per page of the report."""
+        kinds = [(n == 0, wide) for n, wide in enumerate(landscape)]
+        distinct = list(dict.fromkeys(kinds))
+        document = _margins_document(
+            _layer(self.page_rules, per_page=False), "", [wide for _, wide in distinct]
         )
-        return (
-            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>'
-            f"{self.page_rules}\n.running-header {{ string-set: header content(); visibility: hidden; }}"
-            f"</style></head><body>{pages}</body></html>"
-        )
+        return document, [distinct.index(kind) for kind in kinds]
+
+
+def _margins_document(page_rules: str, running_header: str, landscape: Sequence[bool]) -> str:
+    pages = "".join(
+        f'<div style="{"break-before: page;" if n else ""}{f" page: {LANDSCAPE_PAGE};" if wide else ""}">'
+        f"{running_header if n == 0 else ''}</div>"
+        for n, wide in enumerate(landscape)
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>'
+        f"{page_rules}\n.running-header {{ string-set: header content(); visibility: hidden; }}"
+        f"</style></head><body>{pages}</body></html>"
+    )
+
+
+def _layer(page_rules: str, *, per_page: bool) -> str:
+    """``page_rules`` with the margin boxes of the other layer emptied in place (their ``content`` made
+    ``none`` in the same rule, their other declarations kept: which rule wins for a page and a box, and the
+    font a later rule's box inherits, are what they were; only the text is left to the other layer). A box is per page when its content names a counter, a running string or a running element."""
+
+    def box(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if (_PER_PAGE.search(text) is not None) == per_page:
+            return text
+        return _CONTENT.sub("content: none", text)  # its font and colour stay: a rule below may inherit them
+
+    return _PAGE_RULE.sub(lambda rule: _MARGIN_BOX.sub(box, rule.group(0)), page_rules)
 
 
 def split(document: str) -> PrintParts | None:
@@ -115,28 +152,47 @@ def page_shapes(pdf: bytes) -> list[bool]:
         return [_is_landscape(page) for page in document.pages]
 
 
+def _box(page: pikepdf.Page) -> list[float]:
+    return [float(v) for v in page.mediabox]
+
+
 def _is_landscape(page: pikepdf.Page) -> bool:
     box = [float(v) for v in page.mediabox]
     return box[2] - box[0] > box[3] - box[1]
 
 
-def join(contents: Sequence[bytes], margins: bytes) -> bytes | None:
-    """The PDF: the content parts' pages in order, each under its margins page, with every part's bookmarks
-    and the first part's document information. None when the margins do not fit the pages (count or size)."""
+def join(
+    contents: Sequence[bytes],
+    margins: bytes,
+    constant: bytes | None = None,
+    kinds: Sequence[int] = (),
+) -> bytes | None:
+    """The PDF: the content parts' pages in order, each under its margins page (and its kind's page of
+    ``constant``, the margins that are the same on every page of a kind: ``kinds[n]`` for page ``n``), with
+    every part's bookmarks and the first part's document information. None when the margins do not fit the
+    pages (count or size)."""
     with ExitStack() as stack:
         parts = [stack.enter_context(pikepdf.open(io.BytesIO(part))) for part in contents]
         edges = stack.enter_context(pikepdf.open(io.BytesIO(margins)))
+        same = stack.enter_context(pikepdf.open(io.BytesIO(constant))) if constant is not None else None
         content = [page for part in parts for page in part.pages]
-        if len(content) != len(edges.pages) or any(
-            [float(v) for v in page.mediabox] != [float(v) for v in edge.mediabox]
-            for page, edge in zip(content, edges.pages, strict=True)
+        layers = [list(edges.pages)]
+        if same is not None:
+            if len(kinds) != len(content) or any(not 0 <= kind < len(same.pages) for kind in kinds):
+                return None
+            layers.append([same.pages[kind] for kind in kinds])
+        if any(
+            len(layer) != len(content)
+            or any(_box(page) != _box(edge) for page, edge in zip(content, layer, strict=True))
+            for layer in layers
         ):
             return None
         out = pikepdf.new()
         for part in parts:
             out.pages.extend(part.pages)
-        for page, edge in zip(out.pages, edges.pages, strict=True):
-            page.add_overlay(edge, None)
+        for layer in layers:
+            for page, edge in zip(out.pages, layer, strict=True):
+                page.add_overlay(edge, None)
         first = parts[0]
         info = out.copy_foreign(first.docinfo)  # title, subject, creator, producer
         if isinstance(info, pikepdf.Dictionary):
