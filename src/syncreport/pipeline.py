@@ -239,10 +239,8 @@ def _render(
     need_pdf: bool,
 ) -> tuple[dict[str, bytes], dict[str, Any]]:
     """Every output in memory (ext -> bytes), and the JSON document (kept as the next run's state)."""
-    import json
-
     from syncreport.indicators.export import to_json_document
-    from syncreport.render import render_html, render_pdf
+    from syncreport.render import json_text, render_html, render_pdf
 
     document = to_json_document(results)
     outputs: dict[str, bytes] = {}
@@ -252,7 +250,7 @@ def _render(
         elif ext == "pdf":
             outputs["pdf"] = render_pdf(results, snapshot, settings)
         elif ext == "json":
-            outputs["json"] = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+            outputs["json"] = json_text.encode(document)  # json.dumps(indent=2)'s bytes, by orjson
         elif ext in ("csv", "xlsx"):
             from syncreport.render.spreadsheet import spreadsheet_outputs
 

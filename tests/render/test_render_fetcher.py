@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from syncreport.config import ReportSettings
 from syncreport.render import render_pdf
-from syncreport.render.pdf import PackageAssetFetcher, RefusedURL, package_assets_dir
+from syncreport.render.fetcher import PackageAssetFetcher, RefusedURL, package_assets_dir
 
 
 @pytest.fixture

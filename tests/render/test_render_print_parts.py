@@ -1,11 +1,12 @@
-"""The PDF laid out in parts (front, body, margins) is the PDF laid out whole, and a warm run whose front or
-minute changed lays out the front and the margins only."""
+"""The PDF laid out in parts (front, trends, body, margins) is the PDF laid out whole, and a warm run on the
+same Jira data, minutes later, lays out the trends (one more point) and the margins only."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -15,8 +16,9 @@ import pytest
 
 from syncreport import artifacts
 from syncreport.config import ReportSettings
-from syncreport.indicators import compute_indicators
+from syncreport.indicators import compute_indicators, to_json_document
 from syncreport.indicators.results import IndicatorResults
+from syncreport.indicators.trends import compute_trends, trend_summary
 from syncreport.render import pdf, print_parts, render_pdf
 from syncreport.render.html import render_document
 from syncreport.render.lean_print import merge_markers
@@ -54,48 +56,105 @@ def _minutes_later(results: IndicatorResults, minutes: int) -> IndicatorResults:
     return dataclasses.replace(results, train=train)
 
 
+def _next_run(results: IndicatorResults, earlier: list[IndicatorResults], minutes: int) -> IndicatorResults:
+    """The run ``minutes`` after ``earlier[-1]`` on the same Jira data: compared with that run, and with the
+    earlier runs (and itself) as the trends' points."""
+    later = _minutes_later(results, minutes)
+    before = to_json_document(earlier[-1])
+    changes = dataclasses.replace(later.changes, previous_generated_at=earlier[-1].train.generated_at)
+    later = dataclasses.replace(later, changes=changes)
+    trends = compute_trends(later, [trend_summary(to_json_document(run)) for run in earlier], previous=before)
+    return dataclasses.replace(later, trends=trends)
+
+
 def test_the_pdf_laid_out_in_parts_is_the_pdf_laid_out_whole(sample: ModuleType, tmp_path: Path) -> None:
     results, snapshot = sample.train(issues=120, teams=6)
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: four parts
     settings = ReportSettings()
-    whole = pdf.lay_out(merge_markers(render_document(results, snapshot, settings, for_print=True)))
-    parts = render_pdf(results, snapshot, settings)
+    document = merge_markers(render_document(results, snapshot, settings, for_print=True))
+    parts = print_parts.split(document)
+    assert parts is not None and len(parts.contents) == 3  # the front, the trends, the body
+    whole = pdf.lay_out(document)
+    in_parts = render_pdf(results, snapshot, settings)
     # The same words on the same pages (pdftotext separates pages with a form feed), the same page sizes
     # (the board's landscape pages where they were) and the same bookmarks on the same pages.
-    assert _text(parts, tmp_path).split("\f") == _text(whole, tmp_path).split("\f")
-    assert _shape(parts) == _shape(whole)
-    with pikepdf.open(io.BytesIO(parts)) as document:
-        assert str(document.docinfo["/Title"]).startswith("ART sync report: ")
+    assert _text(in_parts, tmp_path).split("\f") == _text(whole, tmp_path).split("\f")
+    assert _shape(in_parts) == _shape(whole)
+    with pikepdf.open(io.BytesIO(in_parts)) as laid_out:
+        assert str(laid_out.docinfo["/Title"]).startswith("ART sync report: ")
+    assert b"/ObjStm" in in_parts  # the joined PDF packs its small objects into object streams
 
 
-def test_a_run_minutes_later_lays_out_the_front_and_the_margins_but_not_the_body(
+def test_a_first_run_without_trends_has_no_trends_part(sample: ModuleType) -> None:
+    results, snapshot = sample.train(issues=30, teams=3)  # no earlier run: no trends section
+    parts = print_parts.split(render_document(results, snapshot, ReportSettings(), for_print=True))
+    assert parts is not None and len(parts.contents) == 2
+    assert '<section class="report-section summary"' in parts.front
+    assert 'class="report-section board-section' in parts.body
+
+
+def test_a_run_minutes_later_lays_out_the_trends_and_the_margins_only(
     sample: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    results, snapshot = sample.train(issues=120, teams=6)
+    base, snapshot = sample.train(issues=120, teams=6)
+    first_run = _minutes_later(base, -60)
+    second = _next_run(base, [first_run], 0)  # 07:00, compared with 06:00
+    third = _next_run(base, [first_run, second], 7)  # 07:07, compared with 07:00: one more point
     settings = ReportSettings()
     laid_out: list[str] = []
     real = pdf.lay_out
 
     def counting(document: str) -> bytes:
+        body = document[document.find("<body>") :]
         laid_out.append(
-            "margins" if "<main>" not in document else "body" if "<header>" not in document else "front"
+            "margins"
+            if "<main>" not in body
+            else "front"
+            if "<header>" in body
+            else "trends"
+            if 'id="trends"' in body
+            else "body"
         )
         return real(document)
 
     monkeypatch.setattr(pdf, "lay_out", counting)
     with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
-        first = render_pdf(results, snapshot, settings)
-        assert laid_out == ["front", "body", "margins"]
-        later = render_pdf(_minutes_later(results, 7), snapshot, settings)
-    # 7 minutes later: "Figures as of ... 07:07" on page 1 and "Generated ... 07:07" in every footer; the
-    # board to the appendix (and the PI-slip chart's "today" line) are what they were.
-    assert laid_out == ["front", "body", "margins", "front", "margins"]
-    first_text = _text(first, tmp_path)
+        first = render_pdf(second, snapshot, settings)
+        # the margins in two: the page numbers and running header, and what every page of a kind says
+        assert laid_out == ["front", "trends", "body", "margins", "margins"]
+        later = render_pdf(third, snapshot, settings)
+    # 7 minutes later: "Figures as of ... 07:07 · changes since the run of ... 07:00" at the top of page 1,
+    # "Generated ... 07:07" in every footer, and the trends have a third point; the summary's pages (the
+    # minutes are not in them), the board to the appendix (the PI-slip chart's "today" line included) and
+    # the page numbers and running headers are what they were: laid out again are the trends and the three
+    # pages of margins that say the minute (page 1, a portrait page, a landscape page).
+    assert laid_out == ["front", "trends", "body", "margins", "margins", "trends", "margins"]
+    first_text, later_text = _text(first, tmp_path), _text(later, tmp_path)
     pages = first_text.count("\f")
     assert first_text.count("Generated 25 Nov 2026, 07:00 UTC from Jira") == pages  # every page's footer
-    expected = first_text.replace("Generated 25 Nov 2026, 07:00", "Generated 25 Nov 2026, 07:07").replace(
-        "Figures as of 25 Nov 2026, 07:00", "Figures as of 25 Nov 2026, 07:07"
+    assert (
+        "Figures as of 25 Nov 2026, 07:00 UTC · changes since the run of 25 Nov 2026, 06:00 UTC" in first_text
     )
-    assert _text(later, tmp_path) == expected
+    assert (
+        "Figures as of 25 Nov 2026, 07:07 UTC · changes since the run of 25 Nov 2026, 07:00 UTC" in later_text
+    )
+    assert later_text.count("Generated 25 Nov 2026, 07:07 UTC from Jira") == pages
+    parts = print_parts.split(render_document(second, snapshot, settings, for_print=True))
+    assert parts is not None
+    front_pages = len(print_parts.page_shapes(real(parts.front)))
+    summary_first = _without_margins(first_text.split("\f")[:front_pages])
+    summary_later = _without_margins(later_text.split("\f")[:front_pages])
+    assert summary_later == summary_first
+    assert "runs of this train" in later_text and ": 3, this one last" in later_text
+
+
+def _without_margins(pages: list[str]) -> list[str]:
+    return [
+        "\n".join(
+            line for line in page.splitlines() if "Figures as of" not in line and "Generated" not in line
+        )
+        for page in pages
+    ]
 
 
 def test_a_document_without_the_split_mark_is_laid_out_whole(sample: ModuleType) -> None:
@@ -109,10 +168,17 @@ def test_margins_that_do_not_fit_the_pages_are_refused(sample: ModuleType) -> No
     results, snapshot = sample.train(issues=30, teams=3)
     parts = print_parts.split(render_document(results, snapshot, ReportSettings(), for_print=True))
     assert parts is not None
-    front, body = pdf.lay_out(parts.front), pdf.lay_out(parts.body)
-    shapes = print_parts.page_shapes(front) + print_parts.page_shapes(body)
-    assert print_parts.join(front, body, pdf.lay_out(parts.margins(shapes))) is not None
-    assert print_parts.join(front, body, pdf.lay_out(parts.margins(shapes[:-1]))) is None  # a page short
+    contents = [pdf.lay_out(part) for part in parts.contents]
+    shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
+    assert print_parts.join(contents, pdf.lay_out(parts.margins(shapes))) is not None
+    assert print_parts.join(contents, pdf.lay_out(parts.margins(shapes[:-1]))) is None  # a page short
+    constant, kinds = parts.constant_margins(shapes)
+    same = pdf.lay_out(constant)
+    assert len(print_parts.page_shapes(same)) == len(set(kinds)) <= 3  # a page per kind, not per page
+    margins = pdf.lay_out(parts.margins(shapes))
+    assert print_parts.join(contents, margins, same, kinds) is not None
+    assert print_parts.join(contents, margins, same, kinds[:-1]) is None  # a page without its kind
+    assert print_parts.join(contents, margins, same, [len(set(kinds))] * len(kinds)) is None  # no such page
 
 
 def test_the_print_document_leaves_out_the_map_table_print_hides() -> None:
@@ -128,3 +194,32 @@ def test_the_print_document_leaves_out_the_map_table_print_hides() -> None:
     assert screen.count('<details class="map-table">') == 1
     assert "<details" not in paper and "The map as a table" not in paper
     assert "Who depends on whom" in paper
+
+
+_RENDER_ONCE = """
+import sys
+from pathlib import Path
+from syncreport import artifacts
+from syncreport.config import ReportSettings
+from syncreport.indicators import compute_indicators
+from syncreport.render import render_pdf
+from tests.indicators.builders import blocks, issue, sprints_for, train
+snapshot = train([issue("A-1", "A", (11,)), issue("B-1", "B", (22,))], sprints_for("A", "B"), [blocks("B-1", "A-1")])
+with artifacts.using(artifacts.ArtifactStore(Path(sys.argv[1]))):
+    made = render_pdf(compute_indicators(snapshot), snapshot, ReportSettings())
+print(made[:5].decode(), "weasyprint" in sys.modules)
+"""
+
+
+def test_a_pdf_whose_parts_are_all_kept_is_joined_without_importing_weasyprint(tmp_path: Path) -> None:
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _RENDER_ONCE, str(tmp_path / "store")],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        ).stdout.strip()
+
+    assert run() == "%PDF- True"  # the first run lays the parts out
+    assert run() == "%PDF- False"  # the same run again: every part kept, pikepdf joins them

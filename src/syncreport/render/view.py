@@ -32,7 +32,7 @@ from syncreport.kinds import DependencyStatus, Health, Mark
 from syncreport.render import charts
 from syncreport.render.drawn import drawn
 from syncreport.render.pictures import Pictures, TrendView, draw_pictures, trend_view
-from syncreport.untrusted import ISOLATED_RUN, isolate
+from syncreport.untrusted import FSI, ISOLATED_RUN, isolate
 
 T = TypeVar("T")
 
@@ -456,7 +456,9 @@ def _nan(value: float | None) -> float:
 def bdi(value: object) -> Markup:
     """HTML for a sentence with isolated Jira names in it: each isolated run becomes a ``<bdi>`` element."""
     escaped = str(escape(value))
-    return Markup(ISOLATED_RUN.sub(lambda run: f"<bdi>{run.group(1)}</bdi>", escaped))
+    if FSI not in escaped:  # most sentences name nothing from Jira
+        return Markup(escaped)
+    return Markup(ISOLATED_RUN.sub(r"<bdi>\1</bdi>", escaped))
 
 
 def fmt_count(value: float) -> str:

@@ -1,0 +1,66 @@
+"""The JSON report's bytes: ``json.dumps(document, ensure_ascii=False, indent=2)`` in UTF-8, made fast.
+
+With ``indent`` the standard library encodes in Python (about 0.2 CPU s for a 10,000-issue train's 6 MB);
+orjson writes the same bytes in a twentieth of that for everything this document holds (strings, ints,
+floats, None, booleans, lists, tuples, dicts with str or str-enum keys), except three cases, which are
+screened for and then encoded by the standard library, so the bytes are always what it writes:
+
+- a float below 1e-4 in magnitude (``json`` writes ``1e-05``, orjson ``0.00001`` or ``1e-5``): the screen
+  looks for ``0.0000`` and for a digit, ``e-``, a digit in orjson's output;
+- NaN and the infinities (``json`` writes ``NaN``/``Infinity``, orjson ``null``): the screen looks for a
+  non-finite double in the document's pickle (opcode ``G`` and an exponent of all ones);
+- anything orjson refuses (an int beyond 64 bits, a dataclass, a datetime: ``json`` then raises its own
+  error).
+
+Keys that are not str are written as orjson writes them (a str enum's value, an int's digits: what
+``json`` writes for the document's only such keys, the dependency statuses).
+
+A screen that fires on text that only looks like a number (a summary saying "0.00001") costs the slow
+path, never a different byte.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+from typing import Any
+
+import orjson
+
+_SMALL_FLOAT = re.compile(rb"[0-9]e-[0-9]")
+_NON_FINITE = re.compile(rb"G[\x7f\xff][\xf0-\xff]")  # pickle's binary float, exponent bits all ones
+
+
+def encode(document: Any) -> bytes:
+    """``json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")``, byte for byte."""
+    fast = _orjson(document)
+    if fast is None or b"0.0000" in fast or _SMALL_FLOAT.search(fast) or _non_finite(document):
+        return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    return fast
+
+
+# Dataclasses and datetimes pass through to a default there is none of: orjson refuses them like json does.
+_OPTIONS = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def _orjson(document: Any) -> bytes | None:
+    try:
+        return orjson.dumps(document, option=_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _non_finite(document: Any) -> bool:
+    try:
+        return _NON_FINITE.search(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)) is not None
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return True  # cannot tell: the slow path
+
+
+__all__ = ["encode"]
