@@ -14,6 +14,7 @@ Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,10 +43,14 @@ def utc_times(values: Sequence[datetime | None]) -> pd.Series:
 
     Goes through epoch seconds: several times faster than pandas' parser on lists of datetime objects.
     """
-    seconds = np.array(
-        [v.timestamp() if v is not None and v.tzinfo is not None else _epoch_seconds(v) for v in values],
-        dtype="float64",
-    )
+    if None in values or None in set(map(attrgetter("tzinfo"), values)):
+        seconds = np.array(
+            [v.timestamp() if v is not None and v.tzinfo is not None else _epoch_seconds(v) for v in values],
+            dtype="float64",
+        )
+    else:  # all aware (the usual case): the C method over the list
+        aware = cast(Sequence[datetime], values)
+        seconds = np.fromiter(map(datetime.timestamp, aware), dtype="float64", count=len(values))
     micros = np.round(seconds * 1e6)
     return pd.Series(pd.to_datetime(micros, unit="us", utc=True)).astype(TIME)
 
@@ -202,14 +207,18 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     indexed by key). Returns a Series aligned with ``keys``.
     """
     n = len(keys)
-    result = pd.Series(keys.map(current).to_numpy(dtype=object), index=keys.index, dtype=object)
+    # Integer issue codes and naive UTC datetime64 keep merge_asof on its fast paths. The index itself (not a
+    # copy) keeps its hash table from one call to the next.
+    index = current.index
+    codes = positions(index, keys)
+    current_values = current.to_numpy(dtype=object)
+    now = np.where(codes >= 0, current_values[codes] if len(current_values) else np.nan, np.nan)
+    result = pd.Series(now, index=keys.index, dtype=object)
     if n == 0 or events.empty:
         return result
-    # Integer issue codes and naive UTC datetime64 keep merge_asof on its fast paths.
-    index = pd.Index(current.index)
     queries = pd.DataFrame(
         {
-            "code": index.get_indexer(keys.to_numpy(dtype=object)),
+            "code": codes,
             "t": _naive_utc(times),
             "qid": np.arange(n),
         }
@@ -217,7 +226,7 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     queries = queries[queries["t"].notna()].sort_values("t", kind="stable")
     ordered = pd.DataFrame(
         {
-            "code": index.get_indexer(events["issue_key"].to_numpy(dtype=object)),
+            "code": positions(index, events["issue_key"]),
             "at": _naive_utc(events["at"]),
             "from_value": events["from_value"].to_numpy(dtype=object),
             "to_value": events["to_value"].to_numpy(dtype=object),
@@ -255,6 +264,11 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     )
     values[qid] = chosen
     return pd.Series(values, index=keys.index, dtype=object)
+
+
+def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
+    """The row number in ``index`` (unique) of each key, -1 for a key not in it."""
+    return cast(np.ndarray, index.get_indexer(cast(Any, keys.to_numpy(dtype=object))))
 
 
 def _naive_utc(times: pd.Series) -> np.ndarray:
@@ -326,19 +340,48 @@ def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.Dat
 
 
 def sort_by_issue_key(frame: pd.DataFrame, column: str = "key") -> pd.DataFrame:
-    """The frame in natural issue-key order (vectorised :func:`syncreport.snapshot.issue_order`)."""
+    """The frame in natural issue-key order (vectorised :func:`syncreport.snapshot.issue_order`).
+
+    Keys are split in one pass of ``str.rpartition``; a number part of ASCII digits is read with ``int``,
+    any other (empty, "1.5", "²") with ``pd.to_numeric`` as before, so the order is the same.
+    """
     if frame.empty:
         return frame
-    parts = frame[column].astype(str).str.rpartition("-")
-    number = pd.to_numeric(parts[2], errors="coerce")
-    project = parts[0].where(number.notna(), frame[column].astype(str))
-    order = pd.DataFrame({"p": project, "n": number.fillna(-1), "k": frame[column].astype(str)})
-    return frame.iloc[np.lexsort((order["k"].to_numpy(), order["n"].to_numpy(), order["p"].to_numpy()))]
+    keys = [str(k) for k in frame[column].tolist()]
+    parts = [k.rpartition("-") for k in keys]
+    numbers = [int(n) if n.isascii() and n.isdigit() and len(n) < 19 else None for _, _, n in parts]
+    odd = [i for i, n in enumerate(numbers) if n is None]
+    if odd:
+        parsed = pd.to_numeric(pd.Series([parts[i][2] for i in odd], dtype=object), errors="coerce")
+        for i, value in zip(odd, parsed.tolist(), strict=True):
+            numbers[i] = None if pd.isna(value) else value
+    project = np.array(
+        [p if n is not None else k for (p, _, _), n, k in zip(parts, numbers, keys, strict=True)],
+        dtype=object,
+    )
+    number = np.array([-1 if n is None else n for n in numbers], dtype="float64" if odd else "int64")
+    order = np.lexsort((np.array(keys, dtype=object), number, project))
+    return frame.iloc[order]
 
 
 def rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """The frame's rows as named tuples (typed loosely: columns are read by attribute)."""
-    return cast(Iterator[Any], frame.itertuples(index=False))
+    """The frame's rows as named tuples (typed loosely: columns are read by attribute).
+
+    The values ``DataFrame.itertuples(index=False)`` gives, with the columns read as lists first: pandas
+    iterates a ``str`` column element by element through its array's ``__getitem__``.
+    """
+    row = collections.namedtuple("Pandas", [str(c) for c in frame.columns], rename=True)  # type: ignore[misc]
+    columns = [_iterated(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    return cast(Iterator[Any], map(row._make, zip(*columns, strict=True)))
+
+
+def _iterated(series: pd.Series) -> list[Any]:
+    """``list(series)``, fast for numpy-backed and string columns (same values: Python scalars, NaN kept)."""
+    if isinstance(series.dtype, np.dtype):
+        return series.to_numpy().tolist()
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object).tolist()
+    return list(series)
 
 
 def plain(series: pd.Series) -> list[Any]:

@@ -69,13 +69,13 @@ def cadence(
 
 
 def _sorted_keys(keys: pd.Series) -> Any:
-    return tuple(sorted(keys, key=issue_order))
+    return tuple(sorted(keys.to_numpy(dtype=object).tolist(), key=issue_order))
 
 
 def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.DataFrame:
     """Per team: PI work items, orphans among them, share, orphan keys."""
     train = issues[issues["in_train"]]
-    train_keys = set(train["key"])
+    train_keys = set(train["key"].to_numpy(dtype=object).tolist())
     work = train[~feature_mask(issues).loc[train.index]]
     if pi is not None:
         work = work[work["pi"] == pi]

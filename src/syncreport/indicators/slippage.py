@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME, explode_ids, lookup, set_contains, utc_timestamp, value_asof
+from syncreport.indicators.frames import (
+    TIME,
+    explode_ids,
+    lookup,
+    positions,
+    set_contains,
+    utc_timestamp,
+    value_asof,
+)
 from syncreport.indicators.results import PiSlip
 
 
@@ -95,30 +103,42 @@ def carry_over(
         closed["issue_key"], closed["sprint_id"], closed["closed_at"], issues, sprint_events
     )
     closed["done_at_close"] = _done_at(closed["issue_key"], closed["closed_at"], issues, status_events)
-    latest_seq = known.groupby("issue_key")["sequence"].max()
+    # per issue by row number (numpy), never by key
+    code = positions(issues.index, known["issue_key"])
+    closed_code = positions(issues.index, closed["issue_key"])
+    sequence = known["sequence"].to_numpy(dtype="float64")
+    latest_seq = np.full(len(issues), -np.inf)
+    np.maximum.at(latest_seq, code, sequence)
     closed["carried"] = (
         closed["member_at_close"]
         & ~closed["done_at_close"]
-        & (closed["issue_key"].map(latest_seq) > closed["sequence"])
+        & (latest_seq[closed_code] > closed["sequence"].to_numpy(dtype="float64"))
     )
-    counts = closed.groupby("issue_key")["carried"].sum()
-    ordered = known.sort_values(["issue_key", "entered_at", "sequence"], kind="stable")
-    passed = _tuples_by_key(ordered["issue_key"].tolist(), ordered["name"].tolist())
+    counts = np.bincount(
+        closed_code, weights=closed["carried"].to_numpy(dtype="float64"), minlength=len(issues)
+    )
+    entered = known["entered_at"].astype(TIME)
+    entered_order = np.where(
+        entered.isna(), np.iinfo("int64").max, entered.to_numpy(dtype="int64", na_value=0)
+    )
+    order = np.lexsort((sequence, entered_order, code))  # by issue, then entry time (unknown last), sequence
     per_issue = pd.DataFrame(index=issues.index)
-    per_issue["carry_over"] = counts.reindex(issues.index).fillna(0).astype("int64")
-    per_issue["sprints_passed"] = passed.reindex(issues.index)
-    per_issue["sprints_passed"] = per_issue["sprints_passed"].map(lambda v: v if isinstance(v, tuple) else ())
-    per_issue["sprinted"] = per_issue.index.isin(passed.index)
+    per_issue["carry_over"] = counts.astype("int64")
+    per_issue["sprints_passed"] = _tuples_by_row(
+        code[order], known["name"].to_numpy(dtype=object)[order], len(issues)
+    )
+    per_issue["sprinted"] = np.bincount(code, minlength=len(issues)) > 0
     return CarryOver(per_issue, closed)
 
 
-def _tuples_by_key(keys: list[Any], values: list[Any]) -> pd.Series:
-    """Consecutive values of equal keys as one tuple per key (keys sorted); far faster than groupby.agg(tuple)."""
-    grouped = {
-        key: tuple(value for _, value in group)
-        for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0])
-    }
-    return pd.Series(grouped, dtype=object)
+def _tuples_by_row(rows: np.ndarray, values: np.ndarray, count: int) -> list[tuple[Any, ...]]:
+    """Consecutive values of equal rows as one tuple per row (rows sorted; () for a row with none)."""
+    grouped: list[tuple[Any, ...]] = [()] * count
+    for row, group in itertools.groupby(
+        zip(rows.tolist(), values.tolist(), strict=True), key=lambda rv: rv[0]
+    ):
+        grouped[row] = tuple(value for _, value in group)
+    return grouped
 
 
 def _points_at(
@@ -215,9 +235,11 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     set moves later than the last non-empty set's latest PI.
     """
     slips: dict[str, PiSlip] = {}
-    events = pi_events[pi_events["issue_key"].isin(issues.index)].sort_values(
-        ["issue_key", "at"], kind="stable"
-    )
+    events = pi_events[pi_events["issue_key"].isin(issues.index)]
+    # A slip ends on a PI later than every PI of the last non-empty set, so one not in it: added since. Only
+    # the histories that add a known PI can hold one; the others are not replayed.
+    adding = events.loc[events["to_value"].isin(list(pi_rank)), "issue_key"]
+    events = events[events["issue_key"].isin(adding.unique())].sort_values(["issue_key", "at"], kind="stable")
     if events.empty:
         return slips
     with_events = events["issue_key"].unique()
