@@ -282,7 +282,7 @@ def place_issues(issues: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
     last = order[np.r_[row[order][1:] != row[order][:-1], True]] if len(order) else order
     latest = np.full(len(id_sets), -1, dtype="int64")
     latest[row[last]] = sprint_id[last]
-    out = issues.copy()
+    out = issues.copy(deep=False)  # copy-on-write: the new columns are its own
     out["sprint_id"] = pd.Series(pd.arrays.IntegerArray(latest, latest < 0), index=out.index)
     sid = out["sprint_id"]
     for column, source in (

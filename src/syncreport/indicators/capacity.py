@@ -61,8 +61,9 @@ def capacity(
     }
     used: set[str] = set()
     out = []
+    work_of = dict(tuple(work.groupby("team", sort=False)))  # one pass, not a mask of every row per team
     for team in teams:
-        mine = work[work["team"] == team]
+        mine = work_of.get(team, work.iloc[0:0])
         unit: Literal["points", "issues"] = "points" if (mine["points"].fillna(0) > 0).any() else "issues"
         history = measured[measured["team"] == team].tail(velocity_sprints)
         if team not in configured and len(history):

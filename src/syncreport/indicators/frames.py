@@ -143,7 +143,7 @@ def build_frames(snapshot: Snapshot) -> Frames:
             "to_string": pd.Series(_column(changes, "to_string"), dtype=object),
         }
     )
-    change_frame = change_frame[change_frame["at"].notna()].sort_values("at", kind="stable")
+    change_frame = _in_time_order(change_frame)
 
     links = snapshot.links
     link_frame = pd.DataFrame(
@@ -171,6 +171,16 @@ def build_frames(snapshot: Snapshot) -> Frames:
         naive,
         linked_frame(snapshot.linked),
     )
+
+
+def _in_time_order(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes with a time, sorted by it (stable); no copy when they already are (a pull's usual order)."""
+    at = changes["at"]
+    if at.isna().any():
+        changes = changes[at.notna()]
+    if changes["at"].is_monotonic_increasing:
+        return changes
+    return changes.sort_values("at", kind="stable")
 
 
 def linked_frame(linked: Sequence[LinkedIssue]) -> pd.DataFrame:
@@ -334,7 +344,7 @@ def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.Dat
     positions = np.repeat(valid, per_row)
     first = np.repeat(starts[codes[valid]], per_row)
     within = np.arange(len(positions)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    out = frame[list(keep)].iloc[positions].copy()
+    out = frame[list(keep)].iloc[positions]  # a take: new data already (copy-on-write)
     out["sprint_id"] = flat[first + within] if len(positions) else np.empty(0, dtype="int64")
     return out
 

@@ -88,7 +88,7 @@ def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.
             "orphans": grouped["orphan"].sum(),
             "keys": table[table["orphan"]].groupby("team")["key"].agg(_sorted_keys),
         }
-    ).reindex(sorted(set(train_teams) | set(table["team"])))
+    ).reindex(sorted(set(train_teams) | set(table["team"].unique().tolist())))
     out["pi_issues"] = out["pi_issues"].fillna(0).astype("int64")
     out["orphans"] = out["orphans"].fillna(0).astype("int64")
     out["keys"] = out["keys"].map(lambda k: k if isinstance(k, tuple) else ())

@@ -91,13 +91,13 @@ def carry_over(
     status_events: pd.DataFrame,
 ) -> CarryOver:
     """An issue carried out of a closed sprint: in it at the close, not done then, and in a later sprint since."""
-    known = pairs[pairs["sprint_id"].isin(sprints.index)].copy()
+    known = pairs[pairs["sprint_id"].isin(sprints.index)]
     known["sequence"] = known["sprint_id"].map(sprints["sequence"])
     known["name"] = known["sprint_id"].map(sprints["name"])
     closed = known[
         known["sprint_id"].map(sprints["state"]).eq("closed")
         & lookup(sprints["closed_at"], known["sprint_id"]).notna()
-    ].copy()
+    ]
     closed["closed_at"] = lookup(sprints["closed_at"], closed["sprint_id"]).astype(TIME)
     closed["member_at_close"] = _member_at(
         closed["issue_key"], closed["sprint_id"], closed["closed_at"], issues, sprint_events
@@ -161,7 +161,7 @@ def sprint_reliability(
     Points at the start for the commitment, at the end for scope added; issue counts for a sprint where no
     committed or added issue has points.
     """
-    started = closed_pairs[lookup(sprints["start"], closed_pairs["sprint_id"]).notna()].copy()
+    started = closed_pairs[lookup(sprints["start"], closed_pairs["sprint_id"]).notna()]
     if started.empty:
         return pd.DataFrame(
             columns=["sprint_id", "unit", "committed", "completed", "added", "added_completed", "removed"]
