@@ -4,14 +4,16 @@ out-of-order input, histories that cannot slip. Each expected answer is worked o
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from datetime import timedelta, timezone
 
 import numpy as np
 import pandas as pd
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.calendar import place_issues
-from syncreport.indicators.frames import build_frames, rows, sort_by_issue_key
+from syncreport.indicators.frames import build_frames, rows, sort_by_issue_key, utc_times
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
 
 from .builders import change, day, due, issue, sprints_for, train
@@ -156,3 +158,23 @@ def test_due_dates_and_their_slip_come_out_as_dates_and_none_when_missing() -> N
     first, second = _row(results, "A-1"), _row(results, "A-2")
     assert (first.due_date, first.first_due_date, first.due_date_slip_days) == (due(10), due(3), 7)
     assert (second.due_date, second.first_due_date, second.due_date_slip_days) == (None, None, None)
+
+
+def test_change_times_with_a_missing_or_naive_one_are_read_as_utc_and_the_missing_one_dropped() -> None:
+    # day 1 aware UTC; day 2 written at +02:00 (the same instant); day 3 naive (read as UTC, counted once);
+    # the issue's own creation (aware) counts no naive time.
+    aware = change("A-1", 1, "status", "new", "indeterminate")
+    offset = change("A-1", 2, "status", "indeterminate", "new")
+    offset = dataclasses.replace(offset, at=offset.at.astimezone(timezone(timedelta(hours=2))))
+    naive = change("A-1", 3, "status", "new", "done")
+    naive = dataclasses.replace(naive, at=naive.at.replace(tzinfo=None))
+    frames = build_frames(train([issue("A-1")], SPRINTS, changes=[aware, offset, naive]))
+    assert frames.changes["at"].tolist() == [pd.Timestamp(day(n)) for n in (1, 2, 3)]
+    assert frames.naive_times == 1
+
+
+def test_a_missing_time_is_nat_also_when_the_caller_counted_no_naive_one() -> None:
+    # counted 0 naive: the fast C pass meets None and the values go the per-value way: day 1, NaT, day 2
+    times = utc_times([day(1), None, day(2)], naive=0)
+    assert times.tolist()[0] == pd.Timestamp(day(1)) and times.tolist()[2] == pd.Timestamp(day(2))
+    assert times.isna().tolist() == [False, True, False]
