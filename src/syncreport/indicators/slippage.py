@@ -239,29 +239,35 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     # A slip ends on a PI later than every PI of the last non-empty set, so one not in it: added since. Only
     # the histories that add a known PI can hold one; the others are not replayed.
     adding = events.loc[events["to_value"].isin(list(pi_rank)), "issue_key"]
-    events = events[events["issue_key"].isin(adding.unique())].sort_values(["issue_key", "at"], kind="stable")
+    events = events[events["issue_key"].isin(adding.unique())]
     if events.empty:
         return slips
-    with_events = events["issue_key"].unique()
-    current_pi = dict(zip(with_events, issues["pi"].reindex(with_events).tolist(), strict=True))
+    # by issue (row number), then time; times as integer microseconds (no Timestamp objects)
+    code = positions(issues.index, events["issue_key"])
+    micros = events["at"].astype(TIME).to_numpy(dtype="datetime64[us]").astype("int64")
+    order = np.lexsort((micros, code))
+    keys = events["issue_key"].to_numpy(dtype=object)[order].tolist()
+    current_pi = issues["pi"].to_numpy(dtype=object)
     rows = zip(
-        events["issue_key"].tolist(),
-        events["at"].tolist(),
-        events["from_value"].tolist(),
-        events["to_value"].tolist(),
+        code[order].tolist(),
+        keys,
+        micros[order].tolist(),
+        events["from_value"].to_numpy(dtype=object)[order].tolist(),
+        events["to_value"].to_numpy(dtype=object)[order].tolist(),
         strict=True,
     )
-    for key, group in itertools.groupby(rows, key=lambda r: r[0]):
-        history = [(at, removed, added) for _, at, removed, added in group]
-        slip = _pi_slip(history, current_pi.get(key), pi_rank)
+    for row, group in itertools.groupby(rows, key=lambda r: r[0]):
+        history = [(key, at, removed, added) for _, key, at, removed, added in group]
+        slip = _pi_slip([h[1:] for h in history], current_pi[row], pi_rank)
         if slip is not None:
-            slips[str(key)] = slip
+            slips[str(history[0][0])] = slip
     return slips
 
 
 def _pi_slip(
-    history: list[tuple[pd.Timestamp, object, object]], current: object, pi_rank: dict[str, int]
+    history: list[tuple[int, object, object]], current: object, pi_rank: dict[str, int]
 ) -> PiSlip | None:
+    """``history``: (time in UTC microseconds, PI removed, PI added), in time order."""
     state: set[str] = {current} if isinstance(current, str) else set()
     for _, removed, added in reversed(history):
         if isinstance(added, str):
@@ -280,15 +286,17 @@ def _pi_slip(
         if now is None:
             continue
         if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
-            slip = PiSlip(from_pi=planned, to_pi=now, at=at.to_pydatetime())
+            slip = PiSlip(
+                from_pi=planned, to_pi=now, at=pd.Timestamp(at, unit="us", tz="UTC").to_pydatetime()
+            )
         planned = now
     return slip
 
 
 def _by_time(
-    rows: list[tuple[pd.Timestamp, object, object]],
-) -> list[tuple[pd.Timestamp, list[tuple[object, object]]]]:
-    grouped: list[tuple[pd.Timestamp, list[tuple[object, object]]]] = []
+    rows: list[tuple[int, object, object]],
+) -> list[tuple[int, list[tuple[object, object]]]]:
+    grouped: list[tuple[int, list[tuple[object, object]]]] = []
     for at, removed, added in rows:
         if grouped and grouped[-1][0] == at:
             grouped[-1][1].append((removed, added))
