@@ -13,7 +13,7 @@ import pandas as pd
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.calendar import place_issues
-from syncreport.indicators.frames import build_frames, rows, sort_by_issue_key, utc_times
+from syncreport.indicators.frames import build_frames, rows, sort_by_issue_key, utc_times, value_asof
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
 
 from .builders import change, day, due, issue, sprints_for, train
@@ -178,3 +178,25 @@ def test_a_missing_time_is_nat_also_when_the_caller_counted_no_naive_one() -> No
     times = utc_times([day(1), None, day(2)], naive=0)
     assert times.tolist()[0] == pd.Timestamp(day(1)) and times.tolist()[2] == pd.Timestamp(day(2))
     assert times.isna().tolist() == [False, True, False]
+
+
+def test_value_asof_takes_the_last_change_at_or_before_the_time_then_the_first_after() -> None:
+    # A-1 changes a->b and b->c both on day 5 (in that order), c->d on day 9; A-2 never changes; "Z-9" is
+    # not an issue. Asked: A-1 on day 1 -> "a" (from of the first after), day 5 -> "c" (last at day 5),
+    # day 7 -> "c", day 9 -> "d", day 20 -> "d"; A-1 with no time -> current "d"; A-2 on day 5 -> current
+    # "x"; Z-9 -> missing (NaN).
+    events = pd.DataFrame(
+        {
+            "issue_key": ["A-1", "A-1", "A-2x", "A-1"],
+            "at": pd.Series([day(5), day(5), day(6), day(9)], dtype="datetime64[us, UTC]"),
+            "from_value": ["a", "b", "q", "c"],
+            "to_value": ["b", "c", "r", "d"],
+        }
+    )
+    current = pd.Series(["d", "x"], index=pd.Index(["A-1", "A-2"], dtype=object), dtype=object)
+    keys = pd.Series(["A-1", "A-1", "A-1", "A-1", "A-1", "A-1", "A-2", "Z-9"], dtype=object)
+    when = [day(1), day(5), day(7), day(9), day(20), None, day(5), day(5)]
+    times = pd.Series(when, dtype="datetime64[us, UTC]")
+    found = value_asof(keys, times, events, current).tolist()
+    assert found[:7] == ["a", "c", "c", "d", "d", "d", "x"]
+    assert isinstance(found[7], float) and math.isnan(found[7])

@@ -227,8 +227,8 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     indexed by key). Returns a Series aligned with ``keys``.
     """
     n = len(keys)
-    # Integer issue codes and naive UTC datetime64 keep merge_asof on its fast paths. The index itself (not a
-    # copy) keeps its hash table from one call to the next.
+    # Issues by row number, times as integers, one binary search over the events sorted by (issue, time).
+    # The index itself (not a copy) keeps its hash table from one call to the next.
     index = current.index
     codes = positions(index, keys)
     current_values = current.to_numpy(dtype=object)
@@ -236,53 +236,32 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     result = pd.Series(now, index=keys.index, dtype=object)
     if n == 0 or events.empty:
         return result
-    queries = pd.DataFrame(
-        {
-            "code": codes,
-            "t": _naive_utc(times),
-            "qid": np.arange(n),
-        }
-    )
-    queries = queries[queries["t"].notna()].sort_values("t", kind="stable")
-    ordered = pd.DataFrame(
-        {
-            "code": positions(index, events["issue_key"]),
-            "at": _naive_utc(events["at"]),
-            "from_value": events["from_value"].to_numpy(dtype=object),
-            "to_value": events["to_value"].to_numpy(dtype=object),
-        }
-    )
-    ordered = ordered[ordered["code"] >= 0].sort_values("at", kind="stable")
-    back = pd.merge_asof(
-        queries,
-        ordered[["code", "at", "to_value"]],
-        left_on="t",
-        right_on="at",
-        by="code",
-        direction="backward",
-        allow_exact_matches=True,
-    )
-    forward = pd.merge_asof(
-        queries,
-        ordered[["code", "at", "from_value"]],
-        left_on="t",
-        right_on="at",
-        by="code",
-        direction="forward",
-        allow_exact_matches=False,
-    )
+    t = _naive_utc(times)
+    qid = np.flatnonzero((codes >= 0) & ~np.isnat(t))
+    event_codes = positions(index, events["issue_key"])
+    at = _naive_utc(events["at"])
+    kept = np.flatnonzero((event_codes >= 0) & ~np.isnat(at))
+    if len(qid) == 0 or len(kept) == 0:
+        return result
+    # events by (issue, time), stable: equal times keep their order (the last of them is "at or before t")
+    order = kept[np.lexsort((at[kept], event_codes[kept]))]
+    event_codes = event_codes[order]
+    # one sortable number per (issue, time): the issue's row number, then the rank of the time
+    ranks = np.unique(np.concatenate([at[order], t[qid]]).astype("int64"), return_inverse=True)[1]
+    width = int(ranks.max()) + 1
+    event_keys = event_codes * width + ranks[: len(order)]
+    query_codes = codes[qid]
+    found = np.searchsorted(event_keys, query_codes * width + ranks[len(order) :], side="right")
+    before = np.maximum(found - 1, 0)  # the last event at or before t, when it is this issue's
+    has_before = (found > 0) & (event_codes[before] == query_codes)
+    after = np.minimum(found, len(order) - 1)  # the first event after t, when it is this issue's
+    has_after = (found < len(order)) & (event_codes[after] == query_codes)
     values = result.to_numpy(dtype=object).copy()
-    qid = back["qid"].to_numpy()
-    chosen = np.where(
-        back["at"].notna().to_numpy(),
-        back["to_value"].to_numpy(dtype=object),
-        np.where(
-            forward["at"].notna().to_numpy(),
-            forward["from_value"].to_numpy(dtype=object),
-            values[qid],
-        ),
+    values[qid] = np.where(
+        has_before,
+        events["to_value"].to_numpy(dtype=object)[order][before],
+        np.where(has_after, events["from_value"].to_numpy(dtype=object)[order][after], values[qid]),
     )
-    values[qid] = chosen
     return pd.Series(values, index=keys.index, dtype=object)
 
 
