@@ -13,7 +13,14 @@ import pandas as pd
 
 from syncreport.indicators import compute_indicators
 from syncreport.indicators.calendar import place_issues
-from syncreport.indicators.frames import build_frames, rows, sort_by_issue_key, utc_times, value_asof
+from syncreport.indicators.frames import (
+    build_frames,
+    casefold_isin,
+    rows,
+    sort_by_issue_key,
+    utc_times,
+    value_asof,
+)
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
 
 from .builders import change, day, due, issue, sprints_for, train
@@ -200,3 +207,12 @@ def test_value_asof_takes_the_last_change_at_or_before_the_time_then_the_first_a
     found = value_asof(keys, times, events, current).tolist()
     assert found[:7] == ["a", "c", "c", "d", "d", "d", "x"]
     assert isinstance(found[7], float) and math.isnan(found[7])
+
+
+def test_casefolded_membership_matches_any_case_and_never_a_missing_value() -> None:
+    # "Feature" and "FEATURE" casefold to "feature"; "Straße" casefolds to "strasse"; None / NaN never match
+    names = {"feature", "strasse"}
+    as_objects = pd.Series(["Feature", "FEATURE", "story", None, "Straße"], dtype=object)
+    assert casefold_isin(as_objects, names).tolist() == [True, True, False, False, True]
+    as_text = pd.Series(["Feature", None, "Epic"], dtype="str")
+    assert casefold_isin(as_text, names).tolist() == [True, False, False]

@@ -45,8 +45,8 @@ def capacity(
 ) -> Capacity:
     """``reliability``: :func:`~syncreport.indicators.slippage.sprint_reliability`'s table (every closed sprint)."""
     configured = configured or {}
-    train = issues[issues["in_train"]]
-    work = train[~feature_mask(issues).loc[train.index].to_numpy(dtype=bool)]
+    in_train = issues["in_train"].to_numpy(dtype=bool)
+    work = issues[in_train & ~feature_mask(issues).to_numpy(dtype=bool)]
     measured = _measured(reliability, sprints)
     cells = (
         work.assign(unestimated=work["points"].isna(), one=1.0, points=work["points"].fillna(0.0))

@@ -18,7 +18,7 @@ import collections
 import contextlib
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -263,6 +263,13 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
         np.where(has_after, events["from_value"].to_numpy(dtype=object)[order][after], values[qid]),
     )
     return pd.Series(values, index=keys.index, dtype=object)
+
+
+def casefold_isin(values: pd.Series, names: Collection[str]) -> pd.Series:
+    """``values.astype(str).str.casefold().isin(names)``, casefolding each distinct value once."""
+    text = values.astype(str)
+    wanted = [v for v in text.unique() if isinstance(v, str) and v.casefold() in names]
+    return text.isin(wanted)
 
 
 def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:

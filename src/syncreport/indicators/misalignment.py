@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME
+from syncreport.indicators.frames import TIME, casefold_isin
 from syncreport.indicators.results import Calendar
 from syncreport.snapshot import issue_order
 
@@ -25,8 +25,8 @@ FEATURE_TYPES = frozenset(
 
 
 def feature_mask(issues: pd.DataFrame) -> pd.Series:
-    parents = set(issues.loc[issues["in_train"], "parent_key"].dropna())
-    return issues["issue_type"].astype(str).str.casefold().isin(FEATURE_TYPES) | issues["key"].isin(parents)
+    parents = set(issues.loc[issues["in_train"], "parent_key"].dropna().tolist())
+    return casefold_isin(issues["issue_type"], FEATURE_TYPES) | issues["key"].isin(parents)
 
 
 def working_day_offset(actual: pd.Series, planned: pd.Series) -> np.ndarray:
@@ -74,9 +74,10 @@ def _sorted_keys(keys: pd.Series) -> Any:
 
 def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.DataFrame:
     """Per team: PI work items, orphans among them, share, orphan keys."""
-    train = issues[issues["in_train"]]
+    in_train = issues["in_train"].to_numpy(dtype=bool)
+    train = issues.loc[in_train, ["key", "team", "pi", "parent_key"]]  # the columns used: a narrow copy
     train_keys = set(train["key"].to_numpy(dtype=object).tolist())
-    work = train[~feature_mask(issues).loc[train.index]]
+    work = train[~feature_mask(issues).to_numpy(dtype=bool)[in_train]]
     if pi is not None:
         work = work[work["pi"] == pi]
     orphan = ~work["parent_key"].isin(train_keys)

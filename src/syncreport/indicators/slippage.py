@@ -17,6 +17,7 @@ import pandas as pd
 
 from syncreport.indicators.frames import (
     TIME,
+    casefold_isin,
     explode_ids,
     lookup,
     positions,
@@ -325,7 +326,7 @@ def ageing(
     open_issues = issues[~issues["done"]]
     blocked_names = {s.casefold() for s in blocked_statuses}
     flagged = open_issues[open_issues["flagged"]]
-    blocked = open_issues[open_issues["status"].astype(str).str.casefold().isin(blocked_names)]
+    blocked = open_issues[casefold_isin(open_issues["status"], blocked_names)]
     flag_on = flag_events[flag_events["to_value"].astype(str).str.lower().eq("true")]
     flag_since = flag_on.groupby("issue_key")["at"].max().reindex(flagged.index).fillna(flagged["created"])
     into_status = status_events[status_events["issue_key"].isin(blocked.index)]
