@@ -1,11 +1,13 @@
 """Indicators at scale: a synthetic train of 100,000 issues and 500,000 change items.
 
-    .venv/bin/python benchmarks/indicators_benchmark.py [--issues 100000] [--changes 500000] [--seed 1]
+    .venv/bin/python benchmarks/indicators_benchmark.py [--issues 100000] [--changes 500000] [--seed 1] [--stages]
 
 The snapshot is generated in a child process (seeded, vectorised with numpy); the child times
 ``compute_indicators`` and ``to_json_document`` and reports its peak resident memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) before and after computing. Targets (issue 15): <= 3 s,
-<= 500 MB.
+<= 500 MB. ``--stages`` also prints the CPU seconds of each stage of ``compute_indicators`` and the peak RSS
+after it (the stage functions of ``syncreport.indicators.compute`` are wrapped with a timer: a few
+microseconds each, not part of the product).
 """
 
 from __future__ import annotations
@@ -171,13 +173,55 @@ def generate(issues: int, changes: int, seed: int):  # type: ignore[no-untyped-d
     )
 
 
-def child(issues: int, changes: int, seed: int) -> None:
+STAGES = (
+    "build_frames",
+    "_schedule",
+    "_dependencies",
+    "_slippage",
+    "_records",
+    "_health",
+    "risk_board",
+    "objective_board",
+    "plan_indicators",
+    "_data_quality",
+    "changes_since_last",
+    "with_pictures",
+)
+
+
+def _time_stages() -> dict[str, tuple[float, int]]:
+    """Wrap the stages of compute_indicators with a CPU timer; returns name -> (CPU s, peak RSS MB after)."""
+    import functools
+
+    from syncreport.indicators import compute
+
+    figures: dict[str, tuple[float, int]] = {}
+
+    def timed(name: str, stage):  # type: ignore[no-untyped-def]
+        @functools.wraps(stage)
+        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.process_time()
+            try:
+                return stage(*args, **kwargs)
+            finally:
+                spent = figures.get(name, (0.0, 0))[0] + time.process_time() - started
+                figures[name] = (spent, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+        return run
+
+    for name in STAGES:
+        setattr(compute, name, timed(name, getattr(compute, name)))
+    return figures
+
+
+def child(issues: int, changes: int, seed: int, stages: bool) -> None:
     from syncreport.indicators import compute_indicators, to_json_document
 
     started = time.perf_counter()
     snapshot = generate(issues, changes, seed)
     generated = time.perf_counter() - started
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stage_figures = _time_stages() if stages else {}
     started, cpu_started = time.perf_counter(), time.process_time()
     results = compute_indicators(snapshot)
     computed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -203,6 +247,7 @@ def child(issues: int, changes: int, seed: int) -> None:
                 "late": sum(1 for d in results.dependencies if d.status == "late"),
                 "carried_over_issues": sum(1 for i in results.issues if i.carry_over),
                 "json_issues": len(document["issues"]),
+                "stages": {name: [round(cpu, 2), rss] for name, (cpu, rss) in stage_figures.items()},
             }
         )
     )
@@ -213,10 +258,11 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stages", action="store_true", help="also time each stage of compute_indicators")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.issues, args.changes, args.seed)
+        child(args.issues, args.changes, args.seed, args.stages)
         return
     command = [
         sys.executable,
@@ -225,6 +271,7 @@ def main() -> None:
         f"--issues={args.issues}",
         f"--changes={args.changes}",
         f"--seed={args.seed}",
+        *(["--stages"] if args.stages else []),
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     figures = json.loads(output)
@@ -245,6 +292,8 @@ def main() -> None:
         f"found: {figures['dependencies']:,} cross-team dependencies ({figures['late']:,} late), "
         f"{figures['carried_over_issues']:,} issues carried over"
     )
+    for name, (cpu, rss) in figures["stages"].items():
+        print(f"  stage {name:<20} {cpu:5.2f} CPU s   peak RSS after it {rss} MB")
 
 
 if __name__ == "__main__":

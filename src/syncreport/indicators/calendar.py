@@ -15,8 +15,9 @@ Refinements for real Jira data (docs/indicators.md):
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -266,20 +267,23 @@ def place_issues(issues: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
 
     Adds sprint_id (Int64), sprint, sprint_team, ordinal, iteration_index, iteration_name, scheduled,
     open_sprints (how many of its sprints are not closed) and unknown_sprint_ids (ids missing from the snapshot).
+    Issues are told apart by their row number (numpy), never by key: one pass over the sprint-id tuples.
     """
-    pairs = issues[["key", "sprint_ids"]].explode("sprint_ids").dropna()
-    pairs = pairs.rename(columns={"sprint_ids": "sprint_id"}).astype({"sprint_id": "int64"})
-    known = pairs["sprint_id"].isin(sprints.index)
-    unknown = pairs[~known].groupby("key")["sprint_id"].agg(tuple)
-    pairs = pairs[known]
-    pairs = pairs.assign(
-        seq=pairs["sprint_id"].map(sprints["sequence"]),
-        open=pairs["sprint_id"].map(sprints["state"]).ne("closed"),
-    )
-    latest = pairs.sort_values(["key", "seq"], kind="stable").drop_duplicates("key", keep="last")
-    latest_sprint: pd.Series = latest.set_index("key")["sprint_id"]
-    out = issues.copy()
-    out["sprint_id"] = out["key"].map(latest_sprint).astype("Int64")
+    id_sets = issues["sprint_ids"].tolist()
+    lengths = np.fromiter(map(len, id_sets), dtype="int64", count=len(id_sets))
+    row = np.repeat(np.arange(len(id_sets)), lengths)
+    sprint_id = np.fromiter(itertools.chain.from_iterable(id_sets), dtype="int64", count=int(lengths.sum()))
+    known = pd.Index(sprints.index).get_indexer(sprint_id) >= 0
+    unknown = _tuples_by_row(row[~known], sprint_id[~known], len(id_sets))
+    row, sprint_id = row[known], sprint_id[known]
+    seq = pd.Series(sprint_id).map(sprints["sequence"]).to_numpy(dtype="float64")
+    is_open = pd.Series(sprint_id).map(sprints["state"]).ne("closed").to_numpy(dtype=bool)
+    order = np.lexsort((seq, row))  # by issue, then sequence: the last of each issue is its latest sprint
+    last = order[np.r_[row[order][1:] != row[order][:-1], True]] if len(order) else order
+    latest = np.full(len(id_sets), -1, dtype="int64")
+    latest[row[last]] = sprint_id[last]
+    out = issues.copy(deep=False)  # copy-on-write: the new columns are its own
+    out["sprint_id"] = pd.Series(pd.arrays.IntegerArray(latest, latest < 0), index=out.index)
     sid = out["sprint_id"]
     for column, source in (
         ("sprint", "name"),
@@ -290,6 +294,14 @@ def place_issues(issues: pd.DataFrame, sprints: pd.DataFrame) -> pd.DataFrame:
         out[column] = sid.map(sprints[source]).astype(object if column != "ordinal" else "float64")
     out["iteration_index"] = sid.map(sprints["iteration_index"]).astype("Int64")
     out["scheduled"] = sid.notna()
-    out["open_sprints"] = out["key"].map(pairs.groupby("key")["open"].sum()).fillna(0).astype("int64")
-    out["unknown_sprint_ids"] = out["key"].map(unknown)
+    out["open_sprints"] = np.bincount(row[is_open], minlength=len(id_sets)).astype("int64")
+    out["unknown_sprint_ids"] = pd.Series(unknown, index=out.index, dtype=object)
     return out
+
+
+def _tuples_by_row(row: np.ndarray, values: np.ndarray, count: int) -> list[Any]:
+    """values grouped by row as tuples (in their order), one entry per row; NaN for a row with none."""
+    grouped: list[Any] = [np.nan] * count
+    for r, group in itertools.groupby(zip(row.tolist(), values.tolist(), strict=True), key=lambda rv: rv[0]):
+        grouped[r] = tuple(v for _, v in group)
+    return grouped

@@ -45,8 +45,8 @@ def capacity(
 ) -> Capacity:
     """``reliability``: :func:`~syncreport.indicators.slippage.sprint_reliability`'s table (every closed sprint)."""
     configured = configured or {}
-    train = issues[issues["in_train"]]
-    work = train[~feature_mask(issues).loc[train.index].to_numpy(dtype=bool)]
+    in_train = issues["in_train"].to_numpy(dtype=bool)
+    work = issues[in_train & ~feature_mask(issues).to_numpy(dtype=bool)]
     measured = _measured(reliability, sprints)
     cells = (
         work.assign(unestimated=work["points"].isna(), one=1.0, points=work["points"].fillna(0.0))
@@ -61,8 +61,9 @@ def capacity(
     }
     used: set[str] = set()
     out = []
+    work_of = dict(tuple(work.groupby("team", sort=False)))  # one pass, not a mask of every row per team
     for team in teams:
-        mine = work[work["team"] == team]
+        mine = work_of.get(team, work.iloc[0:0])
         unit: Literal["points", "issues"] = "points" if (mine["points"].fillna(0) > 0).any() else "issues"
         history = measured[measured["team"] == team].tail(velocity_sprints)
         if team not in configured and len(history):

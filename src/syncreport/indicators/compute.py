@@ -10,6 +10,7 @@ next, so the stages read in order here; their work is in the modules they call.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,8 +121,9 @@ def _compute(
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
     last_run = read_previous(previous)
     frames = build_frames(snapshot)
-    calendar, sprints, issues = _schedule(snapshot, frames, iterations)
     events = _events_by_field(frames.changes)
+    frames = dataclasses.replace(frames, changes=frames.changes.iloc[0:0])  # each row is in ``events`` now
+    calendar, sprints, issues = _schedule(snapshot, frames, iterations)
     train_issues = issues[issues["in_train"]]
     deps = _dependencies(snapshot, frames, issues, sprints, events, browse)
     slip = _slippage(train_issues, sprints, events, thresholds, snapshot)

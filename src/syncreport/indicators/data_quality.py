@@ -80,7 +80,7 @@ def issue_findings(
             "Add the team to [train] teams in the config, or correct the team field.",
             train.loc[train["team_raw"].notna() & ~train["team_raw"].isin(known), "key"],
         )
-    work = train[~feature_mask(issues).loc[train.index]]
+    work = train[~feature_mask(issues).to_numpy(dtype=bool)[issues["in_train"].to_numpy(dtype=bool)]]
     if snapshot.pis or train["pi"].notna().any():
         findings.add(
             "pi_unset",

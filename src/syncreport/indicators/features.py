@@ -23,7 +23,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import UNASSIGNED
+from syncreport.indicators.frames import UNASSIGNED, casefold_isin
 from syncreport.indicators.misalignment import FEATURE_TYPES
 from syncreport.indicators.results import (
     FEATURE_FORECAST_LABELS,
@@ -103,7 +103,7 @@ def feature_progress(
     main_team = by_team.drop_duplicates("parent").set_index("parent")["team"]
     teams_of = by_team.sort_values(["parent", "team"]).groupby("parent")["team"].agg(tuple)
 
-    typed = train[train["issue_type"].astype(str).str.casefold().isin(FEATURE_TYPES)]
+    typed = train[casefold_isin(train["issue_type"], FEATURE_TYPES)]
     own_pi = typed["pi"].eq(pi) | typed["pi"].isna() if pi is not None else pd.Series(True, index=typed.index)
     pi_of = issues["pi"].reindex(agg.index)
     in_scope = agg["in_pi"].astype(bool) | (pi_of.eq(pi) if pi is not None else True)

@@ -14,9 +14,11 @@ Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -37,15 +39,26 @@ def _epoch_seconds(value: datetime | None) -> float:
     return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
 
 
-def utc_times(values: Sequence[datetime | None]) -> pd.Series:
+def utc_times(values: Sequence[datetime | None], naive: int | None = None) -> pd.Series:
     """Aware datetimes (any offset) or naive ones (read as UTC) -> a UTC datetime Series (None -> NaT).
 
     Goes through epoch seconds: several times faster than pandas' parser on lists of datetime objects.
+    ``naive``: how many of ``values`` are naive, when the caller has counted them (each pass over
+    hundreds of thousands of scattered objects costs): with none, ``datetime.timestamp`` runs over the list
+    in C, and a None in it sends it the per-value way.
     """
-    seconds = np.array(
-        [v.timestamp() if v is not None and v.tzinfo is not None else _epoch_seconds(v) for v in values],
-        dtype="float64",
-    )
+    if naive is None:
+        naive = _count_naive(values)
+    seconds = None
+    if naive == 0:
+        with contextlib.suppress(TypeError):  # a None: timestamp() of it
+            aware = cast(Sequence[datetime], values)
+            seconds = np.fromiter(map(datetime.timestamp, aware), dtype="float64", count=len(values))
+    if seconds is None:
+        seconds = np.array(
+            [v.timestamp() if v is not None and v.tzinfo is not None else _epoch_seconds(v) for v in values],
+            dtype="float64",
+        )
     micros = np.round(seconds * 1e6)
     return pd.Series(pd.to_datetime(micros, unit="us", utc=True)).astype(TIME)
 
@@ -80,6 +93,7 @@ def _count_naive(values: Iterable[datetime | None]) -> int:
 def build_frames(snapshot: Snapshot) -> Frames:
     issues = snapshot.issues
     created = _column(issues, "created")
+    naive_created = _count_naive(created)
     teams = _column(issues, "team")
     issue_frame = pd.DataFrame(
         {
@@ -88,7 +102,7 @@ def build_frames(snapshot: Snapshot) -> Frames:
             "issue_type": _column(issues, "issue_type"),
             "status": _column(issues, "status"),
             "status_category": _column(issues, "status_category"),
-            "created": utc_times(created),
+            "created": utc_times(created, naive_created),
             "team_raw": pd.Series(teams, dtype=object),
             "team": [t if t else UNASSIGNED for t in teams],
             "pi": pd.Series(_column(issues, "pi"), dtype=object),
@@ -128,17 +142,18 @@ def build_frames(snapshot: Snapshot) -> Frames:
 
     changes = snapshot.changes
     change_times = _column(changes, "at")
+    naive_changes = _count_naive(change_times)
     change_frame = pd.DataFrame(
         {
             "issue_key": pd.Series(_column(changes, "issue_key"), dtype=object),
-            "at": utc_times(change_times),
+            "at": utc_times(change_times, naive_changes),
             "field": pd.Series(_column(changes, "field"), dtype=object),
             "from_value": pd.Series(_column(changes, "from_value"), dtype=object),
             "to_value": pd.Series(_column(changes, "to_value"), dtype=object),
             "to_string": pd.Series(_column(changes, "to_string"), dtype=object),
         }
     )
-    change_frame = change_frame[change_frame["at"].notna()].sort_values("at", kind="stable")
+    change_frame = _in_time_order(change_frame)
 
     links = snapshot.links
     link_frame = pd.DataFrame(
@@ -151,8 +166,8 @@ def build_frames(snapshot: Snapshot) -> Frames:
         }
     )
     naive = (
-        _count_naive(created)
-        + _count_naive(change_times)
+        naive_created
+        + naive_changes
         + sum(_count_naive((s.start, s.end, s.complete)) for s in sprints)
         + _count_naive(link.created for link in links)
         + _count_naive([snapshot.taken_at])
@@ -166,6 +181,16 @@ def build_frames(snapshot: Snapshot) -> Frames:
         naive,
         linked_frame(snapshot.linked),
     )
+
+
+def _in_time_order(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes with a time, sorted by it (stable); no copy when they already are (a pull's usual order)."""
+    at = changes["at"]
+    if at.isna().any():
+        changes = changes[at.notna()]
+    if changes["at"].is_monotonic_increasing:
+        return changes
+    return changes.sort_values("at", kind="stable")
 
 
 def linked_frame(linked: Sequence[LinkedIssue]) -> pd.DataFrame:
@@ -202,59 +227,54 @@ def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current:
     indexed by key). Returns a Series aligned with ``keys``.
     """
     n = len(keys)
-    result = pd.Series(keys.map(current).to_numpy(dtype=object), index=keys.index, dtype=object)
+    # Issues by row number, times as integers, one binary search over the events sorted by (issue, time).
+    # The index itself (not a copy) keeps its hash table from one call to the next.
+    index = current.index
+    codes = positions(index, keys)
+    current_values = current.to_numpy(dtype=object)
+    now = np.where(codes >= 0, current_values[codes] if len(current_values) else np.nan, np.nan)
+    result = pd.Series(now, index=keys.index, dtype=object)
     if n == 0 or events.empty:
         return result
-    # Integer issue codes and naive UTC datetime64 keep merge_asof on its fast paths.
-    index = pd.Index(current.index)
-    queries = pd.DataFrame(
-        {
-            "code": index.get_indexer(keys.to_numpy(dtype=object)),
-            "t": _naive_utc(times),
-            "qid": np.arange(n),
-        }
-    )
-    queries = queries[queries["t"].notna()].sort_values("t", kind="stable")
-    ordered = pd.DataFrame(
-        {
-            "code": index.get_indexer(events["issue_key"].to_numpy(dtype=object)),
-            "at": _naive_utc(events["at"]),
-            "from_value": events["from_value"].to_numpy(dtype=object),
-            "to_value": events["to_value"].to_numpy(dtype=object),
-        }
-    )
-    ordered = ordered[ordered["code"] >= 0].sort_values("at", kind="stable")
-    back = pd.merge_asof(
-        queries,
-        ordered[["code", "at", "to_value"]],
-        left_on="t",
-        right_on="at",
-        by="code",
-        direction="backward",
-        allow_exact_matches=True,
-    )
-    forward = pd.merge_asof(
-        queries,
-        ordered[["code", "at", "from_value"]],
-        left_on="t",
-        right_on="at",
-        by="code",
-        direction="forward",
-        allow_exact_matches=False,
-    )
+    t = _naive_utc(times)
+    qid = np.flatnonzero((codes >= 0) & ~np.isnat(t))
+    event_codes = positions(index, events["issue_key"])
+    at = _naive_utc(events["at"])
+    kept = np.flatnonzero((event_codes >= 0) & ~np.isnat(at))
+    if len(qid) == 0 or len(kept) == 0:
+        return result
+    # events by (issue, time), stable: equal times keep their order (the last of them is "at or before t")
+    order = kept[np.lexsort((at[kept], event_codes[kept]))]
+    event_codes = event_codes[order]
+    # one sortable number per (issue, time): the issue's row number, then the rank of the time
+    ranks = np.unique(np.concatenate([at[order], t[qid]]).astype("int64"), return_inverse=True)[1]
+    width = int(ranks.max()) + 1
+    event_keys = event_codes * width + ranks[: len(order)]
+    query_codes = codes[qid]
+    found = np.searchsorted(event_keys, query_codes * width + ranks[len(order) :], side="right")
+    before = np.maximum(found - 1, 0)  # the last event at or before t, when it is this issue's
+    has_before = (found > 0) & (event_codes[before] == query_codes)
+    after = np.minimum(found, len(order) - 1)  # the first event after t, when it is this issue's
+    has_after = (found < len(order)) & (event_codes[after] == query_codes)
     values = result.to_numpy(dtype=object).copy()
-    qid = back["qid"].to_numpy()
-    chosen = np.where(
-        back["at"].notna().to_numpy(),
-        back["to_value"].to_numpy(dtype=object),
-        np.where(
-            forward["at"].notna().to_numpy(),
-            forward["from_value"].to_numpy(dtype=object),
-            values[qid],
-        ),
+    values[qid] = np.where(
+        has_before,
+        events["to_value"].to_numpy(dtype=object)[order][before],
+        np.where(has_after, events["from_value"].to_numpy(dtype=object)[order][after], values[qid]),
     )
-    values[qid] = chosen
     return pd.Series(values, index=keys.index, dtype=object)
+
+
+def casefold_isin(values: pd.Series, names: Collection[str]) -> pd.Series:
+    """``values.astype(str).str.casefold().isin(names)``, casefolding each distinct value once."""
+    text = values.astype(str)
+    wanted = [v for v in text.unique() if isinstance(v, str) and v.casefold() in names]
+    return text.isin(wanted)
+
+
+def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
+    """The row number in ``index`` (unique) of each key, -1 for a key not in it."""
+    return cast(np.ndarray, index.get_indexer(cast(Any, keys.to_numpy(dtype=object))))
 
 
 def _naive_utc(times: pd.Series) -> np.ndarray:
@@ -320,25 +340,54 @@ def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.Dat
     positions = np.repeat(valid, per_row)
     first = np.repeat(starts[codes[valid]], per_row)
     within = np.arange(len(positions)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    out = frame[list(keep)].iloc[positions].copy()
+    out = frame[list(keep)].iloc[positions]  # a take: new data already (copy-on-write)
     out["sprint_id"] = flat[first + within] if len(positions) else np.empty(0, dtype="int64")
     return out
 
 
 def sort_by_issue_key(frame: pd.DataFrame, column: str = "key") -> pd.DataFrame:
-    """The frame in natural issue-key order (vectorised :func:`syncreport.snapshot.issue_order`)."""
+    """The frame in natural issue-key order (vectorised :func:`syncreport.snapshot.issue_order`).
+
+    Keys are split in one pass of ``str.rpartition``; a number part of ASCII digits is read with ``int``,
+    any other (empty, "1.5", "²") with ``pd.to_numeric`` as before, so the order is the same.
+    """
     if frame.empty:
         return frame
-    parts = frame[column].astype(str).str.rpartition("-")
-    number = pd.to_numeric(parts[2], errors="coerce")
-    project = parts[0].where(number.notna(), frame[column].astype(str))
-    order = pd.DataFrame({"p": project, "n": number.fillna(-1), "k": frame[column].astype(str)})
-    return frame.iloc[np.lexsort((order["k"].to_numpy(), order["n"].to_numpy(), order["p"].to_numpy()))]
+    keys = [str(k) for k in frame[column].tolist()]
+    parts = [k.rpartition("-") for k in keys]
+    numbers = [int(n) if n.isascii() and n.isdigit() and len(n) < 19 else None for _, _, n in parts]
+    odd = [i for i, n in enumerate(numbers) if n is None]
+    if odd:
+        parsed = pd.to_numeric(pd.Series([parts[i][2] for i in odd], dtype=object), errors="coerce")
+        for i, value in zip(odd, parsed.tolist(), strict=True):
+            numbers[i] = None if pd.isna(value) else value
+    project = np.array(
+        [p if n is not None else k for (p, _, _), n, k in zip(parts, numbers, keys, strict=True)],
+        dtype=object,
+    )
+    number = np.array([-1 if n is None else n for n in numbers], dtype="float64" if odd else "int64")
+    order = np.lexsort((np.array(keys, dtype=object), number, project))
+    return frame.iloc[order]
 
 
 def rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """The frame's rows as named tuples (typed loosely: columns are read by attribute)."""
-    return cast(Iterator[Any], frame.itertuples(index=False))
+    """The frame's rows as named tuples (typed loosely: columns are read by attribute).
+
+    The values ``DataFrame.itertuples(index=False)`` gives, with the columns read as lists first: pandas
+    iterates a ``str`` column element by element through its array's ``__getitem__``.
+    """
+    row = collections.namedtuple("Pandas", [str(c) for c in frame.columns], rename=True)  # type: ignore[misc]
+    columns = [_iterated(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    return cast(Iterator[Any], map(row._make, zip(*columns, strict=True)))
+
+
+def _iterated(series: pd.Series) -> list[Any]:
+    """``list(series)``, fast for numpy-backed and string columns (same values: Python scalars, NaN kept)."""
+    if isinstance(series.dtype, np.dtype):
+        return series.to_numpy().tolist()
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object).tolist()
+    return list(series)
 
 
 def plain(series: pd.Series) -> list[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME
+from syncreport.indicators.frames import TIME, casefold_isin
 from syncreport.indicators.results import Calendar
 from syncreport.snapshot import issue_order
 
@@ -25,8 +25,8 @@ FEATURE_TYPES = frozenset(
 
 
 def feature_mask(issues: pd.DataFrame) -> pd.Series:
-    parents = set(issues.loc[issues["in_train"], "parent_key"].dropna())
-    return issues["issue_type"].astype(str).str.casefold().isin(FEATURE_TYPES) | issues["key"].isin(parents)
+    parents = set(issues.loc[issues["in_train"], "parent_key"].dropna().tolist())
+    return casefold_isin(issues["issue_type"], FEATURE_TYPES) | issues["key"].isin(parents)
 
 
 def working_day_offset(actual: pd.Series, planned: pd.Series) -> np.ndarray:
@@ -69,14 +69,15 @@ def cadence(
 
 
 def _sorted_keys(keys: pd.Series) -> Any:
-    return tuple(sorted(keys, key=issue_order))
+    return tuple(sorted(keys.to_numpy(dtype=object).tolist(), key=issue_order))
 
 
 def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.DataFrame:
     """Per team: PI work items, orphans among them, share, orphan keys."""
-    train = issues[issues["in_train"]]
-    train_keys = set(train["key"])
-    work = train[~feature_mask(issues).loc[train.index]]
+    in_train = issues["in_train"].to_numpy(dtype=bool)
+    train = issues.loc[in_train, ["key", "team", "pi", "parent_key"]]  # the columns used: a narrow copy
+    train_keys = set(train["key"].to_numpy(dtype=object).tolist())
+    work = train[~feature_mask(issues).to_numpy(dtype=bool)[in_train]]
     if pi is not None:
         work = work[work["pi"] == pi]
     orphan = ~work["parent_key"].isin(train_keys)
@@ -88,7 +89,7 @@ def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.
             "orphans": grouped["orphan"].sum(),
             "keys": table[table["orphan"]].groupby("team")["key"].agg(_sorted_keys),
         }
-    ).reindex(sorted(set(train_teams) | set(table["team"])))
+    ).reindex(sorted(set(train_teams) | set(table["team"].unique().tolist())))
     out["pi_issues"] = out["pi_issues"].fillna(0).astype("int64")
     out["orphans"] = out["orphans"].fillna(0).astype("int64")
     out["keys"] = out["keys"].map(lambda k: k if isinstance(k, tuple) else ())

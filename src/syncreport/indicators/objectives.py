@@ -45,21 +45,6 @@ def objective_board(
 ) -> Objectives:
     browse = f"{snapshot.site_url.rstrip('/')}/browse/"
     pi = snapshot.current_pi
-    train = {i.key: i for i in snapshot.issues if i.in_train}
-    children: dict[str, list[Issue]] = {}
-    for issue in train.values():
-        if issue.parent_key:
-            children.setdefault(issue.parent_key, []).append(issue)
-    late: dict[str, str] = {}
-    for dep in dependencies:
-        if dep.status == "late":
-            late.setdefault(dep.provider.key, f"{dep.provider.key} is late for {dep.consumer.key}")
-            late.setdefault(dep.consumer.key, f"{dep.consumer.key} waits for the late {dep.provider.key}")
-    slipped: dict[str, str] = {}
-    for row in issue_rows:
-        if row.pi_slip is not None:
-            slipped[row.key] = f"{row.key} moved from {row.pi_slip.from_pi} to {row.pi_slip.to_pi}"
-    pi_rank = {name: n for n, name in enumerate(snapshot.pis)}
     in_pi = [o for o in snapshot.objectives if pi is None or o.pi == pi]
     no_pi = [o.key for o in snapshot.objectives if o.pi is None and pi is not None]
     findings.add(
@@ -69,7 +54,7 @@ def objective_board(
         "These objectives name no PI, so they are in no PI's predictability: set their PI in Jira.",
         no_pi,
     )
-    rows = [_row(o, browse, train, children, late, slipped, pi_rank) for o in in_pi]
+    rows = _rows(snapshot, in_pi, dependencies, issue_rows, browse) if in_pi else []
     rows.sort(key=lambda r: (r.team, r.committed is not True, -(r.planned_value or 0.0), issue_order(r.key)))
     findings.add(
         "objective_commitment_unknown",
@@ -104,6 +89,32 @@ def objective_board(
         teams=tuple(teams),
         train=train_row,
     )
+
+
+def _rows(
+    snapshot: Snapshot,
+    in_pi: Sequence[Objective],
+    dependencies: Sequence[DependencyRow],
+    issue_rows: Sequence[IssueRow],
+    browse: str,
+) -> list[ObjectiveRow]:
+    """The objectives' rows, with what their features' work shows (looked up only when there are some)."""
+    train = {i.key: i for i in snapshot.issues if i.in_train}
+    children: dict[str, list[Issue]] = {}
+    for issue in train.values():
+        if issue.parent_key:
+            children.setdefault(issue.parent_key, []).append(issue)
+    late: dict[str, str] = {}
+    for dep in dependencies:
+        if dep.status == "late":
+            late.setdefault(dep.provider.key, f"{dep.provider.key} is late for {dep.consumer.key}")
+            late.setdefault(dep.consumer.key, f"{dep.consumer.key} waits for the late {dep.provider.key}")
+    slipped: dict[str, str] = {}
+    for row in issue_rows:
+        if row.pi_slip is not None:
+            slipped[row.key] = f"{row.key} moved from {row.pi_slip.from_pi} to {row.pi_slip.to_pi}"
+    pi_rank = {name: n for n, name in enumerate(snapshot.pis)}
+    return [_row(o, browse, train, children, late, slipped, pi_rank) for o in in_pi]
 
 
 def _row(

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from syncreport.indicators.dependencies import NOT_VISIBLE, dependency_cycles
-from syncreport.indicators.frames import plain, plain_columns, rows, sort_by_issue_key
+from syncreport.indicators.frames import TIME, plain, plain_columns, rows, sort_by_issue_key
 from syncreport.indicators.results import (
     AgeingRow,
     CadenceRow,
@@ -111,42 +111,39 @@ _END_FIELDS = (
 
 
 def _ends(deps: pd.DataFrame, prefix: str, keys: list[Any], browse: str) -> list[DependencyEnd]:
-    cols = plain_columns(deps, [f"{prefix}_{name}" for name in _END_FIELDS])
-    values = [cols[f"{prefix}_{name}"] for name in _END_FIELDS]
-    return [
-        DependencyEnd(
-            key=str(key),
-            summary=summary or "",
-            url=browse + str(key),
-            team=str(team),
-            issue_type=issue_type or "",
-            status=status or "",
-            done=bool(done),
-            flagged=bool(flagged),
-            in_train=bool(in_train),
-            visible=bool(visible),
-            sprint=sprint,
-            sprint_id=None if sprint_id is None else int(sprint_id),
-            iteration_index=None if iteration_index is None else int(iteration_index),
-            iteration_name=iteration_name,
-            pi=pi,
+    """One end of every dependency, made positionally from column lists."""
+    col = plain_columns(deps, [f"{prefix}_{name}" for name in _END_FIELDS])
+
+    def text(name: str) -> list[str]:
+        return [v or "" for v in col[f"{prefix}_{name}"]]
+
+    def flag(name: str) -> list[bool]:
+        return [bool(v) for v in col[f"{prefix}_{name}"]]
+
+    def number(name: str) -> list[int | None]:
+        return [None if v is None else int(v) for v in col[f"{prefix}_{name}"]]
+
+    key_texts = [str(key) for key in keys]
+    return list(
+        map(
+            DependencyEnd,
+            key_texts,
+            text("summary"),
+            [browse + key for key in key_texts],
+            [str(team) for team in col[f"{prefix}_team"]],
+            text("issue_type"),
+            text("status"),
+            flag("done"),
+            flag("flagged"),
+            flag("in_train"),
+            flag("visible"),
+            col[f"{prefix}_sprint"],
+            number("sprint_id"),
+            number("iteration_index"),
+            col[f"{prefix}_iteration_name"],
+            col[f"{prefix}_pi"],
         )
-        for key, (
-            summary,
-            team,
-            issue_type,
-            status,
-            done,
-            flagged,
-            in_train,
-            visible,
-            sprint,
-            sprint_id,
-            iteration_index,
-            iteration_name,
-            pi,
-        ) in zip(keys, zip(*values, strict=True), strict=True)
-    ]
+    )
 
 
 def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
@@ -169,40 +166,24 @@ def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
             "provider_slip_from",
         ],
     )
-    consumers = _ends(deps, "c", cols["consumer"], browse)
-    providers = _ends(deps, "p", cols["provider"], browse)
-    return [
-        DependencyRow(
-            link_id=str(link_id),
-            link_type=str(link_type),
-            consumer=consumer,
-            provider=provider,
-            status=DependencyStatus(status),
-            status_label=label,
-            severity_rank=int(rank),
-            reason=reason,
-            cross_pi=bool(cross_pi),
-            iterations_late=None if late is None else int(late),
-            provider_slipped=bool(slipped),
-            provider_slip_from=slip_from,
-            in_cycle=False,
-        )
-        for link_id, link_type, consumer, provider, status, label, rank, reason, cross_pi, late, slipped, slip_from in zip(
-            cols["link_id"],
-            cols["link_type"],
-            consumers,
-            providers,
-            cols["status"],
+    return list(
+        map(
+            DependencyRow,
+            [str(v) for v in cols["link_id"]],
+            [str(v) for v in cols["link_type"]],
+            _ends(deps, "c", cols["consumer"], browse),
+            _ends(deps, "p", cols["provider"], browse),
+            [DependencyStatus(v) for v in cols["status"]],
             cols["status_label"],
-            cols["severity_rank"],
+            [int(v) for v in cols["severity_rank"]],
             cols["reason"],
-            cols["cross_pi"],
-            cols["iterations_late"],
-            cols["provider_slipped"],
+            [bool(v) for v in cols["cross_pi"]],
+            [None if v is None else int(v) for v in cols["iterations_late"]],
+            [bool(v) for v in cols["provider_slipped"]],
             cols["provider_slip_from"],
-            strict=True,
+            [False] * len(deps),
         )
-    ]
+    )
 
 
 def _replace_cycle_flag(dep: DependencyRow, in_cycle: set[str]) -> DependencyRow:
@@ -220,83 +201,46 @@ def issue_rows(
     team_moves: set[str],
     browse: str,
 ) -> list[IssueRow]:
+    """One IssueRow per train issue, in issue-key order: every field as one column list, then the rows
+    made positionally in one ``map`` (no per-row keyword arguments or conversions)."""
     ordered = sort_by_issue_key(train)
+    index = ordered.index
     cols = plain_columns(
-        ordered,
-        [
-            "key",
-            "summary",
-            "team",
-            "issue_type",
-            "status",
-            "done",
-            "sprint",
-            "iteration_index",
-            "iteration_name",
-            "pi",
-        ],
+        ordered, ["key", "summary", "team", "issue_type", "status", "sprint", "iteration_name", "pi"]
     )
-    carry = per_issue["carry_over"].reindex(ordered.index).fillna(0).astype(int).tolist()
-    passed = per_issue["sprints_passed"].reindex(ordered.index).tolist()
-    due_dates = _dates(ordered["due_date"])
-    first_due = _dates(due["first_due_date"].reindex(ordered.index))
-    slip_days = plain(due["due_date_slip_days"].reindex(ordered.index))
-    age_days = aged["days"].reindex(ordered.index).fillna(0).astype(int).tolist()
-    return [
-        IssueRow(
-            key=key,
-            summary=summary,
-            url=browse + key,
-            team=team,
-            issue_type=issue_type,
-            status=status,
-            done=bool(done),
-            sprint=sprint,
-            iteration_index=None if index is None else int(index),
-            iteration_name=iteration_name,
-            pi=pi,
-            carry_over=carried,
-            sprints_passed=sprints if isinstance(sprints, tuple) else (),
-            due_date=due_date,
-            first_due_date=first,
-            due_date_slip_days=None if slip is None else int(slip),
-            pi_slip=slips.get(key),
-            ageing_days=age,
-            team_changed=key in team_moves,
+    keys = cols["key"]
+    sprints_passed = per_issue["sprints_passed"].reindex(index).tolist()
+    slip_days = plain(due["due_date_slip_days"].reindex(index))
+    return list(
+        map(
+            IssueRow,
+            keys,
+            cols["summary"],
+            [browse + key for key in keys],
+            cols["team"],
+            cols["issue_type"],
+            cols["status"],
+            ordered["done"].astype(bool).tolist(),
+            cols["sprint"],
+            [None if i is None else int(i) for i in plain(ordered["iteration_index"])],
+            cols["iteration_name"],
+            cols["pi"],
+            per_issue["carry_over"].reindex(index).fillna(0).astype(int).tolist(),
+            [p if isinstance(p, tuple) else () for p in sprints_passed],
+            _dates(ordered["due_date"]),
+            _dates(due["first_due_date"].reindex(index)),
+            [None if d is None else int(d) for d in slip_days],
+            [slips.get(key) for key in keys],
+            aged["days"].reindex(index).fillna(0).astype(int).tolist(),
+            [key in team_moves for key in keys],
         )
-        for (
-            key,
-            summary,
-            team,
-            issue_type,
-            status,
-            done,
-            sprint,
-            index,
-            iteration_name,
-            pi,
-            carried,
-            sprints,
-            due_date,
-            first,
-            slip,
-            age,
-        ) in zip(
-            *(cols[name] for name in cols),
-            carry,
-            passed,
-            due_dates,
-            first_due,
-            slip_days,
-            age_days,
-            strict=True,
-        )
-    ]
+    )
 
 
 def _dates(times: pd.Series) -> list[date | None]:
-    """Midnight-UTC timestamps -> dates (None when missing)."""
-    return [None if t is None else t.date() for t in plain(times)]
+    """UTC timestamps -> their UTC dates (None when missing), through numpy's day unit (floors, as .date())."""
+    days = times.astype(TIME).dt.tz_localize(None).to_numpy(dtype="datetime64[D]")
+    return cast(list[date | None], days.tolist())
 
 
 def reliability_rows(table: pd.DataFrame, sprints: pd.DataFrame) -> list[SprintReliability]:

@@ -15,7 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import TIME, explode_ids, lookup, set_contains, utc_timestamp, value_asof
+from syncreport.indicators.frames import (
+    TIME,
+    casefold_isin,
+    explode_ids,
+    lookup,
+    positions,
+    set_contains,
+    utc_timestamp,
+    value_asof,
+)
 from syncreport.indicators.results import PiSlip
 
 
@@ -83,42 +92,54 @@ def carry_over(
     status_events: pd.DataFrame,
 ) -> CarryOver:
     """An issue carried out of a closed sprint: in it at the close, not done then, and in a later sprint since."""
-    known = pairs[pairs["sprint_id"].isin(sprints.index)].copy()
+    known = pairs[pairs["sprint_id"].isin(sprints.index)]
     known["sequence"] = known["sprint_id"].map(sprints["sequence"])
     known["name"] = known["sprint_id"].map(sprints["name"])
     closed = known[
         known["sprint_id"].map(sprints["state"]).eq("closed")
         & lookup(sprints["closed_at"], known["sprint_id"]).notna()
-    ].copy()
+    ]
     closed["closed_at"] = lookup(sprints["closed_at"], closed["sprint_id"]).astype(TIME)
     closed["member_at_close"] = _member_at(
         closed["issue_key"], closed["sprint_id"], closed["closed_at"], issues, sprint_events
     )
     closed["done_at_close"] = _done_at(closed["issue_key"], closed["closed_at"], issues, status_events)
-    latest_seq = known.groupby("issue_key")["sequence"].max()
+    # per issue by row number (numpy), never by key
+    code = positions(issues.index, known["issue_key"])
+    closed_code = positions(issues.index, closed["issue_key"])
+    sequence = known["sequence"].to_numpy(dtype="float64")
+    latest_seq = np.full(len(issues), -np.inf)
+    np.maximum.at(latest_seq, code, sequence)
     closed["carried"] = (
         closed["member_at_close"]
         & ~closed["done_at_close"]
-        & (closed["issue_key"].map(latest_seq) > closed["sequence"])
+        & (latest_seq[closed_code] > closed["sequence"].to_numpy(dtype="float64"))
     )
-    counts = closed.groupby("issue_key")["carried"].sum()
-    ordered = known.sort_values(["issue_key", "entered_at", "sequence"], kind="stable")
-    passed = _tuples_by_key(ordered["issue_key"].tolist(), ordered["name"].tolist())
+    counts = np.bincount(
+        closed_code, weights=closed["carried"].to_numpy(dtype="float64"), minlength=len(issues)
+    )
+    entered = known["entered_at"].astype(TIME)
+    entered_order = np.where(
+        entered.isna(), np.iinfo("int64").max, entered.to_numpy(dtype="int64", na_value=0)
+    )
+    order = np.lexsort((sequence, entered_order, code))  # by issue, then entry time (unknown last), sequence
     per_issue = pd.DataFrame(index=issues.index)
-    per_issue["carry_over"] = counts.reindex(issues.index).fillna(0).astype("int64")
-    per_issue["sprints_passed"] = passed.reindex(issues.index)
-    per_issue["sprints_passed"] = per_issue["sprints_passed"].map(lambda v: v if isinstance(v, tuple) else ())
-    per_issue["sprinted"] = per_issue.index.isin(passed.index)
+    per_issue["carry_over"] = counts.astype("int64")
+    per_issue["sprints_passed"] = _tuples_by_row(
+        code[order], known["name"].to_numpy(dtype=object)[order], len(issues)
+    )
+    per_issue["sprinted"] = np.bincount(code, minlength=len(issues)) > 0
     return CarryOver(per_issue, closed)
 
 
-def _tuples_by_key(keys: list[Any], values: list[Any]) -> pd.Series:
-    """Consecutive values of equal keys as one tuple per key (keys sorted); far faster than groupby.agg(tuple)."""
-    grouped = {
-        key: tuple(value for _, value in group)
-        for key, group in itertools.groupby(zip(keys, values, strict=True), key=lambda kv: kv[0])
-    }
-    return pd.Series(grouped, dtype=object)
+def _tuples_by_row(rows: np.ndarray, values: np.ndarray, count: int) -> list[tuple[Any, ...]]:
+    """Consecutive values of equal rows as one tuple per row (rows sorted; () for a row with none)."""
+    grouped: list[tuple[Any, ...]] = [()] * count
+    for row, group in itertools.groupby(
+        zip(rows.tolist(), values.tolist(), strict=True), key=lambda rv: rv[0]
+    ):
+        grouped[row] = tuple(value for _, value in group)
+    return grouped
 
 
 def _points_at(
@@ -141,7 +162,7 @@ def sprint_reliability(
     Points at the start for the commitment, at the end for scope added; issue counts for a sprint where no
     committed or added issue has points.
     """
-    started = closed_pairs[lookup(sprints["start"], closed_pairs["sprint_id"]).notna()].copy()
+    started = closed_pairs[lookup(sprints["start"], closed_pairs["sprint_id"]).notna()]
     if started.empty:
         return pd.DataFrame(
             columns=["sprint_id", "unit", "committed", "completed", "added", "added_completed", "removed"]
@@ -215,31 +236,39 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     set moves later than the last non-empty set's latest PI.
     """
     slips: dict[str, PiSlip] = {}
-    events = pi_events[pi_events["issue_key"].isin(issues.index)].sort_values(
-        ["issue_key", "at"], kind="stable"
-    )
+    events = pi_events[pi_events["issue_key"].isin(issues.index)]
+    # A slip ends on a PI later than every PI of the last non-empty set, so one not in it: added since. Only
+    # the histories that add a known PI can hold one; the others are not replayed.
+    adding = events.loc[events["to_value"].isin(list(pi_rank)), "issue_key"]
+    events = events[events["issue_key"].isin(adding.unique())]
     if events.empty:
         return slips
-    with_events = events["issue_key"].unique()
-    current_pi = dict(zip(with_events, issues["pi"].reindex(with_events).tolist(), strict=True))
+    # by issue (row number), then time; times as integer microseconds (no Timestamp objects)
+    code = positions(issues.index, events["issue_key"])
+    micros = events["at"].astype(TIME).to_numpy(dtype="datetime64[us]").astype("int64")
+    order = np.lexsort((micros, code))
+    keys = events["issue_key"].to_numpy(dtype=object)[order].tolist()
+    current_pi = issues["pi"].to_numpy(dtype=object)
     rows = zip(
-        events["issue_key"].tolist(),
-        events["at"].tolist(),
-        events["from_value"].tolist(),
-        events["to_value"].tolist(),
+        code[order].tolist(),
+        keys,
+        micros[order].tolist(),
+        events["from_value"].to_numpy(dtype=object)[order].tolist(),
+        events["to_value"].to_numpy(dtype=object)[order].tolist(),
         strict=True,
     )
-    for key, group in itertools.groupby(rows, key=lambda r: r[0]):
-        history = [(at, removed, added) for _, at, removed, added in group]
-        slip = _pi_slip(history, current_pi.get(key), pi_rank)
+    for row, group in itertools.groupby(rows, key=lambda r: r[0]):
+        history = [(key, at, removed, added) for _, key, at, removed, added in group]
+        slip = _pi_slip([h[1:] for h in history], current_pi[row], pi_rank)
         if slip is not None:
-            slips[str(key)] = slip
+            slips[str(history[0][0])] = slip
     return slips
 
 
 def _pi_slip(
-    history: list[tuple[pd.Timestamp, object, object]], current: object, pi_rank: dict[str, int]
+    history: list[tuple[int, object, object]], current: object, pi_rank: dict[str, int]
 ) -> PiSlip | None:
+    """``history``: (time in UTC microseconds, PI removed, PI added), in time order."""
     state: set[str] = {current} if isinstance(current, str) else set()
     for _, removed, added in reversed(history):
         if isinstance(added, str):
@@ -258,15 +287,17 @@ def _pi_slip(
         if now is None:
             continue
         if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
-            slip = PiSlip(from_pi=planned, to_pi=now, at=at.to_pydatetime())
+            slip = PiSlip(
+                from_pi=planned, to_pi=now, at=pd.Timestamp(at, unit="us", tz="UTC").to_pydatetime()
+            )
         planned = now
     return slip
 
 
 def _by_time(
-    rows: list[tuple[pd.Timestamp, object, object]],
-) -> list[tuple[pd.Timestamp, list[tuple[object, object]]]]:
-    grouped: list[tuple[pd.Timestamp, list[tuple[object, object]]]] = []
+    rows: list[tuple[int, object, object]],
+) -> list[tuple[int, list[tuple[object, object]]]]:
+    grouped: list[tuple[int, list[tuple[object, object]]]] = []
     for at, removed, added in rows:
         if grouped and grouped[-1][0] == at:
             grouped[-1][1].append((removed, added))
@@ -295,7 +326,7 @@ def ageing(
     open_issues = issues[~issues["done"]]
     blocked_names = {s.casefold() for s in blocked_statuses}
     flagged = open_issues[open_issues["flagged"]]
-    blocked = open_issues[open_issues["status"].astype(str).str.casefold().isin(blocked_names)]
+    blocked = open_issues[casefold_isin(open_issues["status"], blocked_names)]
     flag_on = flag_events[flag_events["to_value"].astype(str).str.lower().eq("true")]
     flag_since = flag_on.groupby("issue_key")["at"].max().reindex(flagged.index).fillna(flagged["created"])
     into_status = status_events[status_events["issue_key"].isin(blocked.index)]

@@ -1,0 +1,218 @@
+"""The column-wise rewrites (issue 15 item 5) where a rewrite could differ: odd keys, ties, missing values,
+out-of-order input, histories that cannot slip. Each expected answer is worked out by hand in its comment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import timedelta, timezone
+
+import numpy as np
+import pandas as pd
+
+from syncreport.indicators import compute_indicators
+from syncreport.indicators.calendar import place_issues
+from syncreport.indicators.frames import (
+    build_frames,
+    casefold_isin,
+    rows,
+    sort_by_issue_key,
+    utc_times,
+    value_asof,
+)
+from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
+
+from .builders import change, day, due, issue, sprints_for, train
+
+SPRINTS = sprints_for("A")  # 11 (days 0-14, closed on day 21), 12 (14-28, active), 13 (28-42, future)
+
+
+def _row(results: IndicatorResults, key: str) -> IssueRow:
+    return next(i for i in results.issues if i.key == key)
+
+
+def test_issue_keys_sort_by_project_then_number_with_odd_numbers_read_as_before() -> None:
+    # (project, number, key): a number part that is not plain digits is read with pd.to_numeric
+    # ("1.5" -> 1.5, "" -> none: then the key itself is the project and the number is -1):
+    # A-2 (A, 2); ART-9 (ART, 9); ART-010 and ART-10 (ART, 10: "ART-010" < "ART-10"); ART- ("ART-", -1);
+    # NOKEY ("NOKEY", -1); X-1, X-1.5, X-2 (X, 1 / 1.5 / 2); X-99999999999999999999 (X, 1e20) last of X
+    keys = ["X-2", "ART-10", "NOKEY", "X-99999999999999999999", "ART-9", "X-1.5", "B-1", "ART-010"]
+    keys += ["ART-", "A-2", "X-1"]
+    frame = pd.DataFrame({"key": keys, "n": range(len(keys))})
+    assert sort_by_issue_key(frame)["key"].tolist() == [
+        "A-2",
+        "ART-9",
+        "ART-010",
+        "ART-10",
+        "ART-",
+        "B-1",
+        "NOKEY",
+        "X-1",
+        "X-1.5",
+        "X-2",
+        "X-99999999999999999999",
+    ]
+
+
+def test_plain_keys_sort_by_number_not_text() -> None:
+    # ORB-2 before ORB-10 (numbers), ORB-10 before ORB-100; the frame's other columns follow their rows
+    frame = pd.DataFrame({"key": ["ORB-100", "ORB-2", "ORB-10"], "n": [1, 2, 3]})
+    ordered = sort_by_issue_key(frame)
+    assert ordered["key"].tolist() == ["ORB-2", "ORB-10", "ORB-100"]
+    assert ordered["n"].tolist() == [2, 3, 1]
+
+
+def test_rows_give_python_values_and_keep_missing_ones_as_pandas_has_them() -> None:
+    # str column: NaN for a missing value; object column: None kept; Int64: <NA>; floats NaN; times NaT;
+    # a column named like a keyword ("class") is renamed _<position> as itertuples does
+    frame = pd.DataFrame(
+        {
+            "key": ["A-1", None],
+            "note": pd.Series([None, "x"], dtype=object),
+            "n": pd.Series([3, None], dtype="Int64"),
+            "points": [1.5, np.nan],
+            "at": pd.Series([pd.Timestamp("2026-01-05", tz="UTC"), pd.NaT], dtype="datetime64[us, UTC]"),
+            "class": ["k", "l"],
+        }
+    )
+    first, second = list(rows(frame))
+    assert first.key == "A-1" and type(first.key) is str
+    assert first.note is None and second.note == "x"
+    assert first.n == 3 and second.n is pd.NA
+    assert first.points == 1.5 and type(first.points) is float and math.isnan(second.points)
+    assert first.at == pd.Timestamp("2026-01-05", tz="UTC") and second.at is pd.NaT
+    assert isinstance(second.key, float) and math.isnan(second.key)
+    assert first._fields[5] == "_5" and (first[5], second[5]) == ("k", "l")
+
+
+def test_issues_are_placed_in_their_latest_known_sprint_with_unknown_ids_kept_in_order() -> None:
+    # sequence: 11 (closed) < 12 (active) < 13 (future). A-1 in (12, 11): latest 12, one open sprint (12).
+    # A-2 in (13, 99, 11, 98): latest 13, open 1 (13), unknown (99, 98) in that order. A-3 in none: no sprint,
+    # 0 open, nothing unknown. A-4 in (11, 11): latest 11, 0 open. A-5 only in 97: no sprint, unknown (97,).
+    snapshot = train(
+        [
+            issue("A-1", "A", (12, 11)),
+            issue("A-2", "A", (13, 99, 11, 98)),
+            issue("A-3", "A", ()),
+            issue("A-4", "A", (11, 11)),
+            issue("A-5", "A", (97,)),
+        ],
+        SPRINTS,
+    )
+    frames = build_frames(snapshot)
+    sprints = frames.sprints.assign(
+        sequence=[0, 1, 2],
+        team="A",
+        ordinal=[1.0, 2.0, 3.0],
+        iteration_index=pd.array([1, 2, 3], dtype="Int64"),
+        iteration_name=["I1", "I2", "I3"],
+    )
+    placed = place_issues(frames.issues, sprints)
+    assert placed["sprint_id"].tolist() == [12, 13, pd.NA, 11, pd.NA]
+    assert placed["sprint"].tolist() == ["A Sprint 2", "A Sprint 3", np.nan, "A Sprint 1", np.nan]
+    assert placed["open_sprints"].tolist() == [1, 1, 0, 0, 0]
+    assert placed["scheduled"].tolist() == [True, True, False, True, False]
+    unknown = placed["unknown_sprint_ids"]
+    assert unknown["A-2"] == (99, 98) and unknown["A-5"] == (97,)
+    assert unknown[["A-1", "A-3", "A-4"]].isna().all()
+    assert placed["iteration_index"].tolist() == [2, 3, pd.NA, 1, pd.NA]
+
+
+def test_sprints_passed_follow_entry_time_then_sprint_order_and_count_per_issue() -> None:
+    # A-1 entered 11 at creation (day -30) and 12 and 13 in one change on day 14 (a tie: sprint order 12, 13);
+    # carried out of 11 (closed on day 14, not done, later sprints since) -> 1.
+    # A-2 entered 12 on day 15 having been created in no sprint: passed (12,), carried 0.
+    # Changes handed in out of time order (day 15 before day 14): the frames sort them first.
+    changes = [
+        change("A-2", 15, "sprint", None, "12"),
+        change("A-1", 14, "sprint", "11", "11, 12, 13"),
+    ]
+    results = compute_indicators(
+        train([issue("A-1", "A", (11, 12, 13)), issue("A-2", "A", (12,))], SPRINTS, changes=changes)
+    )
+    assert _row(results, "A-1").sprints_passed == ("A Sprint 1", "A Sprint 2", "A Sprint 3")
+    assert _row(results, "A-1").carry_over == 1
+    assert _row(results, "A-2").sprints_passed == ("A Sprint 2",)
+    assert _row(results, "A-2").carry_over == 0
+
+
+def test_histories_that_only_drop_pis_or_add_unknown_ones_never_slip() -> None:
+    # A-1: PI-3 removed on day 3 (now PI-2 only): moved earlier, no slip. A-2: "PI-X" (not a PI of the
+    # train) added on day 4: no slip. A-3: PI-2 removed and PI-3 added on day 5: slip PI-2 -> PI-3 on day 5.
+    changes = [
+        change("A-1", 3, "pi", "PI-3", None),
+        change("A-2", 4, "pi", None, "PI-X"),
+        change("A-3", 5, "pi", "PI-2", None),
+        change("A-3", 5, "pi", None, "PI-3"),
+    ]
+    issues = [issue("A-1", pi="PI-2"), issue("A-2", pi="PI-X"), issue("A-3", pi="PI-3")]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    assert _row(results, "A-1").pi_slip is None
+    assert _row(results, "A-2").pi_slip is None
+    assert _row(results, "A-3").pi_slip == PiSlip("PI-2", "PI-3", day(5))
+
+
+def test_due_dates_and_their_slip_come_out_as_dates_and_none_when_missing() -> None:
+    # A-1 due day 10, first set to day 3 on day 1 -> first due day 3, slip 7 days. A-2 no due date: None.
+    changes = [
+        change("A-1", 1, "duedate", None, due(3).isoformat()),
+        change("A-1", 2, "duedate", due(3).isoformat(), due(10).isoformat()),
+    ]
+    results = compute_indicators(
+        train([issue("A-1", due_date=due(10)), issue("A-2")], SPRINTS, changes=changes)
+    )
+    first, second = _row(results, "A-1"), _row(results, "A-2")
+    assert (first.due_date, first.first_due_date, first.due_date_slip_days) == (due(10), due(3), 7)
+    assert (second.due_date, second.first_due_date, second.due_date_slip_days) == (None, None, None)
+
+
+def test_change_times_with_a_missing_or_naive_one_are_read_as_utc_and_the_missing_one_dropped() -> None:
+    # day 1 aware UTC; day 2 written at +02:00 (the same instant); day 3 naive (read as UTC, counted once);
+    # the issue's own creation (aware) counts no naive time.
+    aware = change("A-1", 1, "status", "new", "indeterminate")
+    offset = change("A-1", 2, "status", "indeterminate", "new")
+    offset = dataclasses.replace(offset, at=offset.at.astimezone(timezone(timedelta(hours=2))))
+    naive = change("A-1", 3, "status", "new", "done")
+    naive = dataclasses.replace(naive, at=naive.at.replace(tzinfo=None))
+    frames = build_frames(train([issue("A-1")], SPRINTS, changes=[aware, offset, naive]))
+    assert frames.changes["at"].tolist() == [pd.Timestamp(day(n)) for n in (1, 2, 3)]
+    assert frames.naive_times == 1
+
+
+def test_a_missing_time_is_nat_also_when_the_caller_counted_no_naive_one() -> None:
+    # counted 0 naive: the fast C pass meets None and the values go the per-value way: day 1, NaT, day 2
+    times = utc_times([day(1), None, day(2)], naive=0)
+    assert times.tolist()[0] == pd.Timestamp(day(1)) and times.tolist()[2] == pd.Timestamp(day(2))
+    assert times.isna().tolist() == [False, True, False]
+
+
+def test_value_asof_takes_the_last_change_at_or_before_the_time_then_the_first_after() -> None:
+    # A-1 changes a->b and b->c both on day 5 (in that order), c->d on day 9; A-2 never changes; "Z-9" is
+    # not an issue. Asked: A-1 on day 1 -> "a" (from of the first after), day 5 -> "c" (last at day 5),
+    # day 7 -> "c", day 9 -> "d", day 20 -> "d"; A-1 with no time -> current "d"; A-2 on day 5 -> current
+    # "x"; Z-9 -> missing (NaN).
+    events = pd.DataFrame(
+        {
+            "issue_key": ["A-1", "A-1", "A-2x", "A-1"],
+            "at": pd.Series([day(5), day(5), day(6), day(9)], dtype="datetime64[us, UTC]"),
+            "from_value": ["a", "b", "q", "c"],
+            "to_value": ["b", "c", "r", "d"],
+        }
+    )
+    current = pd.Series(["d", "x"], index=pd.Index(["A-1", "A-2"], dtype=object), dtype=object)
+    keys = pd.Series(["A-1", "A-1", "A-1", "A-1", "A-1", "A-1", "A-2", "Z-9"], dtype=object)
+    when = [day(1), day(5), day(7), day(9), day(20), None, day(5), day(5)]
+    times = pd.Series(when, dtype="datetime64[us, UTC]")
+    found = value_asof(keys, times, events, current).tolist()
+    assert found[:7] == ["a", "c", "c", "d", "d", "d", "x"]
+    assert isinstance(found[7], float) and math.isnan(found[7])
+
+
+def test_casefolded_membership_matches_any_case_and_never_a_missing_value() -> None:
+    # "Feature" and "FEATURE" casefold to "feature"; "Straße" casefolds to "strasse"; None / NaN never match
+    names = {"feature", "strasse"}
+    as_objects = pd.Series(["Feature", "FEATURE", "story", None, "Straße"], dtype=object)
+    assert casefold_isin(as_objects, names).tolist() == [True, True, False, False, True]
+    as_text = pd.Series(["Feature", None, "Epic"], dtype="str")
+    assert casefold_isin(as_text, names).tolist() == [True, False, False]
