@@ -37,6 +37,8 @@ class PullStats:
     in_scope: int = 0
     fetched: int = 0
     from_cache: int = 0
+    # of those from the cache, how many came as the last pull normalized them (syncreport.jira.normalized)
+    kept_normalized: int = 0
     far_ends: int = 0
     left_scope: list[str] = field(default_factory=list)
     boards_refreshed: int = 0
