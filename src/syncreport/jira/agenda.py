@@ -262,16 +262,18 @@ class AgendaFetcher(AgendaReader):
         return Agenda(risks, objectives, tuple(risk_notes), tuple(objective_notes))
 
     def with_far_ends(
-        self, projects: Sequence[str], far_ends: Sequence[str]
-    ) -> tuple[Together, list[dict[str, Any]]] | None:
+        self, projects: Sequence[str], far_ends: Mapping[str, str], *, also: str | None = None
+    ) -> tuple[Together, list[dict[str, Any]], list[dict[str, Any]]] | None:
         """The risks and objectives (when :meth:`_together` would find them in one search) and the far ends
-        of the train's links (by key), in one search: ``(<the agenda's query>) OR key in (...)``. Each
-        answer is split by what it is: of a risk's or objective's type in the train's projects (its
-        changelog completed), else a far end. None when that cannot be one search, or when Jira rejects it
-        (Cloud's search refuses a key it cannot see; a type the site lacks): each is then asked apart, so
-        the vanished far end and the missing type still get their own note."""
+        of the train's links (key -> id, "" when unknown), in one search: ``(<the agenda's query>) OR key
+        in (...)``, with ``also`` (another query, OR-ed) when given. Each answer is split by what it is: of
+        a risk's or objectives's type in the train's projects (its changelog completed); else a far end
+        when asked for (by key, or by id: a moved issue answers under its new key) or, without ``also``,
+        whatever else came. Returns (risks and objectives, far ends, every answer); None when that cannot
+        be one search, or when Jira rejects it (Cloud refuses a key it cannot see; a type the site lacks):
+        each is then asked apart, so the vanished far end and the missing type still get their own note."""
         jql = self._together_jql(projects)
-        if jql is None or not far_ends:
+        if jql is None:
             return None
         rs, os_ = self.config.risks, self.config.objectives
         wanted = {p.casefold() for p in projects}
@@ -281,23 +283,36 @@ class AgendaFetcher(AgendaReader):
             in_projects = isinstance(project, Mapping) and str(project.get("key") or "").casefold() in wanted
             return in_projects and (_is_type(raw, rs.issue_type) or _is_type(raw, os_.issue_type))
 
-        asked = set(far_ends)
+        ids = set(far_ends.values()) - {""}
+
+        def far_end(raw: Mapping[str, Any]) -> bool:
+            if str(raw.get("key")) in far_ends or str(raw.get("id")) in ids:
+                return True
+            return also is None and not in_agenda(raw)
+
+        parts = [f"({also})"] if also else []
+        parts.append(f"({jql})")
+        if far_ends:
+            parts.append(f"key in ({', '.join(sorted(far_ends))})")
         try:
-            found = self.search(f"({jql}) OR key in ({', '.join(far_ends)})", complete=in_agenda)
+            found = self.search(" OR ".join(parts), complete=in_agenda)
         except RunTimeout:
             raise
         except JiraError:
             return None
         agenda = [r for r in found if in_agenda(r)]
-        ends = [r for r in found if not in_agenda(r) or str(r.get("key")) in asked]
+        ends = [dict(r) for r in found if far_end(r)]
         for raw in ends:
-            if not in_agenda(raw):
-                raw.pop("changelog", None)  # a far end is read without its changelog
+            raw.pop("changelog", None)  # a far end is read without its changelog
         together = (
             [r for r in agenda if _is_type(r, rs.issue_type)],
             [r for r in agenda if _is_type(r, os_.issue_type)],
         )
-        return together, ends
+        return together, ends, found
+
+    def can_go_together(self, projects: Sequence[str]) -> bool:
+        """Whether the risks and objectives are found by one search, which others can join."""
+        return self._together_jql(projects) is not None
 
     def _together_jql(self, projects: Sequence[str]) -> str | None:
         rs, os_ = self.config.risks, self.config.objectives

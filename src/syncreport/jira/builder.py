@@ -273,15 +273,9 @@ class SnapshotBuilder:
         }
         return ends - set(self.issues)
 
-    def note_moves(self, key: str, histories: Iterable[Mapping[str, Any]]) -> None:
-        """Remember the keys an issue had before it was moved: its changelog's "Key" items (from the old key to
-        the new one), which the relevant histories kept for the snapshot leave out."""
-        for history in histories:
-            for item in history.get("items") or () if isinstance(history, Mapping) else ():
-                if isinstance(item, Mapping) and str(item.get("field") or "").casefold() == "key":
-                    old = str(item.get("fromString") or "")
-                    if old and old != key:
-                        self._moved[old] = key
+    def end_id(self, key: str) -> str:
+        """The id of the issue a link names by ``key`` ("" when no link said)."""
+        return self._id_of_end.get(key, "")
 
     def current_key(self, key: str) -> str:
         """The key the issue a link names by ``key`` has now (another one when it was moved since)."""

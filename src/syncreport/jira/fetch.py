@@ -53,7 +53,8 @@ from syncreport.config import Config
 from syncreport.errors import JiraError
 from syncreport.gc_pause import gc_paused
 from syncreport.jira import normalized
-from syncreport.jira.agenda import AgendaFetcher, Together, add_agenda, agenda_fields
+from syncreport.jira.agenda import Together, add_agenda
+from syncreport.jira.alongside import Alongside
 from syncreport.jira.boards import Boards
 from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.cache import Cache, slim_issue
@@ -74,8 +75,6 @@ from syncreport.snapshot import OddIssue, Snapshot
 log = logging.getLogger(__name__)
 
 UNKNOWN_STATUSES = "unknown_statuses"  # status ids changelogs name that a list fetched afresh lacked
-UNSEEN_FAR_ENDS = "unseen_far_ends"  # far-end keys the last full ask of them did not bring
-UNSEEN_FAR_ENDS_MAX_AGE_S = 24 * 3600  # then every far end is asked apart again (a permission may be granted)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -205,6 +204,7 @@ class PullRun:
         self.boards = Boards(self, puller.epoch)
         self.site = SiteLists(self, self.dialect, puller.epoch)
         self.far_ends = FarEnds(self, self.dialect, self.boards)
+        self.alongside = Alongside(self)
         # The run's state, set as the steps go:
         self.builder: SnapshotBuilder  # fetched issues are normalized into it as they arrive
         self.added: set[str] = set()  # ids already in the builder
@@ -213,7 +213,6 @@ class PullRun:
         self._odd: dict[str, list[str]] = {}
         self._uncached: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
-        self._asked_every_far_end: set[str] | None = None  # the far ends, when asked apart this run
         self.recipe = ""  # what the builder's normalizing is made of (syncreport.jira.normalized.recipe)
 
     def start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
@@ -265,13 +264,13 @@ class PullRun:
                 f"{' and more' if len(absent) > 10 else ''}): Jira's answers left them out; the report would "
                 "miss them. Try again later; if it persists, check that the account may browse them"
             )
-        far, together = self._far_ends_and_agenda(builder, fields)
+        far, together = self.alongside.far_ends_and_agenda(builder, fields)
         for raw in far:
             checked, _, problems = check_issue(raw, None, sprint_field=fields.sprint)
             builder.add(checked, None, in_train=False)
             if problems:
                 self._odd[str(checked["key"])] = problems
-        self._note_unseen_far_ends()
+        self.alongside.remember(builder)
         boards = self.boards.boards({i.project for i in builder.issues.values() if i.in_train})
         board_ids = {int(b["id"]) for b in boards} | builder.sprint_board_ids()
         board_sprints = self.boards.board_sprints(board_ids, builder)
@@ -314,52 +313,6 @@ class PullRun:
                 self.added = set()
             unknown -= _ids(fresh)
         self.cache.put_meta(UNKNOWN_STATUSES, sorted(known_unknown | unknown))
-
-    def _far_ends_and_agenda(
-        self, builder: SnapshotBuilder, fields: FieldMap
-    ) -> tuple[list[dict[str, Any]], Together | None]:
-        """The far ends, and with them, in the same search, the risks and PI objectives when that can be
-        one search (:meth:`~syncreport.jira.agenda.AgendaFetcher.with_far_ends`: one request fewer on every
-        warm run); else the far ends alone (by key, 100 a request) and the agenda at the end."""
-        keys = sorted(builder.far_end_keys())
-        memo = self.cache.get_meta(UNSEEN_FAR_ENDS)
-        fresh = memo is not None and self.puller.epoch() - memo[1] < UNSEEN_FAR_ENDS_MAX_AGE_S
-        unseen = set(memo[0]) if memo is not None and fresh else set()
-        ask = [k for k in keys if k not in unseen]
-        if fresh and ask and not self.far_ends.started:
-            projects = sorted({i.project for i in builder.issues.values() if i.in_train and i.project})
-            site_fields = self.cache.get_meta("fields")
-            agenda, _ = agenda_fields(
-                list(site_fields[0]) if site_fields else [], self.config, source=self.source
-            )
-            fetcher = AgendaFetcher(
-                self.client,
-                cloud=self.deployment == "cloud",
-                config=self.config,
-                fields=fields,
-                agenda=agenda,
-                statuses=self.site.statuses(force=False),
-            )
-            both = fetcher.with_far_ends(projects, ask)
-            if both is not None:
-                self.stats.far_ends = len(both[1])
-                return both[1], both[0]
-        self._asked_every_far_end = set(keys)
-        return self.far_ends.fetch(builder, fields), None
-
-    def _note_unseen_far_ends(self) -> None:
-        """After a run that asked for every far end apart: remember the ones Jira did not return (a project
-        the account may not browse, a deleted issue). Cloud's search rejects a query naming a key it cannot
-        see, so the next runs leave them out of the search that brings the far ends with the agenda (their
-        link shows what is known of them, as when they are asked and not found); once the memo is a day
-        old, every far end is asked apart again (and the memo made afresh)."""
-        asked = self._asked_every_far_end
-        if asked is None:
-            return
-        builder = self.builder
-        self.cache.put_meta(
-            UNSEEN_FAR_ENDS, sorted(k for k in asked if builder.current_key(k) not in builder.issues)
-        )
 
     def _with_agenda(self, snapshot: Snapshot, fields: FieldMap, together: Together | None) -> Snapshot:
         """Risks and PI objectives, by their own JQL (syncreport.jira.agenda)."""
