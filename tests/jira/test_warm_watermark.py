@@ -165,3 +165,35 @@ def test_a_far_end_deleted_since_the_last_run_is_still_asked_apart_and_named(
     else:
         assert rejected == {"POST /rest/api/2/search": 5}
         assert after == {"POST /rest/api/2/search": 3}
+
+
+def test_a_new_far_end_is_asked_after_the_train_issues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Cloud: the search for what changed names the far ends the last run asked. A train issue linked at
+    # 09:05 to a PLAT issue that was no far end yet: that search cannot have asked for it, so the far ends
+    # and the agenda are asked again, in one search, once the train's issues are in. Expected, by hand:
+    # search/jql 3 (what changed with the old far ends and the agenda, the ids, the far ends with the
+    # agenda), issue/bulkfetch 1 and changelog/bulkfetch 1 (the linked train issue: the PLAT one is
+    # updated too, but it is not the train's). The new far end is in the snapshot, out of the train.
+    clock = _Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    with start_simulator(deployment="cloud", issues=600, seed=7, today=date(2026, 3, 2), clock=clock) as sim:
+        config = make_config(sim, tmp_path, monkeypatch)
+        cold = pull(config, now=clock)
+        far = {i.key for i in cold.snapshot.issues if not i.in_train}
+        new_end = sorted(i.key for i in sim.site.issues if i.project == "PLAT" and i.key not in far)[0]
+        provider = sorted(train_keys(sim))[0]
+        clock.moment += timedelta(minutes=5)
+        sim.link_issues(provider, new_end)
+        clock.moment += timedelta(minutes=1)
+        sim.reset_stats()
+        warm = pull(config, now=clock)
+        asked = _by_endpoint(sim)
+    assert asked == {
+        "POST /rest/api/3/search/jql": 3,
+        "POST /rest/api/3/issue/bulkfetch": 1,
+        "POST /rest/api/3/changelog/bulkfetch": 1,
+    }
+    ends = {i.key for i in warm.snapshot.issues if not i.in_train}
+    assert ends == far | {new_end}
+    assert (provider, new_end) in {(d.provider_key, d.consumer_key) for d in warm.snapshot.links}
