@@ -27,8 +27,9 @@ The steps, for both dialects:
    fetched, or when an issue names a sprint of that board that the list lacks or shows in another state.
    Otherwise the cached list is used: a warm re-run with nothing changed costs the scope pages and one
    far-end request.
-7. **Risks and PI objectives** (:mod:`syncreport.jira.agenda`): one search each, by their own JQL, with
-   their changelogs; they are few, so they are fetched whole every run (not cached).
+7. **Risks and PI objectives** (:mod:`syncreport.jira.agenda`): by their own JQL, with their changelogs;
+   they are few, so they are fetched whole every run (not cached). Where Jira allows it, the far ends and
+   they are one search, on a warm Cloud run the search for what changed (:mod:`syncreport.jira.alongside`).
 
 Requests run in a bounded thread pool (``[jira].concurrency``), one HTTP session per thread.
 
