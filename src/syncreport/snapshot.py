@@ -316,7 +316,8 @@ def _kinds(hint: Any) -> set[Any]:
     )
 
 
-def _as_time(value: str) -> datetime:
+def as_utc_time(value: str) -> datetime:
+    """An ISO-8601 time as a snapshot file writes it -> aware UTC."""
     parsed = datetime.fromisoformat(value)
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
@@ -334,7 +335,7 @@ def _decoders(cls: type) -> dict[str, Callable[[Any], Any] | None]:
     for f in fields(cls):
         kinds = _kinds(hints[f.name])
         if datetime in kinds:
-            decoders[f.name] = _as_time
+            decoders[f.name] = as_utc_time
         elif date in kinds:
             decoders[f.name] = date.fromisoformat
         elif tuple in kinds:

@@ -13,7 +13,7 @@ one-line note saying what to configure; the report shows it instead of inventing
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +32,9 @@ SEARCH_PAGE = 100  # Cloud's search/jql cap with fields or changelog; Data Cente
 CHANGELOG_PAGE = 100
 PLANNED_VALUE_NAMES = ("planned business value", "business value", "pi objective business value")
 ACTUAL_VALUE_NAMES = ("actual business value", "delivered business value")
+
+
+Together = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # (risks, objectives) from one search
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,11 @@ class AgendaFetcher(AgendaReader):
         extra = ["assignee", "priority", *(f for f in vars_of(self.agenda) if f)]
         return sorted(set(self.fields.request_fields()) | set(extra))
 
-    def search(self, jql: str) -> list[dict[str, Any]]:
-        """Every issue of the JQL with its complete changelog (``changelog.histories``)."""
+    def search(
+        self, jql: str, *, complete: Callable[[Mapping[str, Any]], bool] = bool
+    ) -> list[dict[str, Any]]:
+        """Every issue of the JQL with its complete changelog (``changelog.histories``); issues ``complete``
+        says no to keep only the histories that came inline."""
         wanted = self.request_fields()
         found: list[dict[str, Any]] = []
         if self.cloud:
@@ -171,7 +177,8 @@ class AgendaFetcher(AgendaReader):
                 if not batch or start >= int(page.get("total") or 0):
                     break
         for raw in found:
-            raw["changelog"] = {"histories": self._complete_histories(raw)}
+            if complete(raw):
+                raw["changelog"] = {"histories": self._complete_histories(raw)}
         return found
 
     def _complete_histories(self, raw: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -199,13 +206,16 @@ class AgendaFetcher(AgendaReader):
 
     # --- the whole agenda ---------------------------------------------------------------------------
 
-    def fetch(self, projects: Sequence[str], taken_notes: Sequence[str] = ()) -> Agenda:
+    def fetch(
+        self, projects: Sequence[str], taken_notes: Sequence[str] = (), together: Together | None = None
+    ) -> Agenda:
+        """The risks and objectives; ``together``: what :meth:`with_far_ends` found of them already."""
         risk_notes: list[str] = []
         objective_notes = list(taken_notes)
         risks: tuple[Risk, ...] = ()
         objectives: tuple[Objective, ...] = ()
         rs, os_ = self.config.risks, self.config.objectives
-        together = self._together(projects)
+        together = together or self._together(projects)
         if not rs.enabled:
             risk_notes.append("risks are switched off ([risks] enabled = false)")
         else:
@@ -251,18 +261,78 @@ class AgendaFetcher(AgendaReader):
                     )
         return Agenda(risks, objectives, tuple(risk_notes), tuple(objective_notes))
 
-    def _together(self, projects: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    def with_far_ends(
+        self, projects: Sequence[str], far_ends: Mapping[str, str], *, also: str | None = None
+    ) -> tuple[Together, list[dict[str, Any]], list[dict[str, Any]]] | None:
+        """The risks and objectives (when :meth:`_together` would find them in one search) and the far ends
+        of the train's links (key -> id, "" when unknown), in one search: ``(<the agenda's query>) OR key
+        in (...)``, with ``also`` (another query, OR-ed) when given. Each answer is split by what it is: of
+        a risk's or objectives's type in the train's projects (its changelog completed); else a far end
+        when asked for (by key, or by id: a moved issue answers under its new key) or, without ``also``,
+        whatever else came. Returns (risks and objectives, far ends, every answer); None when that cannot
+        be one search, or when Jira rejects it (Cloud refuses a key it cannot see; a type the site lacks):
+        each is then asked apart, so the vanished far end and the missing type still get their own note."""
+        jql = self._together_jql(projects)
+        if jql is None:
+            return None
+        rs, os_ = self.config.risks, self.config.objectives
+        wanted = {p.casefold() for p in projects}
+
+        def in_agenda(raw: Mapping[str, Any]) -> bool:
+            project = (raw.get("fields") or {}).get("project") or {}
+            in_projects = isinstance(project, Mapping) and str(project.get("key") or "").casefold() in wanted
+            return in_projects and (_is_type(raw, rs.issue_type) or _is_type(raw, os_.issue_type))
+
+        ids = set(far_ends.values()) - {""}
+
+        def far_end(raw: Mapping[str, Any]) -> bool:
+            if str(raw.get("key")) in far_ends or str(raw.get("id")) in ids:
+                return True
+            return also is None and not in_agenda(raw)
+
+        parts = [f"({also})"] if also else []
+        parts.append(f"({jql})")
+        if far_ends:
+            parts.append(f"key in ({', '.join(sorted(far_ends))})")
+        try:
+            found = self.search(" OR ".join(parts), complete=in_agenda)
+        except RunTimeout:
+            raise
+        except JiraError:
+            return None
+        agenda = [r for r in found if in_agenda(r)]
+        ends = [dict(r) for r in found if far_end(r)]
+        for raw in ends:
+            raw.pop("changelog", None)  # a far end is read without its changelog
+        together = (
+            [r for r in agenda if _is_type(r, rs.issue_type)],
+            [r for r in agenda if _is_type(r, os_.issue_type)],
+        )
+        return together, ends, found
+
+    def can_go_together(self, projects: Sequence[str]) -> bool:
+        """Whether the risks and objectives are found by one search, which others can join."""
+        return self._together_jql(projects) is not None
+
+    def _together_jql(self, projects: Sequence[str]) -> str | None:
+        rs, os_ = self.config.risks, self.config.objectives
+        if not (rs.enabled and os_.enabled and projects and os_.source == "issuetype") or rs.jql or os_.jql:
+            return None
+        types = f"{_quoted(rs.issue_type)}, {_quoted(os_.issue_type)}"
+        return f"project in ({', '.join(sorted(projects))}) AND issuetype in ({types})"
+
+    def _together(self, projects: Sequence[str]) -> Together | None:
         """(risks, objectives) from one search when both are found by their default query by issue type:
         ``project in (...) AND issuetype in (risk type, objective type)`` matches what the two queries
         match together, and each issue's type says which list it is in (JQL matches a type by its name,
         whatever the case, or by its id). None when they are not both found that way, or when Jira rejects
         the query (a type the site lacks): then each is asked apart, and a rejected one becomes its note."""
         rs, os_ = self.config.risks, self.config.objectives
-        if not (rs.enabled and os_.enabled and projects and os_.source == "issuetype") or rs.jql or os_.jql:
+        jql = self._together_jql(projects)
+        if jql is None:
             return None
-        types = f"{_quoted(rs.issue_type)}, {_quoted(os_.issue_type)}"
         try:
-            found = self.search(f"project in ({', '.join(sorted(projects))}) AND issuetype in ({types})")
+            found = self.search(jql)
         except RunTimeout:
             raise
         except JiraError:
@@ -308,14 +378,16 @@ def add_agenda(
     site_fields: list[dict[str, Any]],
     statuses: Iterable[Mapping[str, Any]],
     source: str = "the config",
+    together: Together | None = None,
 ) -> Snapshot:
-    """The snapshot with its risks and objectives (and the notes on what could not be read)."""
+    """The snapshot with its risks and objectives (and the notes on what could not be read); ``together``:
+    what :meth:`AgendaFetcher.with_far_ends` found of them already."""
     agenda, notes = agenda_fields(site_fields, config, source=source)
     fetcher = AgendaFetcher(
         client, cloud=cloud, config=config, fields=fields, agenda=agenda, statuses=statuses
     )
     projects = sorted({i.project for i in snapshot.issues if i.in_train and i.project})
-    found = fetcher.fetch(projects, notes)
+    found = fetcher.fetch(projects, notes, together)
     log.info("fetched %d risks and %d PI objectives", len(found.risks), len(found.objectives))
     # A train JQL that also matches the risks or objectives (project in (...) alone does) must not count
     # them as train work: they would be orphans, unscheduled work, late providers.

@@ -2,13 +2,16 @@
 
 Pure functions, no HTTP: :class:`SnapshotBuilder` collects issues one at a time (each normalized by
 :class:`~syncreport.jira.normalize.Normalizer`), then orients the configured dependency links
-provider -> consumer, dates them from the changelog, and adds the boards, sprints and current PI.
+provider -> consumer, dates them from the changelog, and adds the boards, sprints and current PI. Each
+issue's part (:class:`Normalized`) is made apart from adding it, so a warm run can keep it. (A little over
+400 lines: the links, the snapshot and the board helpers all read the builder's state.)
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,6 +138,23 @@ def status_maps(statuses: Iterable[Mapping[str, Any]]) -> tuple[dict[str, str], 
     return by_id, by_name
 
 
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """What one issue adds to the snapshot: the issue, its change events, its dependency links and what they
+    show of their other ends, its sprints, and the keys it had before a move. Made by
+    :meth:`SnapshotBuilder.normalize` from the issue's raw JSON; kept by the cache for warm runs
+    (:mod:`syncreport.jira.normalized`)."""
+
+    issue: Issue
+    issue_id: str | None
+    end_ids: tuple[tuple[str, str], ...]  # (key, id) of each linked issue the links name
+    changes: tuple[ChangeEvent, ...]
+    links: tuple[DependencyLink, ...]
+    ends: tuple[LinkedIssue, ...]
+    sprints: tuple[Sprint, ...]
+    old_keys: tuple[str, ...] = ()
+
+
 class SnapshotBuilder:
     """Collects issues one at a time (so a 50,000-issue train never sits in memory as raw JSON).
 
@@ -152,6 +172,7 @@ class SnapshotBuilder:
         self.changes: list[ChangeEvent] = []
         self._link_ends: dict[str, LinkedIssue] = {}
         self._issue_sprints: dict[int, Sprint] = {}
+        self._parsed_sprints: dict[int, Sprint] = {}  # parsed by normalize, not necessarily taken yet
         self._provider_sides = _provider_sides(config.train)
         # An issue's identity is its id: a key changes when the issue moves to another project, and a cached
         # issue's links still name the old key (Jira does not update the linked issue). Link ends carry the
@@ -163,47 +184,85 @@ class SnapshotBuilder:
     def add(
         self, raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any]] | None, *, in_train: bool
     ) -> Issue:
+        return self.take(self.normalize(raw, histories, in_train=in_train))
+
+    def normalize(
+        self,
+        raw: Mapping[str, Any],
+        histories: Iterable[Mapping[str, Any]] | None,
+        *,
+        in_train: bool,
+        old_keys: Iterable[str] = (),
+    ) -> Normalized:
+        """What this issue adds to the snapshot (``take`` adds it): pure, so a warm run can keep it."""
         issue = self._normalizer.issue(raw, in_train=in_train)
-        known = self.issues.get(issue.key)
-        if known is not None and known.in_train and not in_train:
-            # a far end that is the train's own issue (asked by an old key): the train's copy wins
-            return known
-        self.issues[issue.key] = issue
-        if raw.get("id") is not None:
-            self._key_of_id[str(raw["id"])] = issue.key
+        end_ids = []
         for link in (raw.get("fields") or {}).get("issuelinks") or ():
             other = (
                 (link.get("outwardIssue") or link.get("inwardIssue")) if isinstance(link, Mapping) else None
             )
             if isinstance(other, Mapping) and other.get("key") and other.get("id") is not None:
-                self._id_of_end[str(other["key"])] = str(other["id"])
-        if histories:
-            self.changes.extend(self._normalizer.changes(issue.key, histories))
-        for link in _dependency_links([raw], self._provider_sides):
+                end_ids.append((str(other["key"]), str(other["id"])))
+        sprint_field = self.fields.sprint
+        sprints = [
+            self._sprint(data)
+            for data in sprint_values((raw.get("fields") or {}).get(sprint_field) if sprint_field else None)
+            if data.get("name")
+        ]
+        return Normalized(
+            issue=issue,
+            issue_id=None if raw.get("id") is None else str(raw["id"]),
+            end_ids=tuple(end_ids),
+            changes=tuple(self._normalizer.changes(issue.key, histories)) if histories else (),
+            links=tuple(_dependency_links([raw], self._provider_sides)),
+            ends=tuple(_link_ends(raw, self._provider_sides, self._normalizer.category)),
+            sprints=tuple(sprints),
+            old_keys=tuple(k for k in old_keys if k and k != issue.key),
+        )
+
+    def _sprint(self, data: Mapping[str, Any]) -> Sprint:
+        """A sprint an issue names, parsed once per sprint (the snapshot keeps the first one seen anyway)."""
+        sprint_id = int(data["id"])
+        known = self._issue_sprints.get(sprint_id) or self._parsed_sprints.get(sprint_id)
+        if known is None:
+            known = self._parsed_sprints[sprint_id] = sprint_from_json(data)
+        return known
+
+    def take(self, found: Normalized) -> Issue:
+        """Add one normalized issue (fresh from :meth:`normalize` or kept from the last run)."""
+        issue = found.issue
+        known = self.issues.get(issue.key)
+        if known is not None and known.in_train and not issue.in_train:
+            # a far end that is the train's own issue (asked by an old key): the train's copy wins
+            return known
+        self.issues[issue.key] = issue
+        if found.issue_id is not None:
+            self._key_of_id[found.issue_id] = issue.key
+        self._id_of_end.update(found.end_ids)
+        self.changes.extend(found.changes)
+        for link in found.links:
             self.links.setdefault(link.id, link)
-        for end in _link_ends(raw, self._provider_sides, self._normalizer.category):
+        for end in found.ends:
             if end.status_category or end.key not in self._link_ends:
                 self._link_ends[end.key] = end
-        sprint_field = self.fields.sprint
-        for data in sprint_values((raw.get("fields") or {}).get(sprint_field) if sprint_field else None):
-            sprint_id = int(data["id"])
-            if data.get("name") and sprint_id not in self._issue_sprints:
-                self._issue_sprints[sprint_id] = sprint_from_json(data)
+        for sprint in found.sprints:
+            self._issue_sprints.setdefault(sprint.id, sprint)
+        for old in found.old_keys:
+            self._moved[old] = issue.key
         return issue
 
     def relevant_histories(self, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """:func:`relevant_histories` with this builder's field map."""
         return self._normalizer.relevant_histories(histories)
 
-    def relevant_histories_of(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """:meth:`relevant_histories`, noting the keys the issue ``key`` had before a move (as
-        :meth:`note_moves` does) in the same pass over its items."""
+    def relevant_histories_with_old_keys(
+        self, histories: Iterable[Mapping[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """:meth:`relevant_histories`, and the keys the issue had before a move (its changelog's "Key" items,
+        which the relevant histories leave out; hand them to :meth:`normalize`), in the same pass."""
         old_keys: list[str] = []
         kept = self._normalizer.relevant_histories(histories, old_keys)
-        for old in old_keys:
-            if old and old != key:
-                self._moved[old] = key
-        return kept
+        return kept, old_keys
 
     def far_end_keys(self) -> set[str]:
         """Keys at the other end of a dependency link that are not (yet) in the builder."""
@@ -214,15 +273,9 @@ class SnapshotBuilder:
         }
         return ends - set(self.issues)
 
-    def note_moves(self, key: str, histories: Iterable[Mapping[str, Any]]) -> None:
-        """Remember the keys an issue had before it was moved: its changelog's "Key" items (from the old key to
-        the new one), which the relevant histories kept for the snapshot leave out."""
-        for history in histories:
-            for item in history.get("items") or () if isinstance(history, Mapping) else ():
-                if isinstance(item, Mapping) and str(item.get("field") or "").casefold() == "key":
-                    old = str(item.get("fromString") or "")
-                    if old and old != key:
-                        self._moved[old] = key
+    def end_id(self, key: str) -> str:
+        """The id of the issue a link names by ``key`` ("" when no link said)."""
+        return self._id_of_end.get(key, "")
 
     def current_key(self, key: str) -> str:
         """The key the issue a link names by ``key`` has now (another one when it was moved since)."""
@@ -260,7 +313,10 @@ class SnapshotBuilder:
             for key in (link.provider_key, link.consumer_key):
                 if key not in order:
                     order[key] = issue_order(key)
-        issues = sorted(self.issues.values(), key=lambda i: (not i.in_train, order[i.key]))
+        moved = self._moves()
+        issues = sorted(
+            _parents_moved(self.issues.values(), moved), key=lambda i: (not i.in_train, order[i.key])
+        )
         changes = sorted(
             self.changes, key=lambda e: (e.at, order.get(e.issue_key) or issue_order(e.issue_key), e.field)
         )
@@ -275,10 +331,6 @@ class SnapshotBuilder:
             (end for key, end in self._link_ends.items() if self.current_key(key) not in self.issues),
             key=lambda e: order.get(e.key) or issue_order(e.key),
         )
-        moved = dict(self._moved)
-        for end in self._id_of_end:  # a link that still names an old key tells the move too
-            if self.current_key(end) != end:
-                moved.setdefault(end, self.current_key(end))
         teams = _ordered(train.teams, sorted({i.team for i in in_train if i.team}))
         pis = _ordered(train.pi_order, sorted({i.pi for i in in_train if i.pi}))
         return Snapshot(
@@ -300,6 +352,14 @@ class SnapshotBuilder:
             available_fields=tuple(self._available(in_train)),
         )
 
+    def _moves(self) -> dict[str, str]:
+        """Old key -> the key the issue has now: from changelogs' "Key" items and links naming an old key."""
+        moved = dict(self._moved)
+        for end in self._id_of_end:  # a link that still names an old key tells the move too
+            if self.current_key(end) != end:
+                moved.setdefault(end, self.current_key(end))
+        return moved
+
     def _available(self, in_train: Sequence[Issue]) -> list[str]:
         fields = self.fields
         available = ["sprint", "status", "links"]
@@ -311,6 +371,15 @@ class SnapshotBuilder:
         if any(i.pi for i in in_train):
             available.append("pi")
         return available
+
+
+def _parents_moved(issues: Iterable[Issue], moved: Mapping[str, str]) -> Iterator[Issue]:
+    """The issues with a parent moved since (a child's cached copy still names its old key: Jira shows the
+    new key at once but does not update the child) under the parent's current key."""
+    for issue in issues:
+        if issue.parent_key is not None and issue.parent_key in moved:
+            issue = replace(issue, parent_key=moved[issue.parent_key])
+        yield issue
 
 
 def _ordered(first: Sequence[str], rest: Iterable[str]) -> list[str]:

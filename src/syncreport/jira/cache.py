@@ -3,6 +3,9 @@
 What it keeps, per site:
 - ``issues``: each issue's raw JSON and its *complete* changelog, written together in one transaction, so a
   row is either whole or absent (a run killed mid-fetch leaves only whole rows; the next run resumes);
+- ``normalized``: what the last pull normalized of each issue row (:mod:`syncreport.jira.normalized`), with
+  the ``updated``, fields signature and recipe it was made from; written with its issue row, or after it,
+  and used only while all three match;
 - ``scopes``: the issue ids a train's JQL matched last time, to notice issues that left the scope;
 - ``board_sprints``: each board's sprint list with the time it was fetched (see ``boards.py`` for when
   it is fetched again);
@@ -44,6 +47,10 @@ CREATE TABLE IF NOT EXISTS issues (
     fields_sig TEXT NOT NULL, issue TEXT NOT NULL, histories TEXT,
     PRIMARY KEY (site, id));
 CREATE INDEX IF NOT EXISTS issues_by_key ON issues (site, key);
+CREATE TABLE IF NOT EXISTS normalized (
+    site TEXT NOT NULL, id TEXT NOT NULL, updated TEXT NOT NULL, fields_sig TEXT NOT NULL,
+    recipe TEXT NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (site, id));
 CREATE TABLE IF NOT EXISTS scopes (
     site TEXT NOT NULL, jql TEXT NOT NULL, ids TEXT NOT NULL, taken_at REAL NOT NULL,
     PRIMARY KEY (site, jql));
@@ -176,8 +183,15 @@ class Cache:
         rows = self._db.execute("SELECT id, updated, fields_sig FROM issues WHERE site=?", (self.site,))
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def put_issues(self, rows: Iterable[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]]) -> int:
-        """Store (raw issue, complete histories or None, fields signature) rows in one transaction."""
+    def put_issues(
+        self,
+        rows: Iterable[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]],
+        normalized: Mapping[str, bytes] | None = None,
+        recipe: str = "",
+    ) -> int:
+        """Store (raw issue, complete histories or None, fields signature) rows in one transaction, with what
+        they normalized to (id -> body, made by ``recipe``); a row stored without one drops its old one."""
+        normalized = normalized or {}
         values = [
             (
                 self.site,
@@ -196,7 +210,45 @@ class Cache:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
+            db.executemany(
+                "DELETE FROM normalized WHERE site=? AND id=?",
+                [(self.site, v[1]) for v in values if v[1] not in normalized],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO normalized (site, id, updated, fields_sig, recipe, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (self.site, v[1], v[3], v[4], recipe, normalized[v[1]])
+                    for v in values
+                    if v[1] in normalized
+                ],
+            )
         return len(values)
+
+    def get_normalized(self, ids: Iterable[str], recipe: str) -> dict[str, bytes]:
+        """id -> what the issue row the cache holds now normalized to by ``recipe`` (ids without one left out)."""
+        wanted = list(ids)
+        out: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT n.id, n.body FROM normalized n JOIN issues i ON i.site = n.site AND i.id = n.id "
+                "AND i.updated = n.updated AND i.fields_sig = n.fields_sig "
+                f"WHERE n.site=? AND n.recipe=? AND n.id IN ({marks})",
+                (self.site, recipe, *chunk),
+            )
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
+    def put_normalized(self, bodies: Mapping[str, bytes], recipe: str) -> None:
+        """Keep what these cached issue rows normalized to (id -> body), made from the rows as they are now."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO normalized (site, id, updated, fields_sig, recipe, body) "
+                "SELECT site, id, updated, fields_sig, ?, ? FROM issues WHERE site=? AND id=?",
+                [(recipe, body, self.site, issue_id) for issue_id, body in bodies.items()],
+            )
 
     def get_issues(self, ids: Iterable[str]) -> dict[str, CachedIssue]:
         wanted = list(ids)

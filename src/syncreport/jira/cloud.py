@@ -122,7 +122,7 @@ class CloudDialect:
         scope: dict[str, str] = {}
         # A warm run lists ids only and asks separately for what changed since the last run (few issues);
         # without a watermark yet (the first warm run), the listing carries ``updated`` for every issue.
-        recent = self.updated_since() if versions else None
+        recent = self.updated_since(fields) if versions else None
         before = set(self.cache.get_scope(self.config.train.jql) or ())
         fetcher = _CloudFetcher(run, fields, recheck=self.still_listed)
         try:
@@ -200,12 +200,17 @@ class CloudDialect:
                 self._gone |= gone
         return listed
 
-    def updated_since(self) -> dict[str, str] | None:
+    def updated_since(self, fields: FieldMap) -> dict[str, str] | None:
         """id -> updated of the train's issues updated since the last run's watermark (less a margin:
-        :mod:`syncreport.jira.since`); None without a watermark."""
+        :mod:`syncreport.jira.since`); None without a watermark. The same search brings the far ends and
+        the agenda when it can (:mod:`syncreport.jira.alongside`): its other answers' ids are not the
+        train's, and the scope's listing decides which ids count."""
         jql = self.since.jql_since()
         if jql is None:
             return None
+        found = self.run.alongside.with_changed(jql, fields)
+        if found is not None:
+            return scope_page({"issues": found}, "search/jql")
         recent: dict[str, str] = {}
         for page in self.scope_pages(with_updated=True, jql=jql):
             recent.update(page)

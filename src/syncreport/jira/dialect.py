@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from syncreport.config import Config
 from syncreport.errors import JiraError
@@ -22,6 +22,9 @@ from syncreport.jira.endpoints import Deployment
 from syncreport.jira.fields import FieldMap
 from syncreport.progress import Progress
 from syncreport.snapshot import StaleSearch
+
+if TYPE_CHECKING:
+    from syncreport.jira.alongside import Alongside
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,6 +40,8 @@ class PullStats:
     in_scope: int = 0
     fetched: int = 0
     from_cache: int = 0
+    # of those from the cache, how many came as the last pull normalized them (syncreport.jira.normalized)
+    kept_normalized: int = 0
     far_ends: int = 0
     left_scope: list[str] = field(default_factory=list)
     boards_refreshed: int = 0
@@ -58,6 +63,7 @@ class RunContext(Protocol):
     stats: PullStats
     progress: Progress
     added: set[str]  # ids already normalized into the snapshot
+    alongside: Alongside  # the far ends and the agenda, asked with another search
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """``fn`` over items in the pool, results as they complete; the first error stops all."""

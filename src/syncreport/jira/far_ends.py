@@ -29,6 +29,11 @@ class FarEnds:
         self.boards = boards
         self._early: tuple[set[str], list[Future[list[dict[str, Any]]]]] | None = None
 
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` asked for them early (a cold Cloud run)."""
+        return self._early is not None
+
     def fetch(self, builder: SnapshotBuilder, fields: FieldMap) -> list[dict[str, Any]]:
         keys = sorted(builder.far_end_keys())
         if not keys:

@@ -16,7 +16,9 @@ The steps, for both dialects:
    in flight. Data Center: /search with expand=changelog (the whole JQL when the cache is empty, else by
    id), then every changelog whose total exceeds what came inline is completed. Each unit is written to
    the cache in one transaction, issues and changelogs together, so a killed run leaves only whole rows and
-   the next run resumes. Fetched issues are normalized as they arrive.
+   the next run resumes. Fetched issues are normalized as they arrive; the unchanged ones come from the
+   cache as the last pull normalized them (:mod:`syncreport.jira.normalized`), normalized again only
+   when that is missing or was made another way (other fields, statuses, train settings or code).
 5. **Far ends**: the other end of every dependency link that lies outside the train's JQL is fetched
    (every run: they are few, and their status and sprint matter), marked ``in_train=False``.
 6. **Boards and sprints**: the boards of the train's projects (or ``[train].boards``) and every board a
@@ -25,12 +27,13 @@ The steps, for both dialects:
    fetched, or when an issue names a sprint of that board that the list lacks or shows in another state.
    Otherwise the cached list is used: a warm re-run with nothing changed costs the scope pages and one
    far-end request.
-7. **Risks and PI objectives** (:mod:`syncreport.jira.agenda`): one search each, by their own JQL, with
-   their changelogs; they are few, so they are fetched whole every run (not cached).
+7. **Risks and PI objectives** (:mod:`syncreport.jira.agenda`): by their own JQL, with their changelogs;
+   they are few, so they are fetched whole every run (not cached). Where Jira allows it, the far ends and
+   they are one search, on a warm Cloud run the search for what changed (:mod:`syncreport.jira.alongside`).
 
 Requests run in a bounded thread pool (``[jira].concurrency``), one HTTP session per thread.
 
-This module is the orchestrator: the steps above that differ between Cloud and Data Center (3, 4, and
+This module is the orchestrator (a little over 400 lines: the run's steps read best in one place): the steps above that differ between Cloud and Data Center (3, 4, and
 fetching issues by key for 5) are the dialect's (:mod:`syncreport.jira.dialect`, implemented by
 :mod:`syncreport.jira.cloud` and :mod:`syncreport.jira.datacenter`); boards and sprints (6) are
 :mod:`syncreport.jira.boards`; every path and page size is in :mod:`syncreport.jira.endpoints`.
@@ -50,7 +53,9 @@ from syncreport.clock import Clock, wall_clock
 from syncreport.config import Config
 from syncreport.errors import JiraError
 from syncreport.gc_pause import gc_paused
-from syncreport.jira.agenda import add_agenda
+from syncreport.jira import normalized
+from syncreport.jira.agenda import Together, add_agenda
+from syncreport.jira.alongside import Alongside
 from syncreport.jira.boards import Boards
 from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.cache import Cache, slim_issue
@@ -61,6 +66,7 @@ from syncreport.jira.dialect import Dialect, PullStats, chunks
 from syncreport.jira.endpoints import Deployment
 from syncreport.jira.far_ends import FarEnds
 from syncreport.jira.fields import FieldMap
+from syncreport.jira.normalized import recipe
 from syncreport.jira.probe import detect_deployment
 from syncreport.jira.shape import check_issue
 from syncreport.jira.site import SiteLists
@@ -199,6 +205,7 @@ class PullRun:
         self.boards = Boards(self, puller.epoch)
         self.site = SiteLists(self, self.dialect, puller.epoch)
         self.far_ends = FarEnds(self, self.dialect, self.boards)
+        self.alongside = Alongside(self)
         # The run's state, set as the steps go:
         self.builder: SnapshotBuilder  # fetched issues are normalized into it as they arrive
         self.added: set[str] = set()  # ids already in the builder
@@ -207,6 +214,7 @@ class PullRun:
         self._odd: dict[str, list[str]] = {}
         self._uncached: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
+        self.recipe = ""  # what the builder's normalizing is made of (syncreport.jira.normalized.recipe)
 
     def start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
         self.far_ends.start(keys, fields)
@@ -235,6 +243,7 @@ class PullRun:
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
         # unchanged ones are read back from the cache afterwards.
         self.builder = SnapshotBuilder(self.config, fields, statuses)
+        self.recipe = recipe(self.config.train, fields, statuses)
         scope = self.dialect.scope_and_fetch(fields)
         if not scope:
             jql = " ".join(self.config.train.jql.split())
@@ -248,9 +257,7 @@ class PullRun:
             if issue_id not in self.added:
                 builder.add(raw, histories, in_train=True)
                 self.added.add(issue_id)
-        for cached in self._cached_rows([i for i in scope if i not in self.added]):
-            builder.add(cached.issue, cached.histories, in_train=True)
-            self.added.add(cached.id)
+        self._add_cached([i for i in scope if i not in self.added])
         absent = [i for i in scope if i not in self.added]
         if absent:
             raise JiraError(
@@ -258,12 +265,13 @@ class PullRun:
                 f"{' and more' if len(absent) > 10 else ''}): Jira's answers left them out; the report would "
                 "miss them. Try again later; if it persists, check that the account may browse them"
             )
-        far = self.far_ends.fetch(builder, fields)
+        far, together = self.alongside.far_ends_and_agenda(builder, fields)
         for raw in far:
             checked, _, problems = check_issue(raw, None, sprint_field=fields.sprint)
             builder.add(checked, None, in_train=False)
             if problems:
                 self._odd[str(checked["key"])] = problems
+        self.alongside.remember(builder)
         boards = self.boards.boards({i.project for i in builder.issues.values() if i.in_train})
         board_ids = {int(b["id"]) for b in boards} | builder.sprint_board_ids()
         board_sprints = self.boards.board_sprints(board_ids, builder)
@@ -287,7 +295,7 @@ class PullRun:
                 "missing; the next run includes them", "; ".join(f"{s.issue}: {s.detail}" for s in stale[:3]),
             )  # fmt: skip
             snapshot = dataclasses.replace(snapshot, stale_search=tuple(stale))
-        return self._with_agenda(snapshot, fields)
+        return self._with_agenda(snapshot, fields, together)
 
     def _know_statuses(self, fields: FieldMap, statuses: list[dict[str, Any]], *, listed_now: bool) -> None:
         """A changelog names a status the cached list lacks: ask for the list again, and normalize afresh
@@ -302,11 +310,12 @@ class PullRun:
             fresh = self.site.statuses(force=True)
             if unknown & _ids(fresh):
                 self.builder = SnapshotBuilder(self.config, fields, fresh)
+                self.recipe = recipe(self.config.train, fields, fresh)
                 self.added = set()
             unknown -= _ids(fresh)
         self.cache.put_meta(UNKNOWN_STATUSES, sorted(known_unknown | unknown))
 
-    def _with_agenda(self, snapshot: Snapshot, fields: FieldMap) -> Snapshot:
+    def _with_agenda(self, snapshot: Snapshot, fields: FieldMap, together: Together | None) -> Snapshot:
         """Risks and PI objectives, by their own JQL (syncreport.jira.agenda)."""
         cached = self.cache.get_meta("fields")
         return add_agenda(
@@ -318,6 +327,7 @@ class PullRun:
             site_fields=list(cached[0]) if cached else [],
             statuses=self.site.statuses(force=False),
             source=self.source,
+            together=together,
         )
 
     # --- scope ------------------------------------------------------------------------------------------
@@ -345,11 +355,13 @@ class PullRun:
         sprint_field = builder.fields.sprint
         status_ids = self._status_ids_seen
         clean: list[tuple[dict[str, Any], list[dict[str, Any]], str]] = []
+        bodies: dict[str, bytes] = {}
         for raw, raw_histories in rows:
             checked, checked_histories, problems = check_issue(raw, raw_histories, sprint_field=sprint_field)
             issue = slim_issue(checked)
-            histories = builder.relevant_histories_of(str(issue["key"]), checked_histories or ())
-            builder.add(issue, histories, in_train=True)
+            histories, old_keys = builder.relevant_histories_with_old_keys(checked_histories or ())
+            found = builder.normalize(issue, histories, in_train=True, old_keys=old_keys)
+            builder.take(found)
             issue_id = str(issue["id"])
             self.added.add(issue_id)
             if problems:
@@ -359,17 +371,38 @@ class PullRun:
                 self._odd.pop(str(issue["key"]), None)
                 self._uncached.pop(issue_id, None)
                 clean.append((issue, histories, sig))
+                bodies[issue_id] = normalized.encode(found)
             for history in histories:
                 for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
-        self.cache.put_issues(clean)
+        self.cache.put_issues(clean, bodies, self.recipe)
         self.progress.advance(len(rows))
 
-    def _cached_rows(self, ids: list[str]) -> Iterator[Any]:
+    def _add_cached(self, ids: list[str]) -> None:
+        """The unchanged issues, from the cache: as the last pull normalized them when it kept that (same
+        rows, same recipe: :mod:`syncreport.jira.normalized`), else normalized from their rows again (and
+        kept for the next run)."""
+        builder = self.builder
+        made: dict[str, bytes] = {}
         for chunk in chunks(ids, 1000):
-            rows = self.cache.get_issues(chunk)
-            yield from rows.values()
+            kept = self.cache.get_normalized(chunk, self.recipe)
+            rest = []
+            for issue_id in chunk:
+                found = normalized.decode(kept[issue_id]) if issue_id in kept else None
+                if found is None or found.issue_id != issue_id:
+                    rest.append(issue_id)
+                    continue
+                builder.take(found)
+                self.added.add(issue_id)
+                self.stats.kept_normalized += 1
+            for cached in self.cache.get_issues(rest).values():
+                found = builder.normalize(cached.issue, cached.histories, in_train=True)
+                builder.take(found)
+                self.added.add(cached.id)
+                made[cached.id] = normalized.encode(found)
+        if made:
+            self.cache.put_normalized(made, self.recipe)
 
 
 def _ids(statuses: Iterable[Mapping[str, Any]]) -> set[str]:

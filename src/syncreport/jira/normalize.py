@@ -159,18 +159,19 @@ class Normalizer:
     def changes(self, key: str, histories: Iterable[Mapping[str, Any]]) -> list[ChangeEvent]:
         by_name, relevant = self._custom_by_name, self._relevant
         events: list[ChangeEvent] = []
+        field_of = self.field_of
         for history in histories:
             at: datetime | None = None
             items = history.get("items") or ()
-            resolution = next((i for i in items if self.field_of(i, by_name) == "resolution"), None)
-            for item in items:
-                field = self.field_of(item, by_name)
-                if field not in relevant:
+            named = [(item, field_of(item, by_name)) for item in items]  # each item's field, once
+            resolution = next((item for item, name in named if name == "resolution"), None)
+            for item, item_field in named:
+                if item_field not in relevant:
                     continue
                 at = at or parse_datetime(history.get("created"))
                 if at is None:
                     break
-                events.extend(self._item_events(key, at, item, field, resolution))
+                events.extend(self._item_events(key, at, item, item_field, resolution))
         events.sort(key=_event_time)
         return events
 

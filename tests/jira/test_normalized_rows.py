@@ -1,0 +1,48 @@
+"""What a kept row holds decodes to the very Normalized it was made from; a damaged one decodes to None."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from syncreport.jira.builder import Normalized
+from syncreport.jira.normalized import decode, encode
+from syncreport.snapshot import ChangeEvent, DependencyLink, Issue, LinkedIssue, Sprint
+
+AT = datetime(2026, 3, 2, 9, 30, 15, 123000, tzinfo=UTC)
+
+
+def _every_field_set() -> Normalized:
+    issue = Issue(
+        id="10001", key="ORB-1", summary="Pay \u202eout", issue_type="Story", status="In Progress",
+        status_category="indeterminate", project="ORB", created=AT, updated=AT, team="Orbit",
+        team_choices=("Orbit", "Nova"), sprint_ids=(3, 4), pi="PI 26.1", points=2.5,
+        due_date=date(2026, 3, 20), parent_key="ORB-0", flagged=True, resolved=AT, labels=("a", "b"),
+        business_value_planned=8.0, business_value_actual=5.0,
+    )  # fmt: skip
+    return Normalized(
+        issue=issue,
+        issue_id="10001",
+        end_ids=(("NOVA-2", "10002"),),
+        changes=(ChangeEvent("ORB-1", AT, "status", "new", "indeterminate", "To Do", "In Progress"),),
+        links=(DependencyLink("20001", "Blocks", "ORB-1", "NOVA-2", AT),),
+        ends=(LinkedIssue("NOVA-2", "Other", "Done", "done", "Story"),),
+        sprints=(Sprint(3, "Sprint 3", "closed", 7, AT, AT, AT, "goal"), Sprint(4, "Sprint 4", "active")),
+        old_keys=("ATL-9",),
+    )
+
+
+def test_a_kept_row_decodes_to_what_it_was_made_from() -> None:
+    found = _every_field_set()
+    back = decode(encode(found))
+    assert back == found
+    assert back is not None and back.issue.created.tzinfo is UTC and back.issue.due_date == date(2026, 3, 20)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"[]", b'{"issue": {"key": 1', b'{"issue": {}}', b"null", b'{"issue": {"id": "1", "bogus": 2}}'],
+)
+def test_a_damaged_row_decodes_to_none(body: bytes) -> None:
+    assert decode(body) is None
