@@ -56,10 +56,11 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
     html = next(p for p in printed if p.suffix == ".html").read_text()
     assert 'id="trends"' in html and "Health, run by run" in html
     assert len(list((tmp_path / ".syncreport" / "orbit-art" / "trends").glob("*.json"))) == 4
-    # no paper wasted in front of the board: the summary on page 1 (its teams, changes and risks go on over
-    # page 2), and the whole trends section under it on page 2 (the two charts side by side, the strip
-    # beside the weeks' table), so the landscape board starts on page 3. Before, the trends' charts at full
-    # width pushed the strip and the weeks onto a page 3 of their own, left half empty by the board's break.
+    # the summary on pages 1 and 2 (its teams, changes and risks go on over page 2), the whole trends section
+    # on page 3 (the two charts side by side, the strip beside the weeks' table: one page, not two), and the
+    # landscape board from page 4. The trends start a page of their own on purpose: every run adds a point to
+    # them, so the PDF is laid out in parts (render/print_parts.py) and a warm run lays out only the trends'
+    # page and the margins again, never the summary's pages before them.
     from pypdf import PdfReader
 
     pages = [page.extract_text() for page in PdfReader(next(p for p in printed if p.suffix == ".pdf")).pages]
@@ -68,8 +69,9 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
         "Health, run by run",
         "Carry-over and slips per week",
     )
-    assert "Executive summary" in pages[0] and all(part in pages[1] for part in trends_parts)
-    assert "Program board" in pages[2]
+    assert "Executive summary" in pages[0] and "Changes since the last run" in pages[1]
+    assert pages[2].startswith("Trends") and all(part in pages[2] for part in trends_parts)
+    assert "Program board" in pages[3]
     late_now = document["dependency_counts"]["late"]
     assert re.search(
         rf"{late_now} <span class=\"delta\">\([+−±]\d+ since {previous.day} {previous:%b}\)</span>", html
