@@ -127,7 +127,10 @@ DELIVERED_MARKERS: dict[DependencyStatus, str] = {
 WEEK_FILLS = ("#1f4e79", "#c9dcef")
 
 
-PRINT_CHART = {"width": 360.0, "height": 180.0}  # print: the two trend charts side by side, half a page wide
+PRINT_CHART = {
+    "width": 360.0,
+    "height": 230.0,
+}  # print: the two trend charts side by side, half a page wide (the trends start a page of their own)
 
 
 def _trend_dependencies(results: IndicatorResults, size: dict[str, float] | None = None) -> Markup:
