@@ -1,4 +1,4 @@
-"""Charts a run drew before, kept in the run's store (:mod:`syncreport.artifacts`) by what they were drawn
+"""Charts (and the dependency map) a run drew before, kept in the run's store (:mod:`syncreport.artifacts`) by what they were drawn
 from: the drawing function, its exact arguments, and the code that draws and calls it.
 
 ``drawn(charts.columns, labels, series, chart_id=...)`` is ``charts.columns(labels, series, chart_id=...)``
@@ -20,7 +20,7 @@ from markupsafe import Markup
 from syncreport import __version__, artifacts
 
 # The modules whose code decides what a chart looks like: the drawing, and the presenters that call it.
-_CODE = ("charts.py", "plots.py", "view.py", "pictures.py", "drawn.py")
+_CODE = ("charts.py", "plots.py", "depmap.py", "svg.py", "view.py", "pictures.py", "drawn.py")
 
 
 def _key_part(value: object) -> str:
@@ -33,7 +33,7 @@ def _key_part(value: object) -> str:
 def _code() -> str:
     here = Path(__file__).parent
     sources = [(here / name).read_bytes() if (here / name).is_file() else b"" for name in _CODE]
-    return artifacts.digest(*sources, version("matplotlib"), __version__)
+    return artifacts.digest(*sources, version("matplotlib"), version("networkx"), __version__)
 
 
 def drawn(draw: Callable[..., Markup], *args: object, **kwargs: object) -> Markup:

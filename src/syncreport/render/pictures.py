@@ -211,7 +211,8 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
     charts_of_run = _charts(results)
     lean = print_copy if for_print else Markup
     return Pictures(
-        dependency_map=dependency_map(team_map, for_print=for_print) if team_map else Markup(""),
+        # kept in the run's store like the charts: its layout (networkx) is the same while the map is
+        dependency_map=drawn(dependency_map, team_map, for_print=for_print) if team_map else Markup(""),
         board=drawn_board(
             results.board, results.dependencies, current=results.calendar.current_index, for_print=for_print
         ),
