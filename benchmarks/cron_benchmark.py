@@ -1,7 +1,8 @@
 """The cron run as a user runs it: the whole ``syncreport report`` (HTML, PDF, JSON), cold then warm.
 
 For each dialect (Cloud, Data Center) and train size the benchmark starts the Jira simulator on 127.0.0.1
-(seed 7, 100 ms added to every answer), writes a config that points at it (the shipped defaults: nothing
+(seed 7, 100 ms added to every answer; the site generated as of 00:00 UTC today, its last edits the
+night before, as fetch_benchmark.py's: ``--fresh-edits`` generates it as of now), writes a config that points at it (the shipped defaults: nothing
 tuned but the simulator's URL, the cache file and the output folder), then runs the installed
 ``syncreport --quiet report --config FILE`` as a subprocess three times: cold (empty cache, no earlier run),
 warm (nothing changed in Jira since) and the next warm run: cron's steady state, where the report's front
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +105,25 @@ def syncreport_command() -> list[str]:
 
 
 def measure(
-    deployment: str, size: int, latency_ms: int, workdir: Path, profile: Path | None
+    deployment: str,
+    size: int,
+    latency_ms: int,
+    workdir: Path,
+    profile: Path | None,
+    *,
+    fresh_edits: bool = False,
 ) -> dict[str, Any]:
     from syncreport.simulator import demo_config, start_simulator, toml_snippet
 
     folder = workdir / f"{deployment}-{size}"
     folder.mkdir()
     generated = time.perf_counter()
-    with start_simulator(deployment=deployment, issues=size, seed=7) as sim:
+    # The site's last edits: the night before (generated as of 00:00 UTC today, served at the machine's
+    # time), as a morning cron run finds them, and as fetch_benchmark.py dates its site; with --fresh-edits,
+    # seconds before the cold run (a fifth of the issues updated in the minute before generation), which
+    # every warm run's safety margin (search's eventual consistency) lists again.
+    today = None if fresh_edits else datetime.now(UTC).date()
+    with start_simulator(deployment=deployment, issues=size, seed=7, today=today) as sim:
         generated = time.perf_counter() - generated
         data = demo_config(sim, token_env="SYNCREPORT_BENCH_TOKEN")
         data["cache"] = {"path": str(folder / "cache.sqlite3")}
@@ -245,6 +258,11 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="write a cProfile of the first size's next warm run (steady state) here"
     )
+    parser.add_argument(
+        "--fresh-edits",
+        action="store_true",
+        help="generate the site as of now (its last edits seconds before the cold run), not as of midnight",
+    )
     parser.add_argument("--launch", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("command", nargs="*", help=argparse.SUPPRESS)
@@ -260,7 +278,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="syncreport-cron-bench-") as tmp:
         for dialect in [d.strip() for d in args.dialects.split(",") if d.strip()]:
             for size in [int(s) for s in args.sizes.split(",") if s]:
-                results.append(measure(dialect, size, args.latency_ms, Path(tmp), args.profile))
+                results.append(
+                    measure(
+                        dialect, size, args.latency_ms, Path(tmp), args.profile, fresh_edits=args.fresh_edits
+                    )
+                )
                 print(json.dumps(results[-1], default=str), file=sys.stderr)
                 args.profile = None
     print(table(results, args.latency_ms))
