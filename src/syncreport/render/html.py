@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sys
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 
+from syncreport import artifacts
 from syncreport.config import ReportSettings
 from syncreport.errors import ConfigError
 from syncreport.indicators.results import IndicatorResults
@@ -32,6 +35,31 @@ EMAIL_TEXT_TEMPLATE = "email/summary.txt"
 
 def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith(".txt")
+
+
+class _StoredBytecode(jinja2.BytecodeCache):
+    """Jinja's compiled templates kept in the run's store (:mod:`syncreport.artifacts`), so a warm run does not
+    compile the report's twenty templates again (about 0.4 CPU s). The entry is named by the template, the
+    checksum of its source, and the Jinja and Python versions: an edited template, an overriding
+    ``templates_dir`` or an upgrade is a new name, and Jinja checks the checksum again on load. Without a
+    store (``[cache] enabled = false``, tests) templates are compiled as before."""
+
+    @staticmethod
+    def _name(bucket: jinja2.bccache.Bucket) -> str:
+        return artifacts.digest(
+            "jinja-bytecode", bucket.key, bucket.checksum, jinja2.__version__, sys.version
+        )
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        store = artifacts.current()
+        kept = store.get(self._name(bucket)) if store is not None else None
+        if kept is not None:
+            bucket.bytecode_from_string(kept)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        store = artifacts.current()
+        if store is not None:
+            store.put(self._name(bucket), bucket.bytecode_to_string())
 
 
 @lru_cache(maxsize=8)
@@ -52,6 +80,7 @@ def template_environment(templates_dir: Path | None = None) -> jinja2.Environmen
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_StoredBytecode(),
     )
     environment.filters.update(
         pct=view.format_percent,
