@@ -95,7 +95,7 @@ def test_each_time_form_jira_sends_reads_the_same_when_read_again() -> None:
     ]
     for form in forms:
         assert parse_datetime(form) == expected, form
-        assert parse_datetime(form) == expected, form  # the second read comes from the memo of strings
+        assert parse_datetime(form) == expected, form  # read again: the same answer
     read = parse_datetime("2026-11-30T09:15:00.000+0100")
     assert read is not None and read.utcoffset() == timedelta(0)
     assert parse_datetime("not a time") is None

@@ -19,45 +19,26 @@ from syncreport.snapshot import Sprint
 
 def parse_datetime(value: Any) -> datetime | None:
     """An ISO-8601 string (``+0000``, ``Z`` or ``+01:00``), or an epoch number in ms or s -> aware UTC."""
-    kind = type(value)
-    if kind is int:  # Cloud's changelog/bulkfetch: every history's time is epoch ms
-        return _from_epoch(value)
-    if kind is str:  # the issues' times, each string read when checked and again when normalized
-        return _from_text(value)
     if value is None or value in {"", "<null>"}:
         return None
-    if isinstance(value, int | float):
-        return _from_epoch(value)
-    return _from_text(str(value))
-
-
-# A batch of 1,000 issues reads about 3,000 distinct time strings twice (checked, then normalized).
-@functools.lru_cache(maxsize=1 << 14)
-def _from_text(text: str) -> datetime | None:
-    """A time written as text (ISO-8601 or epoch digits) -> aware UTC; each distinct string parsed once."""
-    if text in {"", "<null>"}:
-        return None
-    if len(text) > 10 and text[4] == "-":  # the common case: ISO-8601
-        return _from_iso(text)
-    if text.strip().lstrip("-").isdigit():
-        return _from_epoch(float(text))
-    return _from_iso(text.strip())
-
-
-def _from_iso(text: str) -> datetime | None:
+    if isinstance(value, str) and len(value) > 10 and value[4] == "-":  # the common case: ISO-8601
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        try:
+            number = float(value)  # an int beyond any float overflows here: not a time either
+            return datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, UTC)
+        except (OverflowError, OSError, ValueError):  # out of any calendar's range: not a time
+            return None
+    text = str(value).strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def _from_epoch(number: float) -> datetime | None:
-    """Epoch milliseconds (or seconds, when small enough to be seconds) -> aware UTC; None out of range."""
-    try:
-        return datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, UTC)
-    except (OverflowError, OSError, ValueError):  # out of any calendar's range: not a time
-        return None
 
 
 def parse_date(value: Any) -> date | None:
