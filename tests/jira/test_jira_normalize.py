@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -77,6 +77,35 @@ def test_dates_in_every_shape_become_utc() -> None:
     assert parse_datetime(int(expected.timestamp() * 1000)) == expected  # epoch ms, as some changelogs send
     assert parse_datetime(str(int(expected.timestamp()))) == expected
     assert parse_datetime("<null>") is None
+
+
+def test_each_time_form_jira_sends_reads_the_same_when_read_again() -> None:
+    # 09:15 at +01:00 is 08:15 UTC. Epoch ms by hand: 2026-11-30 is day 20,787 since 1970-01-01 (56 years of
+    # 365 days = 20,440, plus 14 leap days 1972..2024 = 20,454, plus Jan..Oct 2026 = 304 and 29 days of
+    # November = 20,787); 20,787 x 86,400 s + 8 h 15 min (29,700 s) = 1,796,026,500 s.
+    expected = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)
+    forms: list[object] = [
+        "2026-11-30T09:15:00.000+0100",  # Data Center and Cloud v2/v3 fields
+        "2026-11-30T08:15:00.000Z",
+        "2026-11-30T08:15:00Z",
+        1_796_026_500_000,  # Cloud changelog/bulkfetch: epoch ms
+        "1796026500000",
+        1_796_026_500,  # epoch seconds
+        1_796_026_500_000.0,
+    ]
+    for form in forms:
+        assert parse_datetime(form) == expected, form
+        assert parse_datetime(form) == expected, form  # read again: the same answer
+    read = parse_datetime("2026-11-30T09:15:00.000+0100")
+    assert read is not None and read.utcoffset() == timedelta(0)
+    assert parse_datetime("not a time") is None
+    assert parse_datetime("not a time") is None
+
+
+def test_an_epoch_no_calendar_holds_is_not_a_time_rather_than_an_error() -> None:
+    # 10**400 ms is beyond any float: before, converting it raised OverflowError (an internal error)
+    assert parse_datetime(10**400) is None
+    assert parse_datetime(-(10**400)) is None
 
 
 def test_greenhopper_sprint_string_with_commas_in_the_name() -> None:

@@ -28,10 +28,9 @@ def parse_datetime(value: Any) -> datetime | None:
             return None
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
-        number = float(value)
-        seconds = number / 1000 if abs(number) > 1e11 else number
         try:
-            return datetime.fromtimestamp(seconds, UTC)
+            number = float(value)  # an int beyond any float overflows here: not a time either
+            return datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, UTC)
         except (OverflowError, OSError, ValueError):  # out of any calendar's range: not a time
             return None
     text = str(value).strip()
