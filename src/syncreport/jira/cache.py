@@ -75,6 +75,14 @@ def _unpack(text: str | bytes | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
+def _id_chunks(ids: list[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``ids`` in chunks of ``size``, each with its ``?,?,...`` placeholders (SQLite caps a statement's
+    parameters)."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 @dataclass(frozen=True, slots=True)
 class CachedIssue:
     id: str
@@ -229,9 +237,7 @@ class Cache:
         """id -> what the issue row the cache holds now normalized to by ``recipe`` (ids without one left out)."""
         wanted = list(ids)
         out: dict[str, bytes] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _id_chunks(wanted):
             rows = self._db.execute(
                 "SELECT n.id, n.body FROM normalized n JOIN issues i ON i.site = n.site AND i.id = n.id "
                 "AND i.updated = n.updated AND i.fields_sig = n.fields_sig "
@@ -253,9 +259,7 @@ class Cache:
     def get_issues(self, ids: Iterable[str]) -> dict[str, CachedIssue]:
         wanted = list(ids)
         out: dict[str, CachedIssue] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _id_chunks(wanted):
             rows = self._db.execute(
                 f"SELECT id, key, updated, fields_sig, issue, histories FROM issues WHERE site=? AND id IN ({marks})",
                 (self.site, *chunk),
@@ -267,9 +271,7 @@ class Cache:
     def ids_for_keys(self, keys: Iterable[str]) -> dict[str, str]:
         wanted = list(keys)
         out: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _id_chunks(wanted):
             rows = self._db.execute(
                 f"SELECT key, id FROM issues WHERE site=? AND key IN ({marks})", (self.site, *chunk)
             )
