@@ -8,6 +8,12 @@ dependency, slippage or health figures of ``snapshot.issues``. They are fetched 
 
 Where something cannot be read (no such issue type, no business value field), the snapshot carries a
 one-line note saying what to configure; the report shows it instead of inventing a number.
+
+Over the 400-line guideline on purpose: one fetcher holds the three ways the agenda is asked (each board by
+its own search; both in one search when they use their default queries; folded with the far ends into a
+warm run's search for what changed, :meth:`AgendaFetcher.with_far_ends`) because they share its field list,
+its changelog completion and the rule that splits one answer back into risks and objectives. Reading one
+item is :mod:`~syncreport.jira.agenda_items`.
 """
 
 from __future__ import annotations
