@@ -327,32 +327,32 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 
 
 @functools.cache
-def _decoders(cls: type) -> dict[str, Callable[[Any], Any] | None]:
-    """Per field of ``cls``: how a JSON value becomes the field's value (None: as it is). Worked out once per
-    class, not once per row (``get_type_hints`` is slow, and a big train has millions of values)."""
+def _decoders(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Callable[[Any], Any]], ...]]:
+    """The field names of ``cls``, and how each field that is not plain JSON (a time, a date, a tuple)
+    becomes its value. Worked out once per class, not once per row (``get_type_hints`` is slow, and a big
+    train has millions of values)."""
     hints = get_type_hints(cls)
-    decoders: dict[str, Callable[[Any], Any] | None] = {}
+    converted: list[tuple[str, Callable[[Any], Any]]] = []
     for f in fields(cls):
         kinds = _kinds(hints[f.name])
         if datetime in kinds:
-            decoders[f.name] = as_utc_time
+            converted.append((f.name, as_utc_time))
         elif date in kinds:
-            decoders[f.name] = date.fromisoformat
+            converted.append((f.name, date.fromisoformat))
         elif tuple in kinds:
-            decoders[f.name] = _as_tuple
-        else:
-            decoders[f.name] = None
-    return decoders
+            converted.append((f.name, _as_tuple))
+    return frozenset(f.name for f in fields(cls)), tuple(converted)
 
 
-def _decode_row(cls: type, row: dict[str, Any]) -> Any:
-    decoders = _decoders(cls)
-    values = {}
-    for name, value in row.items():
-        if name not in decoders:
-            continue  # a field a newer syncreport wrote: not ours to read
-        decode = decoders[name]
-        values[name] = value if decode is None or value is None else decode(value)
+def decode_row(cls: type, row: dict[str, Any]) -> Any:
+    """One of the snapshot's dataclasses from its orjson row (times, dates and tuples by the field's type;
+    a field a newer syncreport wrote is not ours to read, and is left out)."""
+    names, converted = _decoders(cls)
+    values = dict(row) if row.keys() <= names else {k: v for k, v in row.items() if k in names}
+    for name, convert in converted:
+        value = values.get(name)
+        if value is not None:
+            values[name] = convert(value)
     return cls(**values)
 
 
@@ -372,8 +372,8 @@ def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
         scalars.update(
             schema_version=SCHEMA_VERSION, risk_notes=[OLD_SNAPSHOT_NOTE], objective_notes=[OLD_SNAPSHOT_NOTE]
         )
-    decoded = _decode_row(Snapshot, scalars)
-    rows = {name: tuple(_decode_row(cls, r) for r in data.get(name, [])) for name, cls in _ROW_TYPES.items()}
+    decoded = decode_row(Snapshot, scalars)
+    rows = {name: tuple(decode_row(cls, r) for r in data.get(name, [])) for name, cls in _ROW_TYPES.items()}
     return Snapshot(**{**{f.name: getattr(decoded, f.name) for f in fields(Snapshot)}, **rows})
 
 

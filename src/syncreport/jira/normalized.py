@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from syncreport.config import TrainSettings
 from syncreport.jira import builder, normalize, values
 from syncreport.jira.builder import Normalized
 from syncreport.jira.fields import FieldMap
-from syncreport.snapshot import ChangeEvent, DependencyLink, Issue, LinkedIssue, Sprint, as_utc_time
+from syncreport.snapshot import ChangeEvent, DependencyLink, Issue, LinkedIssue, Sprint, decode_row
 
 # The modules whose code decides what a Normalized holds: a change to any of them makes every kept row stale.
 _RECIPE_MODULES = (builder, normalize, values, syncreport.snapshot)
@@ -52,49 +51,14 @@ def decode(body: bytes | str) -> Normalized | None:
     try:
         data = orjson.loads(body)
         return Normalized(
-            issue=_issue(data["issue"]),
-            issue_id=_text_or_none(data["issue_id"]),
+            issue=decode_row(Issue, data["issue"]),
+            issue_id=None if data["issue_id"] is None else str(data["issue_id"]),
             end_ids=tuple((str(k), str(i)) for k, i in data["end_ids"]),
-            changes=tuple(_change(row) for row in data["changes"]),
-            links=tuple(_link(row) for row in data["links"]),
-            ends=tuple(LinkedIssue(**row) for row in data["ends"]),
-            sprints=tuple(_sprint(row) for row in data["sprints"]),
+            changes=tuple(decode_row(ChangeEvent, row) for row in data["changes"]),
+            links=tuple(decode_row(DependencyLink, row) for row in data["links"]),
+            ends=tuple(decode_row(LinkedIssue, row) for row in data["ends"]),
+            sprints=tuple(decode_row(Sprint, row) for row in data["sprints"]),
             old_keys=tuple(str(k) for k in data["old_keys"]),
         )
     except (ValueError, TypeError, KeyError, AttributeError):  # orjson.JSONDecodeError is a ValueError
         return None
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _time_or_none(value: Any) -> Any:
-    return None if value is None else as_utc_time(value)
-
-
-def _issue(row: dict[str, Any]) -> Issue:
-    row["created"] = as_utc_time(row["created"])
-    row["updated"] = as_utc_time(row["updated"])
-    row["resolved"] = _time_or_none(row["resolved"])
-    due = row["due_date"]
-    row["due_date"] = None if due is None else date.fromisoformat(due)
-    for name in ("team_choices", "sprint_ids", "labels"):
-        row[name] = tuple(row[name])
-    return Issue(**row)
-
-
-def _change(row: dict[str, Any]) -> ChangeEvent:
-    row["at"] = as_utc_time(row["at"])
-    return ChangeEvent(**row)
-
-
-def _link(row: dict[str, Any]) -> DependencyLink:
-    row["created"] = _time_or_none(row["created"])
-    return DependencyLink(**row)
-
-
-def _sprint(row: dict[str, Any]) -> Sprint:
-    for name in ("start", "end", "complete"):
-        row[name] = _time_or_none(row[name])
-    return Sprint(**row)
