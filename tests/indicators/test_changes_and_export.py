@@ -167,3 +167,29 @@ def test_schema_is_versioned_draft_2020_12() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"].endswith("/v2.json")
     assert schema["properties"]["schema_version"] == {"const": 2}
+
+
+def test_the_export_of_a_big_train_collects_garbage_once_at_most() -> None:
+    # 3,000 issues: the export makes about two containers per issue (its dict, its sprints_passed list), so
+    # unpaused the collector would start about every 700 new containers: 6,000 / 700 -> 8 collections.
+    # Paused (the document has no cycles) it starts at most once, when it is enabled again on leaving.
+    # The document is the same either way: first and last issue in key order, every issue in it.
+    import gc
+
+    snapshot = train([issue(f"A-{n}", "A", (12,)) for n in range(1, 3001)], SPRINTS, [], now=16)
+    results = compute_indicators(snapshot)
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        document = to_json_document(results)
+    finally:
+        gc.callbacks.remove(count)
+    assert len(collections) <= 1
+    assert len(document["issues"]) == 3000
+    assert document["issues"][0]["key"] == "A-1"
+    assert document["issues"][-1]["key"] == "A-3000"
