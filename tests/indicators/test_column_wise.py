@@ -16,6 +16,7 @@ from syncreport.indicators.calendar import place_issues
 from syncreport.indicators.frames import (
     build_frames,
     casefold_isin,
+    records,
     rows,
     sort_by_issue_key,
     utc_times,
@@ -216,3 +217,52 @@ def test_casefolded_membership_matches_any_case_and_never_a_missing_value() -> N
     assert casefold_isin(as_objects, names).tolist() == [True, True, False, False, True]
     as_text = pd.Series(["Feature", None, "Epic"], dtype="str")
     assert casefold_isin(as_text, names).tolist() == [True, False, False]
+
+
+def test_pi_histories_are_judged_once_per_moment_and_keep_the_latest_slip_to_the_microsecond() -> None:
+    # A-1 (now PI-3): day 2 PI-1 out, PI-2 in; day 8 PI-3 in, PI-2 out. Undone from {PI-3}: day 8 gives
+    # {PI-2}, day 2 gives {PI-1}: planned PI-1. Forward: day 2 -> {PI-2}, later: slip PI-1 -> PI-2; day 8 ->
+    # {PI-2, PI-3} then {PI-3}: slip PI-2 -> PI-3. The latest is kept: PI-2 -> PI-3 on day 8.
+    # A-2 (now PI-2): PI-3 added and removed again at the same moment (day 5): judged after both, {PI-2},
+    # no slip (judged after each change it would have slipped to PI-3).
+    # A-3 (now PI-3): PI-2 out and PI-3 in at day 4 and 123 microseconds: slip at exactly that moment.
+    moment = day(4) + timedelta(microseconds=123)
+    changes = [
+        change("A-1", 2, "pi", "PI-1", None),
+        change("A-1", 2, "pi", None, "PI-2"),
+        dataclasses.replace(change("A-3", 0, "pi", "PI-2", None), at=moment),
+        dataclasses.replace(change("A-3", 0, "pi", None, "PI-3"), at=moment),
+        change("A-2", 5, "pi", None, "PI-3"),
+        change("A-2", 5, "pi", "PI-3", None),
+        change("A-1", 8, "pi", None, "PI-3"),
+        change("A-1", 8, "pi", "PI-2", None),
+    ]
+    issues = [issue("A-1", pi="PI-3"), issue("A-2", pi="PI-2"), issue("A-3", pi="PI-3")]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    assert _row(results, "A-1").pi_slip == PiSlip("PI-2", "PI-3", day(8))
+    assert _row(results, "A-2").pi_slip is None
+    slip = _row(results, "A-3").pi_slip
+    assert slip == PiSlip("PI-2", "PI-3", moment)
+    assert slip is not None and slip.at.utcoffset() == timedelta(0)
+
+
+def test_records_are_the_values_to_dict_gives_missing_ones_included() -> None:
+    # one row with values, one with every kind of missing value: str NaN stays NaN, float NaN stays NaN,
+    # Int64 NA -> None, a None in an object column stays None, NaT stays NaT; numbers come out as Python ints
+    frame = pd.DataFrame(
+        {
+            "s": pd.Series(["a", None], dtype="str"),
+            "x": [1.5, np.nan],
+            "b": [True, False],
+            "o": pd.Series([None, "z"], dtype=object),
+            "i": pd.Series([1, None], dtype="Int64"),
+            "n": [3, 4],
+            "t": pd.to_datetime(["2026-01-05", None], utc=True),
+        }
+    )
+    first, second = records(frame)
+    assert first == {"s": "a", "x": 1.5, "b": True, "o": None, "i": 1, "n": 3, "t": pd.Timestamp(day(0))}
+    assert type(first["i"]) is int and type(first["n"]) is int
+    assert math.isnan(second["s"]) and math.isnan(second["x"])
+    assert (second["b"], second["o"], second["i"], second["n"]) == (False, "z", None, 4)
+    assert second["t"] is pd.NaT

@@ -16,14 +16,16 @@ Definitions:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from syncreport.indicators.frames import UNASSIGNED, casefold_isin
+from syncreport.indicators.frames import UNASSIGNED, casefold_isin, records
 from syncreport.indicators.misalignment import FEATURE_TYPES
 from syncreport.indicators.results import (
     FEATURE_FORECAST_LABELS,
@@ -101,7 +103,7 @@ def feature_progress(
     by_team = frame.groupby(["parent", "team"], sort=False).size().reset_index(name="n")
     by_team = by_team.sort_values(["parent", "n", "team"], ascending=[True, False, True], kind="stable")
     main_team = by_team.drop_duplicates("parent").set_index("parent")["team"]
-    teams_of = by_team.sort_values(["parent", "team"]).groupby("parent")["team"].agg(tuple)
+    teams_by = _teams_by_parent(by_team["parent"].tolist(), by_team["team"].tolist())
 
     typed = train[casefold_isin(train["issue_type"], FEATURE_TYPES)]
     own_pi = typed["pi"].eq(pi) | typed["pi"].isna() if pi is not None else pd.Series(True, index=typed.index)
@@ -120,9 +122,9 @@ def feature_progress(
     )
     flagged = frame[frame["later_pi"] | frame["beyond"] | frame["late"]]
     kids_of: dict[str, list[dict[str, Any]]] = {}
-    for child in cast(list[dict[str, Any]], flagged.to_dict("records")):
+    for child in records(flagged):
         kids_of.setdefault(str(child["parent"]), []).append(child)
-    main_of, teams_by = main_team.to_dict(), teams_of.to_dict()
+    main_of = main_team.to_dict()
     rows = [
         _row(
             str(key),
@@ -156,9 +158,21 @@ def feature_progress(
     return Features(bool(rows), pi, iterations, tuple(rows), counts, tuple(notes))
 
 
+def _teams_by_parent(parents: list[str], teams: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each parent's teams in name order, from distinct (parent, team) pairs."""
+    pairs = sorted(zip(parents, teams, strict=True))
+    return {
+        parent: tuple(team for _, team in group)
+        for parent, group in itertools.groupby(pairs, key=itemgetter(0))
+    }
+
+
 def _iteration_names(kids: pd.DataFrame) -> dict[int, str]:
+    """The first iteration name seen for each iteration ordinal; each distinct (ordinal, name) pair read once,
+    in the order of its first row."""
+    pairs = kids[["ordinal", "iteration_name"]].drop_duplicates()
     names: dict[int, str] = {}
-    for ordinal, name in zip(kids["ordinal"].tolist(), kids["iteration_name"].tolist(), strict=True):
+    for ordinal, name in zip(pairs["ordinal"].tolist(), pairs["iteration_name"].tolist(), strict=True):
         if ordinal is not None and not math.isnan(ordinal) and name:
             names.setdefault(int(ordinal), str(name))
     return names

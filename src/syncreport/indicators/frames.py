@@ -381,6 +381,23 @@ def rows(frame: pd.DataFrame) -> Iterator[Any]:
     return cast(Iterator[Any], map(row._make, zip(*columns, strict=True)))
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` (Python scalars, NaN kept, NA -> None), from one list per column: pandas
+    builds each record value by value."""
+    names = [str(c) for c in frame.columns]
+    columns = [_boxed(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _boxed(series: pd.Series) -> list[Any]:
+    """The column's values as ``DataFrame.to_dict`` gives them (numbers, booleans and strings the fast way)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "biuf"):
+        return _iterated(series)
+    (values,) = series.to_frame().to_dict("list").values()
+    return cast(list[Any], values)
+
+
 def _iterated(series: pd.Series) -> list[Any]:
     """``list(series)``, fast for numpy-backed and string columns (same values: Python scalars, NaN kept)."""
     if isinstance(series.dtype, np.dtype):

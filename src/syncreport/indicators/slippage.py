@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -247,66 +247,69 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     code = positions(issues.index, events["issue_key"])
     micros = events["at"].astype(TIME).to_numpy(dtype="datetime64[us]").astype("int64")
     order = np.lexsort((micros, code))
-    keys = events["issue_key"].to_numpy(dtype=object)[order].tolist()
-    current_pi = issues["pi"].to_numpy(dtype=object)
-    rows = zip(
-        code[order].tolist(),
-        keys,
+    codes = code[order]
+    first = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))  # each issue's first event
+    history = _PiHistory(
         micros[order].tolist(),
         events["from_value"].to_numpy(dtype=object)[order].tolist(),
         events["to_value"].to_numpy(dtype=object)[order].tolist(),
-        strict=True,
     )
-    for row, group in itertools.groupby(rows, key=lambda r: r[0]):
-        history = [(key, at, removed, added) for _, key, at, removed, added in group]
-        slip = _pi_slip([h[1:] for h in history], current_pi[row], pi_rank)
+    keys = events["issue_key"].to_numpy(dtype=object)[order][first].tolist()
+    current_pi = issues["pi"].to_numpy(dtype=object)[codes[first]].tolist()
+    ends = [*first[1:].tolist(), len(codes)]
+    for key, current, begin, end in zip(keys, current_pi, first.tolist(), ends, strict=True):
+        slip = history.slip(begin, end, current, pi_rank)
         if slip is not None:
-            slips[str(history[0][0])] = slip
+            slips[str(key)] = slip
     return slips
 
 
-def _pi_slip(
-    history: list[tuple[int, object, object]], current: object, pi_rank: dict[str, int]
-) -> PiSlip | None:
-    """``history``: (time in UTC microseconds, PI removed, PI added), in time order."""
-    state: set[str] = {current} if isinstance(current, str) else set()
-    for _, removed, added in reversed(history):
-        if isinstance(added, str):
-            state.discard(added)
-        if isinstance(removed, str):
-            state.add(removed)
-    planned = _latest_pi(state, pi_rank)
-    slip = None
-    for at, chunk in _by_time(history):
-        for removed, added in chunk:
-            if isinstance(removed, str):
-                state.discard(removed)
-            if isinstance(added, str):
-                state.add(added)
-        now = _latest_pi(state, pi_rank)
-        if now is None:
-            continue
-        if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
-            slip = PiSlip(
-                from_pi=planned, to_pi=now, at=pd.Timestamp(at, unit="us", tz="UTC").to_pydatetime()
-            )
-        planned = now
-    return slip
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _by_time(
-    rows: list[tuple[int, object, object]],
-) -> list[tuple[int, list[tuple[object, object]]]]:
-    grouped: list[tuple[int, list[tuple[object, object]]]] = []
-    for at, removed, added in rows:
-        if grouped and grouped[-1][0] == at:
-            grouped[-1][1].append((removed, added))
-        else:
-            grouped.append((at, [(removed, added)]))
-    return grouped
+@dataclass(frozen=True)
+class _PiHistory:
+    """Every replayed PI event as three parallel lists, by issue then time; an issue's events are the
+    slice [begin, end)."""
+
+    micros: list[int]  # UTC microseconds
+    removed: list[object]  # the PI removed (from), or None
+    added: list[object]  # the PI added (to), or None
+
+    def slip(self, begin: int, end: int, current: object, pi_rank: dict[str, int]) -> PiSlip | None:
+        """The issue's latest slip: its PI set at creation (the current PI with every change undone), then
+        replayed forward; events at the same moment are judged together, after the last of them."""
+        removed, added, micros = self.removed, self.added, self.micros
+        state: set[str] = {current} if isinstance(current, str) else set()
+        for i in range(end - 1, begin - 1, -1):
+            pi_out, pi_in = removed[i], added[i]
+            if isinstance(pi_in, str):
+                state.discard(pi_in)
+            if isinstance(pi_out, str):
+                state.add(pi_out)
+        planned = _latest_pi(state, pi_rank)
+        slip = None
+        for i in range(begin, end):
+            pi_out, pi_in = removed[i], added[i]
+            if isinstance(pi_out, str):
+                state.discard(pi_out)
+            if isinstance(pi_in, str):
+                state.add(pi_in)
+            if i + 1 < end and micros[i + 1] == micros[i]:
+                continue  # more changes at this moment
+            now = _latest_pi(state, pi_rank)
+            if now is None:
+                continue
+            if planned is not None and pi_rank.get(now, -1) > pi_rank.get(planned, 10**9):
+                slip = PiSlip(from_pi=planned, to_pi=now, at=_EPOCH + timedelta(microseconds=micros[i]))
+            planned = now
+        return slip
 
 
 def _latest_pi(state: set[str], pi_rank: dict[str, int]) -> str | None:
+    if len(state) == 1:  # the usual case: one PI
+        (only,) = state
+        return only
     ranked = [p for p in state if p in pi_rank]
     if ranked:
         return max(ranked, key=lambda p: pi_rank[p])
