@@ -257,7 +257,7 @@ def test_records_are_the_values_to_dict_gives_missing_ones_included() -> None:
             "o": pd.Series([None, "z"], dtype=object),
             "i": pd.Series([1, None], dtype="Int64"),
             "n": [3, 4],
-            "t": pd.to_datetime(["2026-01-05", None], utc=True),
+            "t": pd.Series([day(0), None], dtype="datetime64[us, UTC]"),
         }
     )
     first, second = records(frame)
