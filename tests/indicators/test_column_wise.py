@@ -24,7 +24,7 @@ from syncreport.indicators.frames import (
 )
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
 
-from .builders import change, day, due, issue, sprints_for, train
+from .builders import blocks, change, day, due, issue, sprints_for, train
 
 SPRINTS = sprints_for("A")  # 11 (days 0-14, closed on day 21), 12 (14-28, active), 13 (28-42, future)
 
@@ -266,3 +266,19 @@ def test_records_are_the_values_to_dict_gives_missing_ones_included() -> None:
     assert math.isnan(second["s"]) and math.isnan(second["x"])
     assert (second["b"], second["o"], second["i"], second["n"]) == (False, "z", None, 4)
     assert second["t"] is pd.NaT
+
+
+def test_naive_times_are_counted_in_every_part_of_the_snapshot_missing_ones_not() -> None:
+    # issues: A-1 created naive, A-2 aware -> 1; sprints: 11 and 12 dated aware, 13 never dated (None start,
+    # end and complete: not counted) -> 0; links: one naive, one with no date (None) -> 1; the snapshot's
+    # own time is aware -> 0. In all 2.
+    naive_issue = issue("A-1")
+    naive_issue = dataclasses.replace(naive_issue, created=naive_issue.created.replace(tzinfo=None))
+    undated = dataclasses.replace(SPRINTS[2], start=None, end=None, complete=None)
+    naive_link = blocks("A-2", "A-1", created=3)
+    assert naive_link.created is not None
+    naive_link = dataclasses.replace(naive_link, created=naive_link.created.replace(tzinfo=None))
+    snapshot = train(
+        [naive_issue, issue("A-2")], [*SPRINTS[:2], undated], [naive_link, blocks("A-1", "A-2", "L2")]
+    )
+    assert build_frames(snapshot).naive_times == 2

@@ -216,23 +216,24 @@ def _provider_slip(
     if candidates.empty:
         return frame
     then = value_asof(candidates["provider"], candidates["link_created"], sprint_events, current_sprints)
-    slipped, from_names = [], []
     ids = sprints["id"].tolist()
     sequence = dict(zip(ids, sprints["sequence"].tolist(), strict=True))
     ordinals = dict(zip(ids, sprints["ordinal"].tolist(), strict=True))
     names = dict(zip(ids, sprints["name"].tolist(), strict=True))
-    for ids_then, ord_now, scheduled_now in zip(
-        then.to_numpy(), candidates["p_ordinal"].to_numpy(), candidates["p_scheduled"].to_numpy(), strict=True
-    ):
-        ord_then, name_then = _latest_ordinal(ids_then, sequence, ordinals, names)
-        moved = name_then is not None and (
-            not scheduled_now or (not np.isnan(ord_then) and not np.isnan(ord_now) and ord_now > ord_then)
-        )
-        slipped.append(moved)
-        from_names.append(name_then if moved else None)
-    frame.loc[candidates.index, "provider_slipped"] = slipped
+    # the sprint sets repeat (a few hundred distinct ones): each is read once; the last entry is "none"
+    codes, sets = pd.factorize(then.to_numpy(dtype=object), use_na_sentinel=True)
+    latest = [_latest_ordinal(s, sequence, ordinals, names) for s in sets] + [(np.nan, None)]
+    ord_then = np.array([o for o, _ in latest], dtype="float64")[codes]
+    name_then = np.array([n for _, n in latest], dtype=object)[codes]
+    ord_now = candidates["p_ordinal"].to_numpy(dtype="float64")
+    scheduled_now = candidates["p_scheduled"].to_numpy(dtype=bool)
+    # NaN compares False: a later iteration only when both are known
+    moved = (name_then != None) & (~scheduled_now | (ord_now > ord_then))  # noqa: E711 - element-wise
+    slip_from = name_then.copy()
+    slip_from[~moved] = None
+    frame.loc[candidates.index, "provider_slipped"] = moved.tolist()
     frame.loc[candidates.index, "provider_slip_from"] = pd.Series(
-        from_names, index=candidates.index, dtype=object
+        slip_from, index=candidates.index, dtype=object
     )
     frame["provider_slipped"] = frame["provider_slipped"].astype(bool)
     return frame

@@ -86,8 +86,15 @@ def _column(rows: Iterable[Any], name: str) -> list[Any]:
     return list(map(attrgetter(name), rows))
 
 
-def _count_naive(values: Iterable[datetime | None]) -> int:
-    return sum(1 for v in values if v is not None and v.tzinfo is None)
+def _count_naive(values: Sequence[datetime | None]) -> int:
+    """How many of the datetimes have no time zone (None values are not counted)."""
+    try:  # in C: every value's tzinfo, then the Nones among them
+        return list(map(_TZINFO, values)).count(None)
+    except AttributeError:  # a None among the values: the per-value way
+        return sum(1 for v in values if v is not None and v.tzinfo is None)
+
+
+_TZINFO = attrgetter("tzinfo")
 
 
 def build_frames(snapshot: Snapshot) -> Frames:
@@ -169,7 +176,7 @@ def build_frames(snapshot: Snapshot) -> Frames:
         naive_created
         + naive_changes
         + sum(_count_naive((s.start, s.end, s.complete)) for s in sprints)
-        + _count_naive(link.created for link in links)
+        + _count_naive(_column(links, "created"))
         + _count_naive([snapshot.taken_at])
     )
     return Frames(
@@ -361,13 +368,20 @@ def sort_by_issue_key(frame: pd.DataFrame, column: str = "key") -> pd.DataFrame:
         parsed = pd.to_numeric(pd.Series([parts[i][2] for i in odd], dtype=object), errors="coerce")
         for i, value in zip(odd, parsed.tolist(), strict=True):
             numbers[i] = None if pd.isna(value) else value
-    project = np.array(
-        [p if n is not None else k for (p, _, _), n, k in zip(parts, numbers, keys, strict=True)],
-        dtype=object,
-    )
+    projects = [p if n is not None else k for (p, _, _), n, k in zip(parts, numbers, keys, strict=True)]
+    project = _text_ranks(projects)  # numbers in text order: lexsort compares integers, not strings
     number = np.array([-1 if n is None else n for n in numbers], dtype="float64" if odd else "int64")
-    order = np.lexsort((np.array(keys, dtype=object), number, project))
+    order = np.lexsort((number, project))
+    same = (number[order][1:] == number[order][:-1]) & (project[order][1:] == project[order][:-1])
+    if same.any():  # equal project and number ("ART-010", "ART-10"): the key's text decides
+        order = np.lexsort((_text_ranks(keys), number, project))
     return frame.iloc[order]
+
+
+def _text_ranks(texts: list[str]) -> np.ndarray:
+    """Each text's rank among the distinct texts in code-point order (equal texts, equal ranks)."""
+    codes, _ = pd.factorize(np.array(texts, dtype=object), sort=True)
+    return cast(np.ndarray, codes)
 
 
 def rows(frame: pd.DataFrame) -> Iterator[Any]:
