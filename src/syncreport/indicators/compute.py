@@ -19,6 +19,7 @@ import pandas as pd
 
 from syncreport.config import CapacitySettings, IterationSettings, ThresholdSettings
 from syncreport.gc_pause import gc_paused
+from syncreport.heap import trim_heap
 from syncreport.indicators import board as board_module
 from syncreport.indicators import records
 from syncreport.indicators.calendar import (
@@ -107,7 +108,9 @@ def compute_indicators(
             capacity or CapacitySettings(),
             baseline or BaselineInput(),
         )
-        return with_pictures(results, history, previous)
+        results = with_pictures(results, history, previous)
+    trim_heap()  # the frames' buffers are free now: back to the system before the export (syncreport/heap.py)
+    return results
 
 
 def _compute(
