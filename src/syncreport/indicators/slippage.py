@@ -175,8 +175,15 @@ def sprint_reliability(
     started["completed"] = started["committed"] & started["member_at_close"] & started["done_at_close"]
     started["added_completed"] = started["added"] & started["done_at_close"]
     started["removed"] = started["committed"] & ~started["member_at_close"]
-    started["points_start"] = _points_at(started["issue_key"], started["start"], issues, point_events)
-    started["points_end"] = _points_at(started["issue_key"], started["closed_at"], issues, point_events)
+    # the points at the start and at the close in one replay of the points' history
+    keys, n = started["issue_key"], len(started)
+    points = _points_at(
+        pd.concat([keys, keys], ignore_index=True),
+        pd.concat([started["start"], started["closed_at"]], ignore_index=True),
+        issues,
+        point_events,
+    )
+    started["points_start"], started["points_end"] = points[:n], points[n:]
     relevant = started[started["committed"] | started["added"]]
     has_points = (
         relevant.assign(p=np.where(relevant["committed"], relevant["points_start"], relevant["points_end"]))
