@@ -47,7 +47,7 @@ _END_COLUMNS = (
 def _ends(links: pd.DataFrame, issues: pd.DataFrame, end: str, linked: pd.DataFrame | None) -> pd.DataFrame:
     keys = links[end]
     visible = keys.isin(issues.index)
-    found = issues.reindex(keys.to_numpy())[list(_END_COLUMNS)]
+    found = issues[list(_END_COLUMNS)].reindex(keys.to_numpy())  # the columns first: a narrow take
     found.index = links.index
     found["visible"] = visible
     found["team"] = found["team"].where(visible, NOT_VISIBLE)

@@ -60,8 +60,9 @@ def dependency_records(
     cycle_keys = dependency_cycles(deps)
     in_cycle = {k for cycle in cycle_keys for k in cycle}
     rows_ = [_replace_cycle_flag(d, in_cycle) for d in dependency_rows(deps, browse)]
-    cross = [d for d, c in zip(rows_, deps["cross_team"], strict=True) if c]
-    same = [d for d, c in zip(rows_, deps["cross_team"], strict=True) if not c]
+    cross_team = deps["cross_team"].tolist()
+    cross = [d for d, c in zip(rows_, cross_team, strict=True) if c]
+    same = [d for d, c in zip(rows_, cross_team, strict=True) if not c]
     team_of = issues["team"]
     cycles = tuple(
         Cycle(keys=c, teams=tuple(str(team_of.get(k, NOT_VISIBLE)) for k in c)) for c in cycle_keys
