@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from syncreport.indicators import compute_indicators
-from syncreport.indicators.calendar import place_issues
+from syncreport.indicators.calendar import place_issues, sprint_teams
 from syncreport.indicators.frames import (
     build_frames,
     casefold_isin,
@@ -282,3 +282,19 @@ def test_naive_times_are_counted_in_every_part_of_the_snapshot_missing_ones_not(
         [naive_issue, issue("A-2")], [*SPRINTS[:2], undated], [naive_link, blocks("A-1", "A-2", "L2")]
     )
     assert build_frames(snapshot).naive_times == 2
+
+
+def test_a_sprint_of_a_board_with_no_team_takes_the_most_common_team_of_its_issues() -> None:
+    # board 99 has no team. Sprint 50: B-1 (B), C-1 and C-2 (C), three issues with no team (not counted)
+    # -> C (2 against 1). Sprint 51: B-2 (B) and D-1 (D), one each -> the tie goes to the first name: B.
+    # Sprint 11 is on team A's board -> A, whatever its issues' teams.
+    loose = [
+        dataclasses.replace(SPRINTS[1], id=50, board_id=99),
+        dataclasses.replace(SPRINTS[1], id=51, board_id=99),
+    ]
+    issues = [issue("B-1", "B", (50,)), issue("C-1", "C", (50,)), issue("C-2", "C", (50, 11))]
+    issues += [issue(f"N-{n}", None, (50,)) for n in (1, 2, 3)]
+    issues += [issue("B-2", "B", (51,)), issue("D-1", "D", (51,))]
+    snapshot = train(issues, [SPRINTS[0], *loose])
+    frames = build_frames(snapshot)
+    assert sprint_teams(frames.sprints, frames.issues, snapshot).to_dict() == {11: "A", 50: "C", 51: "B"}

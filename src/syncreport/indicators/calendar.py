@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from syncreport.config import IterationSettings
-from syncreport.indicators.frames import UNASSIGNED, utc_timestamp
+from syncreport.indicators.frames import UNASSIGNED, explode_ids, utc_timestamp
 from syncreport.indicators.results import Calendar, Iteration
 from syncreport.snapshot import Snapshot
 
@@ -69,13 +69,13 @@ def sprint_teams(sprints: pd.DataFrame, issues: pd.DataFrame, snapshot: Snapshot
     """The team of each sprint: its board's team, else the most common team of its current issues."""
     board_team = {b.id: b.team for b in snapshot.boards if b.team}
     by_board = sprints["board_id"].map(lambda b: board_team.get(int(b)) if pd.notna(b) else None)
-    members = issues[["team_raw", "sprint_ids"]].explode("sprint_ids").dropna()
+    members = explode_ids(issues, "sprint_ids", ["team_raw"]).dropna()  # one row per (issue, sprint id)
     if members.empty:
         by_issues = pd.Series(dtype=object)
     else:
-        counts = members.groupby(["sprint_ids", "team_raw"]).size().reset_index(name="n")
+        counts = members.groupby(["sprint_id", "team_raw"]).size().reset_index(name="n")
         counts = counts.sort_values(["n", "team_raw"], ascending=[False, True], kind="stable")
-        by_issues = counts.drop_duplicates("sprint_ids").set_index("sprint_ids")["team_raw"]
+        by_issues = counts.drop_duplicates("sprint_id").set_index("sprint_id")["team_raw"]
         by_issues.index = by_issues.index.astype("int64")
     fallback = sprints["id"].map(by_issues)
     return by_board.where(by_board.notna(), fallback).astype(object)
