@@ -72,3 +72,53 @@ def test_gc_comes_back_when_the_block_raises() -> None:
     with pytest.raises(ValueError), gc_paused():
         raise ValueError("boom")
     assert gc.isenabled()
+
+
+def test_leaving_the_pause_starts_no_collection_and_a_full_one_still_finds_cycles() -> None:
+    # 100,000 lists built in the pause: unpaused, the next allocations after the block would start a young
+    # collection at once (the young count is far over its threshold of 700) and traverse them all. They go
+    # to the oldest generation instead: 500 new lists after the block start no collection (under 700, the
+    # count having restarted from 0). A cycle built in the block is still garbage a full collection frees.
+    import weakref
+
+    class Node:
+        partner: Node | None = None
+
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    with gc_paused():
+        built = [[n] for n in range(100_000)]
+        first, second = Node(), Node()
+        first.partner, second.partner = second, first
+        probe = weakref.ref(first)
+        del first, second
+    gc.callbacks.append(count)
+    try:
+        after = [[n] for n in range(500)]
+    finally:
+        gc.callbacks.remove(count)
+    assert collections == []
+    assert gc.get_freeze_count() == 0
+    assert probe() is not None  # only a cycle now: refcounting cannot free it
+    gc.collect()
+    assert probe() is None
+    assert len(built) == 100_000 and len(after) == 500
+
+
+def test_objects_someone_else_froze_stay_frozen() -> None:
+    # one object frozen by the application before the block: the pause leaves the permanent generation as
+    # it found it (the freeze count does not fall to 0)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with gc_paused():
+            made = [[n] for n in range(1000)]
+        assert gc.get_freeze_count() == frozen
+        assert gc.isenabled() and len(made) == 1000
+    finally:
+        gc.unfreeze()
