@@ -298,3 +298,14 @@ def test_a_sprint_of_a_board_with_no_team_takes_the_most_common_team_of_its_issu
     snapshot = train(issues, [SPRINTS[0], *loose])
     frames = build_frames(snapshot)
     assert sprint_teams(frames.sprints, frames.issues, snapshot).to_dict() == {11: "A", 50: "C", 51: "B"}
+
+
+def test_runs_of_equal_rows_become_one_tuple_per_row_and_rows_without_values_empty_ones() -> None:
+    # rows 0, 0, 2, 2, 2, 3 of 5: row 0 -> (a, b); row 1 none -> (); row 2 -> (c, d, e); row 3 -> (f,), the
+    # last run ending at the end of the arrays; row 4 none -> (). No rows at all: five empty tuples.
+    from syncreport.indicators.slippage import _tuples_by_row
+
+    rows_ = np.array([0, 0, 2, 2, 2, 3])
+    values = np.array(["a", "b", "c", "d", "e", "f"], dtype=object)
+    assert _tuples_by_row(rows_, values, 5) == [("a", "b"), (), ("c", "d", "e"), ("f",), ()]
+    assert _tuples_by_row(np.array([], dtype="int64"), np.array([], dtype=object), 5) == [()] * 5

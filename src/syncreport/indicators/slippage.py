@@ -7,7 +7,6 @@ already set was in that sprint from its creation. Times are compared in UTC.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,10 +134,13 @@ def carry_over(
 def _tuples_by_row(rows: np.ndarray, values: np.ndarray, count: int) -> list[tuple[Any, ...]]:
     """Consecutive values of equal rows as one tuple per row (rows sorted; () for a row with none)."""
     grouped: list[tuple[Any, ...]] = [()] * count
-    for row, group in itertools.groupby(
-        zip(rows.tolist(), values.tolist(), strict=True), key=lambda rv: rv[0]
-    ):
-        grouped[row] = tuple(value for _, value in group)
+    if len(rows) == 0:
+        return grouped
+    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))  # where each row's run begins
+    ends = [*starts[1:].tolist(), len(rows)]
+    items = values.tolist()
+    for row, begin, end in zip(rows[starts].tolist(), starts.tolist(), ends, strict=True):
+        grouped[row] = tuple(items[begin:end])
     return grouped
 
 
