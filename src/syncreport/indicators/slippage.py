@@ -34,8 +34,8 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
     """
     events = sprint_events[sprint_events["issue_key"].isin(issues.index)]
     created = issues["created"]
-    current = explode_ids(issues, "sprint_ids", ["key"]).rename(columns={"key": "issue_key"})
-    current["entered_at"] = lookup(created, current["issue_key"])
+    current = explode_ids(issues, "sprint_ids", ["key", "created"])  # the creation taken along, not looked up
+    current = current.rename(columns={"key": "issue_key", "created": "entered_at"})
     has_events = current["issue_key"].isin(events["issue_key"]).to_numpy()
     # in a sprint now, with a sprint changelog: the changelog says when it went in; if it does not (a
     # truncated or inconsistent log), the creation date is the fallback below
@@ -55,7 +55,8 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
     pairs = pd.concat(parts, ignore_index=True)
     pairs["entered_at"] = pairs["entered_at"].astype(TIME)
     first_in = pairs.groupby(["issue_key", "sprint_id"], as_index=False).agg(entered_at=("entered_at", "min"))
-    first_in["entered_at"] = first_in["entered_at"].fillna(lookup(created, first_in["issue_key"]))
+    unknown = first_in["entered_at"].isna().to_numpy()  # only these need the issue's creation
+    first_in["entered_at"] = first_in["entered_at"].fillna(lookup(created, first_in["issue_key"][unknown]))
     return first_in
 
 
