@@ -397,7 +397,8 @@ def _health(
     teams: list[str],
     thresholds: ThresholdSettings,
 ) -> _Health:
-    cross_frame = deps.frame[deps.frame["cross_team"]]
+    # the three columns the figures read (not the link frame's hundred): filtered per team, twice each
+    cross_frame = deps.frame.loc[deps.frame["cross_team"], ["p_team", "c_team", "status"]]
     issues_by_team = dict(tuple(train_issues.groupby("team", sort=False)))
     by_team = {
         team: health_figures(
