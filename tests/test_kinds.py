@@ -1,13 +1,15 @@
-"""The product's words, each once (syncreport/kinds.py), and the one gc_paused()."""
+"""The product's words, each once (syncreport/kinds.py), and the one gc_paused() and gc_frozen()."""
 
 from __future__ import annotations
 
 import gc
 import json
+import subprocess
+import sys
 
 import pytest
 
-from syncreport.gc_pause import gc_paused
+from syncreport.gc_pause import gc_frozen, gc_paused
 from syncreport.kinds import (
     COUNTED_STATUSES,
     DEPENDENCY_STATUSES,
@@ -124,3 +126,48 @@ def test_objects_someone_else_froze_stay_frozen() -> None:
         assert gc.isenabled() and len(made) == 1000
     finally:
         gc.unfreeze()
+
+
+GC_FROZEN_PROBE = """
+import gc
+from syncreport.gc_pause import gc_frozen
+
+assert gc.get_freeze_count() == 0
+with gc_frozen() as freeze:
+    assert gc.get_freeze_count() == 0  # nothing until asked
+    freeze()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0  # every tracked object alive then
+    made_after = [[] for _ in range(1000)]
+    freeze()  # and those alive now
+    assert gc.get_freeze_count() >= frozen + len(made_after)
+assert gc.get_freeze_count() == 0  # seen by the collector again
+try:
+    with gc_frozen() as freeze:
+        freeze()
+        raise ValueError("boom")
+except ValueError:
+    assert gc.get_freeze_count() == 0  # also when the block raises
+print("ok")
+"""
+
+
+def test_gc_frozen_leaves_what_lives_when_asked_out_of_collections_until_the_block_ends() -> None:
+    # In a process of its own: the session's simulator froze this one's objects (the next test's case).
+    done = subprocess.run([sys.executable, "-c", GC_FROZEN_PROBE], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "ok"
+
+
+def test_gc_frozen_changes_nothing_when_something_froze_objects_before() -> None:
+    frozen_by_the_session = gc.get_freeze_count() > 0  # the session's simulator, when it runs
+    gc.freeze()  # as the simulator does in the same process
+    try:
+        before = gc.get_freeze_count()
+        with gc_frozen() as freeze:
+            made_inside: list[list[int]] = [[] for _ in range(1000)]
+            freeze()
+            assert gc.get_freeze_count() < before + len(made_inside)  # not frozen by the block
+        assert gc.get_freeze_count() > before - len(made_inside)  # the caller's objects stay frozen
+    finally:
+        if not frozen_by_the_session:
+            gc.unfreeze()

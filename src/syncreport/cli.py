@@ -9,6 +9,7 @@ Longer than 400 lines: one function per command with its typer options, and noth
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -589,6 +590,7 @@ def main() -> None:
     except SystemExit as exc:
         if exc.code == ExitCode.INTERRUPTED:
             _exit_interrupted()
+        gc.freeze()  # the process ends: the collection at its exit need not walk what is left (0.1 s at 10k)
         sys.exit(exc.code)
 
 

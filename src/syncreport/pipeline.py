@@ -60,6 +60,7 @@ from syncreport.deliver.state import (
     save_document,
 )
 from syncreport.errors import ConfigError, DeliveryError, InterruptedAfterWriting, SyncreportError
+from syncreport.gc_pause import gc_frozen
 from syncreport.kinds import FORMATS, Health
 from syncreport.logs import configure_logging, register_secret_env
 from syncreport.progress import NO_PROGRESS, Progress
@@ -323,6 +324,7 @@ def run_report(
     with (
         _interrupted_after_writing(delivery),
         nullcontext() if stdout else run_lock(state_root / f"{slug}.lock"),
+        gc_frozen() as freeze,
     ):
         logger.info("report run for %s started (out: %s)", train, plan.out_dir)
         for stale in remove_stale_temp_files(plan.out_dir, slug):
@@ -340,6 +342,7 @@ def run_report(
         settings = _report_settings(config)
         history = load_history(state_root / slug, snapshot.taken_at, days=settings.history_days)
         results = _compute(snapshot, config, previous, baseline, history)
+        freeze()  # the snapshot and the results live to the end of the run: full collections skip them
         interrupts.check()
         say(f"Rendering {', '.join(plan.formats)} ...")
         with artifacts.using(_artifact_store(config, now)):  # charts and PDFs made before are kept there

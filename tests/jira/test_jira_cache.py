@@ -30,6 +30,17 @@ def test_rows_round_trip_per_site(tmp_path: Path) -> None:
         assert a.get_issues(["2"])["2"].histories == [{"id": "2", "items": []}]
 
 
+def test_has_issues_says_whether_this_sites_rows_are_kept_without_reading_them(tmp_path: Path) -> None:
+    with (
+        Cache(tmp_path / "c.sqlite3", "https://a.example") as a,
+        Cache(tmp_path / "c.sqlite3", "https://b.example") as b,
+    ):
+        assert not a.has_issues()  # a cold run: the dialects list the whole scope
+        a.put_issues([row(1)])
+        assert a.has_issues()
+        assert not b.has_issues()  # keyed by site
+
+
 def test_an_interrupted_batch_writes_nothing(tmp_path: Path) -> None:
     def rows() -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], str]]:
         yield row(1)

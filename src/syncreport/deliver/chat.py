@@ -15,15 +15,17 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
 
 from syncreport.config import ChatSettings
 from syncreport.errors import ConfigError, NotifyError
-from syncreport.indicators.results import IndicatorResults
 from syncreport.logs import read_secret_env, redact, register_secret
+
+if TYPE_CHECKING:
+    from syncreport.indicators.results import IndicatorResults
 
 log = logging.getLogger(__name__)
 

@@ -186,6 +186,12 @@ class Cache:
 
     # --- issues -----------------------------------------------------------------------------------------
 
+    def has_issues(self) -> bool:
+        """Whether any whole issue row of this site is kept (a cold run has none)."""
+        return (
+            self._db.execute("SELECT 1 FROM issues WHERE site=? LIMIT 1", (self.site,)).fetchone() is not None
+        )
+
     def versions(self) -> dict[str, tuple[str, str]]:
         """id -> (updated, fields signature) of every whole issue row of this site."""
         rows = self._db.execute("SELECT id, updated, fields_sig FROM issues WHERE site=?", (self.site,))

@@ -68,7 +68,7 @@ class CloudDialect:
         run lists ids only, and so does a warm one with a watermark (beside its search for what changed),
         so the listing need not wait for the field list or that search."""
         self.since.start(self.run.pool)
-        if not self.cache.versions() or self.since.since() is not None:
+        if not self.cache.has_issues() or self.since.since() is not None:
             body = self._ids_body(with_updated=False, jql=None, reconcile=())
             self._first_ids = self.run.pool.submit(self.client.post, CLOUD_SEARCH, body)
 

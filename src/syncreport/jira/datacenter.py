@@ -73,7 +73,7 @@ class DataCenterDialect:
         return []  # Data Center's search is the issues' own index, updated with each edit
 
     def scope_and_fetch(self, fields: FieldMap) -> dict[str, str]:
-        if not self.cache.versions():
+        if not self.cache.has_issues():
             scope = self._cold(fields)  # an empty cache: one search brings ids, fields and changelogs
         else:
             found = self._changed_only(fields)

@@ -60,18 +60,21 @@ class Since:
         return f"updated_mark:{self.jql}"
 
     def put_mark(self, scope: Mapping[str, str]) -> None:
-        """Remember the watermark: Jira's clock at the start of this pull, and (used only without it) the
-        latest ``updated`` among the scope's stored issues."""
-        versions = self.cache.versions()
-        times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
+        """Remember the watermark: Jira's clock at the start of this pull, or (without it) the latest
+        ``updated`` among the scope's stored issues."""
         served = self.client.earliest_server_time
         mark = {
             "server_time": (served - DATE_RESOLUTION).isoformat() if served else None,
-            "updated": max(times).isoformat() if times else None,
+            "updated": None if served else self._latest_updated(scope),  # read only without the server's
         }
         if any(mark.values()):
             self.cache.put_meta(self._mark_name(), mark)
         self.user_zone()
+
+    def _latest_updated(self, scope: Mapping[str, str]) -> str | None:
+        versions = self.cache.versions()
+        times = [t for i in scope if i in versions and (t := parse_datetime(versions[i][0])) is not None]
+        return max(times).isoformat() if times else None
 
     def since(self) -> datetime | None:
         """The moment from which the next search asks (``updated >=``): the mark less its margin."""
