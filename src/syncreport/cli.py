@@ -490,6 +490,7 @@ def report(
             chat=chat,
             progress=progress_bar(chatty),
             log=(lambda message: _echo(message, err=True)) if chatty else None,
+            lay_out_apart=True,  # one process per run: the PDF's worker imports WeasyPrint meanwhile
         )
     )
     if to_stdout:

@@ -21,6 +21,7 @@ a step fails) are one story and read best together.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from syncreport.deliver.chat import Webhook
     from syncreport.indicators.plan import BaselineInput
     from syncreport.indicators.results import IndicatorResults
+    from syncreport.render.layout import LayoutWorker
 
 logger = logging.getLogger(__name__)
 
@@ -238,27 +240,57 @@ def _render(
     settings: ReportSettings,
     formats: Sequence[str],
     need_pdf: bool,
+    worker: LayoutWorker | None = None,
 ) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """Every output in memory (ext -> bytes), and the JSON document (kept as the next run's state)."""
+    """Every output in memory (ext -> bytes, in the order of ``formats``), and the JSON document (kept as
+    the next run's state). The PDF is started first: its parts not kept are laid out (by ``worker``) while
+    the other formats render."""
     from syncreport.indicators.export import to_json_document
-    from syncreport.render import json_text, render_html, render_pdf
+    from syncreport.render import json_text, render_html, start_pdf
 
     document = to_json_document(results)
+    pdf = start_pdf(results, snapshot, settings, worker=worker) if need_pdf or "pdf" in formats else None
     outputs: dict[str, bytes] = {}
     for ext in formats:
         if ext == "html":
             outputs["html"] = render_html(results, snapshot, settings).encode("utf-8")
         elif ext == "pdf":
-            outputs["pdf"] = render_pdf(results, snapshot, settings)
+            outputs["pdf"] = b""  # its place among the outputs; the bytes once laid out (below)
         elif ext == "json":
             outputs["json"] = json_text.encode(document)  # json.dumps(indent=2)'s bytes, by orjson
         elif ext in ("csv", "xlsx"):
             from syncreport.render.spreadsheet import spreadsheet_outputs
 
             outputs.update(spreadsheet_outputs(results, [ext]))
-    if need_pdf and "pdf" not in outputs:
-        outputs["_pdf_for_email"] = render_pdf(results, snapshot, settings)
+    if pdf is not None:
+        outputs["pdf" if "pdf" in formats else "_pdf_for_email"] = pdf()
     return outputs, document
+
+
+def _needs_pdf(plan: _Plan, config: Config | None) -> bool:
+    """A PDF is made: as a file, for the e-mail, or for Confluence."""
+    return (
+        "pdf" in plan.formats
+        or plan.email is not None
+        or bool(config and "pdf" in config.confluence.attach and config.confluence.url)
+    )
+
+
+@contextmanager
+def _layout_worker(wanted: bool) -> Iterator[LayoutWorker | None]:
+    """The PDF layout worker of a run that makes a PDF (:mod:`syncreport.render.layout`), stopped when the
+    run ends; None when not wanted or when this process has imported WeasyPrint already (laying out here
+    is cheaper then)."""
+    if not wanted or "weasyprint" in sys.modules:
+        yield None
+        return
+    from syncreport.render.layout import LayoutWorker
+
+    worker = LayoutWorker()
+    try:
+        yield worker
+    finally:
+        worker.close()
 
 
 def _artifact_store(config: Config | None, now: Clock) -> artifacts.ArtifactStore | None:
@@ -276,7 +308,7 @@ def _report_settings(config: Config | None) -> ReportSettings:
     return config.report if config else ReportSettings()
 
 
-def run_report(
+def run_report(  # noqa: PLR0913 - the run's options and a caller's seams (clock, terminal, PDF worker)
     config: Config | None,
     *,
     snapshot_path: Path | None = None,
@@ -290,11 +322,14 @@ def run_report(
     log: Callable[[str], None] | None = None,
     now: Clock = wall_clock,
     stdout: bool = False,
+    lay_out_apart: bool = False,
 ) -> ReportRun:
     """Produce and deliver one report. ``config`` may be None only with ``snapshot_path`` (default settings).
 
     ``now`` is the run's one clock (the wall clock unless a caller pins it): the pull's ``taken_at``, so every
     figure, the files' date and "changes since last" are as of it. A saved snapshot keeps its own time.
+    ``lay_out_apart``: the PDF is laid out by a worker process started now, which imports WeasyPrint while
+    the run pulls and computes (the CLI's runs: one process per run).
 
     Raises :class:`~syncreport.errors.SyncreportError` subclasses with one-line messages;
     :class:`~syncreport.deliver.lock.RunInProgress` (exit 0) when another run of the series holds the lock.
@@ -325,6 +360,7 @@ def run_report(
         _interrupted_after_writing(delivery),
         nullcontext() if stdout else run_lock(state_root / f"{slug}.lock"),
         gc_frozen() as freeze,
+        _layout_worker(lay_out_apart and _needs_pdf(plan, config)) as worker,  # imports WeasyPrint meanwhile
     ):
         logger.info("report run for %s started (out: %s)", train, plan.out_dir)
         for stale in remove_stale_temp_files(plan.out_dir, slug):
@@ -351,8 +387,8 @@ def run_report(
                 snapshot,
                 settings,
                 plan.formats,
-                need_pdf=plan.email is not None
-                or bool(config and "pdf" in config.confluence.attach and config.confluence.url),
+                need_pdf=_needs_pdf(plan, config),
+                worker=worker,
             )
         day = snapshot.taken_at.astimezone().date()
         if stdout:

@@ -184,11 +184,14 @@ _STOPPER = textwrap.dedent(
         time.sleep(600)
 
     if stage == "render":
-        real_pdf = render.render_pdf
-        def render_pdf(*args, **kwargs):
-            real_pdf(*args, **kwargs)
-            stop_here()
-        render.render_pdf = render_pdf
+        real_start = render.start_pdf
+        def start_pdf(*args, **kwargs):
+            finish = real_start(*args, **kwargs)
+            def finish_and_stop():
+                finish()
+                stop_here()
+            return finish_and_stop
+        render.start_pdf = start_pdf
     else:
         real_write = files._write_temp
         written = []

@@ -1,0 +1,104 @@
+"""The PDF laid out by the worker process (render/layout.py) is the PDF laid out in the run's own process,
+and a worker that cannot lay out leaves the run to do it itself: same report, never a missing page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
+
+import pytest
+
+from syncreport import artifacts
+from syncreport.config import ReportSettings
+from syncreport.pipeline import _layout_worker
+from syncreport.render import pdf, render_pdf
+from syncreport.render.layout import LayoutWorker
+
+pytestmark = pytest.mark.slow  # real PDFs, a process of its own
+
+
+def _text(data: bytes, folder: Path) -> str:
+    path = folder / "report.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def worker() -> Iterator[LayoutWorker]:
+    started = LayoutWorker()
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def test_the_worker_lays_out_every_part_and_the_run_lays_out_none(
+    sample: ModuleType, worker: LayoutWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results, snapshot = sample.train(issues=60, teams=4)
+    here = render_pdf(results, snapshot, ReportSettings())
+
+    def refuse(document: str) -> NoReturn:
+        raise AssertionError("the run laid a part out itself although the worker could")
+
+    monkeypatch.setattr(pdf, "lay_out", refuse)
+    apart = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+    # The front, the trends, the body and the two layers of margins: the same pages, the same text.
+    assert _text(apart, tmp_path) == _text(here, tmp_path)
+
+
+def test_a_worker_that_stopped_leaves_the_layout_to_the_run(
+    sample: ModuleType, worker: LayoutWorker, tmp_path: Path
+) -> None:
+    results, snapshot = sample.train(issues=40, teams=4)
+    here = render_pdf(results, snapshot, ReportSettings())
+    worker.close()  # as if it died: its pipe is closed
+    apart = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+    assert _text(apart, tmp_path) == _text(here, tmp_path)
+
+
+def test_a_worker_killed_while_laying_out_leaves_the_rest_to_the_run(
+    sample: ModuleType, worker: LayoutWorker, tmp_path: Path
+) -> None:
+    results, snapshot = sample.train(issues=40, teams=4)
+    here = render_pdf(results, snapshot, ReportSettings())
+    pending = worker.submit("<p>one</p>")
+    process = worker._process  # noqa: SLF001 - the test kills the worker itself
+    process.kill()
+    process.join()
+    assert pending() is None  # no answer: the run lays that document out itself
+    apart = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+    assert _text(apart, tmp_path) == _text(here, tmp_path)
+
+
+def test_parts_the_store_keeps_are_not_sent_to_the_worker(
+    sample: ModuleType, worker: LayoutWorker, tmp_path: Path
+) -> None:
+    results, snapshot = sample.train(issues=40, teams=4)
+    with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
+        first = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+        sent = worker._sent  # noqa: SLF001 - how many documents went to the worker
+        again = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+    assert sent >= 4  # front, body and the margins at least (the sample's first run has no trends)
+    assert worker._sent == sent  # noqa: SLF001 - the same run again: every part kept, nothing sent
+    assert _text(again, tmp_path) == _text(first, tmp_path)
+
+
+def test_a_run_starts_a_worker_only_when_it_makes_a_pdf_and_weasyprint_is_not_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _layout_worker(wanted=False) as none:
+        assert none is None
+    monkeypatch.setitem(sys.modules, "weasyprint", sys.modules.get("weasyprint") or ModuleType("weasyprint"))
+    with _layout_worker(wanted=True) as loaded:
+        assert loaded is None  # laying out here is cheaper then
+    monkeypatch.delitem(sys.modules, "weasyprint")
+    with _layout_worker(wanted=True) as started:
+        assert isinstance(started, LayoutWorker)
+        process = started._process  # noqa: SLF001
+        assert process.is_alive()
+    assert not process.is_alive()  # stopped with the run
