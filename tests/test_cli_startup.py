@@ -71,3 +71,24 @@ def test_the_cli_freezes_what_is_left_as_it_exits() -> None:
     # The collection at the interpreter's exit would walk every object the run left (0.1 s at 10k issues).
     done = subprocess.run([sys.executable, "-c", EXIT_PROBE], capture_output=True, text=True, check=True)
     assert int(done.stdout.strip().splitlines()[-1]) > 0
+
+
+MEANWHILE_PROBE = """
+import json, sys, threading
+from syncreport.pipeline import _COMPUTING_MODULES, _import_meanwhile
+before = "pandas" in sys.modules
+_import_meanwhile(["syncreport.no_such_module", "syncreport.render.svg"])  # a failure ends that thread quietly
+_import_meanwhile(_COMPUTING_MODULES)
+for thread in threading.enumerate():
+    if thread.name == "syncreport-imports":
+        thread.join()
+print(json.dumps([before, "pandas" in sys.modules, "syncreport.render.svg" in sys.modules]))
+"""
+
+
+def test_the_indicators_modules_are_imported_in_a_thread_while_the_pull_waits() -> None:
+    done = subprocess.run([sys.executable, "-c", MEANWHILE_PROBE], capture_output=True, text=True, check=True)
+    # pandas comes with the computing modules; after a module that does not import, the rest are left
+    # to the run (which imports them where it needs them, with their own error).
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True, False]
+    assert done.stderr == ""

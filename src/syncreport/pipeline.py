@@ -20,8 +20,10 @@ a step fails) are one story and read best together.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -180,7 +182,28 @@ def _plan(
 def _pull(config: Config, progress: Progress, now: Clock) -> Snapshot:
     from syncreport.jira import pull_snapshot  # imported here: the CLI starts fast without it
 
+    _import_meanwhile(_COMPUTING_MODULES)
     return pull_snapshot(config, progress=progress, now=now)
+
+
+# What computing the indicators imports (pandas, numpy: about half a second), made while the pull waits
+# for Jira's answers.
+_COMPUTING_MODULES = ("syncreport.indicators.compute", "syncreport.indicators.export")
+
+
+def _import_meanwhile(modules: Sequence[str]) -> None:
+    """Import ``modules`` in a thread of their own while this one goes on (the pull's modules are imported
+    already, so the two do not import the same modules at once). A failed import is left to the run: it
+    imports them again where it needs them, and fails there with the error it would have had."""
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # the run's own import says what is wrong
+                return
+
+    threading.Thread(target=load, name="syncreport-imports", daemon=True).start()
 
 
 def _compute(
