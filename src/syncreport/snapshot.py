@@ -356,6 +356,28 @@ def decode_row(cls: type, row: dict[str, Any]) -> Any:
     return cls(**values)
 
 
+@functools.cache
+def decode_values(cls: type) -> Callable[[list[Any]], Any]:
+    """How a row of ``cls`` written as the list of its field values, in field order (no names), becomes
+    the dataclass: times, dates and tuples converted as :func:`decode_row` does, the rest positional.
+    A list of another length raises ValueError (a damaged row, or another layout)."""
+    names, converted = _decoders(cls)
+    order = [f.name for f in fields(cls)]
+    where = tuple((order.index(name), convert) for name, convert in converted)
+    width = len(names)
+
+    def decode(values: list[Any]) -> Any:
+        if len(values) != width:
+            raise ValueError(f"a {cls.__name__} row of {len(values)} values, not {width}")
+        for index, convert in where:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        return cls(*values)
+
+    return decode
+
+
 def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
     if data.get("format") != FORMAT_NAME:
         raise ConfigError(

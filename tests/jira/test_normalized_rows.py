@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
+import orjson
 import pytest
 
 from syncreport.jira.builder import Normalized
@@ -45,4 +48,42 @@ def test_a_kept_row_decodes_to_what_it_was_made_from() -> None:
     [b"", b"[]", b'{"issue": {"key": 1', b'{"issue": {}}', b"null", b'{"issue": {"id": "1", "bogus": 2}}'],
 )
 def test_a_damaged_row_decodes_to_none(body: bytes) -> None:
+    assert decode(body) is None
+
+
+def test_a_kept_row_is_each_dataclass_as_its_values_in_field_order() -> None:
+    row = orjson.loads(encode(_every_field_set()))
+    issue, issue_id, _, changes, *_ = row
+    assert issue[:3] == ["10001", "ORB-1", "Pay \u202eout"]  # id, key, summary: no field names
+    assert issue_id == "10001"
+    assert changes == [
+        [
+            "ORB-1",
+            "2026-03-02T09:30:15.123000+00:00",
+            "status",
+            "new",
+            "indeterminate",
+            "To Do",
+            "In Progress",
+        ]
+    ]
+
+
+def _damaged(where: int, change: Callable[[list[Any]], None]) -> bytes:
+    row = orjson.loads(encode(_every_field_set()))
+    change(row[where])
+    return orjson.dumps(row)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _damaged(0, lambda issue: issue.pop()),  # an issue of one value fewer (another layout, or torn)
+        _damaged(0, lambda issue: issue.append(1)),  # one more
+        _damaged(0, lambda issue: issue.__setitem__(7, 1772444215)),  # a number where its created time is
+        _damaged(3, lambda changes: changes[0].__setitem__(1, "yesterday")),  # a change at no time
+        _damaged(6, lambda sprints: sprints[0].pop(0)),  # a sprint without its id
+    ],
+)
+def test_a_row_whose_values_do_not_fit_the_dataclasses_decodes_to_none(body: bytes) -> None:
     assert decode(body) is None
