@@ -54,6 +54,10 @@ class ArtifactStore:
         self.hits = 0
         self.misses = 0
 
+    def now(self) -> float:
+        """The store's clock (what entries' ages are measured with), for a process that shares the store."""
+        return self._clock()
+
     def get(self, name: str) -> bytes | None:
         """The value stored under ``name``, or None (absent, or damaged: then it is removed)."""
         path = self.folder / name

@@ -36,7 +36,7 @@ def worker() -> Iterator[LayoutWorker]:
         started.close()
 
 
-def test_the_worker_lays_out_every_part_and_the_run_lays_out_none(
+def test_the_worker_makes_the_pdf_and_the_run_lays_out_nothing(
     sample: ModuleType, worker: LayoutWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results, snapshot = sample.train(issues=60, teams=4)
@@ -47,7 +47,7 @@ def test_the_worker_lays_out_every_part_and_the_run_lays_out_none(
 
     monkeypatch.setattr(pdf, "lay_out", refuse)
     apart = render_pdf(results, snapshot, ReportSettings(), worker=worker)
-    # The front, the trends, the body and the two layers of margins: the same pages, the same text.
+    # The front, the body and the two layers of margins, joined by the worker: the same pages and text.
     assert _text(apart, tmp_path) == _text(here, tmp_path)
 
 
@@ -66,7 +66,7 @@ def test_a_worker_killed_while_laying_out_leaves_the_rest_to_the_run(
 ) -> None:
     results, snapshot = sample.train(issues=40, teams=4)
     here = render_pdf(results, snapshot, ReportSettings())
-    pending = worker.submit("<p>one</p>")
+    pending = worker.submit("<p>one</p>", None)
     process = worker._process  # noqa: SLF001 - the test kills the worker itself
     process.kill()
     process.join()
@@ -75,16 +75,23 @@ def test_a_worker_killed_while_laying_out_leaves_the_rest_to_the_run(
     assert _text(apart, tmp_path) == _text(here, tmp_path)
 
 
-def test_parts_the_store_keeps_are_not_sent_to_the_worker(
-    sample: ModuleType, worker: LayoutWorker, tmp_path: Path
+def test_the_worker_keeps_the_parts_in_the_runs_store_and_takes_them_from_it(
+    sample: ModuleType, worker: LayoutWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results, snapshot = sample.train(issues=40, teams=4)
-    with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
+    store = artifacts.ArtifactStore(tmp_path / "store")
+    with artifacts.using(store):
         first = render_pdf(results, snapshot, ReportSettings(), worker=worker)
-        sent = worker._sent  # noqa: SLF001 - how many documents went to the worker
-        again = render_pdf(results, snapshot, ReportSettings(), worker=worker)
-    assert sent >= 4  # front, body and the margins at least (the sample's first run has no trends)
-    assert worker._sent == sent  # noqa: SLF001 - the same run again: every part kept, nothing sent
+    kept = sorted(p.name for p in store.folder.iterdir())
+    assert len(kept) >= 4  # front, body and the two layers of margins (the sample has no trends)
+
+    def refuse(document: str) -> NoReturn:
+        raise AssertionError("the run laid a part out although the store keeps every one")
+
+    monkeypatch.setattr(pdf, "lay_out", refuse)  # the run's own process, without the worker: all kept
+    with artifacts.using(store):
+        again = render_pdf(results, snapshot, ReportSettings())
+    assert sorted(p.name for p in store.folder.iterdir()) == kept
     assert _text(again, tmp_path) == _text(first, tmp_path)
 
 

@@ -4,26 +4,31 @@ Importing WeasyPrint costs about a second of CPU (cffi parses Pango's declaratio
 ``mimetypes`` reads the system's list), and a warm cron run lays out a part or two (the trends, the dated
 margins) on every run. :class:`LayoutWorker` starts a process of its own at the beginning of a run (the CLI
 asks for it): it imports WeasyPrint while the run pulls from Jira and computes, on the machine's other core,
-then lays out the documents it is sent, in order, while the run renders the HTML and the JSON.
+then makes the PDF of each print document it is sent (:func:`~syncreport.render.assemble.assemble`: the
+parts kept in the run's store or laid out, then joined) while the run renders the HTML and the JSON.
 
-The worker gets print documents only (the report's HTML for print: no token, no config) and sends back PDF
-bytes. It lays out with the same function, the same WeasyPrint and the same URL fetcher as the run itself
-(:func:`lay_out_here`), so a part is the same either way. When the worker cannot lay a document out (it
-failed to start, died, or WeasyPrint raised), :meth:`LayoutWorker.submit`'s result is None and the run lays
-that document out itself: the error, if any, is then the one a run without a worker gives.
+The worker gets print documents only (the report's HTML for print: no token, no config) and the folder of
+the run's store, and sends back PDF bytes. It makes them with the same function, the same WeasyPrint and the
+same URL fetcher as the run itself (:func:`lay_out_here`), so the PDF is the same either way. When the
+worker cannot (it failed to start, died, or raised), :meth:`LayoutWorker.submit`'s result is None and the
+run makes that PDF itself: the error, if any, is then the one a run without a worker gives.
 
-This module imports nothing heavy at import time (the worker process imports only it, the URL fetcher and
-WeasyPrint).
+This module imports nothing heavy at import time (the worker process imports only it, the assembly, the URL
+fetcher, pikepdf and WeasyPrint).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
+
+from syncreport.artifacts import ArtifactStore, using
 
 log = logging.getLogger(__name__)
 
@@ -45,26 +50,40 @@ def lay_out_here(document: str) -> bytes:
 
 
 def _serve(connection: Connection) -> None:
-    """The worker: import WeasyPrint at once, then lay out each document it receives until the pipe closes."""
+    """The worker: import WeasyPrint at once, then make the PDF of each print document it receives (with
+    the run's store, when it has one) until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the run's to handle: it stops this process
     try:
         import weasyprint  # noqa: F401 - the point: paid while the run pulls and computes
 
         import syncreport.render.fetcher  # noqa: F401
-    except Exception:  # the run lays its documents out itself, and says what is wrong
-        pass
+        from syncreport.render.assemble import assemble
+    except Exception:  # the run makes its PDFs itself, and says what is wrong
+        _refuse_all(connection)
+        return
     while True:
         try:
-            document = connection.recv()
+            document, folder, now = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            answer: tuple[str, Any] = (_LAID_OUT, lay_out_here(document))
-        except Exception:  # the run lays it out again itself, with its own error
+            store = ArtifactStore(Path(folder), clock=functools.partial(float, now)) if folder else None
+            with using(store):
+                answer: tuple[str, Any] = (_LAID_OUT, assemble(document, lay_out_here))
+        except Exception:  # the run makes it again itself, with its own error
             answer = (_FAILED, None)
         try:
             connection.send(answer)
         except (BrokenPipeError, OSError):
+            return
+
+
+def _refuse_all(connection: Connection) -> None:
+    while True:
+        try:
+            connection.recv()
+            connection.send((_FAILED, None))
+        except (EOFError, OSError):
             return
 
 
@@ -89,12 +108,14 @@ class LayoutWorker:
             log.debug("no PDF layout worker (%s); the run lays its PDF out itself", exc)
             self._connection = None
 
-    def submit(self, document: str) -> Callable[[], bytes | None]:
-        """Send ``document`` to be laid out; the returned function waits for its PDF (None: lay it out here)."""
+    def submit(self, document: str, store: ArtifactStore | None) -> Callable[[], bytes | None]:
+        """Send the print ``document`` (and where the run's ``store`` is); the returned function waits for
+        its PDF (None: the worker could not, make it here)."""
         index = self._sent
         if self._connection is not None:
             try:
-                self._connection.send(document)
+                where = (str(store.folder), store.now()) if store is not None else (None, 0.0)
+                self._connection.send((document, *where))
             except (BrokenPipeError, OSError):
                 self._lost()
         self._sent += 1

@@ -1,0 +1,78 @@
+"""The PDF from its print document: split into parts, each part kept or laid out, the parts joined.
+
+One function for both places a PDF is made: the run's own process, and the PDF layout worker
+(:mod:`syncreport.render.layout`), which gets the print document and the run's store and does all of it
+while the run renders its other formats. With a run's store (:mod:`syncreport.artifacts`), a part laid out
+before (same document, same WeasyPrint, same code) is the PDF made then instead of a second layout.
+
+Imports nothing heavy (the worker imports it): pikepdf with :mod:`~syncreport.render.print_parts`, and
+WeasyPrint only through the ``lay_out`` it is handed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from syncreport import artifacts
+from syncreport.render import lean_print, print_parts
+
+log = logging.getLogger(__name__)
+
+LayOut = Callable[[str], bytes]
+
+
+def assemble(document: str, lay_out: LayOut) -> bytes:
+    """The PDF of the print ``document`` (see :mod:`syncreport.render.print_parts`): the front, the trends,
+    the body and the two layers of page margins, each kept in the run's store or laid out by ``lay_out``."""
+    parts = print_parts.split(document)
+    if parts is None:
+        return _kept_or_laid_out("pdf", document, lay_out)
+    contents = [_kept_or_laid_out("pdf-part", part, lay_out) for part in parts.contents]
+    shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
+    constant, kinds = parts.constant_margins(shapes)
+    joined = print_parts.join(
+        contents,
+        _kept_or_laid_out("pdf-margins", parts.margins(shapes), lay_out),  # page numbers, header: kept
+        _kept_or_laid_out("pdf-margins", constant, lay_out),  # "Generated ... HH:MM": a page per kind
+        kinds,
+    )
+    if joined is not None:
+        return joined
+    log.warning("the PDF's page margins did not fit its pages; laying the document out whole")
+    return _kept_or_laid_out("pdf", document, lay_out)
+
+
+def _kept_or_laid_out(kind: str, document: str, lay_out: LayOut) -> bytes:
+    """``document`` laid out, or the PDF laid out from it before (kept in the run's store, if any)."""
+    store = artifacts.current()
+    if store is None:
+        return lay_out(document)
+    name = artifacts.digest(kind, document, _weasyprint_version(), _pdf_code())
+    return store.cached(name, lambda: lay_out(document))
+
+
+@functools.cache
+def _pdf_code() -> str:
+    here = Path(__file__)
+    sources = (
+        here,
+        here.with_name("pdf.py"),
+        here.with_name("fetcher.py"),
+        here.with_name("layout.py"),
+        Path(lean_print.__file__),
+        Path(print_parts.__file__),
+    )
+    return artifacts.digest(*(source.read_bytes() for source in sources))
+
+
+@functools.cache
+def _weasyprint_version() -> str:
+    """WeasyPrint's version, from its metadata: naming a kept part does not import it."""
+    return importlib.metadata.version("weasyprint")
+
+
+__all__ = ["LayOut", "assemble"]
