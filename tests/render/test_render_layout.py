@@ -68,8 +68,9 @@ def test_a_worker_killed_while_laying_out_leaves_the_rest_to_the_run(
     here = render_pdf(results, snapshot, ReportSettings())
     pending = worker.submit("<p>one</p>", None)
     process = worker._process  # noqa: SLF001 - the test kills the worker itself
+    assert process is not None
     process.kill()
-    process.join()
+    process.wait()
     assert pending() is None  # no answer: the run lays that document out itself
     apart = render_pdf(results, snapshot, ReportSettings(), worker=worker)
     assert _text(apart, tmp_path) == _text(here, tmp_path)
@@ -107,5 +108,6 @@ def test_a_run_starts_a_worker_only_when_it_makes_a_pdf_and_weasyprint_is_not_lo
     with _layout_worker(wanted=True) as started:
         assert isinstance(started, LayoutWorker)
         process = started._process  # noqa: SLF001
-        assert process.is_alive()
-    assert not process.is_alive()  # stopped with the run
+        assert process is not None
+        assert process.poll() is None  # running
+    assert process.poll() is not None  # stopped with the run

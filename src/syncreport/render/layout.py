@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
 import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -88,23 +90,24 @@ def _refuse_all(connection: Connection) -> None:
 
 
 class LayoutWorker:
-    """A process that lays print documents out, in the order they are submitted (see the module docstring)."""
+    """A process that makes the PDFs of print documents, in the order they are submitted (see the module
+    docstring): ``python -P -m syncreport.render.layout FD``, talking over a socket pair."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads, locks or state
         self._connection: Connection | None = None
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._sent = 0
         self._answers: list[bytes | None] = []
         try:
-            ours, theirs = context.Pipe()
-            self._process = context.Process(
-                target=_serve, args=(theirs,), name="syncreport-pdf-layout", daemon=True
-            )
-            self._process.start()
-            theirs.close()
-            self._connection = ours
-        except (OSError, RuntimeError) as exc:
+            ours, theirs = socket.socketpair()
+            with ours, theirs:
+                self._process = subprocess.Popen(  # -P: not the working folder's modules
+                    [sys.executable, "-P", "-m", __name__, str(theirs.fileno())],
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                )
+                self._connection = Connection(ours.detach())
+        except OSError as exc:
             log.debug("no PDF layout worker (%s); the run lays its PDF out itself", exc)
             self._connection = None
 
@@ -145,8 +148,16 @@ class LayoutWorker:
             self._connection = None
         if self._process is not None:
             self._process.terminate()
-            self._process.join(timeout=5)
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
             self._process = None
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])))
 
 
 __all__ = ["LayoutWorker", "lay_out_here"]
