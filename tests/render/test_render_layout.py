@@ -96,6 +96,25 @@ def test_the_worker_keeps_the_parts_in_the_runs_store_and_takes_them_from_it(
     assert _text(again, tmp_path) == _text(first, tmp_path)
 
 
+def test_a_damaged_part_in_the_store_is_laid_out_again_by_the_worker_never_used(
+    sample: ModuleType, worker: LayoutWorker, tmp_path: Path
+) -> None:
+    results, snapshot = sample.train(issues=40, teams=4)
+    store = artifacts.ArtifactStore(tmp_path / "store")
+    with artifacts.using(store):
+        first = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+    entries = sorted(store.folder.iterdir())
+    for entry in entries:  # one byte of each kept part flipped: a torn write, a bad disk
+        data = bytearray(entry.read_bytes())
+        data[-1] ^= 0xFF
+        entry.write_bytes(bytes(data))
+    with artifacts.using(store):
+        again = render_pdf(results, snapshot, ReportSettings(), worker=worker)
+    assert _text(again, tmp_path) == _text(first, tmp_path)
+    check = artifacts.ArtifactStore(store.folder)
+    assert all(check.get(entry.name) is not None for entry in entries)  # made again, whole
+
+
 def test_a_run_starts_a_worker_only_when_it_makes_a_pdf_and_weasyprint_is_not_loaded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
