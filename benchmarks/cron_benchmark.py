@@ -213,14 +213,20 @@ def table(results: list[dict[str, Any]], latency_ms: int) -> str:
 
 # Where a warm run's seconds go, read from its cProfile (--profile): (label, file, function). Nested rows are
 # part of the row above them; seconds under the profiler run about twice the plain ones, so compare rows.
+# The PDF's worker process (render/layout.py) is not profiled: its time shows as the wait for its PDF.
 STAGES = (
     ("imports (every module)", "<frozen importlib._bootstrap>", "_find_and_load"),
     ("pull: Jira, cache, normalize", "pipeline.py", "_pull"),
     ("indicators", "pipeline.py", "_compute"),
     ("render: HTML, PDF, JSON", "pipeline.py", "_render"),
     ("  HTML", "html.py", "render_html"),
-    ("  PDF", "pdf.py", "render_pdf"),
-    ("    WeasyPrint: its import and the layouts of the parts not kept", "pdf.py", "lay_out"),
+    ("  PDF: the print document (then sent to the worker process)", "pdf.py", "start_pdf"),
+    ("  PDF: waiting for the worker's PDF (or making it here)", "pdf.py", "made"),
+    (
+        "    WeasyPrint here (no worker): its import and the layouts of the parts not kept",
+        "pdf.py",
+        "lay_out",
+    ),
     ("  JSON document (to_json_document)", "export.py", "to_json_document"),
     ("  JSON encoding", "json/__init__.py", "dumps"),
     ("write the files", "files.py", "write_report_files"),
