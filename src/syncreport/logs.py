@@ -51,6 +51,18 @@ def register_secret_env(names: Iterable[str | None] = ()) -> None:
             register_secret(value)
 
 
+def environment_without_secrets() -> dict[str, str]:
+    """This process's environment less every variable that looks like a secret or holds a registered one:
+    for a child process that needs none of them (the PDF's layout worker)."""
+    with _lock:
+        known = set(_secrets)
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not _SECRET_NAME.search(name) and value not in known
+    }
+
+
 def read_secret_env(name: str, *, user: str | None = None) -> str | None:
     """Read a secret from the environment and register it for redaction in the same step."""
     value = os.environ.get(name) or None

@@ -131,3 +131,25 @@ def test_a_run_starts_a_worker_only_when_it_makes_a_pdf_and_weasyprint_is_not_lo
         assert process is not None
         assert process.poll() is None  # running
     assert process.poll() is not None  # stopped with the run
+
+
+def test_the_worker_starts_without_the_runs_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # It lays out print documents only: the Jira token's variable (a name that looks like a secret), a
+    # secret registered under an ordinary name (the config's token_env), and nothing else goes missing.
+    from syncreport.logs import register_secret_env
+
+    monkeypatch.setenv("SYNCREPORT_TEST_JIRA_TOKEN", "tok-123456")
+    monkeypatch.setenv("SYNCREPORT_TEST_CREDENTIAL", "cred-654321")
+    monkeypatch.setenv("SYNCREPORT_TEST_PLAIN", "kept")
+    register_secret_env(["SYNCREPORT_TEST_CREDENTIAL"])
+    started = LayoutWorker()
+    try:
+        process = started._process  # noqa: SLF001 - the test reads the worker's own environment
+        assert process is not None
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        started.close()
+    assert b"SYNCREPORT_TEST_PLAIN=kept" in environ
+    assert not [
+        v for v in environ if v.startswith((b"SYNCREPORT_TEST_JIRA_TOKEN=", b"SYNCREPORT_TEST_CREDENTIAL="))
+    ]

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from syncreport.artifacts import ArtifactStore, using
+from syncreport.logs import environment_without_secrets
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class LayoutWorker:
                     [sys.executable, "-P", "-m", __name__, str(theirs.fileno())],
                     pass_fds=(theirs.fileno(),),
                     stdin=subprocess.DEVNULL,
+                    env=environment_without_secrets(),  # it lays out print documents: no token needed
                 )
                 self._connection = Connection(ours.detach())
         except OSError as exc:
