@@ -19,6 +19,7 @@ from syncreport.config import config_from_dict
 from syncreport.pipeline import ReportRun, run_report
 from syncreport.progress import NO_PROGRESS, Progress
 from syncreport.simulator import demo_config, start_simulator
+from syncreport.simulator.model import Site
 from syncreport.simulator.week import WeekOfChanges, play_a_week
 
 DEMO_TOKEN_ENV = "SYNCREPORT_DEMO_TOKEN"
@@ -36,6 +37,7 @@ class DemoResult:
     last_week: ReportRun  # the first run, a week before ``run`` on the simulator's clock
     week: WeekOfChanges  # what was changed in Jira between the two
     weeks: tuple[WeekOfChanges, ...] = ()  # every week played, oldest first (``week`` is the last)
+    site: Site | None = None  # the simulated site as the last report saw it (tests work answers out from it)
 
 
 @contextmanager
@@ -133,6 +135,7 @@ def run_demo(
             last_week=last,
             week=played[-1],
             weeks=tuple(played),
+            site=sim.site,
         )
 
 

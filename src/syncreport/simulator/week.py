@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from syncreport.simulator.agenda import play_risks
 from syncreport.simulator.features import FeatureWeek, play_feature_week
-from syncreport.simulator.model import Issue, Site
+from syncreport.simulator.model import Issue, Site, Sprint
 from syncreport.simulator.server import SimulatorHandle
 
 
@@ -29,6 +29,15 @@ class WeekOfChanges:
     features_removed: tuple[str, ...] = ()  # features descoped to the next PI
     stories_descoped: tuple[str, ...] = ()  # their stories, moved to the next PI (a PI slip: newly slipped)
     feature_issues: tuple[str, ...] = ()  # every issue the feature drift changed (features and stories)
+    sprints_closed: tuple[ClosedSprint, ...] = ()  # as Jira's "Complete sprint" does, in time order
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSprint:
+    sprint: int
+    next_sprint: int | None  # the board's sprint started at once, which took the open issues (None: backlog)
+    carried: tuple[str, ...]  # its issues that were not done, moved on
+    at: datetime
 
 
 def _done_status(site: Site, issue: Issue) -> str:
@@ -71,12 +80,21 @@ def _dependencies_now(site: Site, *, planted_first: bool = True) -> Iterator[tup
     ends_of_planted = set()
     for scenario in site.scenarios:
         provider, consumer = site.by_key.get(scenario.provider), site.by_key.get(scenario.consumer)
+        state = _open_state(site, provider, consumer) if provider and consumer else None
+        # a planted dependency a closed sprint's carry-over has moved on from its planted status is one
+        # of the others now (its planted story is gone); the rest keep their story for the planted week
+        if (
+            state is not None
+            and state != scenario.status
+            and scenario.status in ("on_track", "late", "at_risk")
+        ):
+            continue
         ends_of_planted.add((scenario.provider, scenario.consumer))
         if (
             provider is not None
             and consumer is not None
             and scenario.status in ("on_track", "late")
-            and _open_state(site, provider, consumer) == scenario.status
+            and state == scenario.status
         ):
             planted.append((scenario.status, provider, consumer))
     others: list[tuple[str, Issue, Issue]] = []
@@ -94,6 +112,44 @@ def _dependencies_now(site: Site, *, planted_first: bool = True) -> Iterator[tup
         if state is not None:
             others.append((state, provider, consumer))
     yield from (*planted, *others) if planted_first else others
+
+
+def close_ended_sprints(handle: SimulatorHandle, *, until: datetime) -> list[ClosedSprint]:
+    """Close every board's active sprint whose next sprint starts by ``until``, as a team does: at that start
+    it completes the sprint (Jira's "Complete sprint", the open issues moved into the next sprint) and
+    starts the next one with its planned dates. The generator draws the same states for a site generated at
+    ``until`` (a sprint stays open until its board's next one starts). Oldest first, so a board whose
+    clock moved over several sprints closes them one by one."""
+    site = handle.site
+    closed: list[ClosedSprint] = []
+    while True:
+        due = sorted(
+            (
+                (following.start, sprint.id, following.id)
+                for sprint in site.sprints.values()
+                if sprint.state == "active"
+                and (following := _next_sprint(site, sprint)) is not None
+                and following.start <= until
+            ),
+        )
+        if not due:
+            return closed
+        at, sprint_id, next_id = due[0]
+        carried = handle.complete_sprint(sprint_id, incomplete_to=next_id, at=at)
+        handle.start_sprint(next_id)
+        closed.append(ClosedSprint(sprint_id, next_id, carried, at))
+
+
+def _next_sprint(site: Site, sprint: Sprint) -> Sprint | None:
+    """The board's future sprint of the next iteration (None: the board plans none)."""
+    return next(
+        (
+            s
+            for s in site.sprints.values()
+            if s.board_id == sprint.board_id and s.iteration == sprint.iteration + 1 and s.state == "future"
+        ),
+        None,
+    )
 
 
 def _days_of(week: tuple[datetime, datetime] | None) -> list[datetime | None]:
@@ -124,10 +180,12 @@ def play_a_week(
     """
     slipped_at, finished_at, pushed_at, linked_at = _days_of(week)
     site = handle.site
+    # the sprints that ended close in time order with the week's changes, each before the changes after it
+    closed = list(close_ended_sprints(handle, until=slipped_at or handle.now()))
     turned_late: list[str] = []
-    finished: list[str] = []
+    finished: list[Issue] = []
     for status, provider, consumer in _dependencies_now(site, planted_first=planted):
-        if status in ("on_track", "at_risk") and len(turned_late) < per_kind:
+        if status in ("on_track", "at_risk") and len(turned_late) < per_kind and provider not in finished:
             consumer_iteration = _iteration(site, consumer)
             target = (
                 _later_sprint_of_team(site, provider, consumer_iteration)
@@ -138,10 +196,13 @@ def play_a_week(
                 handle.touch_issue(provider.key, sprint=target, at=slipped_at)
                 turned_late.append(provider.key)
         elif status == "late" and len(finished) < per_kind and provider.key not in turned_late:
-            handle.touch_issue(provider.key, status=_done_status(site, provider), at=finished_at)
-            finished.append(provider.key)
+            finished.append(provider)
+    if finished_at is not None:
+        closed += close_ended_sprints(handle, until=finished_at)
+    for provider in finished:
+        handle.touch_issue(provider.key, status=_done_status(site, provider), at=finished_at)
 
-    touched = set(turned_late) | set(finished)
+    touched = set(turned_late) | {p.key for p in finished}
     # only the train's issues the user can see: a change to another train's or a restricted project's issue
     # is one the report never shows, so the demo could not say it happened
     train = [i for i in site.issues if site.project(i.project).in_train and site.visible(i)]
@@ -155,6 +216,8 @@ def play_a_week(
         open_dated, key=lambda i: any(item[0] == "duedate" for h in i.histories for item in h.items)
     )
     pushed = pushed[:per_kind]
+    if pushed_at is not None:
+        closed += close_ended_sprints(handle, until=pushed_at)
     for issue in pushed:
         assert issue.duedate is not None
         handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7), at=pushed_at)
@@ -178,8 +241,6 @@ def play_a_week(
         ),
         None,
     )
-    if pair is not None:
-        handle.link_issues(*pair, link_type="Blocks", at=linked_at)
     roamed, resolved = play_risks(handle, at=pushed_at)
     # the feature drift is the planted week's alone: the baseline is the demo's first run, and one scripted
     # drift (added, moved, removed) is what the report is checked against
@@ -190,9 +251,16 @@ def play_a_week(
         if planted
         else FeatureWeek((), (), ())
     )
+    if linked_at is not None:
+        closed += close_ended_sprints(handle, until=linked_at)
+    if pair is not None:
+        handle.link_issues(*pair, link_type="Blocks", at=linked_at)
+    if week is not None:
+        closed += close_ended_sprints(handle, until=week[1])
     return WeekOfChanges(
         turned_late=tuple(turned_late),
-        finished=tuple(finished),
+        finished=tuple(p.key for p in finished),
+        sprints_closed=tuple(closed),
         due_dates_pushed=tuple(i.key for i in pushed),
         new_links=(pair,) if pair else (),
         risks_roamed=roamed,
