@@ -101,8 +101,11 @@ def run_demo(
                 lag[0] = WEEK * (week_number - 1)
                 week = play_a_week(sim, week=(last.taken_at, sim_clock()), planted=week_number == 1)
                 played.append(week)
+                carried = sum(len(closed.carried) for closed in week.sprints_closed)
                 echo(
-                    f"A week in Jira: {len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
+                    f"A week in Jira: {len(week.sprints_closed)} sprints closed ({carried} open issues carried "
+                    "into the next), "
+                    f"{len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
                     f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
                     + (
                         f", {len(week.features_added)} feature pulled into the PI, {len(week.features_moved)} "
