@@ -180,12 +180,22 @@ def play_a_week(
     """
     slipped_at, finished_at, pushed_at, linked_at = _days_of(week)
     site = handle.site
+    # late as the last report saw them: a consumer carried into its provider's iteration on Monday makes its
+    # late dependency at risk, but finishing that provider still recovers what the last report had late
+    # (and moving it on would leave it late in both reports: not "turned late")
+    late_before = {
+        (p.key, c.key) for s, p, c in _dependencies_now(site, planted_first=planted) if s == "late"
+    }
     # the sprints that ended close in time order with the week's changes, each before the changes after it
     closed = list(close_ended_sprints(handle, until=slipped_at or handle.now()))
     turned_late: list[str] = []
     finished: list[Issue] = []
     for status, provider, consumer in _dependencies_now(site, planted_first=planted):
-        if status in ("on_track", "at_risk") and len(turned_late) < per_kind and provider not in finished:
+        was_late = (provider.key, consumer.key) in late_before
+        if was_late or status == "late":
+            if len(finished) < per_kind and provider.key not in turned_late and provider not in finished:
+                finished.append(provider)
+        elif status in ("on_track", "at_risk") and len(turned_late) < per_kind and provider not in finished:
             consumer_iteration = _iteration(site, consumer)
             target = (
                 _later_sprint_of_team(site, provider, consumer_iteration)
@@ -195,8 +205,6 @@ def play_a_week(
             if target is not None:
                 handle.touch_issue(provider.key, sprint=target, at=slipped_at)
                 turned_late.append(provider.key)
-        elif status == "late" and len(finished) < per_kind and provider.key not in turned_late:
-            finished.append(provider)
     if finished_at is not None:
         closed += close_ended_sprints(handle, until=finished_at)
     for provider in finished:
