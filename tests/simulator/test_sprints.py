@@ -38,7 +38,9 @@ def _active_sprint_of(site: Site, board_id: int) -> Sprint:
 
 def _next_of(site: Site, sprint: Sprint) -> Sprint:
     return next(
-        s for s in site.sprints.values() if s.board_id == sprint.board_id and s.iteration == sprint.iteration + 1
+        s
+        for s in site.sprints.values()
+        if s.board_id == sprint.board_id and s.iteration == sprint.iteration + 1
     )
 
 
@@ -63,7 +65,9 @@ def test_completing_a_sprint_closes_it_now_and_carries_its_open_issues_into_the_
         finished = next(s for s in flow if site.statuses[s].category == "done")
         sim.touch_issue(members[0].key, status=finished, at=MOMENT - timedelta(hours=1))
         open_ones = {i.key for i in members if site.statuses[i.status].category != "done"}
-        done = {i.key: (i.updated, list(i.sprints), len(i.histories)) for i in members if i.key not in open_ones}
+        done = {
+            i.key: (i.updated, list(i.sprints), len(i.histories)) for i in members if i.key not in open_ones
+        }
         assert open_ones and done
         before = {key: list(site.by_key[key].sprints) for key in open_ones}
 
@@ -163,4 +167,8 @@ def test_closing_the_ended_sprints_gives_the_states_a_site_generated_that_day_ha
     shared = set(states) & set(fresh)
     assert len(shared) > 30
     assert {k: states[k] for k in shared} == {k: fresh[k] for k in shared}
-    assert all(complete[k] == datetime(2026, 11, 30, 8, 0, tzinfo=UTC) for k in shared if k[1].date() == date(2026, 11, 16))
+    assert all(
+        complete[k] == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+        for k in shared
+        if k[1].date() == date(2026, 11, 16)
+    )
