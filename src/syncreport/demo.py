@@ -103,8 +103,8 @@ def run_demo(
                 played.append(week)
                 carried = sum(len(closed.carried) for closed in week.sprints_closed)
                 echo(
-                    f"A week in Jira: {len(week.sprints_closed)} sprints closed ({carried} open issues carried "
-                    "into the next), "
+                    f"A week in Jira: {len(week.sprints_closed)} sprint{'s' if len(week.sprints_closed) != 1 else ''} "
+                    f"closed ({carried} open issue{'s' if carried != 1 else ''} carried into the next), "
                     f"{len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
                     f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
                     + (
