@@ -30,27 +30,40 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
     changes = document["changes_since_last"]
     # play_a_week moves two on-track providers past their consumers, finishes two late providers,
     # pushes two due dates by a week and agrees one new dependency: the second run must see all of it.
-    # Every other week the boards' sprints close too (the wall clock decides which week this is), their open
-    # issues carried into the next sprint: a consumer carried into its provider's iteration recovers from
-    # late (the exact rules, worked out from the iterations, are in tests/test_any_day.py).
+    # Every working day the teams work their sprints too (simulator.teamwork), and every other week the
+    # boards' sprints close (the wall clock decides which week this is), their open issues carried into the
+    # next sprint: a consumer carried into its provider's iteration recovers from late, and so does a late
+    # dependency whose provider or consumer a team finished (the exact rules, worked out from the
+    # iterations, are in tests/test_any_day.py).
     assert changes["available"] is True
-    # each week says how many sprints closed and how many open issues they carried on: 9 boards (8 teams and
-    # the other train's platform board) over the 3 weeks' 21 days, each closing once or twice
-    closings = [
-        int(n)
-        for n in re.findall(
-            r"A week in Jira: (\d+) sprints? closed \(\d+ open issues? carried", result.output
-        )
-    ]
-    assert len(closings) == 3 and 9 <= sum(closings) <= 18
+    # each week says what the teams finished, how many sprints closed and how many open issues they carried
+    # on: 9 boards (8 teams and the other train's platform board) over the 3 weeks' 21 days, each closing once
+    # or twice; every week has 5 working days, and a 300-issue train's active sprints hold some 30 issues, so
+    # the teams finish some each week
+    weeks = re.findall(
+        r"A week in Jira: the teams finished (\d+) sprint issues?, (\d+) sprints? closed \(\d+ open issues? "
+        r"carried",
+        result.output,
+    )
+    assert len(weeks) == 3 and 9 <= sum(int(closed) for _, closed in weeks) <= 18
+    assert all(int(finished) > 0 for finished, _ in weeks)
     assert changes["turned_late"]
     assert {d["status"] for d in document["dependencies"] if d["provider"] in
             {c["provider"] for c in changes["turned_late"]}} == {"late"}  # fmt: skip
     assert len(changes["new_dependencies"]) == 1
+    # resolved: the script's two late providers and what the teams finished in the last week
     resolved = {i["key"] for i in changes["resolved"]}
-    assert len(resolved) == 2 and resolved <= {d["provider"] for d in changes["recovered"]}
+    assert len(resolved) >= 2
     carried = {i["key"] for i in changes["newly_slipped"] if "carried over" in i["detail"]}
-    assert all(d["consumer"] in carried for d in changes["recovered"] if d["provider"] not in resolved)
+    # every dependency no longer late is explained: its provider finished (done), its consumer finished
+    # (consumer_done), or its consumer carried into the provider's iteration
+    for d in changes["recovered"]:
+        assert (
+            (d["status"] == "done" and d["provider"] in resolved)
+            or (d["status"] == "consumer_done" and d["consumer"] in resolved)
+            or d["consumer"] in carried
+        ), d
+    assert sum(d["status"] == "done" for d in changes["recovered"]) >= 2  # the script's two at least
     # the ROAM board moves too: one risk ROAMed (not ROAMed -> owned), one owned risk resolved
     risks = document["risks"]
     assert sorted((c["previous"], c["roam"]) for c in risks["changes"]) == [

@@ -101,12 +101,11 @@ def run_demo(
                 lag[0] = WEEK * (week_number - 1)
                 week = play_a_week(sim, week=(last.taken_at, sim_clock()), planted=week_number == 1)
                 played.append(week)
-                carried = sum(len(closed.carried) for closed in week.sprints_closed)
                 echo(
-                    f"A week in Jira: {len(week.sprints_closed)} sprint{'s' if len(week.sprints_closed) != 1 else ''} "
-                    f"closed ({carried} open issue{'s' if carried != 1 else ''} carried into the next), "
-                    f"{len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
-                    f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
+                    f"A week in Jira: {_teams_work(week)}, "
+                    f"{_plural(len(week.turned_late), 'provider')} slipped, "
+                    f"{_plural(len(week.finished), 'late provider')} finished, "
+                    f"{_plural(len(week.due_dates_pushed), 'due date')} pushed, {len(week.new_links)} new dependency"
                     + (
                         f", {len(week.features_added)} feature pulled into the PI, {len(week.features_moved)} "
                         f"slipped, {len(week.features_removed)} descoped"
@@ -140,6 +139,21 @@ def run_demo(
             weeks=tuple(played),
             site=sim.site,
         )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _teams_work(week: WeekOfChanges) -> str:
+    """What the teams did in their sprints: "the teams finished 41 sprint issues, 8 sprints closed (31 open
+    issues carried into the next)"."""
+    carried = sum(len(closed.carried) for closed in week.sprints_closed)
+    return (
+        f"the teams finished {_plural(len(week.work_finished), 'sprint issue')}, "
+        f"{_plural(len(week.sprints_closed), 'sprint')} closed "
+        f"({_plural(carried, 'open issue')} carried into the next)"
+    )
 
 
 def _moment(when: datetime) -> str:

@@ -7,13 +7,14 @@ leaves the changelog history and ``updated`` time that Jira would, and an increm
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from syncreport.simulator.agenda import play_risks
 from syncreport.simulator.features import FeatureWeek, play_feature_week
 from syncreport.simulator.model import Issue, Site, Sprint
 from syncreport.simulator.server import SimulatorHandle
+from syncreport.simulator.teamwork import DayOfWork, work_a_day, work_moments
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,13 @@ class WeekOfChanges:
     stories_descoped: tuple[str, ...] = ()  # their stories, moved to the next PI (a PI slip: newly slipped)
     feature_issues: tuple[str, ...] = ()  # every issue the feature drift changed (features and stories)
     sprints_closed: tuple[ClosedSprint, ...] = ()  # as Jira's "Complete sprint" does, in time order
+    # the teams' sprint work (simulator.teamwork), one working day each, in time order
+    work: tuple[DayOfWork, ...] = ()
+
+    @property
+    def work_finished(self) -> tuple[str, ...]:
+        """The issues the teams finished in their sprints this week (not the scripted ``finished``)."""
+        return tuple(key for day in self.work for key in day.finished)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +171,27 @@ def _days_of(week: tuple[datetime, datetime] | None) -> list[datetime | None]:
     return [start + (end - start) * k / 5 for k in range(1, 5)]
 
 
+@dataclass(slots=True)
+class _Timeline:
+    """The week's moving parts in time order: the teams' working days (simulator.teamwork) and the sprints
+    that end (close_ended_sprints), up to each moment the script changes something at. Without a week
+    (``cursor`` None) there is no time for the teams to work: only the sprints that ended close."""
+
+    handle: SimulatorHandle
+    cursor: datetime | None
+    hold: set[str] = field(default_factory=set)  # the week's scripted issues: the teams leave them be
+    closed: list[ClosedSprint] = field(default_factory=list)
+    work: list[DayOfWork] = field(default_factory=list)
+
+    def advance(self, until: datetime) -> None:
+        if self.cursor is not None:
+            for moment in work_moments(self.cursor, until):
+                self.closed += close_ended_sprints(self.handle, until=moment)
+                self.work.append(work_a_day(self.handle, at=moment, hold=self.hold))
+            self.cursor = max(self.cursor, until)
+        self.closed += close_ended_sprints(self.handle, until=until)
+
+
 def play_a_week(
     handle: SimulatorHandle,
     *,
@@ -171,10 +200,11 @@ def play_a_week(
     planted: bool = True,
 ) -> WeekOfChanges:
     """Apply a few of a week's typical changes: on-track providers slip past their consumer, late providers
-    get finished, due dates move out, and a new cross-team dependency is agreed.
+    get finished, due dates move out, and a new cross-team dependency is agreed; through ``week`` the teams
+    work their sprints (simulator.teamwork) and the sprints that end close.
 
     ``week`` = (start, end): the changes are dated through it, one kind a step (slips first, the new link
-    last), as a week's work would be; without it they happen at the simulator's clock.
+    last), as a week's work would be; without it they happen at the simulator's clock, with no team work.
     ``planted=False`` leaves the planted scenarios alone (the demo's earlier weeks change other
     dependencies, so the last week still tells the planted story).
     """
@@ -186,8 +216,13 @@ def play_a_week(
     late_before = {
         (p.key, c.key) for s, p, c in _dependencies_now(site, planted_first=planted) if s == "late"
     }
-    # the sprints that ended close in time order with the week's changes, each before the changes after it
-    closed = list(close_ended_sprints(handle, until=slipped_at or handle.now()))
+    # the teams leave the generator's planted dependencies to the script (each status of docs/indicators.md
+    # stays on the board for the demo's last week); they work the rest of their sprints
+    planted_ends = {key for s in site.scenarios for key in (s.provider, s.consumer)}
+    timeline = _Timeline(handle, week[0] if week is not None else None, hold=planted_ends)
+    # the teams' days and the sprints that ended come in time order with the week's changes, each before
+    # the changes after it
+    timeline.advance(slipped_at or handle.now())
     turned_late: list[str] = []
     finished: list[Issue] = []
     for status, provider, consumer in _dependencies_now(site, planted_first=planted):
@@ -205,8 +240,11 @@ def play_a_week(
             if target is not None:
                 handle.touch_issue(provider.key, sprint=target, at=slipped_at)
                 turned_late.append(provider.key)
+                # its consumer waits for it: the team does not finish it this week
+                timeline.hold |= {provider.key, consumer.key}
+    timeline.hold |= {p.key for p in finished}
     if finished_at is not None:
-        closed += close_ended_sprints(handle, until=finished_at)
+        timeline.advance(finished_at)
     for provider in finished:
         handle.touch_issue(provider.key, status=_done_status(site, provider), at=finished_at)
 
@@ -224,8 +262,9 @@ def play_a_week(
         open_dated, key=lambda i: any(item[0] == "duedate" for h in i.histories for item in h.items)
     )
     pushed = pushed[:per_kind]
+    timeline.hold |= {i.key for i in pushed}
     if pushed_at is not None:
-        closed += close_ended_sprints(handle, until=pushed_at)
+        timeline.advance(pushed_at)
     for issue in pushed:
         assert issue.duedate is not None
         handle.touch_issue(issue.key, duedate=issue.duedate + timedelta(days=7), at=pushed_at)
@@ -259,16 +298,18 @@ def play_a_week(
         if planted
         else FeatureWeek((), (), ())
     )
+    timeline.hold |= set(plan.touched) | set(pair or ())
     if linked_at is not None:
-        closed += close_ended_sprints(handle, until=linked_at)
+        timeline.advance(linked_at)
     if pair is not None:
         handle.link_issues(*pair, link_type="Blocks", at=linked_at)
     if week is not None:
-        closed += close_ended_sprints(handle, until=week[1])
+        timeline.advance(week[1])
     return WeekOfChanges(
         turned_late=tuple(turned_late),
         finished=tuple(p.key for p in finished),
-        sprints_closed=tuple(closed),
+        sprints_closed=tuple(timeline.closed),
+        work=tuple(timeline.work),
         due_dates_pushed=tuple(i.key for i in pushed),
         new_links=(pair,) if pair else (),
         risks_roamed=roamed,
