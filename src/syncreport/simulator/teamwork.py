@@ -10,9 +10,12 @@ The model, deterministic from the site's seed and the same whichever weeks are p
 - **When**: evenly over the sprint's working days (Monday to Friday, UTC dates, from its start's day to its
   end's: 10 for a 14-day sprint). At 16:00 UTC on its n-th of N working days the team has finished
   rate * n / N of the work in the sprint then (done or not), so it is at its rate on the last working day,
-  before the sprint closes.
+  before the sprint closes. A day's work is at most ``CATCH_UP`` average days' (rate / N of the sprint): a
+  team behind that line (a generated sprint is a few days behind it, or ahead) catches up over days, not in
+  one afternoon.
 - **What**: the issues in progress first, then the others, each in the board's rank order (top down); a
-  flagged or blocked issue waits, and so does every issue the caller holds (the week's scripted ones). An
+  flagged or blocked issue waits, so does the consumer of a dependency whose provider is not done (what it
+  needs is not there yet), and so does every issue the caller holds (the week's scripted ones). An
   issue goes from its to-do status to in progress and then to done, through the handle's ``touch_issue``,
   so each step is a changelog history with ``updated`` moved on, as Jira writes them. The team keeps
   ``WORK_IN_PROGRESS`` issues in progress ahead of what it has finished.
@@ -36,6 +39,8 @@ WORK_IN_PROGRESS = 2
 USUAL_RATES = (0.72, 0.90)
 STRUGGLING_RATES = (0.45, 0.55)
 SPRINT_VARIATION = 0.04
+#: A day's work at most, in average days (rate / working days of the sprint).
+CATCH_UP = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +100,25 @@ def work_a_day(handle: SimulatorHandle, *, at: datetime, hold: Collection[str] =
             members.setdefault(issue.sprints[-1], []).append(issue)
     finished: list[str] = []
     started: list[str] = []
+    waiting = {*hold, *waiting_for_providers(site)}
     for sprint in sorted(site.sprints.values(), key=lambda s: s.id):
         if sprint.state == "active" and sprint.start <= at:
-            day_finished, day_started = _work_on(handle, sprint, members.get(sprint.id, []), at, hold)
+            day_finished, day_started = _work_on(handle, sprint, members.get(sprint.id, []), at, waiting)
             finished += day_finished
             started += day_started
     return DayOfWork(at, tuple(finished), tuple(started))
+
+
+def waiting_for_providers(site: Site) -> set[str]:
+    """The consumers of a dependency whose provider is not done: what they need is not there yet."""
+    done = {key for key, issue in site.by_key.items() if site.statuses[issue.status].category == "done"}
+    waiting: set[str] = set()
+    for link in site.links:
+        # "Blocks": the source provides; "Dependency" is worded the other way round (the target provides)
+        ends = {"Blocks": (link.source, link.target), "Dependency": (link.target, link.source)}.get(link.type)
+        if ends is not None and ends[0] not in done:
+            waiting.add(ends[1])
+    return waiting
 
 
 def _work_on(
@@ -113,7 +131,9 @@ def _work_on(
 
     total = sum(_weight(i) for i in issues)
     done = sum(_weight(i) for i in issues if category(i) == "done")
-    target = completion_rate(site, sprint) * share_due(sprint, at) * total
+    rate = completion_rate(site, sprint)
+    days = len(working_days(sprint)) or 1
+    target = min(rate * share_due(sprint, at) * total, done + CATCH_UP * rate * total / days)
     workable = sorted(
         (i for i in issues if category(i) != "done" and i.updated < at and _can_move(site, i, hold)),
         key=lambda i: (category(i) != "indeterminate", i.rank),

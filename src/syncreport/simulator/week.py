@@ -160,6 +160,20 @@ def _next_sprint(site: Site, sprint: Sprint) -> Sprint | None:
     )
 
 
+def _slip_target(site: Site, provider: Issue, consumer: Issue, *, by: datetime) -> int | None:
+    """A sprint of the provider's board after its consumer's iteration, and after the next one when the
+    consumer's sprint closes by ``by`` (the consumer, open and held, is carried into the next iteration then:
+    the dependency must stay late). None: the board has none."""
+    needed = _iteration(site, consumer)
+    if needed is None:
+        return None
+    sprint = site.sprints[consumer.sprints[-1]]
+    following = _next_sprint(site, sprint) if sprint.state == "active" else None
+    if following is not None and following.start <= by:
+        needed += 1
+    return _later_sprint_of_team(site, provider, needed)
+
+
 def _days_of(week: tuple[datetime, datetime] | None) -> list[datetime | None]:
     """When each kind of change happens: the 1st to 4th of five equal steps through ``week``, else (None)
     at the simulator's clock."""
@@ -210,39 +224,38 @@ def play_a_week(
     """
     slipped_at, finished_at, pushed_at, linked_at = _days_of(week)
     site = handle.site
-    # late as the last report saw them: a consumer carried into its provider's iteration on Monday makes its
-    # late dependency at risk, but finishing that provider still recovers what the last report had late
-    # (and moving it on would leave it late in both reports: not "turned late")
-    late_before = {
-        (p.key, c.key) for s, p, c in _dependencies_now(site, planted_first=planted) if s == "late"
-    }
-    # the teams leave the generator's planted dependencies to the script (each status of docs/indicators.md
-    # stays on the board for the demo's last week); they work the rest of their sprints
-    planted_ends = {key for s in site.scenarios for key in (s.provider, s.consumer)}
-    timeline = _Timeline(handle, week[0] if week is not None else None, hold=planted_ends)
+    by = week[1] if week is not None else handle.now()
+    # the week's plan is made at its start, on the dependencies as the last report saw them: a consumer
+    # carried on Monday into its provider's iteration makes its late dependency at risk, but finishing that
+    # provider still recovers what the last report had late (and moving it on would leave it late in both
+    # reports: not "turned late"); and the teams leave the planned issues alone all week, so none is
+    # finished before the script gets to it
+    slips: list[tuple[Issue, Issue]] = []
+    finished: list[Issue] = []
+    for status, provider, consumer in _dependencies_now(site, planted_first=planted):
+        slipping = [p for p, _ in slips]
+        if status == "late":
+            if len(finished) < per_kind and provider not in slipping and provider not in finished:
+                finished.append(provider)
+        elif (
+            len(slips) < per_kind
+            and provider not in finished
+            and provider not in slipping
+            and _slip_target(site, provider, consumer, by=by) is not None
+        ):
+            slips.append((provider, consumer))
+    timeline = _Timeline(handle, week[0] if week is not None else None)
+    # a slipped provider's consumer waits for it: the team does not finish it this week
+    timeline.hold |= {i.key for pair in slips for i in pair} | {p.key for p in finished}
     # the teams' days and the sprints that ended come in time order with the week's changes, each before
     # the changes after it
     timeline.advance(slipped_at or handle.now())
     turned_late: list[str] = []
-    finished: list[Issue] = []
-    for status, provider, consumer in _dependencies_now(site, planted_first=planted):
-        was_late = (provider.key, consumer.key) in late_before
-        if was_late or status == "late":
-            if len(finished) < per_kind and provider.key not in turned_late and provider not in finished:
-                finished.append(provider)
-        elif status in ("on_track", "at_risk") and len(turned_late) < per_kind and provider not in finished:
-            consumer_iteration = _iteration(site, consumer)
-            target = (
-                _later_sprint_of_team(site, provider, consumer_iteration)
-                if consumer_iteration is not None
-                else None
-            )
-            if target is not None:
-                handle.touch_issue(provider.key, sprint=target, at=slipped_at)
-                turned_late.append(provider.key)
-                # its consumer waits for it: the team does not finish it this week
-                timeline.hold |= {provider.key, consumer.key}
-    timeline.hold |= {p.key for p in finished}
+    for provider, consumer in slips:
+        target = _slip_target(site, provider, consumer, by=by)
+        if target is not None:
+            handle.touch_issue(provider.key, sprint=target, at=slipped_at)
+            turned_late.append(provider.key)
     if finished_at is not None:
         timeline.advance(finished_at)
     for provider in finished:
