@@ -118,8 +118,9 @@ def test_a_week_of_changes_goes_through_the_public_mutators_and_is_reported_back
             week.feature_issues
         )
         touched |= set(week.feature_issues)
-        # the sprints that ended by the simulator's clock closed, their open issues carried on
-        touched |= {key for closed in week.sprints_closed for key in closed.carried}
+        # the sprints that ended by the simulator's clock closed, their open issues carried on, and the next
+        # sprints planned to the teams' velocities (the rest back to the backlog)
+        touched |= {key for closed in week.sprints_closed for key in (*closed.carried, *closed.to_backlog)}
         for key in touched:
             issue = sim.site.by_key[key]
             assert issue.updated > before[key][0]  # an incremental pull will pick it up

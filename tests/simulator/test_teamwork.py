@@ -18,8 +18,10 @@ from syncreport.simulator.generator import generate_site
 from syncreport.simulator.model import Issue, Sprint
 from syncreport.simulator.teamwork import (
     completion_rate,
+    plan_the_sprint,
     share_due,
     struggling_team,
+    velocity,
     work_a_day,
     work_moments,
     working_days,
@@ -215,3 +217,65 @@ def test_a_consumer_waits_until_its_provider_is_done() -> None:
         for moment in moments[5:]:
             work_a_day(sim, at=moment)
         assert _done(sim, ten[1])  # the top open one by rank once its provider is done
+
+
+def test_sprint_planning_takes_in_what_the_velocity_allows_and_moves_the_rest_to_the_backlog() -> None:
+    """Set up by hand: the board's last three closed sprints (the previous PI's 6th, this PI's 1st and 2nd)
+    completed 2, 5 and 8 points: velocity (2 + 5 + 8) / 3 = 5. Its next sprint holds ten one-point issues
+    to do, the 9th by rank with a dependency link and the 10th carried from a closed sprint: both stay. The
+    load 10 is 5 over: the five lowest-ranked of the others (the 8th, 7th, 6th, 5th and 4th) go back to the
+    backlog, a minute before the sprint starts; the 1st to 3rd stay."""
+    with start_simulator(issues=150, seed=11, clock=fixed_clock(MOMENT)) as sim:
+        site = sim.site
+        team = next(n for n, t in enumerate(site.teams) if t.in_train and n != 5)
+        board = site.teams[team].board_id
+        closed = sorted((s for s in site.sprints.values() if s.board_id == board and s.state == "closed"),
+                        key=lambda s: s.start)[-3:]  # fmt: skip
+        for issue in site.issues:  # the three sprints emptied, then one done issue each
+            if issue.sprints and issue.sprints[-1] in {s.id for s in closed}:
+                issue.sprints = []
+        workflow = site.workflows[site.teams[team].workflow]
+        # another team's issues (the ten below are this team's): the sprint's board is what counts
+        stories = [
+            i for i in site.issues if i.team == team + 1 and i.issuetype != "Feature" and not i.sprints
+        ]
+        for sprint, points, issue in zip(closed, (2.0, 5.0, 8.0), stories, strict=False):
+            assert sprint.complete is not None
+            issue.sprints, issue.points, issue.status = [sprint.id], points, workflow[3]
+            issue.resolved = sprint.complete - timedelta(days=1)
+        assert velocity(site, board) == 5.0
+        active = _active_sprint(site.sprints.values(), board)
+        following = next(
+            s for s in site.sprints.values() if s.board_id == board and s.iteration == active.iteration + 1
+        )
+        ten = _a_sprint_of_ten(sim, following, team)
+        ten[-1].status = workflow[0]  # nobody started any yet
+        ten[3].flagged = False
+        carried, linked = ten[-1], ten[-2]  # the two lowest-ranked stay: carried from a closed sprint, linked
+        carried.sprints = [closed[-1].id, following.id]
+        sim.link_issues(linked.key, stories[5].key, at=MOMENT)
+        moved = plan_the_sprint(sim, following, at=following.start - timedelta(minutes=1))
+        assert list(moved) == [i.key for i in reversed(ten[3:8])]  # the 8th ... 4th by rank, lowest first
+        assert [i.key for i in ten if i.sprints and i.sprints[-1] == following.id] == [
+            *(i.key for i in ten[:3]),
+            linked.key,
+            carried.key,
+        ]
+        for issue in ten[3:8]:
+            assert issue.sprints == [] and issue.histories[-1].items[0][0] == "sprint"
+            assert issue.updated == following.start - timedelta(
+                minutes=1
+            )  # before it starts: never committed
+        assert carried.sprints == [closed[-1].id, following.id]
+
+
+def test_only_an_issue_in_an_open_sprint_moves_to_the_backlog() -> None:
+    with start_simulator(issues=150, seed=11, clock=fixed_clock(MOMENT)) as sim:
+        site = sim.site
+        unplanned = next(i for i in site.issues if not i.sprints)
+        left = next(i for i in site.issues if i.sprints and site.sprints[i.sprints[-1]].state == "closed")
+        for issue in (unplanned, left):
+            histories = len(issue.histories)
+            with pytest.raises(ValueError, match="in no open sprint"):
+                sim.move_to_backlog(issue.key)
+            assert len(issue.histories) == histories  # nothing written

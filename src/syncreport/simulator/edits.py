@@ -127,6 +127,17 @@ def start_sprint(state: SiteState, sprint_id: int) -> None:
         state.site.version += 1
 
 
+def move_to_backlog(state: SiteState, key: str, *, at: datetime | None = None) -> None:
+    """Move an issue out of its open sprint to the backlog, as Jira Software's "Move issues to backlog"
+    (POST /rest/agile/1.0/backlog/issue) does: "equivalent to remove future and active sprints from a given
+    set of issues", so its closed sprints stay in its Sprint field."""
+    with state.lock:
+        issue = state.site.by_key[key]
+        if not issue.sprints or state.site.sprints[issue.sprints[-1]].state == "closed":
+            raise ValueError(f"{key} is in no open sprint")
+        _to_backlog(state, issue, at or state.clock())
+
+
 def _to_backlog(state: SiteState, issue: Issue, when: datetime) -> None:
     """The issue leaves its open sprint for the backlog; its closed sprints stay in the Sprint field."""
     site = state.site

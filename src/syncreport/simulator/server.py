@@ -111,6 +111,10 @@ class SimulatorHandle:
         """Start a future sprint (:func:`syncreport.simulator.edits.start_sprint`)."""
         edits.start_sprint(self._state, sprint_id)
 
+    def move_to_backlog(self, key: str, *, at: datetime | None = None) -> None:
+        """Move an issue out of its open sprint (:func:`syncreport.simulator.edits.move_to_backlog`)."""
+        edits.move_to_backlog(self._state, key, at=at)
+
     def remove_from_scope(self, key: str) -> None:
         """Delete the issue (:func:`syncreport.simulator.edits.remove_from_scope`)."""
         edits.remove_from_scope(self._state, key)

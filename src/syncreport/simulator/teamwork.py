@@ -19,6 +19,12 @@ The model, deterministic from the site's seed and the same whichever weeks are p
   issue goes from its to-do status to in progress and then to done, through the handle's ``touch_issue``,
   so each step is a changelog history with ``updated`` moved on, as Jira writes them. The team keeps
   ``WORK_IN_PROGRESS`` issues in progress ahead of what it has finished.
+- **Sprint planning**: when a board starts its next sprint (simulator.week.close_ended_sprints), the team
+  takes in what its velocity allows (the mean work done in its last ``VELOCITY_SPRINTS`` closed sprints,
+  as Jira's velocity chart shows it) and moves its lowest-ranked issues not started back to the backlog, a
+  minute before the start; what was carried in, the dependency ends and the planted plan's cases stay.
+  So a current iteration is planned at about its velocity, and one planned beyond it is a story (the
+  planted overload, a feature pulled in mid-sprint), not the carry-over piling up.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ WORK_IN_PROGRESS = 2
 USUAL_RATES = (0.72, 0.90)
 STRUGGLING_RATES = (0.45, 0.55)
 SPRINT_VARIATION = 0.04
+#: The closed sprints a team's velocity is the mean of (Jira's velocity chart shows 7; teams plan on ~3).
+VELOCITY_SPRINTS = 3
 #: A day's work at most, in average days (rate / working days of the sprint).
 CATCH_UP = 2.5
 
@@ -89,6 +97,58 @@ def share_due(sprint: Sprint, at: datetime) -> float:
     """The share of its completion rate the team has reached at ``at``: working days done / all of them."""
     days = working_days(sprint)
     return sum(1 for d in days if d <= at) / len(days) if days else 1.0
+
+
+def velocity(site: Site, board_id: int) -> float | None:
+    """The board's velocity as its team reads Jira's velocity chart: the mean work done in its last
+    ``VELOCITY_SPRINTS`` closed sprints (an issue's weight, as the work above; None: none closed yet)."""
+    closed = sorted(
+        (s for s in site.sprints.values() if s.board_id == board_id and s.state == "closed" and s.complete),
+        key=lambda s: s.start,
+    )[-VELOCITY_SPRINTS:]
+    if not closed:
+        return None
+    ids = {s.id: s for s in closed}
+    completed = dict.fromkeys(ids, 0.0)
+    for issue in site.issues:
+        sprint = ids.get(issue.sprints[-1]) if issue.sprints else None
+        if sprint is not None and _done_by(site, issue, sprint.complete or sprint.end):
+            completed[sprint.id] += _weight(issue)
+    return sum(completed.values()) / len(completed)
+
+
+def plan_the_sprint(
+    handle: SimulatorHandle, sprint: Sprint, *, at: datetime, hold: Collection[str] = ()
+) -> tuple[str, ...]:
+    """Sprint planning, just before ``sprint`` starts: the team takes in what its velocity allows. Above it,
+    the lowest-ranked issues it has not started go back to the backlog (Jira's "Move issues to backlog"),
+    never the ones carried from a closed sprint, the dependency ends, the planted plan's cases
+    (simulator.features) or the held ones. Returns the keys moved."""
+    site = handle.site
+    allowed = velocity(site, sprint.board_id)
+    if allowed is None:
+        return ()
+    issues = [i for i in site.issues if i.sprints and i.sprints[-1] == sprint.id and i.issuetype != "Feature"]
+    load = sum(_weight(i) for i in issues)
+    planted = {key for keys in site.plan.values() for key in keys}
+    movable = [
+        i
+        for i in issues
+        if site.statuses[i.status].category == "new"
+        and len(i.sprints) == 1
+        and not site.links_by_issue.get(i.key)
+        and i.key not in hold
+        and i.key not in planted
+        and i.parent not in planted
+    ]
+    moved: list[str] = []
+    for issue in sorted(movable, key=lambda i: i.rank, reverse=True):
+        if load <= allowed:
+            break
+        handle.move_to_backlog(issue.key, at=at)
+        load -= _weight(issue)
+        moved.append(issue.key)
+    return tuple(moved)
 
 
 def work_a_day(handle: SimulatorHandle, *, at: datetime, hold: Collection[str] = ()) -> DayOfWork:
@@ -172,6 +232,14 @@ def _status_of(site: Site, issue: Issue, step: int) -> str:
     """The issue's workflow status at ``step``: 0 to do, 1 in progress, 3 done (simulator.vocabulary)."""
     assert issue.team is not None
     return site.workflows[site.teams[issue.team].workflow][step]
+
+
+def _done_by(site: Site, issue: Issue, moment: datetime) -> bool:
+    return (
+        site.statuses[issue.status].category == "done"
+        and issue.resolved is not None
+        and issue.resolved <= moment
+    )
 
 
 def _weight(issue: Issue) -> float:

@@ -6,7 +6,7 @@ leaves the changelog history and ``updated`` time that Jira would, and an increm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,7 +14,7 @@ from syncreport.simulator.agenda import play_risks
 from syncreport.simulator.features import FeatureWeek, play_feature_week
 from syncreport.simulator.model import Issue, Site, Sprint
 from syncreport.simulator.server import SimulatorHandle
-from syncreport.simulator.teamwork import DayOfWork, work_a_day, work_moments
+from syncreport.simulator.teamwork import DayOfWork, plan_the_sprint, work_a_day, work_moments
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,7 @@ class ClosedSprint:
     next_sprint: int | None  # the board's sprint started at once, which took the open issues (None: backlog)
     carried: tuple[str, ...]  # its issues that were not done, moved on
     at: datetime
+    to_backlog: tuple[str, ...] = ()  # the next sprint's issues its velocity did not allow (sprint planning)
 
 
 def _done_status(site: Site, issue: Issue) -> str:
@@ -122,7 +123,9 @@ def _dependencies_now(site: Site, *, planted_first: bool = True) -> Iterator[tup
     yield from (*planted, *others) if planted_first else others
 
 
-def close_ended_sprints(handle: SimulatorHandle, *, until: datetime) -> list[ClosedSprint]:
+def close_ended_sprints(
+    handle: SimulatorHandle, *, until: datetime, hold: Collection[str] = ()
+) -> list[ClosedSprint]:
     """Close every board's active sprint whose next sprint starts by ``until``, as a team does: at that start
     it completes the sprint (Jira's "Complete sprint", the open issues moved into the next sprint) and
     starts the next one with its planned dates. The generator draws the same states for a site generated at
@@ -144,8 +147,11 @@ def close_ended_sprints(handle: SimulatorHandle, *, until: datetime) -> list[Clo
             return closed
         at, sprint_id, next_id = due[0]
         carried = handle.complete_sprint(sprint_id, incomplete_to=next_id, at=at)
+        # sprint planning: what the team's velocity does not allow goes back to the backlog, a minute
+        # before the sprint starts (so it was never committed to it)
+        backlog = plan_the_sprint(handle, site.sprints[next_id], at=at - timedelta(minutes=1), hold=hold)
         handle.start_sprint(next_id)
-        closed.append(ClosedSprint(sprint_id, next_id, carried, at))
+        closed.append(ClosedSprint(sprint_id, next_id, carried, at, backlog))
 
 
 def _next_sprint(site: Site, sprint: Sprint) -> Sprint | None:
@@ -200,10 +206,10 @@ class _Timeline:
     def advance(self, until: datetime) -> None:
         if self.cursor is not None:
             for moment in work_moments(self.cursor, until):
-                self.closed += close_ended_sprints(self.handle, until=moment)
+                self.closed += close_ended_sprints(self.handle, until=moment, hold=self.hold)
                 self.work.append(work_a_day(self.handle, at=moment, hold=self.hold))
             self.cursor = max(self.cursor, until)
-        self.closed += close_ended_sprints(self.handle, until=until)
+        self.closed += close_ended_sprints(self.handle, until=until, hold=self.hold)
 
 
 def play_a_week(
