@@ -54,7 +54,10 @@ same on every day:
     finished consumer_done: each is recovered (late before, not late now), beside the script's and the
     caught-up ones; and every recovered dependency is one of those three.
   * a sprint's close carries only what they left open: with most of the work done by then (72-90% of the
-    points, the struggling team about half), a handful of issues a board rather than most of its sprint.
+    points, the struggling team about half), a handful of issues a board rather than most of its sprint;
+  * the sprint planning at a start (what the velocity does not allow back to the backlog) moves only issues
+    with no dependency link that were never carried, out of a sprint not yet started: no rule above sees it
+    (not a carry-over, not a slip, no dependency's status).
 """
 
 from __future__ import annotations
