@@ -19,6 +19,7 @@ from syncreport.config import config_from_dict
 from syncreport.pipeline import ReportRun, run_report
 from syncreport.progress import NO_PROGRESS, Progress
 from syncreport.simulator import demo_config, start_simulator
+from syncreport.simulator.model import Site
 from syncreport.simulator.week import WeekOfChanges, play_a_week
 
 DEMO_TOKEN_ENV = "SYNCREPORT_DEMO_TOKEN"
@@ -36,6 +37,7 @@ class DemoResult:
     last_week: ReportRun  # the first run, a week before ``run`` on the simulator's clock
     week: WeekOfChanges  # what was changed in Jira between the two
     weeks: tuple[WeekOfChanges, ...] = ()  # every week played, oldest first (``week`` is the last)
+    site: Site | None = None  # the simulated site as the last report saw it (tests work answers out from it)
 
 
 @contextmanager
@@ -100,8 +102,10 @@ def run_demo(
                 week = play_a_week(sim, week=(last.taken_at, sim_clock()), planted=week_number == 1)
                 played.append(week)
                 echo(
-                    f"A week in Jira: {len(week.turned_late)} providers slipped, {len(week.finished)} finished, "
-                    f"{len(week.due_dates_pushed)} due dates pushed, {len(week.new_links)} new dependency"
+                    f"A week in Jira: {_teams_work(week)}, "
+                    f"{_plural(len(week.turned_late), 'provider')} slipped, "
+                    f"{_plural(len(week.finished), 'late provider')} finished, "
+                    f"{_plural(len(week.due_dates_pushed), 'due date')} pushed, {len(week.new_links)} new dependency"
                     + (
                         f", {len(week.features_added)} feature pulled into the PI, {len(week.features_moved)} "
                         f"slipped, {len(week.features_removed)} descoped"
@@ -133,7 +137,23 @@ def run_demo(
             last_week=last,
             week=played[-1],
             weeks=tuple(played),
+            site=sim.site,
         )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _teams_work(week: WeekOfChanges) -> str:
+    """What the teams did in their sprints: "the teams finished 41 sprint issues, 8 sprints closed (31 open
+    issues carried into the next)"."""
+    carried = sum(len(closed.carried) for closed in week.sprints_closed)
+    return (
+        f"the teams finished {_plural(len(week.work_finished), 'sprint issue')}, "
+        f"{_plural(len(week.sprints_closed), 'sprint')} closed "
+        f"({_plural(carried, 'open issue')} carried into the next)"
+    )
 
 
 def _moment(when: datetime) -> str:

@@ -1,5 +1,5 @@
 """Changing the simulated site while it runs, as users would in Jira: edit an issue, link two, delete one,
-move one to another project. Each change writes the changelog history Jira would, moves ``updated`` on and
+move one to another project, complete a sprint and start the next. Each change writes the changelog history Jira would, moves ``updated`` on and
 bumps the site's version (the API's caches follow it); Cloud search sees it ``search_lag_s`` later.
 :class:`~syncreport.simulator.server.SimulatorHandle` offers these to tests."""
 
@@ -81,6 +81,75 @@ def touch_issue(
         site.next_history_id += 1
         issue.updated = when
         site.version += 1
+
+
+def complete_sprint(
+    state: SiteState, sprint_id: int, *, incomplete_to: int | None = None, at: datetime | None = None
+) -> tuple[str, ...]:
+    """Complete an active sprint as Jira's "Complete sprint" does; returns the keys of the issues moved.
+
+    Jira Software's sprint update: completing needs the sprint ``active``, sets ``completeDate`` to the time
+    of the request (``at``, else the simulator's clock) and cannot be set by hand. Its issues that are not done
+    go to ``incomplete_to`` (Cloud's ``incompleteIssuesDestinationId``: an open sprint), else to the backlog;
+    the done ones stay. Each moved issue gets a Sprint changelog item at that time, and the closed sprint stays
+    in its Sprint field before the next one, as Jira keeps it (see :func:`touch_issue`).
+    """
+    with state.lock:
+        site = state.site
+        sprint = site.sprints[sprint_id]
+        if sprint.state != "active":
+            raise ValueError(f"sprint {sprint_id} is {sprint.state}: only an active sprint can be completed")
+        if incomplete_to is not None and site.sprints[incomplete_to].state == "closed":
+            raise ValueError(f"sprint {incomplete_to} is closed: incomplete issues go to an open sprint")
+        when = at or state.clock()
+        open_issues = [
+            issue.key
+            for issue in site.issues
+            if sprint_id in issue.sprints and site.statuses[issue.status].category != "done"
+        ]
+        sprint.state, sprint.complete = "closed", when
+        site.version += 1
+        for key in open_issues:
+            if incomplete_to is not None:
+                touch_issue(state, key, sprint=incomplete_to, at=when)
+            else:
+                _to_backlog(state, site.by_key[key], when)
+        return tuple(open_issues)
+
+
+def start_sprint(state: SiteState, sprint_id: int) -> None:
+    """Start a future sprint with its planned dates (Jira: only a future sprint with a start and an end)."""
+    with state.lock:
+        sprint = state.site.sprints[sprint_id]
+        if sprint.state != "future":
+            raise ValueError(f"sprint {sprint_id} is {sprint.state}: only a future sprint can be started")
+        sprint.state, sprint.dated = "active", True
+        state.site.version += 1
+
+
+def move_to_backlog(state: SiteState, key: str, *, at: datetime | None = None) -> None:
+    """Move an issue out of its open sprint to the backlog, as Jira Software's "Move issues to backlog"
+    (POST /rest/agile/1.0/backlog/issue) does: "equivalent to remove future and active sprints from a given
+    set of issues", so its closed sprints stay in its Sprint field."""
+    with state.lock:
+        issue = state.site.by_key[key]
+        if not issue.sprints or state.site.sprints[issue.sprints[-1]].state == "closed":
+            raise ValueError(f"{key} is in no open sprint")
+        _to_backlog(state, issue, at or state.clock())
+
+
+def _to_backlog(state: SiteState, issue: Issue, when: datetime) -> None:
+    """The issue leaves its open sprint for the backlog; its closed sprints stay in the Sprint field."""
+    site = state.site
+    _before_edit(state, issue)
+    before = issue.sprints
+    after = [s for s in before if site.sprints[s].state == "closed"]
+    item: Item = ("sprint", *_sprint_text(site, before), *_sprint_text(site, after))
+    issue.sprints = after
+    issue.histories.append(History(site.next_history_id, when, len(site.users) - 1, (item,)))
+    site.next_history_id += 1
+    issue.updated = when
+    site.version += 1
 
 
 def link_issues(

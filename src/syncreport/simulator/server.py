@@ -101,6 +101,20 @@ class SimulatorHandle:
         """Add a dependency link; returns its id (:func:`syncreport.simulator.edits.link_issues`)."""
         return edits.link_issues(self._state, provider, consumer, link_type=link_type, at=at)
 
+    def complete_sprint(
+        self, sprint_id: int, *, incomplete_to: int | None = None, at: datetime | None = None
+    ) -> tuple[str, ...]:
+        """Complete an active sprint, its open issues moved on (:func:`syncreport.simulator.edits.complete_sprint`)."""
+        return edits.complete_sprint(self._state, sprint_id, incomplete_to=incomplete_to, at=at)
+
+    def start_sprint(self, sprint_id: int) -> None:
+        """Start a future sprint (:func:`syncreport.simulator.edits.start_sprint`)."""
+        edits.start_sprint(self._state, sprint_id)
+
+    def move_to_backlog(self, key: str, *, at: datetime | None = None) -> None:
+        """Move an issue out of its open sprint (:func:`syncreport.simulator.edits.move_to_backlog`)."""
+        edits.move_to_backlog(self._state, key, at=at)
+
     def remove_from_scope(self, key: str) -> None:
         """Delete the issue (:func:`syncreport.simulator.edits.remove_from_scope`)."""
         edits.remove_from_scope(self._state, key)
