@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import io
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,8 +53,11 @@ def pull_train(issues: int, seed: int, path: Path) -> None:
         save_snapshot(snapshot, path)
 
 
-def child_render(snapshot_path: str, settings_json: str, repeat: str) -> dict[str, Any]:
-    """Runs in a fresh process: import, compute, then time each renderer twice."""
+def child_render(snapshot_path: str, settings_json: str, options_json: str) -> dict[str, Any]:
+    """Runs in a fresh process: import, compute, then time each renderer twice and what the pictures cost
+    (``options``: ``repeat`` for the whole-PDF figure, ``steady`` for the part-wise one, ``pictures_only``
+    to measure the pictures alone)."""
+    options = json.loads(options_json)
     started = time.perf_counter()
     from pypdf import PdfReader
 
@@ -67,6 +73,10 @@ def child_render(snapshot_path: str, settings_json: str, repeat: str) -> dict[st
     figures["issues"] = results.train.issue_count
     figures["teams"] = results.train.team_count
     figures["dependencies"] = len(results.dependencies)
+    render_pdf(dataclasses.replace(results), snapshot, settings)  # fonts found, templates compiled
+    figures.update(pictures_parts_cost(results, snapshot, settings, options["steady"]))
+    if options["pictures_only"]:
+        return figures
     for name, render in (("html", render_html), ("pdf", render_pdf)):
         for attempt in ("cold", "warm"):
             # A copy of the results is a new object, so the cold PDF draws its charts itself instead of
@@ -80,7 +90,8 @@ def child_render(snapshot_path: str, settings_json: str, repeat: str) -> dict[st
         if name == "pdf":
             assert isinstance(output, bytes)
             figures["pdf_pages"] = len(PdfReader(io.BytesIO(output)).pages)
-    figures.update(pictures_cost(results, snapshot, settings, int(repeat)))
+    if options["repeat"]:
+        figures.update(pictures_cost(results, snapshot, settings, options["repeat"]))
     figures.update(next_run_cost(results, snapshot, settings))
     return figures
 
@@ -141,20 +152,27 @@ def weekly_history(results: Any) -> list[dict[str, Any]]:
     return history
 
 
-def pictures_cost(results: Any, snapshot: Any, settings: Any, repeat: int) -> dict[str, Any]:
-    """What the map, the drawn board and the trends add to the PDF: the PDF with them (drawing included)
-    against the PDF with none of them (no map, no board drawing, no trends section, no slippage-by-team
-    chart), each the best of ``repeat`` cold renders (fresh results, nothing cached), taken in turns so a
-    change in the machine's load touches both alike. The spread of the renders without the pictures (the
-    same document laid out ``repeat`` times) is the noise the figure is read against."""
+def without_pictures(results: Any) -> Any:
+    """The same report with none of the pictures: no map, no board drawing, no trends section, no
+    slippage-by-team chart (the slippage section shows its older carry-over chart instead)."""
     from unittest import mock
 
     from markupsafe import Markup
 
-    from syncreport.render import pictures, render_pdf
+    from syncreport.render import pictures
     from syncreport.render.boardsvg import DrawnBoard
 
     empty = pictures.Pictures(Markup(""), DrawnBoard(Markup(""), 0, ()), Markup(""), Markup(""), Markup(""))
+    stripped = dataclasses.replace(results, team_map=None, trends=None)
+    return stripped, mock.patch("syncreport.render.view.draw_pictures", return_value=empty)
+
+
+def pictures_cost(results: Any, snapshot: Any, settings: Any, repeat: int) -> dict[str, Any]:
+    """The naive figure, for reference: the whole PDF with the pictures (drawing included) against the
+    whole PDF without them, each the best of ``repeat`` cold renders (fresh results, nothing cached), in
+    turns. Noise-bound: the same document laid out again varies by more than the pictures cost, so the
+    spread of the renders without them is printed beside it (see :func:`pictures_parts_cost`)."""
+    from syncreport.render import pictures, render_pdf
 
     def timed(render: Any) -> tuple[float, float]:
         given = dataclasses.replace(results)
@@ -163,8 +181,9 @@ def pictures_cost(results: Any, snapshot: Any, settings: Any, repeat: int) -> di
         return time.perf_counter() - wall, time.process_time() - cpu
 
     def without(r: Any) -> Any:
-        with mock.patch("syncreport.render.view.draw_pictures", return_value=empty):
-            return render_pdf(dataclasses.replace(r, team_map=None, trends=None), snapshot, settings)
+        stripped, patched = without_pictures(r)
+        with patched:
+            return render_pdf(stripped, snapshot, settings)
 
     started = time.process_time()
     pictures.draw_pictures(dataclasses.replace(results), for_print=True)
@@ -184,6 +203,119 @@ def pictures_cost(results: Any, snapshot: Any, settings: Any, repeat: int) -> di
     }
 
 
+SECTION_START = '<section class="report-section'
+
+
+def pictures_parts_cost(results: Any, snapshot: Any, settings: Any, repeat: int) -> dict[str, Any]:
+    """What the pictures add to the PDF, measured steadily: only what differs is laid out.
+
+    The print document is made with the pictures and without them, cut into the parts render/pdf.py lays
+    out (the front, the trends, the body; :mod:`syncreport.render.print_parts`) and each part into its
+    sections. A section that is the same in both costs the same in both, so it is left out: its layout is
+    the noise of the whole-PDF figure. A section that differs is laid out from its start to its last
+    difference (the rest, the same in both, left out) with its part's stylesheet, once with the pictures
+    and once without. The trends' part has no counterpart (laid out whole, against nothing); then the
+    margins' layer that counts pages (the trends' page is one more page of it), and drawing the pictures
+    for print. Each repetition (everything in turns) gives one figure, drawing plus the differences; the
+    figure is the median of ``repeat``, printed with their spread and each piece's median."""
+    from syncreport.render import pictures, print_parts
+    from syncreport.render.html import render_document
+    from syncreport.render.lean_print import merge_markers
+    from syncreport.render.pdf import lay_out
+
+    def document(given: Any) -> str:
+        return merge_markers(render_document(given, snapshot, settings, for_print=True))
+
+    stripped, patched = without_pictures(dataclasses.replace(results))
+    with patched:
+        bare = print_parts.split(document(stripped))
+    full = print_parts.split(document(dataclasses.replace(results)))
+    assert full is not None and bare is not None, "the print document no longer splits into parts"
+    pieces = differing_pieces(full, bare)
+    shapes = [
+        [wide for part in parts.contents for wide in print_parts.page_shapes(lay_out(part))]
+        for parts in (full, bare)
+    ]
+    pieces.append(("page-number margins", full.margins(shapes[0]), bare.margins(shapes[1])))
+    for _, mine, theirs in pieces:  # each laid out once untimed (fonts found, caches filled, as in a run)
+        lay_out(mine)
+        if theirs:
+            lay_out(theirs)
+    costs: dict[str, list[float]] = {"drawing them for print": []}
+    costs |= {name: [] for name, _, _ in pieces}
+    for _ in range(repeat):
+        fresh = dataclasses.replace(results)  # nothing drawn yet for it
+        drawing = cpu_of(lambda given=fresh: pictures.draw_pictures(given, for_print=True))
+        costs["drawing them for print"].append(drawing)
+        for name, mine, theirs in pieces:
+            added = cpu_of(lambda doc=mine: lay_out(doc))
+            costs[name].append(added - (cpu_of(lambda doc=theirs: lay_out(doc)) if theirs else 0.0))
+    totals = [sum(run) for run in zip(*costs.values(), strict=True)]
+    return {"pictures_parts_cpu_runs": totals, "pictures_parts": costs}
+
+
+def cpu_of(work: Any) -> float:
+    """CPU seconds of ``work``, begun from a collected heap (see :func:`pictures_parts_cost`)."""
+    gc.collect()
+    started = time.process_time()
+    work()
+    return time.process_time() - started
+
+
+def differing_pieces(full: Any, bare: Any) -> list[tuple[str, str, str]]:
+    """(name, document with the pictures, document without them or "") for each section that differs:
+    the section up to its last difference, after its part's head; the trends' part whole, against ""."""
+    pieces = []
+    for part, mine, theirs in (("front", full.front, bare.front), ("body", full.body, bare.body)):
+        head, chunks = sections(mine)
+        bare_head, bare_chunks = sections(theirs)
+        assert head == bare_head and len(chunks) == len(bare_chunks), f"the {part} is not the same shape"
+        for chunk, bare_chunk in zip(chunks, bare_chunks, strict=True):
+            if chunk != bare_chunk:
+                end, bare_end = differing_ends(chunk, bare_chunk)
+                opening = "" if chunk.startswith("<body>") else "<body><main>"
+                name = f"{part}: {section_name(chunk)}"
+                pieces.append((name, head + opening + chunk[:end], head + opening + bare_chunk[:bare_end]))
+    assert len(bare.contents) == 2, "without the pictures there is no trends part"
+    pieces.extend(("trends part", trends, "") for trends in full.contents[1:-1])
+    return pieces
+
+
+def sections(part: str) -> tuple[str, list[str]]:
+    """A part's head (to ``<body>``) and its body cut before each report section."""
+    at = part.index("<body>")
+    head, body = part[:at], part[at:]
+    cuts = [0, *(m.start() for m in re.finditer(re.escape(SECTION_START), body))]
+    return head, [body[start:end] for start, end in zip(cuts, [*cuts[1:], len(body)], strict=True)]
+
+
+def section_name(chunk: str) -> str:
+    found = re.search(r'\bid="([^"]+)"', chunk[:300])
+    return found.group(1) if found else "before the first section"
+
+
+def common_length(one: str, other: str) -> int:
+    """The length of the longest common start of two texts (a binary search over slices)."""
+    low, high = 0, min(len(one), len(other))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if one[:middle] == other[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def differing_ends(mine: str, theirs: str) -> tuple[int, int]:
+    """Where each text stops once their common end is cut off (at a tag's start: no tag is cut in two;
+    the parser closes what is left open)."""
+    start = common_length(mine, theirs)
+    same = min(common_length(mine[::-1], theirs[::-1]), min(len(mine), len(theirs)) - start)
+    end = mine.find("<", len(mine) - same)
+    end = len(mine) if end < 0 else end
+    return end, len(theirs) - (len(mine) - end)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -195,7 +327,19 @@ def main() -> None:
     )
     parser.add_argument("--paper", choices=["A4", "Letter"], default="A4")
     parser.add_argument(
-        "--repeat", type=int, default=5, help="PDFs with and without the pictures, in turns (best of each)"
+        "--steady",
+        type=int,
+        default=9,
+        help="repetitions of the pictures' part-wise figure (median; what differs laid out, in turns)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="whole PDFs with and without the pictures, in turns (best of each; noise-bound; 0: skip)",
+    )
+    parser.add_argument(
+        "--pictures-only", action="store_true", help="measure the pictures' part-wise figure alone"
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -203,13 +347,15 @@ def main() -> None:
         print(json.dumps(child_render(*args.child)))
         return
 
+    options = {"steady": args.steady, "repeat": args.repeat, "pictures_only": args.pictures_only}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="syncreport-render-bench-") as tmp:
         snapshot_path = args.snapshot or Path(tmp) / f"train-{args.issues}.json.gz"
         if not snapshot_path.exists():
             pull_train(args.issues, args.seed, snapshot_path)
         settings = json.dumps({"paper": args.paper})
         completed = subprocess.run(
-            [sys.executable, str(HERE), "--child", str(snapshot_path), settings, str(args.repeat)],
+            [sys.executable, str(HERE), "--child", str(snapshot_path), settings, json.dumps(options)],
             check=True,
             capture_output=True,
             text=True,
@@ -217,8 +363,11 @@ def main() -> None:
     f = json.loads(completed.stdout.strip().splitlines()[-1])
     print(
         f"train: {f['issues']} issues, {f['teams']} teams, {f['dependencies']} cross-team dependencies "
-        f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)"
+        f"(load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores)"
     )
+    print_pictures_parts(f)
+    if args.pictures_only:
+        return
     print(f"imports (jinja2, matplotlib, weasyprint, pandas): {f['import_s']:.2f} s")
     for name, target in (("html", HTML_TARGET_SECONDS), ("pdf", PDF_TARGET_SECONDS)):
         verdict = "ok" if f[f"{name}_cold_s"] <= target else "OVER TARGET"
@@ -234,21 +383,8 @@ def main() -> None:
         f"{f['pdf_next_run_s']:.2f} s (cpu {f['pdf_next_run_cpu_s']:.2f} s), target <= "
         f"{NEXT_RUN_PDF_TARGET_CPU_SECONDS:g} CPU s: {verdict}"
     )
-    extra = f["pdf_with_pictures_cpu_s"] - f["pdf_without_pictures_cpu_s"]
-    verdict = "ok" if extra <= PICTURES_TARGET_SECONDS else "OVER TARGET"
-    print(
-        f"pictures add {extra:.2f} CPU s to the PDF (dependency map, drawn board, slippage by team, trends "
-        f"of 13 runs): PDF without them {f['pdf_without_pictures_cpu_s']:.2f} CPU s "
-        f"({f['pdf_without_pictures_s']:.2f} s wall), with them {f['pdf_with_pictures_cpu_s']:.2f} CPU s "
-        f"({f['pdf_with_pictures_s']:.2f} s wall; drawing them {f['pictures_draw_cpu_s']:.2f} CPU s of that); "
-        f"target <= {PICTURES_TARGET_SECONDS:g} s: {verdict}"
-    )
-    without, with_them = f["pdf_without_pictures_cpu_runs"], f["pdf_with_pictures_cpu_runs"]
-    print(
-        f"  best of {len(without)} each, in turns; the same PDF without them took {min(without):.2f} to "
-        f"{max(without):.2f} CPU s (noise {max(without) - min(without):.2f} s), with them {min(with_them):.2f} "
-        f"to {max(with_them):.2f}"
-    )
+    if args.repeat:
+        print_whole_pdf_figure(f)
     print(
         f"the next run's print view (its pictures drawn, the trends' charts again, the other charts kept): "
         f"{f['next_run_charts_cpu_s']:.3f} CPU s"
@@ -257,6 +393,30 @@ def main() -> None:
     print(
         f"HTML cold {f['html_cold_s']:.2f} s wall ({f['html_cold_cpu_s']:.2f} CPU s), "
         f"target <= {HTML_TARGET_SECONDS:g} s: {verdict}"
+    )
+
+
+def print_pictures_parts(f: dict[str, Any]) -> None:
+    totals = sorted(f["pictures_parts_cpu_runs"])
+    median = statistics.median(totals)
+    verdict = "ok" if median <= PICTURES_TARGET_SECONDS else "OVER TARGET"
+    print(
+        f"pictures add {median:.2f} CPU s to the PDF (median of {len(totals)}; dependency map, drawn board, "
+        f"slippage by team, trends of 13 runs; only what differs laid out, in turns), spread "
+        f"{totals[0]:.2f} to {totals[-1]:.2f}; target <= {PICTURES_TARGET_SECONDS:g} s: {verdict}"
+    )
+    for name, runs in f["pictures_parts"].items():
+        print(f"  {name:40} {statistics.median(runs):6.3f} CPU s   ({min(runs):.3f} to {max(runs):.3f})")
+
+
+def print_whole_pdf_figure(f: dict[str, Any]) -> None:
+    extra = f["pdf_with_pictures_cpu_s"] - f["pdf_without_pictures_cpu_s"]
+    without, with_them = f["pdf_without_pictures_cpu_runs"], f["pdf_with_pictures_cpu_runs"]
+    print(
+        f"the naive figure, whole PDFs (best of {len(without)} each, in turns): with the pictures "
+        f"{f['pdf_with_pictures_cpu_s']:.2f} CPU s, without {f['pdf_without_pictures_cpu_s']:.2f}: "
+        f"{extra:+.2f} s; the same PDF without them took {min(without):.2f} to {max(without):.2f} CPU s "
+        f"(noise {max(without) - min(without):.2f} s), with them {min(with_them):.2f} to {max(with_them):.2f}"
     )
 
 

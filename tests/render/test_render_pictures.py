@@ -171,10 +171,12 @@ def test_the_print_copy_of_the_board_draws_each_style_once_and_keeps_every_key_a
     # the late strings are two sub-paths of one path (one C curve each) in the late style
     late = re.findall(r'<path d="([^"]*)" fill="none" stroke="#b00020"', printed)
     assert len(late) == 1 and late[0].count("C") == 2
-    # every pin's key and the keys of the feature cards are letters of the labels' texts, in order
-    letters = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", printed))
+    # every pin's key and the keys of the feature cards are lines of the text laid over the drawing
+    # (svg.PrintSketch.layered: HTML text, one layout a line, where the SVG's letters would be)
+    assert "<text" not in printed.split("</svg>")[1]  # the layer is HTML, after the drawing
+    lines = " ".join(re.findall(r'<div style="left:[\d.]+mm;top:[\d.]+mm">([^<]*)</div>', printed))
     for key in ("A-1", "A-2", "B-1", "C-1", "C-2"):
-        assert key in letters
+        assert re.search(rf"\b{key}\b", lines)
 
 
 def test_the_print_copy_of_the_map_keeps_its_arrows_counts_and_teams_in_fewer_elements() -> None:

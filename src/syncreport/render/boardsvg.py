@@ -115,12 +115,14 @@ def drawn_board(
     if not board.iterations:
         return DrawnBoard(Markup(""), 0, not_drawn)
     plan = _plan(board, strings, not_drawn, current)
-    parts = _print_parts(plan) if for_print else _screen_parts(plan)
+    title = "The program board with its strings: teams by iterations"
+    if for_print:
+        return DrawnBoard(_print_board(plan, title), len(strings), not_drawn)
     svg = document(
-        parts,
+        _screen_parts(plan),
         width=plan.width,
         height=plan.height,
-        title="The program board with its strings: teams by iterations",
+        title=title,
         description=plan.description,
         css="chart board-drawing",
     )
@@ -357,8 +359,13 @@ def _dot(x: float, y: float, r: float) -> str:
     return f"M{x - r:.1f},{y:.1f}a{r},{r} 0 1,0 {2 * r:.1f},0a{r},{r} 0 1,0 {-2 * r:.1f},0z"
 
 
-def _print_parts(plan: _Plan) -> list[str]:
-    sketch = PrintSketch()
+# print: the board at most this size (millimetres) on its landscape page: as wide as a Letter page's text
+# (A4's is a little wider), as tall as leaves room for the section's heading and the caption
+PRINT_FIT = (259.0, 150.0)
+
+
+def _print_board(plan: _Plan, title: str) -> Markup:
+    sketch = PrintSketch(text_layer=True)
     for x, fill, heading in plan.columns:
         sketch.rect(x, 0.0, COL_W, plan.height - 24.0, fill=fill, stroke="#b8c2cc")
         sketch.label(heading, x + COL_W / 2, 20.0, 11.0, bold=True, middle=True)
@@ -405,6 +412,13 @@ def _print_parts(plan: _Plan) -> list[str]:
         )
     for dep, _, head in plan.strings:
         sketch.shape(_dot(*head, 2.6), fill=STRING_STYLES[dep.status].colour)
-    # the legend in the report's own (narrower) font: one text, as long as the board is wide
-    legend = element("text", text(plan.legend), x=4.0, y=plan.height - 8.0, font_size=9.0)
-    return [*sketch.parts(), legend]
+    sketch.prose(plan.legend, 4.0, plan.height - 8.0, 9.0)  # in the report's own (narrower) font
+    return sketch.layered(
+        [],
+        width=plan.width,
+        height=plan.height,
+        fit=PRINT_FIT,
+        title=title,
+        description=plan.description,
+        css="chart board-drawing",
+    )

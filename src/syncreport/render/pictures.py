@@ -27,7 +27,6 @@ from syncreport.render.svg import (
     STRING_STYLES,
     PrintSketch,
     StringStyle,
-    document,
     print_copy,
     shorten,
 )
@@ -226,6 +225,7 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
 
 
 STRIP_CELL_W, STRIP_CELL_H, STRIP_NAME_W, STRIP_HEAD_H = 30.0, 15.0, 120.0, 16.0
+TREND_DRAWING_FIT = (86.0, 50.0)  # print, millimetres: the strip and the weeks' table, each in half a page
 STRIP_FILLS: dict[str, str] = {"red": "#fde0e0", "amber": "#fff1cc", "green": "#ffffff"}
 
 
@@ -234,7 +234,7 @@ def _strip_drawing(view: TrendView) -> Markup:
     few hundred boxes for WeasyPrint to lay out). Each cell keeps its symbol, so it reads in grayscale."""
     if not view.available or not view.strip:
         return Markup("")
-    sketch = PrintSketch()
+    sketch = PrintSketch(text_layer=True)
     width = STRIP_NAME_W + STRIP_CELL_W * len(view.runs)
     height = STRIP_HEAD_H + STRIP_CELL_H * len(view.strip)
     for column, run in enumerate(view.runs):
@@ -253,10 +253,11 @@ def _strip_drawing(view: TrendView) -> Markup:
         f"{row.name}: " + ", ".join(h.mark.word.lower() if h else "not in that run" for h in row.cells)
         for row in view.strip
     )
-    return document(
-        sketch.parts(),
+    return sketch.layered(
+        [],
         width=width,
         height=height,
+        fit=TREND_DRAWING_FIT,
         title="Train and team health per run",
         description=f"Runs {', '.join(view.runs)}. {rows}",
         css="chart health-drawing",
@@ -283,7 +284,7 @@ def _weeks_drawing(weeks: Sequence[WeekFigures]) -> Markup:
     table of a few dozen boxes. The numbers are right-aligned under their headings."""
     if not weeks:
         return Markup("")
-    sketch = PrintSketch()
+    sketch = PrintSketch(text_layer=True)
     pitch = MONO_ADVANCE * WEEKS_SIZE
     for index, (heading, x) in enumerate(WEEKS_COLUMNS):
         left = x if index == 0 else x - len(heading) * MONO_ADVANCE * 8.0
@@ -304,9 +305,10 @@ def _weeks_drawing(weeks: Sequence[WeekFigures]) -> Markup:
         for index, (cell, (_, x)) in enumerate(zip(cells, WEEKS_COLUMNS, strict=True)):
             sketch.label(cell, x if index == 0 else x - len(cell) * pitch, y, WEEKS_SIZE)
         rows.append(", ".join(cells))
-    return document(
-        sketch.parts(),
+    return sketch.layered(
+        [],
         width=WEEKS_COLUMNS[-1][1] + 6,
+        fit=TREND_DRAWING_FIT,
         height=STRIP_HEAD_H + WEEKS_ROW_H * len(weeks) + 3,
         title="Issues carried over and slipped at each week's last run",
         description="Week of, carried over, change, slipped, change: " + "; ".join(rows),

@@ -10,7 +10,7 @@ board draw a status the same way (colour *and* dash pattern: a grayscale print s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -111,10 +111,12 @@ class PrintSketch:
     labels after them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, text_layer: bool = False) -> None:
         self._paths: dict[tuple[tuple[str, object], ...], list[str]] = {}
         self._letters: dict[tuple[float, bool], tuple[list[str], list[str], list[str]]] = {}
         self._runs: list[str] = []
+        self._text_layer = text_layer
+        self._lines: list[_Label] = []  # text_layer: the plain ASCII labels, set as lines of HTML text
 
     def shape(self, d: str, **style: object) -> None:
         self._paths.setdefault(tuple(style.items()), []).append(d)
@@ -140,12 +142,23 @@ class PrintSketch:
             return
         pitch = MONO_ADVANCE * size
         left = x - len(words) * pitch / 2 if middle else x
+        if self._text_layer and words.isascii() and words.isprintable():
+            self._lines.append(_Label(size, bold, left, y, words))
+            return
         xs, ys, letters = self._letters.setdefault((size, bold), ([], [], []))
         for k, letter in enumerate(words):
             if letter != " ":
                 xs.append(number(left + k * pitch))
                 ys.append(number(y))
                 letters.append(letter)
+
+    def prose(self, words: str, x: float, y: float, size: float) -> None:
+        """A line of running text in the report's font (DejaVu Sans) from (x, y): in the text layer when it
+        is plain ASCII, else a ``<text>`` of its own (shaped as one run)."""
+        if self._text_layer and words.isascii() and words.isprintable():
+            self._lines.append(_Label(size, False, x, y, words, mono=False))
+        else:
+            self._runs.append(element("text", text(words), x=x, y=y, font_size=size))
 
     def parts(self) -> list[str]:
         shapes = [
@@ -164,6 +177,83 @@ class PrintSketch:
             for (size, bold), (xs, ys, letters) in self._letters.items()
         ]
         return [*shapes, *labels, *self._runs]
+
+    def layered(
+        self,
+        parts: Iterable[str],
+        *,
+        width: float,
+        height: float,
+        fit: tuple[float, float],
+        title: str,
+        description: str,
+        css: str,
+    ) -> Markup:
+        """The sketch (and ``parts`` drawn over it) at the largest size that fits ``fit`` (millimetres; at
+        most its own size), its plain ASCII labels as HTML text laid over the drawing (``text_layer``):
+        WeasyPrint lays an SVG
+        ``<text>`` out letter by letter (a Pango layout each, about 0.15 ms), a line of HTML text in one
+        go, so a board's few thousand letters cost a tenth. Each label is placed where the drawing would
+        put its letters (the same font, the baseline at the same height: checked pixel by pixel); labels
+        of one size and height share one line, spaced to their columns (a label lands within half a
+        letter of its place)."""
+        # millimetres per unit of the drawing: never larger than the drawing's own size (a unit a CSS pixel)
+        scale = min(fit[0] / width, fit[1] / height, CSS_PX_MM)
+        svg = document(
+            [*self.parts(), *parts], width=width, height=height, title=title, description=description, css=css
+        )
+        size = f"width:{scale * width:.2f}mm;height:{scale * height:.2f}mm"
+        layers = "".join(_text_layer(self._lines, scale))
+        return Markup(f'<div class="sketch-layers" style="{size}">{svg}{layers}</div>')
+
+
+CSS_PX_MM = 25.4 / 96
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    size: float
+    bold: bool
+    left: float
+    baseline: float
+    words: str  # plain printable ASCII
+    mono: bool = True  # DejaVu Sans Mono (else DejaVu Sans, a line of its own)
+
+
+# The top of a DejaVu line box (line-height 1) above its baseline, as a share of the font size: the ascent,
+# less half of what ascent and descent exceed the em by ((1901 - (1901 + 483 - 2048) / 2) / 2048); the same
+# in DejaVu Sans and DejaVu Sans Mono.
+BASELINE = 0.846
+
+
+def _text_layer(labels: Sequence[_Label], scale: float) -> Iterable[str]:
+    """One absolutely placed block per font (size and weight), in it one line per run of labels on one
+    baseline: each label put at its column (spaces between them), a new line where it would touch the last."""
+    fonts: dict[tuple[float, bool, bool], dict[float, list[_Label]]] = {}
+    for label in labels:
+        font = (label.size, label.bold, label.mono)
+        fonts.setdefault(font, {}).setdefault(label.baseline, []).append(label)
+    for (size, bold, mono), rows in fonts.items():
+        pitch = MONO_ADVANCE * size
+        lines: list[str] = []
+        for baseline, row in rows.items():
+            top = (baseline - BASELINE * size) * scale
+            start, line = 0.0, ""
+            for label in sorted(row, key=lambda one: one.left):
+                column = round((label.left - start) / pitch)
+                if mono and line and column > len(line):
+                    line += " " * (column - len(line)) + label.words
+                    continue
+                if line:
+                    lines.append(_line(start * scale, top, line))
+                start, line = label.left, label.words
+            lines.append(_line(start * scale, top, line))
+        kind = ("" if mono else " prose") + (" bold" if bold else "")
+        yield f'<div class="sketch-text{kind}" style="font-size:{size * scale:.3f}mm">{"".join(lines)}</div>'
+
+
+def _line(left: float, top: float, words: str) -> str:
+    return f'<div style="left:{left:.2f}mm;top:{top:.2f}mm">{escape(words)}</div>'
 
 
 _GROUP = re.compile(r"<g\b[^>]*>|</g>")
