@@ -98,6 +98,9 @@ def test_demo_writes_html_pdf_and_json_that_show_last_weeks_changes(tmp_path: Pa
     )
     assert "Executive summary" in pages[0] and "Changes since the last run" in pages[1]
     assert pages[2].startswith("Trends") and all(part in pages[2] for part in trends_parts)
+    # and the thresholds that colour the strip, in the room under the weeks' table (the appendix's last
+    # page was a 7-row table on a page 70% empty)
+    assert "Thresholds used" in pages[2] and not any("Thresholds used" in page for page in pages[3:])
     assert "Program board" in pages[3]
     late_now = document["dependency_counts"]["late"]
     assert re.search(

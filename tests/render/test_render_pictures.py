@@ -246,3 +246,31 @@ def test_the_pdf_draws_the_health_strip_and_keeps_the_boards_keys_searchable() -
     assert "(change since 19 Jan)" in printed and "since 19 Jan)</span></td>" not in printed
     html = render_html(results, snapshot, ReportSettings())
     assert '<table class="health-strip">' in html  # the HTML keeps the strip as a table
+
+
+def _section(document: str, section_id: str) -> str:
+    start = document.index(f'id="{section_id}"')
+    end = document.find("<section", start)
+    return document[start : end if end > 0 else len(document)]
+
+
+def test_in_print_the_thresholds_stand_on_the_trends_page_beside_the_strip_they_colour() -> None:
+    from syncreport.render.html import render_document
+
+    snapshot = _snapshot()
+    first = compute_indicators(snapshot)
+    summary = trend_summary(to_json_document(first))
+    summary["generated_at"] = "2026-01-19T07:00:00Z"
+    with_trends = compute_indicators(snapshot, history=[summary])
+    printed = render_document(with_trends, snapshot, ReportSettings(), for_print=True)
+    # the trends' page is half empty under its four pictures, the appendix's last page was mostly empty
+    assert "Thresholds used" in _section(printed, "trends")
+    assert "Thresholds used" not in _section(printed, "data-quality")
+    assert "late dependencies the team provides" in _section(printed, "trends")
+    # the HTML, and a first run's PDF (no trends: no trends' page), keep them in the appendix
+    for document in (
+        render_html(with_trends, snapshot, ReportSettings()),
+        render_document(first, snapshot, ReportSettings(), for_print=True),
+    ):
+        assert "Thresholds used" in _section(document, "data-quality")
+        assert document.count("Thresholds used") == 1

@@ -53,6 +53,8 @@ LINE_STYLES: tuple[tuple[str, str], ...] = (
 )
 LINE_COLOURS: tuple[str, ...] = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#555555", "#bf9000", "#2e75b6")
 Formatter = Callable[[float], str]
+LABEL_FONT = 6.8  # points: the lines' names at their ends
+TICK_ROOM = 3.5 + 3.5  # points: a tick's length and its label's pad
 _STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "syncreport",
@@ -107,7 +109,9 @@ def horizontal_bars(
     if _all_zero(series):
         return _empty(title, "none")
     group_height = 0.8
-    height_in = min(9.0, 0.9 + 0.22 * len(categories) * max(1, len(series) * 0.8))
+    # as tall as its bars: a category 0.22 in, or 0.11 in a bar in a group (a bar still as thick as its
+    # 7-point value label), so a PDF's chart of 8 teams by 3 series is not scaled down to a 6-point text
+    height_in = min(9.0, 0.9 + len(categories) * max(0.22, 0.11 * len(series)))
     with _figure(7.0, height_in) as figure:
         axes = figure.subplots()
         positions = range(len(categories))
@@ -276,9 +280,11 @@ def lines(
             axes.set_ylim(0, max(max(values, default=0.0) * 1.15, 1.0))
             _whole_ticks(axes.yaxis, series)
         low, high = axes.get_ylim()
-        _direct_labels(axes, ends, x=right, gap=(high - low) * 0.075)
         axes.set_ylabel(axis_label)
         axes.set_title(title, loc="left")
+        # the names a line apart (their font's size and a fifth), in data units of the plot's height
+        plot_points = height * 72 - sum(_vertical_margins(axes))
+        _direct_labels(axes, ends, x=right, gap=(high - low) * LABEL_FONT * 1.2 / plot_points)
         axes.grid(axis="y", color="#dddddd", linewidth=0.5)
         return _to_svg(figure, chart_id=chart_id, title=title)
 
@@ -398,7 +404,7 @@ def _direct_labels(axes: Any, ends: Sequence[tuple[float, float, str, str]], *, 
             xytext=(x, at),
             textcoords="data",
             xycoords="data",
-            fontsize=6.8,
+            fontsize=LABEL_FONT,
             color=colour,
             ha="left",
             va="center",
@@ -434,18 +440,24 @@ def _tick_labels_width(axis: Any) -> float:
     return max((label_width(str(label), _STYLE["font.size"]) for label in labels), default=0.0)
 
 
+def _vertical_margins(axes: Any) -> tuple[float, float]:
+    """The plot's bottom and top margins (points): one line of tick labels and the x axis's label below,
+    the title above."""
+    line = _STYLE["font.size"] * 1.25
+    bottom = 5 + line + TICK_ROOM + (line + 4 if axes.get_xlabel() else 0)
+    top = 6 + (_STYLE["axes.titlesize"] * 1.25 + 6 if axes.get_title(loc="left") else 0)
+    return bottom, top
+
+
 def _fixed_margins(figure: Figure, *, right: float = 14.0) -> None:
     """The plot's margins worked out from the lengths of its labels (points): the tick labels' widest on
     the left, one line of tick labels below, the axis labels' and the title's lines. A layout engine
     measures every text to find them, which was half of each chart's drawing time. ``right`` leaves room
     for what stands right of the plot (a legend outside it)."""
     (axes,) = figure.axes
-    size = _STYLE["font.size"]
-    line = size * 1.25
-    tick_room = 3.5 + 3.5  # tick length and pad
-    left = 5 + _tick_labels_width(axes.yaxis) + tick_room + (line + 4 if axes.get_ylabel() else 0)
-    bottom = 5 + line + tick_room + (line + 4 if axes.get_xlabel() else 0)
-    top = 6 + (_STYLE["axes.titlesize"] * 1.25 + 6 if axes.get_title(loc="left") else 0)
+    line = _STYLE["font.size"] * 1.25
+    left = 5 + _tick_labels_width(axes.yaxis) + TICK_ROOM + (line + 4 if axes.get_ylabel() else 0)
+    bottom, top = _vertical_margins(axes)
     width, height = (72 * v for v in figure.get_size_inches())
     figure.subplots_adjust(
         left=min(left / width, 0.45),

@@ -383,20 +383,31 @@ def _charts(results: IndicatorResults) -> dict[str, Markup]:
             reference=_start_of_day(results.train.generated_at),
             reference_label="today",
         ),
-        "off_cadence": drawn(
-            charts.horizontal_bars,
-            [team.team for team in results.teams],
-            [
-                charts.Series(
-                    "off-cadence sprints", tuple(float(t.figures.off_cadence_sprints) for t in results.teams)
-                )
-            ],
-            chart_id="cadence",
-            title="Sprints off the train's cadence, by team",
-            axis_label="sprints",
-            value_format=fmt_count,
-        ),
+        "off_cadence": _off_cadence_chart(results),
     }
+
+
+def _off_cadence_chart(results: IndicatorResults) -> Markup:
+    """The teams with sprints off the cadence, one bar each (a chart as tall as its bars: the other teams
+    are named in its title, not drawn as rows of zeros); every team when none is off (the chart says none)."""
+    off = [t for t in results.teams if t.figures.off_cadence_sprints] or list(results.teams)
+    others = len(results.teams) - len(off)
+    return drawn(
+        charts.horizontal_bars,
+        [team.team for team in off],
+        [charts.Series("off-cadence sprints", tuple(float(t.figures.off_cadence_sprints) for t in off))],
+        chart_id="cadence",
+        title="Sprints off the train's cadence, by team"
+        + (
+            f" (the other {others} teams: none)"
+            if others > 1
+            else " (the other team: none)"
+            if others
+            else ""
+        ),
+        axis_label="sprints",
+        value_format=fmt_count,
+    )
 
 
 def _start_of_day(moment: datetime) -> datetime:
