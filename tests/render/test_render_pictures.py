@@ -267,6 +267,9 @@ def test_in_print_the_thresholds_stand_on_the_trends_page_beside_the_strip_they_
     assert "Thresholds used" in _section(printed, "trends")
     assert "Thresholds used" not in _section(printed, "data-quality")
     assert "late dependencies the team provides" in _section(printed, "trends")
+    # drawn, not a table: the trends' part is laid out again on every warm run, and a table's cells cost
+    # WeasyPrint far more than lines of text
+    assert '<table class="thresholds">' not in printed and 'class="chart thresholds-drawing"' in printed
     # the HTML, and a first run's PDF (no trends: no trends' page), keep them in the appendix
     for document in (
         render_html(with_trends, snapshot, ReportSettings()),

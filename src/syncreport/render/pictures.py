@@ -65,6 +65,7 @@ class Pictures:
     trend_weeks: Markup
     health_strip: Markup = NOTHING  # print: the strip drawn (the HTML has it as a table)
     weeks_table: Markup = NOTHING  # print: the weeks' table drawn (the HTML has it as a table)
+    thresholds_table: Markup = NOTHING  # print, with trends: the thresholds drawn, on the trends' page
 
 
 def short_date(moment: date) -> str:
@@ -207,6 +208,7 @@ def draw_pictures(results: IndicatorResults, *, for_print: bool = False) -> Pict
 
 def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
     team_map = results.team_map
+    trends_shown = results.trends is not None and results.trends.available
     charts_of_run = _charts(results)
     lean = print_copy if for_print else Markup
     return Pictures(
@@ -221,6 +223,7 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
         trend_weeks=_trend_weeks(results, PRINT_CHART) if for_print else charts_of_run[2],
         health_strip=_strip_drawing(trend_view(results, for_print=True)) if for_print else Markup(""),
         weeks_table=_weeks_drawing(results.trends.weeks) if for_print and results.trends else Markup(""),
+        thresholds_table=_thresholds_drawing(results) if for_print and trends_shown else Markup(""),
     )
 
 
@@ -313,6 +316,38 @@ def _weeks_drawing(weeks: Sequence[WeekFigures]) -> Markup:
         title="Issues carried over and slipped at each week's last run",
         description="Week of, carried over, change, slipped, change: " + "; ".join(rows),
         css="chart weeks-drawing",
+    )
+
+
+THRESHOLD_COLUMNS = (("Health rule", 2.0), ("Amber", 262.0), ("Red", 332.0))
+
+
+def _thresholds_drawing(results: IndicatorResults) -> Markup:
+    """The thresholds table of the trends' page in print, drawn like the weeks' table (a table of the
+    trends' part is laid out again on every warm run, and a table's cells cost WeasyPrint far more than
+    a few lines of text): each health rule with its amber and red thresholds, as the appendix words them."""
+    from syncreport.render.view import threshold_rows  # view imports this module
+
+    rows = threshold_rows(results.thresholds)
+    if not rows:
+        return Markup("")
+    sketch = PrintSketch(text_layer=True)
+    for heading, x in THRESHOLD_COLUMNS:
+        sketch.label(heading, x, 11.0, 8.0, bold=True)
+    right = THRESHOLD_COLUMNS[-1][1] + 70.0
+    sketch.shape(f"M0,{STRIP_HEAD_H}H{right}", fill="none", stroke="#888888", stroke_width=0.6)
+    for index, row in enumerate(rows):
+        y = STRIP_HEAD_H + (index + 1) * WEEKS_ROW_H - 3
+        for cell, (_, x) in zip((row.rule, row.amber, row.red), THRESHOLD_COLUMNS, strict=True):
+            sketch.prose(cell, x, y, WEEKS_SIZE)
+    return sketch.layered(
+        [],
+        width=right,
+        height=STRIP_HEAD_H + WEEKS_ROW_H * len(rows) + 3,
+        fit=TREND_DRAWING_FIT,
+        title="The health thresholds used",
+        description="Health rule, amber, red: " + "; ".join(f"{r.rule}, {r.amber}, {r.red}" for r in rows),
+        css="chart thresholds-drawing",
     )
 
 
