@@ -160,3 +160,34 @@ def test_a_narrow_chart_keeps_its_width_and_its_columns_inside_it() -> None:
     assert bars
     xs = [float(x) for x in re.findall(r"H([\d.]+)", bars.group(1))]
     assert len(xs) == 3 and max(xs) <= 360 - 8  # inside the plot's right edge
+
+
+def test_the_grouped_bars_by_team_are_drawn_by_hand_in_the_tables_order_with_their_counts() -> None:
+    svg = str(
+        plots.bar_chart(
+            ["Vega", "Orion <b>"],
+            [
+                plots.Columns("carried over", (3, 0), "#1f4e79"),
+                plots.Columns("due date pushed", (1, 2), "#c55a11"),
+            ],
+            title="Slippage by team",
+            axis_label="issues",
+        )
+    )
+    assert "<use" not in svg and "<pattern" not in svg  # matplotlib's hatches and markers
+    # one path a series (Vega 3 and 0: one bar; Vega 1, Orion 2: two), the teams top to bottom as given
+    carried = re.search(r'<path d="([^"]*)" fill="#1f4e79"', svg)
+    pushed = re.search(r'<path d="([^"]*)" fill="#c55a11"', svg)
+    assert carried and carried.group(1).count("z") == 1 and pushed and pushed.group(1).count("z") == 2
+    assert svg.index(">Vega</text>") < svg.index(">Orion &lt;b&gt;</text>")
+    # each bar's count at its end; Orion's zero carry-over is not written in its group
+    assert sorted(re.findall(r'font-size="8.4">(\d+)</text>', svg)) == ["1", "2", "3"]
+    # whole-number ticks from 0 to the first step at or above 3 x 1.08: 0, 1, 2, 3, 4
+    assert re.findall(r'text-anchor="middle">(\d+)</text>', svg) == ["0", "1", "2", "3", "4"]
+    # as tall as its bars: the key's 44, 2 groups of (2 bars of 9 and a gap of 8), the axis's 38
+    assert 'height="134"' in svg
+    assert (
+        "<desc>carried over: Vega 3, Orion &lt;b&gt; 0; due date pushed: Vega 1, Orion &lt;b&gt; 2</desc>"
+        in svg
+    )
+    assert "none" in plots.bar_chart(["A"], [plots.Columns("c", (0,), "#000")], title="S", axis_label="n")

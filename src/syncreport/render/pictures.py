@@ -18,7 +18,7 @@ from syncreport.indicators.results import (
     WeekFigures,
 )
 from syncreport.kinds import COUNTED_STATUSES, DependencyStatus
-from syncreport.render import charts, plots
+from syncreport.render import plots
 from syncreport.render.boardsvg import DrawnBoard, drawn_board
 from syncreport.render.depmap import dependency_map
 from syncreport.render.drawn import drawn
@@ -27,7 +27,6 @@ from syncreport.render.svg import (
     STRING_STYLES,
     PrintSketch,
     StringStyle,
-    print_copy,
     shorten,
 )
 
@@ -173,20 +172,24 @@ def _trend_weeks(results: IndicatorResults, size: dict[str, float] | None = None
     )
 
 
+# carried over dark, due dates mid, later PI light: told apart in grayscale by their lightness
+SLIP_FILLS = ("#1f4e79", "#c55a11", "#c9dcef")
+
+
 def _slippage_by_team(results: IndicatorResults) -> Markup:
+    """Drawn by hand (render/plots.py) like the trends: a few dozen elements, no matplotlib, its bars in
+    the order of the table below it."""
     rows = results.slippage_by_team
     return drawn(
-        charts.horizontal_bars,
+        plots.bar_chart,
         [r.team for r in rows],
         [
-            charts.Series("carried over", tuple(float(r.carried_over) for r in rows)),
-            charts.Series("due date pushed", tuple(float(r.due_date_slips) for r in rows)),
-            charts.Series("moved to a later PI", tuple(float(r.pi_slips) for r in rows)),
+            plots.Columns("carried over", tuple(r.carried_over for r in rows), SLIP_FILLS[0]),
+            plots.Columns("due date pushed", tuple(r.due_date_slips for r in rows), SLIP_FILLS[1]),
+            plots.Columns("moved to a later PI", tuple(r.pi_slips for r in rows), SLIP_FILLS[2]),
         ],
-        chart_id="slip-teams",
         title="Slippage by team: issues carried over, due dates pushed, moved to a later PI",
         axis_label="issues",
-        value_format=lambda v: f"{v:.0f}",
     )
 
 
@@ -196,8 +199,9 @@ _last: list[tuple[IndicatorResults, bool, Pictures]] = []
 def draw_pictures(results: IndicatorResults, *, for_print: bool = False) -> Pictures:
     """The pictures of these results, drawn once for the HTML and once for the PDF of one run (like view's
     charts: only the last results are kept, by identity). The print copy is the same pictures made for
-    WeasyPrint's speed: the map and the board drawn as :class:`~syncreport.render.svg.PrintSketch`es, the
-    charts through :func:`~syncreport.render.svg.print_copy`."""
+    WeasyPrint's speed: the map, the board, the strip and the tables drawn as
+    :class:`~syncreport.render.svg.PrintSketch`es (their plain labels as lines of text over the drawing);
+    the charts are drawn by hand (render/plots.py) for both."""
     for kept, printed, pictures in _last:
         if kept is results and printed == for_print:
             return pictures
@@ -210,14 +214,13 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
     team_map = results.team_map
     trends_shown = results.trends is not None and results.trends.available
     charts_of_run = _charts(results)
-    lean = print_copy if for_print else Markup
     return Pictures(
         # kept in the run's store like the charts: its layout (networkx) is the same while the map is
         dependency_map=drawn(dependency_map, team_map, for_print=for_print) if team_map else Markup(""),
         board=drawn_board(
             results.board, results.dependencies, current=results.calendar.current_index, for_print=for_print
         ),
-        slippage_by_team=lean(charts_of_run[0]),
+        slippage_by_team=charts_of_run[0],  # drawn lean already (render/plots.py)
         # drawn lean already (render/plots.py); print: half as wide, to stand side by side
         trend_dependencies=_trend_dependencies(results, PRINT_CHART) if for_print else charts_of_run[1],
         trend_weeks=_trend_weeks(results, PRINT_CHART) if for_print else charts_of_run[2],

@@ -299,3 +299,85 @@ def column_chart(
     parts.extend(labels)
     description = "; ".join(_series_text(categories, one.name, one.values) for one in series)
     return document(parts, width=width, height=height, title=title, description=description, css="chart")
+
+
+BAR, GROUP_GAP = 9.0, 8.0  # a bar's thickness and the gap between two categories' groups
+
+
+def bar_chart(
+    categories: Sequence[str],
+    series: Sequence[Columns],
+    *,
+    title: str,
+    axis_label: str,
+    width: float = WIDTH,
+) -> Markup:
+    """Grouped horizontal bars, a group per category (a team) top to bottom, a bar per series, each bar's
+    count written at its end (a zero in a group is not), the series named in a key above the plot; as
+    tall as its bars."""
+    if not categories or not series:
+        return Markup('<p class="chart-empty">{}: nothing to chart.</p>').format(title)
+    if all(v == 0 for one in series for v in one.values):
+        return Markup('<p class="chart-empty">{}: none.</p>').format(title)
+    names = [shorten(c, 24) for c in categories]
+    ticks = count_ticks(max(v for one in series for v in one.values) * 1.08)
+    left = 8 + max(label_width(name, TICK_SIZE) for name in names)
+    group = BAR * len(series) + GROUP_GAP
+    top = 44.0
+    bottom = top + group * len(categories)
+    right = width - 8 - label_width(str(ticks[-1]), TICK_SIZE * 0.9)
+    scale = (right - left) / ticks[-1]
+    parts = [element("text", text(title), x=2.0, y=14.0, font_size=TITLE_SIZE, font_weight="bold")]
+    grid = "".join(f"M{number(left + t * scale)},{number(top)}V{number(bottom)}" for t in ticks[1:])
+    parts.append(element("path", d=grid, fill="none", stroke=GRID_COLOUR, stroke_width=0.7))
+    axes = f"M{number(left)},{number(top)}V{number(bottom)}H{number(right)}"
+    parts.append(element("path", d=axes, fill="none", stroke=AXIS_COLOUR, stroke_width=0.9))
+    for tick in ticks:
+        x = left + tick * scale
+        parts.append(
+            element("text", text(str(tick)), x=x, y=bottom + 14, font_size=TICK_SIZE, text_anchor="middle")
+        )
+    parts.append(
+        element(
+            "text",
+            text(axis_label),
+            x=(left + right) / 2,
+            y=bottom + 30,
+            font_size=LABEL_SIZE,
+            text_anchor="middle",
+        )
+    )
+    for index, name in enumerate(names):
+        middle = top + group * index + group / 2
+        parts.append(
+            element("text", text(name), x=left - 5, y=middle + 3.5, font_size=TICK_SIZE, text_anchor="end")
+        )
+    labels: list[str] = []
+    key_x = left
+    for number_of, one in enumerate(series):
+        bars = []
+        for index, value in enumerate(one.values):
+            y = top + group * index + GROUP_GAP / 2 + number_of * BAR
+            if value:
+                end = left + value * scale
+                bars.append(
+                    f"M{number(left)},{number(y + 0.5)}H{number(end)}V{number(y + BAR - 0.5)}H{number(left)}z"
+                )
+            if value or len(series) == 1:
+                labels.append(
+                    element(
+                        "text",
+                        text(str(value)),
+                        x=left + value * scale + 3,
+                        y=y + BAR - 1.5,
+                        font_size=TICK_SIZE * 0.8,
+                    )
+                )
+        parts.append(element("path", d="".join(bars), fill=one.fill, stroke=INK, stroke_width=0.6))
+        swatch = f"M{number(key_x)},24h12v9h-12z"
+        parts.append(element("path", d=swatch, fill=one.fill, stroke=INK, stroke_width=0.6))
+        parts.append(element("text", text(one.name), x=key_x + 16, y=32.5, font_size=LABEL_SIZE))
+        key_x += 16 + label_width(one.name, LABEL_SIZE) + 18
+    parts.extend(labels)
+    description = "; ".join(_series_text(categories, one.name, one.values) for one in series)
+    return document(parts, width=width, height=bottom + 38, title=title, description=description, css="chart")
