@@ -7,9 +7,15 @@ from it, then a fresh child process times ``render_html`` and ``render_pdf`` twi
 for compiling templates and loading fonts, the second is warm). Module imports are timed apart. Wall-clock
 and CPU seconds are both printed: on a shared machine the CPU figure is what the renderer itself costs.
 
+What the pictures add is measured steadily (:func:`pictures_parts_cost`): only the sections of the print
+document that differ with and without them are laid out, in turns, and the median of ``--steady`` (9)
+repetitions is printed with its spread; the whole-PDF difference (``--repeat``) is printed beside it for
+reference, noise-bound. ``--pictures-only`` measures the pictures alone.
+
     .venv/bin/python benchmarks/render_benchmark.py                          # 10,000 issues
     .venv/bin/python benchmarks/render_benchmark.py --issues 1000
     .venv/bin/python benchmarks/render_benchmark.py --snapshot /tmp/train10k.json.gz   # reuse a saved pull
+    .venv/bin/python benchmarks/render_benchmark.py --snapshot /tmp/train10k.json.gz --pictures-only
 """
 
 from __future__ import annotations
