@@ -7,7 +7,10 @@ answer is worked out by hand in the comment above its assertion.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+
+import pytest
 
 from syncreport.config import CapacitySettings, IterationSettings, ThresholdSettings
 from syncreport.indicators import compute_indicators, to_json_document
@@ -144,6 +147,18 @@ def test_velocity_18_20_22_and_28_points_planned_is_140_percent_and_flagged() ->
     # the board's A x I4 cell carries the load
     cell = next(c for c in results.board.cells if (c.team, c.iteration_index) == ("A", 4))
     assert cell.load is not None and cell.load.load == 1.4
+
+
+def test_a_velocity_with_a_third_says_one_decimal_in_the_reason() -> None:
+    # closed sprints of 18, 20 and 21 points: velocity (18 + 20 + 21) / 3 = 19.666.. (kept exact), said as
+    # "19.7 points"; I4 planned 28 -> 28 / 19.67 = 142.4% -> "142%" beyond 110%: overloaded
+    snapshot = _loaded_train()
+    issues = tuple(dataclasses.replace(i, points=21.0) if i.key == "A-3" else i for i in snapshot.issues)
+    results = compute_indicators(dataclasses.replace(snapshot, issues=issues), iterations=FIVE)
+    team_a = next(t for t in results.capacity.teams if t.team == "A")
+    assert team_a.velocity == pytest.approx(59 / 3)
+    health = next(t for t in results.teams if t.team == "A")
+    assert health.reasons == ("I4 planned at 142% of its velocity 19.7 points (amber beyond 110%)",)
 
 
 def test_velocity_sprints_configured_velocity_and_threshold() -> None:

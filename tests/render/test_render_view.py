@@ -10,7 +10,7 @@ from types import ModuleType
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import Iteration
 from syncreport.render import charts
-from syncreport.render.view import build_view, cap, other_thresholds, threshold_rows
+from syncreport.render.view import build_view, cap, format_number, other_thresholds, threshold_rows
 
 
 def test_cap_keeps_the_first_items_and_counts_the_rest() -> None:
@@ -152,3 +152,9 @@ def test_the_pi_slip_chart_marks_today_and_draws_the_same_all_day(sample: Module
     assert "today" in morning and "now" not in morning
     assert chart_at(10.5) == morning
     assert chart_at(24) != morning
+
+
+def test_numbers_read_as_people_write_them() -> None:
+    # a velocity is a mean of sprints: (18 + 20 + 21) / 3 = 19.666.. reads "19.7"; whole points stay whole,
+    # a half point stays a half, nothing is "—"
+    assert [format_number(v) for v in (59 / 3, 20.0, 2.5, 0.0, None)] == ["19.7", "20", "2.5", "0", "—"]

@@ -504,4 +504,5 @@ def format_days(value: float | None, *, signed: bool = False) -> str:
 
 
 def format_number(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    """A count or points as people write them: 20, 2.5, 19.7 (a velocity is a mean: never 19.6667)."""
+    return "—" if value is None else f"{round(value, 1):g}"
