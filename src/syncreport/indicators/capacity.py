@@ -192,7 +192,7 @@ def with_capacity_health(teams: Iterable[TeamHealth], result: Capacity) -> list[
             others = [n for n in cap.overloaded if n != worst.iteration_name]
             reason = (
                 f"{worst.iteration_name} planned at {round(100 * (worst.load or 0))}% of its velocity "
-                f"{round(worst.velocity, 1):g} {cap.unit}"  # a mean of sprints: 19.7, not 19.6667
+                f"{round(worst.velocity or 0.0, 1):g} {cap.unit}"  # a mean of sprints: 19.7, not 19.6667
                 + (f" ({', '.join(others)} too)" if others else "")
                 + f" (amber beyond {round(100 * result.overload_share)}%)"
             )
