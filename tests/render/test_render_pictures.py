@@ -270,10 +270,13 @@ def test_in_print_the_thresholds_stand_on_the_trends_page_beside_the_strip_they_
     # drawn, not a table: the trends' part is laid out again on every warm run, and a table's cells cost
     # WeasyPrint far more than lines of text
     assert '<table class="thresholds">' not in printed and 'class="chart thresholds-drawing"' in printed
-    # the HTML, and a first run's PDF (no trends: no trends' page), keep them in the appendix
-    for document in (
-        render_html(with_trends, snapshot, ReportSettings()),
-        render_document(first, snapshot, ReportSettings(), for_print=True),
-    ):
-        assert "Thresholds used" in _section(document, "data-quality")
-        assert document.count("Thresholds used") == 1
+    # the HTML keeps them in the appendix
+    screen = render_html(with_trends, snapshot, ReportSettings())
+    assert "Thresholds used" in _section(screen, "data-quality") and screen.count("Thresholds used") == 1
+    # a first run's PDF (no trends: no trends' page) has them drawn at the summary's end, not in the
+    # appendix: the PDF's body (the board to the appendix) is then the same with trends or without, and
+    # the first run with trends keeps it (tests/render/test_render_print_parts.py)
+    alone = render_document(first, snapshot, ReportSettings(), for_print=True)
+    assert "Thresholds used" in _section(alone, "summary") and alone.count("Thresholds used") == 1
+    assert "Thresholds used" not in _section(alone, "data-quality")
+    assert 'class="chart thresholds-drawing"' in alone

@@ -148,6 +148,36 @@ def test_a_run_minutes_later_lays_out_the_trends_and_the_margins_only(
     assert "runs of this train" in later_text and ": 3, this one last" in later_text
 
 
+def test_the_first_run_with_trends_keeps_the_body_of_the_run_without(
+    sample: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, snapshot = sample.train(issues=120, teams=6)
+    first_run = _minutes_later(base, -60)  # 06:00, the first run: no earlier run, no trends
+    second = _next_run(base, [first_run], 0)  # 07:00: trends of two runs, changes since 06:00
+    settings = ReportSettings()
+    laid_out: list[str] = []
+    real = pdf.lay_out
+
+    def counting(document: str) -> bytes:
+        body = document[document.find("<body>") :]
+        laid_out.append("front" if "<header>" in body else "trends" if 'id="trends"' in body else "other")
+        return real(document)
+
+    monkeypatch.setattr(pdf, "lay_out", counting)
+    with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
+        alone = render_pdf(first_run, snapshot, settings)
+        assert laid_out == ["front", "other", "other", "other"]  # the front, the body, two layers of margins
+        with_trends = render_pdf(second, snapshot, settings)
+    # 07:00 has a front of its own (changes since 06:00), the trends' page (new) and margins for one more
+    # page; the board to the appendix is what 06:00 showed: the same Jira data, the same day. The thresholds
+    # stood at the summary's end at 06:00 and stand on the trends' page at 07:00, never in the body: today's
+    # main put them in the body's appendix without trends, so 07:00 laid out the whole body again.
+    assert laid_out[4:] == ["front", "trends", "other", "other"]
+    alone_text, trends_text = _text(alone, tmp_path), _text(with_trends, tmp_path)
+    assert alone_text.count("Thresholds used") == trends_text.count("Thresholds used") == 1
+    assert trends_text.count("\f") == alone_text.count("\f") + 1  # the trends' page
+
+
 def _without_margins(pages: list[str]) -> list[str]:
     return [
         "\n".join(

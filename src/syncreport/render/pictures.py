@@ -64,7 +64,7 @@ class Pictures:
     trend_weeks: Markup
     health_strip: Markup = NOTHING  # print: the strip drawn (the HTML has it as a table)
     weeks_table: Markup = NOTHING  # print: the weeks' table drawn (the HTML has it as a table)
-    thresholds_table: Markup = NOTHING  # print, with trends: the thresholds drawn, on the trends' page
+    thresholds_table: Markup = NOTHING  # print: drawn (on the trends' page, or the summary's end)
 
 
 def short_date(moment: date) -> str:
@@ -212,7 +212,6 @@ def draw_pictures(results: IndicatorResults, *, for_print: bool = False) -> Pict
 
 def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
     team_map = results.team_map
-    trends_shown = results.trends is not None and results.trends.available
     charts_of_run = _charts(results)
     return Pictures(
         # kept in the run's store like the charts: its layout (networkx) is the same while the map is
@@ -226,7 +225,7 @@ def _draw(results: IndicatorResults, *, for_print: bool) -> Pictures:
         trend_weeks=_trend_weeks(results, PRINT_CHART) if for_print else charts_of_run[2],
         health_strip=_strip_drawing(trend_view(results, for_print=True)) if for_print else Markup(""),
         weeks_table=_weeks_drawing(results.trends.weeks) if for_print and results.trends else Markup(""),
-        thresholds_table=_thresholds_drawing(results) if for_print and trends_shown else Markup(""),
+        thresholds_table=_thresholds_drawing(results) if for_print else Markup(""),
     )
 
 

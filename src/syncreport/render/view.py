@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from markupsafe import Markup, escape
 
@@ -180,6 +180,9 @@ def other_thresholds(thresholds: dict[str, float]) -> tuple[tuple[str, float], .
     return tuple((name, value) for name, value in sorted(thresholds.items()) if name not in paired)
 
 
+ThresholdsPlace = Literal["appendix", "front", "trends"]
+
+
 @dataclass(frozen=True, slots=True)
 class ReportView:
     for_print: bool
@@ -199,6 +202,7 @@ class ReportView:
     other_thresholds: tuple[tuple[str, float], ...] = ()  # the rest (cadence tolerance), by name
     pictures: Pictures | None = None  # the dependency map, the drawn board, trends and slippage charts
     trends: TrendView | None = None  # the trend strip and page 1's deltas
+    thresholds_at: ThresholdsPlace = "appendix"  # where the thresholds stand (see thresholds_place)
 
 
 def build_view(results: IndicatorResults, settings: ReportSettings, *, for_print: bool) -> ReportView:
@@ -233,7 +237,18 @@ def build_view(results: IndicatorResults, settings: ReportSettings, *, for_print
         other_thresholds=other_thresholds(results.thresholds),
         pictures=draw_pictures(results, for_print=for_print),
         trends=trend_view(results, for_print=for_print),
+        thresholds_at=thresholds_place(results, for_print=for_print),
     )
+
+
+def thresholds_place(results: IndicatorResults, *, for_print: bool) -> ThresholdsPlace:
+    """Where the thresholds stand: in the HTML, in the appendix; in print, on the trends' page beside the
+    health strip they colour, or at the end of the summary when there are no trends. Never in the PDF's
+    body (the board to the appendix, :mod:`~syncreport.render.print_parts`): the body is the same with
+    trends or without, so the first run with trends keeps the body a run without them laid out."""
+    if not for_print:
+        return "appendix"
+    return "trends" if results.trends is not None and results.trends.available else "front"
 
 
 def _board_grid(
