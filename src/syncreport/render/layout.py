@@ -19,7 +19,9 @@ fetcher, pikepdf and WeasyPrint).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import logging
 import signal
 import socket
@@ -28,6 +30,7 @@ import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from syncreport.artifacts import ArtifactStore, using
@@ -39,9 +42,45 @@ _LAID_OUT = "pdf"
 _FAILED = "failed"
 
 
+def import_weasyprint() -> ModuleType:
+    """WeasyPrint, imported without asking ``ctypes.util.find_library`` for its libraries first.
+
+    WeasyPrint opens Pango, HarfBuzz, fontconfig and GLib by trying a list of names each (``pango-1.0``,
+    ..., ``libpango-1.0.so.0``); for a name that is not a file's, cffi asks ``ctypes.util.find_library``,
+    which on Linux runs ``ldconfig -p``, then ``gcc`` and ``ld`` when that fails: 22 lookups and about 60
+    processes, 0.15 to 0.18 CPU s and 0.3 s of a run (more than WeasyPrint's own import of 0.5 CPU s
+    spends on anything but cffi and its stylesheets). The first try answers every lookup "not found", so
+    WeasyPrint goes on to the names of the libraries' files, which the dynamic loader finds where it finds
+    any library (its cache, ``LD_LIBRARY_PATH``). Where that is not enough (another platform's names), the
+    import is tried again the usual way: the same libraries, and the same error and message if they are
+    missing."""
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    import ctypes.util
+
+    usual = ctypes.util.find_library
+    ctypes.util.find_library = _not_found
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice: said below, if so
+            import weasyprint
+        return weasyprint
+    except OSError:
+        for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = usual
+    import weasyprint
+
+    return weasyprint
+
+
+def _not_found(_name: str) -> None:
+    return None
+
+
 def lay_out_here(document: str) -> bytes:
     """``document`` laid out by WeasyPrint in this process, fetching only the package's own assets."""
-    import weasyprint  # imported here: a run whose parts are all kept never pays it
+    weasyprint = import_weasyprint()  # imported here: a run whose parts are all kept never pays it
 
     from syncreport.render.fetcher import PackageAssetFetcher, package_assets_dir
 
@@ -57,7 +96,7 @@ def _serve(connection: Connection) -> None:
     the run's store, when it has one) until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the run's to handle: it stops this process
     try:
-        import weasyprint  # noqa: F401 - the point: paid while the run pulls and computes
+        import_weasyprint()  # the point: paid while the run pulls and computes
 
         import syncreport.render.fetcher  # noqa: F401
         from syncreport.render.assemble import assemble
@@ -162,4 +201,4 @@ if __name__ == "__main__":
     _serve(Connection(int(sys.argv[1])))
 
 
-__all__ = ["LayoutWorker", "lay_out_here"]
+__all__ = ["LayoutWorker", "import_weasyprint", "lay_out_here"]
