@@ -30,7 +30,6 @@ import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from syncreport.artifacts import ArtifactStore, using
@@ -42,8 +41,8 @@ _LAID_OUT = "pdf"
 _FAILED = "failed"
 
 
-def import_weasyprint() -> ModuleType:
-    """WeasyPrint, imported without asking ``ctypes.util.find_library`` for its libraries first.
+def import_weasyprint() -> None:
+    """Import WeasyPrint (once) without asking ``ctypes.util.find_library`` for its libraries first.
 
     WeasyPrint opens Pango, HarfBuzz, fontconfig and GLib by trying a list of names each (``pango-1.0``,
     ..., ``libpango-1.0.so.0``); for a name that is not a file's, cffi asks ``ctypes.util.find_library``,
@@ -55,7 +54,7 @@ def import_weasyprint() -> ModuleType:
     import is tried again the usual way: the same libraries, and the same error and message if they are
     missing."""
     if "weasyprint" in sys.modules:
-        return sys.modules["weasyprint"]
+        return
     import ctypes.util
 
     usual = ctypes.util.find_library
@@ -63,24 +62,23 @@ def import_weasyprint() -> ModuleType:
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice: said below, if so
             import weasyprint
-        return weasyprint
+        return
     except OSError:
         for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
             del sys.modules[name]
     finally:
         ctypes.util.find_library = usual
-    import weasyprint
-
-    return weasyprint
+    import weasyprint  # noqa: F401
 
 
-def _not_found(_name: str) -> None:
+def _not_found(name: str) -> str | None:  # noqa: ARG001 - find_library's signature
     return None
 
 
 def lay_out_here(document: str) -> bytes:
     """``document`` laid out by WeasyPrint in this process, fetching only the package's own assets."""
-    weasyprint = import_weasyprint()  # imported here: a run whose parts are all kept never pays it
+    import_weasyprint()  # imported here: a run whose parts are all kept never pays it
+    import weasyprint
 
     from syncreport.render.fetcher import PackageAssetFetcher, package_assets_dir
 
