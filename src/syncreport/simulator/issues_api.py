@@ -246,7 +246,7 @@ class IssuesApi(ApiCore):
         digest = hashlib.sha1(json.dumps([refs, field_filter]).encode()).hexdigest()[:16]
         token = self.text(params, "nextPageToken")
         start = self.untoken(token, digest)[0] if token else 0
-        wanted = set(field_filter) if field_filter else None
+        wanted = frozenset(field_filter) if field_filter else None
         flat = self._changelog_order(refs, wanted, digest)
         page = flat[start : start + size]
         logs: dict[int, tuple[Issue, list[Json]]] = {}
@@ -265,7 +265,7 @@ class IssuesApi(ApiCore):
         return self._paging_fault(data, token, digest, start, size)
 
     def _changelog_order(
-        self, refs: list[str], wanted: set[str] | None, digest: str
+        self, refs: list[str], wanted: frozenset[str] | None, digest: str
     ) -> list[tuple[Issue, int]]:
         """(issue, history index) of every history a changelog/bulkfetch lists, in Jira's order: "sorted by
         changelog date and issue IDs, starting from the oldest changelog and smallest issue ID" (so one issue's
