@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from syncreport.simulator.api_core import (
@@ -275,7 +277,7 @@ class IssuesApi(ApiCore):
         if flat is not None:
             self._changelog_orders.move_to_end(cache_key)
             return flat
-        flat = []
+        keyed: list[tuple[datetime, int, int, Issue]] = []  # (created, issue id, index): a total order
         seen: set[int] = set()
         field_id = self.render.field_id
         for ref in refs:
@@ -285,8 +287,9 @@ class IssuesApi(ApiCore):
             seen.add(issue.id)
             for index, history in enumerate(issue.histories):
                 if wanted is None or any(field_id(i) in wanted for i in history.items):
-                    flat.append((issue, index))
-        flat.sort(key=lambda entry: (entry[0].histories[entry[1]].created, entry[0].id, entry[1]))
+                    keyed.append((history.created, issue.id, index, issue))
+        keyed.sort(key=itemgetter(0, 1, 2))
+        flat = [(issue, index) for _, _, index, issue in keyed]
         self._changelog_orders[cache_key] = flat
         if len(self._changelog_orders) > 64:
             self._changelog_orders.popitem(last=False)
