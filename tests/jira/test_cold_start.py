@@ -1,4 +1,4 @@
-"""A cold Data Center search asks for its count beside its first page, so its later pages start before the
+"""What the start of a cold pull asks first. A cold Data Center search asks for its count beside its first page, so its later pages start before the
 first (large) page is in; the first page's answer still decides the page size and where the search ends."""
 
 from __future__ import annotations
@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import responses
 from requests import PreparedRequest
 
+from syncreport.config import config_from_dict
 from syncreport.jira.dc_pages import gaps
 from syncreport.jira.fetch import pull
+from syncreport.simulator import demo_config
 from tests.jira.test_jira_fetch_http import SITE, common, config, history, issue
 from tests.jira.test_jira_fetch_http import token as token  # the fixture: an API token in the environment
 
@@ -54,3 +57,22 @@ def test_a_site_with_smaller_pages_gets_every_issue_once(tmp_path: Path) -> None
     keys = [i.key for i in result.snapshot.issues if i.in_train]
     assert len(keys) == len(set(keys)) == 2500
     assert result.stats.histories == 2500
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_the_field_list_is_asked_before_the_configured_boards(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
+    """The issues' requests wait for the field list; the boards (``[train].boards``) are needed only at the
+    end. Before: the 8 boards were asked first and took the 4 slots of the start, the field list behind."""
+    sim = simulator(deployment=deployment)
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    assert config.train.boards  # the demo configures its boards
+    sent: list[str] = []
+    pull(config, before_request=lambda method, path: sent.append(path))
+    first_board = min(i for i, path in enumerate(sent) if "/rest/agile/1.0/board/" in path)
+    assert sent.index(f"/rest/api/{'3' if deployment == 'cloud' else '2'}/field") < first_board
