@@ -189,6 +189,9 @@ def test_data_center_completes_a_truncated_inline_changelog(tmp_path: Path) -> N
     full = {"startAt": 0, "maxResults": 5, "total": 5, "histories": whole}
     first = {**issue(1), "changelog": cut}
     second = {**issue(2), "changelog": {"startAt": 0, "maxResults": 1, "total": 1, "histories": [history(9)]}}
+    # The cold search's count, asked beside its first page (matched by its maxResults 0)
+    counted = matchers.json_params_matcher({"maxResults": 0}, strict_match=False)
+    responses.post(f"{SITE}/rest/api/2/search", json={"total": 2, "issues": []}, match=[counted])
     responses.post(
         f"{SITE}/rest/api/2/search", json={"startAt": 0, "maxResults": 1, "total": 2, "issues": [first]}
     )
@@ -199,7 +202,9 @@ def test_data_center_completes_a_truncated_inline_changelog(tmp_path: Path) -> N
 
     snap = pull(config(tmp_path, "datacenter")).snapshot
 
-    pages = [body(c) for c in responses.calls if sent_url(c).endswith("/rest/api/2/search")]
+    searches = [body(c) for c in responses.calls if sent_url(c).endswith("/rest/api/2/search")]
+    pages = [p for p in searches if p["maxResults"] != 0]
+    assert len(searches) - len(pages) == 1  # the count, once
     assert [(p["startAt"], p["maxResults"]) for p in pages] == [
         (0, 1000),
         (1, 1),

@@ -277,7 +277,9 @@ def test_a_data_center_total_no_site_holds_stops_the_run(tmp_path: Path) -> None
     )
     with pytest.raises(PagingError, match="a total of 1000000000000 issues"):
         pull(config(tmp_path, "datacenter"))
-    assert len([c for c in responses.calls if "/search" in sent_url(c)]) == 1
+    searches = [sent_json(c) for c in responses.calls if "/search" in sent_url(c)]
+    assert [s["maxResults"] for s in searches if s.get("startAt", 0) == 0] in ([0, 1000], [1000, 0])
+    assert len(searches) == 2  # the count beside the first page; no page after it
 
 
 @responses.activate

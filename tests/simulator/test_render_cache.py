@@ -4,6 +4,7 @@ the answers must read exactly as if encoded whole, and follow every change made 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -50,3 +51,69 @@ def test_rendered_issues_follow_touches_and_links(simulator: Any) -> None:
     assert fields(provider.key)["status"]["statusCategory"]["key"] == "done"
     sim.touch_issue(consumer.key, summary="Renamed after rendering")
     assert fields(consumer.key)["summary"] == "Renamed after rendering"
+
+
+def _answers(sim: SimulatorHandle) -> list[bytes]:
+    """The raw bytes of the answers a pull asks for: fields by name, whole issues, changelogs (filtered)."""
+    session = requests.Session()
+    keys = [i.key for i in sim.site.issues if sim.site.visible(i)][:40]
+    asked: list[tuple[str, dict[str, Any]]]
+    if sim.deployment == "cloud":
+        session.auth = (sim.email, sim.token)
+        api = sim.url + "/rest/api/3"
+        asked = [
+            ("/issue/bulkfetch", {"issueIdsOrKeys": keys, "fields": ["summary", "status", "issuelinks"]}),
+            ("/issue/bulkfetch", {"issueIdsOrKeys": keys, "fields": ["*all"]}),
+            ("/changelog/bulkfetch", {"issueIdsOrKeys": keys, "fieldIds": ["status", "duedate"]}),
+            ("/changelog/bulkfetch", {"issueIdsOrKeys": keys}),
+        ]
+    else:
+        session.headers["Authorization"] = f"Bearer {sim.token}"
+        api = sim.url + "/rest/api/2"
+        jql = f"key in ({','.join(keys)})"
+        asked = [
+            ("/search", {"jql": jql, "fields": ["summary", "updated"], "expand": ["changelog"]}),
+            ("/search", {"jql": jql, "fields": ["updated"]}),
+            ("/search", {"jql": jql, "fields": ["*all"], "expand": ["changelog"]}),
+        ]
+    answers = []
+    for path, body in asked:
+        answer = session.post(api + path, json=body)
+        assert answer.status_code == 200, answer.text
+        answers.append(answer.content.replace(sim.url.encode(), b"<site>"))  # the two differ in port only
+    return answers
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_a_prerendered_site_answers_byte_for_byte_as_one_rendered_on_demand(
+    simulator: Any, deployment: str
+) -> None:
+    lazy: SimulatorHandle = simulator(deployment=deployment, issues=120)
+    ready: SimulatorHandle = simulator(deployment=deployment, issues=120)
+    ready.prerender()
+    expected = _answers(lazy)
+    assert _answers(ready) == expected
+    assert _answers(ready) == expected  # the second time, from the kept fragments on both sides
+    assert len(expected[0]) > 1000  # the answers hold issues
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_fields_joined_from_their_parts_read_as_the_fields_encoded_whole(deployment: str) -> None:
+    from syncreport.simulator.generator import generate_site
+    from syncreport.simulator.render import Renderer
+
+    site = generate_site(issues=60, seed=3, today=date(2026, 10, 5))
+    render = Renderer(site, deployment, "http://sim")
+    render.prerender()
+    for issue in site.issues:
+        every = render.all_fields(issue)
+        whole = json.loads(render.issue(issue, None).text)["fields"]
+        assert whole == every
+        text = render.issue(issue, {"summary", "status", "updated"}).text
+        expected = json.dumps(
+            {k: v for k, v in every.items() if k in ("summary", "status", "updated")},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        assert '"fields":' + expected in text

@@ -8,8 +8,10 @@
   without a watermark, the whole scope (id and ``updated``) in pages of up to 1,000, then the changed
   issues by ``id in (...)`` searches of :data:`~syncreport.jira.endpoints.DC_FETCH_BATCH`, in parallel;
   an issue a search by id left out is asked once more, then the run fails.
-- Pages are stored as the completions of their cut-short changelogs come in (:class:`_Pipeline`): page
-  N's completions run while page N+1 is searched and stored.
+- A cold search asks for its count beside its first page, and the pages after it as soon as the count is
+  in (:meth:`DataCenterDialect._ahead`), not one round trip of the first (large) page later.
+- Pages are stored as they come in, and the issues whose changelogs came back cut short as their
+  completions come in (:class:`~syncreport.jira.dc_pages.Pipeline`): page N's completions run while page N+1 is searched and stored.
 - Every changelog that came back cut short (``total`` above what came inline) is completed from
   ``issue/{id}?expand=changelog`` and ``issue/{id}/changelog`` pages.
 - **Past 10,000 issues** the search platform refuses any page beyond the 10,000th result, so the JQL is
@@ -17,21 +19,19 @@
 - **Far ends** by key: one ``key in (...)`` search a batch (``validateQuery=false``: a key that no longer
   exists is left out, not an error). **Counts**: a search's total.
 
-A little over 400 lines on purpose: it is the one dialect class and the pipeline only it feeds; the steps
-above share its run context (client, store, watermark), and its rules of paging and slicing read best
-beside each other, as :mod:`syncreport.jira.cloud` does for Cloud.
+The pages' arithmetic and the storing pipeline live in :mod:`syncreport.jira.dc_pages`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, as_completed
 from functools import partial
 from typing import Any
 
 from syncreport.errors import JiraError
+from syncreport.jira.dc_pages import Pipeline, cancel_all, gaps, size_and_total
 from syncreport.jira.dialect import RunContext, chunks, count_of, scope_page, without_order_by
 from syncreport.jira.endpoints import (
     DC_CHANGELOG_PAGE,
@@ -44,7 +44,7 @@ from syncreport.jira.endpoints import (
 )
 from syncreport.jira.endpoints import issue as issue_path
 from syncreport.jira.fields import FieldMap
-from syncreport.jira.paging import MAX_PAGES, PageGuard
+from syncreport.jira.paging import PageGuard
 from syncreport.jira.shape import check_issue
 from syncreport.jira.since import Since
 from syncreport.snapshot import StaleSearch
@@ -115,7 +115,7 @@ class DataCenterDialect:
                 changed.add(issue_id)
             return fresh
 
-        with _Pipeline(self, fields, new) as pipeline:
+        with Pipeline(self, fields, new) as pipeline:
             for page in self.search(
                 jql, fields.request_fields(), expand="changelog", on_page=pipeline.prepare
             ):
@@ -172,10 +172,13 @@ class DataCenterDialect:
         expand: str | None,
         parallel: bool = True,
         on_page: Callable[[dict[str, Any]], None] | None = None,
+        ahead: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """All pages of a Data Center search: the first page tells the total, the rest run in parallel
         (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock).
-        ``on_page`` is called with each page as it comes in, in the thread that fetched it."""
+        ``on_page`` is called with each page as it comes in, in the thread that fetched it. ``ahead``: the
+        count is asked beside the first page, so the pages after it start before it is in (one request
+        more: for a search of large pages, a cold pull's)."""
 
         def page(start: int, size: int, query: str = jql) -> dict[str, Any]:
             body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
@@ -186,11 +189,11 @@ class DataCenterDialect:
                 on_page(answer)
             return answer
 
+        if ahead and parallel:
+            yield from self._ahead(jql, page)
+            return
         first = page(0, DC_PAGE)
-        size = int(first.get("maxResults") or len(first.get("issues") or ()) or DC_PAGE)
-        total = int(first.get("total") or 0)
-        if total > max(size, 1) * MAX_PAGES:  # a total no site holds (a proxy's or a bug's): never page it
-            raise PageGuard("the search (/rest/api/2/search)").fail(f"a total of {total} issues")
+        size, total = size_and_total(first)
         if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
             yield from self._sliced(jql, page, size, parallel=parallel)
             return
@@ -202,6 +205,34 @@ class DataCenterDialect:
             yield from self.run.map(lambda start: page(start, size), starts)
         else:
             yield from (page(start, size) for start in starts)
+
+    def _ahead(self, jql: str, page: Callable[..., dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """A search's pages, the count asked beside the first one: once the count is in, the pages after
+        the first start at once, of :data:`DC_PAGE` each. The first page's answer still decides: a site
+        whose pages are smaller (its own cap on maxResults) has the gaps asked once it is in, and its total,
+        not the count, says where the search ends."""
+        pool = self.run.pool
+        counted = pool.submit(self.count, jql)
+        first_page = pool.submit(page, 0, DC_PAGE)
+        early: dict[int, Future[dict[str, Any]]] = {}
+        try:
+            count = counted.result()
+            if DC_PAGE < count <= DC_WINDOW:
+                early = {start: pool.submit(page, start, DC_PAGE) for start in range(DC_PAGE, count, DC_PAGE)}
+            first = first_page.result()
+            size, total = size_and_total(first)
+            if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
+                cancel_all(early.values())
+                yield from self._sliced(jql, page, size, parallel=True)
+                return
+            yield first
+            if size <= 0:
+                return
+            rest = [*early.values(), *(pool.submit(page, s, n) for s, n in gaps(early, size, total))]
+            for done in as_completed(rest):
+                yield done.result()
+        finally:
+            cancel_all([counted, first_page, *early.values()])
 
     def _sliced(
         self, jql: str, page: Callable[..., dict[str, Any]], size: int, *, parallel: bool
@@ -266,9 +297,13 @@ class DataCenterDialect:
         """Data Center with an empty cache: the train's JQL with expand=changelog gives everything at once."""
         self.run.progress.stage("Fetching the train's issues with complete changelogs", 0)
         scope: dict[str, str] = {}
-        with _Pipeline(self, fields, None) as pipeline:
+        with Pipeline(self, fields, None) as pipeline:
             pages = self.search(
-                self.config.train.jql, fields.request_fields(), expand="changelog", on_page=pipeline.prepare
+                self.config.train.jql,
+                fields.request_fields(),
+                expand="changelog",
+                on_page=pipeline.prepare,
+                ahead=True,
             )
             for page in pages:
                 scope.update(scope_page(page, "search"))
@@ -286,7 +321,7 @@ class DataCenterDialect:
 
         todo = ids
         for _ in range(2):  # issues a search by id left out are asked once more; still absent, the run fails
-            with _Pipeline(self, fields, partial(_id_in, set(todo))) as pipeline:
+            with Pipeline(self, fields, partial(_id_in, set(todo))) as pipeline:
                 for result in self.run.map(by_ids, chunks(todo, DC_FETCH_BATCH)):
                     for page in result:
                         pipeline.add(page)
@@ -353,57 +388,3 @@ def _key_of(issue: Any) -> str:
     if not isinstance(issue, dict) or not isinstance(issue.get("key"), str) or not issue.get("key"):
         check_issue(issue, None)  # raises, naming it
     return str(issue["key"])
-
-
-#: A search page split: (its issues with complete changelogs, the completions of those cut short).
-_Prepared = tuple[list[tuple[dict[str, Any], list[dict[str, Any]] | None]], list[Future[Any]]]
-
-
-class _Pipeline:
-    """Search pages stored as the completions of their cut-short changelogs come in.
-
-    The completions of page N start as soon as page N is in (:meth:`prepare`, in the thread that fetched
-    it) and run while page N+1 is searched for and while earlier pages are stored, instead of waiting for
-    the pull to take page N from a queue behind the pages it is storing; pages are stored in the order they
-    are taken, each once all its completions are in.
-    """
-
-    _PREPARED = "syncreport:prepared"  # where prepare() leaves a page's split and completions, until add()
-
-    def __init__(
-        self, dialect: DataCenterDialect, fields: FieldMap, wanted: Callable[[dict[str, Any]], bool] | None
-    ) -> None:
-        self.dialect = dialect
-        self.run = dialect.run
-        self.sig = fields.signature()
-        self.wanted = wanted  # which of a page's issues to store (None: all)
-        self.pending: deque[_Prepared] = deque()
-
-    def __enter__(self) -> _Pipeline:
-        return self
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        if kind is None:
-            self._store(wait=True)
-        else:
-            for _, futures in self.pending:
-                for future in futures:
-                    future.cancel()
-
-    def prepare(self, page: dict[str, Any]) -> None:
-        """Split a page and start completing its cut-short changelogs, as soon as it is in."""
-        page[self._PREPARED] = self._split(page)
-
-    def _split(self, page: Mapping[str, Any]) -> _Prepared:
-        complete, truncated = self.dialect.split_page(page, self.wanted)
-        return complete, [self.run.pool.submit(self.dialect.complete_changelog, i) for i in truncated]
-
-    def add(self, page: dict[str, Any]) -> None:
-        prepared = page.pop(self._PREPARED, None)
-        self.pending.append(prepared if prepared is not None else self._split(page))
-        self._store(wait=False)
-
-    def _store(self, *, wait: bool) -> None:
-        while self.pending and (wait or all(f.done() for f in self.pending[0][1])):
-            complete, futures = self.pending.popleft()
-            self.run.store([*complete, *(f.result() for f in futures)], self.sig)

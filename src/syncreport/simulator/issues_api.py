@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from syncreport.simulator.api_core import (
@@ -246,7 +248,7 @@ class IssuesApi(ApiCore):
         digest = hashlib.sha1(json.dumps([refs, field_filter]).encode()).hexdigest()[:16]
         token = self.text(params, "nextPageToken")
         start = self.untoken(token, digest)[0] if token else 0
-        wanted = set(field_filter) if field_filter else None
+        wanted = frozenset(field_filter) if field_filter else None
         flat = self._changelog_order(refs, wanted, digest)
         page = flat[start : start + size]
         logs: dict[int, tuple[Issue, list[Json]]] = {}
@@ -265,7 +267,7 @@ class IssuesApi(ApiCore):
         return self._paging_fault(data, token, digest, start, size)
 
     def _changelog_order(
-        self, refs: list[str], wanted: set[str] | None, digest: str
+        self, refs: list[str], wanted: frozenset[str] | None, digest: str
     ) -> list[tuple[Issue, int]]:
         """(issue, history index) of every history a changelog/bulkfetch lists, in Jira's order: "sorted by
         changelog date and issue IDs, starting from the oldest changelog and smallest issue ID" (so one issue's
@@ -275,7 +277,7 @@ class IssuesApi(ApiCore):
         if flat is not None:
             self._changelog_orders.move_to_end(cache_key)
             return flat
-        flat = []
+        keyed: list[tuple[datetime, int, int, Issue]] = []  # (created, issue id, index): a total order
         seen: set[int] = set()
         field_id = self.render.field_id
         for ref in refs:
@@ -285,8 +287,9 @@ class IssuesApi(ApiCore):
             seen.add(issue.id)
             for index, history in enumerate(issue.histories):
                 if wanted is None or any(field_id(i) in wanted for i in history.items):
-                    flat.append((issue, index))
-        flat.sort(key=lambda entry: (entry[0].histories[entry[1]].created, entry[0].id, entry[1]))
+                    keyed.append((history.created, issue.id, index, issue))
+        keyed.sort(key=itemgetter(0, 1, 2))
+        flat = [(issue, index) for _, _, index, issue in keyed]
         self._changelog_orders[cache_key] = flat
         if len(self._changelog_orders) > 64:
             self._changelog_orders.popitem(last=False)

@@ -18,6 +18,10 @@ Decisions worth knowing (the real API leaves room):
 Speed: the simulator stands in for Jira's servers and shares the benchmark's machine with the client, so it
 renders each issue's fields and each changelog history once, as JSON text (:class:`Json`), and splices those
 fragments into every answer (:func:`dump`). The cache is dropped whenever the site changes (``Site.version``).
+Each issue's fields are kept one by one (any set of fields asked is a join of them), each history's items
+too (a changelog/bulkfetch's ``fieldIds`` filter is a join), and whole inline changelogs.
+:meth:`Renderer.prerender` renders the whole site at once (the benchmarks call it before measuring: a real
+Jira's CPU is not on the client's machine, and every pull measured, the naive one included, gets it).
 
 Longer than 400 lines: one job, every JSON shape the site answers with, in one :class:`Renderer` that shares
 that fragment cache and the dialect's field ids; a shape split from the others would need both.
@@ -139,6 +143,10 @@ class Renderer:
         self._version = site.version
         self._heads: dict[int, str] = {}  # Issue.id -> see _head
         self._fields_text: dict[int, dict[frozenset[str] | None, str]] = {}  # Issue.id -> see _fields
+        self._field_parts: dict[int, list[tuple[str, str]]] = {}  # Issue.id -> [(name, '"name":value')]
+        self._changelog_text: dict[tuple[int, int | None], str] = {}  # (Issue.id, limit) -> see changelog
+        self._item_texts: dict[int, list[tuple[str | None, str]]] = {}  # History.id -> [(fieldId, item)]
+        self._filtered: dict[tuple[frozenset[str], bool], dict[int, str]] = {}  # see history
         self._history_text: dict[int, str] = {}  # History.id -> the whole history
         self._epoch_history_text: dict[int, str] = {}  # ... with "created" as epoch milliseconds
         self._user_text: dict[int, str] = {}  # index into Site.users -> the user as a history's author
@@ -150,6 +158,10 @@ class Renderer:
         if self._version != self.site.version:
             self._heads.clear()
             self._fields_text.clear()
+            self._field_parts.clear()
+            self._changelog_text.clear()
+            self._item_texts.clear()
+            self._filtered.clear()
             self._history_text.clear()
             self._epoch_history_text.clear()
             self._user_text.clear()
@@ -394,13 +406,36 @@ class Renderer:
         texts = self._fields_text.setdefault(issue.id, {})
         text = texts.get(names)
         if text is None:
-            if names is not None and names <= _PLAIN_FIELDS.keys():
+            parts = self._field_parts.get(issue.id)
+            if parts is None and names is not None and names <= _PLAIN_FIELDS.keys():
                 values = {name: value(issue) for name, value in _PLAIN_FIELDS.items() if name in names}
+                text = _encode(values)
             else:
-                every = self.all_fields(issue)
-                values = every if names is None else {k: v for k, v in every.items() if k in names}
-            text = texts[names] = _encode(values)
+                if parts is None:
+                    parts = self._parts_of(issue)
+                text = "{" + ",".join(part for name, part in parts if names is None or name in names) + "}"
+            texts[names] = text
         return text
+
+    def _parts_of(self, issue: Issue) -> list[tuple[str, str]]:
+        """Every field of the issue as its '"name":value' JSON text, in the order of :meth:`all_fields` (the
+        same text as encoding the dict of them)."""
+        parts = self._field_parts[issue.id] = [
+            (name, f"{_encode(name)}:{_encode(value)}") for name, value in self.all_fields(issue).items()
+        ]
+        return parts
+
+    def prerender(self) -> None:
+        """Render every issue's head, fields and histories now (both ways of writing ``created``), so that
+        answers only join fragments."""
+        self._current()
+        for issue in self.site.issues:
+            self._head(issue)
+            if issue.id not in self._field_parts:
+                self._parts_of(issue)
+            for history in issue.histories:
+                self.history(history)
+                self.history(history, epoch_created=True)
 
     def issue(
         self,
@@ -423,42 +458,58 @@ class Renderer:
         return Json("{" + ",".join(parts) + "}")
 
     def changelog(self, issue: Issue, limit: int | None) -> Json:
-        histories = issue.histories if limit is None else issue.histories[-limit:]
-        head = _encode(
-            {
-                "startAt": 0,
-                "maxResults": len(histories) if limit is None else limit,
-                "total": len(issue.histories),
-            }
-        )
-        return Json(head[:-1] + ',"histories":' + self.histories(histories).text + "}")
+        self._current()
+        text = self._changelog_text.get((issue.id, limit))
+        if text is None:
+            histories = issue.histories if limit is None else issue.histories[-limit:]
+            head = _encode(
+                {
+                    "startAt": 0,
+                    "maxResults": len(histories) if limit is None else limit,
+                    "total": len(issue.histories),
+                }
+            )
+            text = head[:-1] + ',"histories":' + self.histories(histories).text + "}"
+            self._changelog_text[(issue.id, limit)] = text
+        return Json(text)
 
     def histories(self, histories: list[History]) -> Json:
         """A JSON array of whole histories."""
         return Json("[" + ",".join(self.history(h).text for h in histories) + "]")
 
     def history(
-        self, history: History, field_filter: set[str] | None = None, *, epoch_created: bool = False
+        self, history: History, field_filter: frozenset[str] | None = None, *, epoch_created: bool = False
     ) -> Json:
         """One changelog history; with ``field_filter``, only the items of those field ids (and the history
         even when none is left: the caller decides whether to list it). ``epoch_created``: ``created`` as
         epoch milliseconds (changelog/bulkfetch) instead of Jira's ISO-8601 text."""
-        if field_filter is not None:
-            return Json(
-                self._history(
-                    history, [i for i in history.items if self.field_id(i) in field_filter], epoch_created
-                )
-            )
         self._current()
+        if field_filter is not None:
+            filtered = self._filtered.setdefault((field_filter, epoch_created), {})
+            text = filtered.get(history.id)
+            if text is None:
+                items = [t for field_id, t in self._items_of(history) if field_id in field_filter]
+                text = filtered[history.id] = self._history(history, items, epoch_created)
+            return Json(text)
         cache = self._epoch_history_text if epoch_created else self._history_text
         text = cache.get(history.id)
         if text is None:
-            text = cache[history.id] = self._history(history, history.items, epoch_created)
+            items = [t for _, t in self._items_of(history)]
+            text = cache[history.id] = self._history(history, items, epoch_created)
         return Json(text)
 
-    def _history(self, history: History, items: Iterable[Item], epoch_created: bool = False) -> str:
+    def _items_of(self, history: History) -> list[tuple[str | None, str]]:
+        """The history's items as (fieldId, the item's JSON text), rendered once."""
+        items = self._item_texts.get(history.id)
+        if items is None:
+            items = self._item_texts[history.id] = [
+                (self.field_id(i), self._item_text(i)) for i in history.items
+            ]
+        return items
+
+    def _history(self, history: History, items: Iterable[str], epoch_created: bool = False) -> str:
         """The history as JSON text, written out directly (the same text as encoding :meth:`item` dicts in
-        ``{"id", "author", "created", "items"}``; a history page holds thousands of them)."""
+        ``{"id", "author", "created", "items"}``, from the items' texts; a history page holds thousands)."""
         author = self._user_text.get(history.author)
         if author is None:
             author = self._user_text[history.author] = _encode(self.user(self.site.users[history.author]))
@@ -468,9 +519,7 @@ class Renderer:
             else f'"{jira_time(history.created)}"'
         )
         return (
-            f'{{"id":"{history.id}","author":{author},"created":{created},"items":['
-            + ",".join(self._item_text(i) for i in items)
-            + "]}"
+            f'{{"id":"{history.id}","author":{author},"created":{created},"items":[' + ",".join(items) + "]}"
         )
 
     def _item_text(self, item: Item) -> str:

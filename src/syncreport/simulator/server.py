@@ -70,6 +70,13 @@ class SimulatorHandle:
     def stats(self) -> dict[str, Any]:
         return self._state.snapshot_stats()
 
+    def prerender(self) -> None:
+        """Render the whole site's JSON fragments now, not at each issue's first answer
+        (:meth:`syncreport.simulator.render.Renderer.prerender`): what a benchmark calls before measuring."""
+        with self._state.lock:
+            assert self._state.api is not None
+            self._state.api.render.prerender()
+
     def reset_stats(self) -> None:
         self._state.reset_stats()
 

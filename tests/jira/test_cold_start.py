@@ -1,0 +1,78 @@
+"""What the start of a cold pull asks first. A cold Data Center search asks for its count beside its first page, so its later pages start before the
+first (large) page is in; the first page's answer still decides the page size and where the search ends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from requests import PreparedRequest
+
+from syncreport.config import config_from_dict
+from syncreport.jira.dc_pages import gaps
+from syncreport.jira.fetch import pull
+from syncreport.simulator import demo_config
+from tests.jira.test_jira_fetch_http import SITE, common, config, history, issue
+from tests.jira.test_jira_fetch_http import token as token  # the fixture: an API token in the environment
+
+
+def test_gaps_are_the_pages_between_those_asked_ahead() -> None:
+    # Pages asked ahead at 1000 and 2000 while the site answers 300 a page, 2,500 issues: worked out by
+    # hand, 300..1000 in pages of 300 (the last one to 1000), the same after 1000, then 2300 to the end.
+    assert list(gaps({1000: None, 2000: None}, 300, 2500)) == [
+        (300, 300), (600, 300), (900, 100), (1300, 300), (1600, 300), (1900, 100), (2300, 300),
+    ]  # fmt: skip
+    assert list(gaps({1000: None, 2000: None}, 1000, 2500)) == []  # the pages asked ahead cover all
+    assert list(gaps({}, 1000, 2500)) == [(1000, 1000), (2000, 1000)]  # nothing ahead: as before
+    assert list(gaps({1000: None}, 1000, 800)) == []  # the count said more than the first page did
+
+
+@responses.activate
+def test_a_site_with_smaller_pages_gets_every_issue_once(tmp_path: Path) -> None:
+    """2,500 issues, a site whose cap on maxResults is 300 (below the 1,000 asked). Expected, by hand: the
+    count, the first page and the pages at 1000 and 2000 asked ahead (each answering 300), then the 7 gaps
+    of the test above: 11 searches, each issue stored once, their one history each."""
+    common("2")
+    every = [{**issue(n), "changelog": {"startAt": 0, "maxResults": 1, "total": 1, "histories": [history(1)]}}
+             for n in range(1, 2501)]  # fmt: skip
+    asked: list[tuple[int, int]] = []
+
+    def search(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        sent: dict[str, Any] = json.loads(request.body or b"{}")
+        start, size = int(sent.get("startAt", 0)), min(int(sent["maxResults"]), 300)
+        asked.append((start, int(sent["maxResults"])))
+        page = every[start : start + size] if size else []
+        answer = {"startAt": start, "maxResults": size, "total": len(every), "issues": page}
+        return 200, {}, json.dumps(answer)
+
+    responses.add_callback(responses.POST, f"{SITE}/rest/api/2/search", callback=search)
+    result = pull(config(tmp_path, "datacenter"))
+    assert sorted(asked) == [
+        (0, 0), (0, 1000), (300, 300), (600, 300), (900, 100), (1000, 1000), (1300, 300), (1600, 300),
+        (1900, 100), (2000, 1000), (2300, 300),
+    ]  # fmt: skip
+    keys = [i.key for i in result.snapshot.issues if i.in_train]
+    assert len(keys) == len(set(keys)) == 2500
+    assert result.stats.histories == 2500
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_the_field_list_is_asked_before_the_configured_boards(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
+    """The issues' requests wait for the field list; the boards (``[train].boards``) are needed only at the
+    end. Before: the 8 boards were asked first and took the 4 slots of the start, the field list behind."""
+    sim = simulator(deployment=deployment)
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    assert config.train.boards  # the demo configures its boards
+    sent: list[str] = []
+    pull(config, before_request=lambda method, path: sent.append(path))
+    first_board = min(i for i, path in enumerate(sent) if "/rest/agile/1.0/board/" in path)
+    assert sent.index(f"/rest/api/{'3' if deployment == 'cloud' else '2'}/field") < first_board
