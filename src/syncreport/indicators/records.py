@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from syncreport.indicators.dependencies import NOT_VISIBLE, dependency_cycles
+from syncreport.indicators.fast_rows import row_maker
 from syncreport.indicators.frames import TIME, plain, plain_columns, rows, sort_by_issue_key
 from syncreport.indicators.results import (
     AgeingRow,
@@ -127,7 +128,7 @@ def _ends(deps: pd.DataFrame, prefix: str, keys: list[Any], browse: str) -> list
     key_texts = [str(key) for key in keys]
     return list(
         map(
-            DependencyEnd,
+            row_maker(DependencyEnd),
             key_texts,
             text("summary"),
             [browse + key for key in key_texts],
@@ -169,7 +170,7 @@ def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
     )
     return list(
         map(
-            DependencyRow,
+            row_maker(DependencyRow),
             [str(v) for v in cols["link_id"]],
             [str(v) for v in cols["link_type"]],
             _ends(deps, "c", cols["consumer"], browse),
@@ -214,7 +215,7 @@ def issue_rows(
     slip_days = plain(due["due_date_slip_days"].reindex(index))
     return list(
         map(
-            IssueRow,
+            row_maker(IssueRow),
             keys,
             cols["summary"],
             [browse + key for key in keys],
