@@ -331,3 +331,23 @@ def test_unknown_statuses_are_read_from_both_sides_of_the_status_changes_only() 
     assert finding.keys == ("A-1", "A-2")
     assert finding.count == 2
     assert "Gone; QA" in finding.detail
+
+
+def test_a_dependency_is_on_a_cycle_when_both_its_ends_are() -> None:
+    # Cycles A-1 <-> B-1 and C-1 <-> D-1. The flag reads "both ends lie on a cycle": the four cycle links
+    # and the chord A-1 -> C-1 (both ends on cycles, not the same one) are flagged; A-1 -> E-1 and
+    # E-1 -> C-1 are not: E-1 is on no cycle (nothing from C-1 or D-1 leads back to A-1 or E-1).
+    issues = [issue(k, k[0]) for k in ("A-1", "B-1", "C-1", "D-1", "E-1")]
+    links = [blocks("A-1", "B-1"), blocks("B-1", "A-1"), blocks("C-1", "D-1"), blocks("D-1", "C-1")]
+    links += [blocks("A-1", "C-1"), blocks("A-1", "E-1"), blocks("E-1", "C-1")]
+    results = compute_indicators(train(issues, SPRINTS, links))
+    flagged = {(d.provider.key, d.consumer.key): d.in_cycle for d in results.dependencies}
+    assert flagged == {
+        ("A-1", "B-1"): True,
+        ("B-1", "A-1"): True,
+        ("C-1", "D-1"): True,
+        ("D-1", "C-1"): True,
+        ("A-1", "C-1"): True,
+        ("A-1", "E-1"): False,
+        ("E-1", "C-1"): False,
+    }
