@@ -60,7 +60,8 @@ def program_board(
     }
     n = len(calendar.iterations)
     cards: dict[CellKey, list[BoardCard]] = defaultdict(list)
-    children = issues[issues["in_train"] & issues["parent_key"].isin(issues.index)]
+    in_train = issues["in_train"] & issues["parent_key"].isin(issues.index)
+    children = issues.loc[in_train, ["parent_key", "team", "iteration_index"]]
     if not children.empty:
         child = pd.DataFrame(
             {
@@ -73,7 +74,7 @@ def program_board(
         grouped = child.groupby(["feature", "team"], sort=True).agg(
             last=("ordinal", "max"), scheduled=("scheduled", "sum")
         )
-        parents = issues.loc[grouped.index.get_level_values(0).unique()]
+        parents = issues.loc[grouped.index.get_level_values(0).unique(), ["summary", "done"]]
         summaries = dict(zip(parents.index, parents["summary"].tolist(), strict=True))
         done = dict(zip(parents.index, parents["done"].tolist(), strict=True))
         make_card = row_maker(BoardCard)

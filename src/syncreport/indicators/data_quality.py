@@ -82,7 +82,10 @@ def issue_findings(
             "Add the team to [train] teams in the config, or correct the team field.",
             train.loc[train["team_raw"].notna() & ~train["team_raw"].isin(known), "key"],
         )
-    work = train[~feature_mask(issues).to_numpy(dtype=bool)[issues["in_train"].to_numpy(dtype=bool)]]
+    work = train.loc[
+        ~feature_mask(issues).to_numpy(dtype=bool)[issues["in_train"].to_numpy(dtype=bool)],
+        ["key", "pi", "scheduled", "points", "done"],  # the columns read
+    ]
     if snapshot.pis or train["pi"].notna().any():
         findings.add(
             "pi_unset",

@@ -72,7 +72,7 @@ def dependency_records(
 
 
 def ageing_rows(aged: pd.DataFrame, issues: pd.DataFrame, browse: str) -> tuple[AgeingRow, ...]:
-    aged_issues = issues.loc[aged.index]
+    aged_issues = issues.loc[aged.index, ["summary", "team"]]
     summaries = dict(zip(aged_issues.index, aged_issues["summary"].tolist(), strict=True))
     team_names = dict(zip(aged_issues.index, aged_issues["team"].tolist(), strict=True))
     return tuple(
