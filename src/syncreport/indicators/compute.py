@@ -409,15 +409,15 @@ def _health(
 ) -> _Health:
     # the three columns the figures read (not the link frame's hundred): filtered per team, twice each
     cross_frame = deps.frame.loc[deps.frame["cross_team"], ["p_team", "c_team", "status"]]
-    # the figures read the issues' keys and done-ness: split those, not every column, by team
-    narrow = train_issues[["team", "done"]]
+    # the figures read the issues' done-ness and carry-over: those split by team, not every column
+    carry = slip.carried.per_issue.reindex(train_issues.index)
+    narrow = train_issues[["team", "done"]].assign(sprinted=carry["sprinted"], carry_over=carry["carry_over"])
     issues_by_team = dict(tuple(narrow.groupby("team", sort=False)))
     by_team = {
         team: health_figures(
             team_issues=issues_by_team.get(team, narrow.iloc[0:0]),
             deps=cross_frame,
             team=team,
-            per_issue=slip.carried.per_issue,
             reliability=[r for r in rows_.reliability if r.team == team],
             orphan=next((o for o in rows_.orphans if o.team == team), None),
             off_cadence=sum(1 for c in rows_.cadence if c.team == team and c.off_cadence),
@@ -429,10 +429,9 @@ def _health(
     sprint_teams_present = set(sprints["team"].dropna())
     team_rows = sort_teams([team_health(t, by_team[t], thresholds, t in sprint_teams_present) for t in teams])
     train = health_figures(
-        team_issues=train_issues,
+        team_issues=narrow,
         deps=cross_frame,
         team=None,
-        per_issue=slip.carried.per_issue,
         reliability=rows_.reliability,
         orphan=records.total_orphans(rows_.orphans),
         off_cadence=sum(1 for c in rows_.cadence if c.off_cadence),
