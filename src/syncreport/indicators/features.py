@@ -123,7 +123,10 @@ def feature_progress(
         dict[str, dict[str, Any]],
         issues.loc[fetched, ["summary", "issue_type", "status", "done", "pi", "team_raw"]].to_dict("index"),
     )
-    flagged = frame[frame["later_pi"] | frame["beyond"] | frame["late"]]
+    flagged = frame.loc[  # the columns the reasons read
+        frame["later_pi"] | frame["beyond"] | frame["late"],
+        ["parent", "key", "pi", "ordinal", "later_pi", "beyond", "late"],
+    ]
     kids_of: dict[str, list[dict[str, Any]]] = {}
     for child in records(flagged):
         kids_of.setdefault(str(child["parent"]), []).append(child)
