@@ -309,3 +309,45 @@ def test_runs_of_equal_rows_become_one_tuple_per_row_and_rows_without_values_emp
     values = np.array(["a", "b", "c", "d", "e", "f"], dtype=object)
     assert _tuples_by_row(rows_, values, 5) == [("a", "b"), (), ("c", "d", "e"), ("f",), ()]
     assert _tuples_by_row(np.array([], dtype="int64"), np.array([], dtype=object), 5) == [()] * 5
+
+
+def test_unknown_statuses_are_read_from_both_sides_of_the_status_changes_only() -> None:
+    # A status side with a name and no category is unknown; a side with no name, an empty name or a
+    # category is not; other fields never count. A-1: "QA" on its from side; A-2: "Gone" on its to side,
+    # twice (one key, one name); A-3: from "" and to None (no names) -> nothing; A-4: a points change with
+    # from_string "x" and no values -> not a status, nothing; A-5: "Review" with its category -> known.
+    # Expected: keys A-1, A-2 (issue order); names Gone, QA (sorted) in the detail.
+    issues = [issue(k) for k in ("A-1", "A-2", "A-3", "A-4", "A-5")]
+    changes = [
+        change("A-1", 1, "status", None, "indeterminate", from_string="QA", to_string="In Progress"),
+        change("A-2", 2, "status", "new", None, from_string="To Do", to_string="Gone"),
+        change("A-2", 3, "status", "new", None, from_string="To Do", to_string="Gone"),
+        change("A-3", 4, "status", None, None, from_string="", to_string=None),
+        change("A-4", 5, "points", None, None, from_string="x"),
+        change("A-5", 6, "status", "new", "indeterminate", from_string="To Do", to_string="Review"),
+    ]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    finding = next(f for f in results.data_quality if f.kind == "unknown_status")
+    assert finding.keys == ("A-1", "A-2")
+    assert finding.count == 2
+    assert "Gone; QA" in finding.detail
+
+
+def test_a_dependency_is_on_a_cycle_when_both_its_ends_are() -> None:
+    # Cycles A-1 <-> B-1 and C-1 <-> D-1. The flag reads "both ends lie on a cycle": the four cycle links
+    # and the chord A-1 -> C-1 (both ends on cycles, not the same one) are flagged; A-1 -> E-1 and
+    # E-1 -> C-1 are not: E-1 is on no cycle (nothing from C-1 or D-1 leads back to A-1 or E-1).
+    issues = [issue(k, k[0]) for k in ("A-1", "B-1", "C-1", "D-1", "E-1")]
+    links = [blocks("A-1", "B-1"), blocks("B-1", "A-1"), blocks("C-1", "D-1"), blocks("D-1", "C-1")]
+    links += [blocks("A-1", "C-1"), blocks("A-1", "E-1"), blocks("E-1", "C-1")]
+    results = compute_indicators(train(issues, SPRINTS, links))
+    flagged = {(d.provider.key, d.consumer.key): d.in_cycle for d in results.dependencies}
+    assert flagged == {
+        ("A-1", "B-1"): True,
+        ("B-1", "A-1"): True,
+        ("C-1", "D-1"): True,
+        ("D-1", "C-1"): True,
+        ("A-1", "C-1"): True,
+        ("A-1", "E-1"): False,
+        ("E-1", "C-1"): False,
+    }

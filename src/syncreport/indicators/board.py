@@ -14,6 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
+from syncreport.indicators.fast_rows import row_maker
 from syncreport.indicators.results import (
     BoardCard,
     BoardCell,
@@ -24,7 +25,6 @@ from syncreport.indicators.results import (
     Chart,
     Charts,
     ChartSeries,
-    DependencyEnd,
     DependencyRow,
     Features,
     IterationLoad,
@@ -60,7 +60,8 @@ def program_board(
     }
     n = len(calendar.iterations)
     cards: dict[CellKey, list[BoardCard]] = defaultdict(list)
-    children = issues[issues["in_train"] & issues["parent_key"].isin(issues.index)]
+    in_train = issues["in_train"] & issues["parent_key"].isin(issues.index)
+    children = issues.loc[in_train, ["parent_key", "team", "iteration_index"]]
     if not children.empty:
         child = pd.DataFrame(
             {
@@ -73,9 +74,10 @@ def program_board(
         grouped = child.groupby(["feature", "team"], sort=True).agg(
             last=("ordinal", "max"), scheduled=("scheduled", "sum")
         )
-        parents = issues.loc[grouped.index.get_level_values(0).unique()]
+        parents = issues.loc[grouped.index.get_level_values(0).unique(), ["summary", "done"]]
         summaries = dict(zip(parents.index, parents["summary"].tolist(), strict=True))
         done = dict(zip(parents.index, parents["done"].tolist(), strict=True))
+        make_card = row_maker(BoardCard)
         for (feature, team), last, scheduled in zip(
             grouped.index.tolist(), grouped["last"].tolist(), grouped["scheduled"].tolist(), strict=True
         ):
@@ -84,47 +86,17 @@ def program_board(
             where = None if pd.isna(last) else int(last)
             row = forecasts.get(str(feature))
             cards[(team, where)].append(
-                BoardCard(
-                    key=str(feature),
-                    summary=str(summaries[feature]),
-                    url=f"{browse_url}{feature}",
-                    done=bool(done[feature]),
-                    children=int(scheduled),
-                    progress=row.progress if row else None,
-                    forecast=row.forecast if row else ("done" if done[feature] else "on_track"),
+                make_card(
+                    str(feature),
+                    str(summaries[feature]),
+                    f"{browse_url}{feature}",
+                    bool(done[feature]),
+                    int(scheduled),
+                    row.progress if row else None,
+                    row.forecast if row else ("done" if done[feature] else "on_track"),
                 )
             )
-    ends: dict[CellKey, list[BoardDependencyEnd]] = defaultdict(list)
-    strings = []
-    for dep in dependencies:
-        strings.append(
-            BoardString(
-                provider_key=dep.provider.key,
-                consumer_key=dep.consumer.key,
-                provider_team=dep.provider.team,
-                consumer_team=dep.consumer.team,
-                provider_iteration_index=dep.provider.iteration_index,
-                consumer_iteration_index=dep.consumer.iteration_index,
-                status=dep.status,
-            )
-        )
-        sides: tuple[tuple[DependencyEnd, DependencyEnd, Role], ...] = (
-            (dep.provider, dep.consumer, "provider"),
-            (dep.consumer, dep.provider, "consumer"),
-        )
-        for end, other, role in sides:
-            if end.team not in rows or (end.sprint is not None and end.iteration_index is None):
-                continue
-            ends[(end.team, end.iteration_index)].append(
-                BoardDependencyEnd(
-                    key=end.key,
-                    role=role,
-                    other_key=other.key,
-                    other_team=other.team,
-                    other_iteration_index=other.iteration_index,
-                    status=dep.status,
-                )
-            )
+    strings, ends = _strings_and_ends(dependencies, rows)
     order = {team: i for i, team in enumerate(teams)}
     cells = []
     for key in sorted(
@@ -147,6 +119,34 @@ def program_board(
         cells=tuple(cells),
         strings=tuple(strings),
     )
+
+
+def _strings_and_ends(
+    dependencies: Sequence[DependencyRow], rows: set[str]
+) -> tuple[list[BoardString], dict[CellKey, list[BoardDependencyEnd]]]:
+    """Every dependency's string, and its ends in the cells of their team and iteration: the ends of teams
+    that are not rows, or in a sprint outside the calendar, appear only in the strings."""
+    make_string, make_end = row_maker(BoardString), row_maker(BoardDependencyEnd)
+    ends: dict[CellKey, list[BoardDependencyEnd]] = defaultdict(list)
+    strings = []
+    for dep in dependencies:
+        provider, consumer, status = dep.provider, dep.consumer, dep.status
+        p_team, p_index, c_team, c_index = (
+            provider.team,
+            provider.iteration_index,
+            consumer.team,
+            consumer.iteration_index,
+        )
+        strings.append(make_string(provider.key, consumer.key, p_team, c_team, p_index, c_index, status))
+        if p_team in rows and (p_index is not None or provider.sprint is None):
+            ends[(p_team, p_index)].append(
+                make_end(provider.key, "provider", consumer.key, c_team, c_index, status)
+            )
+        if c_team in rows and (c_index is not None or consumer.sprint is None):
+            ends[(c_team, c_index)].append(
+                make_end(consumer.key, "consumer", provider.key, p_team, p_index, status)
+            )
+    return strings, ends
 
 
 def status_counts(dependencies: Sequence[DependencyRow]) -> tuple[StatusCount, ...]:

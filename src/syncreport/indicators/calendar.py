@@ -177,7 +177,7 @@ def focus_on_pi(
     """
     if calendar.source != "derived" or pi is None:
         return calendar, sprints, issues
-    placed = issues[issues["in_train"] & issues["ordinal"].notna()]
+    placed = issues.loc[issues["in_train"] & issues["ordinal"].notna(), ["pi", "ordinal"]]
     if placed.empty:
         return calendar, sprints, issues
     share = (placed["pi"] == pi).groupby(placed["ordinal"]).mean()

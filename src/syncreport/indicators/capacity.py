@@ -46,7 +46,9 @@ def capacity(
     """``reliability``: :func:`~syncreport.indicators.slippage.sprint_reliability`'s table (every closed sprint)."""
     configured = configured or {}
     in_train = issues["in_train"].to_numpy(dtype=bool)
-    work = issues[in_train & ~feature_mask(issues).to_numpy(dtype=bool)]
+    # the four columns read below (a narrow copy: the issue frame has dozens, split again by team)
+    columns = ["team", "iteration_index", "points", "pi"]
+    work = issues.loc[in_train & ~feature_mask(issues).to_numpy(dtype=bool), columns]
     measured = _measured(reliability, sprints)
     cells = (
         work.assign(unestimated=work["points"].isna(), one=1.0, points=work["points"].fillna(0.0))

@@ -161,7 +161,17 @@ def _compute(
     )
     team_health_rows = sort_teams(with_capacity_health(with_risk_health(health.teams, risks), plan.capacity))
     verdict = train_health(team_health_rows, health.train, deps.open_cycles, len(rows_.unowned))
-    _data_quality(findings, snapshot, frames, issues, sprints, calendar=calendar, deps=deps, slip=slip)
+    _data_quality(
+        findings,
+        snapshot,
+        frames,
+        issues,
+        sprints,
+        calendar=calendar,
+        deps=deps,
+        slip=slip,
+        status_events=events[ChangeField.STATUS],
+    )
 
     counts = board_module.status_counts(deps.cross)
     carry_by_team = {t: f.carry_over_issues for t, f in health.by_team.items()}
@@ -399,13 +409,15 @@ def _health(
 ) -> _Health:
     # the three columns the figures read (not the link frame's hundred): filtered per team, twice each
     cross_frame = deps.frame.loc[deps.frame["cross_team"], ["p_team", "c_team", "status"]]
-    issues_by_team = dict(tuple(train_issues.groupby("team", sort=False)))
+    # the figures read the issues' done-ness and carry-over: those split by team, not every column
+    carry = slip.carried.per_issue.reindex(train_issues.index)
+    narrow = train_issues[["team", "done"]].assign(sprinted=carry["sprinted"], carry_over=carry["carry_over"])
+    issues_by_team = dict(tuple(narrow.groupby("team", sort=False)))
     by_team = {
         team: health_figures(
-            team_issues=issues_by_team.get(team, train_issues.iloc[0:0]),
+            team_issues=issues_by_team.get(team, narrow.iloc[0:0]),
             deps=cross_frame,
             team=team,
-            per_issue=slip.carried.per_issue,
             reliability=[r for r in rows_.reliability if r.team == team],
             orphan=next((o for o in rows_.orphans if o.team == team), None),
             off_cadence=sum(1 for c in rows_.cadence if c.team == team and c.off_cadence),
@@ -417,10 +429,9 @@ def _health(
     sprint_teams_present = set(sprints["team"].dropna())
     team_rows = sort_teams([team_health(t, by_team[t], thresholds, t in sprint_teams_present) for t in teams])
     train = health_figures(
-        team_issues=train_issues,
+        team_issues=narrow,
         deps=cross_frame,
         team=None,
-        per_issue=slip.carried.per_issue,
         reliability=rows_.reliability,
         orphan=records.total_orphans(rows_.orphans),
         off_cadence=sum(1 for c in rows_.cadence if c.off_cadence),
@@ -440,8 +451,9 @@ def _data_quality(
     calendar: Calendar,
     deps: _Dependencies,
     slip: _Slippage,
+    status_events: pd.DataFrame,
 ) -> None:
-    issue_findings(findings, snapshot, issues, frames.naive_times, frames.duplicate_keys)
+    issue_findings(findings, snapshot, issues, frames.naive_times, frames.duplicate_keys, status_events)
     used_sprints = set(slip.pairs["sprint_id"]) | set(issues["sprint_id"].dropna().astype(int))
     sprint_findings(findings, sprints, used_sprints, calendar.source)
     link_findings(findings, deps.frame, deps.dropped)

@@ -46,7 +46,9 @@ def issue_findings(
     issues: pd.DataFrame,
     naive_times: int,
     duplicates: tuple[str, ...],
+    status_events: pd.DataFrame,
 ) -> None:
+    """``status_events``: the changes of the status field (frames' columns)."""
     train = issues[issues["in_train"]]
     findings.add(
         "duplicate_issue",
@@ -80,7 +82,10 @@ def issue_findings(
             "Add the team to [train] teams in the config, or correct the team field.",
             train.loc[train["team_raw"].notna() & ~train["team_raw"].isin(known), "key"],
         )
-    work = train[~feature_mask(issues).to_numpy(dtype=bool)[issues["in_train"].to_numpy(dtype=bool)]]
+    work = train.loc[
+        ~feature_mask(issues).to_numpy(dtype=bool)[issues["in_train"].to_numpy(dtype=bool)],
+        ["key", "pi", "scheduled", "points", "done"],  # the columns read
+    ]
     if snapshot.pis or train["pi"].notna().any():
         findings.add(
             "pi_unset",
@@ -127,7 +132,7 @@ def issue_findings(
         + "): keep one team component (or label) per issue.",
         (i.key for i in several),
     )
-    _unknown_status_findings(findings, snapshot)
+    _unknown_status_findings(findings, status_events)
     findings.add(
         "several_open_sprints",
         "warning",
@@ -163,18 +168,16 @@ def _examples(texts: Iterable[str], limit: int = 3) -> str:
     return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def _unknown_status_findings(findings: Findings, snapshot: Snapshot) -> None:
+def _unknown_status_findings(findings: Findings, status_events: pd.DataFrame) -> None:
     """Statuses in histories whose done-ness is unknown: deleted from the site (not in /status), with no
-    resolution item in the same history and a name no current status has."""
+    resolution item in the same history and a name no current status has (a name and no category)."""
     keys: set[str] = set()
     names: set[str] = set()
-    for e in snapshot.changes:
-        if e.field != "status":
-            continue
-        for value, name in ((e.from_value, e.from_string), (e.to_value, e.to_string)):
-            if value is None and name:
-                keys.add(e.issue_key)
-                names.add(name)
+    for value, name in (("from_value", "from_string"), ("to_value", "to_string")):
+        named = status_events[name]
+        unknown = status_events[value].isna() & named.notna() & (named != "")
+        keys.update(status_events.loc[unknown, "issue_key"].tolist())
+        names.update(named[unknown].tolist())
     findings.add(
         "unknown_status",
         "warning",

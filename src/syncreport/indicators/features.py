@@ -58,7 +58,10 @@ def feature_progress(
     ``iterations`` the PI's iteration count (the last one is the PI's last iteration).
     """
     rank = {name: n for n, name in enumerate(pis)}
-    train = issues[issues["in_train"]]
+    # the columns read below (a narrow copy: the issue frame has dozens)
+    columns = ["key", "parent_key", "pi", "ordinal", "iteration_name", "done", "points", "scheduled", "team"]
+    columns.append("issue_type")  # the features themselves, by type
+    train = issues.loc[issues["in_train"].to_numpy(dtype=bool), columns]
     kids = train[train["parent_key"].notna()]
     waiting = {d.consumer.key: d.provider.key for d in dependencies if d.status == "late"}
     kid_rank = kids["pi"].map(rank).astype("float64")
@@ -120,7 +123,10 @@ def feature_progress(
         dict[str, dict[str, Any]],
         issues.loc[fetched, ["summary", "issue_type", "status", "done", "pi", "team_raw"]].to_dict("index"),
     )
-    flagged = frame[frame["later_pi"] | frame["beyond"] | frame["late"]]
+    flagged = frame.loc[  # the columns the reasons read
+        frame["later_pi"] | frame["beyond"] | frame["late"],
+        ["parent", "key", "pi", "ordinal", "later_pi", "beyond", "late"],
+    ]
     kids_of: dict[str, list[dict[str, Any]]] = {}
     for child in records(flagged):
         kids_of.setdefault(str(child["parent"]), []).append(child)

@@ -166,18 +166,18 @@ def health_figures(
     team_issues: pd.DataFrame,
     deps: pd.DataFrame,
     team: str | None,
-    per_issue: pd.DataFrame,
     reliability: Sequence[SprintReliability],
     orphan: OrphanRow | None,
     off_cadence: int,
     ageing_rows: Sequence[AgeingRow],
     ageing_amber: int,
 ) -> HealthFigures:
+    """``team_issues``: the team's issues (all the train's for ``team=None``) with ``done`` and their
+    carry-over figures (``sprinted``, ``carry_over``: :class:`~syncreport.indicators.slippage.CarryOver`)."""
     provided = deps if team is None else deps[deps["p_team"] == team]
     consumed = deps if team is None else deps[deps["c_team"] == team]
-    carry = per_issue.reindex(team_issues.index)
-    sprinted = int(carry["sprinted"].fillna(False).astype(bool).sum())
-    carried = int((carry["carry_over"].fillna(0) > 0).sum())
+    sprinted = int(team_issues["sprinted"].fillna(False).astype(bool).sum())
+    carried = int((team_issues["carry_over"].fillna(0) > 0).sum())
     ratios = [
         r.reliability for r in reliability if r.reliability is not None and r.iteration_index is not None
     ]

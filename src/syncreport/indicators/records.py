@@ -8,7 +8,6 @@ Python, timestamps to datetimes and dates) and put into the frozen dataclasses o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from syncreport.indicators.dependencies import NOT_VISIBLE, dependency_cycles
+from syncreport.indicators.fast_rows import row_maker
 from syncreport.indicators.frames import TIME, plain, plain_columns, rows, sort_by_issue_key
 from syncreport.indicators.results import (
     AgeingRow,
@@ -59,7 +59,8 @@ def dependency_records(
     """(cross-team dependencies, same-team links, cycles), each row flagged when it lies on a cycle."""
     cycle_keys = dependency_cycles(deps)
     in_cycle = {k for cycle in cycle_keys for k in cycle}
-    rows_ = [_replace_cycle_flag(d, in_cycle) for d in dependency_rows(deps, browse)]
+    flags = (deps["consumer"].isin(in_cycle) & deps["provider"].isin(in_cycle)).tolist()
+    rows_ = dependency_rows(deps, browse, flags)
     cross_team = deps["cross_team"].tolist()
     cross = [d for d, c in zip(rows_, cross_team, strict=True) if c]
     same = [d for d, c in zip(rows_, cross_team, strict=True) if not c]
@@ -71,7 +72,7 @@ def dependency_records(
 
 
 def ageing_rows(aged: pd.DataFrame, issues: pd.DataFrame, browse: str) -> tuple[AgeingRow, ...]:
-    aged_issues = issues.loc[aged.index]
+    aged_issues = issues.loc[aged.index, ["summary", "team"]]
     summaries = dict(zip(aged_issues.index, aged_issues["summary"].tolist(), strict=True))
     team_names = dict(zip(aged_issues.index, aged_issues["team"].tolist(), strict=True))
     return tuple(
@@ -127,7 +128,7 @@ def _ends(deps: pd.DataFrame, prefix: str, keys: list[Any], browse: str) -> list
     key_texts = [str(key) for key in keys]
     return list(
         map(
-            DependencyEnd,
+            row_maker(DependencyEnd),
             key_texts,
             text("summary"),
             [browse + key for key in key_texts],
@@ -147,7 +148,8 @@ def _ends(deps: pd.DataFrame, prefix: str, keys: list[Any], browse: str) -> list
     )
 
 
-def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
+def dependency_rows(deps: pd.DataFrame, browse: str, in_cycle: list[bool]) -> list[DependencyRow]:
+    """One row per dependency; ``in_cycle``: whether both its ends lie on a cycle, per row."""
     if deps.empty:
         return []
     cols = plain_columns(
@@ -169,7 +171,7 @@ def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
     )
     return list(
         map(
-            DependencyRow,
+            row_maker(DependencyRow),
             [str(v) for v in cols["link_id"]],
             [str(v) for v in cols["link_type"]],
             _ends(deps, "c", cols["consumer"], browse),
@@ -182,15 +184,9 @@ def dependency_rows(deps: pd.DataFrame, browse: str) -> list[DependencyRow]:
             [None if v is None else int(v) for v in cols["iterations_late"]],
             [bool(v) for v in cols["provider_slipped"]],
             cols["provider_slip_from"],
-            [False] * len(deps),
+            in_cycle,
         )
     )
-
-
-def _replace_cycle_flag(dep: DependencyRow, in_cycle: set[str]) -> DependencyRow:
-    if dep.consumer.key in in_cycle and dep.provider.key in in_cycle:
-        return replace(dep, in_cycle=True)
-    return dep
 
 
 def issue_rows(
@@ -214,7 +210,7 @@ def issue_rows(
     slip_days = plain(due["due_date_slip_days"].reindex(index))
     return list(
         map(
-            IssueRow,
+            row_maker(IssueRow),
             keys,
             cols["summary"],
             [browse + key for key in keys],

@@ -336,7 +336,7 @@ def ageing(
     """Unfinished issues flagged or in a blocked status: since when (the latest change into that state, or
     the issue's creation when no change shows it) and for how many whole days."""
     now = utc_timestamp(taken_at)
-    open_issues = issues[~issues["done"]]
+    open_issues = issues.loc[~issues["done"], ["flagged", "status", "created"]]  # the columns read
     blocked_names = {s.casefold() for s in blocked_statuses}
     flagged = open_issues[open_issues["flagged"]]
     blocked = open_issues[casefold_isin(open_issues["status"], blocked_names)]
