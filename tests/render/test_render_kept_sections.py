@@ -86,8 +86,11 @@ def test_a_section_whose_figures_changed_is_rendered_again(
     assert after == _html(second, second_snapshot, None)
 
 
-def _changed(value: object) -> object:
-    return ("changed", value)
+def _changed(target: Any, path: str) -> Any:
+    """``target`` with the attribute at the dotted ``path`` replaced by another value."""
+    name, _, rest = path.partition(".")
+    value = getattr(target, name)
+    return dataclasses.replace(target, **{name: _changed(value, rest) if rest else ("changed", value)})
 
 
 @pytest.mark.parametrize(
@@ -105,8 +108,7 @@ def test_every_input_a_section_reads_names_its_entry(
         "issue_url": snapshot.issue_url,
     }
     name = kept_sections.entry_name(section, context)
-    target = context[where]
-    changed = dataclasses.replace(target, **{attribute: _changed(getattr(target, attribute))})
+    changed = _changed(context[where], attribute)
     assert name is not None
     assert kept_sections.entry_name(section, {**context, where: changed}) not in (None, name)
 

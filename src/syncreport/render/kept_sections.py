@@ -43,13 +43,21 @@ from syncreport.indicators import results as results_module
 
 log = logging.getLogger(__name__)
 
-# template -> (the attributes of ``results`` it reads, those of ``view``), its includes' reads included.
+# template -> (the attributes of ``results`` it reads, those of ``view``), its includes' reads included; a
+# dotted name is one attribute of an attribute (the pictures hold the trends, which are new on every run).
 # The summary and the trends are not kept: they show the run's minute and the trends' last point.
 READS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "sections/board.html": (
         frozenset({"board", "capacity"}),
         frozenset(
-            {"board_cell_limit", "board_columns", "board_parts", "for_print", "iteration_names", "pictures"}
+            {
+                "board_cell_limit",
+                "board_columns",
+                "board_parts",
+                "for_print",
+                "iteration_names",
+                "pictures.board",
+            }
         ),
     ),
     "sections/features.html": (frozenset({"baseline", "features"}), frozenset({"for_print", "list_limit"})),
@@ -62,7 +70,7 @@ READS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "sections/objectives.html": (frozenset({"objectives"}), frozenset({"for_print", "list_limit"})),
     "sections/slippage.html": (
         frozenset({"ageing", "slippage_by_team", "slipped_issues", "teams"}),
-        frozenset({"charts", "for_print", "list_limit", "pictures"}),
+        frozenset({"charts", "for_print", "list_limit", "pictures.slippage_by_team"}),
     ),
     "sections/cadence.html": (
         frozenset({"off_cadence", "orphans", "predictability", "thresholds"}),
@@ -75,7 +83,8 @@ _WRAPPED = "_syncreport_kept"  # marks a template whose rendering is already wra
 
 
 class _Only:
-    """``target`` with only the attributes in ``names``: any other one is missing (undefined in Jinja)."""
+    """``target`` with only the attributes in ``names``: any other one is missing (undefined in Jinja). A
+    dotted name ("pictures.board") gives that attribute with only its named attributes in turn."""
 
     __slots__ = ("_names", "_target")
 
@@ -83,10 +92,26 @@ class _Only:
         self._target = target
         self._names = names
 
+    def __bool__(self) -> bool:
+        return bool(self._target)
+
     def __getattr__(self, name: str) -> Any:
         if name in self._names:
             return getattr(self._target, name)
-        raise AttributeError(f"this section does not read {name!r} (render/kept_sections.py READS)")
+        inner = frozenset(n.partition(".")[2] for n in self._names if n.startswith(f"{name}."))
+        if not inner:
+            raise AttributeError(f"this section does not read {name!r} (render/kept_sections.py READS)")
+        value = getattr(self._target, name)
+        return value if value is None else _Only(value, inner)
+
+
+def _value(target: object, path: str) -> object:
+    """The attribute at a dotted ``path`` of ``target`` (None once a step is None)."""
+    for name in path.split("."):
+        if target is None:
+            return None
+        target = getattr(target, name)
+    return target
 
 
 @functools.cache
@@ -114,8 +139,8 @@ def entry_name(template: str, context: Mapping[str, Any]) -> str | None:
     try:
         values = pickle.dumps(
             (
-                tuple(getattr(results, name) for name in sorted(result_names)),
-                tuple(getattr(view, name) for name in sorted(view_names)),
+                tuple(_value(results, name) for name in sorted(result_names)),
+                tuple(_value(view, name) for name in sorted(view_names)),
             ),
             protocol=5,
         )
@@ -161,6 +186,7 @@ def _kept(
         )
         text = "".join(render(only))
         if store is not None and entry is not None:
+            log.debug("rendered %s (not kept: %s)", name, entry[:12])
             store.put(entry, text.encode("utf-8"))
         yield text
 
