@@ -72,10 +72,18 @@ def test_a_section_whose_figures_changed_is_rendered_again(
     # from the first train's entry would show in the second's HTML. The hand-built sample trains (6 teams and
     # seed 3; 5 teams, seed 4 and hostile names) have no features or capacity figures: for those sections, the plan trains
     # of test_render_plan.py (the later one has one feature more, F-3, and its story: 2 points in I5).
+    # Both sample trains have the same data-quality findings: there, the second train is the first without
+    # its first finding.
     if section in ("sections/capacity.html", "sections/features.html"):
         first_snapshot, second_snapshot = _plan_train(49, later=False), _plan_train(49, later=True)
         first = compute_indicators(first_snapshot, iterations=FIVE)
         second = compute_indicators(second_snapshot, iterations=FIVE)
+    elif section == "sections/data_quality.html":
+        first, first_snapshot = sample.train(seed=3)
+        second, second_snapshot = (
+            dataclasses.replace(first, data_quality=first.data_quality[1:]),
+            first_snapshot,
+        )
     else:
         first, first_snapshot = sample.train(seed=3)
         second, second_snapshot = sample.train(seed=4, teams=5, hostile=True)
@@ -93,20 +101,25 @@ def _changed(target: Any, path: str) -> Any:
     return dataclasses.replace(target, **{name: _changed(value, rest) if rest else ("changed", value)})
 
 
+@pytest.fixture(scope="module")
+def context(sample: ModuleType) -> dict[str, Any]:
+    """What a kept section is rendered with: the sample train's results, its HTML view, its link maker."""
+    results, snapshot = sample.train()
+    return {
+        "results": results,
+        "view": view.build_view(results, ReportSettings(), for_print=False),
+        "issue_url": snapshot.issue_url,
+    }
+
+
 @pytest.mark.parametrize(
     ("section", "where", "attribute"),
     [(s, "results", a) for s in SECTIONS for a in sorted(kept_sections.READS[s][0])]
     + [(s, "view", a) for s in SECTIONS for a in sorted(kept_sections.READS[s][1])],
 )
 def test_every_input_a_section_reads_names_its_entry(
-    section: str, where: str, attribute: str, sample: ModuleType
+    section: str, where: str, attribute: str, context: dict[str, Any]
 ) -> None:
-    results, snapshot = sample.train()
-    context = {
-        "results": results,
-        "view": view.build_view(results, ReportSettings(), for_print=False),
-        "issue_url": snapshot.issue_url,
-    }
     name = kept_sections.entry_name(section, context)
     changed = _changed(context[where], attribute)
     assert name is not None

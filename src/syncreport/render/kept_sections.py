@@ -76,6 +76,21 @@ READS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"off_cadence", "orphans", "predictability", "thresholds"}),
         frozenset({"charts", "for_print", "list_limit", "reliability_columns", "reliability_rows"}),
     ),
+    "sections/data_quality.html": (
+        frozenset(
+            {"calendar.source", "data_quality", "train.deployment", "train.jira_url", "train.pis", "unowned"}
+        ),
+        frozenset(
+            {
+                "for_print",
+                "list_limit",
+                "other_thresholds",
+                "pictures.thresholds_table",
+                "thresholds",
+                "trends.available",
+            }
+        ),
+    ),
 }
 
 _CODE_MODULES = (kinds, untrusted, snapshot_module, results_module)
