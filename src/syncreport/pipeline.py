@@ -459,6 +459,7 @@ def run_report(  # noqa: PLR0913 - the run's options and a caller's seams (clock
             keep=max(plan.keep, plan.changes_since_days + 2),
             summary=trend_summary(document),
             history_days=settings.history_days,
+            encoded=outputs.get("json"),  # the report's JSON is the document's: not encoded twice
         )
         delivery.remembered = True
         if snapshot.current_pi is not None and (keep_baseline or results.baseline.take_now):

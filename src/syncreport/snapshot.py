@@ -319,6 +319,8 @@ def _kinds(hint: Any) -> set[Any]:
 def as_utc_time(value: str) -> datetime:
     """An ISO-8601 time as a snapshot file writes it -> aware UTC."""
     parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is UTC:  # what a snapshot file and a kept row hold ("+00:00")
+        return parsed
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
@@ -357,14 +359,21 @@ def decode_row(cls: type, row: dict[str, Any]) -> Any:
 
 
 @functools.cache
+def decode_positions(cls: type) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(index, convert) of the fields of ``cls`` that are not plain JSON (times, dates and tuples, as
+    :func:`decode_row` converts them), for a row written as the list of its field values in field order."""
+    _, converted = _decoders(cls)
+    order = [f.name for f in fields(cls)]
+    return tuple((order.index(name), convert) for name, convert in converted)
+
+
+@functools.cache
 def decode_values(cls: type) -> Callable[[list[Any]], Any]:
     """How a row of ``cls`` written as the list of its field values, in field order (no names), becomes
     the dataclass: times, dates and tuples converted as :func:`decode_row` does, the rest positional.
     A list of another length raises ValueError (a damaged row, or another layout)."""
-    names, converted = _decoders(cls)
-    order = [f.name for f in fields(cls)]
-    where = tuple((order.index(name), convert) for name, convert in converted)
-    width = len(names)
+    where = decode_positions(cls)
+    width = len(fields(cls))
 
     def decode(values: list[Any]) -> Any:
         if len(values) != width:

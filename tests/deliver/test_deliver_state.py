@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from syncreport.deliver.state import TRENDS_FOLDER, load_history, load_previous, save_document
+from syncreport.render import json_text
 
 
 def _at(day: int, hour: int = 7) -> datetime:
@@ -75,3 +76,14 @@ def test_history_is_the_summaries_of_the_last_days_before_this_run_oldest_first(
     assert load_history(folder, _at(26), days=16) == [{"run": 12}, {"run": 19}]
     assert "skipping the damaged trend summary" in caplog.text
     assert load_history(tmp_path / "nobody", _at(26), days=16) == []
+
+
+def test_a_document_saved_from_its_report_json_is_those_bytes_and_reads_back_the_same(tmp_path: Path) -> None:
+    # The pipeline hands in the report's JSON (indented, by render/json_text.py) instead of encoding the
+    # document again: the file is those bytes, and the next run reads the same document from it.
+    folder = tmp_path / "phoenix"
+    document = {"run": 19, "teams": [{"name": "Vega", "late": 2, "share": 0.25}], "note": None}
+    encoded = json_text.encode(document)
+    path = save_document(folder, _at(19), document, keep=10, encoded=encoded)
+    assert path.read_bytes() == encoded
+    assert load_previous(folder, _at(26)) == (document, path)

@@ -51,7 +51,9 @@ def test_offline_report_without_config_writes_dated_files_and_remembers_the_run(
     schema = json.loads(files("syncreport").joinpath("schema/report.schema.json").read_text())
     jsonschema.validate(document, schema)
     assert document["changes_since_last"]["available"] is False
-    assert len(list((out / ".syncreport" / "orbit-art").glob("*.json"))) == 1
+    (remembered,) = (out / ".syncreport" / "orbit-art").glob("*.json")
+    # the state is the report's JSON file as written (not encoded a second time), and reads as the same
+    assert remembered.read_bytes() == run.paths[1].read_bytes()
     assert "<html" in run.paths[0].read_text().lower()
 
 

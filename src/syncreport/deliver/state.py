@@ -102,12 +102,16 @@ def save_document(
     keep: int,
     summary: dict[str, Any] | None = None,
     history_days: int = 0,
+    encoded: bytes | None = None,
 ) -> Path:
     """Save this run's document (and its trend ``summary``) atomically; drop the documents beyond ``keep``
-    and the summaries older than ``history_days`` days."""
+    and the summaries older than ``history_days`` days. ``encoded``: the document's JSON already written
+    (the report's JSON file, indented: it reads back as the same document), so it is not encoded again."""
     stamp = _naive_utc(taken_at).strftime(_FORMAT)
     path = folder / f"{stamp}.json"
-    atomic_write(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    if encoded is None:
+        encoded = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    atomic_write(path, encoded)
     if summary is not None:
         atomic_write(
             folder / TRENDS_FOLDER / f"{stamp}.json", json.dumps(summary, ensure_ascii=False).encode()

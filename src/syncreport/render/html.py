@@ -23,7 +23,7 @@ from syncreport.config import ReportSettings
 from syncreport.errors import ConfigError
 from syncreport.indicators.results import IndicatorResults
 from syncreport.kinds import STATUS_SEVERITY
-from syncreport.render import view
+from syncreport.render import kept_sections, view
 from syncreport.snapshot import Snapshot
 from syncreport.untrusted import isolate
 
@@ -156,6 +156,10 @@ def render_document(
 ) -> str:
     """The report as one self-contained HTML page; ``for_print`` caps long lists for the PDF."""
     environment = template_environment(settings.templates_dir.resolve() if settings.templates_dir else None)
+    if (
+        settings.templates_dir is None
+    ):  # the packaged sections, kept by what they show (a user's may read anything)
+        kept_sections.keep_sections(environment)
     script, script_hash = ("", "") if for_print else report_script(environment)
     return _render(
         REPORT_TEMPLATE,
