@@ -87,7 +87,7 @@ READS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
                 "other_thresholds",
                 "pictures.thresholds_table",
                 "thresholds",
-                "trends.available",
+                "thresholds_at",
             }
         ),
     ),
