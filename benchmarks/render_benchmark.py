@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,7 +142,74 @@ def next_run_cost(results: Any, snapshot: Any, settings: Any) -> dict[str, float
         cpu = time.process_time()
         build_view(after, settings, for_print=True)
         figures["next_run_charts_cpu_s"] = time.process_time() - cpu
+        figures.update(steady_run_pdf_cost(after, again, settings, Path(folder)))
         return figures
+
+
+def steady_run_pdf_cost(results: Any, snapshot: Any, settings: Any, store: Path) -> dict[str, Any]:
+    """The PDF of cron's steady state as the run's layout worker makes it, in a process of its own started
+    as the worker is (``python -P``): its start, WeasyPrint's import, the layout of what is new (the
+    trends' part, the margins that say the minute) and the join: every CPU second of that process and of
+    its children (getrusage), its start included (the interpreter, this script's and the layout modules). ``results`` is the run after the next: its front compares with a run like it."""
+    from syncreport.render.html import render_document
+    from syncreport.render.lean_print import merge_markers
+
+    document = store / "steady-run-print-document.html"
+    document.write_text(merge_markers(render_document(results, snapshot, settings, for_print=True)))
+    figures: dict[str, Any] = {"steady_pdf_cpu_runs": [], "steady_pdf_parts": []}
+    for attempt in range(3):
+        copy = store.with_name(
+            f"{store.name}-steady-{attempt}"
+        )  # each attempt finds what the run before kept
+        shutil.copytree(store, copy)
+        command = [sys.executable, "-P", str(HERE), "--worker-probe", str(document), str(copy)]
+        started = time.perf_counter()
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        figures["steady_pdf_wall_s"] = time.perf_counter() - started
+        probe = json.loads(output.strip().splitlines()[-1])
+        figures["steady_pdf_cpu_runs"].append(probe["cpu_s"])
+        figures["steady_pdf_parts"].append(probe)
+        shutil.rmtree(copy, ignore_errors=True)
+    return figures
+
+
+def worker_probe(document_path: str, store: str) -> dict[str, Any]:
+    """Runs as the layout worker runs (see :func:`steady_run_pdf_cost`): imports, then one PDF."""
+    import resource
+
+    from syncreport import artifacts
+    from syncreport.render.assemble import assemble
+    from syncreport.render.layout import lay_out_here
+
+    started = time.process_time()
+    try:
+        from syncreport.render.layout import import_weasyprint
+    except ImportError:  # older code, measured side by side: the worker imported WeasyPrint as usual
+        import weasyprint  # noqa: F401
+    else:
+        import_weasyprint()
+    imported = time.process_time()
+    laid_out: list[float] = []
+
+    def timed(document: str) -> bytes:
+        begun = time.process_time()
+        pdf = lay_out_here(document)
+        laid_out.append(round(time.process_time() - begun, 3))
+        return pdf
+
+    with artifacts.using(artifacts.ArtifactStore(Path(store))):
+        assemble(Path(document_path).read_text(), timed)
+    done = time.process_time()
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "cpu_s": mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime,
+        "start_s": started,  # the interpreter and syncreport's layout modules (pikepdf)
+        "weasyprint_import_s": imported - started,
+        "layouts_s": laid_out,
+        "join_s": done - imported - sum(laid_out),
+        "children_s": children.ru_utime + children.ru_stime,
+    }
 
 
 def weekly_history(results: Any) -> list[dict[str, Any]]:
@@ -350,9 +418,13 @@ def main() -> None:
         "--pictures-only", action="store_true", help="measure the pictures' part-wise figure alone"
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-probe", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child_render(*args.child)))
+        return
+    if args.worker_probe:
+        print(json.dumps(worker_probe(*args.worker_probe)))
         return
 
     options = {"steady": args.steady, "repeat": args.repeat, "pictures_only": args.pictures_only}
@@ -391,6 +463,19 @@ def main() -> None:
         f"{f['pdf_next_run_s']:.2f} s (cpu {f['pdf_next_run_cpu_s']:.2f} s), target <= "
         f"{NEXT_RUN_PDF_TARGET_CPU_SECONDS:g} CPU s: {verdict}"
     )
+    runs = sorted(f["steady_pdf_cpu_runs"])
+    verdict = "ok" if statistics.median(runs) <= NEXT_RUN_PDF_TARGET_CPU_SECONDS else "OVER TARGET"
+    print(
+        f"PDF of cron's steady state as the layout worker makes it (a process of its own: start, WeasyPrint's "
+        f"import, the trends and the dated margins laid out, the join): median {statistics.median(runs):.2f} "
+        f"CPU s of 3 ({runs[0]:.2f} to {runs[-1]:.2f}), target <= {NEXT_RUN_PDF_TARGET_CPU_SECONDS:g} CPU s: "
+        f"{verdict}"
+    )
+    for probe in f["steady_pdf_parts"]:
+        print(
+            f"  start {probe['start_s']:.2f}, WeasyPrint's import {probe['weasyprint_import_s']:.2f}, layouts "
+            f"{probe['layouts_s']}, join and the rest {probe['join_s']:.2f}, child processes {probe['children_s']:.2f}"
+        )
     if args.repeat:
         print_whole_pdf_figure(f)
     print(
