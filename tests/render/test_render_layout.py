@@ -201,3 +201,35 @@ def test_weasyprint_is_imported_without_a_library_lookup() -> None:
 def test_when_the_quick_import_cannot_open_a_library_weasyprint_looks_them_up_as_usual() -> None:
     head, calls, restored = _lookups_while_importing("quick-fails")
     assert head == "%PDF-" and calls > 0 and restored  # its own lookups, and find_library left as it was
+
+
+# WeasyPrint imported and a page laid out in a process of its own; then what fontTools' two modules are, and
+# whether WeasyPrint's fallbacks still reach them (its fontTools subsetter, its variable-font instancer).
+_FONT_TOOLS = """
+import sys
+from syncreport.render.layout import lay_out_here
+pdf = lay_out_here("<p>one page</p>")
+subset = sys.modules["fontTools.subset"]
+print(pdf[:5].decode(), type(subset).__name__, "fontTools.varLib.instancer" in sys.modules)
+from weasyprint.pdf import fonts
+print(callable(subset.Options), type(subset).__name__)  # first use: it loads itself
+try:
+    fonts.instantiateVariableFont(None, {})  # first call: the real one, imported now (refuses None)
+except Exception as exc:
+    print(type(exc).__name__, sys.modules["fontTools.varLib.instancer"].__file__.endswith("instancer/__init__.py"))
+"""
+
+
+def test_weasyprint_loads_fonttools_subsetter_and_instancer_only_when_they_are_used() -> None:
+    made = subprocess.run(
+        [sys.executable, "-c", _FONT_TOOLS],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    laid_out, used, called = made.stdout.splitlines()
+    # on main: "%PDF- module True" (both imported with WeasyPrint: 0.1 to 0.15 CPU s of every PDF's run)
+    assert laid_out == "%PDF- _LazyModule False"  # a page laid out (HarfBuzz subsets its font) without them
+    assert used == "True module"
+    assert called.endswith(" True") and not called.startswith("NameError")

@@ -27,9 +27,10 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from syncreport.artifacts import ArtifactStore, using
@@ -52,7 +53,10 @@ def import_weasyprint() -> None:
     WeasyPrint goes on to the names of the libraries' files, which the dynamic loader finds where it finds
     any library (its cache, ``LD_LIBRARY_PATH``). Where that is not enough (another platform's names), the
     import is tried again the usual way: the same libraries, and the same error and message if they are
-    missing."""
+    missing.
+
+    Two fontTools modules WeasyPrint imports for what a report's fonts do not need are loaded when first
+    used instead (:func:`_font_tools_deferred`): 0.1 to 0.15 CPU s of the import."""
     if "weasyprint" in sys.modules:
         return
     import ctypes.util
@@ -60,7 +64,7 @@ def import_weasyprint() -> None:
     usual = ctypes.util.find_library
     ctypes.util.find_library = _not_found
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # its "could not import" notice: said below, if so
+        with contextlib.redirect_stdout(io.StringIO()), _font_tools_deferred():  # the notice: said below
             import weasyprint
         return
     except OSError:
@@ -73,6 +77,46 @@ def import_weasyprint() -> None:
 
 def _not_found(name: str) -> str | None:  # noqa: ARG001 - find_library's signature
     return None
+
+
+_INSTANCER = "fontTools.varLib.instancer"
+
+
+@contextlib.contextmanager
+def _font_tools_deferred() -> Iterator[None]:
+    """While WeasyPrint is imported: ``fontTools.subset`` (its subsetter when HarfBuzz's is missing or
+    fails) is a module that loads itself when first used (:class:`importlib.util.LazyLoader`, the
+    standard library's recipe), and ``fontTools.varLib.instancer`` (for variable fonts; its package imports
+    most of fontTools) gives a function that imports it when first called. Both are then what they were
+    for everything else (the instancer is imported as usual by the next ``import``)."""
+    import importlib.util
+
+    import fontTools
+
+    if "fontTools.subset" not in sys.modules:
+        spec = importlib.util.find_spec("fontTools.subset")
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+            lazy = importlib.util.module_from_spec(spec)
+            sys.modules["fontTools.subset"] = lazy
+            spec.loader.exec_module(lazy)
+            fontTools.subset = lazy  # "from fontTools import subset": not loaded
+    stub = None
+    if _INSTANCER not in sys.modules:
+        stub = ModuleType(_INSTANCER)
+        stub.instantiateVariableFont = _instantiate_variable_font  # type: ignore[attr-defined]
+        sys.modules[_INSTANCER] = stub
+    try:
+        yield
+    finally:
+        if stub is not None and sys.modules.get(_INSTANCER) is stub:
+            del sys.modules[_INSTANCER]
+
+
+def _instantiate_variable_font(*args: Any, **kwargs: Any) -> Any:
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    return instantiateVariableFont(*args, **kwargs)
 
 
 def lay_out_here(document: str) -> bytes:
