@@ -6,7 +6,8 @@ library under it). Same name, same bytes: a warm run gets exactly what a cold ru
 anything that changed (a figure, a template, an upgrade) is a new name, never a stale hit.
 
 The folder sits beside the Jira cache (``[cache] path``, else the user cache directory) and holds only
-rendered parts of reports (SVG charts, PDFs) and the report templates' compiled bytecode: never a token, a password or a request. Each entry is written
+rendered parts of reports (SVG charts, PDFs, the HTML's sections: :mod:`syncreport.render.kept_sections`) and the
+report templates' compiled bytecode: never a token, a password or a request. Each entry is written
 to a temp file and renamed into place, and carries the SHA-256 of its value: a torn or damaged entry fails
 the check, is ignored and rebuilt. Entries unused for :data:`KEEP_DAYS` days are removed as new ones are
 written. Turning the cache off (``[cache] enabled = false``) turns this off too.

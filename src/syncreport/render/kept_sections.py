@@ -201,7 +201,7 @@ def _kept(
         )
         text = "".join(render(only))
         if store is not None and entry is not None:
-            log.debug("rendered %s (not kept: %s)", name, entry[:12])
+            log.debug("rendered %s (not kept yet), kept as %s", name, entry[:12])
             store.put(entry, text.encode("utf-8"))
         yield text
 
