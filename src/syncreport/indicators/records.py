@@ -200,11 +200,10 @@ def issue_rows(
 ) -> list[IssueRow]:
     """One IssueRow per train issue, in issue-key order: every field as one column list, then the rows
     made positionally in one ``map`` (no per-row keyword arguments or conversions)."""
-    ordered = sort_by_issue_key(train)
+    texts = ["key", "summary", "team", "issue_type", "status", "sprint", "iteration_name", "pi"]
+    ordered = sort_by_issue_key(train[[*texts, "done", "iteration_index", "due_date"]])  # the columns read
     index = ordered.index
-    cols = plain_columns(
-        ordered, ["key", "summary", "team", "issue_type", "status", "sprint", "iteration_name", "pi"]
-    )
+    cols = plain_columns(ordered, texts)
     keys = cols["key"]
     sprints_passed = per_issue["sprints_passed"].reindex(index).tolist()
     slip_days = plain(due["due_date_slip_days"].reindex(index))
