@@ -4,6 +4,7 @@ first (large) page is in; the first page's answer still decides the page size an
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,13 @@ import responses
 from requests import PreparedRequest
 
 from syncreport.config import config_from_dict
+from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.dc_pages import gaps
+from syncreport.jira.far_ends import FarEnds
 from syncreport.jira.fetch import pull
 from syncreport.simulator import demo_config
+from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
+from syncreport.snapshot import Snapshot
 from tests.jira.test_jira_fetch_http import SITE, common, config, history, issue
 from tests.jira.test_jira_fetch_http import token as token  # the fixture: an API token in the environment
 
@@ -76,3 +81,72 @@ def test_the_field_list_is_asked_before_the_configured_boards(
     pull(config, before_request=lambda method, path: sent.append(path))
     first_board = min(i for i, path in enumerate(sent) if "/rest/agile/1.0/board/" in path)
     assert sent.index(f"/rest/api/{'3' if deployment == 'cloud' else '2'}/field") < first_board
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_the_agenda_is_asked_before_the_snapshot_is_built(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
+    """The risks' and PI objectives' one search starts once the train's issues are in, before the snapshot
+    is built, not after it. Before: the last search of a cold pull (the agenda's) went out after
+    ``SnapshotBuilder.snapshot``; now every search has gone out by then (the spy gives a worker that was
+    handed the search 0.3 s to send it). The risks and objectives are those the site holds."""
+    sim = simulator(deployment=deployment)
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    sent: list[str] = []
+    searches_by_then: list[int] = []
+    real = SnapshotBuilder.snapshot
+
+    def searches() -> int:
+        return sum("search" in path for path in sent)
+
+    def spy(self: SnapshotBuilder, **kwargs: Any) -> Snapshot:
+        time.sleep(0.3)
+        searches_by_then.append(searches())
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(SnapshotBuilder, "snapshot", spy)
+    snapshot = pull(config, before_request=lambda method, path: sent.append(path)).snapshot
+    assert searches_by_then == [searches()]
+    site = sim.site
+    assert {r.key for r in snapshot.risks} == {i.key for i in site.issues if i.issuetype == RISK_TYPE}
+    assert {o.key for o in snapshot.objectives} == {
+        i.key for i in site.issues if i.issuetype == OBJECTIVE_TYPE
+    }
+
+
+@pytest.mark.e2e
+def test_data_center_asks_its_far_ends_once_every_search_page_is_in(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Cloud does once its last issue answer is in, a cold Data Center pull starts the far ends (the
+    other ends of dependency links outside the train) once its last search page is in, while the last
+    pages are stored. Before: they were asked after every page was stored (``start`` never called)."""
+    sim = simulator(deployment="datacenter")
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    started: list[set[str]] = []
+    real = FarEnds.start
+
+    def spy(self: FarEnds, keys: set[str], fields: Any) -> None:
+        started.append(set(keys))
+        real(self, keys, fields)
+
+    wanted: list[set[str]] = []
+    real_fetch = FarEnds.fetch
+
+    def fetch_spy(self: FarEnds, builder: SnapshotBuilder, fields: Any) -> list[dict[str, Any]]:
+        wanted.append(builder.far_end_keys())  # what the early ask must have been, for its answers to count
+        return real_fetch(self, builder, fields)
+
+    monkeypatch.setattr(FarEnds, "start", spy)
+    monkeypatch.setattr(FarEnds, "fetch", fetch_spy)
+    result = pull(config)
+    shown = {i.key for i in result.snapshot.issues if not i.in_train}  # the far ends the account may see
+    assert wanted and started == wanted and shown and shown <= started[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,23 @@ def test_rows_an_earlier_version_wrote_as_text_read_the_same(tmp_path: Path) -> 
         rows = cache.get_issues(["1", "2"])
     assert rows["1"].issue["key"] == "A-1" and rows["1"].histories == [{"id": "9"}]
     assert rows["2"].issue == {"id": "2", "key": "A-2"} and rows["2"].histories is None
+
+
+def test_a_new_cache_file_has_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    def page_size(path: Path) -> int:
+        with sqlite3.connect(path) as db:
+            return int(db.execute("PRAGMA page_size").fetchone()[0])
+
+    new = tmp_path / "new.sqlite3"
+    with Cache(new, "https://a") as cache:
+        cache.put_issues([row(1)])
+    assert page_size(new) == 16_384
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:  # a cache file written before: 4 KB pages, SQLite's default
+        db.execute("PRAGMA page_size=4096")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE kept (x)")
+    with Cache(old, "https://a") as cache:
+        cache.put_issues([row(1)])
+        assert [c.key for c in cache.get_issues(["1"]).values()] == ["A-1"]
+    assert page_size(old) == 4096

@@ -213,15 +213,22 @@ class AgendaFetcher(AgendaReader):
     # --- the whole agenda ---------------------------------------------------------------------------
 
     def fetch(
-        self, projects: Sequence[str], taken_notes: Sequence[str] = (), together: Together | None = None
+        self,
+        projects: Sequence[str],
+        taken_notes: Sequence[str] = (),
+        together: Together | None = None,
+        *,
+        asked_together: bool = False,
     ) -> Agenda:
-        """The risks and objectives; ``together``: what :meth:`with_far_ends` found of them already."""
+        """The risks and objectives; ``together``: what :meth:`with_far_ends` or :meth:`ask_together` found
+        of them already (``asked_together``: that one search was asked, and Jira rejected it)."""
         risk_notes: list[str] = []
         objective_notes = list(taken_notes)
         risks: tuple[Risk, ...] = ()
         objectives: tuple[Objective, ...] = ()
         rs, os_ = self.config.risks, self.config.objectives
-        together = together or self._together(projects)
+        if together is None and not asked_together:
+            together = self._together(projects)
         if not rs.enabled:
             risk_notes.append("risks are switched off ([risks] enabled = false)")
         else:
@@ -327,6 +334,10 @@ class AgendaFetcher(AgendaReader):
         types = f"{_quoted(rs.issue_type)}, {_quoted(os_.issue_type)}"
         return f"project in ({', '.join(sorted(projects))}) AND issuetype in ({types})"
 
+    def ask_together(self, projects: Sequence[str]) -> Together | None:
+        """The one search for both, asked now (a pull starts it while it builds the snapshot)."""
+        return self._together(projects)
+
     def _together(self, projects: Sequence[str]) -> Together | None:
         """(risks, objectives) from one search when both are found by their default query by issue type:
         ``project in (...) AND issuetype in (risk type, objective type)`` matches what the two queries
@@ -385,15 +396,17 @@ def add_agenda(
     statuses: Iterable[Mapping[str, Any]],
     source: str = "the config",
     together: Together | None = None,
+    asked_together: bool = False,
 ) -> Snapshot:
     """The snapshot with its risks and objectives (and the notes on what could not be read); ``together``:
-    what :meth:`AgendaFetcher.with_far_ends` found of them already."""
+    what :meth:`AgendaFetcher.with_far_ends` or :meth:`AgendaFetcher.ask_together` found of them already
+    (``asked_together``: the latter was asked and Jira rejected it: each is asked apart)."""
     agenda, notes = agenda_fields(site_fields, config, source=source)
     fetcher = AgendaFetcher(
         client, cloud=cloud, config=config, fields=fields, agenda=agenda, statuses=statuses
     )
     projects = sorted({i.project for i in snapshot.issues if i.in_train and i.project})
-    found = fetcher.fetch(projects, notes, together)
+    found = fetcher.fetch(projects, notes, together, asked_together=asked_together)
     log.info("fetched %d risks and %d PI objectives", len(found.risks), len(found.objectives))
     # A train JQL that also matches the risks or objectives (project in (...) alone does) must not count
     # them as train work: they would be orphans, unscheduled work, late providers.

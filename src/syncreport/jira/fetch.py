@@ -33,7 +33,7 @@ The steps, for both dialects:
 
 Requests run in a bounded thread pool (``[jira].concurrency``), one HTTP session per thread.
 
-This module is the orchestrator (a little over 400 lines: the run's steps read best in one place): the steps above that differ between Cloud and Data Center (3, 4, and
+This module is the orchestrator (about 460 lines: the run's steps read best in one place): the steps above that differ between Cloud and Data Center (3, 4, and
 fetching issues by key for 5) are the dialect's (:mod:`syncreport.jira.dialect`, implemented by
 :mod:`syncreport.jira.cloud` and :mod:`syncreport.jira.datacenter`); boards and sprints (6) are
 :mod:`syncreport.jira.boards`; every path and page size is in :mod:`syncreport.jira.endpoints`.
@@ -267,6 +267,7 @@ class PullRun:
                 "miss them. Try again later; if it persists, check that the account may browse them"
             )
         far, together = self.alongside.far_ends_and_agenda(builder, fields)
+        agenda_ahead = self._agenda_ahead(builder, fields) if together is None else None
         for raw in far:
             checked, _, problems = check_issue(raw, None, sprint_field=fields.sprint)
             builder.add(checked, None, in_train=False)
@@ -296,7 +297,7 @@ class PullRun:
                 "missing; the next run includes them", "; ".join(f"{s.issue}: {s.detail}" for s in stale[:3]),
             )  # fmt: skip
             snapshot = dataclasses.replace(snapshot, stale_search=tuple(stale))
-        return self._with_agenda(snapshot, fields, together)
+        return self._with_agenda(snapshot, fields, together, agenda_ahead)
 
     def _know_statuses(self, fields: FieldMap, statuses: list[dict[str, Any]], *, listed_now: bool) -> None:
         """A changelog names a status the cached list lacks: ask for the list again, and normalize afresh
@@ -316,8 +317,31 @@ class PullRun:
             unknown -= _ids(fresh)
         self.cache.put_meta(UNKNOWN_STATUSES, sorted(known_unknown | unknown))
 
-    def _with_agenda(self, snapshot: Snapshot, fields: FieldMap, together: Together | None) -> Snapshot:
-        """Risks and PI objectives, by their own JQL (syncreport.jira.agenda)."""
+    def _agenda_ahead(
+        self, builder: SnapshotBuilder, fields: FieldMap
+    ) -> tuple[list[str], Future[Together | None]] | None:
+        """The risks' and PI objectives' one search (when they are found by one), started now, while the far
+        ends are added and the snapshot is built, rather than after it: (the train's projects, its answer)."""
+        projects = sorted({i.project for i in builder.issues.values() if i.in_train and i.project})
+        fetcher = self.alongside.fetcher(fields)
+        if not fetcher.can_go_together(projects):
+            return None
+        return projects, self.pool.submit(fetcher.ask_together, projects)
+
+    def _with_agenda(
+        self,
+        snapshot: Snapshot,
+        fields: FieldMap,
+        together: Together | None,
+        ahead: tuple[list[str], Future[Together | None]] | None = None,
+    ) -> Snapshot:
+        """Risks and PI objectives, by their own JQL (syncreport.jira.agenda); ``ahead``: their one search,
+        started before the snapshot was built (used when the train's projects are still those it asked)."""
+        asked = False
+        if together is None and ahead is not None:
+            projects, answer = ahead
+            if projects == sorted({i.project for i in snapshot.issues if i.in_train and i.project}):
+                together, asked = answer.result(), True
         cached = self.cache.get_meta("fields")
         return add_agenda(
             snapshot,
@@ -329,6 +353,7 @@ class PullRun:
             statuses=self.site.statuses(force=False),
             source=self.source,
             together=together,
+            asked_together=asked,
         )
 
     # --- scope ------------------------------------------------------------------------------------------

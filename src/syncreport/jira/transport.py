@@ -33,6 +33,9 @@ from requests.structures import CaseInsensitiveDict
 from syncreport import __version__
 
 USER_AGENT = f"syncreport/{__version__}"
+# An answer's body is read in chunks of this size (requests reads 10 KB at a time by default: a 5 MB search
+# page was 500 reads, each a Python-level step and a hand-over of the GIL while the pull normalizes)
+READ_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +175,15 @@ class RequestsTransport:
                 data=request.body,
                 headers=headers,
                 timeout=request.timeout,
+                stream=True,  # the body read below in large chunks
             )
+            try:
+                content = b"".join(answer.iter_content(READ_CHUNK_BYTES))
+            finally:
+                answer.close()  # the body is read: the connection goes back to the pool
         except requests.exceptions.RequestException as exc:
             raise transport_error(exc) from None
-        return Response(answer.status_code, answer.headers, answer.content, answer.reason or "")
+        return Response(answer.status_code, answer.headers, content, answer.reason or "")
 
     def close(self) -> None:
         with self._lock:
