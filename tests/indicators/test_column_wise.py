@@ -351,3 +351,21 @@ def test_a_dependency_is_on_a_cycle_when_both_its_ends_are() -> None:
         ("A-1", "E-1"): False,
         ("E-1", "C-1"): False,
     }
+
+
+def test_an_unknown_from_status_is_read_from_its_own_change_when_the_log_is_out_of_time_order() -> None:
+    # The snapshot lists A-2's change (day 5, from "Gone" with no category) before A-1's (day 1, from
+    # "To Do", known) and A-3's (day 3, to "Lost", no category); the frames sort them by time (A-1, A-3,
+    # A-2). The from side's name is read from the snapshot's own change of each row: keys A-2 and A-3,
+    # names Gone and Lost; "To Do" (known) is not among them.
+    issues = [issue(k) for k in ("A-1", "A-2", "A-3")]
+    changes = [
+        change("A-2", 5, "status", None, "indeterminate", from_string="Gone", to_string="In Progress"),
+        change("A-1", 1, "status", "new", "indeterminate", from_string="To Do", to_string="In Progress"),
+        change("A-3", 3, "status", "new", None, from_string="To Do", to_string="Lost"),
+    ]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    finding = next(f for f in results.data_quality if f.kind == "unknown_status")
+    assert finding.keys == ("A-2", "A-3")
+    assert "Gone; Lost" in finding.detail
+    assert "To Do" not in finding.detail

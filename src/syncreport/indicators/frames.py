@@ -6,7 +6,8 @@ Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are
   when missing), team ("unassigned" when missing), pi, points, due_date (datetime64 at midnight UTC),
   parent_key, flagged, in_train, bv_planned, bv_actual, sprint_ids (tuple).
 - ``sprints`` (index: id): name, state, board_id, start, end, complete, closed_at (complete, else end).
-- ``changes``: issue_key, at, field, from_value, to_value, from_string, to_string (sorted by at, stable).
+- ``changes`` (index: the event's position in ``snapshot.changes``): issue_key, at, field, from_value,
+  to_value, to_string (sorted by at, stable).
 - ``links``: link_id, link_type, provider, consumer, created.
 - ``linked`` (index: key): summary, status, issue_type, done, known - link ends the pull could not fetch, as
   their links show them (``known``: the link gave the status's category).
@@ -157,7 +158,6 @@ def build_frames(snapshot: Snapshot) -> Frames:
             "field": pd.Series(_column(changes, "field"), dtype=object),
             "from_value": pd.Series(_column(changes, "from_value"), dtype=object),
             "to_value": pd.Series(_column(changes, "to_value"), dtype=object),
-            "from_string": pd.Series(_column(changes, "from_string"), dtype=object),
             "to_string": pd.Series(_column(changes, "to_string"), dtype=object),
         }
     )
