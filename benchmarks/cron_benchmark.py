@@ -21,7 +21,7 @@ The load average is printed beside the figures: the machine may be shared.
 
     .venv/bin/python benchmarks/cron_benchmark.py                          # 1k and 10k, both dialects
     .venv/bin/python benchmarks/cron_benchmark.py --sizes 1000,10000,50000  # 50k is opt-in (minutes)
-    .venv/bin/python benchmarks/cron_benchmark.py --sizes 10000 --dialects cloud --markdown
+    .venv/bin/python benchmarks/cron_benchmark.py --sizes 10000 --dialects cloud
     .venv/bin/python benchmarks/cron_benchmark.py --sizes 10000 --profile /tmp/warm.prof   # cProfile the next warm run
 """
 
