@@ -273,8 +273,9 @@ def _render(
     from syncreport.indicators.export import to_json_document
     from syncreport.render import json_text, render_html, start_pdf
 
-    document = to_json_document(results)
+    # the print document first: the worker lays it out while the JSON document and the other formats are made
     pdf = start_pdf(results, snapshot, settings, worker=worker) if need_pdf or "pdf" in formats else None
+    document = to_json_document(results)
     outputs: dict[str, bytes] = {}
     for ext in formats:
         if ext == "html":

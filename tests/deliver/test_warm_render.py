@@ -220,3 +220,32 @@ def test_a_first_run_whose_head_start_fails_still_delivers_its_report(
     )
     assert run.paths[0].read_bytes().startswith(b"%PDF-")
     assert "no room for the next run's front" in caplog.text
+
+
+@pytest.mark.usefixtures("apart")
+def test_the_worker_gets_the_print_document_before_the_json_document_is_made(
+    pulled: tuple[dict[str, Any], Path, Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker's layout is what the run waits for last: it starts as soon as the figures are in
+    from syncreport.indicators import export
+
+    data, snapshot_path, _ = pulled
+    monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
+    events: list[str] = []
+    submit, document = LayoutWorker.submit, export.to_json_document
+
+    def sending(self: LayoutWorker, *args: Any, **kwargs: Any) -> Any:
+        events.append("print document sent")
+        return submit(self, *args, **kwargs)
+
+    def making(*args: Any, **kwargs: Any) -> Any:
+        events.append("JSON document")
+        return document(*args, **kwargs)
+
+    monkeypatch.setattr(LayoutWorker, "submit", sending)
+    monkeypatch.setattr(export, "to_json_document", making)
+    config = config_from_dict({**data, "cache": {"enabled": False}})
+    run_report(
+        config, snapshot_path=snapshot_path, out_dir=tmp_path, formats=["pdf", "json"], lay_out_apart=True
+    )
+    assert events == ["print document sent", "JSON document"]
