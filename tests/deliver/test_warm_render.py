@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
-from syncreport import artifacts
+from syncreport import artifacts, pipeline
 from syncreport.config import config_from_dict
 from syncreport.jira import pull_snapshot
 from syncreport.pipeline import run_report
-from syncreport.render import charts, pdf
+from syncreport.render import assemble, charts, pdf
+from syncreport.render.layout import LayoutWorker
 from syncreport.simulator import SimulatorHandle, demo_config
 from syncreport.snapshot import Snapshot, save_snapshot
 
@@ -121,3 +127,125 @@ def test_entries_unused_for_two_weeks_are_dropped_when_new_ones_are_kept(tmp_pat
 def test_names_tell_their_parts_apart() -> None:
     assert artifacts.digest("ab", "c") != artifacts.digest("a", "bc")
     assert artifacts.digest("pdf", "x") == artifacts.digest("pdf", b"x")
+
+
+@pytest.fixture
+def apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run with ``lay_out_apart`` gets its layout worker even when this process has imported WeasyPrint
+    (an earlier test laid a PDF out here), as a CLI run does."""
+
+    @contextmanager
+    def started(wanted: bool) -> Iterator[LayoutWorker | None]:
+        worker = LayoutWorker() if wanted else None
+        try:
+            yield worker
+        finally:
+            if worker is not None:
+                worker.close()
+
+    monkeypatch.setattr(pipeline, "_layout_worker", started)
+
+
+def _part(document: str) -> str:
+    body = document[document.find("<body>") :]
+    return "front" if "<header>" in body else "trends" if 'id="trends"' in body else "other"
+
+
+@pytest.mark.usefixtures("apart")
+def test_the_first_run_lays_out_the_next_runs_front_and_the_next_run_writes_what_it_would_have(
+    pulled: tuple[dict[str, Any], Path, Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The next run compares with the first and has trends, so its front (header and summary) is not the
+    # first run's: the first run lays it out meanwhile (its PDF is laid out by the worker process), and the
+    # next run, Jira unchanged, lays out only its trends and margins; main laid its front out there too.
+    data, _, snapshot = pulled
+    monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
+    first_path = save_snapshot(snapshot, tmp_path / "first.json.gz")
+    next_path = save_snapshot(
+        dataclasses.replace(snapshot, taken_at=snapshot.taken_at + timedelta(minutes=5)),
+        tmp_path / "next.json.gz",
+    )
+    config = config_from_dict(
+        {**data, "cache": {"enabled": True, "path": str(tmp_path / "cache" / "jira.sqlite3")}}
+    )
+    laid_out: list[str] = []
+    real = pdf.lay_out
+
+    def counting(document: str) -> bytes:
+        laid_out.append(_part(document))
+        return real(document)
+
+    monkeypatch.setattr(pdf, "lay_out", counting)
+    formats = ["html", "pdf", "json"]
+    run_report(
+        config, snapshot_path=first_path, out_dir=tmp_path / "out", formats=formats, lay_out_apart=True
+    )
+    assert laid_out == ["front"]  # here; this run's own PDF in the worker
+    shutil.copytree(tmp_path / "out", tmp_path / "out-without-store")
+    laid_out.clear()
+    warm = run_report(config, snapshot_path=next_path, out_dir=tmp_path / "out", formats=formats)
+    assert laid_out == ["trends", "other", "other"]  # not the front: the first run kept it
+    assert warm.previous is not None  # it compared with the first run
+
+    without_store = config_from_dict({**data, "cache": {"enabled": False}})
+    laid_out.clear()
+    afresh = run_report(
+        without_store, snapshot_path=next_path, out_dir=tmp_path / "out-without-store", formats=formats
+    )
+    assert laid_out[0] == "front"
+    mine = {p.suffix: p.read_bytes() for p in warm.paths}
+    theirs = {p.suffix: p.read_bytes() for p in afresh.paths}
+    assert mine[".html"] == theirs[".html"]
+    assert mine[".json"] == theirs[".json"]
+    assert _pdf_text(mine[".pdf"], tmp_path) == _pdf_text(theirs[".pdf"], tmp_path)
+
+
+@pytest.mark.usefixtures("apart")
+def test_a_first_run_whose_head_start_fails_still_delivers_its_report(
+    pulled: tuple[dict[str, Any], Path, Snapshot],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data, snapshot_path, _ = pulled
+    monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
+    config = config_from_dict({**data, "cache": {"enabled": True, "path": str(tmp_path / "jira.sqlite3")}})
+
+    def broken(document: str, lay_out: object) -> bool:
+        raise RuntimeError("no room for the next run's front")
+
+    monkeypatch.setattr(assemble, "keep_front", broken)
+    run = run_report(
+        config, snapshot_path=snapshot_path, out_dir=tmp_path / "out", formats=["pdf"], lay_out_apart=True
+    )
+    assert run.paths[0].read_bytes().startswith(b"%PDF-")
+    assert "no room for the next run's front" in caplog.text
+
+
+@pytest.mark.usefixtures("apart")
+def test_the_worker_gets_the_print_document_before_the_json_document_is_made(
+    pulled: tuple[dict[str, Any], Path, Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker's layout is what the run waits for last: it starts as soon as the figures are in
+    from syncreport.indicators import export
+
+    data, snapshot_path, _ = pulled
+    monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
+    events: list[str] = []
+    submit, document = LayoutWorker.submit, export.to_json_document
+
+    def sending(self: LayoutWorker, *args: Any, **kwargs: Any) -> Any:
+        events.append("print document sent")
+        return submit(self, *args, **kwargs)
+
+    def making(*args: Any, **kwargs: Any) -> Any:
+        events.append("JSON document")
+        return document(*args, **kwargs)
+
+    monkeypatch.setattr(LayoutWorker, "submit", sending)
+    monkeypatch.setattr(export, "to_json_document", making)
+    config = config_from_dict({**data, "cache": {"enabled": False}})
+    run_report(
+        config, snapshot_path=snapshot_path, out_dir=tmp_path, formats=["pdf", "json"], lay_out_apart=True
+    )
+    assert events == ["print document sent", "JSON document"]

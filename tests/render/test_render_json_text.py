@@ -44,6 +44,17 @@ def test_what_orjson_writes_otherwise_is_written_by_the_standard_library(value: 
     assert json_text.encode(document) == _standard(document)
 
 
+def test_a_nan_met_twice_and_text_that_looks_like_an_exponent_are_the_standard_librarys_bytes() -> None:
+    nan = float("nan")
+    shared = {"ratio": nan}  # the same objects twice: the screen's pickle keeps no memo, writes both
+    for document in (
+        {"rows": [shared, shared, [nan, nan]]},
+        {"note": "re-1, e-5 and 2e-x are words here", "tuple": ("e-9", 3)},
+        {"rows": [{"key": "ORB-1", "share": 1.5e-7}]},
+    ):
+        assert json_text.encode(document) == _standard(document)
+
+
 def test_floats_of_every_magnitude_are_written_as_the_standard_library_writes_them() -> None:
     rng = random.Random(7)
     values = [rng.choice((1, -1)) * 10 ** rng.uniform(-12, 20) for _ in range(3000)]

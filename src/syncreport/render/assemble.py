@@ -46,6 +46,18 @@ def assemble(document: str, lay_out: LayOut) -> bytes:
     return _kept_or_laid_out("pdf", document, lay_out)
 
 
+def keep_front(document: str, lay_out: LayOut) -> bool:
+    """The front part of the print ``document`` (the header and the summary) laid out by ``lay_out`` and
+    kept in the run's store as :func:`assemble` keeps it, unless kept already; False when there is no store
+    or the document is not in parts (nothing kept). For a run that knows the front a later run will lay out
+    (:func:`syncreport.pipeline.run_report`'s first run of a series)."""
+    parts = print_parts.split(document)
+    if parts is None or artifacts.current() is None:
+        return False
+    _kept_or_laid_out("pdf-part", parts.contents[0], lay_out)
+    return True
+
+
 def _kept_or_laid_out(kind: str, document: str, lay_out: LayOut) -> bytes:
     """``document`` laid out, or the PDF laid out from it before (kept in the run's store, if any)."""
     store = artifacts.current()
@@ -75,4 +87,4 @@ def _weasyprint_version() -> str:
     return importlib.metadata.version("weasyprint")
 
 
-__all__ = ["LayOut", "assemble"]
+__all__ = ["LayOut", "assemble", "keep_front"]

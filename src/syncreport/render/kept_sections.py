@@ -26,6 +26,7 @@ changed input each that must not reuse the entry).
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import pickle
 import sys
@@ -66,7 +67,12 @@ READS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"clean_up", "cross_pi_dependencies", "cycles", "dependencies", "same_team_links"}),
         frozenset({"charts", "for_print", "list_limit"}),
     ),
-    "sections/risks.html": (frozenset({"risks"}), frozenset({"for_print", "list_limit"})),
+    # not the risks' changes since the last run (the summary shows them): the first run with an earlier one
+    # has other changes and the same section
+    "sections/risks.html": (
+        frozenset({"risks.counts", "risks.notes", "risks.open_high", "risks.roam_days", "risks.rows"}),
+        frozenset({"for_print", "list_limit"}),
+    ),
     "sections/objectives.html": (frozenset({"objectives"}), frozenset({"for_print", "list_limit"})),
     "sections/slippage.html": (
         frozenset({"ageing", "slippage_by_team", "slipped_issues", "teams"}),
@@ -152,17 +158,30 @@ def entry_name(template: str, context: Mapping[str, Any]) -> str | None:
     if not isinstance(site, str):  # not the snapshot's link maker: nothing to name the links by
         return None
     try:
-        values = pickle.dumps(
+        values = _pickled(
             (
                 tuple(_value(results, name) for name in sorted(result_names)),
                 tuple(_value(view, name) for name in sorted(view_names)),
-            ),
-            protocol=5,
+            )
         )
-    except (pickle.PicklingError, TypeError, AttributeError, ValueError) as exc:
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         log.debug("not keeping %s: its figures do not pickle (%s)", template, exc)
         return None
     return artifacts.digest("html-section", template, code_digest(), site, values)
+
+
+def _pickled(value: object) -> bytes:
+    """``value`` as pickle writes it without its memo: the bytes depend on the values alone, not on which of
+    them are one object. With the memo, a value met twice is written once and then referred to, so equal
+    figures built differently (the first warm run's results come from the kept parts, the cold run's from
+    Jira's JSON: an issue key one shared string in one, two equal strings in the other) named other entries,
+    and the first warm run rendered the board and the dependencies again. A cycle raises ValueError (pickle's
+    fast mode checks for one below 50 levels): the section is then not kept."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo (deprecated in the docs since 3.0 and still in both picklers)
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def keep_sections(environment: jinja2.Environment) -> None:
