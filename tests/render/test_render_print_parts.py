@@ -211,6 +211,44 @@ def test_margins_that_do_not_fit_the_pages_are_refused(sample: ModuleType) -> No
     assert print_parts.join(contents, margins, same, [len(set(kinds))] * len(kinds)) is None  # no such page
 
 
+def _drawn_forms(page: pikepdf.Page) -> set[str]:
+    """The names of the XObjects ``page``'s content draws itself (not those inside them)."""
+    return {
+        str(operands[0]) for operands, operator in pikepdf.parse_content_stream(page) if str(operator) == "Do"
+    }
+
+
+def test_the_join_keeps_each_pages_content_as_laid_out_and_shares_a_kinds_margins(sample: ModuleType) -> None:
+    # pikepdf's add_overlay joins a page's content streams into one, which qpdf then decompresses and
+    # compresses again on save (the join's main cost); the join puts the margins around the page's own
+    # stream instead, and draws the margins every page of a kind shares from one form.
+    results, snapshot = sample.train(issues=30, teams=3)
+    parts = print_parts.split(render_document(results, snapshot, ReportSettings(), for_print=True))
+    assert parts is not None
+    contents = [pdf.lay_out(part) for part in parts.contents]
+    shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
+    constant, kinds = parts.constant_margins(shapes)
+    joined = print_parts.join(contents, pdf.lay_out(parts.margins(shapes)), pdf.lay_out(constant), kinds)
+    assert joined is not None
+    laid_out, own_forms = [], []
+    for part in contents:
+        with pikepdf.open(io.BytesIO(part)) as source:
+            laid_out.extend(page.obj.Contents.read_raw_bytes() for page in source.pages)
+            own_forms.extend(_drawn_forms(page) for page in source.pages)
+    with pikepdf.open(io.BytesIO(joined)) as out:
+        assert len(out.pages) == len(laid_out) == len(kinds)
+        forms = set()
+        for page, own, names in zip(out.pages, laid_out, own_forms, strict=True):
+            streams = page.obj.Contents
+            assert isinstance(streams, pikepdf.Array)
+            assert own in [stream.read_raw_bytes() for stream in streams]  # as WeasyPrint compressed it
+            added = _drawn_forms(page) - names
+            assert len(added) == 2  # the two layers of margins
+            forms.update(page.resources.XObject[name].objgen for name in added)
+    # a form per page for the page numbers, a form per kind of page for the minute
+    assert len(forms) == len(kinds) + len(set(kinds))
+
+
 def test_the_print_document_leaves_out_the_map_table_print_hides() -> None:
     # The HTML has the dependency map and the same figures as a folded table; the PDF has the map only (the
     # table, hidden in print, still cost its cells' styles in WeasyPrint). B-1 blocks A-1: one team pair.

@@ -32,14 +32,14 @@ def assemble(document: str, lay_out: LayOut) -> bytes:
     if parts is None:
         return _kept_or_laid_out("pdf", document, lay_out)
     contents = [_kept_or_laid_out("pdf-part", part, lay_out) for part in parts.contents]
-    shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
-    constant, kinds = parts.constant_margins(shapes)
-    joined = print_parts.join(
-        contents,
-        _kept_or_laid_out("pdf-margins", parts.margins(shapes), lay_out),  # page numbers, header: kept
-        _kept_or_laid_out("pdf-margins", constant, lay_out),  # "Generated ... HH:MM": a page per kind
-        kinds,
-    )
+    with print_parts.Joiner(contents) as joiner:  # each part opened once
+        shapes = joiner.shapes
+        constant, kinds = parts.constant_margins(shapes)
+        joined = joiner.join(
+            _kept_or_laid_out("pdf-margins", parts.margins(shapes), lay_out),  # page numbers, header: kept
+            _kept_or_laid_out("pdf-margins", constant, lay_out),  # "Generated ... HH:MM": a page per kind
+            kinds,
+        )
     if joined is not None:
         return joined
     log.warning("the PDF's page margins did not fit its pages; laying the document out whole")
