@@ -214,7 +214,9 @@ def test_margins_that_do_not_fit_the_pages_are_refused(sample: ModuleType) -> No
 def _drawn_forms(page: pikepdf.Page) -> set[str]:
     """The names of the XObjects ``page``'s content draws itself (not those inside them)."""
     return {
-        str(operands[0]) for operands, operator in pikepdf.parse_content_stream(page) if str(operator) == "Do"
+        str(instruction.operands[0])
+        for instruction in pikepdf.parse_content_stream(page)
+        if isinstance(instruction, pikepdf.ContentStreamInstruction) and str(instruction.operator) == "Do"
     }
 
 
@@ -230,14 +232,15 @@ def test_the_join_keeps_each_pages_content_as_laid_out_and_shares_a_kinds_margin
     constant, kinds = parts.constant_margins(shapes)
     joined = print_parts.join(contents, pdf.lay_out(parts.margins(shapes)), pdf.lay_out(constant), kinds)
     assert joined is not None
-    laid_out, own_forms = [], []
+    laid_out: list[bytes] = []
+    own_forms: list[set[str]] = []
     for part in contents:
         with pikepdf.open(io.BytesIO(part)) as source:
             laid_out.extend(page.obj.Contents.read_raw_bytes() for page in source.pages)
             own_forms.extend(_drawn_forms(page) for page in source.pages)
     with pikepdf.open(io.BytesIO(joined)) as out:
         assert len(out.pages) == len(laid_out) == len(kinds)
-        forms = set()
+        forms: set[tuple[int, int]] = set()
         for page, own, names in zip(out.pages, laid_out, own_forms, strict=True):
             streams = page.obj.Contents
             assert isinstance(streams, pikepdf.Array)
