@@ -294,3 +294,75 @@ def test_a_pdf_whose_parts_are_all_kept_is_joined_without_importing_weasyprint(t
 
     assert run() == "%PDF- True"  # the first run lays the parts out
     assert run() == "%PDF- False"  # the same run again: every part kept, pikepdf joins them
+
+
+_PRUNE_HEAD = """<!DOCTYPE html><html><head><style>
+.gone { color: red; }
+.kept, .absent { color: blue; }
+.box .inner { margin: 1px; }
+.box .missing { margin: 2px; }
+#here { padding: 1px; }
+#nowhere { padding: 2px; }
+td:not(.absent) { border: 1px solid; }
+td[class~="absent"] { border: 2px solid; }
+p.Mixed { font-weight: bold; }
+span.a\\&b { color: green; }
+@page { size: A4; @top-left { content: "x"; } }
+@font-face { font-family: "X"; src: local("X"); }
+@media print { .gone { color: red; } .kept { color: navy; } }
+@media screen { .gone { display: none; } }
+</style></head>"""
+_PRUNE_BODY = (
+    '<body><p class="kept mixed" id="here">x</p><div class=box><span class="inner a&amp;b">y</span></div>'
+    "<table><tr><td>z</td></tr></table><svg><style>.gone { fill: red; }</style></svg></body></html>"
+)
+
+
+def test_a_parts_stylesheet_is_cut_to_the_rules_that_can_match_in_it() -> None:
+    pruned = print_parts.pruned(_PRUNE_HEAD + _PRUNE_BODY)
+    head, body = pruned[: pruned.index("<body")], pruned[pruned.index("<body") :]
+    assert body == _PRUNE_BODY  # the body (and an SVG's own style) as it was
+    assert head == (
+        "<!DOCTYPE html><html><head><style>"
+        ".kept, .absent { color: blue; }\n"  # one selector of the list can match
+        ".box .inner { margin: 1px; }\n"  # not .box .missing
+        "#here { padding: 1px; }\n"  # not #nowhere
+        "td:not(.absent) { border: 1px solid; }\n"  # a class inside :not() does not count
+        'td[class~="absent"] { border: 2px solid; }\n'  # nor one in an attribute selector
+        "p.Mixed { font-weight: bold; }\n"  # compared without case (a document in quirks mode does)
+        "span.a\\&b { color: green; }\n"  # an escaped name against the attribute's unescaped value
+        '@page { size: A4; @top-left { content: "x"; } }\n'
+        '@font-face { font-family: "X"; src: local("X"); }\n'
+        "@media print {.kept { color: navy; }}"  # its rules that can match; @media screen had none
+        "</style></head>"
+    )
+
+
+def test_a_pruned_part_is_laid_out_as_the_part_with_its_whole_stylesheet(
+    sample: ModuleType, tmp_path: Path
+) -> None:
+    results, snapshot = sample.train(issues=120, teams=6)
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: three content parts
+    parts = print_parts.split(
+        merge_markers(render_document(results, snapshot, ReportSettings(), for_print=True))
+    )
+    assert parts is not None and len(parts.contents) == 3
+    for n, part in enumerate(parts.contents):
+        smaller = print_parts.pruned(part)
+        assert len(smaller) < len(part)
+        pictures = []
+        for name, document in (("whole", part), ("pruned", smaller)):
+            (tmp_path / f"{name}.pdf").write_bytes(pdf.lay_out(document))
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "40",
+                    "-png",
+                    str(tmp_path / f"{name}.pdf"),
+                    str(tmp_path / f"{n}-{name}"),
+                ],
+                check=True,
+            )
+            pictures.append([p.read_bytes() for p in sorted(tmp_path.glob(f"{n}-{name}*.png"))])
+        assert pictures[0] == pictures[1]  # the same pages, pixel for pixel

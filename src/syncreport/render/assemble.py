@@ -31,7 +31,7 @@ def assemble(document: str, lay_out: LayOut) -> bytes:
     parts = print_parts.split(document)
     if parts is None:
         return _kept_or_laid_out("pdf", document, lay_out)
-    contents = [_kept_or_laid_out("pdf-part", part, lay_out) for part in parts.contents]
+    contents = [_kept_or_laid_out("pdf-part", part, lay_out, print_parts.pruned) for part in parts.contents]
     with print_parts.Joiner(contents) as joiner:  # each part opened once
         shapes = joiner.shapes
         constant, kinds = parts.constant_margins(shapes)
@@ -46,13 +46,16 @@ def assemble(document: str, lay_out: LayOut) -> bytes:
     return _kept_or_laid_out("pdf", document, lay_out)
 
 
-def _kept_or_laid_out(kind: str, document: str, lay_out: LayOut) -> bytes:
-    """``document`` laid out, or the PDF laid out from it before (kept in the run's store, if any)."""
+def _kept_or_laid_out(
+    kind: str, document: str, lay_out: LayOut, prepared: Callable[[str], str] = str
+) -> bytes:
+    """``document`` laid out (after ``prepared``: its stylesheets pruned, for a content part), or the PDF
+    laid out from it before (kept in the run's store, if any, by the document and the code)."""
     store = artifacts.current()
     if store is None:
-        return lay_out(document)
+        return lay_out(prepared(document))
     name = artifacts.digest(kind, document, _weasyprint_version(), _pdf_code())
-    return store.cached(name, lambda: lay_out(document))
+    return store.cached(name, lambda: lay_out(prepared(document)))
 
 
 @functools.cache

@@ -32,11 +32,14 @@ returns None and the caller does that. A part with nothing in it (no trends on a
 
 from __future__ import annotations
 
+import functools
+import html
 import io
 import re
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import pikepdf
 
@@ -144,6 +147,98 @@ def split(document: str) -> PrintParts | None:
         page_rules="\n".join(rules),
         running_header=header.group(0),
     )
+
+
+_STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S | re.I)
+_NAMES = re.compile(r"""\b(?:class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+
+
+def pruned(document: str) -> str:
+    """A content part with the stylesheets of its head cut to the rules that can match in it: a rule whose
+    every selector names a class or an id that no element of the part has is left out (it styles nothing
+    there). WeasyPrint parses a part's whole stylesheet (report.css and pictures.css, 17 KB) and matches
+    every rule for each element; the trends' part has the classes of a sixth of it. Rules are kept when in
+    doubt (a class inside ``:not()`` or ``:is()``, an attribute selector): only classes and ids every
+    element the selector matches must carry count, compared without case. At-rules other than ``@media``
+    and ``@supports`` (``@page``, ``@font-face``) are kept whole. The body, with its SVGs' own styles, is
+    not touched."""
+    body_at = document.find("<body")
+    if body_at < 0:
+        return document
+    names = frozenset(
+        name
+        for match in _NAMES.finditer(document)
+        for value in match.groups()
+        if value
+        for name in html.unescape(value).lower().split()
+    )
+    head = _STYLE.sub(
+        lambda style: style.group(1) + _pruned_style(style.group(2), names) + style.group(3),
+        document[:body_at],
+    )
+    return head + document[body_at:]
+
+
+_Indexed = tuple["_Rule", ...]
+_Rule = tuple[tuple[frozenset[str], ...] | None, str, "_Indexed | None"]
+
+
+def _pruned_style(css: str, names: frozenset[str]) -> str:
+    return _kept(_indexed_rules(css), names)
+
+
+def _kept(rules: _Indexed, names: frozenset[str]) -> str:
+    kept = []
+    for needs, text, inner in rules:
+        if inner is not None:  # @media, @supports: their rules that can match, if any
+            block = _kept(inner, names)
+            if block:
+                kept.append(f"{text}{{{block}}}")
+        elif needs is None or any(need <= names for need in needs):
+            kept.append(text)
+    return "\n".join(kept)
+
+
+@functools.lru_cache(maxsize=8)
+def _indexed_rules(css: str) -> _Indexed:
+    """``css``'s rules in order, each with the names each of its selectors needs (None: kept whatever the
+    part holds), a conditional group with its own rules. Parsed once a process for the parts of one head
+    (the same in every part)."""
+    import tinycss2  # WeasyPrint's own CSS parser
+
+    return _index(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+
+
+def _index(rules: list[Any]) -> _Indexed:
+    import tinycss2
+
+    indexed: list[_Rule] = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            indexed.append((_needs(rule.prelude), rule.serialize(), None))
+        elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+            inner = _index(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+            indexed.append((None, f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}", inner))
+        elif rule.type not in ("whitespace", "comment"):
+            indexed.append((None, rule.serialize(), None))
+    return tuple(indexed)
+
+
+def _needs(prelude: list[Any]) -> tuple[frozenset[str], ...]:
+    """For each selector of a rule's selector list: the classes and ids an element it matches, or one of
+    that element's ancestors or siblings, must have (outside functional pseudo-classes and brackets)."""
+    selectors: list[frozenset[str]] = []
+    names: set[str] = set()
+    after_dot = False
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            selectors.append(frozenset(names))
+            names = set()
+        elif (after_dot and token.type == "ident") or token.type == "hash":
+            names.add(token.value.lower())
+        after_dot = token.type == "literal" and token.value == "."
+    selectors.append(frozenset(names))
+    return tuple(selectors)
 
 
 def page_shapes(pdf: bytes) -> list[bool]:
