@@ -95,3 +95,46 @@ def test_the_indicators_modules_are_imported_in_a_thread_while_the_pull_waits() 
     # to the run (which imports them where it needs them, with their own error).
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True, False]
     assert done.stderr == ""
+
+
+HELP_PROBE = """
+import json, sys
+from syncreport.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m in {"typer.rich_utils", "rich.console", "rich.markdown",
+      "rich.traceback", "rich.syntax", "rich.pretty", "markdown_it", "pygments", "attr"})))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["report", "--help"]])
+def test_help_formats_with_rich_but_imports_neither_its_markdown_nor_its_tracebacks(args: list[str]) -> None:
+    # typer's rich help imports rich.markdown (markdown_it, pygments) and rich.traceback (attrs) for a
+    # markup mode and pretty exceptions the CLI does not use: 0.05 s of syncreport --help (lean_help.py).
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *args], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["rich.console", "typer.rich_utils"]
+    assert "Usage: " in done.stdout
+
+
+STAND_IN_PROBE = """
+import sys
+import syncreport.cli
+from typer import rich_utils
+made = rich_utils._make_rich_text(text="**bold** words", markup_mode="markdown")
+try:
+    raise ValueError("probe")
+except ValueError as exc:
+    traceback = rich_utils.Traceback.from_exception(type(exc), exc, exc.__traceback__)
+import rich.markdown, rich.traceback
+print(type(made) is rich.markdown.Markdown, type(traceback) is rich.traceback.Traceback)
+print(rich.markdown.Markdown.__module__, rich.traceback.Traceback.__module__)
+"""
+
+
+def test_rich_markdown_and_tracebacks_still_work_when_typer_asks_for_them() -> None:
+    done = subprocess.run([sys.executable, "-c", STAND_IN_PROBE], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "rich.markdown", "rich.traceback"]

@@ -23,7 +23,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from syncreport import __version__, interrupts
+from syncreport import __version__, interrupts, lean_help
 from syncreport.errors import (
     ConfigError,
     DeliveryError,
@@ -37,6 +37,8 @@ from syncreport.kinds import Deployment, FailOn
 from syncreport.logs import redact
 from syncreport.terminal import progress_bar
 from syncreport.untrusted import for_terminal
+
+lean_help.install()  # typer's help without rich's Markdown and tracebacks (it uses neither here)
 
 try:  # Typer >= 0.20 vendors Click
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError

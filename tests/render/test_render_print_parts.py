@@ -211,6 +211,47 @@ def test_margins_that_do_not_fit_the_pages_are_refused(sample: ModuleType) -> No
     assert print_parts.join(contents, margins, same, [len(set(kinds))] * len(kinds)) is None  # no such page
 
 
+def _drawn_forms(page: pikepdf.Page) -> set[str]:
+    """The names of the XObjects ``page``'s content draws itself (not those inside them)."""
+    return {
+        str(instruction.operands[0])
+        for instruction in pikepdf.parse_content_stream(page)
+        if isinstance(instruction, pikepdf.ContentStreamInstruction) and str(instruction.operator) == "Do"
+    }
+
+
+def test_the_join_keeps_each_pages_content_as_laid_out_and_shares_a_kinds_margins(sample: ModuleType) -> None:
+    # pikepdf's add_overlay joins a page's content streams into one, which qpdf then decompresses and
+    # compresses again on save (the join's main cost); the join puts the margins around the page's own
+    # stream instead, and draws the margins every page of a kind shares from one form.
+    results, snapshot = sample.train(issues=30, teams=3)
+    parts = print_parts.split(render_document(results, snapshot, ReportSettings(), for_print=True))
+    assert parts is not None
+    contents = [pdf.lay_out(part) for part in parts.contents]
+    shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
+    constant, kinds = parts.constant_margins(shapes)
+    joined = print_parts.join(contents, pdf.lay_out(parts.margins(shapes)), pdf.lay_out(constant), kinds)
+    assert joined is not None
+    laid_out: list[bytes] = []
+    own_forms: list[set[str]] = []
+    for part in contents:
+        with pikepdf.open(io.BytesIO(part)) as source:
+            laid_out.extend(page.obj.Contents.read_raw_bytes() for page in source.pages)
+            own_forms.extend(_drawn_forms(page) for page in source.pages)
+    with pikepdf.open(io.BytesIO(joined)) as out:
+        assert len(out.pages) == len(laid_out) == len(kinds)
+        forms: set[tuple[int, int]] = set()
+        for page, own, names in zip(out.pages, laid_out, own_forms, strict=True):
+            streams = page.obj.Contents
+            assert isinstance(streams, pikepdf.Array)
+            assert own in [stream.read_raw_bytes() for stream in streams]  # as WeasyPrint compressed it
+            added = _drawn_forms(page) - names
+            assert len(added) == 2  # the two layers of margins
+            forms.update(page.resources.XObject[name].objgen for name in added)
+    # a form per page for the page numbers, a form per kind of page for the minute
+    assert len(forms) == len(kinds) + len(set(kinds))
+
+
 def test_the_print_document_leaves_out_the_map_table_print_hides() -> None:
     # The HTML has the dependency map and the same figures as a folded table; the PDF has the map only (the
     # table, hidden in print, still cost its cells' styles in WeasyPrint). B-1 blocks A-1: one team pair.
@@ -253,3 +294,75 @@ def test_a_pdf_whose_parts_are_all_kept_is_joined_without_importing_weasyprint(t
 
     assert run() == "%PDF- True"  # the first run lays the parts out
     assert run() == "%PDF- False"  # the same run again: every part kept, pikepdf joins them
+
+
+_PRUNE_HEAD = """<!DOCTYPE html><html><head><style>
+.gone { color: red; }
+.kept, .absent { color: blue; }
+.box .inner { margin: 1px; }
+.box .missing { margin: 2px; }
+#here { padding: 1px; }
+#nowhere { padding: 2px; }
+td:not(.absent) { border: 1px solid; }
+td[class~="absent"] { border: 2px solid; }
+p.Mixed { font-weight: bold; }
+span.a\\&b { color: green; }
+@page { size: A4; @top-left { content: "x"; } }
+@font-face { font-family: "X"; src: local("X"); }
+@media print { .gone { color: red; } .kept { color: navy; } }
+@media screen { .gone { display: none; } }
+</style></head>"""
+_PRUNE_BODY = (
+    '<body><p class="kept mixed" id="here">x</p><div class=box><span class="inner a&amp;b">y</span></div>'
+    "<table><tr><td>z</td></tr></table><svg><style>.gone { fill: red; }</style></svg></body></html>"
+)
+
+
+def test_a_parts_stylesheet_is_cut_to_the_rules_that_can_match_in_it() -> None:
+    pruned = print_parts.pruned(_PRUNE_HEAD + _PRUNE_BODY)
+    head, body = pruned[: pruned.index("<body")], pruned[pruned.index("<body") :]
+    assert body == _PRUNE_BODY  # the body (and an SVG's own style) as it was
+    assert head == (
+        "<!DOCTYPE html><html><head><style>"
+        ".kept, .absent { color: blue; }\n"  # one selector of the list can match
+        ".box .inner { margin: 1px; }\n"  # not .box .missing
+        "#here { padding: 1px; }\n"  # not #nowhere
+        "td:not(.absent) { border: 1px solid; }\n"  # a class inside :not() does not count
+        'td[class~="absent"] { border: 2px solid; }\n'  # nor one in an attribute selector
+        "p.Mixed { font-weight: bold; }\n"  # compared without case (a document in quirks mode does)
+        "span.a\\&b { color: green; }\n"  # an escaped name against the attribute's unescaped value
+        '@page { size: A4; @top-left { content: "x"; } }\n'
+        '@font-face { font-family: "X"; src: local("X"); }\n'
+        "@media print {.kept { color: navy; }}"  # its rules that can match; @media screen had none
+        "</style></head>"
+    )
+
+
+def test_a_pruned_part_is_laid_out_as_the_part_with_its_whole_stylesheet(
+    sample: ModuleType, tmp_path: Path
+) -> None:
+    results, snapshot = sample.train(issues=120, teams=6)
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: three content parts
+    parts = print_parts.split(
+        merge_markers(render_document(results, snapshot, ReportSettings(), for_print=True))
+    )
+    assert parts is not None and len(parts.contents) == 3
+    for n, part in enumerate(parts.contents):
+        smaller = print_parts.pruned(part)
+        assert len(smaller) < len(part)
+        pictures = []
+        for name, document in (("whole", part), ("pruned", smaller)):
+            (tmp_path / f"{name}.pdf").write_bytes(pdf.lay_out(document))
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "40",
+                    "-png",
+                    str(tmp_path / f"{name}.pdf"),
+                    str(tmp_path / f"{n}-{name}"),
+                ],
+                check=True,
+            )
+            pictures.append([p.read_bytes() for p in sorted(tmp_path.glob(f"{n}-{name}*.png"))])
+        assert pictures[0] == pictures[1]  # the same pages, pixel for pixel

@@ -31,15 +31,15 @@ def assemble(document: str, lay_out: LayOut) -> bytes:
     parts = print_parts.split(document)
     if parts is None:
         return _kept_or_laid_out("pdf", document, lay_out)
-    contents = [_kept_or_laid_out("pdf-part", part, lay_out) for part in parts.contents]
-    shapes = [wide for part in contents for wide in print_parts.page_shapes(part)]
-    constant, kinds = parts.constant_margins(shapes)
-    joined = print_parts.join(
-        contents,
-        _kept_or_laid_out("pdf-margins", parts.margins(shapes), lay_out),  # page numbers, header: kept
-        _kept_or_laid_out("pdf-margins", constant, lay_out),  # "Generated ... HH:MM": a page per kind
-        kinds,
-    )
+    contents = [_kept_or_laid_out("pdf-part", part, lay_out, print_parts.pruned) for part in parts.contents]
+    with print_parts.Joiner(contents) as joiner:  # each part opened once
+        shapes = joiner.shapes
+        constant, kinds = parts.constant_margins(shapes)
+        joined = joiner.join(
+            _kept_or_laid_out("pdf-margins", parts.margins(shapes), lay_out),  # page numbers, header: kept
+            _kept_or_laid_out("pdf-margins", constant, lay_out),  # "Generated ... HH:MM": a page per kind
+            kinds,
+        )
     if joined is not None:
         return joined
     log.warning("the PDF's page margins did not fit its pages; laying the document out whole")
@@ -54,17 +54,20 @@ def keep_front(document: str, lay_out: LayOut) -> bool:
     parts = print_parts.split(document)
     if parts is None or artifacts.current() is None:
         return False
-    _kept_or_laid_out("pdf-part", parts.contents[0], lay_out)
+    _kept_or_laid_out("pdf-part", parts.contents[0], lay_out, print_parts.pruned)
     return True
 
 
-def _kept_or_laid_out(kind: str, document: str, lay_out: LayOut) -> bytes:
-    """``document`` laid out, or the PDF laid out from it before (kept in the run's store, if any)."""
+def _kept_or_laid_out(
+    kind: str, document: str, lay_out: LayOut, prepared: Callable[[str], str] = str
+) -> bytes:
+    """``document`` laid out (after ``prepared``: its stylesheets pruned, for a content part), or the PDF
+    laid out from it before (kept in the run's store, if any, by the document and the code)."""
     store = artifacts.current()
     if store is None:
-        return lay_out(document)
+        return lay_out(prepared(document))
     name = artifacts.digest(kind, document, _weasyprint_version(), _pdf_code())
-    return store.cached(name, lambda: lay_out(document))
+    return store.cached(name, lambda: lay_out(prepared(document)))
 
 
 @functools.cache
