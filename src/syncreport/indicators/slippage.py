@@ -18,11 +18,11 @@ from syncreport.indicators.frames import (
     TIME,
     casefold_isin,
     exploded_ids,
-    text_ranks,
-    naive_utc,
     lookup,
+    naive_utc,
     positions,
     set_contains,
+    text_ranks,
     utc_timestamp,
     value_asof,
 )
@@ -72,7 +72,7 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
     order = np.lexsort((times, sprint_ids, rank[rows]))
     rows, sprint_ids, times = rows[order], sprint_ids[order], times[order]
     starts = np.flatnonzero(
-        np.concatenate([[True], (rows[1:] != rows[:-1]) | (sprint_ids[1:] != sprint_ids[:-1])])
+        np.concatenate([[len(rows) > 0], (rows[1:] != rows[:-1]) | (sprint_ids[1:] != sprint_ids[:-1])])
     )
     rows, sprint_ids, times = rows[starts], sprint_ids[starts], times[starts]  # the earliest of each pair
     times = np.where(times == unknown, created[rows], times)
@@ -103,7 +103,9 @@ def _member_at(
     return set_contains(sets, pairs["sprint_id"]) & existed
 
 
-def _done_at(pairs: pd.DataFrame, times: pd.Series, issues: pd.DataFrame, status_events: pd.DataFrame) -> np.ndarray:
+def _done_at(
+    pairs: pd.DataFrame, times: pd.Series, issues: pd.DataFrame, status_events: pd.DataFrame
+) -> np.ndarray:
     status = value_asof(
         pairs["issue_key"],
         times,
@@ -282,7 +284,10 @@ def due_date_slip(issues: pd.DataFrame, due_events: pd.DataFrame) -> pd.DataFram
     first_to[set_rows] = to_values[set_to][first_set]
     chosen = np.where(pd.notna(initial), initial, first_to)
     parsed = naive_utc(_parsed_dates(chosen))
-    first = pd.Series(np.where(changed, parsed, naive_utc(current)), index=issues.index).dt.tz_localize(UTC)
+    naive = pd.Series(
+        np.where(changed, parsed, naive_utc(current)), index=issues.index, dtype="datetime64[us]"
+    )
+    first = naive.dt.tz_localize(UTC)
     out["first_due_date"] = first
     out["due_date_slip_days"] = ((current - first).dt.total_seconds() / 86400).round().astype("Int64")
     return out
