@@ -466,3 +466,51 @@ def test_text_ranks_follow_python_string_order_also_with_a_trailing_nul() -> Non
     ranks = text_ranks(np.array(texts, dtype=object))
     assert sorted(range(len(texts)), key=lambda i: ranks[i]) == expected
     assert text_ranks(np.array(["b", "a"], dtype=object)).tolist() == [1, 0]
+
+
+def test_blocked_since_reads_only_the_blocked_issues_own_changes_into_their_current_status() -> None:
+    # Taken on day 21. A-1 is done (it stands before the blocked ones: their row numbers among the open issues
+    # differ from those among all). A-2 "Blocked": into "Blocked" on day 4 and day 9, out to "In Progress" on
+    # day 12 ("In Progress" is not its status now, ignored), back into "blocked" (any case) on day 15 -> since
+    # day 15, 6 days. A-3 "Blocked" with no change into it -> since its creation day -30, 51 days. A-1's own
+    # change into "Blocked" and Z-1's (not an issue of the train) count for no one.
+    issues = [
+        issue("A-1", status="done"),
+        issue("A-2", status="indeterminate", status_name="Blocked"),
+        issue("A-3", status="indeterminate", status_name="Blocked"),
+    ]
+
+    def into(key: str, when: float, name: str) -> ChangeEvent:
+        return change(key, when, "status", "indeterminate", "indeterminate", to_string=name)
+
+    changes = [
+        into("A-1", 2, "Blocked"),
+        into("A-2", 4, "Blocked"),
+        into("Z-1", 5, "Blocked"),
+        into("A-2", 9, "Blocked"),
+        into("A-2", 12, "In Progress"),
+        into("A-2", 15, "blocked"),
+    ]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    assert [(a.key, a.reason, a.days) for a in results.ageing] == [
+        ("A-3", "blocked", 51),
+        ("A-2", "blocked", 6),
+    ]
+
+
+def test_pi_slips_replay_only_the_train_issues_that_add_a_known_pi() -> None:
+    # A-1 (done, first row) never moved. A-2: PI-1 -> PI-2 on day 3 (a slip). Z-1 (not an issue here) adds
+    # PI-3: ignored. A-3 adds only PI-X (not a PI of the train): not replayed, no slip.
+    changes = [
+        change("A-2", 3, "pi", "PI-1", None),
+        change("A-2", 3, "pi", None, "PI-2"),
+        change("Z-1", 4, "pi", None, "PI-3"),
+        change("A-3", 5, "pi", None, "PI-X"),
+    ]
+    issues = [issue("A-1", status="done", pi="PI-1"), issue("A-2", pi="PI-2"), issue("A-3", pi="PI-X")]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    assert [(r.key, r.pi_slip) for r in results.issues] == [
+        ("A-1", None),
+        ("A-2", PiSlip("PI-1", "PI-2", day(3))),
+        ("A-3", None),
+    ]

@@ -29,7 +29,19 @@ from syncreport.indicators.frames import (
 from syncreport.indicators.results import PiSlip
 
 
-def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.DataFrame:
+def event_codes(issues: pd.DataFrame, events: pd.DataFrame, codes: np.ndarray | None = None) -> np.ndarray:
+    """The row number in ``issues`` of each event's issue (-1: not one of them): ``codes`` when the caller
+    looked them up already (:func:`~syncreport.indicators.frames.positions` of ``issues.index``)."""
+    if codes is None:
+        return positions(issues.index, events["issue_key"])
+    if len(codes) != len(events):
+        raise ValueError(f"{len(codes)} row numbers for {len(events)} events")
+    return codes
+
+
+def sprint_memberships(
+    issues: pd.DataFrame, sprint_events: pd.DataFrame, *, sprint_codes: np.ndarray | None = None
+) -> pd.DataFrame:
     """Every (issue, sprint) the issue was ever in, with ``entered_at`` (first time it was in it), sorted by
     issue key (text) then sprint id; ``row``: the issue's row number in ``issues``.
 
@@ -40,7 +52,7 @@ def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.
     """
     count = len(issues)
     created = naive_utc(issues["created"]).astype("int64")  # NaT: int64's minimum
-    code = positions(issues.index, sprint_events["issue_key"])
+    code = event_codes(issues, sprint_events, sprint_codes)
     kept = np.flatnonzero(code >= 0)
     code = code[kept]
     at = naive_utc(sprint_events["at"])[kept].astype("int64")
@@ -104,7 +116,11 @@ def _member_at(
 
 
 def _done_at(
-    pairs: pd.DataFrame, times: pd.Series, issues: pd.DataFrame, status_events: pd.DataFrame
+    pairs: pd.DataFrame,
+    times: pd.Series,
+    issues: pd.DataFrame,
+    status_events: pd.DataFrame,
+    status_codes: np.ndarray,
 ) -> np.ndarray:
     status = value_asof(
         pairs["issue_key"],
@@ -112,7 +128,7 @@ def _done_at(
         status_events,
         issues["status_category"],
         codes=pairs["row"].to_numpy(),
-        event_codes=positions(issues.index, status_events["issue_key"]),
+        event_codes=status_codes,
     )
     return (status == "done").to_numpy(dtype=bool)
 
@@ -129,6 +145,9 @@ def carry_over(
     pairs: pd.DataFrame,
     sprint_events: pd.DataFrame,
     status_events: pd.DataFrame,
+    *,
+    sprint_codes: np.ndarray | None = None,
+    status_codes: np.ndarray | None = None,
 ) -> CarryOver:
     """An issue carried out of a closed sprint: in it at the close, not done then, and in a later sprint since."""
     known = pairs[pairs["sprint_id"].isin(sprints.index)]
@@ -139,9 +158,10 @@ def carry_over(
         & lookup(sprints["closed_at"], known["sprint_id"]).notna()
     ]
     closed["closed_at"] = lookup(sprints["closed_at"], closed["sprint_id"]).astype(TIME)
-    sprint_codes = positions(issues.index, sprint_events["issue_key"])
+    sprint_codes = event_codes(issues, sprint_events, sprint_codes)
     closed["member_at_close"] = _member_at(closed, closed["closed_at"], issues, sprint_events, sprint_codes)
-    closed["done_at_close"] = _done_at(closed, closed["closed_at"], issues, status_events)
+    status_codes = event_codes(issues, status_events, status_codes)
+    closed["done_at_close"] = _done_at(closed, closed["closed_at"], issues, status_events, status_codes)
     # per issue by row number (numpy), never by key
     code = known["row"].to_numpy()
     closed_code = closed["row"].to_numpy()
@@ -184,9 +204,15 @@ def _tuples_by_row(rows: np.ndarray, values: np.ndarray, count: int) -> list[tup
 
 
 def _points_at(
-    keys: pd.Series, times: pd.Series, issues: pd.DataFrame, point_events: pd.DataFrame, codes: np.ndarray
+    keys: pd.Series,
+    times: pd.Series,
+    issues: pd.DataFrame,
+    point_events: pd.DataFrame,
+    codes: np.ndarray,
+    point_codes: np.ndarray | None,
 ) -> np.ndarray:
-    values = value_asof(keys, times, point_events, issues["points"], codes=codes)
+    found = event_codes(issues, point_events, point_codes)
+    values = value_asof(keys, times, point_events, issues["points"], codes=codes, event_codes=found)
     return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(dtype="float64")
 
 
@@ -196,6 +222,9 @@ def sprint_reliability(
     closed_pairs: pd.DataFrame,
     sprint_events: pd.DataFrame,
     point_events: pd.DataFrame,
+    *,
+    sprint_codes: np.ndarray | None = None,
+    point_codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per closed sprint with a start: committed (in it at the start), completed (of those, in it and done at
     the end), added (in it at the end, not at the start), removed (committed, gone at the end).
@@ -209,7 +238,7 @@ def sprint_reliability(
             columns=["sprint_id", "unit", "committed", "completed", "added", "added_completed", "removed"]
         )
     started["start"] = lookup(sprints["start"], started["sprint_id"]).astype(TIME)
-    sprint_codes = positions(issues.index, sprint_events["issue_key"])
+    sprint_codes = event_codes(issues, sprint_events, sprint_codes)
     started["committed"] = _member_at(started, started["start"], issues, sprint_events, sprint_codes)
     started["added"] = ~started["committed"] & started["member_at_close"]
     started["completed"] = started["committed"] & started["member_at_close"] & started["done_at_close"]
@@ -223,6 +252,7 @@ def sprint_reliability(
         issues,
         point_events,
         np.concatenate([started["row"].to_numpy()] * 2),
+        point_codes,
     )
     started["points_start"], started["points_end"] = points[:n], points[n:]
     relevant = started[started["committed"] | started["added"]]
@@ -257,7 +287,9 @@ def sprint_reliability(
     return table.drop(columns="use_points").reset_index()
 
 
-def due_date_slip(issues: pd.DataFrame, due_events: pd.DataFrame) -> pd.DataFrame:
+def due_date_slip(
+    issues: pd.DataFrame, due_events: pd.DataFrame, *, due_codes: np.ndarray | None = None
+) -> pd.DataFrame:
     """First due date ever set and the slip in days to the current one (later = positive).
 
     The first date is the ``from`` of the issue's first due-date change, or when that is empty the first
@@ -267,7 +299,7 @@ def due_date_slip(issues: pd.DataFrame, due_events: pd.DataFrame) -> pd.DataFram
     out = pd.DataFrame(index=issues.index)
     current = issues["due_date"]
     count = len(issues)
-    code = positions(issues.index, due_events["issue_key"])
+    code = event_codes(issues, due_events, due_codes)
     kept = code >= 0
     code = code[kept]
     from_values = due_events["from_value"].to_numpy(dtype=object)[kept]
@@ -303,7 +335,13 @@ def _parsed_dates(values: np.ndarray) -> pd.Series:
     return pd.Series(taken, dtype=TIME)
 
 
-def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, int]) -> dict[str, PiSlip]:
+def pi_slips(
+    issues: pd.DataFrame,
+    pi_events: pd.DataFrame,
+    pi_rank: dict[str, int],
+    *,
+    pi_codes: np.ndarray | None = None,
+) -> dict[str, PiSlip]:
     """The latest move of each issue to a later PI (from the PI it was last planned in, to the new one).
 
     PI events are adds (to) and removes (from) of one PI each; the issue's PI set is replayed from its creation
@@ -311,15 +349,19 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     set moves later than the last non-empty set's latest PI.
     """
     slips: dict[str, PiSlip] = {}
-    events = pi_events[pi_events["issue_key"].isin(issues.index)]
+    code = event_codes(issues, pi_events, pi_codes)
     # A slip ends on a PI later than every PI of the last non-empty set, so one not in it: added since. Only
     # the histories that add a known PI can hold one; the others are not replayed.
-    adding = events.loc[events["to_value"].isin(list(pi_rank)), "issue_key"]
-    events = events[events["issue_key"].isin(adding.unique())]
-    if events.empty:
+    adds_known = (code >= 0) & pi_events["to_value"].isin(list(pi_rank)).to_numpy(dtype=bool)
+    replayed = np.zeros(len(issues), dtype=bool)
+    replayed[code[adds_known]] = True
+    kept = np.flatnonzero(code >= 0)
+    kept = kept[replayed[code[kept]]]
+    if len(kept) == 0:
         return slips
+    events = pi_events.iloc[kept]
+    code = code[kept]
     # by issue (row number), then time; times as integer microseconds (no Timestamp objects)
-    code = positions(issues.index, events["issue_key"])
     micros = events["at"].astype(TIME).to_numpy(dtype="datetime64[us]").astype("int64")
     order = np.lexsort((micros, code))
     codes = code[order]
@@ -397,6 +439,8 @@ def ageing(
     status_events: pd.DataFrame,
     blocked_statuses: tuple[str, ...],
     taken_at: datetime,
+    *,
+    status_codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Unfinished issues flagged or in a blocked status: since when (the latest change into that state, or
     the issue's creation when no change shows it) and for how many whole days."""
@@ -404,13 +448,21 @@ def ageing(
     open_issues = issues.loc[~issues["done"], ["flagged", "status", "created"]]  # the columns read
     blocked_names = {s.casefold() for s in blocked_statuses}
     flagged = open_issues[open_issues["flagged"]]
-    blocked = open_issues[casefold_isin(open_issues["status"], blocked_names)]
+    is_blocked = casefold_isin(open_issues["status"], blocked_names).to_numpy(dtype=bool)
+    blocked = open_issues[is_blocked]
     flag_on = flag_events[flag_events["to_value"].astype(str).str.lower().eq("true")]
     flag_since = flag_on.groupby("issue_key")["at"].max().reindex(flagged.index).fillna(flagged["created"])
-    into_status = status_events[status_events["issue_key"].isin(blocked.index)]
+    # the status changes of blocked issues (by row number), into the status each is in now
+    blocked_rows = np.zeros(len(issues), dtype=bool)
+    blocked_rows[np.flatnonzero(~issues["done"].to_numpy(dtype=bool))[is_blocked]] = True
+    code = event_codes(issues, status_events, status_codes)
+    of_blocked = np.flatnonzero(code >= 0)
+    of_blocked = of_blocked[blocked_rows[code[of_blocked]]]
+    into_status = status_events.iloc[of_blocked]
+    status_now = pd.Series(issues["status"].to_numpy(dtype=object)[code[of_blocked]], dtype=object)
     into_status = into_status[
         into_status["to_string"].astype(str).str.casefold().to_numpy()
-        == into_status["issue_key"].map(blocked["status"]).astype(str).str.casefold().to_numpy()
+        == status_now.astype(str).str.casefold().to_numpy()
     ]
     block_since = (
         into_status.groupby("issue_key")["at"].max().reindex(blocked.index).fillna(blocked["created"])
