@@ -127,7 +127,7 @@ def _compute(
     events = _events_by_field(frames.changes)
     frames = dataclasses.replace(frames, changes=frames.changes.iloc[0:0])  # each row is in ``events`` now
     calendar, sprints, issues = _schedule(snapshot, frames, iterations)
-    train_issues = issues[issues["in_train"]]
+    train_issues = issues[issues["in_train"].to_numpy(dtype=bool)]
     deps = _dependencies(snapshot, frames, issues, sprints, events, browse)
     slip = _slippage(train_issues, sprints, events, thresholds, snapshot)
     teams = _teams(snapshot, train_issues)

@@ -447,7 +447,7 @@ def ageing(
     now = utc_timestamp(taken_at)
     open_issues = issues.loc[~issues["done"], ["flagged", "status", "created"]]  # the columns read
     blocked_names = {s.casefold() for s in blocked_statuses}
-    flagged = open_issues[open_issues["flagged"]]
+    flagged = open_issues[open_issues["flagged"].to_numpy(dtype=bool)]
     is_blocked = casefold_isin(open_issues["status"], blocked_names).to_numpy(dtype=bool)
     blocked = open_issues[is_blocked]
     flag_on = flag_events[flag_events["to_value"].astype(str).str.lower().eq("true")]
