@@ -19,10 +19,13 @@ from syncreport.indicators.frames import (
     records,
     rows,
     sort_by_issue_key,
+    text_ranks,
     utc_times,
     value_asof,
 )
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
+from syncreport.indicators.slippage import due_date_slip, sprint_memberships
+from syncreport.snapshot import ChangeEvent, Issue
 
 from .builders import blocks, change, day, due, issue, sprints_for, train
 
@@ -369,3 +372,145 @@ def test_an_unknown_from_status_is_read_from_its_own_change_when_the_log_is_out_
     assert finding.keys == ("A-2", "A-3")
     assert "Gone; Lost" in finding.detail
     assert "To Do" not in finding.detail
+
+
+def _memberships(issues: list[Issue], changes: list[ChangeEvent]) -> list[tuple[str, int, object, int]]:
+    frames = build_frames(train(issues, SPRINTS, changes=changes))
+    events = frames.changes[frames.changes["field"] == "sprint"]
+    pairs = sprint_memberships(frames.issues, events)
+    return list(
+        zip(
+            pairs["issue_key"].tolist(),
+            pairs["sprint_id"].tolist(),
+            pairs["entered_at"].tolist(),
+            pairs["row"].tolist(),
+            strict=True,
+        )
+    )
+
+
+def test_memberships_take_the_earliest_entry_of_each_pair_sorted_by_key_text_then_sprint() -> None:
+    # B-10 (row 0): in 12 now with no sprint changelog -> entered 12 at its creation (day -20).
+    # A-2 (row 1): created in 11 (the from of its first change), moved to "11, 12" on day 3 and to 12 on
+    # day 9, back to "11, 12" on day 9 too (a tie: the earliest time wins, whichever change says it):
+    # (A-2, 11) since its creation day -30, (A-2, 12) since day 3. A-10 (row 2): went into 13 on day 5
+    # and was seen in 13 again on day 7 (the from of a later change) -> 13 since day 5; its sprint 12 now,
+    # which the changelog never shows, has no time from it: the creation (day -30).
+    # Keys sort as text: "A-10" < "A-2" < "B-10" (not by number: the order pandas' groupby gave).
+    issues = [
+        issue("B-10", "A", (12,), created=-20),
+        issue("A-2", "A", (11, 12)),
+        issue("A-10", "A", (12,)),
+    ]
+    changes = [
+        change("A-2", 3, "sprint", "11", "11, 12"),
+        change("A-10", 5, "sprint", None, "13"),
+        change("A-10", 7, "sprint", "13", None),
+        change("A-2", 9, "sprint", "11, 12", "12"),
+        change("A-2", 9, "sprint", "12", "11, 12"),
+    ]
+    assert _memberships(issues, changes) == [
+        ("A-10", 12, pd.Timestamp(day(-30)), 2),
+        ("A-10", 13, pd.Timestamp(day(5)), 2),
+        ("A-2", 11, pd.Timestamp(day(-30)), 1),
+        ("A-2", 12, pd.Timestamp(day(3)), 1),
+        ("B-10", 12, pd.Timestamp(day(-20)), 0),
+    ]
+
+
+def test_memberships_of_issues_with_no_sprint_and_changes_of_unknown_issues_are_none() -> None:
+    # A-1 in no sprint, never moved; the change names an issue not in the frame (left out).
+    assert _memberships([issue("A-1")], [change("Z-9", 2, "sprint", None, "11")]) == []
+    assert _memberships([], []) == []
+
+
+def test_due_date_slip_reads_the_first_changes_from_else_the_first_date_set_per_issue() -> None:
+    # A-1: first change clears nothing (from None) and sets day 4, then day 6 -> first due day 4, now day 9:
+    # slip 5. A-2: its first change's from is day 2 (the date it was created with) -> slip 8 to day 10.
+    # A-3: changes only cleared its date (from None, to None): no first date, none now -> None.
+    # A-4: no change: first = its current date day 7, slip 0. The change of Z-1 (not an issue here) is ignored.
+    changes = [
+        change("A-1", 1, "duedate", None, due(4).isoformat()),
+        change("A-2", 1, "duedate", due(2).isoformat(), due(10).isoformat()),
+        change("Z-1", 1, "duedate", None, due(1).isoformat()),
+        change("A-3", 2, "duedate", None, None),
+        change("A-1", 3, "duedate", due(4).isoformat(), due(6).isoformat()),
+    ]
+    frames = build_frames(
+        train(
+            [
+                issue("A-1", due_date=due(9)),
+                issue("A-2", due_date=due(10)),
+                issue("A-3"),
+                issue("A-4", due_date=due(7)),
+            ],
+            SPRINTS,
+            changes=changes,
+        )
+    )
+    slip = due_date_slip(frames.issues, frames.changes[frames.changes["field"] == "duedate"])
+    assert slip.index.tolist() == ["A-1", "A-2", "A-3", "A-4"]
+    assert slip["first_due_date"].tolist()[:2] == [
+        pd.Timestamp(due(4), tz="UTC"),
+        pd.Timestamp(due(2), tz="UTC"),
+    ]
+    assert pd.isna(slip["first_due_date"].iloc[2])
+    assert slip["first_due_date"].iloc[3] == pd.Timestamp(due(7), tz="UTC")
+    assert slip["due_date_slip_days"].tolist() == [5, 8, pd.NA, 0]
+    assert str(slip["first_due_date"].dtype) == "datetime64[us, UTC]"
+
+
+def test_text_ranks_follow_python_string_order_also_with_a_trailing_nul() -> None:
+    texts = ["b", "B", "a-10", "a-2", "é", "a\x00", "a"]
+    expected = sorted(range(len(texts)), key=lambda i: texts[i])  # Python's order: code points
+    ranks = text_ranks(np.array(texts, dtype=object))
+    assert sorted(range(len(texts)), key=lambda i: ranks[i]) == expected
+    assert text_ranks(np.array(["b", "a"], dtype=object)).tolist() == [1, 0]
+
+
+def test_blocked_since_reads_only_the_blocked_issues_own_changes_into_their_current_status() -> None:
+    # Taken on day 21. A-1 is done (it stands before the blocked ones: their row numbers among the open issues
+    # differ from those among all). A-2 "Blocked": into "Blocked" on day 4 and day 9, out to "In Progress" on
+    # day 12 ("In Progress" is not its status now, ignored), back into "blocked" (any case) on day 15 -> since
+    # day 15, 6 days. A-3 "Blocked" with no change into it -> since its creation day -30, 51 days. A-1's own
+    # change into "Blocked" and Z-1's (not an issue of the train) count for no one.
+    issues = [
+        issue("A-1", status="done"),
+        issue("A-2", status="indeterminate", status_name="Blocked"),
+        issue("A-3", status="indeterminate", status_name="Blocked"),
+    ]
+
+    def into(key: str, when: float, name: str) -> ChangeEvent:
+        return change(key, when, "status", "indeterminate", "indeterminate", to_string=name)
+
+    changes = [
+        into("A-1", 2, "Blocked"),
+        into("A-2", 4, "Blocked"),
+        into("Z-1", 5, "Blocked"),
+        into("A-2", 9, "Blocked"),
+        into("A-2", 12, "In Progress"),
+        into("A-2", 15, "blocked"),
+    ]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    assert [(a.key, a.reason, a.days) for a in results.ageing] == [
+        ("A-3", "blocked", 51),
+        ("A-2", "blocked", 6),
+    ]
+
+
+def test_pi_slips_replay_only_the_train_issues_that_add_a_known_pi() -> None:
+    # A-1 (done, first row) never moved. A-2: PI-1 -> PI-2 on day 3 (a slip). Z-1 (not an issue here) adds
+    # PI-3: ignored. A-3 adds only PI-X (not a PI of the train): not replayed, no slip.
+    changes = [
+        change("A-2", 3, "pi", "PI-1", None),
+        change("A-2", 3, "pi", None, "PI-2"),
+        change("Z-1", 4, "pi", None, "PI-3"),
+        change("A-3", 5, "pi", None, "PI-X"),
+    ]
+    issues = [issue("A-1", status="done", pi="PI-1"), issue("A-2", pi="PI-2"), issue("A-3", pi="PI-X")]
+    results = compute_indicators(train(issues, SPRINTS, changes=changes))
+    assert [(r.key, r.pi_slip) for r in results.issues] == [
+        ("A-1", None),
+        ("A-2", PiSlip("PI-1", "PI-2", day(3))),
+        ("A-3", None),
+    ]

@@ -69,7 +69,8 @@ def sprint_teams(sprints: pd.DataFrame, issues: pd.DataFrame, snapshot: Snapshot
     """The team of each sprint: its board's team, else the most common team of its current issues."""
     board_team = {b.id: b.team for b in snapshot.boards if b.team}
     by_board = sprints["board_id"].map(lambda b: board_team.get(int(b)) if pd.notna(b) else None)
-    members = explode_ids(issues, "sprint_ids", ["team_raw"]).dropna()  # one row per (issue, sprint id)
+    members = explode_ids(issues, "sprint_ids", ["team_raw"])  # one row per (issue, sprint id)
+    members = members[members.notna().all(axis=1).to_numpy(dtype=bool)]  # dropna(), by a numpy mask
     if members.empty:
         by_issues = pd.Series(dtype=object)
     else:
@@ -177,7 +178,9 @@ def focus_on_pi(
     """
     if calendar.source != "derived" or pi is None:
         return calendar, sprints, issues
-    placed = issues.loc[issues["in_train"] & issues["ordinal"].notna(), ["pi", "ordinal"]]
+    placed = issues.loc[
+        (issues["in_train"] & issues["ordinal"].notna()).to_numpy(dtype=bool), ["pi", "ordinal"]
+    ]
     if placed.empty:
         return calendar, sprints, issues
     share = (placed["pi"] == pi).groupby(placed["ordinal"]).mean()

@@ -95,7 +95,7 @@ def capacity(
             )
             for it in calendar.iterations
         )
-        scope = mine if pi is None else mine[mine["pi"] == pi]
+        scope = mine if pi is None else mine[(mine["pi"] == pi).to_numpy(dtype=bool)]
         out.append(
             TeamCapacity(
                 team=team,

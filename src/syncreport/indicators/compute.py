@@ -42,7 +42,7 @@ from syncreport.indicators.data_quality import (
 )
 from syncreport.indicators.dependencies import dependency_frame
 from syncreport.indicators.features import feature_attention
-from syncreport.indicators.frames import UNASSIGNED, Frames, build_frames, rows, utc_timestamp
+from syncreport.indicators.frames import UNASSIGNED, Frames, build_frames, positions, rows, utc_timestamp
 from syncreport.indicators.health import (
     attention,
     cycle_is_open,
@@ -127,7 +127,7 @@ def _compute(
     events = _events_by_field(frames.changes)
     frames = dataclasses.replace(frames, changes=frames.changes.iloc[0:0])  # each row is in ``events`` now
     calendar, sprints, issues = _schedule(snapshot, frames, iterations)
-    train_issues = issues[issues["in_train"]]
+    train_issues = issues[issues["in_train"].to_numpy(dtype=bool)]
     deps = _dependencies(snapshot, frames, issues, sprints, events, browse)
     slip = _slippage(train_issues, sprints, events, thresholds, snapshot)
     teams = _teams(snapshot, train_issues)
@@ -317,27 +317,50 @@ def _slippage(
     snapshot: Snapshot,
 ) -> _Slippage:
     pi_rank = {pi: i for i, pi in enumerate(snapshot.pis)}
-    pairs = sprint_memberships(train_issues, events[ChangeField.SPRINT])
-    carried = carry_over(train_issues, sprints, pairs, events[ChangeField.SPRINT], events[ChangeField.STATUS])
+    # each event's issue as a row number of the train's issues, looked up once per field
+    codes = {
+        field: positions(train_issues.index, events[field]["issue_key"])
+        for field in (
+            ChangeField.SPRINT,
+            ChangeField.STATUS,
+            ChangeField.POINTS,
+            ChangeField.DUEDATE,
+            ChangeField.PI,
+        )
+    }
+    sprint_codes = codes[ChangeField.SPRINT]
+    pairs = sprint_memberships(train_issues, events[ChangeField.SPRINT], sprint_codes=sprint_codes)
+    carried = carry_over(
+        train_issues,
+        sprints,
+        pairs,
+        events[ChangeField.SPRINT],
+        events[ChangeField.STATUS],
+        sprint_codes=sprint_codes,
+        status_codes=codes[ChangeField.STATUS],
+    )
     reliability = sprint_reliability(
         train_issues,
         sprints,
         carried.closed_pairs,
         events[ChangeField.SPRINT],
         events[ChangeField.POINTS],
+        sprint_codes=sprint_codes,
+        point_codes=codes[ChangeField.POINTS],
     )
     return _Slippage(
         pairs=pairs,
         carried=carried,
         reliability=reliability,
-        due=due_date_slip(train_issues, events[ChangeField.DUEDATE]),
-        pi_slips=pi_slips(train_issues, events[ChangeField.PI], pi_rank),
+        due=due_date_slip(train_issues, events[ChangeField.DUEDATE], due_codes=codes[ChangeField.DUEDATE]),
+        pi_slips=pi_slips(train_issues, events[ChangeField.PI], pi_rank, pi_codes=codes[ChangeField.PI]),
         aged=ageing(
             train_issues,
             events[ChangeField.FLAGGED],
             events[ChangeField.STATUS],
             tuple(thresholds.blocked_statuses),
             snapshot.taken_at,
+            status_codes=codes[ChangeField.STATUS],
         ),
         team_moves=set(events[ChangeField.TEAM]["issue_key"]),
     )

@@ -93,7 +93,7 @@ def issue_findings(
             "warning",
             "Issues with no PI",
             "Set the PI (fix version, field or label) so cross-PI dependencies and PI slips can be seen.",
-            work.loc[work["pi"].isna(), "key"],
+            work.loc[work["pi"].isna().to_numpy(dtype=bool), "key"],
         )
     if snapshot.pis:
         order = set(snapshot.pis)
@@ -111,7 +111,7 @@ def issue_findings(
             "info",
             "Scheduled work without story points",
             "Sprints that use points count these as 0; estimate them.",
-            work.loc[work["scheduled"] & work["points"].isna() & ~work["done"], "key"],
+            work.loc[(work["scheduled"] & work["points"].isna() & ~work["done"]).to_numpy(dtype=bool), "key"],
         )
     foreign = (
         train["sprint_team"].notna() & train["team_raw"].notna() & (train["sprint_team"] != train["team_raw"])

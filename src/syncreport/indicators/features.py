@@ -124,7 +124,7 @@ def feature_progress(
         issues.loc[fetched, ["summary", "issue_type", "status", "done", "pi", "team_raw"]].to_dict("index"),
     )
     flagged = frame.loc[  # the columns the reasons read
-        frame["later_pi"] | frame["beyond"] | frame["late"],
+        (frame["later_pi"] | frame["beyond"] | frame["late"]).to_numpy(dtype=bool),
         ["parent", "key", "pi", "ordinal", "later_pi", "beyond", "late"],
     ]
     kids_of: dict[str, list[dict[str, Any]]] = {}
@@ -176,7 +176,8 @@ def _teams_by_parent(parents: list[str], teams: list[str]) -> dict[str, tuple[st
 def _iteration_names(kids: pd.DataFrame) -> dict[int, str]:
     """The first iteration name seen for each iteration ordinal; each distinct (ordinal, name) pair read once,
     in the order of its first row."""
-    pairs = kids[["ordinal", "iteration_name"]].drop_duplicates()
+    pairs = kids[["ordinal", "iteration_name"]]
+    pairs = pairs[~pairs.duplicated().to_numpy(dtype=bool)]  # drop_duplicates() with a numpy mask
     names: dict[int, str] = {}
     for ordinal, name in zip(pairs["ordinal"].tolist(), pairs["iteration_name"].tolist(), strict=True):
         if ordinal is not None and not math.isnan(ordinal) and name:

@@ -11,6 +11,10 @@ Columns (one row per object; times are ``datetime64[us, UTC]``, naive inputs are
 - ``links``: link_id, link_type, provider, consumer, created.
 - ``linked`` (index: key): summary, status, issue_type, done, known - link ends the pull could not fetch, as
   their links show them (``known``: the link gave the status's category).
+
+Filters over issue-keyed frames take numpy masks (``frame[mask.to_numpy(dtype=bool)]``), not boolean Series:
+numpy asks a Series for ``__array_struct__``, pandas looks that name up in the Series' index, and for a
+filtered frame's new index of 100,000 keys that builds its hash table (1 to 5 ms each) for nothing.
 """
 
 from __future__ import annotations
@@ -226,28 +230,39 @@ def lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
     return pd.Series(found.array, index=keys.index, dtype=values.dtype)
 
 
-def value_asof(keys: pd.Series, times: pd.Series, events: pd.DataFrame, current: pd.Series) -> pd.Series:
+def value_asof(
+    keys: pd.Series,
+    times: pd.Series,
+    events: pd.DataFrame,
+    current: pd.Series,
+    *,
+    codes: np.ndarray | None = None,
+    event_codes: np.ndarray | None = None,
+) -> pd.Series:
     """The value of a field for each (key, time): the changelog replayed around that moment.
 
     ``events`` holds issue_key, at, from_value, to_value for one field. At time t the value is the
     ``to_value`` of the last event at or before t; with none, the ``from_value`` of the first event after t
     (the value the issue was created with); with no event at all, the issue's current value (``current``,
-    indexed by key). Returns a Series aligned with ``keys``.
+    indexed by key). Returns a Series aligned with ``keys``. ``codes`` and ``event_codes``, when the caller
+    has them: the row numbers in ``current.index`` of ``keys`` and of the events' keys (:func:`positions`).
     """
     n = len(keys)
     # Issues by row number, times as integers, one binary search over the events sorted by (issue, time).
     # The index itself (not a copy) keeps its hash table from one call to the next.
     index = current.index
-    codes = positions(index, keys)
+    if codes is None:
+        codes = positions(index, keys)
     current_values = current.to_numpy(dtype=object)
     now = np.where(codes >= 0, current_values[codes] if len(current_values) else np.nan, np.nan)
     result = pd.Series(now, index=keys.index, dtype=object)
     if n == 0 or events.empty:
         return result
-    t = _naive_utc(times)
+    t = naive_utc(times)
     qid = np.flatnonzero((codes >= 0) & ~np.isnat(t))
-    event_codes = positions(index, events["issue_key"])
-    at = _naive_utc(events["at"])
+    if event_codes is None:
+        event_codes = positions(index, events["issue_key"])
+    at = naive_utc(events["at"])
     kept = np.flatnonzero((event_codes >= 0) & ~np.isnat(at))
     if len(qid) == 0 or len(kept) == 0:
         return result
@@ -285,7 +300,7 @@ def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
     return cast(np.ndarray, index.get_indexer(cast(Any, keys.to_numpy(dtype=object))))
 
 
-def _naive_utc(times: pd.Series) -> np.ndarray:
+def naive_utc(times: pd.Series) -> np.ndarray:
     """UTC times as a naive datetime64[us] array (vectorised; no Timestamp objects)."""
     return pd.Series(times).astype(TIME).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
 
@@ -339,18 +354,25 @@ def explode_ids(frame: pd.DataFrame, column: str, keep: Sequence[str]) -> pd.Dat
 
     Vectorised: each distinct set is parsed once, then every row's ids are gathered from one flat array.
     """
-    codes, parsed = _factorized_ids(frame[column])
+    where, ids = exploded_ids(frame[column])
+    out = frame[list(keep)].iloc[where]  # a take: new data already (copy-on-write)
+    out["sprint_id"] = ids
+    return out
+
+
+def exploded_ids(sets: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The ids of a set column (strings or tuples), one per (row, id): each id's row number, and the id
+    (int64), rows in order and each row's ids in their set's order."""
+    codes, parsed = _factorized_ids(sets)
     lengths = np.array([len(p) for p in parsed], dtype="int64")
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(parsed) else np.empty(0, dtype="int64")
     flat = np.fromiter((i for p in parsed for i in p), dtype="int64", count=int(lengths.sum()))
     valid = np.flatnonzero(codes >= 0)
     per_row = lengths[codes[valid]]
-    positions = np.repeat(valid, per_row)
+    where = np.repeat(valid, per_row)
     first = np.repeat(starts[codes[valid]], per_row)
-    within = np.arange(len(positions)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    out = frame[list(keep)].iloc[positions]  # a take: new data already (copy-on-write)
-    out["sprint_id"] = flat[first + within] if len(positions) else np.empty(0, dtype="int64")
-    return out
+    within = np.arange(len(where)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    return where, (flat[first + within] if len(where) else np.empty(0, dtype="int64"))
 
 
 def sort_by_issue_key(frame: pd.DataFrame, column: str = "key") -> pd.DataFrame:
@@ -383,6 +405,21 @@ def _text_ranks(texts: list[str]) -> np.ndarray:
     """Each text's rank among the distinct texts in code-point order (equal texts, equal ranks)."""
     codes, _ = pd.factorize(np.array(texts, dtype=object), sort=True)
     return cast(np.ndarray, codes)
+
+
+def text_ranks(texts: np.ndarray) -> np.ndarray:
+    """A rank per text (object array of distinct ``str``) in code-point order, as Python compares them.
+
+    Sorted as a numpy unicode array (in C, not a Python comparison per step); numpy's strings drop
+    trailing NUL characters, so texts holding one are ranked the Python way.
+    """
+    ranks = np.empty(len(texts), dtype="int64")
+    if "\x00" in "".join(texts.tolist()):
+        order = np.argsort(texts, kind="stable")
+    else:
+        order = np.argsort(texts.astype(str), kind="stable")
+    ranks[order] = np.arange(len(texts))
+    return ranks
 
 
 def rows(frame: pd.DataFrame) -> Iterator[Any]:

@@ -79,7 +79,7 @@ def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.
     train_keys = set(train["key"].to_numpy(dtype=object).tolist())
     work = train[~feature_mask(issues).to_numpy(dtype=bool)[in_train]]
     if pi is not None:
-        work = work[work["pi"] == pi]
+        work = work[(work["pi"] == pi).to_numpy(dtype=bool)]
     orphan = ~work["parent_key"].isin(train_keys)
     table = pd.DataFrame({"team": work["team"], "orphan": orphan, "key": work["key"]})
     grouped = table.groupby("team")
@@ -87,7 +87,7 @@ def orphans(issues: pd.DataFrame, pi: str | None, train_teams: list[str]) -> pd.
         {
             "pi_issues": grouped.size(),
             "orphans": grouped["orphan"].sum(),
-            "keys": table[table["orphan"]].groupby("team")["key"].agg(_sorted_keys),
+            "keys": table[table["orphan"].to_numpy(dtype=bool)].groupby("team")["key"].agg(_sorted_keys),
         }
     ).reindex(sorted(set(train_teams) | set(table["team"].unique().tolist())))
     out["pi_issues"] = out["pi_issues"].fillna(0).astype("int64")

@@ -17,65 +17,120 @@ import pandas as pd
 from syncreport.indicators.frames import (
     TIME,
     casefold_isin,
-    explode_ids,
+    exploded_ids,
     lookup,
+    naive_utc,
     positions,
     set_contains,
+    text_ranks,
     utc_timestamp,
     value_asof,
 )
 from syncreport.indicators.results import PiSlip
 
 
-def sprint_memberships(issues: pd.DataFrame, sprint_events: pd.DataFrame) -> pd.DataFrame:
-    """Every (issue, sprint) the issue was ever in, with ``entered_at`` (first time it was in it).
+def event_codes(issues: pd.DataFrame, events: pd.DataFrame, codes: np.ndarray | None = None) -> np.ndarray:
+    """The row number in ``issues`` of each event's issue (-1: not one of them): ``codes`` when the caller
+    looked them up already (:func:`~syncreport.indicators.frames.positions` of ``issues.index``)."""
+    if codes is None:
+        return positions(issues.index, events["issue_key"])
+    if len(codes) != len(events):
+        raise ValueError(f"{len(codes)} row numbers for {len(events)} events")
+    return codes
 
-    Sprint ids missing from the snapshot are kept here; callers join with the sprints they know.
+
+def sprint_memberships(
+    issues: pd.DataFrame, sprint_events: pd.DataFrame, *, sprint_codes: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Every (issue, sprint) the issue was ever in, with ``entered_at`` (first time it was in it), sorted by
+    issue key (text) then sprint id; ``row``: the issue's row number in ``issues``.
+
+    Sprint ids missing from the snapshot are kept here; callers join with the sprints they know. The times
+    come from the changelog (the sprints an event put the issue in, or found it in); a sprint the issue is in
+    now with no changelog at all, or one it was created in (the ``from`` of its first event), takes the
+    issue's creation; so does a pair whose every time is unknown.
     """
-    events = sprint_events[sprint_events["issue_key"].isin(issues.index)]
-    created = issues["created"]
-    current = explode_ids(issues, "sprint_ids", ["key", "created"])  # the creation taken along, not looked up
-    current = current.rename(columns={"key": "issue_key", "created": "entered_at"})
-    has_events = current["issue_key"].isin(events["issue_key"]).to_numpy()
-    # in a sprint now, with a sprint changelog: the changelog says when it went in; if it does not (a
-    # truncated or inconsistent log), the creation date is the fallback below
-    current.loc[has_events, "entered_at"] = pd.NaT
-    parts = [current]
-    if not events.empty:
-        first = events.drop_duplicates("issue_key", keep="first")
-        initial = explode_ids(first, "from_value", ["issue_key"])
-        initial["entered_at"] = lookup(created, initial["issue_key"])
-        went_in = explode_ids(events, "to_value", ["issue_key", "at"])
-        was_in = explode_ids(events, "from_value", ["issue_key", "at"])
-        parts += [
-            initial,
-            went_in.rename(columns={"at": "entered_at"}),
-            was_in.rename(columns={"at": "entered_at"}),
-        ]
-    pairs = pd.concat(parts, ignore_index=True)
-    pairs["entered_at"] = pairs["entered_at"].astype(TIME)
-    first_in = pairs.groupby(["issue_key", "sprint_id"], as_index=False).agg(entered_at=("entered_at", "min"))
-    unknown = first_in["entered_at"].isna().to_numpy()  # only these need the issue's creation
-    first_in["entered_at"] = first_in["entered_at"].fillna(lookup(created, first_in["issue_key"][unknown]))
-    return first_in
+    count = len(issues)
+    created = naive_utc(issues["created"]).astype("int64")  # NaT: int64's minimum
+    code = event_codes(issues, sprint_events, sprint_codes)
+    kept = np.flatnonzero(code >= 0)
+    code = code[kept]
+    at = naive_utc(sprint_events["at"])[kept].astype("int64")
+    has_events = np.zeros(count, dtype=bool)
+    has_events[code] = True
+    unknown = np.iinfo("int64").max  # an unknown time sorts after every known one
+    rows_now, ids_now = exploded_ids(issues["sprint_ids"])
+    row_parts = [rows_now]
+    id_parts = [ids_now]
+    time_parts = [np.where(has_events[rows_now], unknown, created[rows_now])]
+    if len(code):
+        from_values = sprint_events["from_value"].iloc[kept]
+        # the sprints of the first event's ``from``: in them since the creation (events are in time order)
+        first = np.unique(code, return_index=True)[1]
+        where, ids = exploded_ids(from_values.iloc[first])
+        row_parts.append(code[first][where])
+        id_parts.append(ids)
+        time_parts.append(created[code[first][where]])
+        for values in (sprint_events["to_value"].iloc[kept], from_values):
+            where, ids = exploded_ids(values)
+            row_parts.append(code[where])
+            id_parts.append(ids)
+            time_parts.append(at[where])
+    rows = np.concatenate(row_parts)
+    sprint_ids = np.concatenate(id_parts)
+    times = np.concatenate(time_parts)
+    times[times == np.iinfo("int64").min] = unknown  # NaT (no time) is skipped by the minimum, as pandas does
+    rank = text_ranks(issues.index.to_numpy(dtype=object))
+    order = np.lexsort((times, sprint_ids, rank[rows]))
+    rows, sprint_ids, times = rows[order], sprint_ids[order], times[order]
+    starts = np.flatnonzero(
+        np.concatenate([[len(rows) > 0], (rows[1:] != rows[:-1]) | (sprint_ids[1:] != sprint_ids[:-1])])
+    )
+    rows, sprint_ids, times = rows[starts], sprint_ids[starts], times[starts]  # the earliest of each pair
+    times = np.where(times == unknown, created[rows], times)
+    return pd.DataFrame(
+        {
+            "issue_key": pd.Series(issues.index.take(rows), index=pd.RangeIndex(len(rows))),
+            "sprint_id": sprint_ids,
+            "entered_at": pd.Series(times.astype("datetime64[us]")).dt.tz_localize(UTC),
+            "row": rows,
+        }
+    )
 
 
 def _member_at(
-    keys: pd.Series,
-    sprint_ids: pd.Series,
+    pairs: pd.DataFrame,
     times: pd.Series,
     issues: pd.DataFrame,
     sprint_events: pd.DataFrame,
+    sprint_codes: np.ndarray,
 ) -> np.ndarray:
-    sets = value_asof(keys, times, sprint_events, issues["sprint_ids"])
-    existed = (lookup(issues["created"], keys) <= times).fillna(False).to_numpy(dtype=bool)
-    return set_contains(sets, sprint_ids) & existed
+    """Was each pair's issue (its ``row`` in ``issues``) in the pair's sprint at the time."""
+    codes = pairs["row"].to_numpy()
+    sets = value_asof(
+        pairs["issue_key"], times, sprint_events, issues["sprint_ids"], codes=codes, event_codes=sprint_codes
+    )
+    created = pd.Series(issues["created"].array.take(codes), index=times.index)
+    existed = (created <= times).fillna(False).to_numpy(dtype=bool)
+    return set_contains(sets, pairs["sprint_id"]) & existed
 
 
 def _done_at(
-    keys: pd.Series, times: pd.Series, issues: pd.DataFrame, status_events: pd.DataFrame
+    pairs: pd.DataFrame,
+    times: pd.Series,
+    issues: pd.DataFrame,
+    status_events: pd.DataFrame,
+    status_codes: np.ndarray,
 ) -> np.ndarray:
-    return (value_asof(keys, times, status_events, issues["status_category"]) == "done").to_numpy(dtype=bool)
+    status = value_asof(
+        pairs["issue_key"],
+        times,
+        status_events,
+        issues["status_category"],
+        codes=pairs["row"].to_numpy(),
+        event_codes=status_codes,
+    )
+    return (status == "done").to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -90,6 +145,9 @@ def carry_over(
     pairs: pd.DataFrame,
     sprint_events: pd.DataFrame,
     status_events: pd.DataFrame,
+    *,
+    sprint_codes: np.ndarray | None = None,
+    status_codes: np.ndarray | None = None,
 ) -> CarryOver:
     """An issue carried out of a closed sprint: in it at the close, not done then, and in a later sprint since."""
     known = pairs[pairs["sprint_id"].isin(sprints.index)]
@@ -100,13 +158,13 @@ def carry_over(
         & lookup(sprints["closed_at"], known["sprint_id"]).notna()
     ]
     closed["closed_at"] = lookup(sprints["closed_at"], closed["sprint_id"]).astype(TIME)
-    closed["member_at_close"] = _member_at(
-        closed["issue_key"], closed["sprint_id"], closed["closed_at"], issues, sprint_events
-    )
-    closed["done_at_close"] = _done_at(closed["issue_key"], closed["closed_at"], issues, status_events)
+    sprint_codes = event_codes(issues, sprint_events, sprint_codes)
+    closed["member_at_close"] = _member_at(closed, closed["closed_at"], issues, sprint_events, sprint_codes)
+    status_codes = event_codes(issues, status_events, status_codes)
+    closed["done_at_close"] = _done_at(closed, closed["closed_at"], issues, status_events, status_codes)
     # per issue by row number (numpy), never by key
-    code = positions(issues.index, known["issue_key"])
-    closed_code = positions(issues.index, closed["issue_key"])
+    code = known["row"].to_numpy()
+    closed_code = closed["row"].to_numpy()
     sequence = known["sequence"].to_numpy(dtype="float64")
     latest_seq = np.full(len(issues), -np.inf)
     np.maximum.at(latest_seq, code, sequence)
@@ -146,9 +204,15 @@ def _tuples_by_row(rows: np.ndarray, values: np.ndarray, count: int) -> list[tup
 
 
 def _points_at(
-    keys: pd.Series, times: pd.Series, issues: pd.DataFrame, point_events: pd.DataFrame
+    keys: pd.Series,
+    times: pd.Series,
+    issues: pd.DataFrame,
+    point_events: pd.DataFrame,
+    codes: np.ndarray,
+    point_codes: np.ndarray | None,
 ) -> np.ndarray:
-    values = value_asof(keys, times, point_events, issues["points"])
+    found = event_codes(issues, point_events, point_codes)
+    values = value_asof(keys, times, point_events, issues["points"], codes=codes, event_codes=found)
     return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(dtype="float64")
 
 
@@ -158,6 +222,9 @@ def sprint_reliability(
     closed_pairs: pd.DataFrame,
     sprint_events: pd.DataFrame,
     point_events: pd.DataFrame,
+    *,
+    sprint_codes: np.ndarray | None = None,
+    point_codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per closed sprint with a start: committed (in it at the start), completed (of those, in it and done at
     the end), added (in it at the end, not at the start), removed (committed, gone at the end).
@@ -171,9 +238,8 @@ def sprint_reliability(
             columns=["sprint_id", "unit", "committed", "completed", "added", "added_completed", "removed"]
         )
     started["start"] = lookup(sprints["start"], started["sprint_id"]).astype(TIME)
-    started["committed"] = _member_at(
-        started["issue_key"], started["sprint_id"], started["start"], issues, sprint_events
-    )
+    sprint_codes = event_codes(issues, sprint_events, sprint_codes)
+    started["committed"] = _member_at(started, started["start"], issues, sprint_events, sprint_codes)
     started["added"] = ~started["committed"] & started["member_at_close"]
     started["completed"] = started["committed"] & started["member_at_close"] & started["done_at_close"]
     started["added_completed"] = started["added"] & started["done_at_close"]
@@ -185,6 +251,8 @@ def sprint_reliability(
         pd.concat([started["start"], started["closed_at"]], ignore_index=True),
         issues,
         point_events,
+        np.concatenate([started["row"].to_numpy()] * 2),
+        point_codes,
     )
     started["points_start"], started["points_end"] = points[:n], points[n:]
     relevant = started[started["committed"] | started["added"]]
@@ -219,26 +287,61 @@ def sprint_reliability(
     return table.drop(columns="use_points").reset_index()
 
 
-def due_date_slip(issues: pd.DataFrame, due_events: pd.DataFrame) -> pd.DataFrame:
-    """First due date ever set and the slip in days to the current one (later = positive)."""
+def due_date_slip(
+    issues: pd.DataFrame, due_events: pd.DataFrame, *, due_codes: np.ndarray | None = None
+) -> pd.DataFrame:
+    """First due date ever set and the slip in days to the current one (later = positive).
+
+    The first date is the ``from`` of the issue's first due-date change, or when that is empty the first
+    date a change set; an issue with no due-date change keeps its current date. By row number (no key
+    look-ups after the one that places the events), each distinct date text parsed once.
+    """
     out = pd.DataFrame(index=issues.index)
     current = issues["due_date"]
-    events = due_events[due_events["issue_key"].isin(issues.index)]
-    initial = events.drop_duplicates("issue_key", keep="first").set_index("issue_key")["from_value"]
-    first_set = (
-        events[events["to_value"].notna()].drop_duplicates("issue_key").set_index("issue_key")["to_value"]
+    count = len(issues)
+    code = event_codes(issues, due_events, due_codes)
+    kept = code >= 0
+    code = code[kept]
+    from_values = due_events["from_value"].to_numpy(dtype=object)[kept]
+    to_values = due_events["to_value"].to_numpy(dtype=object)[kept]
+    changed = np.zeros(count, dtype=bool)
+    changed[code] = True
+    # the events are in time order: an issue's first event is its first occurrence
+    rows, first_event = np.unique(code, return_index=True)
+    initial = np.full(count, None, dtype=object)
+    initial[rows] = from_values[first_event]
+    set_to = pd.notna(to_values)
+    set_rows, first_set = np.unique(code[set_to], return_index=True)
+    first_to = np.full(count, None, dtype=object)
+    first_to[set_rows] = to_values[set_to][first_set]
+    chosen = np.where(pd.notna(initial), initial, first_to)
+    parsed = naive_utc(_parsed_dates(chosen))
+    naive = pd.Series(
+        np.where(changed, parsed, naive_utc(current)), index=issues.index, dtype="datetime64[us]"
     )
-    first = initial.where(initial.notna(), first_set.reindex(initial.index))
-    first = pd.to_datetime(first.reindex(issues.index), utc=True, errors="coerce", format="mixed").astype(
-        TIME
-    )
-    first = first.where(issues.index.isin(events["issue_key"]), current)
+    first = naive.dt.tz_localize(UTC)
     out["first_due_date"] = first
     out["due_date_slip_days"] = ((current - first).dt.total_seconds() / 86400).round().astype("Int64")
     return out
 
 
-def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, int]) -> dict[str, PiSlip]:
+def _parsed_dates(values: np.ndarray) -> pd.Series:
+    """``pd.to_datetime(values, utc=True, errors="coerce", format="mixed")`` (each value parsed on its own, so
+    each distinct one once), as UTC times; a missing value is NaT."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), utc=True, errors="coerce", format="mixed")
+    times = parsed.astype(TIME).array
+    taken = times.take(codes, allow_fill=True)  # -1 (missing) -> NaT
+    return pd.Series(taken, dtype=TIME)
+
+
+def pi_slips(
+    issues: pd.DataFrame,
+    pi_events: pd.DataFrame,
+    pi_rank: dict[str, int],
+    *,
+    pi_codes: np.ndarray | None = None,
+) -> dict[str, PiSlip]:
     """The latest move of each issue to a later PI (from the PI it was last planned in, to the new one).
 
     PI events are adds (to) and removes (from) of one PI each; the issue's PI set is replayed from its creation
@@ -246,15 +349,19 @@ def pi_slips(issues: pd.DataFrame, pi_events: pd.DataFrame, pi_rank: dict[str, i
     set moves later than the last non-empty set's latest PI.
     """
     slips: dict[str, PiSlip] = {}
-    events = pi_events[pi_events["issue_key"].isin(issues.index)]
+    code = event_codes(issues, pi_events, pi_codes)
     # A slip ends on a PI later than every PI of the last non-empty set, so one not in it: added since. Only
     # the histories that add a known PI can hold one; the others are not replayed.
-    adding = events.loc[events["to_value"].isin(list(pi_rank)), "issue_key"]
-    events = events[events["issue_key"].isin(adding.unique())]
-    if events.empty:
+    adds_known = (code >= 0) & pi_events["to_value"].isin(list(pi_rank)).to_numpy(dtype=bool)
+    replayed = np.zeros(len(issues), dtype=bool)
+    replayed[code[adds_known]] = True
+    kept = np.flatnonzero(code >= 0)
+    kept = kept[replayed[code[kept]]]
+    if len(kept) == 0:
         return slips
+    events = pi_events.iloc[kept]
+    code = code[kept]
     # by issue (row number), then time; times as integer microseconds (no Timestamp objects)
-    code = positions(issues.index, events["issue_key"])
     micros = events["at"].astype(TIME).to_numpy(dtype="datetime64[us]").astype("int64")
     order = np.lexsort((micros, code))
     codes = code[order]
@@ -332,20 +439,30 @@ def ageing(
     status_events: pd.DataFrame,
     blocked_statuses: tuple[str, ...],
     taken_at: datetime,
+    *,
+    status_codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Unfinished issues flagged or in a blocked status: since when (the latest change into that state, or
     the issue's creation when no change shows it) and for how many whole days."""
     now = utc_timestamp(taken_at)
     open_issues = issues.loc[~issues["done"], ["flagged", "status", "created"]]  # the columns read
     blocked_names = {s.casefold() for s in blocked_statuses}
-    flagged = open_issues[open_issues["flagged"]]
-    blocked = open_issues[casefold_isin(open_issues["status"], blocked_names)]
+    flagged = open_issues[open_issues["flagged"].to_numpy(dtype=bool)]
+    is_blocked = casefold_isin(open_issues["status"], blocked_names).to_numpy(dtype=bool)
+    blocked = open_issues[is_blocked]
     flag_on = flag_events[flag_events["to_value"].astype(str).str.lower().eq("true")]
     flag_since = flag_on.groupby("issue_key")["at"].max().reindex(flagged.index).fillna(flagged["created"])
-    into_status = status_events[status_events["issue_key"].isin(blocked.index)]
+    # the status changes of blocked issues (by row number), into the status each is in now
+    blocked_rows = np.zeros(len(issues), dtype=bool)
+    blocked_rows[np.flatnonzero(~issues["done"].to_numpy(dtype=bool))[is_blocked]] = True
+    code = event_codes(issues, status_events, status_codes)
+    of_blocked = np.flatnonzero(code >= 0)
+    of_blocked = of_blocked[blocked_rows[code[of_blocked]]]
+    into_status = status_events.iloc[of_blocked]
+    status_now = pd.Series(issues["status"].to_numpy(dtype=object)[code[of_blocked]], dtype=object)
     into_status = into_status[
         into_status["to_string"].astype(str).str.casefold().to_numpy()
-        == into_status["issue_key"].map(blocked["status"]).astype(str).str.casefold().to_numpy()
+        == status_now.astype(str).str.casefold().to_numpy()
     ]
     block_since = (
         into_status.groupby("issue_key")["at"].max().reindex(blocked.index).fillna(blocked["created"])
