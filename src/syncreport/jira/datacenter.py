@@ -313,8 +313,9 @@ class DataCenterDialect:
                 scope.update(scope_page(page, "search"))
                 _note_links(page, self.config.train, keys, link_ends)
                 pipeline.add(page)
-            # Every page is in: the far ends are known, and asked while the last completions are stored
-            self.run.start_far_ends(link_ends - keys, fields)
+            # Every page is in: the far ends (and the train's projects) are known, and asked while the
+            # last completions are stored
+            self.run.start_far_ends(link_ends - keys, fields, keys)
         self.run.stats.in_scope = self.run.stats.fetched = len(scope)
         return scope
 

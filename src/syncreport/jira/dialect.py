@@ -73,8 +73,9 @@ class RunContext(Protocol):
         """Check, normalize and cache fetched train issues (raw issue, complete histories)."""
         ...
 
-    def start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
-        """Start fetching the far ends of the train's dependency links now (all issues are known)."""
+    def start_far_ends(self, keys: set[str], fields: FieldMap, train_keys: Iterable[str] = ()) -> None:
+        """Start fetching the far ends of the train's dependency links now (all issues are known: their
+        keys, ``train_keys``, name the train's projects, whose risks and PI objectives are asked too)."""
         ...
 
 

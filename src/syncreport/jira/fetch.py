@@ -215,9 +215,16 @@ class PullRun:
         self._uncached: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
         self.recipe = ""  # what the builder's normalizing is made of (syncreport.jira.normalized.recipe)
+        # the agenda's one search, started with the far ends (the train's projects as its keys name them)
+        self._agenda_early: tuple[list[str], Future[Together | None]] | None = None
 
-    def start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
+    def start_far_ends(self, keys: set[str], fields: FieldMap, train_keys: Iterable[str] = ()) -> None:
+        """The far ends, asked now; and, named by the train's keys, the risks' and PI objectives' one search
+        of the train's projects (used if the snapshot's projects are those: :meth:`_agenda_ahead`)."""
         self.far_ends.start(keys, fields)
+        projects = sorted({key.rsplit("-", 1)[0] for key in train_keys if "-" in key})
+        if projects:
+            self._agenda_early = self._agenda_ahead(projects, fields)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Run ``fn`` over items in the pool, yielding results as they complete; stop all on the first error."""
@@ -267,7 +274,13 @@ class PullRun:
                 "miss them. Try again later; if it persists, check that the account may browse them"
             )
         far, together = self.alongside.far_ends_and_agenda(builder, fields)
-        agenda_ahead = self._agenda_ahead(builder, fields) if together is None else None
+        agenda_ahead = None
+        if together is None:
+            projects = sorted({i.project for i in builder.issues.values() if i.in_train and i.project})
+            early = self._agenda_early
+            agenda_ahead = (
+                early if early is not None and early[0] == projects else self._agenda_ahead(projects, fields)
+            )
         for raw in far:
             checked, _, problems = check_issue(raw, None, sprint_field=fields.sprint)
             builder.add(checked, None, in_train=False)
@@ -318,11 +331,11 @@ class PullRun:
         self.cache.put_meta(UNKNOWN_STATUSES, sorted(known_unknown | unknown))
 
     def _agenda_ahead(
-        self, builder: SnapshotBuilder, fields: FieldMap
+        self, projects: list[str], fields: FieldMap
     ) -> tuple[list[str], Future[Together | None]] | None:
-        """The risks' and PI objectives' one search (when they are found by one), started now, while the far
-        ends are added and the snapshot is built, rather than after it: (the train's projects, its answer)."""
-        projects = sorted({i.project for i in builder.issues.values() if i.in_train and i.project})
+        """The risks' and PI objectives' one search of these projects (when they are found by one), started
+        now, while the far ends are added and the snapshot is built, rather than after it: (the projects,
+        its answer). A cold pull starts it once every issue's answer is in (:meth:`start_far_ends`)."""
         fetcher = self.alongside.fetcher(fields)
         if not fetcher.can_go_together(projects):
             return None
