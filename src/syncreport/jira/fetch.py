@@ -415,7 +415,8 @@ class PullRun:
                 for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
-        self.cache.put_issues(clean, bodies, self.recipe)
+        # written on the cache's writer thread while the next rows are normalized (Cache.put_issues_behind)
+        self.cache.put_issues_behind(clean, bodies, self.recipe)
         self.progress.advance(len(rows))
 
     def _add_cached(self, ids: list[str]) -> None:
