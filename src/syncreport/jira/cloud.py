@@ -137,6 +137,8 @@ class CloudDialect:
                 scope.update(page)
                 run.progress.grow(len(changed))
                 fetcher.submit(changed)
+                if changed:
+                    run.issues_asked()
             # Every issue of the scope fetched (a cold run): the far ends are known once the last issue
             # answer is in, before its unit is stored; otherwise they are fetched after the cached rows.
             whole_scope = fetcher.submitted == len(scope)

@@ -221,6 +221,7 @@ class DataCenterDialect:
             count = counted.result()
             if DC_PAGE < count <= DC_WINDOW:
                 early = {start: pool.submit(page, start, DC_PAGE) for start in range(DC_PAGE, count, DC_PAGE)}
+            self.run.issues_asked()  # every page known so far asked: the pull's other requests behind them
             first = first_page.result()
             size, total = size_and_total(first)
             if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead

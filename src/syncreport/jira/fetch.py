@@ -217,6 +217,14 @@ class PullRun:
         self.recipe = ""  # what the builder's normalizing is made of (syncreport.jira.normalized.recipe)
         # the agenda's one search, started with the far ends (the train's projects as its keys name them)
         self._agenda_early: tuple[list[str], Future[Together | None]] | None = None
+        self._boards_asked = False  # the configured boards' prefetch (issues_asked)
+
+    def issues_asked(self) -> None:
+        """The first requests for the train's issues are on their way: a cold pull asks for the configured
+        boards now (they are needed at its end), behind them; once."""
+        if not self._boards_asked:
+            self._boards_asked = True
+            self.boards.prefetch_configured()
 
     def start_far_ends(self, keys: set[str], fields: FieldMap, train_keys: Iterable[str] = ()) -> None:
         """The far ends, asked now; and, named by the train's keys, the risks' and PI objectives' one search
@@ -245,7 +253,11 @@ class PullRun:
         self.site.start()
         self.dialect.start()
         fields = self.site.fields()
-        self.boards.prefetch_configured()
+        # A cold pull asks them once its first issue requests are on their way (issues_asked): at the start
+        # they took the slots of the limit on requests in flight, and the issues waited behind 16 of them.
+        self._boards_asked = self.cache.has_issues()
+        if self._boards_asked:
+            self.boards.prefetch_configured()
         listed_now = not self.cache.get_meta("statuses")  # no cached list: this run asks for it
         statuses = self.site.statuses(force=False)
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
@@ -253,6 +265,7 @@ class PullRun:
         self.builder = SnapshotBuilder(self.config, fields, statuses)
         self.recipe = recipe(self.config.train, fields, statuses)
         scope = self.dialect.scope_and_fetch(fields)
+        self.issues_asked()  # when the dialect did not say so (nothing fetched)
         if not scope:
             jql = " ".join(self.config.train.jql.split())
             raise JiraError(
