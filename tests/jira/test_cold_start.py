@@ -85,6 +85,30 @@ def test_the_field_list_is_asked_before_the_configured_boards(
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_a_cold_pull_asks_for_its_issues_before_the_configured_boards(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
+    """The boards (``[train].boards``: 8 on the demo, and their sprint lists) are needed at the end of the
+    pull; a cold pull asks them once its first issue requests are on their way, behind them. Before: they
+    were asked as soon as the field list was in, took the first slots of the limit on requests in flight
+    (4 at the start), and the issues' first requests waited behind all 16 (Data Center's first search page
+    0.4 s later). A warm pull still asks them right after the field list (few requests of its own)."""
+    sim = simulator(deployment=deployment)
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    issues = "/rest/api/3/issue/bulkfetch" if deployment == "cloud" else "/rest/api/2/search"
+    sent: list[str] = []
+    pull(config, before_request=lambda method, path: sent.append(path))
+    boards = [i for i, path in enumerate(sent) if path.startswith("/rest/agile/1.0/board/")]
+    assert len(boards) >= 2 * len(config.train.boards)  # each board and its sprint list
+    # the first issue request goes out with the first requests (4 in flight), before any board but a few
+    assert sent.index(issues) < boards[4]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
 def test_the_agenda_is_asked_before_the_snapshot_is_built(
     simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: str
 ) -> None:
@@ -150,3 +174,42 @@ def test_data_center_asks_its_far_ends_once_every_search_page_is_in(
     result = pull(config)
     shown = {i.key for i in result.snapshot.issues if not i.in_train}  # the far ends the account may see
     assert wanted and started == wanted and shown and shown <= started[0]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_the_agenda_is_asked_with_the_far_ends_before_the_issues_are_all_stored(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
+    """A cold pull knows the train's projects once every issue's answer is in (their keys name them): the
+    risks' and PI objectives' one search starts then, beside the far ends, while the last issues are
+    stored. Before: it waited until every issue was stored and the far ends taken (the spy on that step
+    gives a worker 0.3 s to send what it was handed). Nothing is asked twice: the same requests as
+    before, and the risks and objectives are those the site holds."""
+    sim = simulator(deployment=deployment)
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    sent: list[str] = []
+    searches_by_then: list[int] = []
+    real = FarEnds.fetch
+
+    def searches() -> int:
+        return sum("search" in path for path in sent)
+
+    def spy(self: FarEnds, builder: SnapshotBuilder, fields: Any) -> list[dict[str, Any]]:
+        time.sleep(0.3)
+        searches_by_then.append(searches())
+        return real(self, builder, fields)
+
+    monkeypatch.setattr(FarEnds, "fetch", spy)
+    sim.reset_stats()
+    snapshot = pull(config, before_request=lambda method, path: sent.append(path)).snapshot
+    assert searches_by_then == [searches()]
+    assert sim.stats()["total"] == len(sent)  # no search asked again
+    site = sim.site
+    assert {r.key for r in snapshot.risks} == {i.key for i in site.issues if i.issuetype == RISK_TYPE}
+    assert {o.key for o in snapshot.objectives} == {
+        i.key for i in site.issues if i.issuetype == OBJECTIVE_TYPE
+    }

@@ -11,7 +11,10 @@ What it keeps, per site:
   it is fetched again);
 - ``meta``: the deployment type, the field list and the status list.
 
-Writes happen on the calling thread only, each batch in a transaction; the journal is WAL, so a killed
+Writes happen on the calling thread, each batch in a transaction, except the pull's rows
+(:meth:`Cache.put_issues_behind`): those are written on the cache's writer thread while the pull goes on
+(the sqlite3 module lets go of the GIL while SQLite works), and every other use of the cache waits for
+them first, so it reads and writes as if they had been written at once. The journal is WAL, so a killed
 process never corrupts the file. A file that is not a readable cache (or an older layout) is moved aside
 and rebuilt: it is only a cache.
 """
@@ -20,9 +23,11 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +106,15 @@ class Cache:
         self.path = path
         self.site = site.rstrip("/")
         self._clock = clock  # the run's clock (epoch seconds): fetch times compared with max-ages
-        self._db = self._open()
+        self._conn = self._open()
+        self._writer: _Writer | None = None  # started by the first put_issues_behind
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, once the rows handed to the writer thread are written (its failure raised)."""
+        if self._writer is not None:
+            self._writer.settle()
+        return self._conn
 
     @classmethod
     def for_settings(
@@ -113,10 +126,10 @@ class Cache:
 
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
-            return self._init(sqlite3.connect(":memory:", isolation_level=None))
+            return self._init(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return self._init(sqlite3.connect(self.path, timeout=30, isolation_level=None))
+            return self._init(self._connect(self.path))
         except sqlite3.DatabaseError as exc:
             aside = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
             log.warning(
@@ -126,7 +139,12 @@ class Cache:
                 part = Path(f"{self.path}{suffix}")
                 if part.exists():
                     part.replace(f"{aside}{suffix}")
-            return self._init(sqlite3.connect(self.path, timeout=30, isolation_level=None))
+            return self._init(self._connect(self.path))
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        # not only the opening thread: the writer thread writes the pull's rows, one use at a time
+        return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
 
     @staticmethod
     def _init(db: sqlite3.Connection) -> sqlite3.Connection:
@@ -151,25 +169,28 @@ class Cache:
             raise
         return db
 
-    def close(self) -> None:
-        self._db.close()
+    def close(self, *, failing: bool = False) -> None:
+        """Close the file once the rows handed to the writer thread are written (whole transactions each);
+        ``failing``: the caller is failing already, so a failure of those writes is logged, not raised."""
+        try:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                writer.stop(raise_failure=not failing)
+        finally:
+            self._conn.close()
 
     def __enter__(self) -> Cache:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(failing=kind is not None)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        db = self._db
+        with _transaction(db):
+            yield db
 
     def integrity_ok(self) -> bool:
         return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
@@ -210,6 +231,29 @@ class Cache:
     ) -> int:
         """Store (raw issue, complete histories or None, fields signature) rows in one transaction, with what
         they normalized to (id -> body, made by ``recipe``); a row stored without one drops its old one."""
+        return self._put_issues(self._db, rows, normalized, recipe)
+
+    def put_issues_behind(
+        self,
+        rows: Sequence[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]],
+        normalized: Mapping[str, bytes],
+        recipe: str,
+    ) -> None:
+        """:meth:`put_issues` on the cache's writer thread, while the caller goes on: in one transaction, in
+        the order handed, and before any other use of the cache (which waits for it). A write that fails
+        is raised by the next use (and later rows handed are not written), or by :meth:`close`. The caller
+        must not change ``rows`` or ``normalized`` afterwards."""
+        if self._writer is None:
+            self._writer = _Writer()
+        self._writer.hand(lambda: self._put_issues(self._conn, rows, normalized, recipe))
+
+    def _put_issues(
+        self,
+        db: sqlite3.Connection,
+        rows: Iterable[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]],
+        normalized: Mapping[str, bytes] | None,
+        recipe: str,
+    ) -> int:
         normalized = normalized or {}
         values = [
             (
@@ -223,7 +267,7 @@ class Cache:
             )
             for issue, histories, sig in rows
         ]
-        with self.transaction() as db:
+        with _transaction(db):
             db.executemany(
                 "INSERT OR REPLACE INTO issues (site, id, key, updated, fields_sig, issue, histories) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -319,6 +363,65 @@ class Cache:
                     "INSERT OR REPLACE INTO board_sprints (site, board_id, sprints, fetched_at) VALUES (?, ?, ?, ?)",
                     (self.site, board_id, json.dumps(sprints), fetched_at),
                 )
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class _Writer:
+    """One thread that runs the writes handed to it, in order, one at a time; :meth:`settle` waits until
+    all are done. After a write fails, those handed until its failure is raised (once) are dropped."""
+
+    QUEUED = 4  # writes waiting at most (a cold pull's unit of rows each): the caller waits beyond
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], object] | None] = queue.Queue(self.QUEUED)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cache-writer", daemon=True)
+        self._thread.start()
+
+    def hand(self, job: Callable[[], object]) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def settle(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def stop(self, *, raise_failure: bool) -> None:
+        self._jobs.join()
+        self._jobs.put(None)
+        self._thread.join()
+        if raise_failure:
+            self._raise()
+        elif self._failure is not None:
+            log.warning("the cache's last rows were not written: %s", self._failure)
+
+    def _raise(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._failure is None:  # not yet raised to the caller: what it handed since is dropped
+                    job()
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                self._failure = exc
+            finally:
+                self._jobs.task_done()
 
 
 # --- what a cached row keeps -----------------------------------------------------------------------

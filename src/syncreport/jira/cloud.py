@@ -18,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from datetime import datetime, timedelta
-from functools import partial
 from queue import SimpleQueue
 from typing import Any
 
@@ -138,10 +137,14 @@ class CloudDialect:
                 scope.update(page)
                 run.progress.grow(len(changed))
                 fetcher.submit(changed)
+                if changed:
+                    run.issues_asked()
             # Every issue of the scope fetched (a cold run): the far ends are known once the last issue
             # answer is in, before its unit is stored; otherwise they are fetched after the cached rows.
             whole_scope = fetcher.submitted == len(scope)
-            fetcher.collect(partial(run.start_far_ends, fields=fields) if whole_scope else None)
+            fetcher.collect(
+                (lambda far, keys: run.start_far_ends(far, fields, keys)) if whole_scope else None
+            )
         finally:
             fetcher.cancel()
         for gone in self._gone:
@@ -240,7 +243,7 @@ class _CloudFetcher:
         self.pending: dict[int, int] = {}  # unit -> jobs not yet answered
         self.ready: deque[int] = deque()  # units whose jobs are all answered, not stored yet
         self.issue_jobs = 0  # issue/bulkfetch jobs not yet answered
-        self.on_all_issues: Callable[[set[str]], None] | None = None
+        self.on_all_issues: Callable[[set[str], set[str]], None] | None = None
         self.keys: set[str] = set()  # of the issues fetched, while on_all_issues waits
         self.link_ends: set[str] = set()  # ... and the other ends of their dependency links
         self.next_unit = 0
@@ -279,10 +282,11 @@ class _CloudFetcher:
         self.futures[future] = (kind, unit)
         future.add_done_callback(self.done.put)
 
-    def collect(self, on_all_issues: Callable[[set[str]], None] | None = None) -> None:
+    def collect(self, on_all_issues: Callable[[set[str], set[str]], None] | None = None) -> None:
         """Take answers as they come and store each whole unit. Answers that came in are taken before the
         next unit is stored, so ``on_all_issues`` (called with the far ends of the issues' dependency links
-        once the last issue/bulkfetch answer is in) fires while the last units are still being stored."""
+        and the issues' keys once the last issue/bulkfetch answer is in) fires while the last units are
+        still being stored."""
         self.on_all_issues = on_all_issues
         while self.futures or self.ready:
             if not self.ready or not self.done.empty():
@@ -314,7 +318,7 @@ class _CloudFetcher:
                     except (AttributeError, KeyError, TypeError):
                         pass  # an odd issue: its far ends are found later, once it is checked
                 if self.issue_jobs == 0 and not self.waiting:
-                    self.on_all_issues(self.link_ends - self.keys)
+                    self.on_all_issues(self.link_ends - self.keys, self.keys)
                     self.on_all_issues = None
         self.pending[n] -= 1
         if self.pending[n] == 0:

@@ -221,6 +221,7 @@ class DataCenterDialect:
             count = counted.result()
             if DC_PAGE < count <= DC_WINDOW:
                 early = {start: pool.submit(page, start, DC_PAGE) for start in range(DC_PAGE, count, DC_PAGE)}
+            self.run.issues_asked()  # every page known so far asked: the pull's other requests behind them
             first = first_page.result()
             size, total = size_and_total(first)
             if total > DC_WINDOW:  # paging by startAt would fail past the 10,000th issue: slice instead
@@ -313,8 +314,9 @@ class DataCenterDialect:
                 scope.update(scope_page(page, "search"))
                 _note_links(page, self.config.train, keys, link_ends)
                 pipeline.add(page)
-            # Every page is in: the far ends are known, and asked while the last completions are stored
-            self.run.start_far_ends(link_ends - keys, fields)
+            # Every page is in: the far ends (and the train's projects) are known, and asked while the
+            # last completions are stored
+            self.run.start_far_ends(link_ends - keys, fields, keys)
         self.run.stats.in_scope = self.run.stats.fetched = len(scope)
         return scope
 

@@ -73,8 +73,14 @@ class RunContext(Protocol):
         """Check, normalize and cache fetched train issues (raw issue, complete histories)."""
         ...
 
-    def start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
-        """Start fetching the far ends of the train's dependency links now (all issues are known)."""
+    def issues_asked(self) -> None:
+        """The dialect's first requests for the train's issues are on their way: what the pull needs only
+        at its end (the configured boards) may be asked now, behind them."""
+        ...
+
+    def start_far_ends(self, keys: set[str], fields: FieldMap, train_keys: Iterable[str] = ()) -> None:
+        """Start fetching the far ends of the train's dependency links now (all issues are known: their
+        keys, ``train_keys``, name the train's projects, whose risks and PI objectives are asked too)."""
         ...
 
 

@@ -215,9 +215,24 @@ class PullRun:
         self._uncached: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._status_ids_seen: set[str] = set()  # status ids named by fetched changelogs
         self.recipe = ""  # what the builder's normalizing is made of (syncreport.jira.normalized.recipe)
+        # the agenda's one search, started with the far ends (the train's projects as its keys name them)
+        self._agenda_early: tuple[list[str], Future[Together | None]] | None = None
+        self._boards_asked = False  # the configured boards' prefetch (issues_asked)
 
-    def start_far_ends(self, keys: set[str], fields: FieldMap) -> None:
+    def issues_asked(self) -> None:
+        """The first requests for the train's issues are on their way: a cold pull asks for the configured
+        boards now (they are needed at its end), behind them; once."""
+        if not self._boards_asked:
+            self._boards_asked = True
+            self.boards.prefetch_configured()
+
+    def start_far_ends(self, keys: set[str], fields: FieldMap, train_keys: Iterable[str] = ()) -> None:
+        """The far ends, asked now; and, named by the train's keys, the risks' and PI objectives' one search
+        of the train's projects (used if the snapshot's projects are those: :meth:`_agenda_ahead`)."""
         self.far_ends.start(keys, fields)
+        projects = sorted({key.rsplit("-", 1)[0] for key in train_keys if "-" in key})
+        if projects:
+            self._agenda_early = self._agenda_ahead(projects, fields)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Run ``fn`` over items in the pool, yielding results as they complete; stop all on the first error."""
@@ -238,7 +253,11 @@ class PullRun:
         self.site.start()
         self.dialect.start()
         fields = self.site.fields()
-        self.boards.prefetch_configured()
+        # A cold pull asks them once its first issue requests are on their way (issues_asked): at the start
+        # they took the slots of the limit on requests in flight, and the issues waited behind 16 of them.
+        self._boards_asked = self.cache.has_issues()
+        if self._boards_asked:
+            self.boards.prefetch_configured()
         listed_now = not self.cache.get_meta("statuses")  # no cached list: this run asks for it
         statuses = self.site.statuses(force=False)
         # Fetched issues are normalized as they arrive (while other requests are in flight); the
@@ -246,6 +265,7 @@ class PullRun:
         self.builder = SnapshotBuilder(self.config, fields, statuses)
         self.recipe = recipe(self.config.train, fields, statuses)
         scope = self.dialect.scope_and_fetch(fields)
+        self.issues_asked()  # when the dialect did not say so (nothing fetched)
         if not scope:
             jql = " ".join(self.config.train.jql.split())
             raise JiraError(
@@ -267,7 +287,13 @@ class PullRun:
                 "miss them. Try again later; if it persists, check that the account may browse them"
             )
         far, together = self.alongside.far_ends_and_agenda(builder, fields)
-        agenda_ahead = self._agenda_ahead(builder, fields) if together is None else None
+        agenda_ahead = None
+        if together is None:
+            projects = sorted({i.project for i in builder.issues.values() if i.in_train and i.project})
+            early = self._agenda_early
+            agenda_ahead = (
+                early if early is not None and early[0] == projects else self._agenda_ahead(projects, fields)
+            )
         for raw in far:
             checked, _, problems = check_issue(raw, None, sprint_field=fields.sprint)
             builder.add(checked, None, in_train=False)
@@ -318,11 +344,11 @@ class PullRun:
         self.cache.put_meta(UNKNOWN_STATUSES, sorted(known_unknown | unknown))
 
     def _agenda_ahead(
-        self, builder: SnapshotBuilder, fields: FieldMap
+        self, projects: list[str], fields: FieldMap
     ) -> tuple[list[str], Future[Together | None]] | None:
-        """The risks' and PI objectives' one search (when they are found by one), started now, while the far
-        ends are added and the snapshot is built, rather than after it: (the train's projects, its answer)."""
-        projects = sorted({i.project for i in builder.issues.values() if i.in_train and i.project})
+        """The risks' and PI objectives' one search of these projects (when they are found by one), started
+        now, while the far ends are added and the snapshot is built, rather than after it: (the projects,
+        its answer). A cold pull starts it once every issue's answer is in (:meth:`start_far_ends`)."""
         fetcher = self.alongside.fetcher(fields)
         if not fetcher.can_go_together(projects):
             return None
@@ -402,7 +428,8 @@ class PullRun:
                 for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
-        self.cache.put_issues(clean, bodies, self.recipe)
+        # written on the cache's writer thread while the next rows are normalized (Cache.put_issues_behind)
+        self.cache.put_issues_behind(clean, bodies, self.recipe)
         self.progress.advance(len(rows))
 
     def _add_cached(self, ids: list[str]) -> None:
