@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -249,3 +250,27 @@ def test_the_worker_gets_the_print_document_before_the_json_document_is_made(
         config, snapshot_path=snapshot_path, out_dir=tmp_path, formats=["pdf", "json"], lay_out_apart=True
     )
     assert events == ["print document sent", "JSON document"]
+
+
+RUN_PROBE = """
+import sys
+from pathlib import Path
+from syncreport.pipeline import run_report
+run = run_report(None, snapshot_path=Path(sys.argv[1]), out_dir=Path(sys.argv[2]), formats=["pdf"], lay_out_apart=True)
+assert run.paths[0].read_bytes().startswith(b"%PDF-")
+print(sorted(m for m in ("pikepdf", "weasyprint") if m in sys.modules))
+"""
+
+
+def test_a_run_whose_worker_makes_the_pdf_imports_neither_pikepdf_nor_weasyprint(
+    pulled: tuple[dict[str, Any], Path, Snapshot], tmp_path: Path
+) -> None:
+    # the worker lays out and joins the parts; the run's own process only renders and sends the document
+    _, snapshot_path, _ = pulled
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE, str(snapshot_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

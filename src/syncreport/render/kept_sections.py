@@ -11,8 +11,9 @@ its entry says cannot be kept on a key that misses it). Its entry is named by th
   globals (``render/view.py``, ``render/html.py``, ``untrusted.py``, ``kinds.py``), the results' and the
   snapshot's classes (their properties), this module, and the Jinja, MarkupSafe and syncreport versions;
 - the site's URL (``issue_url`` is the snapshot's ``browse/`` link);
-- the values of the attributes the section reads, as :mod:`pickle` writes them (used only to *name* the
-  entry, never to load one: the entry holds the section's HTML text). Pickle keeps what JSON would merge
+- the values of the attributes the section reads, as :mod:`pickle` writes them without its memo (so
+  which equal values are one object does not matter; used only to *name* the entry, never to load one:
+  the entry holds the section's HTML text). Pickle keeps what JSON would merge
   (NaN and None, 1 and 1.0, a tuple and a list, a str and Markup, an enum and its value); two equal values
   pickled differently (a set's order) only make a new entry, never a stale hit. A value that does not
   pickle is not kept: the section is rendered as before.
