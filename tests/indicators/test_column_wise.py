@@ -514,3 +514,21 @@ def test_pi_slips_replay_only_the_train_issues_that_add_a_known_pi() -> None:
         ("A-2", PiSlip("PI-1", "PI-2", day(3))),
         ("A-3", None),
     ]
+
+
+def test_value_asof_reads_only_the_asked_issues_changes_however_the_others_lie_around_them() -> None:
+    # A-2's changes on days 2, 4 and 8 surround A-1's (day 5: a -> b) and A-3 (never asked) changes on day 5
+    # too. Asked: A-1 on day 3 -> "a" (from of its first change after), day 6 -> "b"; A-2 on day 5 -> "n"
+    # (to of its day-4 change); A-3 is asked nothing and its current value is never read.
+    events = pd.DataFrame(
+        {
+            "issue_key": ["A-2", "A-2", "A-1", "A-3", "A-2"],
+            "at": pd.Series([day(2), day(4), day(5), day(5), day(8)], dtype="datetime64[us, UTC]"),
+            "from_value": ["k", "m", "a", "s", "n"],
+            "to_value": ["m", "n", "b", "t", "p"],
+        }
+    )
+    current = pd.Series(["b", "p", "t"], index=pd.Index(["A-1", "A-2", "A-3"], dtype=object), dtype=object)
+    keys = pd.Series(["A-1", "A-1", "A-2"], dtype=object)
+    times = pd.Series([day(3), day(6), day(5)], dtype="datetime64[us, UTC]")
+    assert value_asof(keys, times, events, current).tolist() == ["a", "b", "n"]

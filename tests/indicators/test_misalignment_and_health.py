@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+
 from syncreport.config import IterationSettings, ThresholdSettings
 from syncreport.indicators import compute_indicators, to_json_document
+from syncreport.indicators.health import attention
+from syncreport.indicators.results import AttentionItem, Severity
 from syncreport.snapshot import Issue
 
 from .builders import BOARDS, blocks, change, issue, sprint, sprints_for, train
@@ -246,3 +250,18 @@ def test_late_dependency_of_a_finished_consumer_is_consumer_done_and_not_scored(
     assert results.train_health.figures.late_dependencies == 0
     assert sum(c.count for c in results.status_counts) == 0
     assert [(d.consumer.key, d.provider.key) for d in results.clean_up] == [("A-1", "B-1")]
+
+
+def test_attention_chooses_an_item_once_even_when_an_equal_one_comes_again() -> None:
+    # Five items (the page's most), at most three of a kind while other kinds wait. In order: f1, f1 again
+    # (an equal item, as two link types between the same issues make), f2, f3, f4 (feature), a1 (ageing
+    # warning, a later severity). Chosen: f1, f2, f3 (three features), then a1 (another kind), then the
+    # fill from the rest in rank order: f4 (f1's twin is taken already). Shown in rank order: f1, f2, f3,
+    # f4 (errors) then a1, ranked 1 to 5.
+    def item(kind: str, title: str, severity: Severity = "error") -> AttentionItem:
+        return AttentionItem(0, severity, kind, title, "", (), ())
+
+    f1, f2, f3, f4 = (item("feature", f"f{n}") for n in range(1, 5))
+    a1 = item("ageing", "a1", "warning")
+    chosen = attention((), (), (), (), 0, pd.Series(dtype=bool), feature_items=[f1, f1, f2, f3, f4, a1])
+    assert [(i.rank, i.title) for i in chosen] == [(1, "f1"), (2, "f2"), (3, "f3"), (4, "f4"), (5, "a1")]

@@ -266,6 +266,11 @@ def value_asof(
     kept = np.flatnonzero((event_codes >= 0) & ~np.isnat(at))
     if len(qid) == 0 or len(kept) == 0:
         return result
+    asked = np.zeros(len(index), dtype=bool)  # only the events of the issues asked about are searched
+    asked[codes[qid]] = True
+    kept = kept[asked[event_codes[kept]]]
+    if len(kept) == 0:
+        return result
     # events by (issue, time), stable: equal times keep their order (the last of them is "at or before t")
     order = kept[np.lexsort((at[kept], event_codes[kept]))]
     event_codes = event_codes[order]

@@ -273,14 +273,24 @@ def attention(
     # The first red team has its place first, whatever else is going on: cycles and late strings together
     # must not push the team verdict off page 1. Then at most three of one kind while other kinds wait
     # (more red teams among them), then the rest in order.
+    # Membership by hash (the items are frozen dataclasses: equal items hash alike), as the list's ``in``
+    # decides it; thousands of late strings made that a scan of the chosen ones per item.
     chosen = [item for item in ranked if item.kind == "red_team"][:1]
+    taken = set(chosen)
     per_kind: dict[str, int] = {"red_team": len(chosen)}
     for item in ranked:
-        if item in chosen:
+        if len(chosen) >= _ATTENTION:
+            break  # full: nothing more is chosen
+        if item in taken:
             continue
-        if len(chosen) < _ATTENTION and per_kind.get(item.kind, 0) < _ATTENTION_PER_KIND:
+        if per_kind.get(item.kind, 0) < _ATTENTION_PER_KIND:
             chosen.append(item)
+            taken.add(item)
             per_kind[item.kind] = per_kind.get(item.kind, 0) + 1
-    chosen += [item for item in ranked if item not in chosen][: _ATTENTION - len(chosen)]
-    chosen.sort(key=ranked.index)
+    if len(chosen) < _ATTENTION:
+        chosen += [item for item in ranked if item not in taken][: _ATTENTION - len(chosen)]
+    first_at: dict[AttentionItem, int] = {}
+    for place, item in enumerate(ranked):
+        first_at.setdefault(item, place)  # ranked.index: the first equal item's place
+    chosen.sort(key=first_at.__getitem__)
     return tuple(replace(item, rank=i + 1) for i, item in enumerate(chosen))
