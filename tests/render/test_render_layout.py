@@ -249,3 +249,22 @@ def test_the_workers_warm_up_lays_out_the_reports_fonts() -> None:
             if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/Font" and "/BaseFont" in font
         }
     assert fonts == {"DejaVu-Sans", "DejaVu-Sans-Bold", "DejaVu-Sans-Mono", "DejaVu-Sans-Mono-Bold"}
+
+
+_VERSION_PROBE = """
+import sys
+from syncreport.render import assemble
+before = assemble._weasyprint_version()
+assemble._weasyprint_version.cache_clear()
+from syncreport.render.layout import import_weasyprint
+import_weasyprint()
+print(before, assemble._weasyprint_version(), "importlib.metadata" in sys.modules)
+"""
+
+
+def test_a_kept_part_has_the_same_name_whether_weasyprint_is_imported_or_not() -> None:
+    # the run's own process names kept parts from WeasyPrint's metadata; the worker, which has imported
+    # WeasyPrint, from the module: the same version either way, so either finds what the other kept
+    done = subprocess.run([sys.executable, "-c", _VERSION_PROBE], capture_output=True, text=True, check=True)
+    before, after, _ = done.stdout.split()
+    assert before == after != ""
