@@ -188,12 +188,6 @@ def worker_probe(document_path: str, store: str) -> dict[str, Any]:
         import weasyprint  # noqa: F401
     else:
         import_weasyprint()
-    try:
-        from syncreport.render.layout import warm_up
-    except ImportError:  # older code: no warm-up
-        pass
-    else:
-        warm_up()  # as the worker does before its first document
     imported = time.process_time()
     laid_out: list[float] = []
 
@@ -211,7 +205,7 @@ def worker_probe(document_path: str, store: str) -> dict[str, Any]:
     return {
         "cpu_s": mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime,
         "start_s": started,  # the interpreter and syncreport's layout modules (pikepdf)
-        "weasyprint_import_s": imported - started,  # and the worker's warm-up, when it has one
+        "weasyprint_import_s": imported - started,
         "layouts_s": laid_out,
         "join_s": done - imported - sum(laid_out),
         "children_s": children.ru_utime + children.ru_stime,
@@ -479,7 +473,7 @@ def main() -> None:
     )
     for probe in f["steady_pdf_parts"]:
         print(
-            f"  start {probe['start_s']:.2f}, WeasyPrint's import (and warm-up) {probe['weasyprint_import_s']:.2f}, layouts "
+            f"  start {probe['start_s']:.2f}, WeasyPrint's import {probe['weasyprint_import_s']:.2f}, layouts "
             f"{probe['layouts_s']}, join and the rest {probe['join_s']:.2f}, child processes {probe['children_s']:.2f}"
         )
     if args.repeat:

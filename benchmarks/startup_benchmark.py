@@ -6,7 +6,7 @@ process and its children), with the load average: on a shared machine, compare s
 code through ``PYTHONPATH=/tmp/main/src`` (an editable install puts its ``src`` after ``PYTHONPATH``).
 
     .venv/bin/python benchmarks/startup_benchmark.py
-    .venv/bin/python benchmarks/startup_benchmark.py --repeat 20 --args "--help" "report --help"
+    .venv/bin/python benchmarks/startup_benchmark.py --repeat 20 --run=--help --run="report --help"
 """
 
 from __future__ import annotations
@@ -42,13 +42,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--args", nargs="+", default=["--help", "report --help"])
+    parser.add_argument(
+        "--run",
+        action="append",
+        help="the arguments of one command line (repeat; default: --help, report --help)",
+    )
     parser.add_argument("--entry", type=Path, default=Path(sys.executable).with_name("syncreport"))
     options = parser.parse_args()
     print(
         f"{options.entry} (load average {os.getloadavg()[0]:.2f}, PYTHONPATH={os.environ.get('PYTHONPATH', '')!r})"
     )
-    for args in options.args:
+    for args in options.run or ["--help", "report --help"]:
         walls, cpus = run(options.entry, shlex.split(args), options.repeat)
         wall = statistics.median(walls)
         verdict = "ok" if wall < HELP_TARGET_SECONDS else "OVER TARGET"

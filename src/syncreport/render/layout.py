@@ -133,31 +133,9 @@ def lay_out_here(document: str) -> bytes:
     return pdf
 
 
-# The report's fonts (report.css, pictures.css, the charts' SVG text) in a few words.
-_WARM_UP = (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>'
-    'body { font-family: "DejaVu Sans", sans-serif; } pre { font-family: "DejaVu Sans Mono", monospace; }'
-    '</style></head><body><p>Warm <b>up</b></p><pre>12 <b>34</b></pre><svg width="20" height="10">'
-    '<text x="1" y="9" font-family="DejaVu Sans, sans-serif" font-size="8">x</text>'
-    '<text x="9" y="9" font-family="DejaVu Sans, sans-serif" font-size="8" font-weight="bold">x</text>'
-    "</svg></body></html>"
-)
-
-
-def warm_up() -> bytes | None:
-    """A page with the report's fonts laid out, so the first part the worker lays out does not pay for
-    finding and loading them (fontconfig, Pango, HarfBuzz: 0.08 to 0.1 CPU s, done while the run pulls,
-    about what it saves the first real layout, which is on the run's critical path). None when it fails:
-    the real layout then says why."""
-    try:
-        return lay_out_here(_WARM_UP)
-    except Exception:
-        return None
-
-
 def _serve(connection: Connection) -> None:
-    """The worker: import WeasyPrint at once and warm its fonts up, then make the PDF of each print document
-    it receives (with the run's store, when it has one) until the pipe closes."""
+    """The worker: import WeasyPrint at once, then make the PDF of each print document it receives (with
+    the run's store, when it has one) until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the run's to handle: it stops this process
     try:
         import_weasyprint()  # the point: paid while the run pulls and computes
@@ -167,7 +145,6 @@ def _serve(connection: Connection) -> None:
     except Exception:  # the run makes its PDFs itself, and says what is wrong
         _refuse_all(connection)
         return
-    warm_up()
     while True:
         try:
             document, folder, now = connection.recv()
@@ -266,4 +243,4 @@ if __name__ == "__main__":
     _serve(Connection(int(sys.argv[1])))
 
 
-__all__ = ["LayoutWorker", "import_weasyprint", "lay_out_here", "warm_up"]
+__all__ = ["LayoutWorker", "import_weasyprint", "lay_out_here"]
