@@ -16,7 +16,7 @@ from syncreport.config import config_from_dict
 from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.dc_pages import gaps
 from syncreport.jira.far_ends import FarEnds
-from syncreport.jira.fetch import pull
+from syncreport.jira.fetch import PullRun, pull
 from syncreport.simulator import demo_config
 from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 from syncreport.snapshot import Snapshot
@@ -213,3 +213,36 @@ def test_the_agenda_is_asked_with_the_far_ends_before_the_issues_are_all_stored(
     assert {o.key for o in snapshot.objectives} == {
         i.key for i in site.issues if i.issuetype == OBJECTIVE_TYPE
     }
+
+
+@pytest.mark.e2e
+def test_data_center_asks_its_far_ends_while_its_last_search_page_is_stored(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold Data Center pull of 2,500 issues (pages of 1,000, 1,000 and 500): the far ends (and the
+    agenda's search) start once the last page is in, before it is stored, so at most the other two pages'
+    2,000 issues are stored by then. Before: once every page was stored (about 2,500 less the few whose
+    changelogs wait for their completion)."""
+    sim = simulator(deployment="datacenter", issues=2500)
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    stored: list[int] = []
+    stored_then: list[int] = []
+    real_store, real_start = PullRun.store, FarEnds.start
+
+    def store(self: PullRun, rows: Any, sig: str) -> None:
+        stored.append(len(rows))
+        real_store(self, rows, sig)
+
+    def start(self: FarEnds, keys: set[str], fields: Any) -> None:
+        stored_then.append(sum(stored))
+        real_start(self, keys, fields)
+
+    monkeypatch.setattr(PullRun, "store", store)
+    monkeypatch.setattr(FarEnds, "start", start)
+    result = pull(config)
+    in_train = sum(i.in_train for i in result.snapshot.issues)
+    assert sum(stored) == in_train > 2000
+    assert len(stored_then) == 1 and stored_then[0] <= 2000

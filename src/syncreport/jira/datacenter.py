@@ -175,12 +175,14 @@ class DataCenterDialect:
         parallel: bool = True,
         on_page: Callable[[dict[str, Any]], None] | None = None,
         ahead: bool = False,
+        on_last: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """All pages of a Data Center search: the first page tells the total, the rest run in parallel
         (``parallel=False`` inside a pool worker, where waiting on the same pool could deadlock).
         ``on_page`` is called with each page as it comes in, in the thread that fetched it. ``ahead``: the
         count is asked beside the first page, so the pages after it start before it is in (one request
-        more: for a search of large pages, a cold pull's)."""
+        more: for a search of large pages, a cold pull's); then ``on_last`` is called with the last page
+        once it is in, before it is yielded (see :meth:`_ahead`)."""
 
         def page(start: int, size: int, query: str = jql) -> dict[str, Any]:
             body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
@@ -192,7 +194,7 @@ class DataCenterDialect:
             return answer
 
         if ahead and parallel:
-            yield from self._ahead(jql, page)
+            yield from self._ahead(jql, page, on_last)
             return
         first = page(0, DC_PAGE)
         size, total = size_and_total(first)
@@ -208,11 +210,17 @@ class DataCenterDialect:
         else:
             yield from (page(start, size) for start in starts)
 
-    def _ahead(self, jql: str, page: Callable[..., dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _ahead(
+        self,
+        jql: str,
+        page: Callable[..., dict[str, Any]],
+        on_last: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """A search's pages, the count asked beside the first one: once the count is in, the pages after
         the first start at once, of :data:`DC_PAGE` each. The first page's answer still decides: a site
         whose pages are smaller (its own cap on maxResults) has the gaps asked once it is in, and its total,
-        not the count, says where the search ends."""
+        not the count, says where the search ends. ``on_last`` is called with the last page once it is in,
+        before it is yielded (in the caller's thread)."""
         pool = self.run.pool
         counted = pool.submit(self.count, jql)
         first_page = pool.submit(page, 0, DC_PAGE)
@@ -228,12 +236,18 @@ class DataCenterDialect:
                 cancel_all(early.values())
                 yield from self._sliced(jql, page, size, parallel=True)
                 return
+            between = list(gaps(early, size, total)) if size > 0 else []
+            if on_last is not None and (size <= 0 or not (early or between)):
+                on_last(first)  # the only page
             yield first
             if size <= 0:
                 return
-            rest = [*early.values(), *(pool.submit(page, s, n) for s, n in gaps(early, size, total))]
-            for done in as_completed(rest):
-                yield done.result()
+            rest = [*early.values(), *(pool.submit(page, s, n) for s, n in between)]
+            for n, done in enumerate(as_completed(rest), 1):
+                answer = done.result()
+                if on_last is not None and n == len(rest):
+                    on_last(answer)
+                yield answer
         finally:
             cancel_all([counted, first_page, *early.values()])
 
@@ -300,6 +314,16 @@ class DataCenterDialect:
         """Data Center with an empty cache: the train's JQL with expand=changelog gives everything at once."""
         self.run.progress.stage("Fetching the train's issues with complete changelogs", 0)
         scope: dict[str, str] = {}
+        keys: set[str] = set()
+        link_ends: set[str] = set()
+        asked: list[bool] = []
+
+        def every_page_in(last: dict[str, Any]) -> None:
+            # The far ends (and the train's projects) are known: asked while the last page is stored
+            _note_links(last, self.config.train, keys, link_ends)
+            self.run.start_far_ends(link_ends - keys, fields, keys)
+            asked.append(True)
+
         with Pipeline(self, fields, None) as pipeline:
             pages = self.search(
                 self.config.train.jql,
@@ -307,16 +331,14 @@ class DataCenterDialect:
                 expand="changelog",
                 on_page=pipeline.prepare,
                 ahead=True,
+                on_last=every_page_in,
             )
-            keys: set[str] = set()
-            link_ends: set[str] = set()
             for page in pages:
                 scope.update(scope_page(page, "search"))
                 _note_links(page, self.config.train, keys, link_ends)
                 pipeline.add(page)
-            # Every page is in: the far ends (and the train's projects) are known, and asked while the
-            # last completions are stored
-            self.run.start_far_ends(link_ends - keys, fields, keys)
+            if not asked:  # a search paged another way (sliced past 10,000 issues): every page is stored
+                self.run.start_far_ends(link_ends - keys, fields, keys)
         self.run.stats.in_scope = self.run.stats.fetched = len(scope)
         return scope
 
