@@ -12,7 +12,7 @@ import pytest
 import responses
 from requests import PreparedRequest
 
-from syncreport.config import config_from_dict
+from syncreport.config import Config, config_from_dict
 from syncreport.jira.builder import SnapshotBuilder
 from syncreport.jira.dc_pages import gaps
 from syncreport.jira.far_ends import FarEnds
@@ -22,6 +22,14 @@ from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 from syncreport.snapshot import Snapshot
 from tests.jira.test_jira_fetch_http import SITE, common, config, history, issue
 from tests.jira.test_jira_fetch_http import token as token  # the fixture: an API token in the environment
+
+
+def _simulator_config(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """The demo's config for ``sim``, its token in the environment, its cache in ``tmp_path``."""
+    data = demo_config(sim)
+    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
+    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
+    return config_from_dict(data, tmp_path / "syncreport.toml")
 
 
 def test_gaps_are_the_pages_between_those_asked_ahead() -> None:
@@ -72,10 +80,7 @@ def test_the_field_list_is_asked_before_the_configured_boards(
     """The issues' requests wait for the field list; the boards (``[train].boards``) are needed only at the
     end. Before: the 8 boards were asked first and took the 4 slots of the start, the field list behind."""
     sim = simulator(deployment=deployment)
-    data = demo_config(sim)
-    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
-    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
-    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    config = _simulator_config(sim, tmp_path, monkeypatch)
     assert config.train.boards  # the demo configures its boards
     sent: list[str] = []
     pull(config, before_request=lambda method, path: sent.append(path))
@@ -94,10 +99,7 @@ def test_a_cold_pull_asks_for_its_issues_before_the_configured_boards(
     (4 at the start), and the issues' first requests waited behind all 16 (Data Center's first search page
     0.4 s later). A warm pull still asks them right after the field list (few requests of its own)."""
     sim = simulator(deployment=deployment)
-    data = demo_config(sim)
-    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
-    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
-    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    config = _simulator_config(sim, tmp_path, monkeypatch)
     issues = "/rest/api/3/issue/bulkfetch" if deployment == "cloud" else "/rest/api/2/search"
     sent: list[str] = []
     pull(config, before_request=lambda method, path: sent.append(path))
@@ -117,10 +119,7 @@ def test_the_agenda_is_asked_before_the_snapshot_is_built(
     ``SnapshotBuilder.snapshot``; now every search has gone out by then (the spy gives a worker that was
     handed the search 0.3 s to send it). The risks and objectives are those the site holds."""
     sim = simulator(deployment=deployment)
-    data = demo_config(sim)
-    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
-    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
-    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    config = _simulator_config(sim, tmp_path, monkeypatch)
     sent: list[str] = []
     searches_by_then: list[int] = []
     real = SnapshotBuilder.snapshot
@@ -151,10 +150,7 @@ def test_data_center_asks_its_far_ends_once_every_search_page_is_in(
     other ends of dependency links outside the train) once its last search page is in, while the last
     pages are stored. Before: they were asked after every page was stored (``start`` never called)."""
     sim = simulator(deployment="datacenter")
-    data = demo_config(sim)
-    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
-    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
-    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    config = _simulator_config(sim, tmp_path, monkeypatch)
     started: list[set[str]] = []
     real = FarEnds.start
 
@@ -187,10 +183,7 @@ def test_the_agenda_is_asked_with_the_far_ends_before_the_issues_are_all_stored(
     gives a worker 0.3 s to send what it was handed). Nothing is asked twice: the same requests as
     before, and the risks and objectives are those the site holds."""
     sim = simulator(deployment=deployment)
-    data = demo_config(sim)
-    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
-    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
-    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    config = _simulator_config(sim, tmp_path, monkeypatch)
     sent: list[str] = []
     searches_by_then: list[int] = []
     real = FarEnds.fetch
@@ -224,10 +217,7 @@ def test_data_center_asks_its_far_ends_while_its_last_search_page_is_stored(
     2,000 issues are stored by then. Before: once every page was stored (about 2,500 less the few whose
     changelogs wait for their completion)."""
     sim = simulator(deployment="datacenter", issues=2500)
-    data = demo_config(sim)
-    monkeypatch.setenv(data["jira"]["token_env"], sim.token)
-    data["cache"] = {"path": str(tmp_path / "cache.sqlite3")}
-    config = config_from_dict(data, tmp_path / "syncreport.toml")
+    config = _simulator_config(sim, tmp_path, monkeypatch)
     stored: list[int] = []
     stored_then: list[int] = []
     real_store, real_start = PullRun.store, FarEnds.start
