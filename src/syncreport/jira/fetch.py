@@ -428,8 +428,10 @@ class PullRun:
                 for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
-        # written on the cache's writer thread while the next rows are normalized (Cache.put_issues_behind)
-        self.cache.put_issues_behind(clean, bodies, self.recipe)
+        # written here, not on the cache's writer thread (Cache.put_issues_behind): measured in turns, the
+        # writer cost 0.1 to 0.3 CPU s a cold 10k pull (the GIL handed back and forth on every row's step)
+        # and no wall time the noise lets one read (docs/performance.md, the cold pull, round six)
+        self.cache.put_issues(clean, bodies, self.recipe)
         self.progress.advance(len(rows))
 
     def _add_cached(self, ids: list[str]) -> None:
