@@ -70,6 +70,7 @@ from syncreport.jira.normalized import recipe
 from syncreport.jira.probe import detect_deployment
 from syncreport.jira.shape import check_issue
 from syncreport.jira.site import SiteLists
+from syncreport.one_core import one_core
 from syncreport.progress import NO_PROGRESS, Progress
 from syncreport.snapshot import OddIssue, Snapshot
 
@@ -121,6 +122,7 @@ class Puller:
         self._deadline = started + self.settings.run_timeout_seconds
         with (
             gc_paused(),  # a pull makes hundreds of thousands of acyclic objects (gc_pause.py)
+            one_core(),  # its threads hand the GIL over on one core, not across cores (one_core.py)
             Cache.for_settings(self.config.cache, self.settings.url, clock=self.epoch) as cache,
         ):
             deployment = self._deployment(cache)
