@@ -292,3 +292,21 @@ def test_a_failure_that_is_not_damage_leaves_the_file(tmp_path: Path) -> None:
     assert _set_aside(tmp_path) == set()
     with Cache(path, "https://a.example") as cache:
         assert list(cache.versions()) == ["1"]
+
+
+def test_opening_a_kept_cache_writes_nothing_on_the_callers_thread(tmp_path: Path) -> None:
+    # The log is begun on a thread of its own (its first write syncs the log's header to disk), so the
+    # open does not wait for the file's write lock: here another connection holds it throughout the reads.
+    path = tmp_path / "c.sqlite3"
+    with Cache(path, "https://a.example") as cache:
+        cache.put_issues([row(1)])
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # the write lock, as another run writing would hold it
+        cache = Cache(path, "https://a.example")
+        assert cache.versions() == {"1": ("u1", "sig")} and cache.get_meta("x") is None
+        other.execute("COMMIT")
+    cache.put_meta("x", 1)  # writes once the lock is free
+    cache.close()
+    assert not Path(f"{path}-wal").exists()  # closed cleanly: the log ended with the last connection
+    with Cache(path, "https://a.example") as again:
+        assert again.get_meta("x") is not None and list(again.versions()) == ["1"]
