@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +198,115 @@ def test_a_disabled_cache_takes_rows_behind_too() -> None:
     with Cache(None, "https://a.example") as cache:
         cache.put_issues_behind([row(1)], {}, "r")
         assert list(cache.versions()) == ["1"]
+
+
+# --- the versions' index, and the whole-file check only after an unclean close ---------------------------
+
+
+def _index_names(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as db:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_a_cache_written_before_the_versions_index_gains_it_once_and_reads_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    with Cache(path, "https://a.example") as cache:
+        cache.put_issues([row(1), row(2)], {"1": b"[1]", "2": b"[2]"}, "r")
+    with closing(sqlite3.connect(path)) as db:  # the file as an earlier version left it: no such index
+        db.execute("DROP INDEX issues_versions")
+    assert "issues_versions" not in _index_names(path)
+    with Cache(path, "https://a.example") as cache:
+        assert cache.versions() == {"1": ("u1", "sig"), "2": ("u2", "sig")}
+        assert cache.get_normalized(["1", "2"], "r") == {"1": b"[1]", "2": b"[2]"}
+    assert "issues_versions" in _index_names(path)
+    with closing(sqlite3.connect(path)) as db:
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT id, updated, fields_sig FROM issues WHERE site=?", ("x",)
+        ).fetchall()
+    assert "COVERING INDEX issues_versions" in plan[0][-1]  # the versions read from the index, not the rows
+
+
+def _damaged_cache(path: Path) -> None:
+    """A cache file of three rows, closed cleanly, whose issues table's root page is then overwritten: SQLite
+    finds the damage only when something reads that table (``PRAGMA quick_check`` does)."""
+    with Cache(path, "https://a.example") as cache:
+        cache.put_issues([row(1), row(2), row(3)])
+    assert not Path(f"{path}-wal").exists()  # a clean close: SQLite removed its log
+    with closing(sqlite3.connect(path)) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'issues'").fetchone()
+    with path.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * 64)
+
+
+def _leave_unclosed(path: Path) -> None:
+    """What a run killed mid-write leaves: a process that wrote to the file and ended without closing it."""
+    script = (
+        "import os, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute(\"INSERT INTO meta VALUES ('https://a.example', 'x', '1', 0)\")\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+    assert Path(f"{path}-wal").exists()
+
+
+def _set_aside(folder: Path) -> set[str]:
+    """The files set aside (a file with its log, if it has one, is one file here)."""
+    return {p.name.split(".broken-")[0] for p in folder.glob("*.broken-*")}
+
+
+def test_a_damaged_file_left_unclosed_is_found_at_open_and_set_aside(tmp_path: Path) -> None:
+    # the case the whole-file check is for: the last run did not close the file (killed, power lost)
+    path = tmp_path / "c.sqlite3"
+    _damaged_cache(path)
+    _leave_unclosed(path)
+    with Cache(path, "https://a.example") as cache:
+        assert cache.versions() == {} and cache.integrity_ok()  # started afresh
+        assert cache.get_meta("x") is None
+    assert _set_aside(tmp_path) == {"c.sqlite3"}
+
+
+def test_a_file_closed_cleanly_opens_unchecked_and_damage_met_in_use_sets_it_aside(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    _damaged_cache(path)
+    with pytest.raises(sqlite3.DatabaseError, match="malformed"), Cache(path, "https://a.example") as cache:
+        assert _set_aside(tmp_path) == set()  # opened without reading the whole file
+        cache.get_issues(["1"])
+    assert _set_aside(tmp_path) == {"c.sqlite3"}  # set aside once closed: the next run starts afresh
+    with Cache(path, "https://a.example") as cache:
+        assert cache.versions() == {} and cache.integrity_ok()
+
+
+def test_a_failure_that_is_not_damage_leaves_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    with Cache(path, "https://a.example") as cache:
+        cache.put_issues([row(1)])
+    with (
+        pytest.raises(sqlite3.IntegrityError),
+        Cache(path, "https://a.example") as cache,
+        cache.transaction() as db,
+    ):
+        db.execute("INSERT INTO meta VALUES (NULL, NULL, NULL, NULL)")  # a constraint, not a damaged file
+    assert _set_aside(tmp_path) == set()
+    with Cache(path, "https://a.example") as cache:
+        assert list(cache.versions()) == ["1"]
+
+
+def test_opening_a_kept_cache_writes_nothing_on_the_callers_thread(tmp_path: Path) -> None:
+    # The log is begun on a thread of its own (its first write syncs the log's header to disk), so the
+    # open does not wait for the file's write lock: here another connection holds it throughout the reads.
+    path = tmp_path / "c.sqlite3"
+    with Cache(path, "https://a.example") as cache:
+        cache.put_issues([row(1)])
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # the write lock, as another run writing would hold it
+        cache = Cache(path, "https://a.example")
+        assert cache.versions() == {"1": ("u1", "sig")} and cache.get_meta("x") is None
+        other.execute("COMMIT")
+    cache.put_meta("x", 1)  # writes once the lock is free
+    cache.close()
+    assert not Path(f"{path}-wal").exists()  # closed cleanly: the log ended with the last connection
+    with Cache(path, "https://a.example") as again:
+        assert again.get_meta("x") is not None and list(again.versions()) == ["1"]
