@@ -22,8 +22,8 @@ from syncreport.jira.values import sprint_from_json, sprint_values, value_name
 from syncreport.kinds import Deployment
 from syncreport.snapshot import (
     Board,
-    ChangeEvent,
     ChangeField,
+    ChangeLog,
     DependencyLink,
     Issue,
     LinkedIssue,
@@ -99,12 +99,15 @@ def linked_keys(raw: Mapping[str, Any], train: TrainSettings) -> set[str]:
     }
 
 
-def _with_created(links: Sequence[DependencyLink], changes: Sequence[ChangeEvent]) -> list[DependencyLink]:
+def _with_created(links: Sequence[DependencyLink], changes: ChangeLog) -> list[DependencyLink]:
     added: dict[tuple[str, str], datetime] = {}
-    for e in changes:
-        if e.field == ChangeField.LINK.value and e.to_value:
-            pair = (e.issue_key, e.to_value)
-            added[pair] = max(added.get(pair, e.at), e.at)
+    link_field = ChangeField.LINK.value
+    for field, issue_key, to_value, at in zip(
+        changes.field, changes.issue_key, changes.to_value, changes.at, strict=True
+    ):
+        if field == link_field and to_value:
+            pair = (issue_key, to_value)
+            added[pair] = max(added.get(pair, at), at)
     out = []
     for link in links:
         times = [
@@ -148,7 +151,7 @@ class Normalized:
     issue: Issue
     issue_id: str | None
     end_ids: tuple[tuple[str, str], ...]  # (key, id) of each linked issue the links name
-    changes: tuple[ChangeEvent, ...]
+    changes: ChangeLog  # the issue's change events, in time order
     links: tuple[DependencyLink, ...]
     ends: tuple[LinkedIssue, ...]
     sprints: tuple[Sprint, ...]
@@ -169,7 +172,7 @@ class SnapshotBuilder:
         self._normalizer = Normalizer(config.train, fields, by_id, by_name)
         self.issues: dict[str, Issue] = {}
         self.links: dict[str, DependencyLink] = {}
-        self.changes: list[ChangeEvent] = []
+        self.changes: list[ChangeLog] = []  # each issue's, as taken
         self._link_ends: dict[str, LinkedIssue] = {}
         self._issue_sprints: dict[int, Sprint] = {}
         self._parsed_sprints: dict[int, Sprint] = {}  # parsed by normalize, not necessarily taken yet
@@ -213,7 +216,9 @@ class SnapshotBuilder:
             issue=issue,
             issue_id=None if raw.get("id") is None else str(raw["id"]),
             end_ids=tuple(end_ids),
-            changes=tuple(self._normalizer.changes(issue.key, histories)) if histories else (),
+            changes=ChangeLog.of(self._normalizer.changes(issue.key, histories))
+            if histories
+            else ChangeLog(),
             links=tuple(_dependency_links([raw], self._provider_sides)),
             ends=tuple(_link_ends(raw, self._provider_sides, self._normalizer.category)),
             sprints=tuple(sprints),
@@ -239,7 +244,8 @@ class SnapshotBuilder:
         if found.issue_id is not None:
             self._key_of_id[found.issue_id] = issue.key
         self._id_of_end.update(found.end_ids)
-        self.changes.extend(found.changes)
+        if found.changes:
+            self.changes.append(found.changes)
         for link in found.links:
             self.links.setdefault(link.id, link)
         for end in found.ends:
@@ -317,9 +323,7 @@ class SnapshotBuilder:
         issues = sorted(
             _parents_moved(self.issues.values(), moved), key=lambda i: (not i.in_train, order[i.key])
         )
-        changes = sorted(
-            self.changes, key=lambda e: (e.at, order.get(e.issue_key) or issue_order(e.issue_key), e.field)
-        )
+        changes = _in_snapshot_order(ChangeLog.joined(self.changes), order)
         links = _with_created(current_links, changes)
         links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
         found = dict(self._issue_sprints)
@@ -346,7 +350,7 @@ class SnapshotBuilder:
             sprints=tuple(sprints),
             boards=tuple(_boards(boards, issues, sprints)),
             links=tuple(links),
-            changes=tuple(changes),
+            changes=changes,
             linked=tuple(linked),
             moved=tuple(MovedIssue(old, new) for old, new in sorted(moved.items()) if new in self.issues),
             available_fields=tuple(self._available(in_train)),
@@ -371,6 +375,20 @@ class SnapshotBuilder:
         if any(i.pi for i in in_train):
             available.append("pi")
         return available
+
+
+def _in_snapshot_order(changes: ChangeLog, order: Mapping[str, tuple[str, int, str]]) -> ChangeLog:
+    """The events by time, then issue (in :func:`issue_order`), then field; stable, as sorting the events
+    themselves by that key was."""
+    keys = list(
+        zip(
+            changes.at,
+            [order.get(key) or issue_order(key) for key in changes.issue_key],
+            changes.field,
+            strict=True,
+        )
+    )
+    return changes.taken(sorted(range(len(keys)), key=keys.__getitem__))
 
 
 def _parents_moved(issues: Iterable[Issue], moved: Mapping[str, str]) -> Iterator[Issue]:
