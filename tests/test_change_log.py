@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from syncreport.jira.builder import _in_snapshot_order, _with_created
-from syncreport.jira.normalized import change_log
+from syncreport.jira.builder import change_rows as event_rows
+from syncreport.jira.normalized import change_rows
 from syncreport.snapshot import (
     ChangeEvent,
     ChangeLog,
@@ -67,12 +68,9 @@ def test_rows_become_columns_and_a_row_of_another_length_is_refused() -> None:
         ChangeLog.from_rows([rows[0][:6]])
 
 
-def test_logs_join_in_order_and_an_issue_is_left_out_by_key() -> None:
-    first, second = ChangeLog.of(_events()[:1]), ChangeLog.of(_events()[1:])
-    assert ChangeLog.joined([first, second]) == ChangeLog.of(_events())
-    assert ChangeLog.joined([]) == ChangeLog()
-    # A-2's two events out: A-10's alone is left
-    assert ChangeLog.of(_events()).without_issues({"A-2", "Z-9"}) == first
+def test_an_issue_is_left_out_by_key() -> None:
+    # A-2's two events out (Z-9 has none): A-10's alone is left
+    assert ChangeLog.of(_events()).without_issues({"A-2", "Z-9"}) == ChangeLog.of(_events()[:1])
 
 
 def test_a_snapshot_given_events_holds_them_as_columns() -> None:
@@ -112,7 +110,7 @@ def test_the_snapshot_orders_events_by_time_then_issue_number_then_field_keeping
     # at T0: A-2 (number 2) before A-10 (number 10) though "A-10" < "A-2" as text; A-2's "sprint" before
     # its "status"; A-2's two "status" events at T0 keep the order they were taken in (x, then y). At T0+1h
     # the unknown issue Z-1 (no issue of the train: its key parsed on the spot) comes after them all.
-    log = ChangeLog.of(
+    rows = event_rows(
         [
             ChangeEvent("Z-1", T0 + timedelta(hours=1), "status", "x"),
             ChangeEvent("A-10", T0, "status", "a"),
@@ -121,7 +119,7 @@ def test_the_snapshot_orders_events_by_time_then_issue_number_then_field_keeping
             ChangeEvent("A-2", T0, "status", "y"),
         ]
     )
-    ordered = _in_snapshot_order(log, {key: issue_order(key) for key in ("A-2", "A-10")})
+    ordered = _in_snapshot_order(rows, {key: issue_order(key) for key in ("A-2", "A-10")})
     assert list(zip(ordered.issue_key, ordered.field, ordered.from_value, strict=True)) == [
         ("A-2", "sprint", "s"),
         ("A-2", "status", "x"),
@@ -129,7 +127,7 @@ def test_the_snapshot_orders_events_by_time_then_issue_number_then_field_keeping
         ("A-10", "status", "a"),
         ("Z-1", "status", "x"),
     ]
-    assert _in_snapshot_order(ChangeLog(), {}) == ChangeLog()
+    assert _in_snapshot_order([], {}) == ChangeLog()
 
 
 def test_a_link_is_dated_by_the_latest_link_event_of_either_end() -> None:
@@ -146,11 +144,13 @@ def test_a_link_is_dated_by_the_latest_link_event_of_either_end() -> None:
     assert [link.created for link in _with_created(links, log)] == [T0 + timedelta(hours=2), None]
 
 
-def test_a_kept_issue_s_rows_decode_to_columns_with_aware_times() -> None:
-    rows = [["A-1", "2026-03-02T09:30:15.123000+00:00", "status", None, "done", None, ODD]]
-    log = change_log(rows)
-    assert log == ChangeLog(("A-1",), (T0,), ("status",), (None,), ("done",), (None,), (ODD,))
-    assert log.at[0].tzinfo is UTC
-    assert change_log([]) == ChangeLog()
+def test_a_kept_issue_s_rows_decode_to_rows_with_aware_times() -> None:
+    rows: list[list[object]] = [
+        ["A-1", "2026-03-02T09:30:15.123000+00:00", "status", None, "done", None, ODD]
+    ]
+    decoded = change_rows(rows)
+    assert decoded == (("A-1", T0, "status", None, "done", None, ODD),)
+    assert decoded[0][1].tzinfo is UTC
+    assert change_rows([]) == ()
     with pytest.raises(ValueError):
-        change_log([["A-1", "2026-03-02T09:30:15+00:00", "status"]])
+        change_rows([["A-1", "2026-03-02T09:30:15+00:00", "status"]])

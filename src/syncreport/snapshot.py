@@ -33,7 +33,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, cast, get_args, get_origin, get_type_hints, overload
@@ -160,6 +159,8 @@ class ChangeEvent:
 
 
 _CHANGE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ChangeEvent))
+#: A change event as the tuple of its field values, in field order (how the pull hands one issue's over).
+ChangeRow = tuple[str, datetime, str, str | None, str | None, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,15 +200,6 @@ class ChangeLog(Sequence[ChangeEvent]):
         if len(columns) != len(_CHANGE_COLUMNS):
             raise ValueError(f"a change event row of {len(columns)} values, not {len(_CHANGE_COLUMNS)}")
         return cls(*columns)
-
-    @classmethod
-    def joined(cls, logs: Iterable[ChangeLog]) -> ChangeLog:
-        """The logs one after the other (each column chained)."""
-        parts = tuple(logs)
-        if len(parts) == 1:
-            return parts[0]
-        columns = [log.columns() for log in parts]
-        return cls(*(tuple(chain.from_iterable(c[k] for c in columns)) for k in range(len(_CHANGE_COLUMNS))))
 
     def columns(self) -> tuple[tuple[Any, ...], ...]:
         """The seven columns in :class:`ChangeEvent`'s field order."""
@@ -617,6 +609,7 @@ __all__ = [
     "ChangeEvent",
     "ChangeField",
     "ChangeLog",
+    "ChangeRow",
     "DependencyLink",
     "Issue",
     "LinkedIssue",

@@ -92,10 +92,9 @@ def _column(rows: Iterable[Any], name: str) -> list[Any]:
 
 
 def _objects(values: Sequence[Any]) -> pd.Series:
-    """A column of Python values as an object Series (numpy copies a tuple's pointers in C)."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return pd.Series(array, dtype=object, copy=False)
+    """A column of Python values as an object Series: ``np.fromiter`` copies the pointers in C, half the time
+    of ``pd.Series(values, dtype=object)`` for a tuple (which numpy reads as a sequence, checking each item)."""
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
 
 
 def _count_naive(values: Sequence[datetime | None]) -> int:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from syncreport.config import Config, TrainSettings
@@ -22,8 +24,10 @@ from syncreport.jira.values import sprint_from_json, sprint_values, value_name
 from syncreport.kinds import Deployment
 from syncreport.snapshot import (
     Board,
+    ChangeEvent,
     ChangeField,
     ChangeLog,
+    ChangeRow,
     DependencyLink,
     Issue,
     LinkedIssue,
@@ -151,7 +155,7 @@ class Normalized:
     issue: Issue
     issue_id: str | None
     end_ids: tuple[tuple[str, str], ...]  # (key, id) of each linked issue the links name
-    changes: ChangeLog  # the issue's change events, in time order
+    changes: tuple[ChangeRow, ...]  # the issue's change events (each its field values), in time order
     links: tuple[DependencyLink, ...]
     ends: tuple[LinkedIssue, ...]
     sprints: tuple[Sprint, ...]
@@ -172,7 +176,7 @@ class SnapshotBuilder:
         self._normalizer = Normalizer(config.train, fields, by_id, by_name)
         self.issues: dict[str, Issue] = {}
         self.links: dict[str, DependencyLink] = {}
-        self.changes: list[ChangeLog] = []  # each issue's, as taken
+        self.changes: list[ChangeRow] = []
         self._link_ends: dict[str, LinkedIssue] = {}
         self._issue_sprints: dict[int, Sprint] = {}
         self._parsed_sprints: dict[int, Sprint] = {}  # parsed by normalize, not necessarily taken yet
@@ -216,9 +220,7 @@ class SnapshotBuilder:
             issue=issue,
             issue_id=None if raw.get("id") is None else str(raw["id"]),
             end_ids=tuple(end_ids),
-            changes=ChangeLog.of(self._normalizer.changes(issue.key, histories))
-            if histories
-            else ChangeLog(),
+            changes=change_rows(self._normalizer.changes(issue.key, histories)) if histories else (),
             links=tuple(_dependency_links([raw], self._provider_sides)),
             ends=tuple(_link_ends(raw, self._provider_sides, self._normalizer.category)),
             sprints=tuple(sprints),
@@ -244,8 +246,7 @@ class SnapshotBuilder:
         if found.issue_id is not None:
             self._key_of_id[found.issue_id] = issue.key
         self._id_of_end.update(found.end_ids)
-        if found.changes:
-            self.changes.append(found.changes)
+        self.changes.extend(found.changes)
         for link in found.links:
             self.links.setdefault(link.id, link)
         for end in found.ends:
@@ -323,7 +324,7 @@ class SnapshotBuilder:
         issues = sorted(
             _parents_moved(self.issues.values(), moved), key=lambda i: (not i.in_train, order[i.key])
         )
-        changes = _in_snapshot_order(ChangeLog.joined(self.changes), order)
+        changes = _in_snapshot_order(self.changes, order)
         links = _with_created(current_links, changes)
         links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
         found = dict(self._issue_sprints)
@@ -377,18 +378,20 @@ class SnapshotBuilder:
         return available
 
 
-def _in_snapshot_order(changes: ChangeLog, order: Mapping[str, tuple[str, int, str]]) -> ChangeLog:
-    """The events by time, then issue (in :func:`issue_order`), then field; stable, as sorting the events
-    themselves by that key was."""
-    keys = list(
-        zip(
-            changes.at,
-            [order.get(key) or issue_order(key) for key in changes.issue_key],
-            changes.field,
-            strict=True,
-        )
+def _in_snapshot_order(rows: Iterable[ChangeRow], order: Mapping[str, tuple[str, int, str]]) -> ChangeLog:
+    """The events by time, then issue (in :func:`issue_order`), then field (stable: ties keep the order they
+    were taken in), as the snapshot's columns."""
+    return ChangeLog.from_rows(
+        sorted(rows, key=lambda row: (row[1], order.get(row[0]) or issue_order(row[0]), row[2]))
     )
-    return changes.taken(sorted(range(len(keys)), key=keys.__getitem__))
+
+
+def change_rows(events: Iterable[ChangeEvent]) -> tuple[ChangeRow, ...]:
+    """Each event as the tuple of its field values (what a kept row holds, and what the builder joins)."""
+    return tuple(map(_CHANGE_ROW, events))
+
+
+_CHANGE_ROW = attrgetter(*(f.name for f in dataclass_fields(ChangeEvent)))
 
 
 def _parents_moved(issues: Iterable[Issue], moved: Mapping[str, str]) -> Iterator[Issue]:
