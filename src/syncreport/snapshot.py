@@ -29,12 +29,13 @@ import functools
 import gzip
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, cast, get_args, get_origin, get_type_hints, overload
 from urllib.parse import urlsplit
 
 import orjson
@@ -157,6 +158,92 @@ class ChangeEvent:
     to_string: str | None = None
 
 
+_CHANGE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ChangeEvent))
+#: A change event as the tuple of its field values, in field order (how the pull hands one issue's over).
+ChangeRow = tuple[str, datetime, str, str | None, str | None, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLog(Sequence[ChangeEvent]):
+    """The train's change events as columns, one tuple per :class:`ChangeEvent` field (row i of every
+    column is event i): what the snapshot holds, and how the pull hands the changelog over. The indicators
+    read the columns as they are (hundreds of thousands of events: no object per event, no attribute read
+    per value); read as a sequence it still gives :class:`ChangeEvent` objects, made on the way out."""
+
+    issue_key: tuple[str, ...] = ()
+    at: tuple[datetime, ...] = ()
+    field: tuple[str, ...] = ()
+    from_value: tuple[str | None, ...] = ()
+    to_value: tuple[str | None, ...] = ()
+    from_string: tuple[str | None, ...] = ()
+    to_string: tuple[str | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len({len(column) for column in self.columns()}) > 1:
+            raise ValueError("a change log's columns must all be of one length")
+
+    @classmethod
+    def of(cls, events: Iterable[ChangeEvent]) -> ChangeLog:
+        """The events (in their order) as columns."""
+        if isinstance(events, ChangeLog):
+            return events
+        rows = tuple(events)
+        return cls(*(tuple(map(attrgetter(name), rows)) for name in _CHANGE_COLUMNS))
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> ChangeLog:
+        """Rows of the seven field values in field order (as a kept row or a file holds them) as columns.
+        Raises ValueError for a row of another length."""
+        columns = tuple(zip(*rows, strict=True))
+        if not columns:
+            return cls()
+        if len(columns) != len(_CHANGE_COLUMNS):
+            raise ValueError(f"a change event row of {len(columns)} values, not {len(_CHANGE_COLUMNS)}")
+        return cls(*columns)
+
+    def columns(self) -> tuple[tuple[Any, ...], ...]:
+        """The seven columns in :class:`ChangeEvent`'s field order."""
+        return (
+            self.issue_key,
+            self.at,
+            self.field,
+            self.from_value,
+            self.to_value,
+            self.from_string,
+            self.to_string,
+        )
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """Each event as the tuple of its field values, in field order."""
+        return zip(*self.columns(), strict=True)
+
+    def taken(self, order: Iterable[int]) -> ChangeLog:
+        """The events at the positions ``order`` gives, in that order."""
+        where = tuple(order)
+        return ChangeLog(*(tuple(map(column.__getitem__, where)) for column in self.columns()))
+
+    def without_issues(self, keys: Collection[str]) -> ChangeLog:
+        """The events of every issue but ``keys``, in their order."""
+        return self.taken(i for i, key in enumerate(self.issue_key) if key not in keys)
+
+    def __len__(self) -> int:
+        return len(self.issue_key)
+
+    @overload
+    def __getitem__(self, index: int) -> ChangeEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ChangeLog: ...
+
+    def __getitem__(self, index: int | slice) -> ChangeEvent | ChangeLog:
+        if isinstance(index, slice):
+            return ChangeLog(*(column[index] for column in self.columns()))
+        return ChangeEvent(*(column[index] for column in self.columns()))
+
+    def __iter__(self) -> Iterator[ChangeEvent]:
+        return map(ChangeEvent, *self.columns())
+
+
 RoamState = str  # "resolved" | "owned" | "accepted" | "mitigated"; None on a risk = not ROAMed yet
 ROAM_STATES: tuple[str, ...] = ("resolved", "owned", "accepted", "mitigated")
 
@@ -238,7 +325,8 @@ class Snapshot:
     sprints: tuple[Sprint, ...] = ()
     boards: tuple[Board, ...] = ()
     links: tuple[DependencyLink, ...] = ()
-    changes: tuple[ChangeEvent, ...] = ()
+    # held as a ChangeLog (columns): any sequence of ChangeEvent given is turned into one (``change_log``)
+    changes: Sequence[ChangeEvent] = ()
     linked: tuple[
         LinkedIssue, ...
     ] = ()  # link ends not in ``issues`` (not fetched), as their links show them
@@ -252,6 +340,15 @@ class Snapshot:
     stale_search: tuple[StaleSearch, ...] = ()  # search seen lagging behind the issues: a finding
     moved: tuple[MovedIssue, ...] = ()  # old keys of moved issues, so "changes since the last run" match them
     schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.changes, ChangeLog):
+            object.__setattr__(self, "changes", ChangeLog.of(self.changes))
+
+    @property
+    def change_log(self) -> ChangeLog:
+        """The change events as columns (what ``changes`` holds)."""
+        return cast(ChangeLog, self.changes)
 
     def issue_url(self, key: str) -> str:
         return f"{self.site_url.rstrip('/')}/browse/{key}"
@@ -270,7 +367,6 @@ _ROW_TYPES: dict[str, type] = {
     "sprints": Sprint,
     "boards": Board,
     "links": DependencyLink,
-    "changes": ChangeEvent,
     "linked": LinkedIssue,
     "risks": Risk,
     "objectives": Objective,
@@ -303,6 +399,8 @@ def _dump(snapshot: Snapshot) -> bytes:
     """The file's JSON straight from the dataclasses (orjson walks them in C: no deep copy, no dict per row)."""
     document: dict[str, Any] = {"format": FORMAT_NAME}
     document.update((f.name, getattr(snapshot, f.name)) for f in fields(Snapshot))
+    # each event as the object orjson would write for a ChangeEvent: its fields by name, in field order
+    document["changes"] = [dict(zip(_CHANGE_COLUMNS, row, strict=True)) for row in snapshot.change_log.rows()]
     return orjson.dumps(document, option=_DUMP_OPTIONS, default=_refuse)
 
 
@@ -398,14 +496,37 @@ def snapshot_from_dict(data: dict[str, Any]) -> Snapshot:
             f"snapshot schema version {version} is not supported (this syncreport reads versions "
             f"{', '.join(map(str, READABLE_VERSIONS))}); fetch it again with this version"
         )
-    scalars = {k: v for k, v in data.items() if k not in _ROW_TYPES and k != "format"}
+    scalars = {k: v for k, v in data.items() if k not in _ROW_TYPES and k not in ("format", "changes")}
     if version == 1:  # no risks or objectives then: say so instead of showing an empty board
         scalars.update(
             schema_version=SCHEMA_VERSION, risk_notes=[OLD_SNAPSHOT_NOTE], objective_notes=[OLD_SNAPSHOT_NOTE]
         )
     decoded = decode_row(Snapshot, scalars)
-    rows = {name: tuple(decode_row(cls, r) for r in data.get(name, [])) for name, cls in _ROW_TYPES.items()}
+    rows: dict[str, Any] = {
+        name: tuple(decode_row(cls, r) for r in data.get(name, [])) for name, cls in _ROW_TYPES.items()
+    }
+    rows["changes"] = change_log_from_dicts(data.get("changes", []))
     return Snapshot(**{**{f.name: getattr(decoded, f.name) for f in fields(Snapshot)}, **rows})
+
+
+def change_log_from_dicts(rows: Sequence[dict[str, Any]]) -> ChangeLog:
+    """The change events of a snapshot file (each an object of ChangeEvent's fields by name) as columns:
+    times converted as :func:`decode_row` does, a field a newer syncreport wrote left out, a field missing
+    from a row its default (None)."""
+    if not rows:
+        return ChangeLog()
+    names, _ = _decoders(ChangeEvent)
+    if any(not (row.keys() <= names) for row in rows):
+        rows = [{k: v for k, v in row.items() if k in names} for row in rows]
+    columns: list[tuple[Any, ...]] = []
+    for f in fields(ChangeEvent):
+        if f.default is MISSING:  # a row without it is damaged: KeyError
+            columns.append(tuple(row[f.name] for row in rows))
+        else:
+            columns.append(tuple(row.get(f.name, f.default) for row in rows))
+    for index, convert in decode_positions(ChangeEvent):
+        columns[index] = tuple(None if value is None else convert(value) for value in columns[index])
+    return ChangeLog(*columns)
 
 
 def save_snapshot(snapshot: Snapshot, path: Path) -> Path:
@@ -487,6 +608,8 @@ __all__ = [
     "Board",
     "ChangeEvent",
     "ChangeField",
+    "ChangeLog",
+    "ChangeRow",
     "DependencyLink",
     "Issue",
     "LinkedIssue",

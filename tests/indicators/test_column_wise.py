@@ -25,7 +25,7 @@ from syncreport.indicators.frames import (
 )
 from syncreport.indicators.results import IndicatorResults, IssueRow, PiSlip
 from syncreport.indicators.slippage import due_date_slip, sprint_memberships
-from syncreport.snapshot import ChangeEvent, Issue
+from syncreport.snapshot import ChangeEvent, ChangeLog, Issue
 
 from .builders import blocks, change, day, due, issue, sprints_for, train
 
@@ -532,3 +532,41 @@ def test_value_asof_reads_only_the_asked_issues_changes_however_the_others_lie_a
     keys = pd.Series(["A-1", "A-1", "A-2"], dtype=object)
     times = pd.Series([day(3), day(6), day(5)], dtype="datetime64[us, UTC]")
     assert value_asof(keys, times, events, current).tolist() == ["a", "b", "n"]
+
+
+def test_the_change_frame_takes_the_change_log_s_columns_as_they_are() -> None:
+    # A-1 two status events both on day 2 (ties in time: they keep the log's order), then a team event on
+    # day 1 written after them (the frame is sorted by time, stable: day 1 first); A-2 has no change;
+    # Z-9 is no issue of the train (its event is kept: the indicators decide). Odd texts pass untouched.
+    odd = "Pay \u202eout \x00 \U0001f680"
+    log = ChangeLog.of(
+        [
+            change("A-1", 2, "status", "new", "indeterminate", to_string=odd),
+            change("A-1", 2, "status", "indeterminate", "done", to_string="Done"),
+            change("A-1", 1, "team", None, None, to_string=""),
+            change("Z-9", 3, "flagged", "false", "true"),
+        ]
+    )
+    frames = build_frames(train([issue("A-1"), issue("A-2")], SPRINTS, changes=log))
+    changes = frames.changes
+    assert changes.index.tolist() == [2, 0, 1, 3]  # each event's place in the log
+    assert changes["issue_key"].tolist() == ["A-1", "A-1", "A-1", "Z-9"]
+    assert changes["at"].tolist() == [pd.Timestamp(day(n)) for n in (1, 2, 2, 3)]
+    assert changes["to_value"].tolist() == [None, "indeterminate", "done", "true"]
+    assert changes["to_string"].tolist() == ["", odd, "Done", None]
+    assert changes["issue_key"].dtype == object and str(changes["at"].dtype) == "datetime64[us, UTC]"
+    assert "A-2" not in set(changes["issue_key"]) and frames.naive_times == 0
+
+
+def test_an_empty_change_log_gives_an_empty_change_frame_of_the_same_columns() -> None:
+    frames = build_frames(train([], SPRINTS))
+    assert len(frames.changes) == 0
+    assert frames.changes.columns.tolist() == [
+        "issue_key",
+        "at",
+        "field",
+        "from_value",
+        "to_value",
+        "to_string",
+    ]
+    assert str(frames.changes["at"].dtype) == "datetime64[us, UTC]"

@@ -11,7 +11,7 @@ import pytest
 
 from syncreport.jira.builder import Normalized
 from syncreport.jira.normalized import decode, encode
-from syncreport.snapshot import ChangeEvent, DependencyLink, Issue, LinkedIssue, Sprint
+from syncreport.snapshot import DependencyLink, Issue, LinkedIssue, Sprint
 
 AT = datetime(2026, 3, 2, 9, 30, 15, 123000, tzinfo=UTC)
 
@@ -28,7 +28,7 @@ def _every_field_set() -> Normalized:
         issue=issue,
         issue_id="10001",
         end_ids=(("NOVA-2", "10002"),),
-        changes=(ChangeEvent("ORB-1", AT, "status", "new", "indeterminate", "To Do", "In Progress"),),
+        changes=(("ORB-1", AT, "status", "new", "indeterminate", "To Do", "In Progress"),),
         links=(DependencyLink("20001", "Blocks", "ORB-1", "NOVA-2", AT),),
         ends=(LinkedIssue("NOVA-2", "Other", "Done", "done", "Story"),),
         sprints=(Sprint(3, "Sprint 3", "closed", 7, AT, AT, AT, "goal"), Sprint(4, "Sprint 4", "active")),

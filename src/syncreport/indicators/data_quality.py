@@ -175,9 +175,9 @@ def _unknown_status_findings(findings: Findings, snapshot: Snapshot, status_even
     keys: set[str] = set()
     names: set[str] = set()
     # the from side's name is read from the few events with no from category (the frame has no column
-    # for it: 500,000 reads for a rare case); the frame's index is the event's place in snapshot.changes
+    # for it); the frame's index is the event's place in the snapshot's change log
     no_category = status_events.index[status_events["from_value"].isna().to_numpy()].tolist()
-    from_names = [snapshot.changes[i].from_string for i in no_category]
+    from_names = list(map(snapshot.change_log.from_string.__getitem__, no_category))
     for key, name in zip(status_events.loc[no_category, "issue_key"].tolist(), from_names, strict=True):
         if name:
             keys.add(key)

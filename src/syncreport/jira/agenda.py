@@ -427,7 +427,7 @@ def add_agenda(
         snapshot = replace(
             snapshot,
             issues=tuple(i for i in snapshot.issues if i.key not in keys),
-            changes=tuple(e for e in snapshot.changes if e.issue_key not in keys),
+            changes=snapshot.change_log.without_issues(keys),
             links=tuple(
                 link
                 for link in snapshot.links

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from syncreport.config import Config, TrainSettings
@@ -24,6 +26,8 @@ from syncreport.snapshot import (
     Board,
     ChangeEvent,
     ChangeField,
+    ChangeLog,
+    ChangeRow,
     DependencyLink,
     Issue,
     LinkedIssue,
@@ -99,12 +103,15 @@ def linked_keys(raw: Mapping[str, Any], train: TrainSettings) -> set[str]:
     }
 
 
-def _with_created(links: Sequence[DependencyLink], changes: Sequence[ChangeEvent]) -> list[DependencyLink]:
+def _with_created(links: Sequence[DependencyLink], changes: ChangeLog) -> list[DependencyLink]:
     added: dict[tuple[str, str], datetime] = {}
-    for e in changes:
-        if e.field == ChangeField.LINK.value and e.to_value:
-            pair = (e.issue_key, e.to_value)
-            added[pair] = max(added.get(pair, e.at), e.at)
+    link_field = ChangeField.LINK.value
+    for field, issue_key, to_value, at in zip(
+        changes.field, changes.issue_key, changes.to_value, changes.at, strict=True
+    ):
+        if field == link_field and to_value:
+            pair = (issue_key, to_value)
+            added[pair] = max(added.get(pair, at), at)
     out = []
     for link in links:
         times = [
@@ -148,7 +155,7 @@ class Normalized:
     issue: Issue
     issue_id: str | None
     end_ids: tuple[tuple[str, str], ...]  # (key, id) of each linked issue the links name
-    changes: tuple[ChangeEvent, ...]
+    changes: tuple[ChangeRow, ...]  # the issue's change events (each its field values), in time order
     links: tuple[DependencyLink, ...]
     ends: tuple[LinkedIssue, ...]
     sprints: tuple[Sprint, ...]
@@ -169,7 +176,7 @@ class SnapshotBuilder:
         self._normalizer = Normalizer(config.train, fields, by_id, by_name)
         self.issues: dict[str, Issue] = {}
         self.links: dict[str, DependencyLink] = {}
-        self.changes: list[ChangeEvent] = []
+        self.changes: list[ChangeRow] = []
         self._link_ends: dict[str, LinkedIssue] = {}
         self._issue_sprints: dict[int, Sprint] = {}
         self._parsed_sprints: dict[int, Sprint] = {}  # parsed by normalize, not necessarily taken yet
@@ -213,7 +220,7 @@ class SnapshotBuilder:
             issue=issue,
             issue_id=None if raw.get("id") is None else str(raw["id"]),
             end_ids=tuple(end_ids),
-            changes=tuple(self._normalizer.changes(issue.key, histories)) if histories else (),
+            changes=change_rows(self._normalizer.changes(issue.key, histories)) if histories else (),
             links=tuple(_dependency_links([raw], self._provider_sides)),
             ends=tuple(_link_ends(raw, self._provider_sides, self._normalizer.category)),
             sprints=tuple(sprints),
@@ -317,9 +324,7 @@ class SnapshotBuilder:
         issues = sorted(
             _parents_moved(self.issues.values(), moved), key=lambda i: (not i.in_train, order[i.key])
         )
-        changes = sorted(
-            self.changes, key=lambda e: (e.at, order.get(e.issue_key) or issue_order(e.issue_key), e.field)
-        )
+        changes = _in_snapshot_order(self.changes, order)
         links = _with_created(current_links, changes)
         links.sort(key=lambda link: (order[link.provider_key], order[link.consumer_key], link.id))
         found = dict(self._issue_sprints)
@@ -346,7 +351,7 @@ class SnapshotBuilder:
             sprints=tuple(sprints),
             boards=tuple(_boards(boards, issues, sprints)),
             links=tuple(links),
-            changes=tuple(changes),
+            changes=changes,
             linked=tuple(linked),
             moved=tuple(MovedIssue(old, new) for old, new in sorted(moved.items()) if new in self.issues),
             available_fields=tuple(self._available(in_train)),
@@ -371,6 +376,22 @@ class SnapshotBuilder:
         if any(i.pi for i in in_train):
             available.append("pi")
         return available
+
+
+def _in_snapshot_order(rows: Iterable[ChangeRow], order: Mapping[str, tuple[str, int, str]]) -> ChangeLog:
+    """The events by time, then issue (in :func:`issue_order`), then field (stable: ties keep the order they
+    were taken in), as the snapshot's columns."""
+    return ChangeLog.from_rows(
+        sorted(rows, key=lambda row: (row[1], order.get(row[0]) or issue_order(row[0]), row[2]))
+    )
+
+
+def change_rows(events: Iterable[ChangeEvent]) -> tuple[ChangeRow, ...]:
+    """Each event as the tuple of its field values (what a kept row holds, and what the builder joins)."""
+    return tuple(map(_CHANGE_ROW, events))
+
+
+_CHANGE_ROW = attrgetter(*(f.name for f in dataclass_fields(ChangeEvent)))
 
 
 def _parents_moved(issues: Iterable[Issue], moved: Mapping[str, str]) -> Iterator[Issue]:

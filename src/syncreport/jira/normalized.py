@@ -30,6 +30,7 @@ from syncreport.jira.builder import Normalized
 from syncreport.jira.fields import FieldMap
 from syncreport.snapshot import (
     ChangeEvent,
+    ChangeRow,
     DependencyLink,
     Issue,
     LinkedIssue,
@@ -57,7 +58,7 @@ def recipe(train: TrainSettings, fields: FieldMap, statuses: Iterable[Mapping[st
 # Each dataclass of a kept row as the list of its field values in field order (orjson writes the tuple an
 # attrgetter returns as an array, and times as ISO 8601): no field names, and positional construction on
 # the way back (the 10k-issue warm run decodes about 47,000 of them).
-_ROW_TYPES = (Issue, ChangeEvent, DependencyLink, LinkedIssue, Sprint)
+_ROW_TYPES = (Issue, DependencyLink, LinkedIssue, Sprint)  # the change events are rows already
 _VALUES = {cls: attrgetter(*(f.name for f in fields(cls))) for cls in _ROW_TYPES}
 
 
@@ -68,7 +69,7 @@ def encode(found: Normalized) -> bytes:
             values[Issue](found.issue),
             found.issue_id,
             found.end_ids,
-            [values[ChangeEvent](row) for row in found.changes],
+            found.changes,
             [values[DependencyLink](row) for row in found.links],
             [values[LinkedIssue](row) for row in found.ends],
             [values[Sprint](row) for row in found.sprints],
@@ -85,7 +86,7 @@ def decode(body: bytes | str) -> Normalized | None:
             issue=_ISSUE(issue),
             issue_id=None if issue_id is None else str(issue_id),
             end_ids=tuple((str(k), str(i)) for k, i in end_ids),
-            changes=_rows(ChangeEvent, changes),
+            changes=change_rows(changes),
             links=_rows(DependencyLink, links),
             ends=_rows(LinkedIssue, ends),
             sprints=_rows(Sprint, sprints),
@@ -96,6 +97,24 @@ def decode(body: bytes | str) -> Normalized | None:
 
 
 _ISSUE = decode_values(Issue)
+
+
+def change_rows(rows: list[list[Any]]) -> tuple[ChangeRow, ...]:
+    """A kept issue's change events (each the list of a ChangeEvent's field values) as the rows the builder
+    joins into the snapshot's :class:`~syncreport.snapshot.ChangeLog`: the times converted (as
+    :func:`~syncreport.snapshot.decode_positions` says), no ChangeEvent made. Rows, not one small log per
+    issue: a few events each, and seven tuples per issue cost as much as the objects did."""
+    if not rows:
+        return ()
+    width, where = _columns(ChangeEvent)
+    if any(len(row) != width for row in rows):
+        raise ValueError(f"a ChangeEvent row of another length than {width}")
+    for index, convert in where:
+        for row in rows:
+            value = row[index]
+            if value is not None:
+                row[index] = convert(value)
+    return tuple(map(tuple, rows))  # seven values each, checked above
 
 
 def _rows(cls: type, rows: list[list[Any]]) -> tuple[Any, ...]:
