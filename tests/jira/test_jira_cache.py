@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -124,80 +123,6 @@ def test_a_new_cache_file_has_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path:
         cache.put_issues([row(1)])
         assert [c.key for c in cache.get_issues(["1"]).values()] == ["A-1"]
     assert page_size(old) == 4096
-
-
-class _Slow(dict[str, Any]):
-    """An issue row whose id is read only once ``ready`` is set, noting the thread that read it."""
-
-    def __init__(self, n: int, ready: threading.Event, read_by: list[str]) -> None:
-        super().__init__(row(n)[0])
-        self.ready, self.read_by = ready, read_by
-
-    def __getitem__(self, name: str) -> Any:
-        if name == "id":
-            self.read_by.append(threading.current_thread().name)
-            assert self.ready.wait(10)
-        return super().__getitem__(name)
-
-
-class _Broken(dict[str, Any]):
-    """An issue row that cannot be read (its key raises)."""
-
-    def __getitem__(self, name: str) -> Any:
-        if name == "key":
-            raise ValueError("no key")
-        return super().__getitem__(name)
-
-
-def test_rows_handed_behind_are_written_on_the_writer_thread_and_seen_by_every_later_use(
-    tmp_path: Path,
-) -> None:
-    ready, read_by = threading.Event(), list[str]()
-    with Cache(tmp_path / "c.sqlite3", "https://a.example") as cache:
-        slow = _Slow(1, ready, read_by)
-        cache.put_issues_behind([(slow, [], "sig"), row(2)], {"1": b"[1]"}, "r")
-        # the call came back while the writer is still held on the first row's id: it writes apart
-        ready.set()
-        cache.put_issues_behind([(row(2)[0] | {"fields": {"updated": "u2b"}}, [], "sig")], {}, "r")
-        assert cache.versions() == {"1": ("u1", "sig"), "2": ("u2b", "sig")}  # in the order handed
-        assert cache.get_normalized(["1", "2"], "r") == {"1": b"[1]"}
-    assert read_by and "MainThread" not in read_by
-    with Cache(tmp_path / "c.sqlite3", "https://a.example") as again:
-        assert set(again.versions()) == {"1", "2"} and again.integrity_ok()
-
-
-def test_a_write_behind_that_fails_is_raised_by_the_next_use_and_writes_nothing_of_its_rows(
-    tmp_path: Path,
-) -> None:
-    with Cache(tmp_path / "c.sqlite3", "https://a.example") as cache:
-        cache.put_issues_behind([row(1)], {}, "r")
-        cache.put_issues_behind([row(2), (_Broken(row(3)[0]), [], "sig")], {}, "r")
-        with pytest.raises(ValueError, match="no key"):
-            cache.versions()
-        assert cache.versions() == {"1": ("u1", "sig")}  # raised once; the failed batch left nothing
-        cache.put_issues_behind([row(4)], {}, "r")
-        assert set(cache.versions()) == {"1", "4"} and cache.integrity_ok()
-
-
-def test_closing_waits_for_the_rows_handed_behind_and_raises_their_failure_unless_failing(
-    tmp_path: Path,
-) -> None:
-    cache = Cache(tmp_path / "c.sqlite3", "https://a.example")
-    cache.put_issues_behind([(_Broken(row(1)[0]), [], "sig")], {}, "r")
-    with pytest.raises(ValueError, match="no key"):
-        cache.close()
-    with pytest.raises(KeyboardInterrupt), Cache(tmp_path / "c.sqlite3", "https://a.example") as failing:
-        failing.put_issues_behind([row(2)], {}, "r")
-        failing.put_issues_behind([(_Broken(row(3)[0]), [], "sig")], {}, "r")
-        raise KeyboardInterrupt  # the pull's own failure is what the caller sees
-    with Cache(tmp_path / "c.sqlite3", "https://a.example") as after:
-        assert after.versions() == {"2": ("u2", "sig")} and after.integrity_ok()
-
-
-def test_a_disabled_cache_takes_rows_behind_too() -> None:
-    with Cache(None, "https://a.example") as cache:
-        cache.put_issues_behind([row(1)], {}, "r")
-        assert list(cache.versions()) == ["1"]
 
 
 # --- the versions' index, and the whole-file check only after an unclean close ---------------------------

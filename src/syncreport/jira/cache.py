@@ -11,10 +11,8 @@ What it keeps, per site:
   it is fetched again);
 - ``meta``: the deployment type, the field list and the status list.
 
-Writes happen on the calling thread, each batch in a transaction, except the pull's rows
-(:meth:`Cache.put_issues_behind`): those are written on the cache's writer thread while the pull goes on
-(the sqlite3 module lets go of the GIL while SQLite works), and every other use of the cache waits for
-them first, so it reads and writes as if they had been written at once. The journal is WAL, so a killed
+Writes happen on the calling thread, each batch in a transaction (round five wrote the pull's rows on a
+thread of their own; measured, it cost CPU and saved no wall time). The journal is WAL, so a killed
 process never corrupts the file. A file that is not a readable cache (or an older layout) is moved aside
 and rebuilt: it is only a cache. The whole file is checked at open only when the last run left it unclosed
 (:func:`left_unclosed`); damage met in use sets the file aside when it is closed.
@@ -24,11 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,13 +107,9 @@ class Cache:
         self._clock = clock  # the run's clock (epoch seconds): fetch times compared with max-ages
         self._log_ahead: threading.Thread | None = None  # begins the write-ahead log (_begin_log_ahead)
         self._conn = self._open()
-        self._writer: _Writer | None = None  # started by the first put_issues_behind
 
     @property
     def _db(self) -> sqlite3.Connection:
-        """The connection, once the rows handed to the writer thread are written (its failure raised)."""
-        if self._writer is not None:
-            self._writer.settle()
         return self._conn
 
     @classmethod
@@ -165,7 +158,7 @@ class Cache:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        # not only the opening thread: the writer thread writes the pull's rows, one use at a time
+        # one use at a time, but not only on the opening thread (a pull may be driven from another thread)
         return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
 
     @staticmethod
@@ -197,21 +190,13 @@ class Cache:
             raise
         return db, version == LAYOUT_VERSION
 
-    def close(self, *, failing: bool = False, error: BaseException | None = None) -> None:
-        """Close the file once the rows handed to the writer thread are written (whole transactions each);
-        ``failing``: the caller is failing already, so a failure of those writes is logged, not raised.
-        ``error`` (what the caller is failing with), or the writes' failure, saying the file is damaged
-        moves it aside once closed: the next run starts afresh rather than failing on it again."""
+    def close(self, *, error: BaseException | None = None) -> None:
+        """Close the file. ``error`` (what the caller is failing with) saying the file is damaged moves it
+        aside once closed: the next run starts afresh rather than failing on it again."""
         damage = error if is_damage(error) else None
         try:
             if self._log_ahead is not None:  # its connection closes first: this one ends the log
                 self._log_ahead.join()
-            if self._writer is not None:
-                writer, self._writer = self._writer, None
-                writer.stop(raise_failure=not failing)
-        except sqlite3.DatabaseError as exc:
-            damage = exc if is_damage(exc) else damage
-            raise
         finally:
             self._conn.close()
             if damage is not None and self.path is not None:
@@ -222,7 +207,7 @@ class Cache:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, *_: object) -> None:
-        self.close(failing=kind is not None, error=error)
+        self.close(error=error)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -271,20 +256,6 @@ class Cache:
         """Store (raw issue, complete histories or None, fields signature) rows in one transaction, with what
         they normalized to (id -> body, made by ``recipe``); a row stored without one drops its old one."""
         return self._put_issues(self._db, rows, normalized, recipe)
-
-    def put_issues_behind(
-        self,
-        rows: Sequence[tuple[Mapping[str, Any], list[dict[str, Any]] | None, str]],
-        normalized: Mapping[str, bytes],
-        recipe: str,
-    ) -> None:
-        """:meth:`put_issues` on the cache's writer thread, while the caller goes on: in one transaction, in
-        the order handed, and before any other use of the cache (which waits for it). A write that fails
-        is raised by the next use (and later rows handed are not written), or by :meth:`close`. The caller
-        must not change ``rows`` or ``normalized`` afterwards."""
-        if self._writer is None:
-            self._writer = _Writer()
-        self._writer.hand(lambda: self._put_issues(self._conn, rows, normalized, recipe))
 
     def _put_issues(
         self,
@@ -450,54 +421,6 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-
-
-class _Writer:
-    """One thread that runs the writes handed to it, in order, one at a time; :meth:`settle` waits until
-    all are done. After a write fails, those handed until its failure is raised (once) are dropped."""
-
-    QUEUED = 4  # writes waiting at most (a cold pull's unit of rows each): the caller waits beyond
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[Callable[[], object] | None] = queue.Queue(self.QUEUED)
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="cache-writer", daemon=True)
-        self._thread.start()
-
-    def hand(self, job: Callable[[], object]) -> None:
-        self._raise()
-        self._jobs.put(job)
-
-    def settle(self) -> None:
-        self._jobs.join()
-        self._raise()
-
-    def stop(self, *, raise_failure: bool) -> None:
-        self._jobs.join()
-        self._jobs.put(None)
-        self._thread.join()
-        if raise_failure:
-            self._raise()
-        elif self._failure is not None:
-            log.warning("the cache's last rows were not written: %s", self._failure)
-
-    def _raise(self) -> None:
-        failure, self._failure = self._failure, None
-        if failure is not None:
-            raise failure
-
-    def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                if job is None:
-                    return
-                if self._failure is None:  # not yet raised to the caller: what it handed since is dropped
-                    job()
-            except BaseException as exc:  # handed to the caller's thread, raised there
-                self._failure = exc
-            finally:
-                self._jobs.task_done()
 
 
 # --- what a cached row keeps -----------------------------------------------------------------------

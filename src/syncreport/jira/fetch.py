@@ -430,7 +430,7 @@ class PullRun:
                 for item in history["items"]:
                     if item.get("fieldId") == "status" or item.get("field") == "status":
                         status_ids.update(str(v) for v in (item.get("from"), item.get("to")) if v)
-        # written here, not on the cache's writer thread (Cache.put_issues_behind): measured in turns, the
+        # written here, on the pull's thread (round five wrote them on a writer thread of their own): the
         # writer cost 0.1 to 0.3 CPU s a cold 10k pull (the GIL handed back and forth on every row's step)
         # and no wall time the noise lets one read (docs/performance.md, the cold pull, round six)
         self.cache.put_issues(clean, bodies, self.recipe)
