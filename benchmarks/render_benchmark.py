@@ -16,6 +16,12 @@ reference, noise-bound. ``--pictures-only`` measures the pictures alone.
     .venv/bin/python benchmarks/render_benchmark.py --issues 1000
     .venv/bin/python benchmarks/render_benchmark.py --snapshot /tmp/train10k.json.gz   # reuse a saved pull
     .venv/bin/python benchmarks/render_benchmark.py --snapshot /tmp/train10k.json.gz --pictures-only
+
+The train is pulled on a pinned clock (``--at``; the simulator and the pull both take it), so the figures
+are the same at any time of day. On the wall clock they were not: the steady-state probe lays out "the run
+after the next", 5 and 10 minutes after the pull, and at some moments of the day an issue's age in days
+rolls over in that gap, so the body changed and was laid out again (4.02 CPU s at 10:20 UTC against 0.60
+under ``faketime -f '@2026-12-02 05:54:00'`` on the same code, round six). The default moment is that one.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +50,28 @@ PICTURES_TARGET_SECONDS = 1.0  # issue 14: what the map, the drawn board and the
 NEXT_RUN_PDF_TARGET_CPU_SECONDS = 1.5  # issue 15: the warm run's PDF
 
 
-def pull_train(issues: int, seed: int, path: Path) -> None:
-    """Generate a train in the simulator, pull it through the real client, and save the snapshot."""
+PINNED_AT = "2026-12-02T05:54:00+00:00"  # --at's default: no age rolls over in the next ten minutes
+
+
+def pull_train(issues: int, seed: int, path: Path, at: datetime) -> None:
+    """Generate a train in the simulator as of ``at``, pull it through the real client on a clock stopped
+    at ``at``, and save the snapshot."""
+    from syncreport.clock import fixed_clock
     from syncreport.config import config_from_dict
     from syncreport.jira import pull_snapshot
     from syncreport.simulator import demo_config, start_simulator
     from syncreport.snapshot import save_snapshot
 
-    with start_simulator(issues=issues, seed=seed) as sim, tempfile.TemporaryDirectory() as cache:
+    clock = fixed_clock(at)
+    with (
+        start_simulator(issues=issues, seed=seed, clock=clock) as sim,
+        tempfile.TemporaryDirectory() as cache,
+    ):
         data = demo_config(sim, token_env="SYNCREPORT_BENCH_TOKEN")
         data["cache"] = {"enabled": True, "path": str(Path(cache) / "cache.sqlite")}
         os.environ["SYNCREPORT_BENCH_TOKEN"] = sim.token
         started = time.perf_counter()
-        snapshot = pull_snapshot(config_from_dict(data, source="<benchmark>"))
+        snapshot = pull_snapshot(config_from_dict(data, source="<benchmark>"), now=clock)
         print(f"pulled {len(snapshot.issues)} issues in {time.perf_counter() - started:.1f} s -> {path}")
         save_snapshot(snapshot, path)
 
@@ -417,6 +433,12 @@ def main() -> None:
     parser.add_argument(
         "--pictures-only", action="store_true", help="measure the pictures' part-wise figure alone"
     )
+    parser.add_argument(
+        "--at",
+        type=datetime.fromisoformat,
+        default=datetime.fromisoformat(PINNED_AT),
+        help=f"the moment the train is generated and pulled at (default {PINNED_AT}: any day, same figures)",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--worker-probe", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -432,7 +454,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="syncreport-render-bench-") as tmp:
         snapshot_path = args.snapshot or Path(tmp) / f"train-{args.issues}.json.gz"
         if not snapshot_path.exists():
-            pull_train(args.issues, args.seed, snapshot_path)
+            pull_train(args.issues, args.seed, snapshot_path, args.at)
         settings = json.dumps({"paper": args.paper})
         completed = subprocess.run(
             [sys.executable, str(HERE), "--child", str(snapshot_path), settings, json.dumps(options)],
