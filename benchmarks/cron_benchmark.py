@@ -39,6 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from machine_speed import probe_line  # benchmarks/ is this script's own folder, first on sys.path
+
 HERE = Path(__file__).resolve()
 BARS = {"warm_s": 3.0, "warm_requests": 3, "warm_1k_s": 2.0}
 
@@ -178,7 +180,8 @@ def measure(
 def table(results: list[dict[str, Any]], latency_ms: int) -> str:
     lines = [
         f"`syncreport report` (html, pdf, json) against the simulator at {latency_ms} ms a request, shipped "
-        f"defaults; {os.cpu_count()} cores; load = 1-minute load average when the run started.",
+        f"defaults; {os.cpu_count()} cores; load = 1-minute load average when the run started; "
+        f"{probe_line()}.",
         "",
         "| dialect | issues | run | wall s | CPU s | requests | peak MB | load |",
         "|---|---:|---|---:|---:|---:|---:|---:|",

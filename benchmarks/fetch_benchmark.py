@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from machine_speed import probe_line  # benchmarks/ is this script's own folder, first on sys.path
+
 from syncreport.simulator import demo_config, start_simulator, toml_snippet
 from syncreport.simulator.agenda import OBJECTIVE_TYPE, RISK_TYPE
 
@@ -239,7 +241,7 @@ def report(results: list[dict[str, Any]], latency_ms: int, fixed: int, burst: in
     limit = f"burst limit {burst}/s per endpoint" if burst else "no burst limit"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nJira pull against the simulator ({latency_ms} ms per request, {limit}); shipped defaults")
-    print(f"load average at the end: {load}")
+    print(f"load average at the end: {load}; {probe_line()}")
     header = f"{'dialect':>10} {'issues':>7} {'histories':>9} {'cold s':>7} {'requests':>8} {'floor':>6}"
     header += f" {'429s':>5} {'inflight':>8} {'cuts':>4} {'peak MB':>8} {'complete':>8}"
     header += f" | {'warm s':>6} {'warm req':>8} {'floor':>6}"

@@ -25,6 +25,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+from machine_speed import machine_probe  # benchmarks/ is this script's own folder, first on sys.path
 
 TEAMS = 12
 SPRINTS_PER_TEAM = 8  # 2 of the previous PI, 6 of this one
@@ -249,6 +250,7 @@ def child(issues: int, changes: int, seed: int, stages: bool, repeat: int) -> No
                 "compute_s": round(computed, 2),
                 "compute_cpu_s": round(cpu, 2),
                 "load_average": round(os.getloadavg()[0], 1),
+                "machine_probe_cpu_s": round(machine_probe(), 3),
                 "export_s": round(exported, 2),
                 "peak_rss_mb_before_compute": round(rss_before / 1024),
                 "peak_rss_mb": round(rss_after / 1024),
@@ -294,6 +296,9 @@ def main() -> None:
     print(
         f"compute_indicators: {figures['compute_s']} s wall, {figures['compute_cpu_s']} s CPU   (target <= 3 s; "
         f"load average {figures['load_average']} on {os.cpu_count()} cores while measuring)"
+    )
+    print(
+        f"machine probe {figures['machine_probe_cpu_s']} CPU s (benchmarks/machine_speed.py; lower is faster)"
     )
     print(f"to_json_document:   {figures['export_s']} s")
     print(
