@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,12 @@ NEXT_RUN_PDF_TARGET_CPU_SECONDS = 1.5  # issue 15: the warm run's PDF
 
 
 PINNED_AT = "2026-12-02T05:54:00+00:00"  # --at's default: no age rolls over in the next ten minutes
+
+
+def utc_moment(text: str) -> datetime:
+    """``--at``'s ISO 8601 moment, aware: one without an offset is taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def pull_train(issues: int, seed: int, path: Path, at: datetime) -> None:
@@ -435,8 +441,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--at",
-        type=datetime.fromisoformat,
-        default=datetime.fromisoformat(PINNED_AT),
+        type=utc_moment,
+        default=utc_moment(PINNED_AT),
         help=f"the moment the train is generated and pulled at (default {PINNED_AT}: any day, same figures)",
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
