@@ -25,7 +25,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from machine_speed import machine_probe  # benchmarks/ is this script's own folder, first on sys.path
+from machine_speed import (  # benchmarks/ is this script's own folder, first on sys.path
+    machine_probe,
+    probe_line,
+)
 
 TEAMS = 12
 SPRINTS_PER_TEAM = 8  # 2 of the previous PI, 6 of this one
@@ -297,9 +300,7 @@ def main() -> None:
         f"compute_indicators: {figures['compute_s']} s wall, {figures['compute_cpu_s']} s CPU   (target <= 3 s; "
         f"load average {figures['load_average']} on {os.cpu_count()} cores while measuring)"
     )
-    print(
-        f"machine probe {figures['machine_probe_cpu_s']} CPU s (benchmarks/machine_speed.py; lower is faster)"
-    )
+    print(probe_line(figures["machine_probe_cpu_s"]))
     print(f"to_json_document:   {figures['export_s']} s")
     print(
         f"peak memory (ru_maxrss of the child): {figures['peak_rss_mb']} MB in all, "

@@ -2,8 +2,8 @@
 
 The development machine changes between sessions, and its speed with it: the same code (main ``a734368``)
 took 1.70 s for the first warm Data Center 10k report on round six's machine and 5.21 s on the next one, and
-2.01 against 7.66 CPU s for the indicators at 100k. Every benchmark prints this probe beside its load
-average; a figure is comparable with another only beside the probe of the machine it was taken on (or,
+2.01 against 7.66 CPU s for the indicators at 100k. The cron, fetch and indicators benchmarks print this
+probe beside their load average; a figure is comparable with another only beside the probe of the machine it was taken on (or,
 better, measured side by side with the old code on the same machine).
 
 The probe is the best of three runs of a fixed pure-Python loop (10,000,000 additions, the interpreter's own
@@ -33,8 +33,10 @@ def machine_probe() -> float:
     return min(_loop() for _ in range(3))
 
 
-def probe_line() -> str:
-    return f"machine probe {machine_probe():.3f} CPU s (benchmarks/machine_speed.py; lower is faster)"
+def probe_line(seconds: float | None = None) -> str:
+    """The probe as the benchmarks print it: ``seconds`` when measured already (in a child), else now."""
+    measured = machine_probe() if seconds is None else seconds
+    return f"machine probe {measured:.3f} CPU s (benchmarks/machine_speed.py; lower is faster)"
 
 
 if __name__ == "__main__":
