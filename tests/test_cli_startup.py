@@ -138,3 +138,23 @@ print(rich.markdown.Markdown.__module__, rich.traceback.Traceback.__module__)
 def test_rich_markdown_and_tracebacks_still_work_when_typer_asks_for_them() -> None:
     done = subprocess.run([sys.executable, "-c", STAND_IN_PROBE], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "True", "rich.markdown", "rich.traceback"]
+
+
+RENDERING_PROBE = """
+import json, sys, threading
+from syncreport.pipeline import _RENDERING_MODULES, _import_meanwhile
+before = "jinja2" in sys.modules
+_import_meanwhile(_RENDERING_MODULES)
+for thread in threading.enumerate():
+    if thread.name == "syncreport-imports":
+        thread.join()
+print(json.dumps([before, "jinja2" in sys.modules, "weasyprint" in sys.modules, "pikepdf" in sys.modules]))
+"""
+
+
+def test_a_run_that_renders_imports_jinja_meanwhile_and_leaves_weasyprint_to_the_worker() -> None:
+    # The HTML's and the print document's modules come in the pull's waits; WeasyPrint and pikepdf are the
+    # layout worker's (a run whose PDF parts are all kept never loads them in its own process).
+    done = subprocess.run([sys.executable, "-c", RENDERING_PROBE], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True, False, False]
+    assert done.stderr == ""

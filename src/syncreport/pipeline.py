@@ -180,16 +180,20 @@ def _plan(
     )
 
 
-def _pull(config: Config, progress: Progress, now: Clock) -> Snapshot:
+def _pull(config: Config, progress: Progress, now: Clock, *, rendering: bool = False) -> Snapshot:
+    """The train's snapshot; meanwhile, what computing imports, and what rendering the HTML or the PDF
+    imports when the run makes one (``rendering``)."""
     from syncreport.jira import pull_snapshot  # imported here: the CLI starts fast without it
 
-    _import_meanwhile(_COMPUTING_MODULES)
+    _import_meanwhile(_COMPUTING_MODULES + (_RENDERING_MODULES if rendering else ()))
     return pull_snapshot(config, progress=progress, now=now)
 
 
 # What computing the indicators imports (pandas, numpy: about half a second), made while the pull waits
-# for Jira's answers.
+# for Jira's answers; and what rendering the HTML and the print document imports (Jinja, the view: 0.1 s
+# of the main thread's warm run otherwise, docs/performance.md, round eight).
 _COMPUTING_MODULES = ("syncreport.indicators.compute", "syncreport.indicators.export")
+_RENDERING_MODULES = ("syncreport.render.pdf", "syncreport.render.json_text")
 
 
 def _import_meanwhile(modules: Sequence[str]) -> None:
@@ -455,7 +459,9 @@ def run_report(  # noqa: PLR0913 - the run's options and a caller's seams (clock
         if snapshot is None:
             assert config is not None
             say(f"Pulling {train} from {config.jira.url} ...")
-            snapshot = _pull(config, progress, now)
+            snapshot = _pull(
+                config, progress, now, rendering="html" in plan.formats or _needs_pdf(plan, config)
+            )
         interrupts.check()
         say(f"Computing indicators for {len(snapshot.issues)} issues ...")
         previous, previous_path = load_previous(

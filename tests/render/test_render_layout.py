@@ -252,3 +252,27 @@ def test_a_kept_part_has_the_same_name_whether_weasyprint_is_imported_or_not() -
     done = subprocess.run([sys.executable, "-c", _VERSION_PROBE], capture_output=True, text=True, check=True)
     before, after, _ = done.stdout.split()
     assert before == after != ""
+
+
+def test_the_workers_warm_up_page_changes_no_pdf_laid_out_after_it(sample: ModuleType) -> None:
+    # The worker lays the warm-up page out while it waits for the run (fonts loaded, glyphs shaped): what it
+    # lays out next is byte for byte what it would have been, and the page names nothing to fetch.
+    from syncreport.render import layout
+    from syncreport.render.html import render_document
+
+    results, snapshot = sample.train(issues=20, teams=3)
+    document = render_document(results, snapshot, ReportSettings(), for_print=True)
+    before = layout.lay_out_here(document)
+    assert not any(word in layout.WARM_UP_DOCUMENT for word in ("url(", "src=", "href=", "@import"))
+    assert layout.warm_up() is True
+    assert layout.lay_out_here(document) == before
+
+
+def test_a_warm_up_that_fails_is_only_a_head_start_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    from syncreport.render import layout
+
+    def no_pango(document: str) -> NoReturn:
+        raise OSError("cannot load library 'pango-1.0-0'")
+
+    monkeypatch.setattr(layout, "lay_out_here", no_pango)
+    assert layout.warm_up() is False  # the run's own layouts then say what is wrong
