@@ -30,6 +30,8 @@ need_system_packages() {
     # the HTML report's browser tests drive Debian's Chromium through its chromedriver (no browser download)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+    # libfaketime: date-sensitive code checked under fake dates, and cron_benchmark.py's run a day later
+    command -v faketime >/dev/null || missing+=(faketime)
   fi
   if command -v fc-list >/dev/null; then
     fonts=$(fc-list 2>/dev/null || true)

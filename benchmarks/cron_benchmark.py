@@ -7,7 +7,10 @@ tuned but the simulator's URL, the cache file and the output folder), then runs 
 ``syncreport --quiet report --config FILE`` as a subprocess three times: cold (empty cache, no earlier run),
 warm (nothing changed in Jira since) and the next warm run: cron's steady state, where the report's front
 compares with a run like it and only the trends (one more point) and the minute are new; the first warm
-run also lays out a front whose "changes since the last run" are new and margins for one more page. Beside them, in the same run and against the same simulator, the
+run also lays out a front whose "changes since the last run" are new and margins for one more page. Then,
+when Debian's ``faketime`` is installed, the same warm run with the client's clock ``--later`` hours ahead
+(24 by default: the next morning's cron run, nothing changed in Jira): the issues' ages have moved, so the
+report's body is laid out again, which the runs minutes apart never show. Beside them, in the same run and against the same simulator, the
 naive pull users write with the ``jira`` library (``search_issues(jql, expand="changelog",
 maxResults=False)``), which fetches less (truncated changelogs) and renders nothing.
 
@@ -117,6 +120,7 @@ def measure(
     profile: Path | None,
     *,
     fresh_edits: bool = False,
+    later_hours: float = 24,
 ) -> dict[str, Any]:
     from syncreport.simulator import demo_config, start_simulator, toml_snippet
 
@@ -155,6 +159,13 @@ def measure(
                     *report[1:],
                 ]
             result[run] = {**measured(command, env), "requests": sim.stats()["total"], "load": load}
+        faketime = shutil.which("faketime")
+        if later_hours and faketime:  # the client's clock only: the simulator answers at the machine's time
+            sim.reset_stats()
+            load = os.getloadavg()[0]
+            command = [faketime, "-f", f"+{later_hours:g}h", *report]
+            result["later"] = {**measured(command, env), "requests": sim.stats()["total"], "load": load}
+            result["later_hours"] = later_hours
         result["outputs"] = sorted(p.name for p in (folder / "reports").iterdir() if p.is_file())
         sim.reset_stats()
         load = os.getloadavg()[0]
@@ -190,9 +201,12 @@ def table(results: list[dict[str, Any]], latency_ms: int) -> str:
         for run, label in (
             ("cold", "cold report"),
             ("warm", "warm report, nothing changed"),
-            ("again", "the next warm run (cron's steady state)"),
+            ("again", "the next warm run, minutes later"),
+            ("later", f"the same, {r.get('later_hours', 0):g} h later (faketime)"),
             ("naive", "naive jira-library pull"),
         ):
+            if run not in r:
+                continue
             f = r[run]
             lines.append(
                 f"| {r['dialect']} | {r['size']:,} | {label} | {f['wall_s']:.2f} | {f['cpu_s']:.2f} | "
@@ -213,6 +227,11 @@ def table(results: list[dict[str, Any]], latency_ms: int) -> str:
             f"1 to {BARS['warm_requests']} requests): {verdict}; the next warm run {again['wall_s']:.2f} s, "
             f"{again['cpu_s']:.2f} CPU s; naive: {naive['issues']} issues, "
             f"{naive['truncated']} with truncated changelogs"
+            + (
+                f"; {r['later_hours']:g} h later {r['later']['wall_s']:.2f} s, {r['later']['cpu_s']:.2f} CPU s"
+                if "later" in r
+                else "; no later run (faketime not installed, or --later 0)"
+            )
         )
     return "\n".join(lines)
 
@@ -288,6 +307,13 @@ def main() -> None:
         action="store_true",
         help="generate the site as of now (its last edits seconds before the cold run), not as of midnight",
     )
+    parser.add_argument(
+        "--later",
+        type=float,
+        default=24,
+        metavar="HOURS",
+        help="also run the warm report this many hours ahead under faketime (0: not; default 24, the next day)",
+    )
     parser.add_argument("--launch", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("command", nargs="*", help=argparse.SUPPRESS)
@@ -306,7 +332,13 @@ def main() -> None:
             for size in [int(s) for s in args.sizes.split(",") if s]:
                 results.append(
                     measure(
-                        dialect, size, args.latency_ms, Path(tmp), args.profile, fresh_edits=args.fresh_edits
+                        dialect,
+                        size,
+                        args.latency_ms,
+                        Path(tmp),
+                        args.profile,
+                        fresh_edits=args.fresh_edits,
+                        later_hours=args.later,
                     )
                 )
                 print(json.dumps(results[-1], default=str), file=sys.stderr)

@@ -8,13 +8,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
 from syncreport import artifacts, pipeline
+from syncreport.clock import fixed_clock
 from syncreport.config import config_from_dict
 from syncreport.jira import pull_snapshot
 from syncreport.pipeline import run_report
@@ -26,6 +27,7 @@ from syncreport.snapshot import Snapshot, save_snapshot
 pytestmark = pytest.mark.slow  # real PDFs
 
 TOKEN_ENV = "WARM_RENDER_TEST_TOKEN"
+PULLED_AT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # the simulators' day (conftest.SIM_TODAY), 08:00
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,9 @@ def pulled(
     data["cache"] = {"enabled": False}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(TOKEN_ENV, cloud_sim.token)
-        snapshot = pull_snapshot(config_from_dict(data))
+        # a pinned moment: on the wall clock, an age that rolls over in the five minutes the next-front test
+        # adds made its predicted front another (failed at 20:32 UTC, passed minutes later)
+        snapshot = pull_snapshot(config_from_dict(data), now=fixed_clock(PULLED_AT))
     path = save_snapshot(snapshot, tmp_path_factory.mktemp("warm") / "train.json.gz")
     return data, path, snapshot
 
