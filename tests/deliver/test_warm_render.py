@@ -205,6 +205,57 @@ def test_the_first_run_lays_out_the_next_runs_front_and_the_next_run_writes_what
     assert _pdf_text(mine[".pdf"], tmp_path) == _pdf_text(theirs[".pdf"], tmp_path)
 
 
+def _section(document: str) -> str:
+    """Which content part of the print document ``document`` is (the first section it holds), or
+    "margins" for a page-margins layer."""
+    for part in ("summary", "trends", "board", "features", "risks", "cadence"):
+        if f'id="{part}"' in document:
+            return part
+    return "margins"
+
+
+def test_the_next_days_run_lays_out_again_only_the_parts_whose_ages_moved(
+    pulled: tuple[dict[str, Any], Path, Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing changed in Jira, a day has passed: the risks' and the slips' ages moved (they start a page,
+    # as do the cadence after them), the front says the day; the board, the features to the dependencies
+    # and the cadence to the end are the parts the run before kept. And the PDF says what a run without a
+    # store writes.
+    data, _, snapshot = pulled
+    monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
+    today = save_snapshot(snapshot, tmp_path / "today.json.gz")
+    tomorrow = save_snapshot(
+        dataclasses.replace(snapshot, taken_at=snapshot.taken_at + timedelta(days=1)),
+        tmp_path / "tomorrow.json.gz",
+    )
+    config = config_from_dict(
+        {**data, "cache": {"enabled": True, "path": str(tmp_path / "cache" / "jira.sqlite3")}}
+    )
+    laid_out: list[str] = []
+    real = pdf.lay_out
+
+    def counting(document: str) -> bytes:
+        laid_out.append(_section(document))
+        return real(document)
+
+    monkeypatch.setattr(pdf, "lay_out", counting)
+    formats = ["html", "pdf", "json"]
+    run_report(config, snapshot_path=today, out_dir=tmp_path / "out", formats=formats)
+    assert {"board", "features", "risks", "cadence"} <= set(laid_out)  # the report has those parts
+    shutil.copytree(tmp_path / "out", tmp_path / "out-without-store")
+    laid_out.clear()
+    next_day = run_report(config, snapshot_path=tomorrow, out_dir=tmp_path / "out", formats=formats)
+    assert sorted(set(laid_out)) == ["margins", "risks", "summary", "trends"]
+
+    without_store = config_from_dict({**data, "cache": {"enabled": False}})
+    afresh = run_report(
+        without_store, snapshot_path=tomorrow, out_dir=tmp_path / "out-without-store", formats=["pdf"]
+    )
+    assert _pdf_text(next_day.paths[1].read_bytes(), tmp_path) == _pdf_text(
+        afresh.paths[0].read_bytes(), tmp_path
+    )
+
+
 @pytest.mark.usefixtures("apart")
 def test_a_first_run_whose_head_start_fails_still_delivers_its_report(
     pulled: tuple[dict[str, Any], Path, Snapshot],

@@ -69,11 +69,12 @@ def _next_run(results: IndicatorResults, earlier: list[IndicatorResults], minute
 
 def test_the_pdf_laid_out_in_parts_is_the_pdf_laid_out_whole(sample: ModuleType, tmp_path: Path) -> None:
     results, snapshot = sample.train(issues=120, teams=6)
-    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: four parts
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: six parts
     settings = ReportSettings()
     document = merge_markers(render_document(results, snapshot, settings, for_print=True))
     parts = print_parts.split(document)
-    assert parts is not None and len(parts.contents) == 4  # the front, the trends, the board, the rest
+    # the front, the trends, the board, the features to the dependencies, the risks to the slips, the rest
+    assert parts is not None and len(parts.contents) == 6
     whole = pdf.lay_out(document)
     in_parts = render_pdf(results, snapshot, settings)
     # The same words on the same pages (pdftotext separates pages with a form feed), the same page sizes
@@ -88,10 +89,13 @@ def test_the_pdf_laid_out_in_parts_is_the_pdf_laid_out_whole(sample: ModuleType,
 def test_a_first_run_without_trends_has_no_trends_part(sample: ModuleType) -> None:
     results, snapshot = sample.train(issues=30, teams=3)  # no earlier run: no trends section
     parts = print_parts.split(render_document(results, snapshot, ReportSettings(), for_print=True))
-    assert parts is not None and len(parts.contents) == 3
+    assert parts is not None and len(parts.contents) == 5
     assert '<section class="report-section summary"' in parts.front
     assert 'class="report-section board-section' in parts.contents[1]
-    assert 'id="features"' in parts.body and 'id="board"' not in parts.body
+    features, risks = parts.contents[2:4]
+    assert 'id="features"' in features and 'id="dependencies"' in features and 'id="risks"' not in features
+    assert 'id="risks"' in risks and 'id="slippage"' in risks and 'id="cadence"' not in risks
+    assert 'id="cadence"' in parts.body and 'id="data-quality"' in parts.body
 
 
 def test_a_run_minutes_later_lays_out_the_trends_and_the_margins_only(
@@ -116,6 +120,10 @@ def test_a_run_minutes_later_lays_out_the_trends_and_the_margins_only(
             if 'id="trends"' in body
             else "board"
             if 'id="board"' in body
+            else "features"
+            if 'id="features"' in body
+            else "risks"
+            if 'id="risks"' in body
             else "body"
         )
         return real(document)
@@ -124,14 +132,15 @@ def test_a_run_minutes_later_lays_out_the_trends_and_the_margins_only(
     with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
         first = render_pdf(second, snapshot, settings)
         # the margins in two: the page numbers and running header, and what every page of a kind says
-        assert laid_out == ["front", "trends", "board", "body", "margins", "margins"]
+        assert laid_out == ["front", "trends", "board", "features", "risks", "body", "margins", "margins"]
         later = render_pdf(third, snapshot, settings)
     # 7 minutes later: "Figures as of ... 07:07 · changes since the run of ... 07:00" at the top of page 1,
     # "Generated ... 07:07" in every footer, and the trends have a third point; the summary's pages (the
     # minutes are not in them), the board to the appendix (the PI-slip chart's "today" line included) and
     # the page numbers and running headers are what they were: laid out again are the trends and the three
     # pages of margins that say the minute (page 1, a portrait page, a landscape page).
-    assert laid_out == ["front", "trends", "board", "body", "margins", "margins", "trends", "margins"]
+    made = ["front", "trends", "board", "features", "risks", "body", "margins", "margins"]
+    assert laid_out == [*made, "trends", "margins"]
     first_text, later_text = _text(first, tmp_path), _text(later, tmp_path)
     pages = first_text.count("\f")
     assert first_text.count("Generated 25 Nov 2026, 07:00 UTC from Jira") == pages  # every page's footer
@@ -169,14 +178,14 @@ def test_the_first_run_with_trends_keeps_the_body_of_the_run_without(
     monkeypatch.setattr(pdf, "lay_out", counting)
     with artifacts.using(artifacts.ArtifactStore(tmp_path / "store")):
         alone = render_pdf(first_run, snapshot, settings)
-        # the front, the board, the rest of the body, two layers of margins
-        assert laid_out == ["front", "other", "other", "other", "other"]
+        # the front, the board, the three parts of the rest of the body, two layers of margins
+        assert laid_out == ["front", *["other"] * 6]
         with_trends = render_pdf(second, snapshot, settings)
     # 07:00 has a front of its own (changes since 06:00), the trends' page (new) and margins for one more
     # page; the board to the appendix is what 06:00 showed: the same Jira data, the same day. The thresholds
     # stood at the summary's end at 06:00 and stand on the trends' page at 07:00, never in the body: today's
     # main put them in the body's appendix without trends, so 07:00 laid out the whole body again.
-    assert laid_out[5:] == ["front", "trends", "other", "other"]
+    assert laid_out[7:] == ["front", "trends", "other", "other"]
     alone_text, trends_text = _text(alone, tmp_path), _text(with_trends, tmp_path)
     assert alone_text.count("Thresholds used") == trends_text.count("Thresholds used") == 1
     assert trends_text.count("\f") == alone_text.count("\f") + 1  # the trends' page
@@ -346,11 +355,11 @@ def test_a_pruned_part_is_laid_out_as_the_part_with_its_whole_stylesheet(
     sample: ModuleType, tmp_path: Path
 ) -> None:
     results, snapshot = sample.train(issues=120, teams=6)
-    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: four content parts
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends: six content parts
     parts = print_parts.split(
         merge_markers(render_document(results, snapshot, ReportSettings(), for_print=True))
     )
-    assert parts is not None and len(parts.contents) == 4
+    assert parts is not None and len(parts.contents) == 6
     for n, part in enumerate(parts.contents):
         smaller = print_parts.pruned(part)
         assert len(smaller) < len(part)

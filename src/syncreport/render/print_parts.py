@@ -5,16 +5,19 @@ WeasyPrint's cost is layout and drawing per box (about a millisecond a table cel
 from run to run: what changes is the trends (one more run, one more point), the minutes the figures are
 as of and compared with, and the page margins ("Generated ... from Jira", "Page N of M"). So the print
 document is cut at the split marks ``base.html`` writes (``<!-- syncreport:print-split -->``, before the
-trends, before the program board and after it, each of which starts a page anyway: the board's pages are
-landscape) and laid out as:
+trends, before the program board and after it, before the risks and before the cadence, each of which
+starts a page anyway: the board's pages are landscape, the others break before them in report.css) and
+laid out as:
 
 - the **content parts**, in page order: the front (the header and the summary), the trends, the board,
-  the body (the features to the appendix), each a document of its own with the same stylesheet. A part
-  starts where the one document started a new page, so the pages are the same pages. In print the summary
-  does not say the run's minutes (page 1's top margin does), so two runs on the same Jira data have the
-  same front: only the trends' page changes. The day is in the document's title, which only the front
-  keeps (the joined PDF's title is the front's): the next day, the issues' ages have moved in the risks
-  and the slips, but a board that did not change is the part kept yesterday (about a quarter of the body's markup at 1k);
+  the features to the dependencies, the risks to the slips, the cadence to the appendix (the body), each
+  a document of its own with the same stylesheet. A part starts where the one document started a new
+  page, so the pages are the same pages. In print the summary does not say the run's minutes (page 1's
+  top margin does), so two runs on the same Jira data have the same front: only the trends' page changes.
+  The day is in the document's title, which only the front keeps (the joined PDF's title is the front's):
+  the next day, the issues' ages have moved in the risks and the slips (their part is laid out again),
+  while the board, the features to the dependencies and the cadence to the end, if their Jira data did
+  not change, are the parts kept yesterday (two thirds of the body's layout at 1k, half at 10k);
 - the **margins**, in two layers of empty pages sized like the content's, carrying only the page-margin
   boxes of the report's ``@page`` rules (the content parts are laid out with those boxes blank): the
   boxes whose text differs page by page ("Page N of M", the running header: a counter or a running
