@@ -6,7 +6,7 @@ import dataclasses
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,6 +151,28 @@ def apart(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "_layout_worker", started)
 
 
+def _saved_pair(snapshot: Snapshot, directory: Path, later: timedelta) -> tuple[Path, Path]:
+    """The snapshot saved as taken, and again as if taken ``later`` (nothing changed in Jira)."""
+    first = save_snapshot(snapshot, directory / "first.json.gz")
+    second = save_snapshot(
+        dataclasses.replace(snapshot, taken_at=snapshot.taken_at + later), directory / "second.json.gz"
+    )
+    return first, second
+
+
+def _counted_layouts(monkeypatch: pytest.MonkeyPatch, classify: Callable[[str], str]) -> list[str]:
+    """The parts (named by ``classify``) that this process's PDF layouts are of, in order."""
+    laid_out: list[str] = []
+    real = pdf.lay_out
+
+    def counting(document: str) -> bytes:
+        laid_out.append(classify(document))
+        return real(document)
+
+    monkeypatch.setattr(pdf, "lay_out", counting)
+    return laid_out
+
+
 def _part(document: str) -> str:
     body = document[document.find("<body>") :]
     return "front" if "<header>" in body else "trends" if 'id="trends"' in body else "other"
@@ -165,22 +187,11 @@ def test_the_first_run_lays_out_the_next_runs_front_and_the_next_run_writes_what
     # next run, Jira unchanged, lays out only its trends and margins; main laid its front out there too.
     data, _, snapshot = pulled
     monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
-    first_path = save_snapshot(snapshot, tmp_path / "first.json.gz")
-    next_path = save_snapshot(
-        dataclasses.replace(snapshot, taken_at=snapshot.taken_at + timedelta(minutes=5)),
-        tmp_path / "next.json.gz",
-    )
+    first_path, next_path = _saved_pair(snapshot, tmp_path, timedelta(minutes=5))
     config = config_from_dict(
         {**data, "cache": {"enabled": True, "path": str(tmp_path / "cache" / "jira.sqlite3")}}
     )
-    laid_out: list[str] = []
-    real = pdf.lay_out
-
-    def counting(document: str) -> bytes:
-        laid_out.append(_part(document))
-        return real(document)
-
-    monkeypatch.setattr(pdf, "lay_out", counting)
+    laid_out = _counted_layouts(monkeypatch, _part)
     formats = ["html", "pdf", "json"]
     run_report(
         config, snapshot_path=first_path, out_dir=tmp_path / "out", formats=formats, lay_out_apart=True
@@ -223,22 +234,11 @@ def test_the_next_days_run_lays_out_again_only_the_parts_whose_ages_moved(
     # store writes.
     data, _, snapshot = pulled
     monkeypatch.setenv(TOKEN_ENV, "not-used-offline")
-    today = save_snapshot(snapshot, tmp_path / "today.json.gz")
-    tomorrow = save_snapshot(
-        dataclasses.replace(snapshot, taken_at=snapshot.taken_at + timedelta(days=1)),
-        tmp_path / "tomorrow.json.gz",
-    )
+    today, tomorrow = _saved_pair(snapshot, tmp_path, timedelta(days=1))
     config = config_from_dict(
         {**data, "cache": {"enabled": True, "path": str(tmp_path / "cache" / "jira.sqlite3")}}
     )
-    laid_out: list[str] = []
-    real = pdf.lay_out
-
-    def counting(document: str) -> bytes:
-        laid_out.append(_section(document))
-        return real(document)
-
-    monkeypatch.setattr(pdf, "lay_out", counting)
+    laid_out = _counted_layouts(monkeypatch, _section)
     formats = ["html", "pdf", "json"]
     run_report(config, snapshot_path=today, out_dir=tmp_path / "out", formats=formats)
     assert {"board", "features", "risks", "cadence"} <= set(laid_out)  # the report has those parts
