@@ -362,9 +362,17 @@ def cpu_of(work: Any) -> float:
 
 def differing_pieces(full: Any, bare: Any) -> list[tuple[str, str, str]]:
     """(name, document with the pictures, document without them or "") for each section that differs:
-    the section up to its last difference, after its part's head; the trends' part whole, against ""."""
+    the section up to its last difference, after its part's head; the trends' part whole, against "".
+
+    Without the pictures there is no trends' part (the second content part, after the front); every other
+    part has its counterpart, in the same order."""
+    assert len(full.contents) == len(bare.contents) + 1, "without the pictures there is no trends part"
+    trends = full.contents[1]
+    assert 'id="trends"' in trends, "the trends' part is no longer the one after the front"
     pieces = []
-    for part, mine, theirs in (("front", full.front, bare.front), ("body", full.body, bare.body)):
+    paired = [full.contents[0], *full.contents[2:]]
+    for number, (mine, theirs) in enumerate(zip(paired, bare.contents, strict=True)):
+        part = "front" if number == 0 else f"part {number + 2}"
         head, chunks = sections(mine)
         bare_head, bare_chunks = sections(theirs)
         assert head == bare_head and len(chunks) == len(bare_chunks), f"the {part} is not the same shape"
@@ -374,8 +382,7 @@ def differing_pieces(full: Any, bare: Any) -> list[tuple[str, str, str]]:
                 opening = "" if chunk.startswith("<body>") else "<body><main>"
                 name = f"{part}: {section_name(chunk)}"
                 pieces.append((name, head + opening + chunk[:end], head + opening + bare_chunk[:bare_end]))
-    assert len(bare.contents) == 2, "without the pictures there is no trends part"
-    pieces.extend(("trends part", trends, "") for trends in full.contents[1:-1])
+    pieces.append(("trends part", trends, ""))
     return pieces
 
 
@@ -464,10 +471,12 @@ def main() -> None:
         settings = json.dumps({"paper": args.paper})
         completed = subprocess.run(
             [sys.executable, str(HERE), "--child", str(snapshot_path), settings, json.dumps(options)],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+    if completed.returncode != 0:  # its own traceback says what failed, not only its exit status
+        sys.exit(f"the measuring child failed (exit {completed.returncode}):\n{completed.stderr.strip()}")
     f = json.loads(completed.stdout.strip().splitlines()[-1])
     print(
         f"train: {f['issues']} issues, {f['teams']} teams, {f['dependencies']} cross-team dependencies "
