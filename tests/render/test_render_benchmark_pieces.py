@@ -1,0 +1,56 @@
+"""benchmarks/render_benchmark.py measures what the pictures add to the PDF by laying out only the sections
+of the print document that differ with and without them. It pairs the print document's content parts; when
+the body was cut into more parts (the board, the risks and the cadence each a part) it still expected
+front, trends, body and failed. This pins its pairing to the parts the print document really has."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from syncreport.config import ReportSettings
+from syncreport.render import print_parts
+from syncreport.render.html import render_document
+from syncreport.render.lean_print import merge_markers
+from tests.render.test_render_print_parts import _minutes_later, _next_run
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _render_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("render_benchmark", BENCHMARKS / "render_benchmark.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("render_benchmark", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_pictures_figure_pairs_every_content_part_and_lays_out_the_trends_whole(sample: ModuleType) -> None:
+    bench = _render_benchmark()
+    results, snapshot = sample.train(issues=120, teams=6)
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends
+    settings = ReportSettings()
+
+    def parts(given: object) -> print_parts.PrintParts:
+        split = print_parts.split(merge_markers(render_document(given, snapshot, settings, for_print=True)))
+        assert split is not None
+        return split
+
+    stripped, patched = bench.without_pictures(results)
+    with patched:
+        bare = parts(stripped)
+    full = parts(results)
+    assert (len(full.contents), len(bare.contents)) == (6, 5)  # the trends' part has no counterpart
+
+    pieces = bench.differing_pieces(full, bare)
+
+    names = [name for name, _, _ in pieces]
+    assert names[-1] == "trends part" and pieces[-1][1:] == (full.contents[1], "")
+    # the drawn board, the third part, is a picture; the front differs too (its table of contents names
+    # the trends)
+    assert names[:-1] == ["front: before the first section", "front: summary", "part 3: board"]
+    for _, mine, theirs in pieces[:-1]:
+        assert mine != theirs and mine.startswith("<!DOCTYPE html>") and theirs.startswith("<!DOCTYPE html>")
