@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from syncreport.config import ReportSettings
+from syncreport.indicators.results import IndicatorResults
 from syncreport.render import print_parts
 from syncreport.render.html import render_document
 from syncreport.render.lean_print import merge_markers
@@ -28,13 +29,15 @@ def _render_benchmark() -> ModuleType:
     return module
 
 
-def test_the_pictures_figure_pairs_every_content_part_and_lays_out_the_trends_whole(sample: ModuleType) -> None:
+def test_the_pictures_figure_pairs_every_content_part_and_lays_out_the_trends_whole(
+    sample: ModuleType,
+) -> None:
     bench = _render_benchmark()
     results, snapshot = sample.train(issues=120, teams=6)
     results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends
     settings = ReportSettings()
 
-    def parts(given: object) -> print_parts.PrintParts:
+    def parts(given: IndicatorResults) -> print_parts.PrintParts:
         split = print_parts.split(merge_markers(render_document(given, snapshot, settings, for_print=True)))
         assert split is not None
         return split
