@@ -307,9 +307,9 @@ SECTION_START = '<section class="report-section'
 def pictures_parts_cost(results: Any, snapshot: Any, settings: Any, repeat: int) -> dict[str, Any]:
     """What the pictures add to the PDF, measured steadily: only what differs is laid out.
 
-    The print document is made with the pictures and without them, cut into the parts render/pdf.py lays
-    out (the front, the trends, the body; :mod:`syncreport.render.print_parts`) and each part into its
-    sections. A section that is the same in both costs the same in both, so it is left out: its layout is
+    The print document is made with the pictures and without them, cut into the content parts
+    render/pdf.py lays out (the front, the trends, the board, and the body's parts:
+    :mod:`syncreport.render.print_parts`) and each part into its sections. A section that is the same in both costs the same in both, so it is left out: its layout is
     the noise of the whole-PDF figure. A section that differs is laid out from its start to its last
     difference (the rest, the same in both, left out) with its part's stylesheet, once with the pictures
     and once without. The trends' part has no counterpart (laid out whole, against nothing); then the
