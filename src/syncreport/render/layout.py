@@ -56,9 +56,19 @@ def import_weasyprint() -> None:
     missing.
 
     Two fontTools modules WeasyPrint imports for what a report's fonts do not need are loaded when first
-    used instead (:func:`_font_tools_deferred`): 0.1 to 0.15 CPU s of the import."""
-    if "weasyprint" in sys.modules:
-        return
+    used instead (:func:`_font_tools_deferred`): 0.1 to 0.15 CPU s of the import.
+
+    Every call, WeasyPrint imported already or not, also installs :mod:`syncreport.render.weasyprint_patches`
+    (the charts' labels drawn as whole strings, not letter by letter), so every PDF of a process is made
+    the same way."""
+    if "weasyprint" not in sys.modules:
+        _import_weasyprint_quickly()
+    from syncreport.render import weasyprint_patches
+
+    weasyprint_patches.install()
+
+
+def _import_weasyprint_quickly() -> None:
     import ctypes.util
 
     usual = ctypes.util.find_library
