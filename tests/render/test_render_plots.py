@@ -191,3 +191,45 @@ def test_the_grouped_bars_by_team_are_drawn_by_hand_in_the_tables_order_with_the
         in svg
     )
     assert "none" in plots.bar_chart(["A"], [plots.Columns("c", (0,), "#000")], title="S", axis_label="n")
+
+
+def _weeks(carried: int, slipped: int, width: float) -> str:
+    return str(
+        plots.column_chart(
+            [f"{day} Sep" for day in range(1, 14)],
+            [
+                plots.Columns("issues carried over", (carried,) * 13, "#1f4e79"),
+                plots.Columns("issues slipped (due date or PI)", (slipped,) * 13, "#c9dcef"),
+            ],
+            title="Weeks",
+            axis_label="issues",
+            width=width,
+        )
+    )
+
+
+def test_counts_are_written_on_their_columns_only_when_every_one_fits() -> None:
+    # worked out by hand, 13 weeks: the top count times 1.12 gives ticks 0 to 1200 in steps of 200 for both
+    # 999 and 1048, so the ticks take 4 * 0.62 * 10.5 = 26.04 and the plot runs from 52.04 to width - 8;
+    # 672 wide: a week's slot (664 - 52.04) / 13 = 47.07, a column 0.8 of it over 2 = 18.83; a count of 3
+    # digits is 3 * 0.62 * 9.45 = 17.58 wide (fits), of 4 digits 23.44 (does not); 360 wide: columns 9.23
+    counts = re.compile(r'text-anchor="middle">(\d+)</text>')
+    assert sorted(set(counts.findall(_weeks(638, 999, 672.0)))) == ["638", "999"]
+    assert len(counts.findall(_weeks(638, 999, 672.0))) == 26
+    assert counts.findall(_weeks(638, 1048, 672.0)) == []  # 1048 would run into its neighbour
+    assert counts.findall(_weeks(63, 99, 360.0)) == []  # 2 digits are 11.72 wide, the columns 9.36
+    svg = _weeks(638, 1048, 672.0)
+    assert "issues slipped (due date or PI): 1 Sep 1048," in svg  # the description still says every count
+
+
+def test_a_key_too_wide_for_the_chart_goes_on_in_a_second_row_and_the_plot_below_it() -> None:
+    # worked out by hand, 360 wide: the key starts at the plot's left, 52.04; "issues carried over" takes
+    # 16 + 19 * 6.2 = 133.8 and a gap of 18, so the next name would start at 203.84 and end at
+    # 203.84 + 16 + 31 * 6.2 = 412.04, past 352: it starts a second row 14 lower (swatch at y 38), and the
+    # plot's top goes from 44 to 58 (the drawing's numbers are written to a tenth)
+    narrow = _weeks(638, 1048, 360.0)
+    assert 'd="M52,24h12v9h-12z"' in narrow and 'd="M52,38h12v9h-12z"' in narrow
+    assert 'd="M52,58V' in narrow  # the value axis
+    wide = _weeks(638, 1048, 672.0)  # 672 wide, both names fit one row: the second starts at 203.84
+    assert 'd="M52,24h12v9h-12z"' in wide and 'd="M203.8,24h12v9h-12z"' in wide
+    assert 'd="M52,44V' in wide

@@ -247,6 +247,26 @@ def _direct_labels(ends: Sequence[tuple[float, float, str, str]], plot: _Plot) -
     return parts
 
 
+KEY_ROW, COUNT_SIZE = 14.0, TICK_SIZE * 0.9  # a row of the key above the plot; a count written on a column
+
+
+def _key(series: Sequence[Columns], *, left: float, right: float) -> tuple[list[str], int]:
+    """The key above the plot, a swatch and a name a series, in rows that fit between ``left`` (the plot's
+    left edge) and ``right``; its parts and its number of rows."""
+    parts: list[str] = []
+    x, row = left, 0
+    for one in series:
+        width = 16 + label_width(one.name, LABEL_SIZE)
+        if x > left and x + width > right:  # a series that would run past the edge starts a row of its own
+            x, row = left, row + 1
+        y = 24 + KEY_ROW * row
+        swatch = f"M{number(x)},{number(y)}h12v9h-12z"
+        parts.append(element("path", d=swatch, fill=one.fill, stroke=INK, stroke_width=0.6))
+        parts.append(element("text", text(one.name), x=x + 16, y=y + 8.5, font_size=LABEL_SIZE))
+        x += width + 18
+    return parts, row + 1
+
+
 def column_chart(
     categories: Sequence[str],
     series: Sequence[Columns],
@@ -256,20 +276,24 @@ def column_chart(
     height: float = 260.0,
     width: float = WIDTH,
 ) -> Markup:
-    """Grouped columns over ordered categories (weeks), each column's count written on it, the series named
-    in a key above the plot."""
+    """Grouped columns over ordered categories (weeks), each column's count written on it when every count
+    fits its column, the series named in a key above the plot (in as many rows as it needs)."""
     if not categories or not series:
         return Markup('<p class="chart-empty">{}: nothing to chart.</p>').format(title)
     if all(v == 0 for one in series for v in one.values):
         return Markup('<p class="chart-empty">{}: none.</p>').format(title)
     ticks = count_ticks(max(v for one in series for v in one.values) * 1.12)
     tick_room = max(label_width(str(t), TICK_SIZE) for t in ticks)
-    plot = _Plot(left=26 + tick_room, top=44.0, right=width - 8, bottom=height - 26, ticks=ticks)
+    key, key_rows = _key(series, left=26 + tick_room, right=width - 8)
+    plot_top = 44.0 + KEY_ROW * (key_rows - 1)
+    plot = _Plot(left=26 + tick_room, top=plot_top, right=width - 8, bottom=height - 26, ticks=ticks)
     parts = _frame(plot, categories, title, axis_label)
     slot = (plot.right - plot.left) / len(categories)
     bar = slot * 0.8 / len(series)
+    # a count wider than its column would run into its neighbour's: written only when every one fits (the
+    # table under the chart, and the drawing's description, say every count in any case)
+    counted = all(label_width(str(v), COUNT_SIZE) <= bar for one in series for v in one.values)
     labels: list[str] = []
-    key_x = plot.left
     for number_of, one in enumerate(series):
         bars = []
         for index, value in enumerate(one.values):
@@ -280,22 +304,19 @@ def column_chart(
                     f"M{number(left + 0.5)},{number(plot.bottom)}V{number(top)}"
                     f"H{number(left + bar - 0.5)}V{number(plot.bottom)}z"
                 )
-            if value or len(series) == 1:
+            if counted and (value or len(series) == 1):
                 labels.append(
                     element(
                         "text",
                         text(str(value)),
                         x=left + bar / 2,
                         y=top - 3,
-                        font_size=TICK_SIZE * 0.9,
+                        font_size=COUNT_SIZE,
                         text_anchor="middle",
                     )
                 )
         parts.append(element("path", d="".join(bars), fill=one.fill, stroke=INK, stroke_width=0.6))
-        swatch = f"M{number(key_x)},24h12v9h-12z"
-        parts.append(element("path", d=swatch, fill=one.fill, stroke=INK, stroke_width=0.6))
-        parts.append(element("text", text(one.name), x=key_x + 16, y=32.5, font_size=LABEL_SIZE))
-        key_x += 16 + label_width(one.name, LABEL_SIZE) + 18
+    parts.extend(key)
     parts.extend(labels)
     description = "; ".join(_series_text(categories, one.name, one.values) for one in series)
     return document(parts, width=width, height=height, title=title, description=description, css="chart")
@@ -323,7 +344,8 @@ def bar_chart(
     ticks = count_ticks(max(v for one in series for v in one.values) * 1.08)
     left = 8 + max(label_width(name, TICK_SIZE) for name in names)
     group = BAR * len(series) + GROUP_GAP
-    top = 44.0
+    key, key_rows = _key(series, left=left, right=width - 8)
+    top = 44.0 + KEY_ROW * (key_rows - 1)
     bottom = top + group * len(categories)
     right = width - 8 - label_width(str(ticks[-1]), TICK_SIZE * 0.9)
     scale = (right - left) / ticks[-1]
@@ -353,7 +375,6 @@ def bar_chart(
             element("text", text(name), x=left - 5, y=middle + 3.5, font_size=TICK_SIZE, text_anchor="end")
         )
     labels: list[str] = []
-    key_x = left
     for number_of, one in enumerate(series):
         bars = []
         for index, value in enumerate(one.values):
@@ -374,10 +395,7 @@ def bar_chart(
                     )
                 )
         parts.append(element("path", d="".join(bars), fill=one.fill, stroke=INK, stroke_width=0.6))
-        swatch = f"M{number(key_x)},24h12v9h-12z"
-        parts.append(element("path", d=swatch, fill=one.fill, stroke=INK, stroke_width=0.6))
-        parts.append(element("text", text(one.name), x=key_x + 16, y=32.5, font_size=LABEL_SIZE))
-        key_x += 16 + label_width(one.name, LABEL_SIZE) + 18
+    parts.extend(key)
     parts.extend(labels)
     description = "; ".join(_series_text(categories, one.name, one.values) for one in series)
     return document(parts, width=width, height=bottom + 38, title=title, description=description, css="chart")
