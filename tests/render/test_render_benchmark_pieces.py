@@ -54,3 +54,34 @@ def test_the_pictures_figure_pairs_every_content_part_and_lays_out_the_trends_wh
     assert names[:-1] == ["front: before the first section", "front: summary", "part 3: board"]
     for _, mine, theirs in pieces[:-1]:
         assert mine != theirs and mine.startswith("<!DOCTYPE html>") and theirs.startswith("<!DOCTYPE html>")
+
+
+def _labels_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("labels_benchmark", BENCHMARKS / "labels_benchmark.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_labels_benchmark_lays_out_the_trends_part_both_ways_and_leaves_the_shipped_way(
+    sample: ModuleType,
+) -> None:
+    import weasyprint.svg
+
+    bench = _labels_benchmark()
+    results, snapshot = sample.train(issues=120, teams=6)
+    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends
+    document = merge_markers(render_document(results, snapshot, ReportSettings(), for_print=True))
+    trends = bench.trends_part_of(document)
+    assert 'id="trends"' in trends and "<text" in trends and 'id="board"' not in trends
+    ways = bench.drawers()
+    shipped = weasyprint.svg.TAGS["text"]
+    assert list(ways) == ["WeasyPrint's own, letter by letter", "whole strings (shipped)"]
+    assert (
+        ways["whole strings (shipped)"] is shipped
+        and ways["WeasyPrint's own, letter by letter"] is not shipped
+    )
+    times = bench.measure(trends, ways, 1)
+    assert {name: len(values) for name, values in times.items()} == {name: 1 for name in ways}
+    assert weasyprint.svg.TAGS["text"] is shipped and weasyprint.svg.text is shipped  # put back
