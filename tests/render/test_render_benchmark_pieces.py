@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from syncreport.config import ReportSettings
 from syncreport.indicators.results import IndicatorResults
@@ -19,20 +20,26 @@ from tests.render.test_render_print_parts import _minutes_later, _next_run
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def _render_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render_benchmark", BENCHMARKS / "render_benchmark.py")
+def _benchmark(name: str) -> ModuleType:
+    """``benchmarks/<name>.py`` loaded as a module (not registered in sys.modules: nothing needs it)."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+def _train_with_trends(sample: ModuleType) -> tuple[IndicatorResults, Any]:
+    """The sample train of 120 issues and 6 teams, with a run an hour before in its trends."""
+    results, snapshot = sample.train(issues=120, teams=6)
+    return _next_run(results, [_minutes_later(results, -60)], 0), snapshot
+
+
 def test_the_pictures_figure_pairs_every_content_part_and_lays_out_the_trends_whole(
     sample: ModuleType,
 ) -> None:
-    bench = _render_benchmark()
-    results, snapshot = sample.train(issues=120, teams=6)
-    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends
+    bench = _benchmark("render_benchmark")
+    results, snapshot = _train_with_trends(sample)
     settings = ReportSettings()
 
     def parts(given: IndicatorResults) -> print_parts.PrintParts:
@@ -56,22 +63,13 @@ def test_the_pictures_figure_pairs_every_content_part_and_lays_out_the_trends_wh
         assert mine != theirs and mine.startswith("<!DOCTYPE html>") and theirs.startswith("<!DOCTYPE html>")
 
 
-def _labels_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("labels_benchmark", BENCHMARKS / "labels_benchmark.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_labels_benchmark_lays_out_the_trends_part_both_ways_and_leaves_the_shipped_way(
     sample: ModuleType,
 ) -> None:
     import weasyprint.svg
 
-    bench = _labels_benchmark()
-    results, snapshot = sample.train(issues=120, teams=6)
-    results = _next_run(results, [_minutes_later(results, -60)], 0)  # with trends
+    bench = _benchmark("labels_benchmark")
+    results, snapshot = _train_with_trends(sample)
     document = merge_markers(render_document(results, snapshot, ReportSettings(), for_print=True))
     trends = bench.trends_part_of(document)
     assert 'id="trends"' in trends and "<text" in trends and 'id="board"' not in trends
