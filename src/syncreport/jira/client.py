@@ -66,6 +66,7 @@ from syncreport.jira.transport import Request as HttpRequest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Decode = Callable[[bytes], Any]  # an answer's body -> its JSON value (raises ValueError when it is not JSON)
 
 MAX_ATTEMPTS = 10
 MISSING_ATTEMPTS = 3  # issue/bulkfetch: asks for issues left out without a word, before the run fails
@@ -201,11 +202,20 @@ class JiraClient:
 
     # --- requests ----------------------------------------------------------------------------------------
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
-        return self.request("GET", path, params=params, missing_ok=missing_ok)
+    def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        missing_ok: bool = False,
+        decode: Decode | None = None,
+    ) -> Any:
+        return self.request("GET", path, params=params, missing_ok=missing_ok, decode=decode)
 
-    def post(self, path: str, body: dict[str, Any], *, missing_ok: bool = False) -> Any:
-        return self.request("POST", path, body=body, missing_ok=missing_ok)
+    def post(
+        self, path: str, body: dict[str, Any], *, missing_ok: bool = False, decode: Decode | None = None
+    ) -> Any:
+        return self.request("POST", path, body=body, missing_ok=missing_ok, decode=decode)
 
     def request(
         self,
@@ -215,15 +225,18 @@ class JiraClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         missing_ok: bool = False,
+        decode: Decode | None = None,
     ) -> Any:
         """One JSON request under our retry policy; returns the decoded body.
 
         ``missing_ok``: a 404 (or a 403) answers ``None``: a board the account may not see must not stop the pull.
+        ``decode``: the body's bytes -> the answer (``orjson.loads`` unless given; see
+        :mod:`syncreport.jira.lean_json`); a ``ValueError`` from it is an answer that is not JSON.
         """
         return self._retried(
             method,
             path,
-            lambda retried: self._attempt(method, path, params, body, missing_ok, retried=retried),
+            lambda retried: self._attempt(method, path, params, body, missing_ok, decode, retried=retried),
         )
 
     def call(
@@ -335,11 +348,12 @@ class JiraClient:
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
         missing_ok: bool,
+        decode: Decode | None = None,
         *,
         retried: bool = False,
     ) -> Any:
         response = self._exchange(path, retried, lambda: self._send(method, path, params, body))
-        return self._decode(method, path, response, missing_ok)
+        return self._decode(method, path, response, missing_ok, decode)
 
     def _attempt_call(
         self, method: str, path: str, exchange: Callable[[], T], missing_ok: bool, *, retried: bool
@@ -447,7 +461,9 @@ class JiraClient:
             ) from None
         return response
 
-    def _decode(self, method: str, path: str, response: Response, missing_ok: bool) -> Any:
+    def _decode(
+        self, method: str, path: str, response: Response, missing_ok: bool, decode: Decode | None = None
+    ) -> Any:
         status = response.status
         if status < 400 and near_limit(response):
             # under 20% of the burst budget left: slow down before the 429, not after it (the limit on
@@ -471,7 +487,8 @@ class JiraClient:
         if status == 204 or not response.content:
             return {}
         try:
-            return orjson.loads(response.content)  # the json module's answers, in a third of the time
+            # orjson: the json module's answers, in a third of the time
+            return (decode or orjson.loads)(response.content)
         except ValueError:
             kind = (response.header("Content-Type") or "unknown content").split(";")[0]
             if kind.endswith("json"):

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from queue import SimpleQueue
 from typing import Any
 
+from syncreport.jira import lean_json
 from syncreport.jira.builder import linked_keys
 from syncreport.jira.dialect import RunContext, chunks, scope_page
 from syncreport.jira.endpoints import (
@@ -341,7 +342,7 @@ class _CloudFetcher:
             body: dict[str, Any] = {"issueIdsOrKeys": list(unit), "maxResults": CHANGELOG_PAGE}
             if token:
                 body["nextPageToken"] = token
-            answer = self.client.post(CLOUD_BULK_CHANGELOGS, body)
+            answer = self.client.post(CLOUD_BULK_CHANGELOGS, body, decode=lean_json.changelogs)
             guard.page()
             seen: list[str] = []
             for entry in answer.get("issueChangeLogs") or ():

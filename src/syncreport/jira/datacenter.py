@@ -32,6 +32,7 @@ from typing import Any
 
 from syncreport.config import TrainSettings
 from syncreport.errors import JiraError
+from syncreport.jira import lean_json
 from syncreport.jira.builder import linked_keys
 from syncreport.jira.dc_pages import Pipeline, cancel_all, gaps, size_and_total
 from syncreport.jira.dialect import RunContext, chunks, count_of, scope_page, without_order_by
@@ -188,7 +189,9 @@ class DataCenterDialect:
             body: dict[str, Any] = {"jql": query, "startAt": start, "maxResults": size, "fields": fields}
             if expand:
                 body["expand"] = [expand]
-            answer: dict[str, Any] = self.client.post(DC_SEARCH, body)
+            # the changelogs' histories decoded without their authors (lean_json: 60% of the time)
+            decode = lean_json.search_page if expand == "changelog" else None
+            answer: dict[str, Any] = self.client.post(DC_SEARCH, body, decode=decode)
             if on_page is not None:
                 on_page(answer)
             return answer
@@ -389,7 +392,9 @@ class DataCenterDialect:
     def complete_changelog(self, issue: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The whole changelog of an issue whose inline changelog was cut short."""
         answer = self.client.get(
-            issue_path("datacenter", str(issue["id"])), {"expand": "changelog", "fields": "updated"}
+            issue_path("datacenter", str(issue["id"])),
+            {"expand": "changelog", "fields": "updated"},
+            decode=lean_json.issue,
         )
         changelog = (answer or {}).get("changelog") or {}
         histories = list(changelog.get("histories") or ())
