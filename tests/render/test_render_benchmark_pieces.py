@@ -1,7 +1,8 @@
 """benchmarks/render_benchmark.py measures what the pictures add to the PDF by laying out only the sections
 of the print document that differ with and without them. It pairs the print document's content parts; when
 the body was cut into more parts (the board, the risks and the cadence each a part) it still expected
-front, trends, body and failed. This pins its pairing to the parts the print document really has."""
+front, trends, body and failed. This pins its pairing to the parts the print document really has; and
+benchmarks/cron_benchmark.py's table to what it says of a naive pull that fails and of sizes with no bar."""
 
 from __future__ import annotations
 
@@ -83,3 +84,53 @@ def test_the_labels_benchmark_lays_out_the_trends_part_both_ways_and_leaves_the_
     times = bench.measure(trends, ways, 1)
     assert {name: len(values) for name, values in times.items()} == {name: 1 for name in ways}
     assert weasyprint.svg.TAGS["text"] is shipped and weasyprint.svg.text is shipped  # put back
+
+
+def _run(wall: float, requests: int, **more: Any) -> dict[str, Any]:
+    return {"wall_s": wall, "cpu_s": wall + 0.25, "requests": requests, "peak_mb": 200.0, "load": 0.5, **more}
+
+
+def test_the_cron_table_says_a_naive_pull_that_fails_and_judges_only_the_barred_sizes(
+    monkeypatch: Any,
+) -> None:
+    """Data Center answers a search past its 10,000th issue with "Search limit exceeded": the naive pull of a
+    50k train fails there, and the table says so instead of stopping; 50k has no warm bar (issue 15's bars
+    are for 1,000 and 10,000 issues)."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # cron_benchmark imports machine_speed from its folder
+    cron = _benchmark("cron_benchmark")
+    monkeypatch.setattr(cron, "probe_line", lambda: "machine probe 0.300 CPU s")
+    failed = "HTTP 500: Search limit exceeded."
+    results = [
+        {
+            "dialect": "datacenter",
+            "size": 10_000,
+            "cold": _run(9.0, 127),
+            "warm": _run(3.5, 3),
+            "again": _run(1.6, 3),
+            "naive": _run(14.4, 102, issues=10_000, truncated=94),
+        },
+        {
+            "dialect": "datacenter",
+            "size": 50_000,
+            "cold": _run(30.0, 600),
+            "warm": _run(6.5, 3),
+            "again": _run(6.1, 3),
+            "naive": _run(2.0, 101, failed=failed),
+        },
+    ]
+    text = cron.table(results, 100)
+    assert (
+        "| datacenter | 50,000 | naive jira-library pull (fails: HTTP 500: Search limit exceeded.) | 2.00 |"
+        in text
+    )
+    ten, fifty = (line for line in text.splitlines() if line.startswith("- "))
+    # 9.0 s against the naive 14.4 s: 0.62x; warm 3.5 s over the 3 s bar
+    assert ten.startswith(
+        "- datacenter 10,000: the cold report took 0.62x the naive pull's wall time; warm 3.50 s"
+    )
+    assert "bar <= 3 s, 1 to 3 requests: OVER THE BAR" in ten
+    assert "naive: 10000 issues, 94 with truncated changelogs" in ten
+    assert fifty.startswith(
+        "- datacenter 50,000: the cold report 30.00 s; the naive pull cannot list this train"
+    )
+    assert "(no bar at this size)" in fifty and f"naive: fails ({failed})" in fifty
