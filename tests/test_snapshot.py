@@ -1,3 +1,5 @@
+import dataclasses
+import gc
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -223,3 +225,38 @@ def test_times_are_saved_as_iso_8601_with_their_offset_and_naive_ones_as_utc(tmp
     assert saved["issues"][0]["created"] == "2026-10-01T09:30:00+00:00"
     assert saved["issues"][0]["due_date"] == "2026-11-30"
     assert load_snapshot(tmp_path / "s.json.gz").taken_at == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+
+
+def test_saving_and_loading_start_no_garbage_collection_and_leave_the_collector_on(tmp_path: Path) -> None:
+    """The file's objects (here 5,000 events, at 50k issues 135,000) are cycle-free: with the collector on,
+    their allocations start collections over everything alive (1.75 against 0.9 CPU s, the first save of a
+    50k train). None starts while saving or loading, and the collector is on again after, failing too."""
+    base = _snapshot()
+    event = base.changes[0]
+    many = dataclasses.replace(
+        base,
+        changes=tuple(
+            ChangeEvent(event.issue_key, event.at, event.field, str(n), str(n + 1)) for n in range(5000)
+        ),
+    )
+    started: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        path = save_snapshot(many, tmp_path / "many.json.gz")
+        loaded = load_snapshot(path)
+        saved_and_loaded = list(started)
+        (tmp_path / "bad.json.gz").write_bytes(b"\x1f\x8b not gzip")
+        with pytest.raises(ConfigError, match="damaged"):
+            load_snapshot(tmp_path / "bad.json.gz")
+        [ChangeEvent(event.issue_key, event.at, event.field, str(n), None) for n in range(5000)]
+    finally:
+        gc.callbacks.remove(note)
+    assert saved_and_loaded == []
+    assert loaded == many and len(loaded.changes) == 5000
+    assert gc.isenabled() and started  # on again: the 5,000 events made after started a collection
