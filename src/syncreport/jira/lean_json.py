@@ -19,6 +19,7 @@ Cloud's ``BulkChangelogResponseBean``/``IssueChangeLog``/``ChangeHistory`` (REST
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, TypedDict
 
 import msgspec
@@ -95,31 +96,30 @@ def _fields_by_orjson(issue: dict[str, Any]) -> None:
         issue["fields"] = orjson.loads(memoryview(raw))
 
 
-def search_page(content: bytes) -> Any:
-    """A Data Center search answer (``/rest/api/2/search``), its issues' changelogs without authors."""
+def _lean(
+    decoder: msgspec.json.Decoder[Any], content: bytes, issues_of: Callable[[Any], Iterable[Any]]
+) -> Any:
+    """``content`` by ``decoder``, the ``fields`` of the issues ``issues_of`` finds in it by orjson; an
+    answer of another shape by orjson whole."""
     try:
-        page: Any = _SEARCH_PAGE.decode(content)
-        for issue in page.get("issues") or ():
-            _fields_by_orjson(issue)
+        decoded = decoder.decode(content)
+        for found in issues_of(decoded):
+            _fields_by_orjson(found)
     except _NOT_THIS_SHAPE:
         return orjson.loads(content)
-    return page
+    return decoded
+
+
+def search_page(content: bytes) -> Any:
+    """A Data Center search answer (``/rest/api/2/search``), its issues' changelogs without authors."""
+    return _lean(_SEARCH_PAGE, content, lambda page: page.get("issues") or ())
 
 
 def issue(content: bytes) -> Any:
     """One issue with ``expand=changelog`` (``/rest/api/2/issue/{id}``), its changelog without authors."""
-    try:
-        found: Any = _ISSUE.decode(content)
-        _fields_by_orjson(found)
-    except _NOT_THIS_SHAPE:
-        return orjson.loads(content)
-    return found
+    return _lean(_ISSUE, content, lambda found: (found,))
 
 
 def changelogs(content: bytes) -> Any:
-    """A Cloud ``changelog/bulkfetch`` page, its histories without authors."""
-    try:
-        decoded: Any = _BULK_CHANGELOGS.decode(content)
-    except _NOT_THIS_SHAPE:
-        return orjson.loads(content)
-    return decoded
+    """A Cloud ``changelog/bulkfetch`` page, its histories without authors (no issue fields in it)."""
+    return _lean(_BULK_CHANGELOGS, content, lambda _page: ())
