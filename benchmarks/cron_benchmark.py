@@ -102,12 +102,12 @@ def child_naive(url: str, deployment: str, email: str, token: str, jql: str) -> 
     except JIRAError as failed:
         # Data Center past 10,000 issues: "Search limit exceeded" (startAt beyond max_result_window), as the
         # simulator answers after Atlassian's KB: the naive pull cannot list such a train at all
-        client.close()
         said = " ".join(str(failed.text or "").split())
         return {"failed": f"HTTP {failed.status_code}: {said[:90]}"}
+    finally:
+        client.close()
     histories = sum(len(i.changelog.histories) for i in issues)
     truncated = sum(1 for i in issues if i.changelog.total > len(i.changelog.histories))
-    client.close()
     return {"issues": len(issues), "histories": histories, "truncated": truncated}
 
 

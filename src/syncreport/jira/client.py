@@ -487,7 +487,7 @@ class JiraClient:
         if status == 204 or not response.content:
             return {}
         try:
-            # orjson: the json module's answers, in a third of the time
+            # orjson (the json module's answers in a third of the time), or the caller's leaner decoder
             return (decode or orjson.loads)(response.content)
         except ValueError:
             kind = (response.header("Content-Type") or "unknown content").split(";")[0]
